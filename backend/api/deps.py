@@ -1,0 +1,63 @@
+"""FastAPI dependencies: database session and the console user, with new-api's auth rules.
+
+A caller is the user named by a valid session cookie, or by `Authorization: [Bearer ]<access token>`.
+Either way the `New-Api-User` header must carry the same id (new-api's CSRF defence). Role and
+status are read from the database on every request, never from the cookie.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlmodel import Session, select
+
+from backend.auth import sessions
+from backend.db import get_engine
+from backend.models import User
+from backend.models.enums import Role, UserStatus
+from backend.services.errors import Forbidden, Unauthorized
+
+
+def get_session() -> Iterator[Session]:
+    with Session(get_engine(), expire_on_commit=False) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def authenticate(request: Request, session: Session) -> User:
+    uid = sessions.verify(request.cookies.get(sessions.COOKIE_NAME))
+    user: User | None = None
+    if uid is not None:
+        user = session.get(User, uid)
+    else:
+        raw = request.headers.get("Authorization", "").strip()
+        token = raw[7:].strip() if raw.lower().startswith("bearer ") else raw
+        if token:
+            user = session.exec(select(User).where(User.access_token == token)).first()
+    if user is None or user.deleted_at is not None:
+        raise Unauthorized("not logged in and no valid access token provided")
+    header = request.headers.get("New-Api-User", "")
+    if header != str(user.id):
+        raise Unauthorized("the New-Api-User header is missing or does not match the logged-in user")
+    if user.status != UserStatus.ENABLED:
+        raise Forbidden("this user has been disabled")
+    return user
+
+
+def _require(min_role: Role):
+    def dep(request: Request, session: SessionDep) -> User:
+        user = authenticate(request, session)
+        if user.role < min_role:
+            raise Forbidden("permission denied: insufficient role")
+        return user
+
+    return dep
+
+
+CurrentUser = Annotated[User, Depends(_require(Role.COMMON))]
+AdminUser = Annotated[User, Depends(_require(Role.ADMIN))]
+RootUser = Annotated[User, Depends(_require(Role.ROOT))]

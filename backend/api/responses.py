@@ -1,0 +1,37 @@
+"""new-api's envelope: `{success, message, data}`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import ORJSONResponse
+
+from backend.services.errors import ServiceError
+
+
+def ok(data: Any = None, message: str = "") -> dict[str, Any]:
+    return {"success": True, "message": message, "data": data}
+
+
+def page(items: list[Any], total: int, p: int, page_size: int) -> dict[str, Any]:
+    return ok({"items": items, "total": total, "page": p, "page_size": page_size})
+
+
+def fail(message: str, status: int = 400) -> ORJSONResponse:
+    return ORJSONResponse({"success": False, "message": message}, status_code=status)
+
+
+def install_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ServiceError)
+    async def _service_error(_request: Request, exc: ServiceError) -> ORJSONResponse:
+        return fail(exc.message, exc.status)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError) -> ORJSONResponse:
+        if not request.url.path.startswith("/api"):
+            raise exc
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ())[1:])
+        return fail(f"invalid request: {where} {first.get('msg', '')}".strip())

@@ -1,0 +1,57 @@
+"""The `newapi` command: `serve` runs the gateway alone on granian, `migrate` applies migrations."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def _serve(args: argparse.Namespace) -> None:
+    from granian import Granian
+    from granian.constants import HTTPModes, Interfaces, Loops
+
+    from backend.config import get_settings
+    from backend.migrate import migrate
+
+    if get_settings().NODE_TYPE != "slave":
+        migrate()
+    port = args.port or get_settings().PORT
+    Granian(
+        "backend.main:create_app",
+        factory=True,
+        address=args.host,
+        port=port,
+        interface=Interfaces.ASGI,
+        workers=args.workers,
+        loop=Loops.auto,
+        http=HTTPModes.auto,
+        log_access=False,
+        backpressure=args.backpressure,
+    ).serve()
+
+
+def _migrate(_args: argparse.Namespace) -> None:
+    from backend.migrate import migrate
+
+    migrate()
+    print("database is at the current schema")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="newapi", description="newapi-py LLM gateway")
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    serve = sub.add_parser("serve", help="run the gateway (management API + relay) on granian")
+    serve.add_argument("--host", default=os.environ.get("HOST", "0.0.0.0"))
+    serve.add_argument("--port", type=int, default=0, help="default: PORT or 3000")
+    serve.add_argument("--workers", type=int, default=int(os.environ.get("WORKERS", "1")))
+    serve.add_argument("--backpressure", type=int, default=None)
+    serve.set_defaults(func=_serve)
+    mig = sub.add_parser("migrate", help="create or upgrade the database schema")
+    mig.set_defaults(func=_migrate)
+    args = parser.parse_args(argv)
+    args.func(args)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,101 @@
+"""Settings read from the environment, under new-api's variable names."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=True)
+
+    PORT: int = 3000
+    DEBUG: bool = False
+    NODE_TYPE: str = "master"
+
+    # Storage: SQL_DSN empty or "local" means SQLite at SQLITE_PATH.
+    SQL_DSN: str = ""
+    LOG_SQL_DSN: str = ""
+    SQLITE_PATH: str = "data/one-api.db"
+    SQL_MAX_IDLE_CONNS: int = 100
+    SQL_MAX_OPEN_CONNS: int = 1000
+    SQL_MAX_LIFETIME: int = 60
+
+    # Cache
+    REDIS_CONN_STRING: str = ""
+    REDIS_POOL_SIZE: int = 10
+    SYNC_FREQUENCY: int = 60
+    MEMORY_CACHE_ENABLED: bool = True
+    BATCH_UPDATE_ENABLED: bool = True
+    BATCH_UPDATE_INTERVAL: float = 5.0
+
+    # Secrets: when unset a random one is made per boot (sessions then do not survive restarts).
+    SESSION_SECRET: str = ""
+    CRYPTO_SECRET: str = ""
+    SESSION_COOKIE_SECURE: bool = False
+
+    # Relay
+    STREAMING_TIMEOUT: float = 300.0
+    RELAY_TIMEOUT: float = 0.0
+    MAX_REQUEST_BODY_MB: int = 32
+    RELAY_MAX_IDLE_CONNS: int = 500
+    RELAY_MAX_IDLE_CONNS_PER_HOST: int = 100
+    FORCE_STREAM_OPTION: bool = True
+    COUNT_TOKEN: bool = Field(default=True, alias="CountToken")
+    GET_MEDIA_TOKEN: bool = True
+    AZURE_DEFAULT_API_VERSION: str = "2025-04-01-preview"
+    GEMINI_VISION_MAX_IMAGE_NUM: int = 16
+
+    # Jobs
+    CHANNEL_TEST_FREQUENCY: int = 0
+    CHANNEL_UPDATE_FREQUENCY: int = 0
+
+    # Rate limits (management API only, like new-api)
+    GLOBAL_API_RATE_LIMIT_ENABLE: bool = True
+    GLOBAL_API_RATE_LIMIT: int = 180
+    GLOBAL_API_RATE_LIMIT_DURATION: int = 180
+    CRITICAL_RATE_LIMIT_ENABLE: bool = True
+    CRITICAL_RATE_LIMIT: int = 20
+    CRITICAL_RATE_LIMIT_DURATION: int = 1200
+
+    GENERATE_DEFAULT_TOKEN: bool = False
+    NOTIFY_LIMIT_COUNT: int = 2
+    NOTIFICATION_LIMIT_DURATION_MINUTE: int = 10
+
+    @property
+    def session_secret(self) -> str:
+        return self.SESSION_SECRET or _boot_secret()
+
+    @property
+    def crypto_secret(self) -> str:
+        return self.CRYPTO_SECRET or self.session_secret
+
+    @property
+    def max_body_bytes(self) -> int:
+        return self.MAX_REQUEST_BODY_MB * 1024 * 1024
+
+    @property
+    def sqlite_file(self) -> Path:
+        return Path(self.SQLITE_PATH.split("?", 1)[0])
+
+
+@lru_cache
+def _boot_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    settings = Settings()
+    if settings.SESSION_SECRET == "random_string":
+        raise SystemExit("SESSION_SECRET must not be the literal 'random_string': set a real secret")
+    return settings
+
+
+def reset_settings() -> None:
+    """Tests change the environment and need the next read to see it."""
+    get_settings.cache_clear()

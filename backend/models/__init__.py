@@ -1,0 +1,15 @@
+"""SQLModel tables laid out exactly as new-api lays them out (table and column names, types),
+so an existing One API / new-api database opens in place."""
+
+from backend.models.ability import Ability
+from backend.models.channel import Channel
+from backend.models.log import Log
+from backend.models.option import Option
+from backend.models.quota_data import QuotaData
+from backend.models.redemption import Redemption
+from backend.models.setup import Setup
+from backend.models.token import Token
+from backend.models.top_up import TopUp
+from backend.models.user import User
+
+__all__ = ["Ability", "Channel", "Log", "Option", "QuotaData", "Redemption", "Setup", "Token", "TopUp", "User"]

@@ -1,0 +1,16 @@
+from sqlalchemy import BigInteger, Column, Float
+from sqlmodel import Field, SQLModel
+
+
+class TopUp(SQLModel, table=True):
+    __tablename__ = "top_ups"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(default=0, index=True)
+    amount: int = Field(default=0, sa_type=BigInteger)
+    money: float = Field(default=0, sa_column=Column(Float, default=0))
+    trade_no: str = Field(default="", max_length=255, unique=True, index=True)
+    payment_method: str = Field(default="", max_length=50)
+    create_time: int = Field(default=0, sa_type=BigInteger)
+    complete_time: int = Field(default=0, sa_type=BigInteger)
+    status: str = Field(default="pending", max_length=32)

@@ -1,0 +1,51 @@
+"""Bring a database to the current schema without losing rows.
+
+A new database gets every table. A One API or new-api database keeps its tables and rows and gets
+only the columns it lacks, so it opens in place (new-api's own AutoMigrate works the same way).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.schema import Column, Table
+from sqlmodel import SQLModel
+
+import backend.models  # noqa: F401  (registers the tables)
+
+
+def _default_sql(col: Column, dialect: str) -> str:
+    """A DEFAULT clause so existing rows get the value the model would give them."""
+    default = col.default.arg if col.default is not None and not callable(col.default.arg) else None
+    if default is None:
+        if col.nullable:
+            return ""
+        default = "" if col.type.python_type is str else 0
+    if isinstance(default, bool):
+        return " DEFAULT " + (("true" if default else "false") if dialect == "postgresql" else str(int(default)))
+    if isinstance(default, int | float):
+        return f" DEFAULT {default}"
+    return " DEFAULT '" + str(default).replace("'", "''") + "'"
+
+
+def add_missing_columns(conn: Connection, table: Table) -> list[str]:
+    existing = {c["name"] for c in inspect(conn).get_columns(table.name)}
+    added = []
+    preparer = conn.dialect.identifier_preparer
+    for col in table.columns:
+        if col.name in existing or col.primary_key:
+            continue
+        ddl_type = col.type.compile(dialect=conn.dialect)
+        default = _default_sql(col, conn.dialect.name)
+        conn.execute(
+            text(f"ALTER TABLE {preparer.quote(table.name)} ADD COLUMN {preparer.quote(col.name)} {ddl_type}{default}")
+        )
+        added.append(col.name)
+    return added
+
+
+def ensure_schema(conn: Connection, tables: list[str] | None = None) -> dict[str, list[str]]:
+    """Create missing tables and add missing columns. Returns the columns added per table."""
+    chosen = [t for t in SQLModel.metadata.sorted_tables if tables is None or t.name in tables]
+    SQLModel.metadata.create_all(conn, tables=chosen, checkfirst=True)
+    return {t.name: cols for t in chosen if (cols := add_missing_columns(conn, t))}

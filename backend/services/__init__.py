@@ -1,0 +1,1 @@
+"""Business logic shared by the /api routes and the Reflex dashboard. Nothing here knows HTTP."""

@@ -1,0 +1,138 @@
+"""Shared fixtures.
+
+`storage` runs a test once per database: SQLite, PostgreSQL and MariaDB (the machine's services;
+NEWAPI_TEST_DBS narrows the list, e.g. `NEWAPI_TEST_DBS=sqlite`). Each test starts on an empty
+schema. `redis_url` gives a clean Redis database. `live_gateway` serves the app over real HTTP.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlmodel import SQLModel
+
+os.environ.setdefault("SESSION_SECRET", "test-session-secret")
+os.environ.setdefault("GLOBAL_API_RATE_LIMIT_ENABLE", "false")
+os.environ.setdefault("CRITICAL_RATE_LIMIT_ENABLE", "false")
+
+from backend import lifecycle  # noqa: E402
+from backend.config import reset_settings  # noqa: E402
+from backend.db import get_engine, reset_engines  # noqa: E402
+from backend.migrate import migrate  # noqa: E402
+
+DATABASES = {
+    "sqlite": None,  # filled per test with a file under tmp_path
+    "postgres": "postgres://postgres@127.0.0.1:5432/test",
+    "mysql": "root:@tcp(127.0.0.1:3306)/test",
+}
+REDIS_URL = os.environ.get("NEWAPI_TEST_REDIS", "redis://127.0.0.1:6379/15")
+
+
+def _selected() -> list[str]:
+    raw = os.environ.get("NEWAPI_TEST_DBS", "sqlite,postgres,mysql")
+    return [d.strip() for d in raw.split(",") if d.strip() in DATABASES]
+
+
+@dataclass
+class Storage:
+    name: str
+    dsn: str
+
+
+def use_database(monkeypatch: pytest.MonkeyPatch, dsn: str, sqlite_path: Path | None = None) -> None:
+    monkeypatch.setenv("SQL_DSN", dsn)
+    if sqlite_path is not None:
+        monkeypatch.setenv("SQLITE_PATH", str(sqlite_path))
+    reset_settings()
+    reset_engines()
+    lifecycle.reset_process_state()
+
+
+@pytest.fixture(params=_selected())
+def storage(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Storage]:
+    name = request.param
+    if name == "sqlite":
+        use_database(monkeypatch, "", tmp_path / "test.db")
+    else:
+        use_database(monkeypatch, DATABASES[name])
+        with get_engine().begin() as conn:
+            for table in reversed(SQLModel.metadata.sorted_tables):
+                conn.execute(text(f"DROP TABLE IF EXISTS {get_engine().dialect.identifier_preparer.quote(table.name)}"))
+            conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    migrate()
+    yield Storage(name, os.environ["SQL_DSN"])
+    lifecycle.reset_process_state()
+    reset_engines()
+
+
+@pytest.fixture
+def sqlite_storage(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Storage]:
+    """For tests whose subject is not the database: SQLite only."""
+    use_database(monkeypatch, "", tmp_path / "test.db")
+    migrate()
+    yield Storage("sqlite", "")
+    lifecycle.reset_process_state()
+    reset_engines()
+
+
+@pytest.fixture
+def redis_url(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    client.flushdb()
+    monkeypatch.setenv("REDIS_CONN_STRING", REDIS_URL)
+    reset_settings()
+    lifecycle.reset_process_state()
+    yield REDIS_URL
+    client.flushdb()
+    client.close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class LiveServer:
+    """Runs an ASGI app on uvicorn in a thread, on a free loopback port, with its lifespan."""
+
+    def __init__(self, app, port: int | None = None) -> None:  # noqa: ANN001
+        import uvicorn
+
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        self.thread.start()
+        deadline = time.time() + 20
+        while not self.server.started:
+            if time.time() > deadline or not self.thread.is_alive():
+                raise RuntimeError("live server did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=20)
+
+
+@pytest.fixture
+def live_gateway(storage: Storage) -> Iterator[LiveServer]:
+    """The whole gateway over real HTTP, on each database."""
+    from backend.main import create_app
+
+    with LiveServer(create_app()) as server:
+        yield server
