@@ -1,0 +1,159 @@
+"""new-api's options and their defaults. Every value is a string, as stored in `options.value`."""
+
+from __future__ import annotations
+
+import orjson
+
+_EMAIL_DOMAINS = "gmail.com,163.com,126.com,qq.com,outlook.com,hotmail.com,icloud.com,yahoo.com,foxmail.com"
+
+AUTOMATIC_DISABLE_KEYWORDS = "\n".join([
+    "Your credit balance is too low",
+    "This organization has been disabled.",
+    "You exceeded your current quota",
+    "Permission denied",
+    "The security token included in the request is invalid",
+    "Operation not allowed",
+    "Your account is not authorized",
+])
+
+DEFAULTS: dict[str, str] = {
+    # Auth
+    "PasswordLoginEnabled": "true",
+    "PasswordRegisterEnabled": "true",
+    "RegisterEnabled": "true",
+    "EmailVerificationEnabled": "false",
+    "GitHubOAuthEnabled": "false",
+    "LinuxDOOAuthEnabled": "false",
+    "TelegramOAuthEnabled": "false",
+    "WeChatAuthEnabled": "false",
+    "TurnstileCheckEnabled": "false",
+    "EmailDomainRestrictionEnabled": "false",
+    "EmailAliasRestrictionEnabled": "false",
+    "EmailDomainWhitelist": _EMAIL_DOMAINS,
+    "oidc.enabled": "false",
+    # Credentials (secrets never leave the server)
+    "GitHubClientId": "",
+    "GitHubClientSecret": "",
+    "LinuxDOClientId": "",
+    "LinuxDOClientSecret": "",
+    "TelegramBotToken": "",
+    "TelegramBotName": "",
+    "WeChatServerAddress": "",
+    "WeChatServerToken": "",
+    "WeChatAccountQRCodeImageURL": "",
+    "TurnstileSiteKey": "",
+    "TurnstileSecretKey": "",
+    "SMTPServer": "",
+    "SMTPPort": "587",
+    "SMTPAccount": "",
+    "SMTPFrom": "",
+    "SMTPToken": "",
+    "SMTPSSLEnabled": "false",
+    "oidc.client_id": "",
+    "oidc.client_secret": "",
+    "oidc.well_known": "",
+    "oidc.authorization_endpoint": "",
+    "oidc.token_endpoint": "",
+    "oidc.user_info_endpoint": "",
+    # Site
+    "SystemName": "New API",
+    "Logo": "",
+    "Footer": "",
+    "Notice": "",
+    "About": "",
+    "HomePageContent": "",
+    "ServerAddress": "http://localhost:3000",
+    "TopUpLink": "",
+    "general_setting.docs_link": "",
+    "general_setting.quota_display_type": "USD",
+    "general_setting.custom_currency_symbol": "¤",
+    "general_setting.custom_currency_exchange_rate": "1",
+    "USDExchangeRate": "7.3",
+    "Chats": orjson.dumps([{"ChatGPT Next Web": "https://app.nextchat.dev/#/?settings={\"key\":\"{key}\",\"url\":\"{address}\"}"}]).decode(),
+    "DefaultCollapseSidebar": "false",
+    # Quota
+    "QuotaPerUnit": "500000",
+    "DisplayInCurrencyEnabled": "true",
+    "DisplayTokenStatEnabled": "true",
+    "QuotaForNewUser": "0",
+    "QuotaForInviter": "0",
+    "QuotaForInvitee": "0",
+    "QuotaRemindThreshold": "1000",
+    "PreConsumedQuota": "500",
+    # Pricing (empty JSON objects mean "the built-in defaults"; see backend/services/ratios.py)
+    "ModelRatio": "{}",
+    "CompletionRatio": "{}",
+    "ModelPrice": "{}",
+    "CacheRatio": "{}",
+    "GroupRatio": '{"default":1,"vip":1,"svip":1}',
+    "UserUsableGroups": '{"default":"默认分组","vip":"vip分组"}',
+    "TopupGroupRatio": '{"default":1,"vip":1,"svip":1}',
+    "GroupGroupRatio": "{}",
+    # Payment
+    "PayAddress": "",
+    "CustomCallbackAddress": "",
+    "EpayId": "",
+    "EpayKey": "",
+    "Price": "7.3",
+    "MinTopUp": "1",
+    "StripeApiSecret": "",
+    "StripeWebhookSecret": "",
+    "StripePriceId": "",
+    "StripeUnitPrice": "8.0",
+    "StripeMinTopUp": "1",
+    # Operations
+    "RetryTimes": "0",
+    "ChannelDisableThreshold": "5",
+    "AutomaticDisableChannelEnabled": "false",
+    "AutomaticEnableChannelEnabled": "false",
+    "AutomaticDisableKeywords": AUTOMATIC_DISABLE_KEYWORDS,
+    "AutomaticDisableStatusCodes": "401",
+    "LogConsumeEnabled": "true",
+    "ErrorLogEnabled": "false",
+    "DataExportEnabled": "true",
+    "DataExportInterval": "5",
+    "DataExportDefaultTime": "hour",
+    "SelfUseModeEnabled": "false",
+    "DemoSiteEnabled": "false",
+    "DrawingEnabled": "true",
+    "TaskEnabled": "true",
+    "MaxUserTokens": "1000",
+    # Content filter
+    "CheckSensitiveEnabled": "false",
+    "CheckSensitiveOnPromptEnabled": "false",
+    "StopOnSensitiveEnabled": "true",
+    "SensitiveWords": "",
+    # Rate limit (per user, on the relay)
+    "ModelRequestRateLimitEnabled": "false",
+    "ModelRequestRateLimitDurationMinutes": "1",
+    "ModelRequestRateLimitCount": "0",
+    "ModelRequestRateLimitSuccessCount": "1000",
+    "ModelRequestRateLimitGroup": "{}",
+    # Model-specific
+    "claude.default_max_tokens": '{"default":8192}',
+    "claude.thinking_adapter_enabled": "true",
+    "claude.thinking_adapter_budget_tokens_percentage": "0.8",
+    "gemini.safety_settings": "{}",
+    "gemini.thinking_adapter_enabled": "false",
+    "global.pass_through_request_enabled": "false",
+    # Check-in
+    "checkin_setting.enabled": "false",
+    "checkin_setting.min_quota": "1000",
+    "checkin_setting.max_quota": "10000",
+}
+
+# Options whose value must be a JSON object or array.
+JSON_OPTIONS = {
+    "ModelRatio", "CompletionRatio", "ModelPrice", "CacheRatio", "GroupRatio", "UserUsableGroups",
+    "TopupGroupRatio", "GroupGroupRatio", "Chats", "ModelRequestRateLimitGroup", "claude.default_max_tokens",
+    "gemini.safety_settings",
+}
+# Options whose value must be a number.
+NUMERIC_OPTIONS = {
+    "QuotaPerUnit", "QuotaForNewUser", "QuotaForInviter", "QuotaForInvitee", "QuotaRemindThreshold",
+    "PreConsumedQuota", "Price", "MinTopUp", "RetryTimes", "ChannelDisableThreshold", "DataExportInterval",
+    "ModelRequestRateLimitDurationMinutes", "ModelRequestRateLimitCount", "ModelRequestRateLimitSuccessCount",
+    "SMTPPort", "USDExchangeRate", "StripeUnitPrice", "StripeMinTopUp", "MaxUserTokens",
+    "checkin_setting.min_quota", "checkin_setting.max_quota", "claude.thinking_adapter_budget_tokens_percentage",
+    "general_setting.custom_currency_exchange_rate",
+}

@@ -1,0 +1,180 @@
+"""The `options` table: every runtime setting, as strings, with new-api's keys and defaults.
+
+Reads come from an in-memory snapshot (no DB I/O on the hot path), loaded at first use and at
+start-up, refreshed every SYNC_FREQUENCY seconds and at once when any node changes an option.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from functools import lru_cache
+from typing import Any
+
+import orjson
+from sqlmodel import select
+
+from backend import lifecycle
+from backend.cache import bus
+from backend.config import get_settings
+from backend.db import session_scope
+from backend.models import Option
+from backend.services.errors import ServiceError
+from backend.services.option_defaults import DEFAULTS, JSON_OPTIONS, NUMERIC_OPTIONS
+
+log = logging.getLogger("newapi.options")
+_SECRET_SUFFIXES = ("token", "secret", "key")
+_lock = threading.Lock()
+_values: dict[str, str] | None = None
+_refresher: asyncio.Task | None = None
+
+
+def is_secret(key: str) -> bool:
+    """new-api hides keys ending in Token/Secret/Key but compares case-sensitively, so it leaks
+    `oidc.client_secret`; compare case-insensitively and also catch dotted keys."""
+    last = key.rsplit(".", 1)[-1].lower()
+    return last.endswith(_SECRET_SUFFIXES)
+
+
+def load() -> None:
+    """Read every row from the DB into the snapshot (defaults fill the gaps)."""
+    global _values
+    with session_scope() as s:
+        rows = {o.key: (o.value or "") for o in s.exec(select(Option)).all()}
+    with _lock:
+        _values = {**DEFAULTS, **rows}
+    _parsed_json.cache_clear()
+
+
+def _snapshot() -> dict[str, str]:
+    if _values is None:
+        load()
+    assert _values is not None
+    return _values
+
+
+def get(key: str) -> str:
+    return _snapshot().get(key, DEFAULTS.get(key, ""))
+
+
+def get_bool(key: str) -> bool:
+    return get(key).strip().lower() in ("true", "1", "yes", "on")
+
+
+def get_int(key: str, default: int = 0) -> int:
+    try:
+        return int(float(get(key)))
+    except ValueError:
+        return default
+
+
+def get_float(key: str, default: float = 0.0) -> float:
+    try:
+        return float(get(key))
+    except ValueError:
+        return default
+
+
+@lru_cache(maxsize=256)
+def _parsed_json(raw: str) -> Any:
+    return orjson.loads(raw) if raw.strip() else {}
+
+
+def get_json(key: str) -> Any:
+    """Parsed once per distinct value; callers must not mutate the result."""
+    try:
+        return _parsed_json(get(key))
+    except orjson.JSONDecodeError:
+        log.warning("option %s holds invalid JSON; using its default", key)
+        return _parsed_json(DEFAULTS.get(key, "{}"))
+
+
+def all_values() -> dict[str, str]:
+    return dict(_snapshot())
+
+
+def all_public() -> dict[str, str]:
+    return {k: v for k, v in _snapshot().items() if not is_secret(k)}
+
+
+def validate(key: str, value: str) -> None:
+    if not key or len(key) > 255:
+        raise ServiceError("invalid option key")
+    if key in JSON_OPTIONS:
+        try:
+            parsed = orjson.loads(value)
+        except orjson.JSONDecodeError as exc:
+            raise ServiceError(f"{key} must be valid JSON: {exc}") from exc
+        if key == "Chats":
+            if not isinstance(parsed, list):
+                raise ServiceError(f"{key} must be a JSON array")
+        elif not isinstance(parsed, dict):
+            raise ServiceError(f"{key} must be a JSON object")
+        if key in ("ModelRatio", "CompletionRatio", "ModelPrice", "CacheRatio", "GroupRatio", "TopupGroupRatio"):
+            bad = [k for k, v in parsed.items() if not isinstance(v, int | float) or isinstance(v, bool) or v < 0]
+            if bad:
+                raise ServiceError(f"{key}: values must be non-negative numbers (check {', '.join(bad[:5])})")
+    elif key in NUMERIC_OPTIONS:
+        try:
+            float(value)
+        except ValueError as exc:
+            raise ServiceError(f"{key} must be a number") from exc
+    elif key.endswith(("Enabled", ".enabled")) and value.strip().lower() not in ("true", "false"):
+        raise ServiceError(f"{key} must be true or false")
+
+
+def update(key: str, value: str) -> None:
+    """Validate, write the DB and the snapshot, then tell every node."""
+    validate(key, value)
+    with session_scope() as s:
+        row = s.get(Option, key)
+        if row is None:
+            s.add(Option(key=key, value=value))
+        else:
+            row.value = value
+            s.add(row)
+    with _lock:
+        if _values is not None:
+            _values[key] = value
+    bus.publish("options", key)
+
+
+def _on_remote_change(_key: str) -> None:
+    load()
+
+
+bus.subscribe("options", _on_remote_change)
+
+
+async def _refresh_forever() -> None:
+    interval = max(get_settings().SYNC_FREQUENCY, 1)
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await asyncio.to_thread(load)
+        except Exception:
+            log.warning("option refresh failed", exc_info=True)
+
+
+@lifecycle.on_startup
+async def _start() -> None:
+    global _refresher
+    await asyncio.to_thread(load)
+    _refresher = asyncio.create_task(_refresh_forever(), name="newapi-options-refresh")
+
+
+@lifecycle.on_shutdown
+async def _stop() -> None:
+    global _refresher
+    if _refresher is not None:
+        _refresher.cancel()
+        _refresher = None
+
+
+@lifecycle.on_reset
+def _reset() -> None:
+    global _values, _refresher
+    _values = None
+    _refresher = None
+    _parsed_json.cache_clear()
