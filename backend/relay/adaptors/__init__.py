@@ -1,0 +1,1 @@
+"""Provider adaptors. The contract (and how the pipeline drives it) is in `base.py`."""

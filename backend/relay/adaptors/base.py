@@ -1,0 +1,329 @@
+"""The contract between the relay pipeline and the provider adaptors.
+
+An adaptor knows one provider family: where to send a request (URL, headers), which pure
+conversion in `backend/relay/convert/` turns the client's body into the provider's, and how to
+turn the provider's answer (whole body or SSE stream) back into the client's format plus `Usage`.
+It does no I/O: the pipeline owns the HTTP client, retries, billing and the client connection.
+
+One adaptor instance serves one attempt of one call (channel + key + request)::
+
+    from backend.relay.adaptors import get_adaptor
+    from backend.relay.sse import SSEParser
+
+    meta = RelayMeta(fmt=RelayFormat.OPENAI_CHAT, path="/v1/chat/completions",
+                     query=dict(request.query_params), client_headers=dict(request.headers),
+                     origin_model="gpt-4o", upstream_model=channel.model_mapping.get(m, m),
+                     stream=body.get("stream") is True, include_usage=client_wants_usage,
+                     prompt_tokens=local_estimate)
+    adaptor = get_adaptor(channel, key, meta)
+    req = adaptor.build_request(body)            # AdaptorError -> local 400, nothing charged
+    resp = await client.send(req.method, req.url, headers=req.headers, content=req.body)
+    if resp.status_code != 200:
+        err = adaptor.parse_error(resp.status_code, await resp.aread())   # UpstreamError
+        # status_code_mapping, retry, auto-disable decide on err.status_code / err.type / err.code
+    elif meta.stream or "text/event-stream" in resp.headers.get("content-type", ""):
+        conv = adaptor.stream_converter()
+        parser = SSEParser()
+        async for chunk in resp.aiter_bytes():
+            for event in parser.feed(chunk):
+                for frame in conv.feed(event):       # ready-to-write bytes in the client's format
+                    send(frame)
+            if parser.done: break
+        # (after the loop, also feed parser.flush())
+        usage = conv.usage or count_locally(conv.completion_text) + conv.tool_call_tokens
+        for frame in conv.finish(usage):            # closing frames, e.g. usage chunk + [DONE]
+            send(frame)
+    else:
+        out = adaptor.parse_response(await resp.aread(), resp.headers.get("content-type"))
+        usage = out.usage or count_locally(out.completion_text)
+        return Response(out.body, status_code=200, media_type=out.content_type)
+
+After `build_request` the adaptor also exposes `reasoning_effort` (for `logs.other`) and
+`upstream_format`. `parse_response` may raise `UpstreamError` when a 200 body is unusable
+(bad JSON, a Gemini answer without candidates); treat it like a non-200 answer. A stream that
+carries an error event sets `conv.error` (an `UpstreamError`).
+
+Multipart requests (audio transcriptions, image edits) go through `build_raw_request`: the form
+bytes are forwarded unchanged, only URL and headers are built.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, ClassVar, Protocol
+
+import orjson
+
+from backend.relay.sse import SSEEvent
+from backend.relay.usage import Usage
+
+
+class RelayFormat(StrEnum):
+    """The wire format of a request body (client side or upstream side)."""
+
+    OPENAI_CHAT = "openai_chat"  # /v1/chat/completions
+    OPENAI_COMPLETIONS = "openai_completions"  # /v1/completions
+    OPENAI_EDITS = "openai_edits"  # /v1/edits
+    OPENAI_EMBEDDINGS = "openai_embeddings"  # /v1/embeddings, /v1/engines/{m}/embeddings
+    OPENAI_MODERATIONS = "openai_moderations"  # /v1/moderations
+    OPENAI_IMAGES = "openai_images"  # /v1/images/generations
+    OPENAI_IMAGE_EDITS = "openai_image_edits"  # /v1/images/edits (multipart)
+    OPENAI_AUDIO_SPEECH = "openai_audio_speech"  # /v1/audio/speech (binary reply)
+    OPENAI_AUDIO_TRANSCRIPTIONS = "openai_audio_transcriptions"  # multipart
+    OPENAI_AUDIO_TRANSLATIONS = "openai_audio_translations"  # multipart
+    OPENAI_RESPONSES = "openai_responses"  # /v1/responses (and /compact, by path)
+    RERANK = "rerank"  # /v1/rerank (Jina/Cohere shape)
+    CLAUDE_MESSAGES = "claude_messages"  # /v1/messages
+    GEMINI = "gemini"  # /v1beta/models/{m}:generateContent | :streamGenerateContent
+    GEMINI_EMBEDDINGS = "gemini_embeddings"  # :embedContent | :batchEmbedContents
+
+
+# The OpenAI path of each OpenAI-shaped format: the default URL is base_url + this path.
+OPENAI_PATHS: dict[RelayFormat, str] = {
+    RelayFormat.OPENAI_CHAT: "/v1/chat/completions",
+    RelayFormat.OPENAI_COMPLETIONS: "/v1/completions",
+    RelayFormat.OPENAI_EDITS: "/v1/edits",
+    RelayFormat.OPENAI_EMBEDDINGS: "/v1/embeddings",
+    RelayFormat.OPENAI_MODERATIONS: "/v1/moderations",
+    RelayFormat.OPENAI_IMAGES: "/v1/images/generations",
+    RelayFormat.OPENAI_IMAGE_EDITS: "/v1/images/edits",
+    RelayFormat.OPENAI_AUDIO_SPEECH: "/v1/audio/speech",
+    RelayFormat.OPENAI_AUDIO_TRANSCRIPTIONS: "/v1/audio/transcriptions",
+    RelayFormat.OPENAI_AUDIO_TRANSLATIONS: "/v1/audio/translations",
+    RelayFormat.OPENAI_RESPONSES: "/v1/responses",
+    RelayFormat.RERANK: "/v1/rerank",
+    RelayFormat.CLAUDE_MESSAGES: "/v1/messages",
+}
+
+
+class ChannelLike(Protocol):
+    """What an adaptor reads from a channel; `backend.cache.channels.ChannelInfo` satisfies it."""
+
+    id: int
+    type: int
+    name: str
+    base_url: str | None
+    other: str | None
+    openai_organization: str | None
+    param_override: dict
+    header_override: dict
+    setting: dict
+
+
+@dataclass(slots=True)
+class RelayMeta:
+    """What the pipeline knows about the call before it reaches the upstream."""
+
+    fmt: RelayFormat  # the client's format (route)
+    origin_model: str  # the client's model name (billing, logs, replies to the client)
+    upstream_model: str  # after model_mapping; suffix rules (-thinking, -high...) apply to it
+    stream: bool = False  # the client asked for a stream
+    path: str = ""  # the client's request path, e.g. "/v1/chat/completions"
+    query: Mapping[str, str] = field(default_factory=dict)  # client query (Azure api-version)
+    client_headers: Mapping[str, str] = field(default_factory=dict)  # lower-case names
+    include_usage: bool = False  # OpenAI client sent stream_options.include_usage=true
+    prompt_tokens: int = 0  # local estimate; Claude-format replies put it in message_start
+
+
+@dataclass(slots=True)
+class UpstreamRequest:
+    method: str
+    url: str
+    headers: dict[str, str]
+    body: bytes | None
+    stream: bool
+    proxy: str | None = None  # channel.setting["proxy"] (http://, socks5://)
+
+
+@dataclass(slots=True)
+class RelayResponse:
+    """A whole (non-stream) reply, already in the client's format."""
+
+    body: bytes
+    content_type: str = "application/json"
+    usage: Usage | None = None  # None: the upstream reported none; count locally
+    completion_text: str = ""  # content + reasoning, for local counting
+
+
+class AdaptorError(Exception):
+    """The request cannot be built for this channel: a local error (no retry, nothing charged)."""
+
+    def __init__(self, message: str, status_code: int = 400, code: str = "convert_request_failed") -> None:
+        super().__init__(message)
+        self.message = message
+        self.status_code = status_code
+        self.code = code
+
+
+class UpstreamError(Exception):
+    """A failed upstream answer, normalised to new-api's error fields.
+
+    `passthrough` is the upstream's own error object when it had `error.message`: new-api hands
+    that object to OpenAI-format clients unchanged.
+    """
+
+    def __init__(
+        self,
+        status_code: int,
+        message: str,
+        type: str = "upstream_error",  # noqa: A002 - the wire field's name
+        code: str | int | None = "bad_response_status_code",
+        param: str | None = None,
+        passthrough: dict | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.message = message
+        self.type = type
+        self.code = code
+        self.param = param
+        self.passthrough = passthrough
+
+    def openai_error(self) -> dict:
+        """The `error` object for OpenAI-format replies."""
+        if self.passthrough is not None:
+            return dict(self.passthrough)
+        return {"message": self.message, "type": self.type, "param": self.param or "", "code": self.code}
+
+    def claude_error(self) -> dict:
+        """The whole body for Claude-format replies."""
+        return {"type": "error", "error": {"type": self.type, "message": self.message}}
+
+    def __repr__(self) -> str:
+        return f"UpstreamError({self.status_code}, {self.message!r}, type={self.type!r}, code={self.code!r})"
+
+
+class StreamConverter(abc.ABC):
+    """Turns upstream SSE events into client-format frames and collects usage on the way."""
+
+    def __init__(self, meta: RelayMeta) -> None:
+        self.meta = meta
+        self.usage: Usage | None = None  # set when the upstream reported usage
+        self.error: UpstreamError | None = None  # set when the stream carried an error event
+        self.finish_reason: str | None = None
+        self.tool_call_tokens = 0  # new-api's fallback: 7 x the most tool calls seen in one chunk
+        self._text: list[str] = []
+
+    @property
+    def completion_text(self) -> str:
+        """Content, reasoning, tool names and arguments seen so far (local counting)."""
+        return "".join(self._text)
+
+    def _count_tool_calls(self, n: int) -> None:
+        self.tool_call_tokens = max(self.tool_call_tokens, 7 * n)
+
+    @abc.abstractmethod
+    def feed(self, event: SSEEvent) -> list[bytes]:
+        """Frames to write for one upstream event (possibly none)."""
+
+    @abc.abstractmethod
+    def finish(self, usage: Usage) -> list[bytes]:
+        """Closing frames once the upstream ended; `usage` is what will be billed."""
+
+
+class Adaptor(abc.ABC):
+    """One provider family. Subclasses set `formats` and implement the conversion hooks."""
+
+    # client formats this family can serve (anything else is an AdaptorError 400)
+    formats: ClassVar[frozenset[RelayFormat]] = frozenset()
+    # new-api forces stream_options.include_usage upstream only for these families
+    supports_stream_options: ClassVar[bool] = False
+
+    def __init__(self, channel: ChannelLike, key: str, meta: RelayMeta) -> None:
+        self.channel = channel
+        self.key = key
+        self.meta = meta
+        self.upstream_model = meta.upstream_model
+        self.upstream_format: RelayFormat = meta.fmt
+        self.reasoning_effort: str | None = None
+
+    # -- request ---------------------------------------------------------------------------
+
+    def build_request(self, body: dict) -> UpstreamRequest:
+        """Converted body + param_override, URL, headers + header_override."""
+        if self.meta.fmt not in self.formats:
+            raise AdaptorError(f"this channel does not support {self.meta.fmt.value} requests")
+        converted = self.convert_request(body)
+        override = self.channel.param_override
+        if isinstance(override, dict) and override:
+            converted.update(override)
+        return UpstreamRequest(
+            method="POST",
+            url=self.request_url(),
+            headers=self._headers(self.meta.stream),
+            body=orjson.dumps(converted),
+            stream=self.meta.stream,
+            proxy=self._proxy(),
+        )
+
+    def build_raw_request(self, raw: bytes, content_type: str) -> UpstreamRequest:
+        """Forward a multipart form as it came; only URL and headers are ours."""
+        if self.meta.fmt not in self.formats:
+            raise AdaptorError(f"this channel does not support {self.meta.fmt.value} requests")
+        headers = self._headers(False)
+        headers["Content-Type"] = content_type
+        return UpstreamRequest("POST", self.request_url(), headers, raw, False, self._proxy())
+
+    @abc.abstractmethod
+    def convert_request(self, body: dict) -> dict:
+        """The upstream body for the client's body (may also set upstream_model, reasoning_effort)."""
+
+    @abc.abstractmethod
+    def request_url(self) -> str: ...
+
+    @abc.abstractmethod
+    def auth_headers(self) -> dict[str, str]: ...
+
+    def _headers(self, stream: bool) -> dict[str, str]:
+        client = self.meta.client_headers
+        headers = {
+            "Content-Type": "application/json",
+            "Accept": "text/event-stream" if stream else client.get("accept") or "application/json",
+        }
+        headers.update(self.auth_headers())
+        override = self.channel.header_override
+        if isinstance(override, dict):
+            for name, value in override.items():
+                headers[str(name)] = self._header_value(str(value))
+        return headers
+
+    def _header_value(self, template: str) -> str:
+        """header_override placeholders: {api_key} and {client_header:Name}."""
+        value = template.replace("{api_key}", self.key)
+        while "{client_header:" in value:
+            start = value.index("{client_header:")
+            end = value.find("}", start)
+            if end < 0:
+                break
+            name = value[start + len("{client_header:") : end].strip().lower()
+            value = value[:start] + self.meta.client_headers.get(name, "") + value[end + 1 :]
+        return value
+
+    def _proxy(self) -> str | None:
+        setting = self.channel.setting if isinstance(self.channel.setting, dict) else {}
+        proxy = setting.get("proxy")
+        return proxy if isinstance(proxy, str) and proxy else None
+
+    # -- response --------------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def parse_response(self, raw: bytes, content_type: str | None = None) -> RelayResponse:
+        """A 200 body in the client's format plus usage; UpstreamError if it is unusable."""
+
+    @abc.abstractmethod
+    def stream_converter(self) -> StreamConverter: ...
+
+    def parse_error(self, status_code: int, raw: bytes) -> UpstreamError:
+        """new-api's extraction rules for a non-200 body (see errors.upstream_error)."""
+        from backend.relay.adaptors.errors import upstream_error
+
+        return upstream_error(status_code, raw)
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    @property
+    def setting(self) -> dict[str, Any]:
+        return self.channel.setting if isinstance(self.channel.setting, dict) else {}

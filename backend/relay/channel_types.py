@@ -1,0 +1,121 @@
+"""new-api's channel type ids: display name, default base URL and adaptor family.
+
+The ids are stored in `channels.type` and must match new-api's. `family` picks the adaptor class
+(see `backend/relay/adaptors/registry.py`); `path_prefix` replaces "/v1" in OpenAI paths for
+OpenAI-compatible providers that mount their API elsewhere (Perplexity at the root, Zhipu under
+/api/paas/v4...). Types absent from the table fall back to the OpenAI family, like new-api.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# adaptor families
+OPENAI = "openai"  # OpenAI wire format at base_url + path
+AZURE = "azure"
+CUSTOM = "custom"  # base_url is the whole URL, {model} substituted
+OLLAMA = "ollama"
+ANTHROPIC = "anthropic"
+GEMINI = "gemini"
+AWS = "aws"
+VERTEX = "vertex"
+MIDJOURNEY = "midjourney"
+TASK = "task"  # async task APIs (Suno, video)
+NATIVE = "native"  # a provider with its own non-OpenAI protocol
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelType:
+    id: int
+    name: str
+    base_url: str
+    family: str = OPENAI
+    path_prefix: str = "/v1"
+    # new-api forces stream_options.include_usage upstream only where the provider accepts it
+    stream_options: bool = False
+
+
+_T = ChannelType
+CHANNEL_TYPES: dict[int, ChannelType] = {
+    t.id: t
+    for t in (
+        _T(0, "Unknown", ""),
+        _T(1, "OpenAI", "https://api.openai.com", stream_options=True),
+        _T(2, "Midjourney", "", MIDJOURNEY),
+        _T(3, "Azure", "", AZURE, stream_options=True),
+        _T(4, "Ollama", "http://localhost:11434", OLLAMA, stream_options=True),
+        _T(5, "MidjourneyPlus", "", MIDJOURNEY),
+        _T(6, "OpenAIMax", "https://api.openaimax.com"),
+        _T(7, "OhMyGPT", "https://api.ohmygpt.com"),
+        _T(8, "Custom", "", CUSTOM),
+        _T(9, "AILS", "https://api.caipacity.com"),
+        _T(10, "AIProxy", "https://api.aiproxy.io"),
+        _T(11, "PaLM", "", NATIVE),
+        _T(12, "API2GPT", "https://api.api2gpt.com"),
+        _T(13, "AIGC2D", "https://api.aigc2d.com"),
+        _T(14, "Anthropic", "https://api.anthropic.com", ANTHROPIC, stream_options=True),
+        _T(15, "Baidu", "https://aip.baidubce.com", NATIVE),
+        _T(16, "Zhipu", "https://open.bigmodel.cn", NATIVE),
+        _T(17, "Ali", "https://dashscope.aliyuncs.com", OPENAI, "/compatible-mode/v1", stream_options=True),
+        _T(18, "Xunfei", "", NATIVE),
+        _T(19, "360", "https://ai.360.cn"),
+        _T(20, "OpenRouter", "https://openrouter.ai/api", stream_options=True),
+        _T(21, "AIProxyLibrary", "https://api.aiproxy.io", NATIVE),
+        _T(22, "FastGPT", "https://fastgpt.run/api/openapi"),
+        _T(23, "Tencent", "https://hunyuan.tencentcloudapi.com", NATIVE),
+        _T(24, "Gemini", "https://generativelanguage.googleapis.com", GEMINI, stream_options=True),
+        _T(25, "Moonshot", "https://api.moonshot.cn"),
+        _T(26, "ZhipuV4", "https://open.bigmodel.cn", OPENAI, "/api/paas/v4", stream_options=True),
+        _T(27, "Perplexity", "https://api.perplexity.ai", OPENAI, ""),
+        _T(31, "LingYiWanWu", "https://api.lingyiwanwu.com"),
+        _T(33, "AWS", "", AWS, stream_options=True),
+        _T(34, "Cohere", "https://api.cohere.ai", NATIVE),
+        _T(35, "MiniMax", "https://api.minimax.chat"),
+        _T(36, "SunoAPI", "", TASK),
+        _T(37, "Dify", "https://api.dify.ai", NATIVE),
+        _T(38, "Jina", "https://api.jina.ai"),
+        _T(39, "Cloudflare", "https://api.cloudflare.com", NATIVE, stream_options=True),
+        _T(40, "SiliconFlow", "https://api.siliconflow.cn", stream_options=True),
+        _T(41, "VertexAI", "", VERTEX, stream_options=True),
+        _T(42, "Mistral", "https://api.mistral.ai"),
+        _T(43, "DeepSeek", "https://api.deepseek.com", stream_options=True),
+        _T(44, "MokaAI", "https://api.moka.ai", NATIVE),
+        _T(45, "VolcEngine", "https://ark.cn-beijing.volces.com", OPENAI, "/api/v3", stream_options=True),
+        _T(46, "BaiduV2", "https://qianfan.baidubce.com", OPENAI, "/v2", stream_options=True),
+        _T(47, "Xinference", ""),
+        _T(48, "xAI", "https://api.x.ai", stream_options=True),
+        _T(49, "Coze", "https://api.coze.cn", NATIVE),
+        _T(50, "Kling", "https://api.klingai.com", TASK),
+        _T(51, "Jimeng", "https://visual.volcengineapi.com", TASK),
+        _T(52, "Vidu", "https://api.vidu.cn", TASK),
+        _T(53, "Submodel", "https://llm.submodel.ai", stream_options=True),
+        _T(54, "DoubaoVideo", "https://ark.cn-beijing.volces.com", TASK),
+        _T(55, "Sora", "https://api.openai.com", TASK),
+        _T(56, "Replicate", "https://api.replicate.com", TASK),
+        _T(57, "Codex", "https://chatgpt.com", NATIVE),
+    )
+}
+
+OPENAI_ID = 1
+AZURE_ID = 3
+OLLAMA_ID = 4
+CUSTOM_ID = 8
+ANTHROPIC_ID = 14
+OPENROUTER_ID = 20
+GEMINI_ID = 24
+
+
+def channel_type(type_id: int) -> ChannelType:
+    """The entry for a type id; unknown ids behave as OpenAI-compatible with no default URL."""
+    known = CHANNEL_TYPES.get(type_id)
+    if known is not None:
+        return known
+    return ChannelType(type_id, f"Type{type_id}", "")
+
+
+def channel_type_name(type_id: int) -> str:
+    return channel_type(type_id).name
+
+
+def default_base_url(type_id: int) -> str:
+    return channel_type(type_id).base_url
