@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from backend import lifecycle
 from backend.api import router as api_router
+from backend.cors import RelayCORS
 from backend.relay import router as relay_router
 
 
@@ -22,4 +23,5 @@ def create_app(*, with_lifespan: bool = True) -> FastAPI:
     )
     api_router.install(app)
     relay_router.install(app)
+    app.add_middleware(RelayCORS)
     return app
