@@ -15,7 +15,7 @@ from sqlmodel import Session, create_engine
 
 from backend.config import Settings, get_settings
 
-_GO_MYSQL = re.compile(r"^(?P<user>[^:@/]*)(?::(?P<pw>[^@]*))?@(?P<proto>tcp|unix)\((?P<addr>[^)]*)\)/(?P<db>[^?]*)(?:\?(?P<q>.*))?$")
+_GO_MYSQL = re.compile(r"^(?P<user>[^:@/]*)(?::(?P<pw>.*))?@(?P<proto>tcp|unix)\((?P<addr>[^)]*)\)/(?P<db>[^?]*)(?:\?(?P<q>.*))?$")
 
 
 def database_url(dsn: str, sqlite_path: str) -> str:
