@@ -1,4 +1,4 @@
-from sqlalchemy import BigInteger, Column, Float, Text
+from sqlalchemy import BigInteger, Column, Float, String, Text
 from sqlmodel import Field, SQLModel
 
 
@@ -10,7 +10,10 @@ class Channel(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     type: int = Field(default=0)
     key: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
-    openai_organization: str | None = Field(default=None, max_length=255)
+    # GORM names Go's `OpenAIOrganization` field "open_ai_organization"; keep that column name.
+    openai_organization: str | None = Field(
+        default=None, sa_column=Column("open_ai_organization", String(255), nullable=True)
+    )
     test_model: str | None = Field(default=None, max_length=255)
     status: int = Field(default=1)
     name: str = Field(default="", max_length=255, index=True)
@@ -35,3 +38,5 @@ class Channel(SQLModel, table=True):
     param_override: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     header_override: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     remark: str | None = Field(default=None, max_length=255)
+    channel_info: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # multi-key state (JSON)
+    other_settings: str | None = Field(default=None, sa_column=Column("settings", Text, nullable=True))
