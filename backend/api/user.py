@@ -1,0 +1,115 @@
+"""`/api/user/...` for the signed-in user (and the public login/register/logout)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Body, Depends, Response
+from pydantic import BaseModel
+
+from backend.api.deps import CurrentUser
+from backend.api.ratelimit import critical_limit
+from backend.api.responses import ok
+from backend.auth import sessions
+from backend.services import groups, redemptions, users
+from backend.services.errors import ServiceError
+
+router = APIRouter(prefix="/user", tags=["user"])
+
+
+class LoginIn(BaseModel):
+    username: str = ""
+    password: str = ""
+
+
+class RegisterIn(BaseModel):
+    username: str
+    password: str
+    email: str = ""
+    verification_code: str = ""
+    aff_code: str = ""
+
+
+class SelfUpdateIn(BaseModel):
+    username: str | None = None
+    display_name: str | None = None
+    password: str | None = None
+    original_password: str | None = None
+
+
+class TopUpIn(BaseModel):
+    key: str
+
+
+@router.post("/login", dependencies=[Depends(critical_limit)])
+def login(body: LoginIn, response: Response) -> dict:
+    user = users.login(body.username.strip(), body.password)
+    response.set_cookie(value=sessions.issue(user.id), **sessions.cookie_kwargs())
+    return ok(users.public_user(user))
+
+
+@router.get("/logout")
+def logout(response: Response) -> dict:
+    kw = sessions.cookie_kwargs()
+    response.delete_cookie(kw["key"], path=kw["path"], httponly=True, samesite=kw["samesite"], secure=kw["secure"])
+    return ok()
+
+
+@router.post("/register", dependencies=[Depends(critical_limit)])
+def register(body: RegisterIn) -> dict:
+    user = users.register(body.username.strip(), body.password, body.email.strip(), body.aff_code.strip())
+    return ok(users.public_user(user))
+
+
+@router.get("/self")
+def get_self(user: CurrentUser) -> dict:
+    return ok(users.public_user(user))
+
+
+@router.put("/self")
+def update_self(user: CurrentUser, body: SelfUpdateIn) -> dict:
+    updated = users.update_self(
+        user.id, username=body.username, display_name=body.display_name,
+        password=body.password, original_password=body.original_password,
+    )
+    return ok(users.public_user(updated))
+
+
+@router.delete("/self")
+def delete_self(user: CurrentUser, response: Response) -> dict:
+    users.delete_self(user.id)
+    response.delete_cookie(sessions.COOKIE_NAME, path="/")
+    return ok()
+
+
+@router.get("/token")
+def rotate_token(user: CurrentUser) -> dict:
+    return ok(users.rotate_access_token(user.id))
+
+
+@router.get("/aff")
+def aff(user: CurrentUser) -> dict:
+    return ok(users.aff_code(user.id))
+
+
+@router.get("/groups")
+@router.get("/self/groups")
+def user_groups(user: CurrentUser) -> dict:
+    return ok(groups.usable_groups_with_ratio(user.group))
+
+
+@router.get("/models")
+def user_models(user: CurrentUser) -> dict:
+    return ok(users.models_for_group(user.group))
+
+
+@router.post("/topup")
+def topup(user: CurrentUser, body: TopUpIn) -> dict:
+    return ok(redemptions.redeem(user, body.key))
+
+
+@router.put("/setting")
+def update_setting(user: CurrentUser, body: dict[str, Any] = Body(...)) -> dict:  # noqa: B008
+    if not isinstance(body, dict):
+        raise ServiceError("the body must be a JSON object")
+    return ok(users.update_setting(user.id, body))

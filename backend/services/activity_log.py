@@ -1,0 +1,33 @@
+"""Writes the rare, unbuffered log rows: top-ups, admin actions, system notes (not consume logs)."""
+
+from __future__ import annotations
+
+import time
+
+from backend.db import log_session_scope
+from backend.models import Log
+from backend.models.enums import LogType
+
+
+def record(user_id: int, username: str, log_type: LogType, content: str, quota: int = 0) -> None:
+    with log_session_scope() as s:
+        s.add(
+            Log(
+                user_id=user_id,
+                username=username,
+                type=int(log_type),
+                content=content,
+                quota=quota,
+                created_at=int(time.time()),
+            )
+        )
+
+
+def format_quota(quota: int) -> str:
+    """Quota as dollars when the site displays currency, else as raw units (new-api's LogQuota)."""
+    from backend.services import options
+
+    if options.get_bool("DisplayInCurrencyEnabled"):
+        per_unit = options.get_float("QuotaPerUnit") or 500000.0
+        return f"${quota / per_unit:.6f}"
+    return f"{quota} quota"

@@ -1,0 +1,43 @@
+"""Which groups exist (GroupRatio) and which a user may pick for a token (UserUsableGroups + own)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from backend.services import options
+
+
+def _json_dict(key: str) -> dict[str, Any]:
+    try:
+        value = options.get_json(key)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def group_ratios() -> dict[str, float]:
+    return {str(k): float(v) for k, v in _json_dict("GroupRatio").items() if isinstance(v, int | float)}
+
+
+def all_groups() -> list[str]:
+    return sorted(group_ratios())
+
+
+def usable_groups(user_group: str) -> dict[str, str]:
+    """name -> description of the groups this user may choose; their own group is always included."""
+    groups = {str(k): str(v) for k, v in _json_dict("UserUsableGroups").items()}
+    if user_group and user_group not in groups:
+        groups[user_group] = "user group"
+    return groups
+
+
+def usable_groups_with_ratio(user_group: str) -> dict[str, dict[str, Any]]:
+    ratios = group_ratios()
+    return {name: {"ratio": ratios.get(name, 1.0), "desc": desc} for name, desc in usable_groups(user_group).items()}
+
+
+def is_usable(user_group: str, group: str) -> bool:
+    """'' means the user's own group. A group is usable if offered to the user and priced."""
+    if group == "":
+        return True
+    return group in usable_groups(user_group) and (group == user_group or group in group_ratios())

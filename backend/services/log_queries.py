@@ -1,0 +1,163 @@
+"""The read side of `logs` (on LOG_SQL_DSN's engine): filtered pages, stats, search, pruning.
+
+Admins see every column. A user sees only their own rows, without the channel and without
+`other.admin_info`, and with row ids folded to id % 1024 like new-api (ids reveal traffic volume).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, func, or_
+from sqlmodel import Session, select
+
+from backend.db import get_log_engine
+from backend.models import Log, Token
+from backend.models.enums import LogType
+
+SEARCH_LIMIT = 100
+
+
+@dataclass
+class LogFilter:
+    type: int = 0
+    start_timestamp: int = 0
+    end_timestamp: int = 0
+    model_name: str = ""
+    username: str = ""
+    token_name: str = ""
+    channel: int = 0
+    group: str = ""
+    user_id: int | None = None  # set for a user's own view
+    token_id: int | None = None
+
+    def conditions(self) -> list:
+        conds = []
+        if self.user_id is not None:
+            conds.append(Log.user_id == self.user_id)
+        if self.token_id is not None:
+            conds.append(Log.token_id == self.token_id)
+        if self.type:
+            conds.append(Log.type == self.type)
+        if self.start_timestamp:
+            conds.append(Log.created_at >= self.start_timestamp)
+        if self.end_timestamp:
+            conds.append(Log.created_at <= self.end_timestamp)
+        if self.model_name:
+            conds.append(Log.model_name.like(f"%{self.model_name}%"))
+        if self.username and self.user_id is None:
+            conds.append(Log.username == self.username)
+        if self.token_name:
+            conds.append(Log.token_name == self.token_name)
+        if self.channel and self.user_id is None:
+            conds.append(Log.channel_id == self.channel)
+        if self.group:
+            conds.append(Log.group == self.group)
+        return conds
+
+
+def _other(raw: str, admin: bool) -> str:
+    if admin or not raw:
+        return raw or ""
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return ""
+    if isinstance(data, dict):
+        data.pop("admin_info", None)
+        return json.dumps(data)
+    return ""
+
+
+def view(row: Log, *, admin: bool) -> dict[str, Any]:
+    data = {
+        "id": row.id if admin else (row.id or 0) % 1024,
+        "user_id": row.user_id,
+        "created_at": row.created_at,
+        "type": row.type,
+        "content": row.content or "",
+        "username": row.username,
+        "token_name": row.token_name,
+        "model_name": row.model_name,
+        "quota": row.quota,
+        "prompt_tokens": row.prompt_tokens,
+        "completion_tokens": row.completion_tokens,
+        "use_time": row.use_time,
+        "is_stream": row.is_stream,
+        "channel": row.channel_id if admin else 0,
+        "token_id": row.token_id,
+        "group": row.group,
+        "ip": row.ip,
+        "other": _other(row.other, admin),
+    }
+    return data
+
+
+def _session() -> Session:
+    return Session(get_log_engine(), expire_on_commit=False)
+
+
+def page(f: LogFilter, p: int, page_size: int, *, admin: bool) -> tuple[list[dict[str, Any]], int]:
+    conds = f.conditions()
+    with _session() as s:
+        total = s.exec(select(func.count()).select_from(Log).where(*conds)).one()
+        rows = s.exec(
+            select(Log).where(*conds).order_by(Log.id.desc()).offset((p - 1) * page_size).limit(page_size)
+        ).all()
+    return [view(r, admin=admin) for r in rows], int(total)
+
+
+def stat(f: LogFilter, now: int | None = None) -> dict[str, int]:
+    """Quota spent by consume rows matching the filter, plus requests and tokens in the last 60 s."""
+    now = int(time.time()) if now is None else now
+    f = LogFilter(**{**f.__dict__, "type": int(LogType.CONSUME)})
+    conds = f.conditions()
+    recent = [*conds, Log.created_at >= now - 60]
+    with _session() as s:
+        quota = s.exec(select(func.coalesce(func.sum(Log.quota), 0)).where(*conds)).one()
+        rpm, tpm = s.exec(
+            select(func.count(), func.coalesce(func.sum(Log.prompt_tokens + Log.completion_tokens), 0)).where(*recent)
+        ).one()
+    return {"quota": int(quota), "rpm": int(rpm), "tpm": int(tpm)}
+
+
+def search(keyword: str, *, user_id: int | None, admin: bool) -> list[dict[str, Any]]:
+    """Newest matching rows (at most 100): keyword against model, token name, content, or a type number."""
+    conds = [] if user_id is None else [Log.user_id == user_id]
+    if keyword:
+        like = f"%{keyword}%"
+        match = [Log.model_name.like(like), Log.token_name.like(like), Log.content.like(like)]
+        if admin:
+            match.append(Log.username.like(like))
+        if keyword.isdigit():
+            match.append(Log.type == int(keyword))
+        conds.append(or_(*match))
+    with _session() as s:
+        rows = s.exec(select(Log).where(*conds).order_by(Log.id.desc()).limit(SEARCH_LIMIT)).all()
+    return [view(r, admin=admin) for r in rows]
+
+
+def delete_before(target_timestamp: int) -> int:
+    with _session() as s:
+        count = s.execute(delete(Log).where(Log.created_at < target_timestamp)).rowcount or 0
+        s.commit()
+    return count
+
+
+def token_logs(key: str, main_session: Session) -> list[dict[str, Any]]:
+    """Public lookup by API key: that token's newest rows, in the user-visible form."""
+    key = key.strip().removeprefix("sk-").split("-", 1)[0]
+    if not key:
+        return []
+    token = main_session.exec(select(Token).where(Token.key == key, Token.deleted_at.is_(None))).first()
+    if token is None:
+        return []
+    with _session() as s:
+        rows = s.exec(
+            select(Log).where(Log.token_id == token.id, Log.user_id == token.user_id)
+            .order_by(Log.id.desc()).limit(SEARCH_LIMIT)
+        ).all()
+    return [view(r, admin=False) for r in rows]

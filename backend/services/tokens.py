@@ -1,0 +1,187 @@
+"""API keys ("tokens"): a user's own keys only. Keys are 48 random [0-9A-Za-z], stored without
+`sk-`, shown masked in lists and revealed in full only on request."""
+
+from __future__ import annotations
+
+import secrets
+import string
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, select
+
+from backend import cache
+from backend.db import session_scope
+from backend.models import Token, User
+from backend.models.enums import TokenStatus
+from backend.services import groups, options
+from backend.services.errors import NotFound, ServiceError
+
+_ALNUM = string.digits + string.ascii_letters
+KEY_LENGTH = 48
+
+
+def generate_key() -> str:
+    return "".join(secrets.choice(_ALNUM) for _ in range(KEY_LENGTH))
+
+
+def mask_key(key: str) -> str:
+    return f"sk-{key[:4]}{'*' * 10}{key[-4:]}" if len(key) > 8 else "sk-" + "*" * len(key)
+
+
+def view(t: Token, *, reveal: bool = False) -> dict[str, Any]:
+    return {
+        "id": t.id,
+        "user_id": t.user_id,
+        "key": f"sk-{t.key}" if reveal else mask_key(t.key),
+        "status": t.status,
+        "name": t.name,
+        "created_time": t.created_time,
+        "accessed_time": t.accessed_time,
+        "expired_time": t.expired_time,
+        "remain_quota": t.remain_quota,
+        "unlimited_quota": t.unlimited_quota,
+        "model_limits_enabled": t.model_limits_enabled,
+        "model_limits": t.model_limits,
+        "allow_ips": t.allow_ips or "",
+        "used_quota": t.used_quota,
+        "group": t.group,
+    }
+
+
+def _live(user_id: int):  # noqa: ANN202
+    return (Token.user_id == user_id, Token.deleted_at.is_(None))
+
+
+def list_tokens(user_id: int, p: int, page_size: int) -> tuple[list[dict[str, Any]], int]:
+    with session_scope() as s:
+        total = s.exec(select(func.count()).select_from(Token).where(*_live(user_id))).one()
+        rows = s.exec(
+            select(Token).where(*_live(user_id)).order_by(Token.id.desc()).offset((p - 1) * page_size).limit(page_size)
+        ).all()
+    return [view(t) for t in rows], int(total)
+
+
+def search_tokens(user_id: int, keyword: str, token: str, p: int, page_size: int) -> tuple[list[dict[str, Any]], int]:
+    conds = list(_live(user_id))
+    if keyword:
+        conds.append(Token.name.like(f"%{keyword}%"))
+    if token:
+        part = token.strip().removeprefix("sk-")
+        conds.append(or_(Token.key == part, Token.key.like(f"%{part}%")))
+    with session_scope() as s:
+        total = s.exec(select(func.count()).select_from(Token).where(*conds)).one()
+        rows = s.exec(
+            select(Token).where(*conds).order_by(Token.id.desc()).offset((p - 1) * page_size).limit(page_size)
+        ).all()
+    return [view(t) for t in rows], int(total)
+
+
+def _own(s: Session, user_id: int, token_id: int) -> Token:
+    """Another user's token is reported as missing, so ids cannot be probed."""
+    t = s.get(Token, token_id)
+    if t is None or t.user_id != user_id or t.deleted_at is not None:
+        raise NotFound("token not found")
+    return t
+
+
+def get_token(user_id: int, token_id: int, *, reveal: bool = False) -> dict[str, Any]:
+    with session_scope() as s:
+        return view(_own(s, user_id, token_id), reveal=reveal)
+
+
+def _validate(fields: dict[str, Any], user_group: str) -> None:
+    name = fields.get("name")
+    if name is not None and len(name) > 50:
+        raise ServiceError("the token name must be at most 50 characters")
+    if fields.get("remain_quota", 0) < 0:
+        raise ServiceError("remain_quota cannot be negative")
+    expired = fields.get("expired_time")
+    if expired is not None and expired != -1 and expired <= int(time.time()):
+        raise ServiceError("the expiry time must be in the future, or -1 for never")
+    if "group" in fields and not groups.is_usable(user_group, fields["group"] or ""):
+        raise ServiceError("this group is not available to you")
+    if len(fields.get("model_limits") or "") > 1024 or len(fields.get("allow_ips") or "") > 1024:
+        raise ServiceError("model_limits and allow_ips are limited to 1024 characters")
+
+
+EDITABLE = ("name", "expired_time", "remain_quota", "unlimited_quota", "model_limits_enabled", "model_limits",
+            "allow_ips", "group")
+
+
+def insert_token(s: Session, user: User, **fields: Any) -> Token:
+    """Create a token inside the caller's transaction."""
+    now = int(time.time())
+    t = Token(user_id=user.id, key=generate_key(), status=TokenStatus.ENABLED, created_time=now, accessed_time=now)
+    for k in EDITABLE:
+        if k in fields and fields[k] is not None:
+            setattr(t, k, fields[k])
+    s.add(t)
+    s.flush()
+    return t
+
+
+def create_token(user: User, fields: dict[str, Any]) -> dict[str, Any]:
+    fields = {k: v for k, v in fields.items() if k in EDITABLE and v is not None}
+    fields.setdefault("name", "")
+    _validate(fields, user.group)
+    cap = options.get_int("MaxUserTokens")
+    with session_scope() as s:
+        if cap > 0:
+            count = s.exec(select(func.count()).select_from(Token).where(*_live(user.id))).one()
+            if count >= cap:
+                raise ServiceError(f"you already have the maximum of {cap} tokens")
+        t = insert_token(s, user, **fields)
+    cache.invalidate_token(t.key)
+    return view(t)
+
+
+def _check_enable(t: Token) -> None:
+    if t.expired_time != -1 and t.expired_time <= int(time.time()):
+        raise ServiceError("the token has expired; change its expiry time before enabling it")
+    if not t.unlimited_quota and t.remain_quota <= 0:
+        raise ServiceError("the token's quota is used up; raise its remaining quota before enabling it")
+
+
+def update_token(user: User, token_id: int, fields: dict[str, Any], *, status_only: bool = False) -> dict[str, Any]:
+    with session_scope() as s:
+        t = _own(s, user.id, token_id)
+        if status_only:
+            status = fields.get("status")
+            if status not in (TokenStatus.ENABLED, TokenStatus.DISABLED):
+                raise ServiceError("status must be 1 (enabled) or 2 (disabled)")
+        else:
+            changes = {k: v for k, v in fields.items() if k in EDITABLE and v is not None}
+            _validate(changes, user.group)
+            for k, v in changes.items():
+                setattr(t, k, v)
+            status = fields.get("status", t.status)
+            if status not in (TokenStatus.ENABLED, TokenStatus.DISABLED, TokenStatus.EXPIRED, TokenStatus.EXHAUSTED):
+                raise ServiceError("invalid status")
+        if status == TokenStatus.ENABLED:
+            _check_enable(t)
+        t.status = int(status)
+        s.add(t)
+    cache.invalidate_token(t.key)
+    return view(t)
+
+
+def delete_tokens(user_id: int, ids: list[int]) -> int:
+    """Soft-delete the user's own tokens among ids; returns how many."""
+    now = datetime.now(UTC).replace(tzinfo=None)
+    with session_scope() as s:
+        rows = s.exec(select(Token).where(Token.id.in_(ids), *_live(user_id))).all()
+        for t in rows:
+            t.deleted_at = now
+            s.add(t)
+        keys = [t.key for t in rows]
+    for key in keys:
+        cache.invalidate_token(key)
+    return len(keys)
+
+
+def delete_token(user_id: int, token_id: int) -> None:
+    if delete_tokens(user_id, [token_id]) == 0:
+        raise NotFound("token not found")

@@ -1,0 +1,163 @@
+"""Admin user management with new-api's role rules, done right.
+
+An admin may act only on users of a lower role; only root promotes; root is never disabled,
+deleted or demoted. Admin DELETE is hard, manage->delete is soft (like new-api).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, func, or_
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
+
+from backend import cache
+from backend.auth.passwords import hash_password
+from backend.db import session_scope
+from backend.models import Token, User
+from backend.models.enums import LogType, Role, UserStatus
+from backend.services import activity_log, groups
+from backend.services.errors import Forbidden, NotFound, ServiceError
+from backend.services.users import check_password, check_username, create_user, public_user
+
+ACTIONS = ("disable", "enable", "delete", "promote", "demote")
+
+
+def list_users(p: int, page_size: int) -> tuple[list[dict[str, Any]], int]:
+    """Every user, soft-deleted ones included (admins need to see them), newest first."""
+    with session_scope() as s:
+        total = s.exec(select(func.count()).select_from(User)).one()
+        rows = s.exec(select(User).order_by(User.id.desc()).offset((p - 1) * page_size).limit(page_size)).all()
+    return [public_user(u, admin=True) for u in rows], int(total)
+
+
+def search_users(keyword: str, group: str, p: int, page_size: int) -> tuple[list[dict[str, Any]], int]:
+    conds = []
+    if keyword:
+        like = f"%{keyword}%"
+        match = [User.username.like(like), User.email.like(like), User.display_name.like(like)]
+        if keyword.isdigit():
+            match.append(User.id == int(keyword))
+        conds.append(or_(*match))
+    if group:
+        conds.append(User.group == group)
+    with session_scope() as s:
+        total = s.exec(select(func.count()).select_from(User).where(*conds)).one()
+        rows = s.exec(
+            select(User).where(*conds).order_by(User.id.desc()).offset((p - 1) * page_size).limit(page_size)
+        ).all()
+    return [public_user(u, admin=True) for u in rows], int(total)
+
+
+def _target(s, actor: User, user_id: int) -> User:  # noqa: ANN001
+    user = s.get(User, user_id)
+    if user is None:
+        raise NotFound("user not found")
+    if actor.role <= user.role and actor.role != Role.ROOT:
+        raise Forbidden("no permission to act on a user of the same or a higher role")
+    return user
+
+
+def get_user(actor: User, user_id: int) -> dict[str, Any]:
+    with session_scope() as s:
+        return public_user(_target(s, actor, user_id), admin=True)
+
+
+def create(actor: User, username: str, password: str, display_name: str = "", role: int = Role.COMMON) -> User:
+    if role >= actor.role:
+        raise Forbidden("cannot create a user with a role equal to or higher than your own")
+    if role not in (Role.COMMON, Role.ADMIN):
+        raise ServiceError("invalid role")
+    with session_scope() as s:
+        return create_user(s, username, password, display_name=display_name, role=role)
+
+
+def update(actor: User, user_id: int, fields: dict[str, Any]) -> User:
+    """Edit name, display name, password, group, quota, email, remark. A quota change is logged."""
+    old_quota = new_quota = None
+    with session_scope() as s:
+        user = _target(s, actor, user_id)
+        if "username" in fields and fields["username"] != user.username:
+            check_username(fields["username"])
+            if s.exec(select(User.id).where(User.username == fields["username"])).first() is not None:
+                raise ServiceError("this username is already taken")
+            user.username = fields["username"]
+        if "display_name" in fields:
+            if len(fields["display_name"]) > 20:
+                raise ServiceError("the display name must be at most 20 characters")
+            user.display_name = fields["display_name"]
+        if fields.get("password"):
+            check_password(fields["password"])
+            user.password = hash_password(fields["password"])
+        if "group" in fields and fields["group"] != user.group:
+            if fields["group"] not in groups.group_ratios():
+                raise ServiceError("unknown group")
+            user.group = fields["group"]
+        if "email" in fields:
+            user.email = fields["email"]
+        if "remark" in fields:
+            user.remark = fields["remark"]
+        if "quota" in fields and fields["quota"] != user.quota:
+            if fields["quota"] < 0:
+                raise ServiceError("quota cannot be negative")
+            old_quota, new_quota = user.quota, fields["quota"]
+            user.quota = new_quota
+        s.add(user)
+        try:
+            s.flush()
+        except IntegrityError as exc:
+            raise ServiceError("this username is already taken") from exc
+    cache.invalidate_user(user_id)
+    if new_quota is not None:
+        activity_log.record(
+            user.id, user.username, LogType.MANAGE,
+            f"admin {actor.username} changed the quota from {activity_log.format_quota(old_quota)}"
+            f" to {activity_log.format_quota(new_quota)}",
+        )
+    return user
+
+
+def hard_delete(actor: User, user_id: int) -> None:
+    with session_scope() as s:
+        user = _target(s, actor, user_id)
+        if user.role >= Role.ROOT:
+            raise Forbidden("the root user cannot be deleted")
+        keys = s.exec(select(Token.key).where(Token.user_id == user_id)).all()
+        s.execute(delete(Token).where(Token.user_id == user_id))
+        s.delete(user)
+    for key in keys:
+        cache.invalidate_token(key)
+    cache.invalidate_user(user_id)
+
+
+def manage(actor: User, user_id: int, action: str) -> dict[str, Any]:
+    if action not in ACTIONS:
+        raise ServiceError("invalid action")
+    with session_scope() as s:
+        user = _target(s, actor, user_id)
+        if user.role >= Role.ROOT and action in ("disable", "delete", "demote"):
+            raise Forbidden("the root user cannot be disabled, deleted or demoted")
+        if action == "disable":
+            user.status = UserStatus.DISABLED
+        elif action == "enable":
+            user.status = UserStatus.ENABLED
+        elif action == "delete":
+            user.deleted_at = datetime.now(UTC).replace(tzinfo=None)
+        elif action == "promote":
+            if actor.role != Role.ROOT:
+                raise Forbidden("only the root user can promote users")
+            if user.role >= Role.ADMIN:
+                raise ServiceError("this user is already an administrator")
+            user.role = Role.ADMIN
+        else:
+            if user.role == Role.COMMON:
+                raise ServiceError("this user is already a common user")
+            user.role = Role.COMMON
+        s.add(user)
+        keys = s.exec(select(Token.key).where(Token.user_id == user_id)).all()
+    cache.invalidate_user(user_id)
+    for key in keys:  # token snapshots may carry the owner's state
+        cache.invalidate_token(key)
+    return {"role": user.role, "status": user.status}

@@ -1,0 +1,306 @@
+"""Accounts as the user sees them: register, log in, edit or delete oneself, PAT, invites, settings."""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import string
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import or_, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from backend import cache
+from backend.auth.passwords import hash_password, verify_password
+from backend.cache import channels
+from backend.config import get_settings
+from backend.db import session_scope
+from backend.models import User
+from backend.models.enums import LogType, Role, UserStatus
+from backend.services import activity_log, options
+from backend.services.errors import Forbidden, NotFound, ServiceError
+
+_ALNUM = string.ascii_letters + string.digits
+_USERNAME = re.compile(r"^[^\s]{1,20}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+# users.setting keys a user may write, with their types.
+_SETTING_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "notify_type": str,
+    "quota_warning_threshold": (int, float),
+    "webhook_url": str,
+    "webhook_secret": str,
+    "notification_email": str,
+    "accept_unset_model_ratio_model": bool,
+}
+
+
+def public_user(u: User, *, admin: bool = False) -> dict[str, Any]:
+    """A user as the API shows it: never the password hash, the PAT or the webhook secret."""
+    data: dict[str, Any] = {
+        "id": u.id,
+        "username": u.username,
+        "display_name": u.display_name,
+        "role": u.role,
+        "status": u.status,
+        "email": u.email,
+        "github_id": u.github_id,
+        "oidc_id": u.oidc_id,
+        "wechat_id": u.wechat_id,
+        "telegram_id": u.telegram_id,
+        "linux_do_id": u.linux_do_id,
+        "discord_id": u.discord_id,
+        "quota": u.quota,
+        "used_quota": u.used_quota,
+        "request_count": u.request_count,
+        "group": u.group,
+        "aff_code": u.aff_code or "",
+        "aff_count": u.aff_count,
+        "aff_quota": u.aff_quota,
+        "aff_history_quota": u.aff_history_quota,
+        "inviter_id": u.inviter_id,
+        "setting": json.dumps(visible_setting(u)),
+    }
+    if admin:
+        data["remark"] = u.remark or ""
+        data["deleted_at"] = u.deleted_at.isoformat() if u.deleted_at else None
+    return data
+
+
+def load_setting(u: User) -> dict[str, Any]:
+    try:
+        value = json.loads(u.setting or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def visible_setting(u: User) -> dict[str, Any]:
+    setting = load_setting(u)
+    setting.pop("webhook_secret", None)
+    return setting
+
+
+def check_password(password: str) -> None:
+    if not 8 <= len(password) <= 20:
+        raise ServiceError("the password must be 8 to 20 characters long")
+
+
+def check_username(username: str) -> None:
+    if not _USERNAME.match(username):
+        raise ServiceError("the username must be 1 to 20 characters without spaces")
+
+
+def new_aff_code(s: Session) -> str:
+    while True:
+        code = "".join(secrets.choice(_ALNUM) for _ in range(4))
+        if s.exec(select(User.id).where(User.aff_code == code)).first() is None:
+            return code
+
+
+def create_user(
+    s: Session, username: str, password: str, *, display_name: str = "", role: int = Role.COMMON,
+    quota: int = 0, email: str = "", inviter_id: int = 0, group: str = "default",
+) -> User:
+    """Insert a user in the caller's transaction. Soft-deleted users keep their name (unique index)."""
+    check_username(username)
+    check_password(password)
+    if display_name and len(display_name) > 20:
+        raise ServiceError("the display name must be at most 20 characters")
+    if s.exec(select(User.id).where(User.username == username)).first() is not None:
+        raise ServiceError("this username is already taken")
+    user = User(
+        username=username, password=hash_password(password), display_name=display_name or username,
+        role=int(role), status=UserStatus.ENABLED, email=email, quota=quota, inviter_id=inviter_id,
+        group=group, aff_code=new_aff_code(s),
+    )
+    s.add(user)
+    try:
+        s.flush()
+    except IntegrityError as exc:
+        raise ServiceError("this username is already taken") from exc
+    return user
+
+
+def register(username: str, password: str, email: str = "", aff_code: str = "") -> User:
+    if not (options.get_bool("RegisterEnabled") and options.get_bool("PasswordRegisterEnabled")):
+        raise Forbidden("registration by password is disabled by the administrator")
+    if options.get_bool("EmailVerificationEnabled"):
+        # Codes are issued by /api/verification, which this gateway does not serve yet.
+        raise ServiceError("registration requires email verification, which is not available here")
+    if email and not _EMAIL.match(email):
+        raise ServiceError("invalid email address")
+    quota = options.get_int("QuotaForNewUser")
+    invitee_bonus = inviter_bonus = 0
+    with session_scope() as s:
+        inviter = None
+        if aff_code:
+            inviter = s.exec(select(User).where(User.aff_code == aff_code, User.deleted_at.is_(None))).first()
+        if inviter is not None:
+            invitee_bonus = options.get_int("QuotaForInvitee")
+            inviter_bonus = options.get_int("QuotaForInviter")
+        user = create_user(
+            s, username, password, quota=quota + invitee_bonus, email=email,
+            inviter_id=inviter.id if inviter else 0,
+        )
+        if inviter is not None:
+            s.execute(
+                update(User).where(User.id == inviter.id).values(
+                    aff_count=User.aff_count + 1,
+                    aff_quota=User.aff_quota + inviter_bonus,
+                    aff_history_quota=User.aff_history_quota + inviter_bonus,
+                )
+            )
+        if get_settings().GENERATE_DEFAULT_TOKEN:
+            from backend.services import tokens
+
+            tokens.insert_token(s, user, name="default", unlimited_quota=True)
+    if inviter is not None:
+        cache.invalidate_user(inviter.id)
+    if quota:
+        activity_log.record(user.id, user.username, LogType.SYSTEM, f"new user bonus {activity_log.format_quota(quota)}")
+    if invitee_bonus:
+        activity_log.record(
+            user.id, user.username, LogType.SYSTEM, f"invitation bonus {activity_log.format_quota(invitee_bonus)}"
+        )
+    if inviter is not None and inviter_bonus:
+        activity_log.record(
+            inviter.id, inviter.username, LogType.SYSTEM,
+            f"invited {user.username}: {activity_log.format_quota(inviter_bonus)} added to the invitation reward",
+        )
+    return user
+
+
+def login(username: str, password: str) -> User:
+    """Username or email plus password. One generic error for every failure (no account probing)."""
+    if not options.get_bool("PasswordLoginEnabled"):
+        raise Forbidden("password login is disabled by the administrator")
+    if not username or not password:
+        raise ServiceError("invalid username or password")
+    with session_scope() as s:
+        candidates = s.exec(
+            select(User).where(or_(User.username == username, User.email == username), User.deleted_at.is_(None))
+        ).all()
+    user = next((u for u in candidates if u.username == username), None) or (candidates[0] if candidates else None)
+    # Hash anyway on a miss, so timing does not reveal whether the name exists.
+    hashed = user.password if user else "$2b$10$" + "x" * 53
+    if not verify_password(password, hashed) or user is None:
+        raise ServiceError("invalid username or password")
+    if user.status != UserStatus.ENABLED:
+        raise Forbidden("this user has been disabled")
+    return user
+
+
+def get_user(user_id: int) -> User:
+    with session_scope() as s:
+        user = s.get(User, user_id)
+        if user is None or user.deleted_at is not None:
+            raise NotFound("user not found")
+        return user
+
+
+def update_self(
+    user_id: int, *, username: str | None = None, display_name: str | None = None,
+    password: str | None = None, original_password: str | None = None,
+) -> User:
+    with session_scope() as s:
+        user = s.get(User, user_id)
+        if user is None or user.deleted_at is not None:
+            raise NotFound("user not found")
+        if username is not None and username != user.username:
+            check_username(username)
+            if s.exec(select(User.id).where(User.username == username)).first() is not None:
+                raise ServiceError("this username is already taken")
+            user.username = username
+        if display_name is not None:
+            if len(display_name) > 20:
+                raise ServiceError("the display name must be at most 20 characters")
+            user.display_name = display_name
+        if password:
+            check_password(password)
+            if not verify_password(original_password or "", user.password):
+                raise ServiceError("the original password is wrong")
+            user.password = hash_password(password)
+        s.add(user)
+        try:
+            s.flush()
+        except IntegrityError as exc:
+            raise ServiceError("this username is already taken") from exc
+    cache.invalidate_user(user_id)
+    return user
+
+
+def delete_self(user_id: int) -> None:
+    with session_scope() as s:
+        user = s.get(User, user_id)
+        if user is None or user.deleted_at is not None:
+            raise NotFound("user not found")
+        if user.role >= Role.ROOT:
+            raise Forbidden("the root user cannot delete itself")
+        user.deleted_at = datetime.now(UTC).replace(tzinfo=None)
+        s.add(user)
+    cache.invalidate_user(user_id)
+
+
+def rotate_access_token(user_id: int) -> str:
+    """A fresh personal access token, returned this once (the API never shows it again)."""
+    token = secrets.token_urlsafe(24)  # 32 characters
+    with session_scope() as s:
+        s.execute(update(User).where(User.id == user_id).values(access_token=token))
+    cache.invalidate_user(user_id)
+    return token
+
+
+def aff_code(user_id: int) -> str:
+    with session_scope() as s:
+        user = s.get(User, user_id)
+        if user is None:
+            raise NotFound("user not found")
+        if not user.aff_code:
+            user.aff_code = new_aff_code(s)
+            s.add(user)
+        code = user.aff_code
+    cache.invalidate_user(user_id)
+    return code
+
+
+def update_setting(user_id: int, data: dict[str, Any]) -> dict[str, Any]:
+    """Notification settings. An absent webhook_secret keeps the stored one (it is never shown)."""
+    clean: dict[str, Any] = {}
+    for key, value in data.items():
+        kind = _SETTING_FIELDS.get(key)
+        if kind is None:
+            continue
+        if value is None or isinstance(value, bool) and kind is not bool or not isinstance(value, kind):
+            raise ServiceError(f"invalid value for {key}")
+        clean[key] = value
+    notify = clean.get("notify_type", "email")
+    if notify not in ("email", "webhook"):
+        raise ServiceError("notify_type must be email or webhook")
+    if "quota_warning_threshold" in clean and clean["quota_warning_threshold"] <= 0:
+        raise ServiceError("quota_warning_threshold must be positive")
+    if notify == "webhook" and not str(clean.get("webhook_url", "")).startswith(("https://", "http://")):
+        raise ServiceError("a webhook notification needs an http(s) webhook_url")
+    email = clean.get("notification_email", "")
+    if email and not _EMAIL.match(email):
+        raise ServiceError("invalid notification email")
+    with session_scope() as s:
+        user = s.get(User, user_id)
+        if user is None:
+            raise NotFound("user not found")
+        current = load_setting(user)
+        if "webhook_secret" not in clean and "webhook_secret" in current:
+            clean["webhook_secret"] = current["webhook_secret"]
+        merged = {k: v for k, v in current.items() if k not in _SETTING_FIELDS} | clean
+        user.setting = json.dumps(merged)
+        s.add(user)
+    cache.invalidate_user(user_id)
+    return visible_setting(user)
+
+
+def models_for_group(group: str) -> list[str]:
+    """Models with at least one enabled channel in the group (the routing cache's view)."""
+    return channels.models_for_group(group)
