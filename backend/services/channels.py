@@ -1,0 +1,330 @@
+"""Channel administration: create, edit, list, search, delete, tag bulk edits, key reveal.
+
+Every write changes the channel rows and their abilities in one transaction, then reloads the
+routing snapshot (which also tells the other nodes). Replies never carry `key`, except
+`reveal_key` (root only, at the route).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import orjson
+from sqlalchemy import func, or_, update
+from sqlmodel import select
+
+from backend.cache import channels as channel_cache
+from backend.cache.channels import split_csv
+from backend.db import session_scope
+from backend.models import Ability, Channel
+from backend.models.enums import ChannelStatus
+from backend.services import abilities
+from backend.services.channel_input import (
+    VERTEX_AI,
+    AddChannelRequest,
+    ChannelFields,
+    TagEdit,
+    check_vertex,
+    normalise,
+    parse,
+    validate,
+)
+from backend.services.errors import NotFound, ServiceError
+
+# ---- views --------------------------------------------------------------------------------
+
+
+def view(c: Channel) -> dict[str, Any]:
+    """A channel as the API shows it: every column except the key."""
+    data = c.model_dump(exclude={"key", "other_settings"})
+    data["settings"] = c.other_settings
+    data["key_count"] = len(channel_cache.split_keys(c.key))
+    return data
+
+
+def _order(id_sort: bool) -> list[Any]:
+    return [Channel.id.desc()] if id_sort else [Channel.priority.desc(), Channel.id.desc()]
+
+
+def _status_filter(status: str | None) -> list[Any]:
+    s = (status or "").strip().lower()
+    if s in ("enabled", "1"):
+        return [Channel.status == ChannelStatus.ENABLED]
+    if s in ("disabled", "0"):
+        return [Channel.status != ChannelStatus.ENABLED]
+    if s in ("2", "3"):
+        return [Channel.status == int(s)]
+    return []
+
+
+def _type_counts(conds: list[Any]) -> dict[str, int]:
+    with session_scope() as s:
+        rows = s.exec(select(Channel.type, func.count()).where(*conds).group_by(Channel.type)).all()
+    counts = {str(t): int(n) for t, n in rows}
+    counts["all"] = sum(counts.values())
+    return counts
+
+
+def _paginate(rows: list[Channel], p: int, page_size: int, tag_mode: bool) -> tuple[list[Channel], int]:
+    """Slice already-ordered rows; in tag mode a page holds whole tags (an untagged channel is its own entry)."""
+    if not tag_mode:
+        return rows[(p - 1) * page_size : p * page_size], len(rows)
+    buckets: dict[str, list[Channel]] = {}
+    for c in rows:
+        buckets.setdefault(f"tag:{c.tag}" if c.tag else f"id:{c.id}", []).append(c)
+    keys = list(buckets)[(p - 1) * page_size : p * page_size]
+    return [c for k in keys for c in buckets[k]], len(buckets)
+
+
+def list_channels(
+    p: int = 1, page_size: int = 10, *, id_sort: bool = False, tag_mode: bool = False,
+    status: str | None = None, type_: int | None = None,
+) -> dict[str, Any]:
+    base = _status_filter(status)
+    conds = base + ([Channel.type == type_] if type_ is not None else [])
+    with session_scope() as s:
+        if tag_mode:
+            rows = list(s.exec(select(Channel).where(*conds).order_by(*_order(id_sort))).all())
+            items, total = _paginate(rows, p, page_size, True)
+        else:
+            total = int(s.exec(select(func.count()).select_from(Channel).where(*conds)).one())
+            items = list(
+                s.exec(
+                    select(Channel).where(*conds).order_by(*_order(id_sort)).offset((p - 1) * page_size).limit(page_size)
+                ).all()
+            )
+    return {
+        "items": [view(c) for c in items], "total": total, "page": p, "page_size": page_size,
+        "type_counts": _type_counts(base),
+    }
+
+
+def search_channels(
+    keyword: str = "", group: str = "", model: str = "", p: int = 1, page_size: int = 10, *,
+    id_sort: bool = False, tag_mode: bool = False, status: str | None = None, type_: int | None = None,
+) -> dict[str, Any]:
+    """Keyword matches the id, name, tag or base URL (never the key); group is an exact member of
+    the group list; model is a substring of the model list."""
+    conds = _status_filter(status) + ([Channel.type == type_] if type_ is not None else [])
+    keyword, group, model = keyword.strip(), group.strip(), model.strip()
+    if keyword:
+        matches = [
+            Channel.name.contains(keyword, autoescape=True),
+            Channel.tag.contains(keyword, autoescape=True),
+            Channel.base_url.contains(keyword, autoescape=True),
+        ]
+        if keyword.isdigit():
+            matches.append(Channel.id == int(keyword))
+        conds.append(or_(*matches))
+    if model:
+        conds.append(Channel.models.contains(model, autoescape=True))
+    if group:
+        conds.append(Channel.group.contains(group, autoescape=True))
+    with session_scope() as s:
+        rows = list(s.exec(select(Channel).where(*conds).order_by(*_order(id_sort))).all())
+    if group:
+        rows = [c for c in rows if group in split_csv(c.group)]
+    items, total = _paginate(rows, p, page_size, tag_mode)
+    return {"items": [view(c) for c in items], "total": total, "page": p, "page_size": page_size}
+
+
+def get_channel(channel_id: int) -> dict[str, Any]:
+    with session_scope() as s:
+        c = s.get(Channel, channel_id)
+        if c is None:
+            raise NotFound("channel not found")
+        return view(c)
+
+
+def reveal_key(channel_id: int) -> str:
+    with session_scope() as s:
+        c = s.get(Channel, channel_id)
+        if c is None:
+            raise NotFound("channel not found")
+        return c.key
+
+
+# ---- writes -------------------------------------------------------------------------------
+
+
+def _split_new_keys(mode: str, type_: int | None, key: str) -> list[str]:
+    key = key.strip()
+    if mode != "batch":
+        return [key]
+    if type_ == VERTEX_AI:
+        try:
+            items = orjson.loads(key)
+        except orjson.JSONDecodeError:
+            items = None
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            raise ServiceError("Vertex AI batch mode needs a JSON array of service-account objects")
+        return [orjson.dumps(i).decode() for i in items]
+    return [k.strip() for k in key.split("\n") if k.strip()]
+
+
+def create_channels(body: Any) -> list[int]:
+    """POST /api/channel/: new-api's `{mode, channel}` or the older plain channel body, whose
+    newline-separated keys each become a channel (like `batch`)."""
+    if isinstance(body, dict) and "channel" in body:
+        req: AddChannelRequest = parse(AddChannelRequest, body)
+        mode, fields = req.mode, req.channel
+    else:
+        mode, fields = "batch", parse(ChannelFields, body)
+    set_fields = fields.model_fields_set - {"id"}
+    validate(fields, set_fields)
+    check_vertex(fields.type, fields.other)
+    if not (fields.key or "").strip():
+        raise ServiceError("key must not be empty")
+    keys = _split_new_keys(mode, fields.type, fields.key or "")
+    if not keys:
+        raise ServiceError("key must not be empty")
+    values = normalise(fields.model_dump(include=set_fields - {"key"}, exclude_none=True))
+    if mode == "multi_to_single":
+        values["channel_info"] = orjson.dumps({
+            "is_multi_key": True,
+            "multi_key_mode": req.multi_key_mode if req.multi_key_mode in ("random", "polling") else "random",
+            "multi_key_size": len(channel_cache.split_keys(keys[0])),
+        }).decode()
+    now = int(time.time())
+    ids: list[int] = []
+    with session_scope() as s:
+        for key in keys:
+            row = Channel(**values, key=key, created_time=now)
+            s.add(row)
+            abilities.rebuild(s, row)
+            ids.append(int(row.id or 0))
+    channel_cache.reload()
+    return ids
+
+
+def update_channel(body: Any) -> dict[str, Any]:
+    """PUT /api/channel/: only the fields sent change; an empty key keeps the stored key.
+    `key_mode: "append"` adds the sent keys to the existing ones."""
+    fields: ChannelFields = parse(ChannelFields, body)
+    if not fields.id:
+        raise ServiceError("id is required")
+    set_fields = fields.model_fields_set - {"id"}
+    validate(fields, set_fields)
+    values = normalise(fields.model_dump(include=set_fields - {"key"}))
+    for name in ("type", "status", "weight", "priority", "auto_ban", "name", "models"):
+        if name in values and values[name] is None:  # NOT NULL columns: a null means "leave as is"
+            del values[name]
+    append = isinstance(body, dict) and body.get("key_mode") == "append"
+    with session_scope() as s:
+        c = s.get(Channel, fields.id)
+        if c is None:
+            raise NotFound("channel not found")
+        for name, value in values.items():
+            setattr(c, name, value)
+        new_key = (fields.key or "").strip()
+        if new_key:
+            c.key = f"{c.key.rstrip()}\n{new_key}" if append and c.key.strip() else new_key
+        check_vertex(c.type, c.other)
+        s.add(c)
+        abilities.rebuild(s, c)
+        result = view(c)
+    channel_cache.reload()
+    return result
+
+
+def delete_channels(ids: list[int]) -> int:
+    if not ids:
+        raise ServiceError("ids must not be empty")
+    with session_scope() as s:
+        found = [int(i) for i in s.exec(select(Channel.id).where(Channel.id.in_(ids))).all()]
+        abilities.delete_for(s, found)
+        for c in s.exec(select(Channel).where(Channel.id.in_(found))).all():
+            s.delete(c)
+    channel_cache.reload()
+    return len(found)
+
+
+def delete_channel(channel_id: int) -> None:
+    if delete_channels([channel_id]) == 0:
+        raise NotFound("channel not found")
+
+
+def delete_disabled() -> int:
+    with session_scope() as s:
+        ids = [int(i) for i in s.exec(select(Channel.id).where(Channel.status != ChannelStatus.ENABLED)).all()]
+    return delete_channels(ids) if ids else 0
+
+
+def set_status(channel_ids: list[int], status: int, *, only_from: tuple[int, ...] | None = None) -> list[int]:
+    """Change status and toggle abilities in one transaction; returns the ids actually changed.
+    `only_from` makes it a compare-and-set (auto-disable must not override a manual disable)."""
+    with session_scope() as s:
+        conds = [Channel.id.in_(channel_ids)]
+        if only_from is not None:
+            conds.append(Channel.status.in_(only_from))
+        changed = [int(i) for i in s.exec(select(Channel.id).where(*conds)).all()]
+        if changed:
+            s.execute(update(Channel).where(Channel.id.in_(changed)).values(status=status))
+            abilities.set_enabled(s, changed, status == ChannelStatus.ENABLED)
+    if changed:
+        channel_cache.reload()
+    return changed
+
+
+def _tag_ids(tag: str) -> list[int]:
+    if not tag.strip():
+        raise ServiceError("tag must not be empty")
+    with session_scope() as s:
+        return [int(i) for i in s.exec(select(Channel.id).where(Channel.tag == tag)).all()]
+
+
+def set_tag_status(tag: str, enabled: bool) -> int:
+    ids = _tag_ids(tag)
+    status = ChannelStatus.ENABLED if enabled else ChannelStatus.MANUALLY_DISABLED
+    return len(set_status(ids, status)) if ids else 0
+
+
+def edit_tag(body: Any) -> int:
+    """PUT /api/channel/tag: apply the sent fields to every channel carrying the tag."""
+    req: TagEdit = parse(TagEdit, body)
+    ids = _tag_ids(req.tag)
+    as_fields = ChannelFields(
+        priority=req.priority, weight=req.weight, model_mapping=req.model_mapping, models=req.models,
+        group=req.groups, tag=req.new_tag,
+    )
+    sent = {n for n in ("priority", "weight", "model_mapping", "models") if getattr(req, n) is not None}
+    sent |= {"group"} if req.groups is not None else set()
+    sent |= {"tag"} if req.new_tag is not None else set()
+    validate(as_fields, sent)
+    values = normalise(as_fields.model_dump(include=sent))
+    with session_scope() as s:
+        for c in s.exec(select(Channel).where(Channel.id.in_(ids))).all():
+            for name, value in values.items():
+                setattr(c, name, value)
+            s.add(c)
+            abilities.rebuild(s, c)
+    channel_cache.reload()
+    return len(ids)
+
+
+def batch_set_tag(ids: list[int], tag: str | None) -> int:
+    if not ids:
+        raise ServiceError("ids must not be empty")
+    tag = (tag or "").strip() or None
+    if tag and len(tag) > 255:
+        raise ServiceError("tag is too long (at most 255 characters)")
+    with session_scope() as s:
+        s.execute(update(Channel).where(Channel.id.in_(ids)).values(tag=tag))
+        s.execute(update(Ability).where(Ability.channel_id.in_(ids)).values(tag=tag))
+    channel_cache.reload()
+    return len(ids)
+
+
+def fix_abilities() -> dict[str, int]:
+    with session_scope() as s:
+        result = abilities.fix_all(s)
+    channel_cache.reload()
+    return result
+
+
+def enabled_models() -> list[str]:
+    """Models that at least one enabled channel serves, in any group."""
+    with session_scope() as s:
+        rows = s.exec(select(Ability.model).where(Ability.enabled == True).distinct()).all()  # noqa: E712
+    return sorted(set(rows))
