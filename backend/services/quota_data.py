@@ -1,0 +1,103 @@
+"""Hourly usage per user and model (`quota_data`): aggregated in memory, upserted in batches.
+
+The dashboard charts read these rows. One increment per settled call; the flush adds to the row of
+(user_id, model_name, hour) or inserts it, inside one transaction, and merges the increments back if
+that transaction fails.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+from sqlalchemy import text
+
+from backend import lifecycle
+from backend.db import get_engine
+
+log = logging.getLogger("newapi.quota_data")
+
+
+@dataclass
+class _Sums:
+    username: str
+    token_used: int = 0
+    count: int = 0
+    quota: int = 0
+
+
+def hour_bucket(ts: int) -> int:
+    return int(ts) - int(ts) % 3600
+
+
+class QuotaDataBuffer:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._flush_lock = threading.Lock()
+        self._sums: dict[tuple[int, str, int], _Sums] = {}
+
+    def add(self, user_id: int, username: str, model: str, created_at: int, token_used: int, quota: int,
+            count: int = 1) -> None:
+        key = (user_id, model, hour_bucket(created_at))
+        with self._lock:
+            sums = self._sums.get(key)
+            if sums is None:
+                sums = self._sums[key] = _Sums(username)
+            sums.token_used += token_used
+            sums.count += count
+            sums.quota += quota
+
+    def pending(self) -> dict[tuple[int, str, int], tuple[int, int, int]]:
+        with self._lock:
+            return {k: (s.token_used, s.count, s.quota) for k, s in self._sums.items()}
+
+    def flush(self) -> bool:
+        with self._flush_lock:
+            with self._lock:
+                batch, self._sums = self._sums, {}
+            if not batch:
+                return True
+            try:
+                with get_engine().begin() as conn:
+                    for (user_id, model, hour), s in sorted(batch.items()):
+                        params = {"uid": user_id, "m": model, "h": hour, "t": s.token_used, "c": s.count,
+                                  "q": s.quota, "un": s.username}
+                        hit = conn.execute(text(
+                            "UPDATE quota_data SET token_used = token_used + :t, count = count + :c, "
+                            "quota = quota + :q WHERE user_id = :uid AND model_name = :m AND created_at = :h"), params)
+                        if hit.rowcount == 0:
+                            conn.execute(text(
+                                "INSERT INTO quota_data (user_id, username, model_name, created_at, token_used, "
+                                "count, quota) VALUES (:uid, :un, :m, :h, :t, :c, :q)"), params)
+            except Exception:
+                log.exception("quota_data flush failed; %d buckets kept for the next try", len(batch))
+                with self._lock:
+                    for key, s in batch.items():
+                        mine = self._sums.setdefault(key, _Sums(s.username))
+                        mine.token_used += s.token_used
+                        mine.count += s.count
+                        mine.quota += s.quota
+                return False
+            return True
+
+
+_buffer = QuotaDataBuffer()
+
+
+def record(user_id: int, username: str, model: str, created_at: int, token_used: int, quota: int) -> None:
+    _buffer.add(user_id, username, model, created_at, token_used, quota)
+
+
+def pending() -> dict[tuple[int, str, int], tuple[int, int, int]]:
+    return _buffer.pending()
+
+
+def flush() -> bool:
+    return _buffer.flush()
+
+
+@lifecycle.on_reset
+def _reset() -> None:
+    global _buffer
+    _buffer = QuotaDataBuffer()

@@ -1,0 +1,92 @@
+"""Consume and error log rows (`logs`), buffered and bulk-inserted into the log database.
+
+Rows go to `get_log_engine()` (LOG_SQL_DSN may put `logs` in a database of its own). The ledger's
+flusher writes them every BATCH_UPDATE_INTERVAL seconds and at shutdown; a failed insert keeps the
+rows for the next try.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+import orjson
+from sqlalchemy import insert
+
+from backend import lifecycle
+from backend.db import get_log_engine
+from backend.models import Log
+
+log = logging.getLogger("newapi.usage_log")
+
+_COLUMNS = {c.name for c in Log.__table__.columns} - {"id"}
+
+
+class LogBuffer:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._flush_lock = threading.Lock()
+        self._rows: list[dict[str, Any]] = []
+
+    def add(self, row: dict[str, Any]) -> None:
+        unknown = set(row) - _COLUMNS
+        if unknown:
+            raise ValueError(f"unknown log columns: {sorted(unknown)}")
+        with self._lock:
+            self._rows.append(row)
+
+    def pending(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self._rows)
+
+    def flush(self) -> bool:
+        with self._flush_lock:
+            with self._lock:
+                rows, self._rows = self._rows, []
+            if not rows:
+                return True
+            try:
+                with get_log_engine().begin() as conn:
+                    conn.execute(insert(Log.__table__), _complete(rows))
+            except Exception:
+                log.exception("log insert failed; %d rows kept for the next try", len(rows))
+                with self._lock:
+                    self._rows[:0] = rows
+                return False
+            return True
+
+
+def _complete(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """executemany needs every row to carry the same keys."""
+    base = {"user_id": 0, "created_at": 0, "type": 0, "content": "", "username": "", "token_name": "",
+            "model_name": "", "quota": 0, "prompt_tokens": 0, "completion_tokens": 0, "use_time": 0,
+            "is_stream": False, "channel_id": 0, "token_id": 0, "group": "", "ip": "", "other": ""}
+    return [{**base, **r} for r in rows]
+
+
+_buffer = LogBuffer()
+
+
+def record(row: dict[str, Any]) -> None:
+    """Queue one `logs` row; `other` may be a dict (stored as JSON)."""
+    row = dict(row)
+    if isinstance(row.get("other"), dict):
+        row["other"] = orjson.dumps(row["other"]).decode()
+    row.setdefault("created_at", int(time.time()))
+    _buffer.add(row)
+
+
+def pending() -> list[dict[str, Any]]:
+    return _buffer.pending()
+
+
+def flush() -> bool:
+    return _buffer.flush()
+
+
+@lifecycle.on_reset
+def _reset() -> None:
+    global _buffer
+    _buffer = LogBuffer()
