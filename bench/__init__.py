@@ -1,0 +1,1 @@
+"""Benchmarks of the gateway against a zero-latency mock upstream (`make bench`)."""
