@@ -1,0 +1,48 @@
+"""Helpers for the management API tests: users straight in the DB, clients that act as them."""
+
+from __future__ import annotations
+
+import secrets
+
+from fastapi.testclient import TestClient
+
+from backend.auth.passwords import hash_password
+from backend.db import session_scope
+from backend.main import create_app
+from backend.models import User
+from backend.models.enums import Role, UserStatus
+
+PASSWORD = "correct-horse"
+
+
+def app_client() -> TestClient:
+    return TestClient(create_app(with_lifespan=False))
+
+
+def make_user(username: str, role: int = Role.COMMON, *, quota: int = 0, group: str = "default",
+              status: int = UserStatus.ENABLED, password: str = PASSWORD) -> User:
+    with session_scope() as s:
+        user = User(username=username, password=hash_password(password), display_name=username, role=int(role),
+                    status=int(status), quota=quota, group=group, access_token=secrets.token_hex(16),
+                    aff_code=secrets.token_hex(4))
+        s.add(user)
+        s.flush()
+        return user
+
+
+def auth(user: User) -> dict[str, str]:
+    """Personal-access-token auth plus the New-Api-User header new-api requires."""
+    return {"Authorization": f"Bearer {user.access_token}", "New-Api-User": str(user.id)}
+
+
+def data(response) -> object:  # noqa: ANN001
+    body = response.json()
+    assert body["success"] is True, body
+    return body["data"]
+
+
+def refused(response, status: int) -> str:  # noqa: ANN001
+    body = response.json()
+    assert response.status_code == status, (response.status_code, body)
+    assert body["success"] is False
+    return body["message"]
