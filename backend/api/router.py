@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, FastAPI
 
 from backend.api import (
+    channel,
     data,
     group,
     log,
@@ -30,6 +31,7 @@ api.include_router(log.router)
 api.include_router(data.router)
 api.include_router(option.router)
 api.include_router(group.router)
+api.include_router(channel.router)
 
 
 def install(app: FastAPI) -> None:

@@ -19,7 +19,7 @@ from backend.cache.channels import split_csv
 from backend.db import session_scope
 from backend.models import Ability, Channel
 from backend.models.enums import ChannelStatus
-from backend.services import abilities
+from backend.services import abilities, ratios
 from backend.services.channel_input import (
     VERTEX_AI,
     AddChannelRequest,
@@ -328,3 +328,31 @@ def enabled_models() -> list[str]:
     with session_scope() as s:
         rows = s.exec(select(Ability.model).where(Ability.enabled == True).distinct()).all()  # noqa: E712
     return sorted(set(rows))
+
+
+_OWNERS = (
+    (("gpt-", "o1", "o3", "o4", "chatgpt", "text-", "dall-e", "whisper", "tts-", "davinci", "babbage", "omni-"), "openai"),
+    (("claude",), "anthropic"),
+    (("gemini", "gemma", "text-embedding-004", "imagen"), "google"),
+    (("deepseek",), "deepseek"),
+    (("grok",), "xai"),
+    (("mistral", "mixtral", "codestral", "open-mistral"), "mistralai"),
+    (("qwen",), "alibaba"),
+    (("glm", "chatglm"), "zhipu"),
+    (("moonshot", "kimi"), "moonshot"),
+    (("command",), "cohere"),
+    (("ernie",), "baidu"),
+    (("hunyuan",), "tencent"),
+    (("doubao",), "volcengine"),
+)
+
+
+def _owner(model: str) -> str:
+    lowered = model.lower()
+    return next((owner for prefixes, owner in _OWNERS if lowered.startswith(prefixes)), "custom")
+
+
+def known_models() -> list[dict[str, Any]]:
+    """Every model the gateway has a default price for, OpenAI list style (GET /api/channel/models)."""
+    names = sorted(set(ratios.DEFAULT_MODEL_RATIO) | set(ratios.DEFAULT_MODEL_PRICE))
+    return [{"id": m, "object": "model", "created": 1626777600, "owned_by": _owner(m)} for m in names]

@@ -1,0 +1,174 @@
+"""`/api/channel/...`: channel administration (admins), key reveal (root only).
+
+Static paths are declared before `/{channel_id}` so that e.g. `/search` never reaches it.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query
+from pydantic import BaseModel
+
+from backend.api.deps import AdminUser, RootUser
+from backend.api.paging import PagingDep
+from backend.api.responses import ok
+from backend.models.enums import LogType
+from backend.services import activity_log, channel_balance, channel_test, channels
+
+router = APIRouter(prefix="/channel", tags=["channel"])
+JsonBody = Annotated[Any, Body()]
+
+
+class IdsIn(BaseModel):
+    ids: list[int]
+
+
+class BatchTagIn(BaseModel):
+    ids: list[int]
+    tag: str | None = None
+
+
+class TagIn(BaseModel):
+    tag: str
+
+
+class FetchModelsIn(BaseModel):
+    base_url: str = ""
+    type: int = 1
+    key: str
+
+
+@router.get("/")
+def list_channels(
+    _admin: AdminUser,
+    paging: PagingDep,
+    id_sort: bool = False,
+    tag_mode: bool = False,
+    status: str | None = None,
+    type: Annotated[int | None, Query()] = None,  # noqa: A002 - the query parameter's name
+) -> dict:
+    return ok(channels.list_channels(paging.p, paging.page_size, id_sort=id_sort, tag_mode=tag_mode,
+                                     status=status, type_=type))
+
+
+@router.get("/search")
+def search_channels(
+    _admin: AdminUser,
+    paging: PagingDep,
+    keyword: str = "",
+    group: str = "",
+    model: str = "",
+    id_sort: bool = False,
+    tag_mode: bool = False,
+    status: str | None = None,
+    type: Annotated[int | None, Query()] = None,  # noqa: A002
+) -> dict:
+    return ok(channels.search_channels(keyword, group, model, paging.p, paging.page_size, id_sort=id_sort,
+                                       tag_mode=tag_mode, status=status, type_=type))
+
+
+@router.get("/models")
+def known_models(_admin: AdminUser) -> dict:
+    return ok(channels.known_models())
+
+
+@router.get("/models_enabled")
+def enabled_models(_admin: AdminUser) -> dict:
+    return ok(channels.enabled_models())
+
+
+@router.post("/fix")
+def fix_abilities(_admin: AdminUser) -> dict:
+    return ok(channels.fix_abilities())
+
+
+@router.get("/test")
+async def test_all(admin: AdminUser) -> dict:
+    channel_test.start_test_all(admin.id, admin.username)
+    return ok()
+
+
+@router.get("/test/{channel_id:int}")
+async def test_one(admin: AdminUser, channel_id: int, model: str | None = None) -> dict:
+    result = await channel_test.run_test(channel_id, model, user_id=admin.id, username=admin.username)
+    return {"success": result.success, "message": result.message, "time": result.time}
+
+
+@router.get("/update_balance")
+async def update_all_balances(_admin: AdminUser) -> dict:
+    return ok(await channel_balance.update_all_balances())
+
+
+@router.get("/update_balance/{channel_id:int}")
+async def update_balance(_admin: AdminUser, channel_id: int) -> dict:
+    balance = await channel_balance.update_balance(channel_id)
+    return {"success": True, "message": "", "balance": balance, "data": balance}
+
+
+@router.get("/fetch_models/{channel_id:int}")
+async def fetch_channel_models(_admin: AdminUser, channel_id: int) -> dict:
+    return ok(await channel_balance.fetch_channel_models(channel_id))
+
+
+@router.post("/fetch_models")
+async def fetch_models(_admin: AdminUser, body: FetchModelsIn) -> dict:
+    return ok(await channel_balance.fetch_models(body.base_url, body.type, body.key))
+
+
+@router.post("/tag/disabled")
+def disable_tag(_admin: AdminUser, body: TagIn) -> dict:
+    return ok(channels.set_tag_status(body.tag, enabled=False))
+
+
+@router.post("/tag/enabled")
+def enable_tag(_admin: AdminUser, body: TagIn) -> dict:
+    return ok(channels.set_tag_status(body.tag, enabled=True))
+
+
+@router.put("/tag")
+def edit_tag(_admin: AdminUser, body: JsonBody) -> dict:
+    return ok(channels.edit_tag(body))
+
+
+@router.post("/batch/tag")
+def batch_set_tag(_admin: AdminUser, body: BatchTagIn) -> dict:
+    return ok(channels.batch_set_tag(body.ids, body.tag))
+
+
+@router.post("/batch")
+def batch_delete(_admin: AdminUser, body: IdsIn) -> dict:
+    return ok(channels.delete_channels(body.ids))
+
+
+@router.delete("/disabled")
+def delete_disabled(_admin: AdminUser) -> dict:
+    return ok(channels.delete_disabled())
+
+
+@router.post("/")
+def create_channel(_admin: AdminUser, body: JsonBody) -> dict:
+    return ok({"ids": channels.create_channels(body)})
+
+
+@router.put("/")
+def update_channel(_admin: AdminUser, body: JsonBody) -> dict:
+    return ok(channels.update_channel(body))
+
+
+@router.get("/{channel_id:int}")
+def get_channel(_admin: AdminUser, channel_id: int) -> dict:
+    return ok(channels.get_channel(channel_id))
+
+
+@router.delete("/{channel_id:int}")
+def delete_channel(_admin: AdminUser, channel_id: int) -> dict:
+    channels.delete_channel(channel_id)
+    return ok()
+
+
+@router.post("/{channel_id:int}/key")
+def reveal_key(root: RootUser, channel_id: int) -> dict:
+    key = channels.reveal_key(channel_id)
+    activity_log.record(root.id, root.username, LogType.MANAGE, f"查看渠道 #{channel_id} 的密钥")
+    return ok({"key": key})

@@ -1,0 +1,235 @@
+"""Admin-side calls to a channel's upstream account: its balance and its model list.
+
+Balances: OpenAI-like `/v1/dashboard/billing/subscription` + `/usage` (US$), SiliconFlow
+`/v1/user/info`, DeepSeek `/user/balance` (CNY), OpenRouter `/api/v1/credits` (US$). The figure is
+stored as the provider reports it, with the time it was read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import orjson
+from sqlalchemy import update
+from sqlmodel import select
+
+from backend import lifecycle
+from backend.cache.channels import ChannelInfo, split_keys
+from backend.config import get_settings
+from backend.db import session_scope
+from backend.models import Channel
+from backend.models.enums import ChannelStatus
+from backend.relay import channel_types
+from backend.relay.adaptors.errors import upstream_error
+from backend.services import channel_health
+from backend.services.errors import NotFound, ServiceError
+
+log = logging.getLogger("newapi.channels")
+TIMEOUT = 20.0
+OPENAI, CUSTOM, OPENROUTER, SILICONFLOW, DEEPSEEK = 1, 8, 20, 40, 43
+BALANCE_TYPES = frozenset({OPENAI, CUSTOM, OPENROUTER, SILICONFLOW, DEEPSEEK})
+
+
+async def _get_json(url: str, headers: dict[str, str], proxy: str | None = None) -> Any:
+    """GET a JSON document; a non-200 or a non-JSON body is a 400 carrying the upstream's message."""
+    try:
+        async with httpx.AsyncClient(timeout=TIMEOUT, trust_env=False, proxy=proxy, follow_redirects=False) as client:
+            resp = await client.get(url, headers=headers)
+    except (httpx.HTTPError, ValueError) as exc:
+        raise ServiceError(f"upstream request failed: {type(exc).__name__}") from exc
+    if resp.status_code != 200:
+        raise ServiceError(f"upstream answered {resp.status_code}: {upstream_error(resp.status_code, resp.content).message}")
+    try:
+        return orjson.loads(resp.content)
+    except orjson.JSONDecodeError:
+        raise ServiceError("upstream answered with a body that is not JSON") from None
+
+
+def _number(value: Any, what: str) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ServiceError(f"upstream reply has no usable {what}") from None
+
+
+def _base(info: ChannelInfo) -> str:
+    base = info.base_url or channel_types.default_base_url(info.type)
+    if not base:
+        raise ServiceError("the channel has no base URL")
+    return base.rstrip("/")
+
+
+def _proxy(info: ChannelInfo) -> str | None:
+    proxy = info.setting.get("proxy")
+    return proxy if isinstance(proxy, str) and proxy else None
+
+
+async def fetch_balance(info: ChannelInfo) -> float:
+    """The account's remaining balance as the provider reports it."""
+    if not info.keys:
+        raise ServiceError("the channel has no key")
+    base, proxy = _base(info), _proxy(info)
+    auth = {"Authorization": f"Bearer {info.keys[0]}"}
+    if info.type == SILICONFLOW:
+        data = await _get_json(f"{base}/v1/user/info", auth, proxy)
+        return _number((data.get("data") or {}).get("totalBalance") if isinstance(data, dict) else None, "totalBalance")
+    if info.type == DEEPSEEK:
+        data = await _get_json(f"{base}/user/balance", auth, proxy)
+        infos = data.get("balance_infos") if isinstance(data, dict) else None
+        if not isinstance(infos, list) or not infos:
+            raise ServiceError("upstream reply has no balance_infos")
+        chosen = next((i for i in infos if isinstance(i, dict) and i.get("currency") == "CNY"), infos[0])
+        return _number(chosen.get("total_balance") if isinstance(chosen, dict) else None, "total_balance")
+    if info.type == OPENROUTER:
+        url = f"{base}/v1/credits" if base.endswith("/api") else f"{base}/api/v1/credits"
+        data = await _get_json(url, auth, proxy)
+        credits = data.get("data") if isinstance(data, dict) else None
+        if not isinstance(credits, dict):
+            raise ServiceError("upstream reply has no data")
+        return _number(credits.get("total_credits"), "total_credits") - _number(credits.get("total_usage"), "total_usage")
+    if info.type in (OPENAI, CUSTOM):
+        return await _openai_balance(base, auth, proxy)
+    raise ServiceError(f"balance queries are not supported for {channel_types.channel_type_name(info.type)} channels")
+
+
+async def _openai_balance(base: str, auth: dict[str, str], proxy: str | None) -> float:
+    sub = await _get_json(f"{base}/v1/dashboard/billing/subscription", auth, proxy)
+    if not isinstance(sub, dict):
+        raise ServiceError("upstream subscription reply is not an object")
+    limit = _number(sub.get("hard_limit_usd"), "hard_limit_usd")
+    today = datetime.now(UTC).date()
+    start = today.replace(day=1) if sub.get("has_payment_method") else today - timedelta(days=100)
+    usage = await _get_json(f"{base}/v1/dashboard/billing/usage?start_date={start}&end_date={today}", auth, proxy)
+    used_cents = _number(usage.get("total_usage") if isinstance(usage, dict) else None, "total_usage")
+    return limit - used_cents / 100
+
+
+def _load(channel_id: int) -> ChannelInfo:
+    with session_scope() as s:
+        row = s.get(Channel, channel_id)
+        if row is None:
+            raise NotFound("channel not found")
+        return ChannelInfo.from_row(row)
+
+
+def _store(channel_id: int, balance: float) -> None:
+    with session_scope() as s:
+        s.execute(
+            update(Channel).where(Channel.id == channel_id).values(balance=balance, balance_updated_time=int(time.time()))
+        )
+
+
+async def update_balance(channel_id: int) -> float:
+    info = await asyncio.to_thread(_load, channel_id)
+    balance = round(await fetch_balance(info), 6)
+    await asyncio.to_thread(_store, channel_id, balance)
+    return balance
+
+
+def _enabled_ids() -> list[int]:
+    with session_scope() as s:
+        rows = s.exec(
+            select(Channel.id).where(Channel.status == ChannelStatus.ENABLED, Channel.type.in_(BALANCE_TYPES))
+        ).all()
+    return [int(i) for i in rows]
+
+
+async def update_all_balances() -> dict[str, int]:
+    """Refresh every enabled channel whose type reports a balance; an exhausted account (balance
+    <= 0) is disabled when auto-disable is on."""
+    updated = failed = 0
+    for channel_id in await asyncio.to_thread(_enabled_ids):
+        try:
+            balance = await update_balance(channel_id)
+        except ServiceError as exc:
+            failed += 1
+            log.info("balance of channel #%s not updated: %s", channel_id, exc.message)
+            continue
+        updated += 1
+        if balance <= 0:
+            await channel_health.auto_disable(channel_id, "余额不足 (balance exhausted)")
+    return {"updated": updated, "failed": failed}
+
+
+# ---- upstream model list --------------------------------------------------------------------
+
+
+async def fetch_models(base_url: str, channel_type: int, key: str, setting: dict | None = None) -> list[str]:
+    """The upstream's own model list, by its family's listing endpoint."""
+    keys = split_keys(key)
+    if not keys:
+        raise ServiceError("key must not be empty")
+    ctype = channel_types.channel_type(channel_type)
+    if ctype.family == channel_types.CUSTOM:
+        raise ServiceError("a custom channel's URL is a single endpoint; it has no model list")
+    base = (base_url or ctype.base_url).strip().rstrip("/")
+    if not base.startswith(("http://", "https://")):
+        raise ServiceError("base_url must start with http:// or https://")
+    proxy = (setting or {}).get("proxy")
+    proxy = proxy if isinstance(proxy, str) and proxy else None
+    if ctype.family == channel_types.GEMINI:
+        data = await _get_json(f"{base}/v1beta/models?pageSize=1000", {"x-goog-api-key": keys[0]}, proxy)
+        items = data.get("models") if isinstance(data, dict) else None
+        names = [m.get("name", "") for m in items or [] if isinstance(m, dict)]
+        return [n.removeprefix("models/") for n in names if n]
+    if ctype.family == channel_types.ANTHROPIC:
+        headers = {"x-api-key": keys[0], "anthropic-version": "2023-06-01"}
+        data = await _get_json(f"{base}/v1/models?limit=1000", headers, proxy)
+    elif ctype.family == channel_types.OLLAMA:
+        data = await _get_json(f"{base}/api/tags", {}, proxy)
+        return [m["name"] for m in (data.get("models") or []) if isinstance(m, dict) and m.get("name")]
+    else:
+        data = await _get_json(f"{base}{ctype.path_prefix}/models", {"Authorization": f"Bearer {keys[0]}"}, proxy)
+    items = data.get("data") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        raise ServiceError("upstream model list has no `data` array")
+    return [str(m["id"]) for m in items if isinstance(m, dict) and m.get("id")]
+
+
+async def fetch_channel_models(channel_id: int) -> list[str]:
+    info = await asyncio.to_thread(_load, channel_id)
+    return await fetch_models(info.base_url, info.type, "\n".join(info.keys), info.setting)
+
+
+# ---- periodic refresh -----------------------------------------------------------------------
+
+_periodic: asyncio.Task | None = None
+
+
+async def _periodic_loop(minutes: int) -> None:
+    while True:
+        await asyncio.sleep(minutes * 60)
+        try:
+            await update_all_balances()
+        except Exception:
+            log.exception("periodic balance update failed")
+
+
+@lifecycle.on_startup
+async def _start() -> None:
+    global _periodic
+    s = get_settings()
+    if s.CHANNEL_UPDATE_FREQUENCY > 0 and s.NODE_TYPE != "slave" and _periodic is None:
+        _periodic = asyncio.create_task(_periodic_loop(s.CHANNEL_UPDATE_FREQUENCY), name="newapi-channel-balance")
+
+
+@lifecycle.on_shutdown
+async def _stop() -> None:
+    global _periodic
+    if _periodic is not None:
+        _periodic.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await _periodic
+        _periodic = None
+
+
+@lifecycle.on_reset
+def _reset() -> None:
+    global _periodic
+    _periodic = None
