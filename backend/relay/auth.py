@@ -17,7 +17,7 @@ from backend import cache
 from backend.cache import TokenInfo, UserInfo
 from backend.models.enums import Role, TokenStatus, UserStatus
 from backend.relay.errors import forbidden, unauthorized
-from backend.services import groups
+from backend.services import groups, ledger
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +80,6 @@ def check_token(token: TokenInfo | None, now: float | None = None) -> TokenInfo:
         raise unauthorized("this API key is not enabled")
     if token.expired_time != -1 and token.expired_time < (now if now is not None else time.time()):
         raise unauthorized("this API key has expired")
-    if not token.unlimited_quota and token.remain_quota <= 0:
-        raise unauthorized("this API key's quota is used up")
     return token
 
 
@@ -94,6 +92,9 @@ async def authenticate(headers: Mapping[str, str], ip: str) -> Caller:
     if not key:
         raise unauthorized("invalid API key")
     token = check_token(await cache.get_token(key))
+    # The cached row's remain_quota is as of its last read; the ledger holds the live balance.
+    if not token.unlimited_quota and await ledger.get_ledger().atoken_remain(token.id) <= 0:
+        raise unauthorized("this API key's quota is used up")
     user = await cache.get_user(token.user_id)
     if user is None:
         raise unauthorized("invalid API key")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from fastapi.responses import ORJSONResponse
+from fastapi.responses import Response
 
 from backend.relay.adaptors.base import UpstreamError
 
@@ -72,8 +72,12 @@ def openai_body(err: RelayError, request_id: str) -> dict[str, Any]:
     return {"error": obj}
 
 
-def error_response(err: RelayError, request_id: str) -> ORJSONResponse:
-    return ORJSONResponse(openai_body(err, request_id), status_code=err.status, headers={REQUEST_ID_HEADER: request_id})
+def json_response(obj: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(orjson.dumps(obj), status_code=status, headers=headers, media_type="application/json")
+
+
+def error_response(err: RelayError, request_id: str) -> Response:
+    return json_response(openai_body(err, request_id), err.status, {REQUEST_ID_HEADER: request_id})
 
 
 def sse_error_event(err: RelayError, request_id: str) -> bytes:

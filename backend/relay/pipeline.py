@@ -1,0 +1,391 @@
+"""One relay call, end to end: auth -> body -> price and reserve -> attempts -> settle or refund.
+
+The money rule: a call is settled or refunded exactly once, whatever happens. Before a stream
+starts, `relay` owns the charge and refunds it in `finally` unless an attempt succeeded; once a
+stream response is handed to the server, the stream's producer owns it and settles in its own
+`finally` (also when the client disconnects), for what was produced.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable
+from typing import Any
+
+import orjson
+from fastapi import Request
+from fastapi.responses import Response
+from starlette.requests import ClientDisconnect
+
+from backend.config import get_settings
+from backend.relay import adaptors, auth, distributor, token_counter
+from backend.relay.adaptors.base import (
+    Adaptor,
+    AdaptorError,
+    RelayFormat,
+    RelayMeta,
+    StreamConverter,
+    UpstreamError,
+)
+from backend.relay.body import parse_json_object, read_limited, too_large
+from backend.relay.channel_types import ANTHROPIC_ID
+from backend.relay.context import RelayContext, new_request_id, request_id_of
+from backend.relay.distributor import Route
+from backend.relay.errors import (
+    RelayError,
+    bad_request,
+    error_response,
+    from_upstream,
+    sse_error_event,
+    transport_failure,
+)
+from backend.relay.streaming import PumpResult, StreamResponse, Write, pump
+from backend.relay.upstream import UpstreamResponse, UpstreamTransportError, get_client
+from backend.relay.usage import Usage
+from backend.services import billing, channel_health, options
+from backend.services.errors import ServiceError
+
+log = logging.getLogger("newapi.relay")
+
+ERROR_BODY_CAP = 1 << 20  # an upstream error body is read up to 1 MB: enough for any message
+NO_RETRY_STATUS = frozenset({408, 504, 524})
+
+_background: set[asyncio.Task] = set()
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+def _spawn(coro: Awaitable[Any]) -> None:
+    """Fire and forget, keeping a reference so the task is not collected half-way."""
+    task = asyncio.ensure_future(coro)
+    _background.add(task)
+    task.add_done_callback(_background.discard)
+
+
+# -- entry -------------------------------------------------------------------------------------
+
+
+async def relay(request: Request, fmt: RelayFormat, *, default_model: str = "") -> Response:
+    rid = request_id_of(request.scope) or new_request_id()
+    try:
+        ctx = await _prepare(request, fmt, rid, default_model)
+        return await _run(ctx)
+    except RelayError as err:
+        return error_response(err, rid)
+    except Exception:
+        log.exception("request %s failed", rid)
+        return error_response(RelayError(500, "internal error", code="internal_error"), rid)
+
+
+async def _prepare(request: Request, fmt: RelayFormat, rid: str, default_model: str) -> RelayContext:
+    caller = await auth.authenticate(request.headers, client_ip(request))
+    limit = get_settings().max_body_bytes
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > limit:
+        raise too_large(limit)
+    try:
+        raw = await read_limited(request.stream(), limit, request.headers.get("content-encoding", ""))
+    except ClientDisconnect as exc:
+        raise bad_request("the client closed the connection while sending the body") from exc
+    body = parse_json_object(raw)
+    model = body.get("model")
+    if model is None or model == "":
+        model = default_model
+    if not isinstance(model, str) or not model:
+        raise bad_request("model is required" if not model else "model must be a string")
+    auth.check_model(caller, model)
+    stream = body.get("stream") is True
+    stream_options = body.get("stream_options")
+    include_usage = stream and isinstance(stream_options, dict) and stream_options.get("include_usage") is True
+    return RelayContext(
+        request_id=rid,
+        fmt=fmt,
+        path=request.url.path,
+        caller=caller,
+        model=model,
+        body=body,
+        raw=raw,
+        stream=stream,
+        include_usage=include_usage,
+        query=dict(request.query_params),
+        headers={k.lower(): v for k, v in request.headers.items()},
+    )
+
+
+def _service_error(err: ServiceError) -> RelayError:
+    return RelayError(err.status, err.message, code=getattr(err, "code", None) or None)
+
+
+def _max_tokens(body: dict[str, Any]) -> int | None:
+    values = [v for k in ("max_tokens", "max_completion_tokens") if isinstance(v := body.get(k), int) and v > 0]
+    return max(values) if values else None
+
+
+def _prompt_tokens(ctx: RelayContext) -> int:
+    """The local prompt estimate: it sizes the reservation and bills a call upstream left uncounted."""
+    if ctx.fmt == RelayFormat.OPENAI_CHAT:
+        return token_counter.count_chat_request(ctx.model, ctx.body)
+    if ctx.fmt == RelayFormat.OPENAI_COMPLETIONS:
+        return token_counter.count_prompt_input(ctx.model, ctx.body.get("prompt"))
+    if ctx.fmt == RelayFormat.OPENAI_EMBEDDINGS:
+        return token_counter.count_prompt_input(ctx.model, ctx.body.get("input"))
+    if ctx.fmt == RelayFormat.CLAUDE_MESSAGES:
+        return token_counter.count_claude_request(ctx.model, ctx.body)
+    return 0
+
+
+async def _run(ctx: RelayContext) -> Response:
+    caller = ctx.caller
+    try:
+        pricing = billing.pricing_for(ctx.model, caller.group, caller.user)
+        ctx.prompt_tokens = _prompt_tokens(ctx)
+        amount = billing.estimate_pre_consume(pricing, ctx.prompt_tokens, _max_tokens(ctx.body))
+        reserved = await billing.pre_consume(caller.user, caller.token, amount)
+    except ServiceError as err:
+        raise _service_error(err) from err
+    charge = billing.Charge(
+        user=caller.user,
+        token=caller.token,
+        model=ctx.model,
+        group=caller.group,
+        pricing=pricing,
+        reserved=reserved,
+        is_stream=ctx.stream,
+        started_at=ctx.started_at,
+        request_id=ctx.request_id,
+        ip=caller.ip,
+    )
+    handed_off = False
+    error: RelayError | None = None
+    try:
+        response = await _attempts(ctx, charge)
+        handed_off = isinstance(response, StreamResponse)
+        return response
+    except RelayError as err:
+        error = err
+        raise
+    finally:
+        if not handed_off and charge.state == "open":
+            await _shielded(billing.refund(charge, error=error.message if error else "relay aborted",
+                                           status_code=error.status if error else 0))
+
+
+async def _shielded(coro: Awaitable[Any]) -> None:
+    """Run money bookkeeping to the end even if our task is being cancelled."""
+    task = asyncio.ensure_future(coro)
+    _background.add(task)
+    task.add_done_callback(_background.discard)
+    try:
+        await asyncio.shield(task)
+    except asyncio.CancelledError:
+        pass  # the task itself goes on; it is referenced in _background
+    except Exception:
+        log.exception("billing bookkeeping failed")
+
+
+# -- attempts, retries, channel health ---------------------------------------------------------
+
+
+def should_retry(err: RelayError, channel_type: int, pinned: bool) -> bool:
+    """new-api's rules: never for local errors or a pinned channel; not for 2xx, 408, 504, 524,
+    nor 400 (except on Anthropic channels); yes for 429, other 4xx, 5xx and 3xx."""
+    if err.local or pinned:
+        return False
+    if 200 <= err.status < 300 or err.status in NO_RETRY_STATUS:
+        return False
+    if err.status == 400:
+        return channel_type == ANTHROPIC_ID
+    return True
+
+
+def map_status(err: RelayError, mapping: dict[str, Any]) -> RelayError:
+    """status_code_mapping (`{"429": "503"}`) rewrites the upstream status before any decision."""
+    target = mapping.get(str(err.status)) if mapping else None
+    try:
+        code = int(str(target).strip()) if target is not None else 0
+    except ValueError:
+        code = 0
+    return err.with_status(code) if 100 <= code <= 599 and code != err.status else err
+
+
+def _check_health(route: Route, err: RelayError) -> None:
+    if err.local:
+        return
+    error_obj = err.error_object()
+    if channel_health.should_disable(err.status, error_obj, route.channel):
+        reason = f"status {err.status}: {err.message}"[:500]
+        _spawn(channel_health.auto_disable(route.channel.id, reason))
+
+
+async def _attempts(ctx: RelayContext, charge: billing.Charge) -> Response:
+    pinned = ctx.caller.pinned_channel
+    retries = 0 if pinned is not None else max(options.get_int("RetryTimes"), 0)
+    failed: set[int] = set()
+    for attempt in range(retries + 1):
+        route = distributor.route(ctx.caller.group, ctx.model, attempt, frozenset(failed), pinned)
+        ctx.tried.append(route.channel.id)
+        try:
+            return await _attempt(ctx, charge, route, attempt)
+        except RelayError as err:
+            if err.local:
+                raise
+            err = map_status(err, route.channel.status_code_mapping)
+            _check_health(route, err)
+            if attempt >= retries or not should_retry(err, route.channel.type, pinned is not None):
+                raise err from None
+            failed.add(route.channel.id)
+            log.info("request %s: channel #%s failed with %s, retrying", ctx.request_id, route.channel.id, err.status)
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def _meta(ctx: RelayContext, route: Route) -> RelayMeta:
+    return RelayMeta(
+        fmt=ctx.fmt,
+        origin_model=ctx.model,
+        upstream_model=route.upstream_model,
+        stream=ctx.stream,
+        path=ctx.path,
+        query=ctx.query,
+        client_headers=ctx.headers,
+        include_usage=ctx.include_usage,
+        prompt_tokens=ctx.prompt_tokens,
+    )
+
+
+async def _read_capped(resp: UpstreamResponse, cap: int) -> bytes:
+    buf = bytearray()
+    with contextlib.suppress(UpstreamTransportError):
+        async for chunk in resp.aiter_bytes():
+            buf += chunk[: cap - len(buf)]
+            if len(buf) >= cap:
+                break
+    return bytes(buf)
+
+
+async def _attempt(ctx: RelayContext, charge: billing.Charge, route: Route, attempt: int) -> Response:
+    # Each attempt converts a pristine body: adaptors may edit what they are given.
+    body = ctx.body if attempt == 0 else orjson.loads(ctx.raw)
+    try:
+        adaptor = adaptors.get_adaptor(route.channel, route.key, _meta(ctx, route))
+        request = adaptor.build_request(body)
+    except AdaptorError as err:
+        raise RelayError(err.status_code, err.message, code=err.code) from err
+    try:
+        resp = await get_client().send(request)
+    except UpstreamTransportError as exc:
+        log.warning("request %s: channel #%s unreachable: %s", ctx.request_id, route.channel.id, exc)
+        raise transport_failure() from exc
+    if resp.status_code != 200:
+        try:
+            raw = await _read_capped(resp, ERROR_BODY_CAP)
+        finally:
+            await resp.aclose()
+        raise from_upstream(adaptor.parse_error(resp.status_code, raw))
+
+    charge.channel_id = route.channel.id
+    charge.other.update(_log_other(ctx, route, adaptor))
+    content_type = resp.headers.get("content-type", "")
+    if ctx.stream or "text/event-stream" in content_type.lower():
+        charge.is_stream = True
+        return _stream(ctx, charge, adaptor, resp)
+    return await _whole(ctx, charge, adaptor, resp, content_type)
+
+
+def _log_other(ctx: RelayContext, route: Route, adaptor: Adaptor) -> dict[str, Any]:
+    other: dict[str, Any] = {"admin_info": {"use_channel": [str(c) for c in ctx.tried]}}
+    if route.upstream_model != ctx.model:
+        other["is_model_mapped"] = True
+        other["upstream_model_name"] = route.upstream_model
+    if adaptor.reasoning_effort:
+        other["reasoning_effort"] = adaptor.reasoning_effort
+    return other
+
+
+def _local_usage(ctx: RelayContext, text: str, tool_call_tokens: int = 0) -> Usage:
+    """What upstream did not report: the prompt estimate and the counted reply."""
+    completion = token_counter.count_completion(ctx.model, content=text)
+    if token_counter.counting_enabled():
+        completion += tool_call_tokens
+    return Usage(prompt_tokens=ctx.prompt_tokens, completion_tokens=completion)
+
+
+async def _whole(
+    ctx: RelayContext, charge: billing.Charge, adaptor: Adaptor, resp: UpstreamResponse, content_type: str
+) -> Response:
+    try:
+        raw = await resp.aread()
+    except UpstreamTransportError as exc:
+        raise transport_failure() from exc
+    finally:
+        await resp.aclose()
+    charge.other["frt"] = int((time.time() - ctx.started_at) * 1000)
+    try:
+        out = adaptor.parse_response(raw, content_type)
+    except UpstreamError as err:
+        raise from_upstream(err) from err
+    usage = out.usage if out.usage is not None else _local_usage(ctx, out.completion_text)
+    await _shielded(billing.settle(charge, usage))
+    return Response(out.body, status_code=200, media_type=out.content_type)
+
+
+# -- streams -----------------------------------------------------------------------------------
+
+
+def _stream(ctx: RelayContext, charge: billing.Charge, adaptor: Adaptor, resp: UpstreamResponse) -> StreamResponse:
+    conv = adaptor.stream_converter()
+    result = PumpResult()
+    timeout = get_settings().STREAMING_TIMEOUT
+
+    async def produce(write: Write) -> None:
+        try:
+            await pump(resp, conv, write, idle_timeout=timeout, result=result)
+            failure = _stream_failure(conv, result)
+            if failure is not None and conv.error is None:
+                await write(sse_error_event(failure, ctx.request_id))
+            for frame in conv.finish(_stream_usage(ctx, conv)):
+                await write(frame)
+        finally:
+            await _shielded(_close_stream(ctx, charge, conv, result, resp))
+
+    async def abandon() -> None:
+        await _shielded(_close_stream(ctx, charge, conv, result, resp))
+
+    return StreamResponse(produce, abandon=abandon)
+
+
+def _stream_failure(conv: StreamConverter, result: PumpResult) -> RelayError | None:
+    if conv.error is not None:
+        return from_upstream(conv.error)
+    if result.failure is not None:
+        return RelayError(502, result.failure, code="stream_interrupted", local=False)
+    if result.timed_out:
+        return RelayError(504, "the upstream stream went idle for too long", code="stream_timeout", local=False)
+    return None
+
+
+def _stream_usage(ctx: RelayContext, conv: StreamConverter) -> Usage:
+    if conv.usage is not None:
+        return conv.usage
+    return _local_usage(ctx, conv.completion_text, conv.tool_call_tokens)
+
+
+async def _close_stream(
+    ctx: RelayContext, charge: billing.Charge, conv: StreamConverter, result: PumpResult, resp: UpstreamResponse
+) -> None:
+    """Close the upstream (cancelling it if still running) and settle for what was produced.
+    A stream that failed before producing anything is refunded, like any failed call."""
+    with contextlib.suppress(Exception):
+        await resp.aclose()
+    if result.first_frame_at is not None:
+        charge.other["frt"] = int((result.first_frame_at - ctx.started_at) * 1000)
+    failure = _stream_failure(conv, result)
+    if conv.usage is None and failure is not None and not conv.completion_text:
+        await billing.refund(charge, error=failure.message, status_code=failure.status)
+        return
+    await billing.settle(charge, _stream_usage(ctx, conv))
+

@@ -1,0 +1,122 @@
+"""The OpenAI-format relay routes: chat, completions, embeddings, models, and new-api's 501s.
+
+Thin: each route names its wire format and hands the request to the pipeline. Unknown `/v1/...`
+paths get OpenAI's 404 from `install_not_found` (an exception handler, so routes other modules
+add under /v1 are not shadowed by a catch-all).
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from backend.cache import channels
+from backend.relay import auth, pipeline
+from backend.relay.adaptors.base import RelayFormat
+from backend.relay.channel_types import channel_type_name
+from backend.relay.context import new_request_id, request_id_of
+from backend.relay.errors import RelayError, error_response, invalid_url, json_response, not_implemented
+
+router = APIRouter()
+
+MODEL_CREATED = 1626777600  # new-api's fixed `created` for listed models
+
+
+@router.post("/v1/chat/completions")
+async def chat_completions(request: Request) -> Response:
+    return await pipeline.relay(request, RelayFormat.OPENAI_CHAT)
+
+
+@router.post("/v1/completions")
+async def completions(request: Request) -> Response:
+    return await pipeline.relay(request, RelayFormat.OPENAI_COMPLETIONS)
+
+
+@router.post("/v1/embeddings")
+async def embeddings(request: Request) -> Response:
+    return await pipeline.relay(request, RelayFormat.OPENAI_EMBEDDINGS)
+
+
+@router.post("/v1/engines/{model}/embeddings")
+async def engine_embeddings(request: Request, model: str) -> Response:
+    return await pipeline.relay(request, RelayFormat.OPENAI_EMBEDDINGS, default_model=model)
+
+
+def _owned_by(group: str, model: str) -> str:
+    channel = channels.pick(group, model)
+    return channel_type_name(channel.type).lower() if channel is not None else "custom"
+
+
+def _model_entry(group: str, model: str) -> dict:
+    return {"id": model, "object": "model", "created": MODEL_CREATED, "owned_by": _owned_by(group, model)}
+
+
+async def _caller(request: Request) -> auth.Caller:
+    return await auth.authenticate(request.headers, pipeline.client_ip(request))
+
+
+def _visible_models(caller: auth.Caller) -> list[str]:
+    """The key's model list when it has one, else every model its group can route."""
+    if caller.token.model_limits_enabled:
+        return sorted(caller.token.model_limits)
+    return channels.models_for_group(caller.group)
+
+
+def _rid(request: Request) -> str:
+    return request_id_of(request.scope) or new_request_id()
+
+
+@router.get("/v1/models")
+async def list_models(request: Request) -> Response:
+    try:
+        caller = await _caller(request)
+    except RelayError as err:
+        return error_response(err, _rid(request))
+    data = [_model_entry(caller.group, m) for m in _visible_models(caller)]
+    return json_response({"success": True, "object": "list", "data": data})
+
+
+@router.get("/v1/models/{model:path}")
+async def retrieve_model(request: Request, model: str) -> Response:
+    try:
+        caller = await _caller(request)
+        if model not in _visible_models(caller):
+            raise RelayError(404, f"The model '{model}' does not exist", type="invalid_request_error",
+                             code="model_not_found", param="model")
+    except RelayError as err:
+        return error_response(err, _rid(request))
+    return json_response(_model_entry(caller.group, model))
+
+
+async def _not_implemented(request: Request) -> Response:
+    """new-api answers these with 501 after the key check."""
+    try:
+        await _caller(request)
+        raise not_implemented()
+    except RelayError as err:
+        return error_response(err, _rid(request))
+
+
+for _path, _methods in (
+    ("/v1/files", ["GET", "POST"]),
+    ("/v1/files/{rest:path}", ["GET", "DELETE"]),
+    ("/v1/fine-tunes", ["GET", "POST"]),
+    ("/v1/fine-tunes/{rest:path}", ["GET", "POST", "DELETE"]),
+    ("/v1/images/variations", ["POST"]),
+    ("/v1/models/{model:path}", ["DELETE"]),
+):
+    router.add_api_route(_path, _not_implemented, methods=_methods, include_in_schema=False)
+
+
+def install_not_found(app: FastAPI) -> None:
+    """404 (and 405) under /v1 answer in OpenAI's shape: `Invalid URL (METHOD path)`."""
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        path = request.url.path
+        if exc.status_code in (404, 405) and (path == "/v1" or path.startswith("/v1/")):
+            return error_response(invalid_url(request.method, path), _rid(request))
+        return await http_exception_handler(request, exc)
+
