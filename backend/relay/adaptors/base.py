@@ -50,7 +50,7 @@ bytes are forwarded unchanged, only URL and headers are built.
 from __future__ import annotations
 
 import abc
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, ClassVar, Protocol
@@ -126,6 +126,9 @@ class RelayMeta:
     client_headers: Mapping[str, str] = field(default_factory=dict)  # lower-case names
     include_usage: bool = False  # OpenAI client sent stream_options.include_usage=true
     prompt_tokens: int = 0  # local estimate; Claude-format replies put it in message_start
+    # local completion counter (text -> tokens); lets a converted reply show usage the upstream
+    # did not report (e.g. a Claude-format reply built from an OpenAI body without usage)
+    count_tokens: Callable[[str], int] | None = None
 
 
 @dataclass(slots=True)
@@ -229,8 +232,6 @@ class Adaptor(abc.ABC):
 
     # client formats this family can serve (anything else is an AdaptorError 400)
     formats: ClassVar[frozenset[RelayFormat]] = frozenset()
-    # new-api forces stream_options.include_usage upstream only for these families
-    supports_stream_options: ClassVar[bool] = False
 
     def __init__(self, channel: ChannelLike, key: str, meta: RelayMeta) -> None:
         self.channel = channel

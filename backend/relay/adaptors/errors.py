@@ -55,3 +55,10 @@ def upstream_error(status_code: int, raw: bytes) -> UpstreamError:
         if message:
             return UpstreamError(status_code, message, param=str(status_code))
     return UpstreamError(status_code, f"bad response status code {status_code}", param=str(status_code))
+
+
+def bad_body() -> UpstreamError:
+    """A 200 answer whose body cannot be read: an upstream fault (retryable, not the client's)."""
+    return UpstreamError(
+        500, "upstream returned an unreadable response body", code="bad_response_body", param=""
+    )

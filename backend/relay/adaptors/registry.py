@@ -1,0 +1,35 @@
+"""Channel type -> adaptor class. Types without an adaptor of their own speak OpenAI's format."""
+
+from __future__ import annotations
+
+from backend.relay import channel_types as ct
+from backend.relay.adaptors.anthropic import AnthropicAdaptor
+from backend.relay.adaptors.base import Adaptor, AdaptorError, ChannelLike, RelayMeta
+from backend.relay.adaptors.ollama import OllamaAdaptor
+from backend.relay.adaptors.openai import AzureAdaptor, CustomAdaptor, OpenAIAdaptor
+
+_BY_FAMILY: dict[str, type[Adaptor]] = {
+    ct.OPENAI: OpenAIAdaptor,
+    ct.AZURE: AzureAdaptor,
+    ct.CUSTOM: CustomAdaptor,
+    ct.OLLAMA: OllamaAdaptor,
+    ct.ANTHROPIC: AnthropicAdaptor,
+}
+
+
+def get_adaptor_class(channel_type: int) -> type[Adaptor]:
+    """The adaptor for a channel type. AdaptorError (500) for a family this gateway cannot
+    speak: sending OpenAI bodies to, say, a Midjourney proxy would only produce upstream noise."""
+    info = ct.channel_type(channel_type)
+    cls = _BY_FAMILY.get(info.family)
+    if cls is None:
+        raise AdaptorError(
+            f"channel type {info.name} ({channel_type}) is not supported by this gateway",
+            500,
+            "channel_type_not_supported",
+        )
+    return cls
+
+
+def get_adaptor(channel: ChannelLike, key: str, meta: RelayMeta) -> Adaptor:
+    return get_adaptor_class(channel.type)(channel, key, meta)
