@@ -27,7 +27,7 @@ from backend.db import session_scope
 from backend.models import Channel
 from backend.models.enums import ChannelStatus, LogType
 from backend.relay import channel_types
-from backend.relay.adaptors.base import UpstreamError, UpstreamRequest
+from backend.relay.adaptors import AdaptorError, RelayFormat, RelayMeta, UpstreamError, get_adaptor
 from backend.relay.adaptors.errors import upstream_error
 from backend.relay.upstream import UpstreamTransportError, get_client
 from backend.services import activity_log, channel_health, options
@@ -72,34 +72,6 @@ def request_body(info: ChannelInfo, model: str) -> tuple[str, dict]:
     return "/v1/chat/completions", body
 
 
-def _openai_request(info: ChannelInfo, key: str, path: str, body: dict) -> UpstreamRequest:
-    """An OpenAI-wire request for OpenAI-compatible channels (Azure and Custom URL rules included)."""
-    ctype = channel_types.channel_type(info.type)
-    base = info.base_url or ctype.base_url
-    if not base:
-        raise ServiceError("the channel has no base URL")
-    headers = {"Content-Type": "application/json", "Accept": "application/json"}
-    model = body["model"]
-    if ctype.family == channel_types.AZURE:
-        version = info.other or get_settings().AZURE_DEFAULT_API_VERSION
-        deployment = model.replace(".", "")
-        url = f"{base}/openai/deployments/{deployment}/{path.removeprefix('/v1/')}?api-version={version}"
-        headers["api-key"] = key
-    elif ctype.family == channel_types.CUSTOM:
-        url = base.replace("{model}", model)
-        headers["Authorization"] = f"Bearer {key}"
-    else:
-        url = base + ctype.path_prefix + path.removeprefix("/v1")
-        headers["Authorization"] = f"Bearer {key}"
-    if info.openai_organization:
-        headers["OpenAI-Organization"] = info.openai_organization
-    for name, value in info.header_override.items():
-        headers[str(name)] = str(value).replace("{api_key}", key)
-    payload = {**body, **info.param_override}
-    proxy = info.setting.get("proxy") if isinstance(info.setting.get("proxy"), str) else None
-    return UpstreamRequest("POST", url, headers, orjson.dumps(payload), False, proxy or None)
-
-
 def _check_reply(raw: bytes, embedding: bool) -> None:
     """A 200 whose body is not a usable answer is a failed test too."""
     try:
@@ -114,24 +86,29 @@ def _check_reply(raw: bytes, embedding: bool) -> None:
 
 
 async def _send(info: ChannelInfo, model: str) -> None:
-    """One test call; raises UpstreamError / UpstreamTransportError / ServiceError on failure."""
+    """One test call through the relay's adaptor for this channel type; raises UpstreamError,
+    UpstreamTransportError, AdaptorError or ServiceError on failure."""
     if not info.keys:
         raise ServiceError("the channel has no key")
     upstream_model = str(info.model_mapping.get(model) or model)
     path, body = request_body(info, upstream_model)
-    req = _openai_request(info, random.choice(info.keys), path, body)
+    fmt = RelayFormat.OPENAI_EMBEDDINGS if path.endswith("embeddings") else RelayFormat.OPENAI_CHAT
+    meta = RelayMeta(fmt=fmt, origin_model=model, upstream_model=upstream_model, path=path)
+    adaptor = get_adaptor(info, random.choice(info.keys), meta)
+    req = adaptor.build_request(body)
     resp = await get_client().send(req)
     try:
         raw = await resp.aread()
     finally:
         await resp.aclose()
     if resp.status_code != 200:
-        err = upstream_error(resp.status_code, raw)
+        err = adaptor.parse_error(resp.status_code, raw)
         mapped = info.status_code_mapping.get(str(resp.status_code))
         with contextlib.suppress(TypeError, ValueError):  # validated on write; a bad value keeps the real code
             err.status_code = int(mapped) if mapped is not None else err.status_code
         raise err
-    _check_reply(raw, path.endswith("embeddings"))
+    out = adaptor.parse_response(raw, resp.headers.get("content-type"))
+    _check_reply(out.body, fmt == RelayFormat.OPENAI_EMBEDDINGS)
 
 
 def _load(channel_id: int) -> ChannelInfo:
@@ -169,7 +146,7 @@ async def run_test(
         success, message = False, f"upstream request failed: {exc}"
     except TimeoutError:
         success, message = False, f"no answer from the upstream within {TEST_TIMEOUT:.0f} s"
-    except ServiceError as exc:
+    except (ServiceError, AdaptorError) as exc:
         success, message = False, exc.message
     result = TestResult(success, message, round(time.perf_counter() - started, 3), status_code, error)
     await asyncio.to_thread(_record, info, chosen, result, user_id, username)
