@@ -102,7 +102,7 @@ def image_size(data: bytes) -> tuple[int, int] | None:
         return None
     if data[:2] == b"\xff\xd8":
         i = 2
-        while i + 9 < len(data):
+        while i + 9 <= len(data):
             if data[i] != 0xFF:
                 i += 1
                 continue

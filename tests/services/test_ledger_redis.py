@@ -1,0 +1,103 @@
+"""Two gateway instances (two ledgers) sharing one Redis and one database."""
+
+import threading
+
+import redis
+from sqlalchemy import func
+from sqlmodel import select
+
+from backend.db import session_scope
+from backend.models import Token, User
+from backend.services import ledger
+from backend.services.ledger import InsufficientUserQuota, Ledger
+
+
+def seed(quota: int, remain: int, unlimited: bool = False) -> tuple[int, int]:
+    with session_scope() as s:
+        user = User(username="carol", password="x", quota=quota)
+        s.add(user)
+        s.flush()
+        token = Token(user_id=user.id, key="r" * 48, name="k", remain_quota=remain, unlimited_quota=unlimited)
+        s.add(token)
+        s.flush()
+        return user.id, token.id
+
+
+def two_ledgers(url: str) -> tuple[Ledger, Ledger]:
+    return Ledger(redis=redis.Redis.from_url(url)), Ledger(redis=redis.Redis.from_url(url))
+
+
+def test_shared_balance_never_overspends(storage, redis_url):
+    uid, tid = seed(10_000, 0, unlimited=True)
+    a, b = two_ledgers(redis_url)
+    taken: list[int] = []
+    refused: list[int] = []
+    lock = threading.Lock()
+
+    def worker(lg: Ledger) -> None:
+        for _ in range(20):
+            try:
+                got = lg.reserve(uid, tid, 625, token_unlimited=True)
+            except InsufficientUserQuota:
+                with lock:
+                    refused.append(1)
+                continue
+            lg.apply(uid, tid, quota_delta=0, used=got, requests=1)  # cost == reservation
+            with lock:
+                taken.append(got)
+
+    threads = [threading.Thread(target=worker, args=(lg,)) for lg in (a, b, a, b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(taken) == 16 and len(refused) == 64  # 10000 / 625 = 16, across both instances
+    assert a.user_quota(uid) == b.user_quota(uid) == 0
+    assert a.flush() and b.flush()
+    with session_scope() as s:
+        u, t = s.get(User, uid), s.get(Token, tid)
+        assert (u.quota, u.used_quota, u.request_count) == (0, 10_000, 16)
+        assert (t.remain_quota, t.used_quota) == (-10_000, 10_000)
+
+
+def test_instances_agree_and_db_is_exact_after_both_flush(storage, redis_url):
+    uid, tid = seed(1_000_000, 500_000)
+    a, b = two_ledgers(redis_url)
+    assert a.reserve(uid, tid, 1000) == 1000
+    assert b.user_quota(uid) == 999_000  # b sees a's reservation at once
+    assert b.reserve(uid, tid, 2000) == 2000
+    a.apply(uid, tid, quota_delta=500, used=1500, requests=1)  # a's call cost 1500
+    b.apply(uid, tid, quota_delta=-2000)  # b's call failed: refund
+    assert a.user_quota(uid) == b.user_quota(uid) == 1_000_000 - 1500
+    assert a.token_remain(tid) == b.token_remain(tid) == 500_000 - 1500
+    assert b.pending().empty()  # reserve + refund net out
+    assert a.pending().user_quota == {uid: -1500}
+    assert a.flush() and b.flush()
+    with session_scope() as s:
+        u, t = s.get(User, uid), s.get(Token, tid)
+        assert (u.quota, u.used_quota, u.request_count) == (1_000_000 - 1500, 1500, 1)
+        assert (t.remain_quota, t.used_quota) == (500_000 - 1500, 1500)
+
+
+def test_forgotten_balance_is_reseeded_from_db_plus_own_deltas(storage, redis_url):
+    uid, tid = seed(100_000, 100_000)
+    a, _ = two_ledgers(redis_url)
+    a.reserve(uid, tid, 5000)
+    with session_scope() as s:
+        s.get(User, uid).quota = 40_000  # an admin sets it absolutely
+    a.forget_user(uid)
+    assert a.user_quota(uid) == 40_000 - 5000
+    a.apply(uid, tid, quota_delta=-5000)
+    assert a.flush()
+    with session_scope() as s:
+        assert s.get(User, uid).quota == 40_000
+
+
+def test_billing_uses_redis_when_configured(storage, redis_url):
+    uid, tid = seed(100_000, 100_000)
+    lg = ledger.get_ledger()
+    assert lg.reserve(uid, tid, 700) == 700
+    raw = redis.Redis.from_url(redis_url).hget(f"newapi:ledger:user:{uid}", "quota")
+    assert int(raw) == 99_300
+    with session_scope() as s:
+        assert s.exec(select(func.count(User.id))).one() == 1
