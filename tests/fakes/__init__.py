@@ -1,0 +1,1 @@
+"""Test doubles: a fake upstream provider (upstream.py) and its wire formats."""

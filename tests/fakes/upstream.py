@@ -1,0 +1,376 @@
+"""A fake upstream provider speaking OpenAI and Anthropic wire formats, for relay tests.
+
+    with FakeUpstream() as fake:               # serves on a loopback port (LiveServer)
+        ... point a channel's base_url at fake.url ...
+        fake.last.json, fake.last.path, fake.last.headers["authorization"]
+
+Behaviour is picked by the model name (or the `x-fake-mode` header, which wins):
+- `fail-<code>` answers <code> with a provider error object (`error.message`, or Claude's
+  `{"type":"error","error":{...}}` on /v1/messages); `fail-<code>-plain` answers `{"message": ...}`
+  (no error object), `fail-<code>-empty` an empty body, `fail-<code>-text` an HTML page.
+- `hang` never answers until the fake is closed; `hang-stream` sends one chunk, then hangs.
+- `slow-stream` pauses between chunks; `no-done` ends an OpenAI stream without `[DONE]`.
+- `bad-json` answers 200 with a broken body (streams: one broken event among good ones).
+- `stream-error` sends two chunks, then an error event.
+- `no-usage` reports no usage; `usage-last` puts usage on the finish chunk whatever
+  stream_options says; `reasoner` adds reasoning_content; `cache` adds cache tokens.
+`x-fake-usage: P,C` sets the reported prompt/completion tokens. `queue_failure()` makes the
+next N requests fail, `fail_keys[key] = status` fails every request made with that key.
+Requests a real provider would reject (no auth, stream_options without stream, max_tokens on o1,
+Claude turns that do not alternate...) get the provider's 400/401.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import threading
+from collections import deque
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+import pytest
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+
+from tests.conftest import LiveServer
+from tests.fakes import anthropic_wire as aw
+from tests.fakes import openai_wire as ow
+
+HANG_LIMIT_S = 120.0
+SLOW_STREAM_PAUSE_S = 0.05
+_FAIL = re.compile(r"fail-(\d{3})(-plain|-empty|-text)?")
+
+
+@dataclass
+class RecordedRequest:
+    method: str
+    path: str
+    url: str
+    query: dict[str, str]
+    headers: dict[str, str]  # lower-case names
+    body: bytes
+
+    @property
+    def json(self) -> Any:
+        return orjson.loads(self.body) if self.body else None
+
+
+@dataclass
+class _Failure:
+    status: int
+    variant: str = ""  # "", "-plain", "-empty", "-text"
+
+
+@dataclass
+class FakeUpstream:
+    requests: list[RecordedRequest] = field(default_factory=list)
+    fail_keys: dict[str, int] = field(default_factory=dict)
+    url: str = ""
+
+    def __post_init__(self) -> None:
+        self._queue: deque[_Failure] = deque()
+        self._release = threading.Event()
+        self._server: LiveServer | None = None
+        self.app = _build_app(self)
+
+    # -- test helpers ----------------------------------------------------------------------
+
+    @property
+    def last(self) -> RecordedRequest:
+        assert self.requests, "the fake upstream has received no request"
+        return self.requests[-1]
+
+    def queue_failure(self, status: int, times: int = 1, variant: str = "") -> None:
+        self._queue.extend(_Failure(status, variant) for _ in range(times))
+
+    def reset(self) -> None:
+        self.requests.clear()
+        self._queue.clear()
+        self.fail_keys.clear()
+
+    def __enter__(self) -> FakeUpstream:
+        self._server = LiveServer(self.app).__enter__()
+        self.url = self._server.url
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._release.set()  # let hanging handlers finish so the server can stop
+        if self._server is not None:
+            self._server.__exit__(*exc)
+
+    # -- internals -------------------------------------------------------------------------
+
+    async def hang(self) -> None:
+        loop_deadline = asyncio.get_running_loop().time() + HANG_LIMIT_S
+        while not self._release.is_set() and asyncio.get_running_loop().time() < loop_deadline:
+            await asyncio.sleep(0.02)
+
+    def take_failure(self, key: str) -> _Failure | None:
+        if key and key in self.fail_keys:
+            return _Failure(self.fail_keys[key])
+        return self._queue.popleft() if self._queue else None
+
+
+@pytest.fixture
+def fake_upstream() -> Iterator[FakeUpstream]:
+    """Import this fixture into a conftest (or a test module) to get a running fake."""
+    with FakeUpstream() as fake:
+        yield fake
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+
+def _mode(request: Request, body: Any) -> str:
+    header = request.headers.get("x-fake-mode")
+    if header:
+        return header
+    return body.get("model", "") if isinstance(body, dict) and isinstance(body.get("model"), str) else ""
+
+
+def _usage_numbers(request: Request) -> tuple[int, int]:
+    raw = request.headers.get("x-fake-usage")
+    if raw:
+        p, _, c = raw.partition(",")
+        return int(p), int(c)
+    return ow.PROMPT_TOKENS, ow.COMPLETION_TOKENS
+
+
+def _key(request: Request) -> str:
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        return auth[7:].strip()
+    return request.headers.get("x-api-key") or request.headers.get("api-key") or ""
+
+
+def _failure_response(fail: _Failure, claude: bool) -> Response:
+    message = f"fake failure {fail.status}"
+    if fail.variant == "-plain":
+        return JSONResponse({"message": message}, fail.status)
+    if fail.variant == "-empty":
+        return Response(b"", fail.status)
+    if fail.variant == "-text":
+        return Response(b"<html><body>Bad Gateway</body></html>", fail.status, media_type="text/html")
+    body = aw.error_body(fail.status, message) if claude else ow.error_body(fail.status, message)
+    return JSONResponse(body, fail.status)
+
+
+def _sse(frames: list[bytes], fake: FakeUpstream, mode: str) -> StreamingResponse:
+    async def gen() -> AsyncIterator[bytes]:
+        for i, frame in enumerate(frames):
+            yield frame
+            if "slow-stream" in mode:
+                await asyncio.sleep(SLOW_STREAM_PAUSE_S)
+            if "hang-stream" in mode and i == 0:
+                await fake.hang()
+                return
+
+    return StreamingResponse(gen(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"})
+
+
+def _data(obj: Any) -> bytes:
+    return b"data: " + orjson.dumps(obj) + b"\n\n"
+
+
+def _event(name: str, obj: Any) -> bytes:
+    return b"event: " + name.encode() + b"\ndata: " + orjson.dumps(obj) + b"\n\n"
+
+
+async def _prelude(fake: FakeUpstream, request: Request, claude: bool) -> tuple[Any, str, Response | None]:
+    """Record the request, then decide on auth, scripted failures and hangs."""
+    raw = await request.body()
+    fake.requests.append(
+        RecordedRequest(
+            request.method,
+            request.url.path,
+            str(request.url),
+            dict(request.query_params),
+            {k.lower(): v for k, v in request.headers.items()},
+            raw,
+        )
+    )
+    try:
+        body = orjson.loads(raw) if raw else {}
+    except orjson.JSONDecodeError:
+        body = None
+    mode = _mode(request, body)
+    key = _key(request)
+    if not key:
+        return body, mode, _failure_response(_Failure(401), claude)
+    fail = fake.take_failure(key)
+    if fail is None:
+        match = _FAIL.search(mode)
+        if match:
+            fail = _Failure(int(match.group(1)), match.group(2) or "")
+    if fail is not None:
+        return body, mode, _failure_response(fail, claude)
+    if "hang" in mode and "hang-stream" not in mode:
+        await fake.hang()
+        return body, mode, JSONResponse(ow.error_body(504, "fake hang released"), 504)
+    if body is None or not isinstance(body, dict):
+        error = aw.error_body(400, "invalid JSON body") if claude else ow.error_body(400, "invalid JSON body")
+        return body, mode, JSONResponse(error, 400)
+    return body, mode, None
+
+
+def _openai_400(message: str) -> JSONResponse:
+    return JSONResponse(ow.error_body(400, message), 400)
+
+
+def _openai_checks(body: dict, chat: bool) -> JSONResponse | None:
+    if "stream_options" in body and body.get("stream") is not True:
+        return _openai_400("The 'stream_options' parameter is only allowed when 'stream' is enabled.")
+    model = body.get("model", "")
+    if chat:
+        if not isinstance(body.get("messages"), list) or not body["messages"]:
+            return _openai_400("'messages' is a required property")
+        if model.startswith(("o1", "o3", "o4")) and "max_tokens" in body:
+            return _openai_400(
+                "Unsupported parameter: 'max_tokens' is not supported with this model. "
+                "Use 'max_completion_tokens' instead."
+            )
+    return None
+
+
+# -- app --------------------------------------------------------------------------------------
+
+
+def _build_app(fake: FakeUpstream) -> FastAPI:
+    app = FastAPI()
+
+    async def chat(request: Request) -> Response:
+        body, mode, early = await _prelude(fake, request, claude=False)
+        if early is not None:
+            return early
+        checked = _openai_checks(body, chat=True)
+        if checked is not None:
+            return checked
+        p, c = _usage_numbers(request)
+        usage = None if "no-usage" in mode else ow.usage(p, c, ow.CACHED_TOKENS if "cache" in mode else 0)
+        reasoning = "reason" in mode
+        if body.get("stream") is not True:
+            if "bad-json" in mode:
+                return Response(b'{"id": "chatcmpl-fake", "choices": [', media_type="application/json")
+            return JSONResponse(ow.chat_completion(body, reasoning=reasoning, usage_obj=usage))
+        include = (body.get("stream_options") or {}).get("include_usage") is True
+        usage_mode = "last" if "usage-last" in mode else ("separate" if include else "none")
+        chunks = ow.chat_chunks(body, reasoning=reasoning, usage_obj=usage, usage_mode=usage_mode)
+        frames = [_data(c) for c in chunks]
+        if "bad-json" in mode:
+            frames.insert(2, b"data: {not json\n\n")
+        if "stream-error" in mode:
+            frames = frames[:2] + [_data(ow.error_body(500, "fake stream failure"))]
+        elif "no-done" not in mode:
+            frames.append(b"data: [DONE]\n\n")
+        return _sse(frames, fake, mode)
+
+    async def completions(request: Request) -> Response:
+        body, mode, early = await _prelude(fake, request, claude=False)
+        if early is not None:
+            return early
+        checked = _openai_checks(body, chat=False)
+        if checked is not None:
+            return checked
+        p, c = _usage_numbers(request)
+        usage = None if "no-usage" in mode else ow.usage(p, c)
+        if body.get("stream") is not True:
+            return JSONResponse(ow.completion(body, usage))
+        include = (body.get("stream_options") or {}).get("include_usage") is True
+        usage_mode = "last" if "usage-last" in mode else ("separate" if include else "none")
+        frames = [_data(c) for c in ow.completion_chunks(body, usage, usage_mode)]
+        return _sse([*frames, b"data: [DONE]\n\n"], fake, mode)
+
+    async def embeddings(request: Request) -> Response:
+        body, mode, early = await _prelude(fake, request, claude=False)
+        if early is not None:
+            return early
+        if "input" not in body:
+            return _openai_400("'input' is a required property")
+        return JSONResponse(ow.embeddings(body, _usage_numbers(request)[0]))
+
+    async def ollama_embed(request: Request) -> Response:
+        body, mode, early = await _prelude(fake, request, claude=False)
+        if early is not None:
+            return early
+        inputs = body.get("input") if isinstance(body.get("input"), list) else [body.get("input")]
+        return JSONResponse(
+            {
+                "model": body.get("model", ""),
+                "embeddings": [ow.EMBEDDING for _ in inputs],
+                "total_duration": 1000,
+                "load_duration": 10,
+                "prompt_eval_count": _usage_numbers(request)[0],
+            }
+        )
+
+    async def responses(request: Request) -> Response:
+        body, mode, early = await _prelude(fake, request, claude=False)
+        if early is not None:
+            return early
+        p, c = _usage_numbers(request)
+        reply = ow.responses_reply(body, p, c)
+        if body.get("stream") is not True:
+            return JSONResponse(reply)
+        created = {**reply, "status": "in_progress", "output": [], "usage": None}
+        frames = [
+            _event(
+                "response.created", {"type": "response.created", "sequence_number": 0, "response": created}
+            )
+        ]
+        for n, piece in enumerate(ow.REPLY_PIECES, start=1):
+            frames.append(
+                _event(
+                    "response.output_text.delta",
+                    {
+                        "type": "response.output_text.delta",
+                        "sequence_number": n,
+                        "item_id": "msg_fake",
+                        "output_index": 0,
+                        "content_index": 0,
+                        "delta": piece,
+                    },
+                )
+            )
+        frames.append(
+            _event(
+                "response.completed", {"type": "response.completed", "sequence_number": 99, "response": reply}
+            )
+        )
+        return _sse(frames, fake, mode)
+
+    async def messages(request: Request) -> Response:
+        body, mode, early = await _prelude(fake, request, claude=True)
+        if early is not None:
+            return early
+        if not request.headers.get("anthropic-version"):
+            return JSONResponse(aw.error_body(400, "anthropic-version: header is required"), 400)
+        problem = aw.validate(body)
+        if problem:
+            return JSONResponse(aw.error_body(400, problem), 400)
+        p, c = _usage_numbers(request)
+        if body.get("stream") is not True:
+            if "bad-json" in mode:
+                return Response(b'{"type": "message", "content": [', media_type="application/json")
+            return JSONResponse(aw.message(body, p, c))
+        frames = [_event(name, payload) for name, payload in aw.events(body, p, c)]
+        if "stream-error" in mode:
+            err = aw.error_body(529, "Overloaded")
+            frames = [*frames[:3], _event("error", err)]
+        return _sse(frames, fake, mode)
+
+    async def models(request: Request) -> Response:
+        _, _, early = await _prelude(fake, request, claude=False)
+        return early or JSONResponse(ow.models_list())
+
+    for prefix in ("", "/{prefix:path}"):
+        app.add_api_route(prefix + "/chat/completions", chat, methods=["POST"])
+        app.add_api_route(prefix + "/completions", completions, methods=["POST"])
+        app.add_api_route(prefix + "/embeddings", embeddings, methods=["POST"])
+        app.add_api_route(prefix + "/responses", responses, methods=["POST"])
+    app.add_api_route("/v1/messages", messages, methods=["POST"])
+    app.add_api_route("/api/embed", ollama_embed, methods=["POST"])
+    app.add_api_route("/v1/models", models, methods=["GET"])
+    return app
