@@ -18,6 +18,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from backend.relay.adaptors.base import StreamConverter
@@ -36,7 +37,7 @@ SSE_HEADERS = {
 }
 
 
-class StreamResponse:
+class StreamResponse(Response):
     """Streams what `producer(write)` writes; cancels the producer if the client disconnects."""
 
     def __init__(
@@ -48,14 +49,14 @@ class StreamResponse:
     ) -> None:
         self.producer = producer
         self.abandon = abandon  # cleanup when the producer never gets to run
-        self.headers = {**SSE_HEADERS, **(headers or {})}
         self.status_code = 200
+        self.background = None
+        self.init_headers({**SSE_HEADERS, **(headers or {})})
         self.client_gone = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        raw_headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in self.headers.items()]
         try:
-            await send({"type": "http.response.start", "status": self.status_code, "headers": raw_headers})
+            await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
         except BaseException:
             self.client_gone = True
             await self.abandon()
@@ -76,6 +77,8 @@ class StreamResponse:
             if not self.client_gone:
                 with contextlib.suppress(OSError):
                     await send({"type": "http.response.body", "body": b"", "more_body": False})
+            if self.background is not None:
+                await self.background()
         finally:
             watcher.cancel()
             if not producer.done():  # we are being cancelled ourselves (server shutdown)
