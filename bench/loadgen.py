@@ -38,6 +38,7 @@ class _Run:
         self.latencies_ms: list[float] = []
         self.ttfb_ms: list[float] = []
         self.errors = 0
+        self.warmup_ok = 0  # unrecorded calls that succeeded: the harness checks one log per success
         self.error_samples: list[str] = []
         self._issued = 0
         self._deadline = 0.0
@@ -79,6 +80,7 @@ class _Run:
                 self._fail(f"{type(exc).__name__}: {exc}")
             return
         if not record:
+            self.warmup_ok += ok
             return
         if ok:
             self.latencies_ms.append((time.perf_counter() - t0) * 1000)
@@ -113,6 +115,7 @@ class _Run:
             "stream": self.stream,
             "ok": done,
             "errors": self.errors,
+            "warmup_ok": self.warmup_ok,
             "error_samples": self.error_samples,
             "elapsed_s": elapsed,
             "rps": done / elapsed if elapsed > 0 else 0.0,

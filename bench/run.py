@@ -1,0 +1,549 @@
+"""`make bench`: the gateway's overhead against a zero-latency upstream, next to calling it directly.
+
+    .venv/bin/python -m bench.run [--quick] [--profile]
+
+Steps, each bounded by a request count or a duration (the whole run takes ~2 minutes):
+1. start the mock upstream (`bench/mock_upstream.py`) in its own process;
+2. start a gateway (`newapi serve`) on a SQLite file in a temp dir and seed it through its
+   management API (setup, login, channel pointing at the mock, token), then stop it, so every
+   measured gateway boots with the channel already in its caches;
+3. run the same phases against the mock directly and through the gateway with 1 and 2 workers,
+   each phase driven by `bench/loadgen.py` in a separate process:
+   latency at concurrency 1, throughput at concurrency 64 (auth, billing and consume logs on),
+   streamed latency at concurrency 1, and 1,000 concurrent streams;
+4. read CPU time and RSS of the gateway's processes from /proc, count the consume logs the
+   gateway wrote (every successful call must have one), print a table and write
+   `bench/results/latest.json`.
+Traffic goes to 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+
+from bench import procs
+
+RESULTS = Path(__file__).resolve().parent / "results"
+MODEL = "gpt-4o-mini"
+MESSAGES = [{"role": "user", "content": "Say hello"}]
+CHAT_BODY = {"model": MODEL, "messages": MESSAGES}
+STREAM_BODY = {**CHAT_BODY, "stream": True, "stream_options": {"include_usage": True}}
+ROOT_USER, ROOT_PASS = "benchroot", "bench-pass-1234"
+STREAM_CHUNK_DELAY_MS = 100  # 12 events -> each stream stays open >= 1.2 s, so 1,000 overlap
+TARGETS = {"added_p50_ms": 1.0, "added_p99_ms": 3.0, "rps_2_workers": 1500.0, "rss_mb_per_worker": 150.0}
+
+
+@dataclass(frozen=True)
+class Sizes:
+    warmup: int
+    latency_requests: int
+    stream_latency_requests: int
+    throughput_seconds: float
+    streams: int
+
+
+FULL = Sizes(
+    warmup=300, latency_requests=2000, stream_latency_requests=500, throughput_seconds=8.0, streams=1000
+)
+QUICK = Sizes(
+    warmup=100, latency_requests=300, stream_latency_requests=100, throughput_seconds=2.0, streams=200
+)
+
+
+class BenchError(RuntimeError):
+    pass
+
+
+# -- load generation --------------------------------------------------------------------------------
+
+
+def loadgen(spec: dict[str, Any], timeout: float = 120.0) -> dict[str, Any]:
+    """Run one phase in a separate process and return its JSON result."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.loadgen", orjson.dumps(spec).decode()],
+        cwd=procs.ROOT,
+        capture_output=True,
+        timeout=timeout,
+    )
+    if proc.returncode != 0:
+        raise BenchError(f"load generator failed: {proc.stderr.decode(errors='replace')[-2000:]}")
+    return orjson.loads(proc.stdout)
+
+
+def mock_config(mock_port: int, chunk_delay_ms: float) -> None:
+    httpx.post(
+        f"http://127.0.0.1:{mock_port}/_mock/config", json={"chunk_delay_ms": chunk_delay_ms}
+    ).raise_for_status()
+
+
+def mock_stats(mock_port: int) -> dict[str, Any]:
+    return httpx.get(f"http://127.0.0.1:{mock_port}/_mock/stats").json()
+
+
+def run_phases(
+    url: str, headers: dict[str, str], sizes: Sizes, mock_port: int, server_pid: int | None, mock_pid: int
+) -> dict[str, Any]:
+    """The four phases against one target; with `server_pid`, also that server's CPU per request."""
+    out: dict[str, Any] = {}
+
+    def phase(name: str, spec: dict[str, Any]) -> None:
+        mock_cpu0 = procs.tree_cpu_seconds(mock_pid)
+        cpu0 = procs.tree_cpu_seconds(server_pid) if server_pid else 0.0
+        result = loadgen({"url": url, "headers": headers, **spec})
+        served = result["ok"] + result["errors"]
+        if server_pid:
+            result["server_cpu_ms_per_req"] = (
+                (procs.tree_cpu_seconds(server_pid) - cpu0) * 1000 / max(1, served)
+            )
+        result["mock_cpu_ms_per_req"] = (procs.tree_cpu_seconds(mock_pid) - mock_cpu0) * 1000 / max(1, served)
+        out[name] = result
+        print(
+            f"  {name:18} ok={result['ok']:<6} err={result['errors']:<4} {_num(result['rps'], '8.0f')} req/s  "
+            f"p50 {_num(result['p50_ms'], '8.3f')} ms  p99 {_num(result['p99_ms'], '8.3f')} ms"
+            + (f"  server CPU {result['server_cpu_ms_per_req']:.3f} ms/req" if server_pid else ""),
+            flush=True,
+        )
+        for sample in result["error_samples"][:2]:
+            print(f"    error: {sample}", flush=True)
+
+    mock_config(mock_port, 0)
+    phase(
+        "latency_c1",
+        {"body": CHAT_BODY, "concurrency": 1, "requests": sizes.latency_requests, "warmup": sizes.warmup},
+    )
+    phase(
+        "throughput_c64",
+        {"body": CHAT_BODY, "concurrency": 64, "duration": sizes.throughput_seconds, "warmup": 50},
+    )
+    phase(
+        "stream_latency_c1",
+        {
+            "body": STREAM_BODY,
+            "stream": True,
+            "concurrency": 1,
+            "requests": sizes.stream_latency_requests,
+            "warmup": 50,
+        },
+    )
+    mock_config(mock_port, STREAM_CHUNK_DELAY_MS)
+    try:
+        phase(
+            "streams",
+            {"body": STREAM_BODY, "stream": True, "concurrency": sizes.streams, "requests": sizes.streams},
+        )
+        out["streams"]["peak_open_upstream_streams"] = mock_stats(mock_port)["peak_open_streams"]
+    finally:
+        mock_config(mock_port, 0)
+    return out
+
+
+# -- the gateway --------------------------------------------------------------------------------
+
+
+def gateway_env(db_path: Path, session_secret: str) -> dict[str, str]:
+    """SQLite in the temp dir, no Redis, new-api's defaults otherwise (batch updates, consume logs)."""
+    return {
+        "SQLITE_PATH": str(db_path),
+        "SQL_DSN": "",
+        "LOG_SQL_DSN": "",
+        "REDIS_CONN_STRING": "",
+        "NODE_TYPE": "master",
+        "SESSION_SECRET": session_secret,
+        "CRYPTO_SECRET": session_secret,
+        "MEMORY_CACHE_ENABLED": "true",
+        "BATCH_UPDATE_ENABLED": "true",
+        "DEBUG": "false",
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+def start_gateway(
+    workers: int, env: dict[str, str], log: Path, upstream: str = "httpx"
+) -> tuple[subprocess.Popen, int]:
+    """`newapi serve` as shipped; with upstream="aiohttp", the same app with that client swapped in."""
+    port = procs.free_port()
+    if upstream == "aiohttp":
+        cmd = [sys.executable, "-m", "bench.gateway_app"]
+    else:
+        newapi = procs.ROOT / ".venv" / "bin" / "newapi"
+        cmd = [str(newapi), "serve"] if newapi.exists() else [sys.executable, "-m", "backend.cli", "serve"]
+    proc = procs.spawn(
+        [*cmd, "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)], env=env, log=log
+    )
+    procs.wait_port(port, proc, timeout=60)
+    deadline = time.monotonic() + 30
+    while True:  # listening is not ready: wait until every worker answers
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/status", timeout=2).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise BenchError(f"gateway did not answer /api/status; see {log}")
+        time.sleep(0.1)
+    while len(procs.children(proc.pid)) < workers and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return proc, port
+
+
+def _api(client: httpx.Client, method: str, path: str, **kw: Any) -> Any:
+    resp = client.request(method, path, **kw)
+    try:
+        body = resp.json()
+    except ValueError:
+        body = None
+    if resp.status_code != 200 or not isinstance(body, dict) or not body.get("success"):
+        raise BenchError(f"{method} {path} -> HTTP {resp.status_code}: {resp.text[:500]}")
+    return body.get("data")
+
+
+def seed(port: int, mock_port: int) -> str:
+    """Root user, one OpenAI-type channel on the mock, one unlimited token; returns `sk-…`."""
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as c:
+        _api(
+            c,
+            "POST",
+            "/api/setup",
+            json={
+                "username": ROOT_USER,
+                "password": ROOT_PASS,
+                "confirmPassword": ROOT_PASS,
+                "SelfUseModeEnabled": False,
+                "DemoSiteEnabled": False,
+            },
+        )
+        user = _api(c, "POST", "/api/user/login", json={"username": ROOT_USER, "password": ROOT_PASS})
+        c.headers["New-Api-User"] = str(user["id"])
+        _api(
+            c,
+            "POST",
+            "/api/channel/",
+            json={
+                "mode": "single",
+                "channel": {
+                    "type": 1,
+                    "name": "bench-mock",
+                    "key": "sk-mock-upstream",
+                    "base_url": f"http://127.0.0.1:{mock_port}",
+                    "models": MODEL,
+                    "group": "default",
+                    "priority": 0,
+                    "weight": 0,
+                    "auto_ban": 0,
+                },
+            },
+        )
+        _api(
+            c,
+            "POST",
+            "/api/token/",
+            json={"name": "bench", "expired_time": -1, "remain_quota": 0, "unlimited_quota": True},
+        )
+        listing = _api(c, "GET", "/api/token/", params={"p": 1, "page_size": 10})
+        items = listing["items"] if isinstance(listing, dict) else listing
+        token_id = next(t["id"] for t in items if t["name"] == "bench")
+        key = _api(c, "POST", f"/api/token/{token_id}/key")["key"]
+    return key if key.startswith("sk-") else f"sk-{key}"
+
+
+def consume_log_count(db_path: Path) -> int:
+    with sqlite3.connect(db_path) as conn:
+        return conn.execute("SELECT COUNT(*) FROM logs WHERE type = 2").fetchone()[0]
+
+
+def measure_gateway(
+    workers: int,
+    seed_db: Path,
+    tmp: Path,
+    secret: str,
+    key: str,
+    mock_port: int,
+    mock_pid: int,
+    sizes: Sizes,
+    profile_dir: Path | None,
+    upstream: str,
+) -> dict[str, Any]:
+    db = tmp / f"gateway-{workers}w.db"
+    shutil.copy(seed_db, db)
+    log = tmp / f"gateway-{workers}w.log"
+    print(f"gateway, {workers} worker(s), {upstream} upstream client:", flush=True)
+    gw, port = start_gateway(workers, gateway_env(db, secret), log, upstream)
+    logs_before = consume_log_count(db)
+    profiler = None
+    try:
+        workers_pids = procs.worker_pids(gw.pid)
+        if profile_dir is not None:
+            profiler = start_profiler(workers_pids[0], profile_dir / f"gateway-{workers}w")
+        result = run_phases(
+            f"http://127.0.0.1:{port}/v1/chat/completions",
+            {"Authorization": f"Bearer {key}"},
+            sizes,
+            mock_port,
+            gw.pid,
+            mock_pid,
+        )
+        result["memory"] = [procs.memory(pid).__dict__ for pid in workers_pids]
+        result["supervisor_rss_mb"] = procs.memory(gw.pid).rss_mb
+    finally:
+        if profiler is not None:
+            stop_profiler(profiler)
+        procs.stop(gw, timeout=30)
+    # after a graceful stop every buffered consume log has been flushed
+    sent_ok = sum(
+        p["ok"] + p.get("warmup_ok", 0) for p in result.values() if isinstance(p, dict) and "ok" in p
+    )
+    result["consume_logs_written"] = consume_log_count(db) - logs_before
+    result["successful_calls"] = sent_ok
+    result["workers"] = workers
+    return result
+
+
+# -- profiling (optional; needs py-spy) ----------------------------------------------------------
+
+
+def start_profiler(pid: int, out_base: Path) -> subprocess.Popen:
+    spy = shutil.which("py-spy") or str(procs.ROOT / ".venv" / "bin" / "py-spy")
+    if not Path(spy).exists():
+        raise BenchError("--profile needs py-spy: .venv/bin/pip install py-spy")
+    out_base.parent.mkdir(parents=True, exist_ok=True)
+    return subprocess.Popen(
+        [
+            spy,
+            "record",
+            "--pid",
+            str(pid),
+            "--rate",
+            "250",
+            "--format",
+            "raw",
+            "--nonblocking",
+            "--output",
+            str(out_base) + ".folded",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def stop_profiler(proc: subprocess.Popen) -> None:
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+# -- report --------------------------------------------------------------------------------------
+
+
+def summarize(direct: dict[str, Any], gateways: list[dict[str, Any]]) -> dict[str, Any]:
+    one = next(g for g in gateways if g["workers"] == 1)
+    two = next((g for g in gateways if g["workers"] == 2), None)
+    s: dict[str, Any] = {
+        "added_p50_ms": one["latency_c1"]["p50_ms"] - direct["latency_c1"]["p50_ms"],
+        "added_p99_ms": one["latency_c1"]["p99_ms"] - direct["latency_c1"]["p99_ms"],
+        "added_stream_p50_ms": one["stream_latency_c1"]["p50_ms"] - direct["stream_latency_c1"]["p50_ms"],
+        "added_stream_ttfb_p50_ms": one["stream_latency_c1"]["ttfb_p50_ms"]
+        - direct["stream_latency_c1"]["ttfb_p50_ms"],
+        "rps_1_worker": one["throughput_c64"]["rps"],
+        "rps_2_workers": two["throughput_c64"]["rps"] if two else None,
+        "rps_direct": direct["throughput_c64"]["rps"],
+        "gateway_cpu_ms_per_req_c1": one["latency_c1"]["server_cpu_ms_per_req"],
+        "gateway_cpu_ms_per_req_c64": one["throughput_c64"]["server_cpu_ms_per_req"],
+        "gateway_cpu_ms_per_stream_c1": one["stream_latency_c1"]["server_cpu_ms_per_req"],
+        "streams_ok": {g["workers"]: g["streams"]["ok"] for g in gateways},
+        "streams_errors": {g["workers"]: g["streams"]["errors"] for g in gateways},
+        "rss_mb_per_worker_max": max(m["rss_mb"] for g in gateways for m in g["memory"]),
+        "peak_rss_mb_per_worker_max": max(m["peak_rss_mb"] for g in gateways for m in g["memory"]),
+        "every_call_logged": all(g["consume_logs_written"] == g["successful_calls"] for g in gateways),
+    }
+    s["targets"] = {
+        "added_p50_ms": s["added_p50_ms"] <= TARGETS["added_p50_ms"],
+        "added_p99_ms": s["added_p99_ms"] <= TARGETS["added_p99_ms"],
+        "rps_2_workers": bool(two) and s["rps_2_workers"] >= TARGETS["rps_2_workers"],
+        "streams_1000_no_error": all(
+            g["streams"]["errors"] == 0 and g["streams"]["ok"] >= 1000 for g in gateways
+        ),
+        "rss_mb_per_worker": s["peak_rss_mb_per_worker_max"] <= TARGETS["rss_mb_per_worker"],
+    }
+    return s
+
+
+def _num(v: float | None, fmt: str) -> str:
+    """NaN (no successful call) arrives as null from the load generator's JSON."""
+    return format(v, fmt) if v is not None else "-".rjust(int(fmt.split(".")[0] or 0))
+
+
+def _ratio(a: float, b: float) -> str:
+    return f"x{a / b:.2f}" if b else "-"
+
+
+def print_report(direct: dict[str, Any], gateways: list[dict[str, Any]], s: dict[str, Any]) -> None:
+    cols = [("direct", direct)] + [(f"gateway {g['workers']}w", g) for g in gateways]
+    print()
+    print(f"{'':28}" + "".join(f"{name:>16}" for name, _ in cols))
+
+    def row(label: str, phase: str, key: str, fmt: str = "{:.3f}") -> None:
+        cells = []
+        for _, r in cols:
+            v = r.get(phase, {}).get(key)
+            cells.append(f"{fmt.format(v) if v is not None else '-':>16}")
+        print(f"{label:28}" + "".join(cells))
+
+    row("c=1 p50 ms", "latency_c1", "p50_ms")
+    row("c=1 p99 ms", "latency_c1", "p99_ms")
+    row("c=64 req/s", "throughput_c64", "rps", "{:.0f}")
+    row("c=64 p50 ms", "throughput_c64", "p50_ms")
+    row("c=64 p99 ms", "throughput_c64", "p99_ms")
+    row("c=64 errors", "throughput_c64", "errors", "{}")
+    row("server CPU ms/req c=1", "latency_c1", "server_cpu_ms_per_req")
+    row("server CPU ms/req c=64", "throughput_c64", "server_cpu_ms_per_req")
+    row("mock CPU ms/req c=64", "throughput_c64", "mock_cpu_ms_per_req")
+    row("stream c=1 TTFB p50 ms", "stream_latency_c1", "ttfb_p50_ms")
+    row("stream c=1 total p50 ms", "stream_latency_c1", "p50_ms")
+    row("server CPU ms/stream", "stream_latency_c1", "server_cpu_ms_per_req")
+    row("1000 streams ok", "streams", "ok", "{}")
+    row("1000 streams errors", "streams", "errors", "{}")
+    row("  peak open upstream", "streams", "peak_open_upstream_streams", "{}")
+    row("  wall s", "streams", "elapsed_s", "{:.2f}")
+    for g in gateways:
+        rss = ", ".join(f"{m['rss_mb']:.0f} MB (peak {m['peak_rss_mb']:.0f})" for m in g["memory"])
+        print(
+            f"gateway {g['workers']}w RSS per worker: {rss}; consume logs {g['consume_logs_written']} "
+            f"for {g['successful_calls']} successful calls"
+        )
+    print()
+    t = s["targets"]
+
+    def mark(ok: bool) -> str:
+        return "ok  " if ok else "MISS"
+
+    print(f"[{mark(t['added_p50_ms'])}] added latency p50 {s['added_p50_ms']:.3f} ms (target <= 1 ms)")
+    print(f"[{mark(t['added_p99_ms'])}] added latency p99 {s['added_p99_ms']:.3f} ms (target <= 3 ms)")
+    if s["rps_2_workers"] is not None:
+        print(
+            f"[{mark(t['rps_2_workers'])}] {s['rps_2_workers']:.0f} req/s at c=64 with 2 workers "
+            f"(target >= 1500; direct {s['rps_direct']:.0f}, {_ratio(s['rps_2_workers'], s['rps_direct'])})"
+        )
+    print(
+        f"[{mark(t['streams_1000_no_error'])}] concurrent streams ok {s['streams_ok']} errors "
+        f"{s['streams_errors']}"
+    )
+    print(
+        f"[{mark(t['rss_mb_per_worker'])}] peak RSS per worker {s['peak_rss_mb_per_worker_max']:.0f} MB "
+        f"(target <= 150 MB)"
+    )
+    print(f"[{mark(s['every_call_logged'])}] every successful call wrote a consume log")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="gateway overhead benchmark")
+    parser.add_argument("--quick", action="store_true", help="small counts, for checking the harness")
+    parser.add_argument("--workers", default="1,2", help="gateway worker counts to measure (must include 1)")
+    parser.add_argument("--profile", action="store_true", help="py-spy the first worker (raw folded stacks)")
+    parser.add_argument("--out", type=Path, default=None, help="default bench/results/latest.json")
+    parser.add_argument("--keep", action="store_true", help="keep the temp dir (DBs, server logs)")
+    parser.add_argument(
+        "--upstream",
+        choices=("httpx", "aiohttp"),
+        default="httpx",
+        help="the gateway's upstream client: httpx as shipped, or aiohttp swapped in (A/B)",
+    )
+    args = parser.parse_args(argv)
+    sizes = QUICK if args.quick else FULL
+    worker_counts = [int(w) for w in args.workers.split(",")]
+    default_name = "quick.json" if args.quick else "latest.json"
+    if args.upstream != "httpx":
+        default_name = default_name.replace(".json", f"-{args.upstream}.json")
+    out = args.out or RESULTS / default_name
+
+    # a hard stop: whatever hangs, the run ends and the finally blocks stop every server
+    def _timeout(_sig: int, _frame: Any) -> None:
+        raise BenchError("benchmark exceeded its 6-minute budget")
+
+    signal.signal(signal.SIGALRM, _timeout)
+    signal.alarm(360)
+
+    tmp = Path(tempfile.mkdtemp(prefix="newapi-bench-"))
+    secret = secrets.token_urlsafe(32)
+    started = time.time()
+    load_before = os.getloadavg()
+    mock, mock_port = procs.start_mock(log=tmp / "mock.log")
+    try:
+        seed_db = tmp / "seed.db"
+        gw, port = start_gateway(1, gateway_env(seed_db, secret), tmp / "seed.log")
+        try:
+            key = seed(port, mock_port)
+        finally:
+            procs.stop(gw, timeout=30)
+        print(f"seeded gateway in {tmp} (channel -> mock on :{mock_port})", flush=True)
+
+        print("direct to the mock:", flush=True)
+        direct = run_phases(
+            f"http://127.0.0.1:{mock_port}/v1/chat/completions",
+            {"Authorization": "Bearer sk-mock-upstream"},
+            sizes,
+            mock_port,
+            None,
+            mock.pid,
+        )
+        profile_dir = RESULTS / "profile" / args.upstream if args.profile else None
+        gateways = [
+            measure_gateway(
+                w, seed_db, tmp, secret, key, mock_port, mock.pid, sizes, profile_dir, args.upstream
+            )
+            for w in worker_counts
+        ]
+    finally:
+        procs.stop(mock)
+        signal.alarm(0)
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+    summary = summarize(direct, gateways)
+    print_report(direct, gateways, summary)
+    report = {
+        "command": "python -m bench.run " + " ".join(argv if argv is not None else sys.argv[1:]),
+        "upstream_client": args.upstream,
+        "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "duration_s": round(time.time() - started, 1),
+        "git_commit": _git_head(),
+        "machine": {**procs.machine(), "loadavg_before": load_before, "loadavg_after": os.getloadavg()},
+        "sizes": sizes.__dict__,
+        "stream_chunk_delay_ms": STREAM_CHUNK_DELAY_MS,
+        "targets": TARGETS,
+        "summary": summary,
+        "direct": direct,
+        "gateways": gateways,
+    }
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(orjson.dumps(report, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS))
+    print(f"\nwrote {out.relative_to(procs.ROOT)} in {report['duration_s']} s")
+    return 0
+
+
+def _git_head() -> str:
+    try:
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=procs.ROOT, capture_output=True, text=True, timeout=5
+        ).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+
+
+if __name__ == "__main__":
+    sys.exit(main())
