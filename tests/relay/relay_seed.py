@@ -3,17 +3,26 @@ relay tests (HTTP through the real app; no relay code is called directly)."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
+import openai
 import orjson
 from sqlmodel import select
 
+from backend.cache import UserInfo
 from backend.cache import channels as channel_cache
 from backend.db import session_scope
 from backend.models import Channel, Log, Token, User
 from backend.models.enums import LogType, Role
-from backend.services import channels, options, tokens, users
+from backend.relay.usage import Usage
+from backend.services import billing, channels, options, tokens, users
 from backend.services.ledger import flush_all
+from tests.conftest import LiveServer
+from tests.fakes.upstream import FakeUpstream
 
 _counter = {"n": 0}
 
@@ -98,3 +107,75 @@ def consume_logs(user_id: int) -> list[Log]:
 
 def log_other(row: Log) -> dict[str, Any]:
     return orjson.loads(row.other) if row.other else {}
+
+
+# -- a running gateway in front of the fake upstream ---------------------------------------------
+
+
+class DisconnectProbe:
+    """Wraps the fake upstream's ASGI app and counts responses whose client (the gateway) went
+    away before the response was complete: proof that the gateway cancelled its upstream call."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.disconnects = 0
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        complete = False
+
+        async def watched_send(message: dict) -> None:
+            nonlocal complete
+            if message["type"] == "http.response.body" and not message.get("more_body", False):
+                complete = True
+            await send(message)
+
+        async def watched_receive() -> dict:
+            message = await receive()
+            if message["type"] == "http.disconnect" and not complete:
+                self.disconnects += 1
+            return message
+
+        await self.app(scope, watched_receive, watched_send)
+
+
+@dataclass
+class RelayEnv:
+    fake: FakeUpstream
+    probe: DisconnectProbe
+    url: str
+
+    def openai(self, key: str) -> openai.OpenAI:
+        return openai.OpenAI(api_key=key, base_url=self.url + "/v1", max_retries=0, timeout=60)
+
+    def async_openai(self, key: str) -> openai.AsyncOpenAI:
+        return openai.AsyncOpenAI(api_key=key, base_url=self.url + "/v1", max_retries=0, timeout=120)
+
+
+@contextmanager
+def relay_env() -> Iterator[RelayEnv]:
+    """The gateway (with its lifespan) and a fake upstream, both on loopback."""
+    from backend.main import create_app
+
+    fake = FakeUpstream()
+    probe = DisconnectProbe(fake.app)
+    fake.app = probe
+    with fake, LiveServer(create_app()) as gateway:
+        yield RelayEnv(fake=fake, probe=probe, url=gateway.url)
+
+
+def expected_quota(user: User, model: str, usage: Usage, group: str = "default") -> int:
+    """What billing charges for `usage` of `model` (billing's own formula is tested elsewhere)."""
+    info = UserInfo.from_row(user_row(user.id))
+    return billing.compute_quota(billing.pricing_for(model, group, info), usage)[0]
+
+
+def wait_until(condition: Callable[[], bool], what: str, limit_s: float = 30.0) -> None:
+    """Poll for something another thread does (never a timing assertion: the limit is a hang guard)."""
+    deadline = time.monotonic() + limit_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up waiting for {what}")
+        time.sleep(0.02)
