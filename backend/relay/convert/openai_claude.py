@@ -143,6 +143,8 @@ def _append(turns: list[dict], role: str, blocks: list[dict], plain: str | None)
         if plain is not None and isinstance(prev["content"], str):
             prev["content"] = f"{prev['content']} {plain}" if prev["content"] else plain
             return
+        if plain is not None:
+            blocks = [{"type": "text", "text": plain}]
         prev_blocks = prev["content"]
         if isinstance(prev_blocks, str):
             prev_blocks = [{"type": "text", "text": prev_blocks}] if prev_blocks else []
@@ -389,7 +391,7 @@ class OpenAIToClaudeStream:
             reasoning = delta.get("reasoning_content") or delta.get("reasoning")
             if isinstance(reasoning, str) and reasoning:
                 if self.open_kind != "thinking":
-                    events += self._open("thinking", {"type": "thinking", "thinking": ""})
+                    events += self._open("thinking", {"type": "thinking", "thinking": "", "signature": ""})
                 events.append(self._delta({"type": "thinking_delta", "thinking": reasoning}))
             text = delta.get("content")
             if isinstance(text, str) and text:
