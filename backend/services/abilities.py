@@ -16,21 +16,32 @@ from backend.models.enums import ChannelStatus
 
 
 def rows_for(channel: Channel) -> list[dict]:
+    """models x groups. Pairs equal but for case collapse to the first spelling: MySQL's default
+    collation compares the primary key case-insensitively, and every database must hold the same rows."""
     enabled = channel.status == ChannelStatus.ENABLED
     groups = split_csv(channel.group) or ("default",)
-    return [
-        {
-            "group": group,
-            "model": model,
-            "channel_id": channel.id,
-            "enabled": enabled,
-            "priority": int(channel.priority or 0),
-            "weight": max(int(channel.weight or 0), 0),
-            "tag": channel.tag or None,
-        }
-        for group in groups
-        for model in split_csv(channel.models)
-    ]
+    seen: set[tuple[str, str]] = set()
+    rows = []
+    for group in groups:
+        for model in split_csv(channel.models):
+            folded = (group.lower(), model.lower())
+            if folded in seen:
+                continue
+            seen.add(folded)
+            rows.append(_row(channel, group, model, enabled))
+    return rows
+
+
+def _row(channel: Channel, group: str, model: str, enabled: bool) -> dict:
+    return {
+        "group": group,
+        "model": model,
+        "channel_id": channel.id,
+        "enabled": enabled,
+        "priority": int(channel.priority or 0),
+        "weight": max(int(channel.weight or 0), 0),
+        "tag": channel.tag or None,
+    }
 
 
 def rebuild(session: Session, channel: Channel) -> int:

@@ -103,3 +103,9 @@ def test_failed_channel_write_leaves_abilities_alone(storage):
 def test_rows_for_dedupes_and_defaults_the_group(sqlite_storage):
     ch = Channel(id=5, models="a, a ,b,", group="", status=1, priority=None, weight=None)
     assert {(r["group"], r["model"]) for r in abilities.rows_for(ch)} == {("default", "a"), ("default", "b")}
+
+
+def test_names_equal_but_for_case_keep_the_first_spelling(storage):
+    # MySQL's primary key is case-insensitive: every database must accept this and hold the same rows
+    [cid] = create(models="GPT-4o,gpt-4o,o3", group="default,Default")
+    assert {(r[0], r[1]) for r in rows(cid)} == {("default", "GPT-4o"), ("default", "o3")}
