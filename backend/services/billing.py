@@ -32,6 +32,7 @@ from backend.services.ledger import (
     InsufficientUserQuota,
     flush_all,
     get_ledger,
+    remember_token_key,
 )
 
 if TYPE_CHECKING:
@@ -171,6 +172,8 @@ async def pre_consume(user: UserInfo, token: TokenInfo | None, amount: int, *, t
     A user above $10 (with an unlimited token, or one also above $10) reserves nothing; pass
     `trust=False` for async tasks and realtime sessions, which new-api never trusts.
     """
+    if token is not None:
+        remember_token_key(token.key, token.id)
     if amount <= 0:
         return 0
     return await get_ledger().areserve(

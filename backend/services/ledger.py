@@ -1,16 +1,16 @@
 """Quota counters on the hot path: balance checks without a DB read, writes in batches.
 
 Balances of users (`users.quota`) and tokens (`tokens.remain_quota`) are "last DB value + deltas
-not yet flushed". Without Redis they live in this process; with REDIS_CONN_STRING they live in
-Redis hashes (changed with HINCRBY, seeded from the DB when missing) so several gateway instances
-agree. Every counter change is also kept as a local delta and written every BATCH_UPDATE_INTERVAL
-seconds in one transaction of `UPDATE … SET col = col + :delta`; a failed flush puts its deltas
-back for the next one, so a delta is never lost and never applied twice.
+not yet flushed". Without Redis they live in this process (the DB base is re-read at most every
+SYNC_FREQUENCY seconds, in a worker thread); with REDIS_CONN_STRING they live in Redis
+(`ledger_redis.py`) so several gateway instances agree. Every counter change is also kept as a
+local delta and written every BATCH_UPDATE_INTERVAL seconds in one transaction of
+`UPDATE … SET col = col + :delta`; a failed flush puts its deltas back for the next one, so a
+delta is never lost and never applied twice.
 
-Writers outside the ledger (admin quota edits, top-ups, redemptions) change the DB row and then
-call `forget_user` / `forget_token` so the next check re-reads the base from the DB.
-Known limit with Redis: a forgotten balance is re-seeded from the DB plus this instance's own
-unflushed deltas; other instances' unflushed deltas (at most one flush interval) are not in it.
+Writers outside the ledger (admin quota edits, top-ups, redemptions) change the DB row and call
+`backend.cache.invalidate_user` / `invalidate_token`; the ledger listens on the same bus and
+forgets that balance (`forget_user` / `forget_token`), so the next check re-reads the DB.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -26,14 +27,15 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
 from backend import lifecycle
+from backend.cache import bus
 from backend.config import get_settings
 from backend.db import get_engine
 from backend.services.errors import ServiceError
+from backend.services.ledger_redis import RedisBalances
 
 log = logging.getLogger("newapi.ledger")
 
 TRUST_QUOTA = 5_000_000  # $10: above this (user and token) no reservation is taken
-_KEY_PREFIX = "newapi:ledger"
 
 
 class InsufficientUserQuota(ServiceError):
@@ -73,7 +75,7 @@ class Deltas:
                 self.channel_used)
 
     def empty(self) -> bool:
-        return not any(self.parts())
+        return not any(v for part in self.parts() for v in part.values())
 
     def merge(self, other: Deltas) -> None:
         for mine, theirs in zip(self.parts(), other.parts(), strict=True):
@@ -81,55 +83,21 @@ class Deltas:
                 _add(mine, k, v)
 
 
-# Atomic check-and-reserve on the shared balances. Returns {status, value}: status 0 = reserved
-# `value` (0 = trusted), 1 = user short (value = balance), 2 = token short, -1/-2 = key missing.
-_RESERVE_LUA = """
-local uq = redis.call('HGET', KEYS[1], 'quota')
-if not uq then return {-1, 0} end
-uq = tonumber(uq)
-local amount = tonumber(ARGV[1])
-local trust = tonumber(ARGV[2])
-local has_token = ARGV[3] == '1'
-local limited = ARGV[4] == '1'
-local tr = 0
-if has_token then
-  tr = redis.call('HGET', KEYS[2], 'remain')
-  if not tr then return {-2, 0} end
-  tr = tonumber(tr)
-end
-if uq <= 0 or uq < amount then return {1, uq} end
-if uq > trust and ((not has_token) or (not limited) or tr > trust) then return {0, 0} end
-if has_token and limited and tr < amount then return {2, tr} end
-redis.call('HINCRBY', KEYS[1], 'quota', -amount)
-if has_token then redis.call('HINCRBY', KEYS[2], 'remain', -amount) end
-return {0, amount}
-"""
-
-# HINCRBY only when the balance exists: a missing one is re-seeded from the DB (+ local deltas).
-_INCR_IF_EXISTS_LUA = """
-if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HINCRBY', KEYS[1], ARGV[1], ARGV[2]) end
-if KEYS[2] and KEYS[2] ~= '' and redis.call('EXISTS', KEYS[2]) == 1 then
-  redis.call('HINCRBY', KEYS[2], ARGV[3], ARGV[4])
-end
-return 1
-"""
-
-
 class Ledger:
     """One process's view of the quota counters; thread-safe and usable from asyncio."""
 
-    def __init__(self, redis=None, engine: Callable[[], Engine] = get_engine) -> None:  # noqa: ANN001
-        self._redis = redis
+    def __init__(self, redis=None, engine: Callable[[], Engine] = get_engine,  # noqa: ANN001
+                 base_ttl: float | None = None) -> None:
+        self._shared = RedisBalances(redis) if redis is not None else None
         self._engine = engine
-        self._lock = threading.Lock()  # guards the dicts below; never held across I/O
+        self._base_ttl = float(get_settings().SYNC_FREQUENCY) if base_ttl is None else base_ttl
+        self._lock = threading.Lock()  # guards the state below; never held across I/O
         self._flush_lock = threading.Lock()  # one flush at a time; base loads wait for it
         self._pending = Deltas()
         self._inflight: Deltas | None = None
-        self._user_base: dict[int, int] = {}
-        self._token_base: dict[int, int] = {}
-        if redis is not None:
-            self._reserve_script = redis.register_script(_RESERVE_LUA)
-            self._incr_script = redis.register_script(_INCR_IF_EXISTS_LUA)
+        # In-process balances (no Redis): DB value as of the load, plus flushed deltas since.
+        self._user_base: dict[int, tuple[int, float]] = {}
+        self._token_base: dict[int, tuple[int, float]] = {}
 
     # ---- balances -------------------------------------------------------------------------
 
@@ -139,86 +107,71 @@ class Ledger:
             value += getattr(self._inflight, part).get(key, 0)
         return value
 
+    def _fresh(self, bases: dict[int, tuple[int, float]], key: int, just_loaded: bool = False) -> bool:
+        """Seeded, and young enough to trust (a base this very call loaded is always usable)."""
+        hit = bases.get(key)
+        return hit is not None and (just_loaded or time.monotonic() - hit[1] < self._base_ttl)
+
     def _read_db(self, table: str, column: str, row_id: int) -> int:
         with self._engine().connect() as conn:
             value = conn.execute(text(f"SELECT {column} FROM {table} WHERE id = :id"), {"id": row_id}).scalar()
         return int(value or 0)
 
-    def _load_user(self, user_id: int) -> None:
-        """Seed a balance from the DB. Under the flush lock, so no flush is half-applied meanwhile."""
+    def _load(self, kind: str, row_id: int) -> None:
+        """Seed one balance from the DB, under the flush lock so no flush of ours is half-done."""
+        table, column = ("users", "quota") if kind == "user" else ("tokens", "remain_quota")
         with self._flush_lock:
-            db_value = self._read_db("users", "quota", user_id)
+            db_value = self._read_db(table, column, row_id)
+            if self._shared is not None:
+                (self._shared.seed_user if kind == "user" else self._shared.seed_token)(row_id, db_value)
+                return
             with self._lock:
-                own = self._unflushed("user_quota", user_id)
-                if self._redis is None:
-                    self._user_base.setdefault(user_id, db_value)
-                    return
-            self._redis.hsetnx(self._user_key(user_id), "quota", db_value + own)
+                bases = self._user_base if kind == "user" else self._token_base
+                bases[row_id] = (db_value, time.monotonic())
 
-    def _load_token(self, token_id: int) -> None:
-        with self._flush_lock:
-            db_value = self._read_db("tokens", "remain_quota", token_id)
-            with self._lock:
-                own = self._unflushed("token_remain", token_id)
-                if self._redis is None:
-                    self._token_base.setdefault(token_id, db_value)
-                    return
-            self._redis.hsetnx(self._token_key(token_id), "remain", db_value + own)
-
-    @staticmethod
-    def _user_key(user_id: int) -> str:
-        return f"{_KEY_PREFIX}:user:{user_id}"
-
-    @staticmethod
-    def _token_key(token_id: int) -> str:
-        return f"{_KEY_PREFIX}:token:{token_id}"
+    def _balance(self, kind: str, row_id: int) -> int:
+        loaded = False
+        for _ in range(5):
+            if self._shared is not None:
+                got = (self._shared.user_quota if kind == "user" else self._shared.token_remain)(row_id)
+                if got is not None:
+                    return got
+            else:
+                bases, part = (self._user_base, "user_quota") if kind == "user" else (self._token_base, "token_remain")
+                with self._lock:
+                    if self._fresh(bases, row_id, loaded):
+                        return bases[row_id][0] + self._unflushed(part, row_id)
+            self._load(kind, row_id)
+            loaded = True
+        raise RuntimeError(f"cannot load the balance of {kind} {row_id}")
 
     def user_quota(self, user_id: int) -> int:
         """The live balance: what the DB will hold once every pending delta is flushed."""
-        for _ in range(5):
-            if self._redis is not None:
-                raw = self._redis.hget(self._user_key(user_id), "quota")
-                if raw is not None:
-                    return int(raw)
-            else:
-                with self._lock:
-                    if user_id in self._user_base:
-                        return self._user_base[user_id] + self._unflushed("user_quota", user_id)
-            self._load_user(user_id)
-        raise RuntimeError(f"cannot load the balance of user {user_id}")
+        return self._balance("user", user_id)
 
     def token_remain(self, token_id: int) -> int:
-        for _ in range(5):
-            if self._redis is not None:
-                raw = self._redis.hget(self._token_key(token_id), "remain")
-                if raw is not None:
-                    return int(raw)
-            else:
-                with self._lock:
-                    if token_id in self._token_base:
-                        return self._token_base[token_id] + self._unflushed("token_remain", token_id)
-            self._load_token(token_id)
-        raise RuntimeError(f"cannot load the balance of token {token_id}")
+        return self._balance("token", token_id)
 
     def is_cached(self, user_id: int, token_id: int | None) -> bool:
-        """True when a check needs no I/O at all (in-process balances already seeded)."""
-        if self._redis is not None:
+        """True when a check needs no I/O at all (in-process balances seeded and fresh)."""
+        if self._shared is not None:
             return False
         with self._lock:
-            return user_id in self._user_base and (token_id is None or token_id in self._token_base)
+            return self._fresh(self._user_base, user_id) and (
+                token_id is None or self._fresh(self._token_base, token_id))
 
     def forget_user(self, user_id: int) -> None:
         """The users row was changed outside the ledger: re-read its quota on next use."""
         with self._lock:
             self._user_base.pop(user_id, None)
-        if self._redis is not None:
-            self._redis.delete(self._user_key(user_id))
+        if self._shared is not None:
+            self._shared.forget_user(user_id)
 
     def forget_token(self, token_id: int) -> None:
         with self._lock:
             self._token_base.pop(token_id, None)
-        if self._redis is not None:
-            self._redis.delete(self._token_key(token_id))
+        if self._shared is not None:
+            self._shared.forget_token(token_id)
 
     # ---- changes --------------------------------------------------------------------------
 
@@ -230,27 +183,47 @@ class Ledger:
         the token unlimited or also above it. Raises InsufficientUserQuota / InsufficientTokenQuota.
         """
         amount = int(amount)
-        if self._redis is not None:
-            return self._reserve_redis(user_id, token_id, amount, token_unlimited, trust_quota)
+        user_loaded = token_loaded = False
         for _ in range(5):
+            if self._shared is not None:
+                status, value = self._shared.reserve(user_id, token_id, amount, token_unlimited, trust_quota)
+                if status == -1:
+                    self._load("user", user_id)
+                    continue
+                if status == -2 and token_id is not None:
+                    self._load("token", token_id)
+                    continue
+                if status == 1:
+                    raise InsufficientUserQuota(value, amount)
+                if status == 2:
+                    raise InsufficientTokenQuota(value, amount)
+                with self._lock:
+                    self._record_reserve(user_id, token_id, value)
+                return value
             with self._lock:
-                if user_id in self._user_base and (token_id is None or token_id in self._token_base):
-                    uq = self._user_base[user_id] + self._unflushed("user_quota", user_id)
+                user_ok = self._fresh(self._user_base, user_id, user_loaded)
+                token_ok = token_id is None or self._fresh(self._token_base, token_id, token_loaded)
+                if user_ok and token_ok:
+                    uq = self._user_base[user_id][0] + self._unflushed("user_quota", user_id)
                     tr = 0
                     if token_id is not None:
-                        tr = self._token_base[token_id] + self._unflushed("token_remain", token_id)
+                        tr = self._token_base[token_id][0] + self._unflushed("token_remain", token_id)
                     taken = self._decide(uq, tr, amount, token_id is not None, token_unlimited, trust_quota)
-                    if taken:
-                        _add(self._pending.user_quota, user_id, -taken)
-                        if token_id is not None:
-                            _add(self._pending.token_remain, token_id, -taken)
-                            _add(self._pending.token_used, token_id, taken)
+                    self._record_reserve(user_id, token_id, taken)
                     return taken
-            if user_id not in self._user_base:
-                self._load_user(user_id)
-            if token_id is not None and token_id not in self._token_base:
-                self._load_token(token_id)
+            if not user_ok:
+                self._load("user", user_id)
+                user_loaded = True
+            if not token_ok:
+                self._load("token", token_id)
+                token_loaded = True
         raise RuntimeError(f"cannot load the balances of user {user_id} / token {token_id}")
+
+    def _record_reserve(self, user_id: int, token_id: int | None, taken: int) -> None:
+        _add(self._pending.user_quota, user_id, -taken)
+        if token_id is not None:
+            _add(self._pending.token_remain, token_id, -taken)
+            _add(self._pending.token_used, token_id, taken)
 
     @staticmethod
     def _decide(uq: int, tr: int, amount: int, has_token: bool, unlimited: bool, trust: int) -> int:
@@ -261,30 +234,6 @@ class Ledger:
         if has_token and not unlimited and tr < amount:
             raise InsufficientTokenQuota(tr, amount)
         return amount
-
-    def _reserve_redis(self, user_id: int, token_id: int | None, amount: int, unlimited: bool, trust: int) -> int:
-        keys = [self._user_key(user_id), self._token_key(token_id) if token_id is not None else ""]
-        args = [amount, trust, "1" if token_id is not None else "0", "0" if unlimited else "1"]
-        for _ in range(5):
-            status, value = (int(x) for x in self._reserve_script(keys=keys, args=args))
-            if status == -1:
-                self._load_user(user_id)
-                continue
-            if status == -2 and token_id is not None:
-                self._load_token(token_id)
-                continue
-            if status == 1:
-                raise InsufficientUserQuota(value, amount)
-            if status == 2:
-                raise InsufficientTokenQuota(value, amount)
-            if value:
-                with self._lock:
-                    _add(self._pending.user_quota, user_id, -value)
-                    if token_id is not None:
-                        _add(self._pending.token_remain, token_id, -value)
-                        _add(self._pending.token_used, token_id, value)
-            return value
-        raise RuntimeError(f"cannot load the balances of user {user_id} / token {token_id}")
 
     def apply(self, user_id: int, token_id: int | None, *, quota_delta: int = 0, used: int = 0,
               requests: int = 0, channel_id: int = 0) -> None:
@@ -302,9 +251,8 @@ class Ledger:
                 _add(self._pending.token_used, token_id, quota_delta)
             if channel_id:
                 _add(self._pending.channel_used, channel_id, used)
-        if self._redis is not None and quota_delta:
-            tkey = self._token_key(token_id) if token_id is not None else ""
-            self._incr_script(keys=[self._user_key(user_id), tkey], args=["quota", -quota_delta, "remain", -quota_delta])
+        if self._shared is not None and quota_delta:
+            self._shared.apply(user_id, token_id, -quota_delta)
 
     def pending(self) -> Deltas:
         """A copy of what the next flush would write (tests, diagnostics)."""
@@ -335,13 +283,14 @@ class Ledger:
                     self._inflight = None
                 return False
             with self._lock:
-                for uid, d in batch.user_quota.items():
-                    if uid in self._user_base:
-                        self._user_base[uid] += d
-                for tid, d in batch.token_remain.items():
-                    if tid in self._token_base:
-                        self._token_base[tid] += d
+                for bases, part in ((self._user_base, batch.user_quota), (self._token_base, batch.token_remain)):
+                    for row_id, d in part.items():
+                        if row_id in bases:
+                            value, loaded = bases[row_id]
+                            bases[row_id] = (value + d, loaded)
                 self._inflight = None
+            if self._shared is not None:
+                self._shared.flushed(batch.user_quota, batch.token_remain)
             return True
 
     def _write(self, conn: Connection, batch: Deltas) -> None:
@@ -386,7 +335,7 @@ class Ledger:
                                        trust_quota=trust_quota)
 
     async def aapply(self, user_id: int, token_id: int | None, **kw: int) -> None:
-        if self._redis is None:
+        if self._shared is None:
             self.apply(user_id, token_id, **kw)
         else:
             await asyncio.to_thread(self.apply, user_id, token_id, **kw)
@@ -397,18 +346,19 @@ class Ledger:
         return await asyncio.to_thread(self.user_quota, user_id)
 
     async def atoken_remain(self, token_id: int) -> int:
-        if self._redis is None:
+        if self._shared is None:
             with self._lock:
-                if token_id in self._token_base:
-                    return self._token_base[token_id] + self._unflushed("token_remain", token_id)
+                if self._fresh(self._token_base, token_id):
+                    return self._token_base[token_id][0] + self._unflushed("token_remain", token_id)
         return await asyncio.to_thread(self.token_remain, token_id)
 
 
-# ---- the process's ledger and its flusher -------------------------------------------------
+# ---- the process's ledger, its flusher and its bus subscriptions ----------------------------
 
 _ledger: Ledger | None = None
 _ledger_lock = threading.Lock()
 _flusher: asyncio.Task | None = None
+_token_ids: dict[str, int] = {}  # API key -> token id, for the bus (it names tokens by key)
 
 
 def get_ledger() -> Ledger:
@@ -422,12 +372,35 @@ def get_ledger() -> Ledger:
     return _ledger
 
 
+def remember_token_key(key: str, token_id: int) -> None:
+    """Billing notes which id a key belongs to, so a token invalidation by key reaches the ledger."""
+    if _token_ids.get(key) != token_id:
+        if len(_token_ids) > 100_000:
+            _token_ids.clear()
+        _token_ids[key] = token_id
+
+
 def forget_user(user_id: int) -> None:
     get_ledger().forget_user(user_id)
 
 
 def forget_token(token_id: int) -> None:
     get_ledger().forget_token(token_id)
+
+
+def _on_user_changed(ident: str) -> None:
+    if ident.isdigit() and _ledger is not None:
+        _ledger.forget_user(int(ident))
+
+
+def _on_token_changed(key: str) -> None:
+    token_id = _token_ids.get(key)
+    if token_id is not None and _ledger is not None:
+        _ledger.forget_token(token_id)
+
+
+bus.subscribe("user", _on_user_changed)
+bus.subscribe("token", _on_token_changed)
 
 
 def flush_all() -> bool:
@@ -473,3 +446,4 @@ def _reset() -> None:
     global _ledger, _flusher
     _ledger = None
     _flusher = None
+    _token_ids.clear()

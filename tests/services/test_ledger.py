@@ -111,3 +111,35 @@ def test_unknown_user_has_no_balance(storage):
         assert exc.remaining == 0 and exc.needed == 10
     else:
         raise AssertionError("a user without a row must not get quota")
+
+
+def test_memory_base_is_reread_after_its_ttl(storage):
+    """Without Redis, a DB change nobody announced is picked up once the base is older than the TTL."""
+    user, token, _ = seed()
+    lg = ledger.Ledger(base_ttl=0)  # every check is past the TTL
+    lg.reserve(user.id, token.id, 1000)
+    with session_scope() as s:
+        s.get(User, user.id).quota += 5_000  # no forget_user
+    assert lg.user_quota(user.id) == 100_000 + 5_000 - 1000
+    assert lg.flush()
+    assert user_row(user.id).quota == 100_000 + 5_000 - 1000
+    assert lg.user_quota(user.id) == 100_000 + 5_000 - 1000
+
+
+async def test_cache_invalidation_reaches_the_ledger(storage):
+    from backend import cache
+
+    user, token, ch = seed()
+    await a_call(user, token, ch)  # seeds balances and remembers the token's key
+    with session_scope() as s:
+        s.get(User, user.id).quota += 10_000
+        s.get(Token, token.id).remain_quota += 20_000
+    lg = ledger.get_ledger()
+    assert lg.user_quota(user.id) == 100_000 - 3625  # not announced yet
+    cache.invalidate_user(user.id)
+    cache.invalidate_token(token.key)
+    assert lg.user_quota(user.id) == 110_000 - 3625
+    assert lg.token_remain(token.id) == 70_000 - 3625
+    assert ledger.flush_all()
+    with session_scope() as s:
+        assert s.get(Token, token.id).remain_quota == 70_000 - 3625

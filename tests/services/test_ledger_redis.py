@@ -101,3 +101,48 @@ def test_billing_uses_redis_when_configured(storage, redis_url):
     assert int(raw) == 99_300
     with session_scope() as s:
         assert s.exec(select(func.count(User.id))).one() == 1
+
+
+def test_reseed_includes_other_instances_unflushed_deltas(storage, redis_url):
+    uid, tid = seed(100_000, 100_000)
+    a, b = two_ledgers(redis_url)
+    a.reserve(uid, tid, 5000)  # a's delta is only in Redis and in a's memory
+    b.reserve(uid, tid, 3000)
+    assert b.flush()  # b's 3000 reaches the DB
+    with session_scope() as s:
+        s.get(User, uid).quota += 40_000  # a top-up written straight to the DB (100000 - 3000 + 40000)
+    b.forget_user(uid)
+    b.forget_token(tid)
+    # reseeded from the DB plus every instance's unflushed deltas (a's 5000), not just b's own
+    assert a.user_quota(uid) == b.user_quota(uid) == 140_000 - 8000
+    assert b.token_remain(tid) == 100_000 - 8000
+    assert a.flush()
+    with session_scope() as s:
+        assert s.get(User, uid).quota == 140_000 - 8000
+    a.forget_user(uid)
+    assert a.user_quota(uid) == 140_000 - 8000  # nothing pending any more: DB value exactly
+
+
+def test_redis_hiccup_after_flush_is_retried(storage, redis_url, monkeypatch):
+    uid, tid = seed(100_000, 100_000)
+    a, _ = two_ledgers(redis_url)
+    a.reserve(uid, tid, 1000)
+    shared = a._shared
+    real = shared.client.pipeline
+    calls = []
+
+    def broken(*args, **kw):
+        if not calls:
+            calls.append(1)
+            raise redis.ConnectionError("injected")
+        return real(*args, **kw)
+
+    monkeypatch.setattr(shared.client, "pipeline", broken)
+    assert a.flush()  # the DB write succeeded; clearing `pending` in Redis did not
+    a.apply(uid, tid, quota_delta=-1000)
+    assert a.flush()  # retries the backlog too
+    a.forget_user(uid)
+    assert a.user_quota(uid) == 100_000
+    with session_scope() as s:
+        assert s.get(User, uid).quota == 100_000
+    assert int(shared.client.hget(f"newapi:ledger:user:{uid}", "pending")) == 0
