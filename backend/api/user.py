@@ -41,6 +41,10 @@ class TopUpIn(BaseModel):
     key: str
 
 
+class AffTransferIn(BaseModel):
+    quota: int
+
+
 @router.post("/login", dependencies=[Depends(critical_limit)])
 def login(body: LoginIn, response: Response) -> dict:
     user = users.login(body.username.strip(), body.password)
@@ -90,6 +94,12 @@ def rotate_token(user: CurrentUser) -> dict:
 @router.get("/aff")
 def aff(user: CurrentUser) -> dict:
     return ok(users.aff_code(user.id))
+
+
+@router.post("/aff_transfer")
+def aff_transfer(user: CurrentUser, body: AffTransferIn) -> dict:
+    users.transfer_aff_quota(user.id, body.quota)
+    return ok()
 
 
 @router.get("/groups")

@@ -14,7 +14,7 @@ from backend import cache
 from backend.db import session_scope
 from backend.models import Redemption, User
 from backend.models.enums import LogType, RedemptionStatus
-from backend.services import activity_log
+from backend.services import activity_log, ledger
 from backend.services.errors import NotFound, ServiceError
 
 MAX_COUNT = 100
@@ -159,6 +159,7 @@ def redeem(user: User, key: str) -> int:
             raise ServiceError("this redemption code has already been used or is disabled")
         s.execute(update(User).where(User.id == user.id).values(quota=User.quota + r.quota))
         quota, code_id = r.quota, r.id
+    ledger.forget_user(user.id)
     cache.invalidate_user(user.id)
     activity_log.record(
         user.id, user.username, LogType.TOPUP,

@@ -9,14 +9,14 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, or_
+from sqlalchemy import func, or_, update
 from sqlmodel import Session, select
 
 from backend import cache
 from backend.db import session_scope
 from backend.models import Token, User
 from backend.models.enums import TokenStatus
-from backend.services import groups, options
+from backend.services import groups, ledger, options
 from backend.services.errors import NotFound, ServiceError
 
 _ALNUM = string.digits + string.ascii_letters
@@ -146,6 +146,7 @@ def _check_enable(t: Token) -> None:
 
 
 def update_token(user: User, token_id: int, fields: dict[str, Any], *, status_only: bool = False) -> dict[str, Any]:
+    remain_changed = False
     with session_scope() as s:
         t = _own(s, user.id, token_id)
         if status_only:
@@ -155,8 +156,15 @@ def update_token(user: User, token_id: int, fields: dict[str, Any], *, status_on
         else:
             changes = {k: v for k, v in fields.items() if k in EDITABLE and v is not None}
             _validate(changes, user.group)
+            remain = changes.pop("remain_quota", None)
             for k, v in changes.items():
                 setattr(t, k, v)
+            if remain is not None and remain != t.remain_quota:
+                # A delta, so spending the ledger has not flushed yet is not overwritten.
+                s.execute(update(Token).where(Token.id == t.id)
+                          .values(remain_quota=Token.remain_quota + (remain - t.remain_quota)))
+                s.refresh(t)
+                remain_changed = True
             status = fields.get("status", t.status)
             if status not in (TokenStatus.ENABLED, TokenStatus.DISABLED, TokenStatus.EXPIRED, TokenStatus.EXHAUSTED):
                 raise ServiceError("invalid status")
@@ -164,6 +172,8 @@ def update_token(user: User, token_id: int, fields: dict[str, Any], *, status_on
             _check_enable(t)
         t.status = int(status)
         s.add(t)
+    if remain_changed:
+        ledger.forget_token(t.id)
     cache.invalidate_token(t.key)
     return view(t)
 
@@ -176,10 +186,11 @@ def delete_tokens(user_id: int, ids: list[int]) -> int:
         for t in rows:
             t.deleted_at = now
             s.add(t)
-        keys = [t.key for t in rows]
-    for key in keys:
+        gone = [(t.id, t.key) for t in rows]
+    for tid, key in gone:
+        ledger.forget_token(tid)
         cache.invalidate_token(key)
-    return len(keys)
+    return len(gone)
 
 
 def delete_token(user_id: int, token_id: int) -> None:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, func, or_
+from sqlalchemy import update as sql_update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
@@ -18,7 +19,7 @@ from backend.auth.passwords import hash_password
 from backend.db import session_scope
 from backend.models import Token, User
 from backend.models.enums import LogType, Role, UserStatus
-from backend.services import activity_log, groups
+from backend.services import activity_log, groups, ledger
 from backend.services.errors import Forbidden, NotFound, ServiceError
 from backend.services.users import check_password, check_username, create_user, public_user
 
@@ -103,12 +104,17 @@ def update(actor: User, user_id: int, fields: dict[str, Any]) -> User:
             if fields["quota"] < 0:
                 raise ServiceError("quota cannot be negative")
             old_quota, new_quota = user.quota, fields["quota"]
-            user.quota = new_quota
         s.add(user)
         try:
             s.flush()
         except IntegrityError as exc:
             raise ServiceError("this username is already taken") from exc
+        if new_quota is not None:
+            # Applied as a delta, so spending not yet flushed by the ledger is not overwritten.
+            s.execute(sql_update(User).where(User.id == user_id).values(quota=User.quota + (new_quota - old_quota)))
+            s.refresh(user)
+    if new_quota is not None:
+        ledger.forget_user(user_id)
     cache.invalidate_user(user_id)
     if new_quota is not None:
         activity_log.record(
@@ -124,11 +130,13 @@ def hard_delete(actor: User, user_id: int) -> None:
         user = _target(s, actor, user_id)
         if user.role >= Role.ROOT:
             raise Forbidden("the root user cannot be deleted")
-        keys = s.exec(select(Token.key).where(Token.user_id == user_id)).all()
+        owned = s.exec(select(Token.id, Token.key).where(Token.user_id == user_id)).all()
         s.execute(delete(Token).where(Token.user_id == user_id))
         s.delete(user)
-    for key in keys:
+    for token_id, key in owned:
+        ledger.forget_token(token_id)
         cache.invalidate_token(key)
+    ledger.forget_user(user_id)
     cache.invalidate_user(user_id)
 
 

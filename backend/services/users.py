@@ -20,7 +20,7 @@ from backend.config import get_settings
 from backend.db import session_scope
 from backend.models import User
 from backend.models.enums import LogType, Role, UserStatus
-from backend.services import activity_log, options
+from backend.services import activity_log, ledger, options
 from backend.services.errors import Forbidden, NotFound, ServiceError
 
 _ALNUM = string.ascii_letters + string.digits
@@ -158,6 +158,7 @@ def register(username: str, password: str, email: str = "", aff_code: str = "") 
             from backend.services import tokens
 
             tokens.insert_token(s, user, name="default", unlimited_quota=True)
+    cache.invalidate_user(user.id)
     if inviter is not None:
         cache.invalidate_user(inviter.id)
     if quota:
@@ -265,6 +266,27 @@ def aff_code(user_id: int) -> str:
         code = user.aff_code
     cache.invalidate_user(user_id)
     return code
+
+
+def transfer_aff_quota(user_id: int, quota: int) -> None:
+    """Move invitation rewards into the spendable balance (at least $1 worth). The conditional
+    UPDATE checks and moves in one statement, so two concurrent transfers cannot overdraw."""
+    minimum = int(options.get_float("QuotaPerUnit") or 500000)
+    if quota < minimum:
+        raise ServiceError(f"the transfer must be at least {activity_log.format_quota(minimum)}")
+    with session_scope() as s:
+        moved = s.execute(
+            update(User)
+            .where(User.id == user_id, User.aff_quota >= quota)
+            .values(aff_quota=User.aff_quota - quota, quota=User.quota + quota)
+        ).rowcount
+        if moved != 1:
+            raise ServiceError("not enough invitation reward to transfer")
+        username = s.get(User, user_id).username
+    ledger.forget_user(user_id)
+    cache.invalidate_user(user_id)
+    activity_log.record(user_id, username, LogType.SYSTEM,
+                        f"transferred {activity_log.format_quota(quota)} of invitation reward to the balance")
 
 
 def update_setting(user_id: int, data: dict[str, Any]) -> dict[str, Any]:
