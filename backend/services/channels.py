@@ -170,7 +170,9 @@ def create_channels(body: Any) -> list[int]:
         req: AddChannelRequest = parse(AddChannelRequest, body)
         mode, fields = req.mode, req.channel
     else:
-        mode, fields = "batch", parse(ChannelFields, body)
+        fields = parse(ChannelFields, body)
+        # a JSON credential (Vertex AI) spans lines but is one key
+        mode = "single" if (fields.key or "").strip().startswith("{") else "batch"
     set_fields = fields.model_fields_set - {"id"}
     validate(fields, set_fields)
     check_vertex(fields.type, fields.other)

@@ -78,6 +78,20 @@ def test_create_modes(storage):
     assert all(ability_count(i) == 2 for i in keys)
     assert cache.get_channel(multi["ids"][0]).keys == ("m1", "m2")
     refused(c.post("/api/channel/", json={"mode": "weird", "channel": channel()}, headers=auth(admin)), 400)
+    # Vertex AI keys are JSON service accounts: one object is one key, a batch is a JSON array
+    sa = '{\n  "type": "service_account",\n  "project_id": "p"\n}'
+    vertex = data(c.post("/api/channel/", json=channel(type=41, other="us-central1", key=sa), headers=auth(admin)))
+    assert len(vertex["ids"]) == 1 and cache.get_channel(vertex["ids"][0]).keys == (sa,)
+    many = data(c.post("/api/channel/", json={"mode": "batch", "channel": channel(
+        type=41, other='{"default": "us-central1"}', key='[{"project_id": "a"}, {"project_id": "b"}]')},
+        headers=auth(admin)))
+    assert [cache.get_channel(i).keys for i in many["ids"]] == [('{"project_id":"a"}',), ('{"project_id":"b"}',)]
+    msg = refused(c.post("/api/channel/", json={"mode": "batch", "channel": channel(type=41, other="r", key="x\ny")},
+                         headers=auth(admin)), 400)
+    assert "JSON array" in msg
+    msg = refused(c.post("/api/channel/", json={"mode": "single", "channel": channel(
+        type=41, other='{"eu": "europe-west1"}', key=sa)}, headers=auth(admin)), 400)
+    assert "default" in msg
     refused(c.post("/api/channel/", json={"mode": "single", "channel": channel(key="  ")}, headers=auth(admin)), 400)
 
 
