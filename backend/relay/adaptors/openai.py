@@ -63,7 +63,7 @@ def apply_reasoning_rules(body: dict, model: str) -> None:
     if takes_developer_role(model) and isinstance(messages, list) and messages:
         first = messages[0]
         if isinstance(first, dict) and first.get("role") == "system":
-            messages[0] = {**first, "role": "developer"}
+            body["messages"] = [{**first, "role": "developer"}, *messages[1:]]  # never edit the caller's list
 
 
 def _completion_text(fmt: RelayFormat, resp: dict) -> str:
