@@ -12,9 +12,25 @@ export REFLEX_CHECK_LATEST_VERSION := false
 export NPM_CONFIG_REGISTRY := https://registry.npmjs.org
 export PATH := $(CURDIR)/tools/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup run serve migrate test lint bench clean
+.PHONY: setup run serve migrate test lint bench clean chromium
 
-setup: $(STAMP)
+BUN := tools/node_modules/.bin/bun
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
+# Marks the console's JS dependencies as installed in .web (the only step that needs the npm registry).
+FRONTEND_STAMP := .web/.newapi-deps
+
+setup: $(STAMP) $(BUN) $(MO_FILES) $(FRONTEND_STAMP)
+
+$(BUN): tools/package.json tools/package-lock.json
+	npm ci --prefix tools --no-audit --no-fund
+	@touch $@
+
+translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(STAMP)
+	$(BIN)/pybabel compile -d translations -l $* -i $< -o $@
+
+$(FRONTEND_STAMP): $(STAMP) $(BUN) $(MO_FILES) reflex.lock/package.json rxconfig.py
+	$(BIN)/reflex export --frontend-only --no-zip --env prod
+	@touch $@
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,11 +44,18 @@ migrate: setup
 serve: setup
 	$(BIN)/newapi serve --port $${PORT:-3000}
 
+# Console + management API + relay on one port (Reflex prod mode, single port). Each start rebuilds
+# the console bundle from the installed JS dependencies; nothing is downloaded.
 run: setup
 	$(BIN)/newapi migrate
-	$(BIN)/newapi serve --port $${PORT:-3000}
+	PORT=$${PORT:-3000} $(BIN)/reflex run --env prod --frontend-port $${PORT:-3000} --backend-port $${PORT:-3000}
 
-test: setup
+# Browser tests drive Debian's chromium; install it only when it is missing.
+chromium:
+	@test -x /usr/bin/chromium -a -x /usr/bin/chromedriver || \
+		(apt-get update && apt-get install -y chromium chromium-driver)
+
+test: setup chromium
 	$(BIN)/ruff check backend tests
 	$(BIN)/python -m pytest -q
 

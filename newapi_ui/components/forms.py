@@ -1,0 +1,34 @@
+"""Form building blocks: labelled inputs, switches and a submit button with a busy state."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from newapi_ui.i18n import _
+
+
+def field(label: str, name: str, *, type: str = "text", required: bool = False,  # noqa: A002
+          default: rx.Var | str = "", autocomplete: str = "off", hint: str = "") -> rx.Component:
+    """`label` and `hint` are msgids; the input's id is `name`, so tests and labels can find it."""
+    parts = [
+        rx.text(_(label), as_="label", html_for=name, size="2", weight="medium"),
+        rx.input(name=name, id=name, type=type, required=required, default_value=default,
+                 auto_complete=autocomplete, width="100%", size="3"),
+    ]
+    if hint:
+        parts.append(rx.text(_(hint), size="1", color_scheme="gray"))
+    return rx.vstack(*parts, spacing="1", width="100%")
+
+
+def switch(label: str, name: str) -> rx.Component:
+    return rx.hstack(rx.switch(name=name, id=name), rx.text(_(label), as_="label", html_for=name, size="2"),
+                     align="center")
+
+
+def submit(label: str, busy: rx.Var) -> rx.Component:
+    return rx.button(_(label), type="submit", loading=busy, width="100%", size="3", id="submit")
+
+
+def form(*children: rx.Component, on_submit, form_id: str) -> rx.Component:  # noqa: ANN001
+    return rx.form(rx.vstack(*children, spacing="4", width="100%"), on_submit=on_submit, reset_on_submit=False,
+                   id=form_id, width="100%")

@@ -1,0 +1,65 @@
+"""The top bar: menu (phones), language and theme switches, and the user's menu or login links."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from newapi_ui import styles
+from newapi_ui.components.sidebar import mobile_menu
+from newapi_ui.i18n import LANGUAGES, _
+from newapi_ui.states.auth import AuthState
+from newapi_ui.states.i18n import I18nState
+
+
+def language_menu() -> rx.Component:
+    return rx.menu.root(
+        rx.menu.trigger(rx.icon_button(rx.icon("languages"), variant="ghost", aria_label="language", id="lang-menu")),
+        rx.menu.content(
+            *[
+                rx.menu.item(name, on_click=I18nState.set_lang(code), id=f"lang-{code}")
+                for code, name in LANGUAGES.items()
+            ]
+        ),
+    )
+
+
+def theme_switch() -> rx.Component:
+    return rx.icon_button(
+        rx.color_mode_cond(light=rx.icon("moon"), dark=rx.icon("sun")),
+        on_click=rx.toggle_color_mode,
+        variant="ghost",
+        aria_label="theme",
+        id="theme-switch",
+    )
+
+
+def user_menu() -> rx.Component:
+    return rx.cond(
+        AuthState.logged_in,
+        rx.menu.root(
+            rx.menu.trigger(
+                rx.button(rx.icon("circle-user", size=18), rx.text(AuthState.user_label, id="nav-user"),
+                          variant="soft", id="user-menu"),
+            ),
+            rx.menu.content(rx.menu.item(_("Log out"), on_click=AuthState.logout, id="logout")),
+        ),
+        rx.hstack(
+            rx.link(rx.button(_("Log in"), variant="soft"), href="/login"),
+            rx.link(rx.button(_("Sign up")), href="/register", display=["none", "inline-flex"]),
+            spacing="2",
+        ),
+    )
+
+
+def navbar() -> rx.Component:
+    return rx.hstack(
+        rx.box(mobile_menu(), display=styles.MOBILE_ONLY),
+        rx.spacer(),
+        language_menu(),
+        theme_switch(),
+        user_menu(),
+        align="center",
+        spacing="3",
+        width="100%",
+        style=styles.navbar,
+    )

@@ -1,0 +1,135 @@
+"""Console translations (gettext catalogs under `translations/`) and locale-aware formatting.
+
+UI text is translated in the browser: `_()` turns a msgid into a tiny `{lang: text}` lookup keyed
+by the language in `I18nState`, so switching language needs no server round trip and every page
+bundle carries only its own strings. Text built on the server (toasts, service errors) goes through
+`translator(lang)`. Numbers, money and dates are formatted with babel for the current language.
+"""
+
+from __future__ import annotations
+
+import gettext
+from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_datetime
+from babel.numbers import format_currency, format_decimal
+
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "translations"
+DOMAIN = "messages"
+DEFAULT_LANG = "en"
+# Language code -> its own name, shown in the language menu.
+LANGUAGES: dict[str, str] = {
+    "en": "English",
+    "zh_CN": "简体中文",
+    "zh_TW": "繁體中文",
+    "fr": "Français",
+    "ja": "日本語",
+}
+# Chinese: traditional scripts and regions go to zh_TW, every other variant to zh_CN.
+_ZH_TRADITIONAL = {"zh_hant", "zh_tw", "zh_hk", "zh_mo"}
+
+
+def N_(msgid: str) -> str:  # noqa: N802 - the gettext convention for "mark for extraction only"
+    """Mark a string for extraction without translating it here (it is translated where shown)."""
+    return msgid
+
+
+@cache
+def _catalog(lang: str) -> gettext.NullTranslations:
+    if lang == DEFAULT_LANG:
+        return gettext.NullTranslations()
+    mo = LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.mo"
+    if not mo.exists():
+        raise RuntimeError(f"{mo} is missing: run `make setup` (pybabel compile -d translations)")
+    with mo.open("rb") as fh:
+        return gettext.GNUTranslations(fh)
+
+
+def translator(lang: str) -> Callable[[str], str]:
+    """gettext for one language; unknown languages fall back to English."""
+    return _catalog(lang if lang in LANGUAGES else DEFAULT_LANG).gettext
+
+
+def translations_of(msgid: str) -> dict[str, str]:
+    return {lang: translator(lang)(msgid) for lang in LANGUAGES}
+
+
+def _(msgid: str):  # noqa: ANN202 - returns a reflex Var
+    """The text of `msgid` in the browser's current console language (a reactive Var)."""
+    import reflex as rx
+
+    from newapi_ui.states.i18n import I18nState
+
+    return rx.Var.create(translations_of(msgid))[I18nState.lang].to(str)
+
+
+def normalise(code: str) -> str | None:
+    """Map a language tag or a cookie value to one of LANGUAGES, or None."""
+    code = code.strip().replace("-", "_")
+    if not code:
+        return None
+    if code in LANGUAGES:
+        return code
+    low = code.lower()
+    if any(low == t or low.startswith(t + "_") for t in _ZH_TRADITIONAL):
+        return "zh_TW"
+    if low == "zh" or low.startswith("zh_"):
+        return "zh_CN"
+    try:
+        negotiated = Locale.negotiate([code], list(LANGUAGES), sep="_")
+    except (ValueError, UnknownLocaleError):
+        return None
+    return str(negotiated) if negotiated and str(negotiated) in LANGUAGES else None
+
+
+def negotiate(accept_language: str) -> str:
+    """Best console language for an Accept-Language header, by q-value, else English."""
+    prefs: list[tuple[float, int, str]] = []
+    for i, part in enumerate(accept_language.split(",")):
+        tag, _sep, params = part.strip().partition(";")
+        q = 1.0
+        for p in params.split(";"):
+            k, _eq, v = p.strip().partition("=")
+            if k == "q":
+                try:
+                    q = float(v)
+                except ValueError:
+                    q = 0.0
+        if tag and tag != "*" and q > 0:
+            prefs.append((-q, i, tag))
+    for _q, _i, tag in sorted(prefs):
+        lang = normalise(tag)
+        if lang:
+            return lang
+    return DEFAULT_LANG
+
+
+def _locale(lang: str) -> Locale:
+    return Locale.parse(lang if lang in LANGUAGES else DEFAULT_LANG)
+
+
+def fmt_number(value: int | float | Decimal, lang: str) -> str:
+    return format_decimal(value, locale=_locale(lang))
+
+
+def fmt_money(amount: Decimal, lang: str, currency: str = "USD") -> str:
+    return format_currency(amount, currency, locale=_locale(lang))
+
+
+def fmt_quota(quota: int, lang: str, *, per_unit: int, in_currency: bool) -> str:
+    """Quota as new-api shows it: US dollars (quota / QuotaPerUnit) or raw quota units."""
+    if in_currency and per_unit > 0:
+        return fmt_money(Decimal(quota) / Decimal(per_unit), lang)
+    return fmt_number(quota, lang)
+
+
+def fmt_datetime(ts: int, lang: str) -> str:
+    """A Unix time as a medium date and time for the language (UTC; -1/0 mean "never"/unset)."""
+    if ts <= 0:
+        return ""
+    return format_datetime(datetime.fromtimestamp(ts, UTC), "medium", tzinfo=UTC, locale=_locale(lang))

@@ -1,0 +1,43 @@
+"""The Reflex app: the console pages plus the gateway (`/api`, `/v1`) on the same port.
+
+Reflex mounts itself inside the FastAPI app given as `api_transformer`, so gateway routes match
+first and everything else falls through to the console. FastAPI's own lifespan does not run when
+mounted, hence `register_lifespan_task`. Reflex mutates the FastAPI app it is given, so every
+rx.App gets a fresh one from the factory, and the ASGI app is built once per rx.App.
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+from starlette.types import ASGIApp
+
+from backend import lifecycle
+from backend.main import create_app
+from backend.relay_cors import RelayCORS
+from newapi_ui import styles
+from newapi_ui.pages import home, login, register, setup, tokens  # noqa: F401 - registers the pages
+
+
+class GatewayApp(rx.App):
+    """rx.App whose ASGI app is built once and wrapped in the relay's allow-any-origin CORS."""
+
+    _asgi: ASGIApp | None = None
+
+    def __call__(self) -> ASGIApp:
+        if self._asgi is None:
+            asgi = super().__call__()
+            if not rx.config.get_config().cors_allowed_origins and self.sio is not None:
+                # Reflex passes an empty origin list on as "no origin check" for the websocket;
+                # None makes engine.io accept only the page's own origin.
+                self.sio.eio.cors_allowed_origins = None
+            self._asgi = RelayCORS(asgi)
+        return self._asgi
+
+
+app = GatewayApp(
+    api_transformer=create_app(with_lifespan=False),
+    style=styles.base_style,
+    toaster=rx.toast.provider(position="top-center", rich_colors=True, close_button=True),
+    html_lang="en",
+)
+app.register_lifespan_task(lifecycle.lifespan)

@@ -1,0 +1,34 @@
+"""/login: username or email plus password."""
+
+import reflex as rx
+
+from newapi_ui import styles
+from newapi_ui.components import forms
+from newapi_ui.i18n import N_, _
+from newapi_ui.states.login import LoginState
+from newapi_ui.template import template
+
+
+@template("/login", "Log in", on_load=LoginState.on_load, chrome="bare")
+def login_page() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading(_("Log in"), size="6"),
+            forms.form(
+                forms.field(N_("Username or email"), "username", required=True, autocomplete="username"),
+                forms.field(N_("Password"), "password", type="password", required=True,
+                            autocomplete="current-password"),
+                forms.submit(N_("Log in"), LoginState.busy),
+                on_submit=LoginState.submit,
+                form_id="login-form",
+            ),
+            rx.hstack(
+                rx.text(_("No account yet?"), size="2"),
+                rx.link(_("Sign up"), href="/register", size="2", id="to-register"),
+                spacing="2",
+            ),
+            spacing="4",
+            width="100%",
+        ),
+        style=styles.auth_card,
+    )

@@ -1,0 +1,45 @@
+"""/register (`?aff=<code>` pre-fills the invitation code)."""
+
+import reflex as rx
+
+from newapi_ui import styles
+from newapi_ui.components import forms
+from newapi_ui.i18n import N_, _
+from newapi_ui.states.register import RegisterState
+from newapi_ui.template import template
+
+
+@template("/register", "Sign up", on_load=RegisterState.on_load, chrome="bare")
+def register_page() -> rx.Component:
+    return rx.card(
+        rx.vstack(
+            rx.heading(_("Sign up"), size="6"),
+            forms.form(
+                forms.field(N_("Username"), "username", required=True, autocomplete="username"),
+                forms.field(N_("Password"), "password", type="password", required=True, autocomplete="new-password",
+                            hint=N_("8 to 20 characters")),
+                forms.field(N_("Confirm password"), "confirm", type="password", required=True,
+                            autocomplete="new-password"),
+                forms.field(N_("Email (optional)"), "email", type="email", autocomplete="email"),
+                rx.vstack(
+                    rx.text(_("Invitation code (optional)"), as_="label", html_for="aff_code", size="2",
+                            weight="medium"),
+                    rx.input(name="aff_code", id="aff_code", value=RegisterState.aff_code,
+                             on_change=RegisterState.set_aff_code, width="100%", size="3"),
+                    spacing="1",
+                    width="100%",
+                ),
+                forms.submit(N_("Sign up"), RegisterState.busy),
+                on_submit=RegisterState.submit,
+                form_id="register-form",
+            ),
+            rx.hstack(
+                rx.text(_("Already have an account?"), size="2"),
+                rx.link(_("Log in"), href="/login", size="2"),
+                spacing="2",
+            ),
+            spacing="4",
+            width="100%",
+        ),
+        style=styles.auth_card,
+    )

@@ -1,0 +1,122 @@
+"""Who is using the console. The only credential is the HttpOnly `session` cookie, which page
+scripts cannot read: the server sees it in the websocket handshake and re-checks the user in the
+database on every guarded page and every data event, so a banned or deleted user is out at once."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from backend.models import User
+from backend.models.enums import Role
+from backend.services import options
+from newapi_ui import backend_bridge
+from newapi_ui.i18n import fmt_quota
+from newapi_ui.states.i18n import I18nState
+
+LOGIN_ROUTE = "/login"
+SETUP_ROUTE = "/setup"
+HOME_ROUTE = "/"
+
+
+class AuthState(I18nState):
+    user_id: int = 0
+    username: str = ""
+    display_name: str = ""
+    role: int = 0
+    group: str = ""
+    quota: int = 0
+    used_quota: int = 0
+    request_count: int = 0
+    # Display settings of the instance, for formatting quota the way the admin chose.
+    quota_per_unit: int = 500000
+    display_in_currency: bool = True
+    system_name: str = "New API"
+
+    @rx.var
+    def logged_in(self) -> bool:
+        return self.user_id > 0
+
+    @rx.var
+    def is_admin(self) -> bool:
+        return self.role >= Role.ADMIN
+
+    @rx.var
+    def is_root(self) -> bool:
+        return self.role >= Role.ROOT
+
+    @rx.var
+    def user_label(self) -> str:
+        return self.display_name or self.username
+
+    def fmt_quota(self, quota: int) -> str:
+        return fmt_quota(quota, self.lang, per_unit=self.quota_per_unit, in_currency=self.display_in_currency)
+
+    def _remember(self, user: User | None) -> None:
+        if user is None:
+            self.user_id, self.username, self.display_name, self.role, self.group = 0, "", "", 0, ""
+            self.quota = self.used_quota = self.request_count = 0
+            return
+        self.user_id = user.id or 0
+        self.username, self.display_name = user.username, user.display_name
+        self.role, self.group = user.role, user.group
+        self.quota, self.used_quota, self.request_count = user.quota, user.used_quota, user.request_count
+
+    def _load_site(self) -> None:
+        self.quota_per_unit = options.get_int("QuotaPerUnit", 500000) or 500000
+        self.display_in_currency = options.get_bool("DisplayInCurrencyEnabled")
+        self.system_name = options.get("SystemName") or "New API"
+
+    async def current_user(self, min_role: int = Role.COMMON) -> User | None:
+        """The session's user if still enabled and allowed; every data-touching handler starts here."""
+        user = await backend_bridge.session_user(self.router.headers.cookie)
+        if user is not None and user.role < min_role:
+            user = None
+        self._remember(user)
+        return user
+
+    def _to_login(self):  # noqa: ANN202 - an event spec
+        return rx.redirect(LOGIN_ROUTE, replace=True)
+
+    @rx.event
+    async def guard_public(self):  # noqa: ANN201
+        """on_load of public pages: send a fresh instance to the wizard; learn the user if any."""
+        if not await backend_bridge.is_initialised():
+            return rx.redirect(SETUP_ROUTE, replace=True)
+        await backend_bridge.call(self._load_site)
+        await self.current_user()
+        return None
+
+    @rx.event
+    async def guard_user(self):  # noqa: ANN201
+        return await self._guard(Role.COMMON)
+
+    @rx.event
+    async def guard_admin(self):  # noqa: ANN201
+        return await self._guard(Role.ADMIN)
+
+    @rx.event
+    async def guard_root(self):  # noqa: ANN201
+        return await self._guard(Role.ROOT)
+
+    async def _guard(self, min_role: int):  # noqa: ANN202
+        if not await backend_bridge.is_initialised():
+            return rx.redirect(SETUP_ROUTE, replace=True)
+        await backend_bridge.call(self._load_site)
+        user = await backend_bridge.session_user(self.router.headers.cookie)
+        if user is None:
+            self._remember(None)
+            return self._to_login()
+        self._remember(user)
+        if user.role < min_role:
+            return [rx.redirect(HOME_ROUTE, replace=True), rx.toast.error(self.tr("Permission denied"))]
+        return None
+
+    @rx.event
+    def logout(self):  # noqa: ANN201
+        """The cookie is HttpOnly, so only the server can drop it: ask /api/user/logout, then reload
+        so the websocket reconnects without it."""
+        self._remember(None)
+        return rx.call_script(
+            "fetch('/api/user/logout', {credentials: 'same-origin'})"
+            f".finally(() => window.location.assign('{LOGIN_ROUTE}'))"
+        )

@@ -1,0 +1,58 @@
+"""Every style of the console in one place. Colours are Radix tokens, so dark mode follows the theme."""
+
+import reflex as rx
+
+SIDEBAR_WIDTH = "15em"
+NAVBAR_HEIGHT = "3.5em"
+ACCENT = "indigo"
+
+# Phone widths get the drawer menu; the fixed sidebar appears from the "md" breakpoint.
+DESKTOP_ONLY = ["none", "none", "flex"]
+MOBILE_ONLY = ["flex", "flex", "none"]
+
+base_style = {
+    "font_family": "Inter, system-ui, -apple-system, 'Segoe UI', 'Noto Sans', 'PingFang SC', 'Hiragino Sans', sans-serif",
+}
+
+sidebar = {
+    "width": SIDEBAR_WIDTH,
+    "min_width": SIDEBAR_WIDTH,
+    "height": "100vh",
+    "position": "sticky",
+    "top": "0",
+    "padding": "1em",
+    "border_right": f"1px solid {rx.color('gray', 5)}",
+    "background_color": rx.color("gray", 2),
+}
+
+nav_item = {
+    "width": "100%",
+    "padding": "0.5em 0.75em",
+    "border_radius": "var(--radius-3)",
+    "color": rx.color("gray", 12),
+    "_hover": {"background_color": rx.color(ACCENT, 4)},
+}
+
+nav_item_active = {**nav_item, "background_color": rx.color(ACCENT, 4), "color": rx.color(ACCENT, 11)}
+
+navbar = {
+    "height": NAVBAR_HEIGHT,
+    "padding": "0 1em",
+    "border_bottom": f"1px solid {rx.color('gray', 5)}",
+    "background_color": rx.color("gray", 1),
+    "position": "sticky",
+    "top": "0",
+    "z_index": "10",
+}
+
+content = {
+    "padding": ["1em", "1em", "2em"],
+    "width": "100%",
+    "max_width": "75em",
+}
+
+card = {"width": "100%"}
+
+auth_card = {"width": "100%", "max_width": "26em", "padding": "1.5em"}
+
+table = {"width": "100%", "overflow_x": "auto"}

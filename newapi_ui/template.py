@@ -1,0 +1,67 @@
+"""`@template(...)` registers a page and wraps it in the console frame.
+
+The frame is the sidebar (wide screens), the top bar and the content column. Every page gets an
+on_load guard: `public` pages only redirect to the setup wizard on a fresh instance, `user`,
+`admin` and `root` pages also send a missing or disabled session to /login.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Literal
+
+import reflex as rx
+
+from newapi_ui import styles
+from newapi_ui.components.navbar import navbar
+from newapi_ui.components.sidebar import sidebar
+from newapi_ui.states.auth import AuthState
+
+Access = Literal["public", "user", "admin", "root"]
+_GUARDS = {
+    "public": AuthState.guard_public,
+    "user": AuthState.guard_user,
+    "admin": AuthState.guard_admin,
+    "root": AuthState.guard_root,
+}
+
+
+def frame(content: rx.Component) -> rx.Component:
+    return rx.hstack(
+        sidebar(),
+        rx.vstack(navbar(), rx.box(content, style=styles.content), spacing="0", width="100%", min_width="0"),
+        spacing="0",
+        align="start",
+        width="100%",
+        min_height="100vh",
+    )
+
+
+def bare(content: rx.Component) -> rx.Component:
+    """Setup, login and sign-up: a centred card under the top bar, no sidebar."""
+    return rx.vstack(
+        navbar(),
+        rx.center(content, width="100%", padding=["1em", "2em"]),
+        spacing="0",
+        width="100%",
+        min_height="100vh",
+    )
+
+
+def template(
+    route: str, title: str, *, access: Access = "user", on_load: rx.EventHandler | None = None,
+    chrome: Literal["frame", "bare"] = "frame",
+) -> Callable[[Callable[[], rx.Component]], Callable[[], rx.Component]]:
+    """`on_load`, when given, replaces the access guard: it must do the guarding itself
+    (page states call `guard_public` / `current_user` first)."""
+    def decorator(page_content: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
+        wrap = frame if chrome == "frame" else bare
+
+        @rx.page(route=route, title=title, on_load=on_load or _GUARDS[access])
+        def page() -> rx.Component:
+            return wrap(page_content())
+
+        page.__name__ = page_content.__name__
+        return page
+
+    return decorator

@@ -1,0 +1,169 @@
+"""Serve the built console like `make run` (Reflex prod, one port) on a free port with a fresh
+SQLite database, and drive Debian's chromium against it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.ui import WebDriverWait
+
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "artifacts" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+START_TIMEOUT = 240  # a cold start compiles the pages and runs the bundler
+WAIT = 30
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ConsoleServer:
+    def __init__(self, workdir: Path) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.db_path = workdir / "one-api.db"
+        self.log_path = workdir / "server.log"
+        bindir = Path(sys.executable).parent
+        self.env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("SQL_", "REDIS_", "NEWAPI_"))},
+            "PATH": f"{ROOT / 'tools/node_modules/.bin'}:{bindir}:{os.environ.get('PATH', '')}",
+            "PORT": str(self.port),
+            "SQL_DSN": "",
+            "SQLITE_PATH": str(self.db_path),
+            "SESSION_SECRET": "ui-test-session-secret",
+            "GLOBAL_API_RATE_LIMIT_ENABLE": "false",
+            "CRITICAL_RATE_LIMIT_ENABLE": "false",
+            "REFLEX_USE_SYSTEM_BUN": "1",
+            "REFLEX_TELEMETRY_ENABLED": "false",
+            "REFLEX_CHECK_LATEST_VERSION": "false",
+            "NPM_CONFIG_REGISTRY": "https://registry.npmjs.org",
+        }
+        self.proc: subprocess.Popen | None = None
+
+    def __enter__(self) -> ConsoleServer:
+        subprocess.run([sys.executable, "-m", "backend.cli", "migrate"], cwd=ROOT, env=self.env, check=True,
+                       capture_output=True)
+        log = self.log_path.open("wb")
+        reflex = str(Path(sys.executable).parent / "reflex")
+        self.proc = subprocess.Popen(
+            [reflex, "run", "--env", "prod", "--frontend-port", str(self.port), "--backend-port", str(self.port)],
+            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"console server exited:\n{self.log_path.read_text()[-4000:]}")
+            if self._up("/ping") and self._up("/"):
+                return self
+            time.sleep(0.5)
+        self.stop()
+        raise RuntimeError(f"console server did not start:\n{self.log_path.read_text()[-4000:]}")
+
+    def _up(self, path: str) -> bool:
+        try:
+            with urllib.request.urlopen(self.url + path, timeout=2) as r:
+                return r.status == 200
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        os.killpg(self.proc.pid, signal.SIGTERM)  # our own process group: reflex and its server
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def chromium(*, width: int = 1280, height: int = 900, accept_language: str = "en-US,en") -> WebDriver:
+    os.environ["SE_OFFLINE"] = "true"  # never let Selenium Manager download a browser or driver
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = CHROMIUM
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-background-networking", "--disable-component-update", "--no-first-run",
+                "--disable-sync", f"--window-size={width},{height}"):
+        opts.add_argument(arg)
+    opts.add_experimental_option("prefs", {"intl.accept_languages": accept_language})
+    driver = webdriver.Chrome(options=opts, service=Service(CHROMEDRIVER))
+    driver.set_page_load_timeout(WAIT)
+    return driver
+
+
+class Page:
+    """Small waits over a driver, so tests read as steps."""
+
+    def __init__(self, driver: WebDriver, base_url: str) -> None:
+        self.d = driver
+        self.base = base_url
+
+    def open(self, path: str) -> None:
+        self.d.get(self.base + path)
+
+    def path(self) -> str:
+        return self.d.current_url.removeprefix(self.base).split("?")[0].rstrip("/") or "/"
+
+    def wait_path(self, path: str) -> None:
+        WebDriverWait(self.d, WAIT).until(lambda _d: self.path() == path, f"expected {path}")
+
+    def el(self, element_id: str) -> WebElement:
+        return WebDriverWait(self.d, WAIT).until(lambda d: d.find_element(By.ID, element_id))
+
+    def wait_text(self, element_id: str, text: str) -> None:
+        WebDriverWait(self.d, WAIT).until(
+            lambda d: text in (d.find_element(By.ID, element_id).text if d.find_elements(By.ID, element_id) else ""),
+            f"#{element_id} never showed {text!r}",
+        )
+
+    def wait_body_text(self, text: str) -> None:
+        WebDriverWait(self.d, WAIT).until(lambda d: text in d.find_element(By.TAG_NAME, "body").text,
+                                          f"page never showed {text!r}")
+
+    def wait_value(self, element_id: str, value: str) -> None:
+        WebDriverWait(self.d, WAIT).until(lambda _d: self.el(element_id).get_attribute("value") == value,
+                                          f"#{element_id} never held {value!r}")
+
+    def fill(self, element_id: str, value: str) -> None:
+        box = self.el(element_id)
+        box.clear()
+        box.send_keys(value)
+
+    def click(self, element_id: str) -> None:
+        """Click once the element is there and enabled; re-find it if React re-rendered it meanwhile."""
+
+        def attempt(d: WebDriver) -> bool:
+            element = d.find_element(By.ID, element_id)
+            if not element.is_enabled():
+                return False
+            element.click()
+            return True
+
+        WebDriverWait(self.d, WAIT, ignored_exceptions=(StaleElementReferenceException,)).until(attempt)
+
+    def shot(self, name: str) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        self.d.save_screenshot(str(path))
+        return path

@@ -1,0 +1,167 @@
+"""The console in a real browser, served like `make run` (one port, prod build, fresh SQLite).
+
+Screenshots of every page land in artifacts/screenshots/.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from tests.ui.harness import CHROMEDRIVER, CHROMIUM, ConsoleServer, Page, chromium
+
+pytestmark = pytest.mark.skipif(
+    not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)), reason="needs Debian's chromium and chromium-driver"
+)
+
+ROOT_NAME, ROOT_PASSWORD = "root", "rootpass123"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConsoleServer]:
+    with ConsoleServer(tmp_path_factory.mktemp("console")) as srv:
+        yield srv
+
+
+@pytest.fixture
+def page(server: ConsoleServer) -> Iterator[Page]:
+    driver = chromium()
+    try:
+        yield Page(driver, server.url)
+    finally:
+        driver.quit()
+
+
+def _api(server: ConsoleServer, method: str, path: str, body: dict | None = None) -> dict:
+    req = urllib.request.Request(server.url + path, method=method, data=json.dumps(body).encode() if body else None,
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        return json.loads(r.read())
+
+
+def _ensure_root(server: ConsoleServer) -> None:
+    if not _api(server, "GET", "/api/setup")["data"]["status"]:
+        _api(server, "POST", "/api/setup", {"username": ROOT_NAME, "password": ROOT_PASSWORD,
+                                            "confirmPassword": ROOT_PASSWORD})
+
+
+def _login(page: Page, username: str, password: str) -> None:
+    page.open("/login")
+    page.wait_path("/login")
+    page.fill("username", username)
+    page.fill("password", password)
+    page.click("submit")
+    page.wait_path("/")
+    page.wait_text("nav-user", username)
+
+
+def test_fresh_start_setup_login_frame_and_japanese(server: ConsoleServer, page: Page) -> None:
+    page.open("/")
+    page.wait_path("/setup")  # a fresh instance sends every page to the wizard
+    page.open("/login")
+    page.wait_path("/setup")
+    page.wait_body_text("Create the root account")
+    page.shot("setup")
+
+    page.fill("username", ROOT_NAME)
+    page.fill("password", ROOT_PASSWORD)
+    page.fill("confirm", ROOT_PASSWORD)
+    page.click("submit")
+    page.wait_path("/login")
+    page.wait_body_text("Setup complete")
+    page.shot("login")
+    # The wizard is single-use: it now sends visitors to the login page.
+    page.open("/setup")
+    page.wait_path("/login")
+
+    page.fill("username", ROOT_NAME)
+    page.fill("password", "wrong-password")
+    page.click("submit")
+    page.wait_body_text("invalid username or password")
+    assert page.path() == "/login"
+
+    _login(page, ROOT_NAME, ROOT_PASSWORD)
+    page.wait_text("welcome", ROOT_NAME)
+    page.wait_text("stat-balance", "$200.00")  # root starts with 100,000,000 quota = $200
+    page.wait_text("nav-home", "Home")
+    page.shot("home")
+    # The session cookie is HttpOnly: page scripts see no credential at all.
+    assert "session" not in page.d.execute_script("return document.cookie")
+    assert any(c["name"] == "session" and c["httpOnly"] for c in page.d.get_cookies())
+
+    page.click("lang-menu")
+    page.click("lang-ja")
+    page.wait_text("nav-home", "ホーム")
+    page.wait_text("nav-token", "API キー")
+    page.wait_body_text("おかえりなさい")
+    page.wait_body_text("残高")
+    page.shot("home-ja")
+    # The choice sticks (cookie) across a reload.
+    page.open("/")
+    page.wait_text("nav-home", "ホーム")
+
+    page.click("nav-token")
+    page.wait_path("/token")
+    page.wait_body_text("まだ何もありません")
+    assert page.d.find_element(By.ID, "page-indicator").text.replace(" ", "") == "1/1"
+    page.shot("tokens-ja")
+
+
+def test_register_with_invite_then_ban_logs_out(server: ConsoleServer, page: Page) -> None:
+    _ensure_root(server)
+    with sqlite3.connect(server.db_path) as db:
+        (root_aff,) = db.execute("SELECT aff_code FROM users WHERE username = ?", (ROOT_NAME,)).fetchone()
+    page.open(f"/register?aff={root_aff}")
+    page.wait_path("/register")
+    page.wait_value("aff_code", root_aff)
+    page.shot("register")
+    page.fill("username", "alice")
+    page.fill("password", "alicepass1")
+    page.fill("confirm", "alicepass1")
+    page.click("submit")
+    page.wait_path("/login")
+    with sqlite3.connect(server.db_path) as db:
+        assert db.execute("SELECT aff_count FROM users WHERE username = ?", (ROOT_NAME,)).fetchone() == (1,)
+
+    _login(page, "alice", "alicepass1")
+    page.click("nav-token")
+    page.wait_path("/token")
+    with sqlite3.connect(server.db_path) as db:
+        db.execute("UPDATE users SET status = 2 WHERE username = 'alice'")
+    page.click("nav-home")  # the next action re-reads the user: a ban applies at once
+    page.wait_path("/")
+    WebDriverWait(page.d, 30).until(lambda d: not d.find_elements(By.ID, "nav-user"), "still shown as logged in")
+    assert not page.d.find_elements(By.ID, "nav-token")  # role-based navigation: visitors get no console links
+    page.open("/token")
+    page.wait_path("/login")
+
+
+def test_accept_language_phone_width_and_dark_mode(server: ConsoleServer) -> None:
+    _ensure_root(server)
+    driver = chromium(width=390, height=844, accept_language="zh-TW,zh;q=0.9,en;q=0.5")
+    try:
+        page = Page(driver, server.url)
+        page.open("/login")
+        page.wait_body_text("還沒有帳戶？")  # no language picked yet: the browser's Accept-Language wins
+        page.shot("login-zh_TW-phone")
+        _login(page, ROOT_NAME, ROOT_PASSWORD)
+        assert not page.d.find_element(By.ID, "nav-home").is_displayed()  # the sidebar gives way to the drawer
+        page.click("mobile-menu")
+        page.wait_body_text("首頁")
+        page.shot("menu-phone")
+        page.d.find_element(By.TAG_NAME, "body").send_keys("\ue00c")  # Escape closes the drawer
+        page.click("theme-switch")
+        WebDriverWait(driver, 10).until(
+            lambda d: "dark" in (d.find_element(By.TAG_NAME, "html").get_attribute("class") or "")
+            or "dark" in (d.find_element(By.TAG_NAME, "html").get_attribute("style") or "")
+        )
+        page.shot("home-dark-phone")
+    finally:
+        driver.quit()
