@@ -7,6 +7,7 @@ import time
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import select
 
+from backend import lifecycle
 from backend.db import dialect, session_scope
 from backend.migrate import VERSION
 from backend.models import Setup, User
@@ -20,9 +21,21 @@ ROOT_QUOTA = 100_000_000
 SETUP_ROW_ID = 1
 
 
+_initialised = False  # once true it stays true, so /api/status stops asking the DB
+
+
 def is_initialised() -> bool:
-    with session_scope() as s:
-        return s.exec(select(Setup.id)).first() is not None
+    global _initialised
+    if not _initialised:
+        with session_scope() as s:
+            _initialised = s.exec(select(Setup.id)).first() is not None
+    return _initialised
+
+
+@lifecycle.on_reset
+def _reset() -> None:
+    global _initialised
+    _initialised = False
 
 
 def root_exists() -> bool:

@@ -166,8 +166,8 @@ def update_token(user: User, token_id: int, fields: dict[str, Any], *, status_on
                 s.refresh(t)
                 remain_changed = True
             status = fields.get("status", t.status)
-            if status not in (TokenStatus.ENABLED, TokenStatus.DISABLED, TokenStatus.EXPIRED, TokenStatus.EXHAUSTED):
-                raise ServiceError("invalid status")
+            if "status" in fields and status not in (TokenStatus.ENABLED, TokenStatus.DISABLED):
+                raise ServiceError("status must be 1 (enabled) or 2 (disabled)")
         if status == TokenStatus.ENABLED:
             _check_enable(t)
         t.status = int(status)

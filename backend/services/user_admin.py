@@ -21,7 +21,7 @@ from backend.models import Token, User
 from backend.models.enums import LogType, Role, UserStatus
 from backend.services import activity_log, groups, ledger
 from backend.services.errors import Forbidden, NotFound, ServiceError
-from backend.services.users import check_password, check_username, create_user, public_user
+from backend.services.users import EMAIL, check_password, check_username, create_user, public_user
 
 ACTIONS = ("disable", "enable", "delete", "promote", "demote")
 
@@ -97,8 +97,12 @@ def update(actor: User, user_id: int, fields: dict[str, Any]) -> User:
                 raise ServiceError("unknown group")
             user.group = fields["group"]
         if "email" in fields:
+            if fields["email"] and (len(fields["email"]) > 50 or not EMAIL.match(fields["email"])):
+                raise ServiceError("invalid email address")
             user.email = fields["email"]
         if "remark" in fields:
+            if len(fields["remark"]) > 255:
+                raise ServiceError("the remark must be at most 255 characters")
             user.remark = fields["remark"]
         if "quota" in fields and fields["quota"] != user.quota:
             if fields["quota"] < 0:

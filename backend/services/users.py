@@ -7,6 +7,7 @@ import re
 import secrets
 import string
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import or_, update
@@ -25,7 +26,7 @@ from backend.services.errors import Forbidden, NotFound, ServiceError
 
 _ALNUM = string.ascii_letters + string.digits
 _USERNAME = re.compile(r"^[^\s]{1,20}$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 # users.setting keys a user may write, with their types.
 _SETTING_FIELDS: dict[str, type | tuple[type, ...]] = {
@@ -131,7 +132,7 @@ def register(username: str, password: str, email: str = "", aff_code: str = "") 
     if options.get_bool("EmailVerificationEnabled"):
         # Codes are issued by /api/verification, which this gateway does not serve yet.
         raise ServiceError("registration requires email verification, which is not available here")
-    if email and not _EMAIL.match(email):
+    if email and not EMAIL.match(email):
         raise ServiceError("invalid email address")
     quota = options.get_int("QuotaForNewUser")
     invitee_bonus = inviter_bonus = 0
@@ -175,6 +176,11 @@ def register(username: str, password: str, email: str = "", aff_code: str = "") 
     return user
 
 
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    return hash_password(secrets.token_hex(8))
+
+
 def login(username: str, password: str) -> User:
     """Username or email plus password. One generic error for every failure (no account probing)."""
     if not options.get_bool("PasswordLoginEnabled"):
@@ -187,7 +193,7 @@ def login(username: str, password: str) -> User:
         ).all()
     user = next((u for u in candidates if u.username == username), None) or (candidates[0] if candidates else None)
     # Hash anyway on a miss, so timing does not reveal whether the name exists.
-    hashed = user.password if user else "$2b$10$" + "x" * 53
+    hashed = user.password if user else _dummy_hash()
     if not verify_password(password, hashed) or user is None:
         raise ServiceError("invalid username or password")
     if user.status != UserStatus.ENABLED:
@@ -307,7 +313,7 @@ def update_setting(user_id: int, data: dict[str, Any]) -> dict[str, Any]:
     if notify == "webhook" and not str(clean.get("webhook_url", "")).startswith(("https://", "http://")):
         raise ServiceError("a webhook notification needs an http(s) webhook_url")
     email = clean.get("notification_email", "")
-    if email and not _EMAIL.match(email):
+    if email and not EMAIL.match(email):
         raise ServiceError("invalid notification email")
     with session_scope() as s:
         user = s.get(User, user_id)

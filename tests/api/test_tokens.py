@@ -74,6 +74,7 @@ def test_update_and_status_only(storage):
     assert out["status"] == TokenStatus.DISABLED and out["name"] == "renamed"
     refused(c.put("/api/token/?status_only=true", json={"id": tid, "status": 3}, headers=auth(u)), 400)
     refused(c.put("/api/token/", json={"name": "no id"}, headers=auth(u)), 400)
+    refused(c.put("/api/token/", json={"id": tid, "status": 4}, headers=auth(u)), 400)
 
 
 def test_enabling_expired_or_exhausted_token_fails(storage):

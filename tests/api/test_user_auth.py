@@ -175,3 +175,17 @@ def test_register_bonus_is_logged(storage):
     with log_session_scope() as s:
         rows = s.exec(select(Log).where(Log.user_id == new["id"])).all()
     assert [r.type for r in rows] == [LogType.SYSTEM]
+
+
+def test_aff_transfer_over_http(storage):
+    u = make_user("rich")
+    with session_scope() as s:
+        row = s.get(User, u.id)
+        row.aff_quota = 600_000
+        s.add(row)
+    c = app_client()
+    refused(c.post("/api/user/aff_transfer", json={"quota": 1000}, headers=auth(u)), 400)
+    data(c.post("/api/user/aff_transfer", json={"quota": 500_000}, headers=auth(u)))
+    me = data(c.get("/api/user/self", headers=auth(u)))
+    assert (me["quota"], me["aff_quota"]) == (500_000, 100_000)
+    refused(c.post("/api/user/aff_transfer", json={"quota": 500_000}, headers=auth(u)), 400)
