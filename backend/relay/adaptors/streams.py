@@ -220,7 +220,7 @@ class OpenAIToClaudeStreamConverter(_OpenAIChunkReader):
         if not isinstance(chunk, dict):
             return []
         self._read_chunk(chunk)
-        if self.error is not None:
+        if chunk.get("error") and not chunk.get("choices") and self.error is not None:
             return [event_frame("error", self.error.claude_error())]
         return [event_frame(kind, payload) for kind, payload in self.conv.feed(chunk)]
 
