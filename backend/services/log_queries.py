@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import delete, func, or_
 from sqlmodel import Session, select
 
-from backend.db import get_log_engine
-from backend.models import Log, Token
+from backend.db import get_log_engine, session_scope
+from backend.models import Channel, Log, Token
 from backend.models.enums import LogType
 
 SEARCH_LIMIT = 100
@@ -100,6 +100,14 @@ def _session() -> Session:
     return Session(get_log_engine(), expire_on_commit=False)
 
 
+def _channel_names(ids: set[int]) -> dict[int, str]:
+    """Channel names live in the main database, which may not be the logs database."""
+    if not ids:
+        return {}
+    with session_scope() as s:
+        return dict(s.exec(select(Channel.id, Channel.name).where(Channel.id.in_(ids))).all())
+
+
 def page(f: LogFilter, p: int, page_size: int, *, admin: bool) -> tuple[list[dict[str, Any]], int]:
     conds = f.conditions()
     with _session() as s:
@@ -107,7 +115,12 @@ def page(f: LogFilter, p: int, page_size: int, *, admin: bool) -> tuple[list[dic
         rows = s.exec(
             select(Log).where(*conds).order_by(Log.id.desc()).offset((p - 1) * page_size).limit(page_size)
         ).all()
-    return [view(r, admin=admin) for r in rows], int(total)
+    items = [view(r, admin=admin) for r in rows]
+    if admin:
+        names = _channel_names({r.channel_id for r in rows if r.channel_id})
+        for item in items:
+            item["channel_name"] = names.get(item["channel"], "")
+    return items, int(total)
 
 
 def stat(f: LogFilter, now: int | None = None) -> dict[str, int]:

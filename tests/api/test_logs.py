@@ -5,7 +5,7 @@ import pytest
 from mgmt_helpers import app_client, auth, data, make_user, refused
 
 from backend.db import log_session_scope, session_scope
-from backend.models import Log, QuotaData, Token
+from backend.models import Channel, Log, QuotaData, Token
 from backend.models.enums import LogType, Role
 
 NOW = int(time.time())
@@ -44,8 +44,11 @@ def test_admin_sees_everything_with_filters(world):
     assert data(c.get(f"/api/log/?start_timestamp={NOW - 60}&end_timestamp={NOW + 1}", headers=h))["total"] == 3
     page = data(c.get("/api/log/?p=2&page_size=3", headers=h))
     assert (page["page"], page["page_size"], len(page["items"])) == (2, 3, 1)
+    with session_scope() as s:
+        s.add(Channel(id=7, name="openai-main", type=1))
     row = data(c.get("/api/log/?channel=7&type=2&model_name=gpt", headers=h))["items"][0]
-    assert row["channel"] == 7 and "admin_info" in row["other"]
+    assert row["channel"] == 7 and row["channel_name"] == "openai-main" and "admin_info" in row["other"]
+    assert "channel_name" not in data(c.get("/api/log/self", headers=auth(alice)))["items"][0]
     refused(c.get("/api/log/", headers=auth(alice)), 403)
 
 
@@ -130,3 +133,27 @@ def test_quota_data(storage):
     refused(c.get(f"/api/data/self?start_timestamp={hour - 86400 * 31}&end_timestamp={hour}", headers=auth(alice)),
             400)
     refused(c.get("/api/data/", headers=auth(alice)), 403)
+
+
+def test_logs_live_in_the_log_database(sqlite_storage, monkeypatch, tmp_path):
+    from sqlalchemy import inspect
+
+    from backend.config import reset_settings
+    from backend.db import get_engine, get_log_engine, reset_engines
+    from backend.migrate import migrate
+
+    monkeypatch.setenv("LOG_SQL_DSN", f"sqlite:///{tmp_path / 'logs.db'}")
+    reset_settings()
+    reset_engines()
+    migrate()
+    admin, alice = make_user("admin", Role.ADMIN), make_user("alice")
+    c = app_client()
+    key = data(c.post("/api/redemption/", json={"name": "g", "quota": 5, "count": 1}, headers=auth(admin)))[0]
+    data(c.post("/api/user/topup", json={"key": key}, headers=auth(alice)))
+    assert get_log_engine().url != get_engine().url
+    with get_log_engine().connect() as conn:
+        assert conn.exec_driver_sql("SELECT COUNT(*) FROM logs").scalar() == 1
+    if inspect(get_engine()).has_table("logs"):
+        with get_engine().connect() as conn:
+            assert conn.exec_driver_sql("SELECT COUNT(*) FROM logs").scalar() == 0
+    assert data(c.get("/api/log/self", headers=auth(alice)))["total"] == 1
