@@ -28,10 +28,12 @@ from backend.config import reset_settings  # noqa: E402
 from backend.db import get_engine, reset_engines  # noqa: E402
 from backend.migrate import migrate  # noqa: E402
 
+_PG_DB = os.environ.get("NEWAPI_TEST_PG_DB", "test")
+_MYSQL_DB = os.environ.get("NEWAPI_TEST_MYSQL_DB", "test")
 DATABASES = {
-    "sqlite": None,  # filled per test with a file under tmp_path
-    "postgres": "postgres://postgres@127.0.0.1:5432/test",
-    "mysql": "root:@tcp(127.0.0.1:3306)/test",
+    "sqlite": None,  # a file under tmp_path, per test
+    "postgres": f"postgres://postgres@127.0.0.1:5432/{_PG_DB}",
+    "mysql": f"root:@tcp(127.0.0.1:3306)/{_MYSQL_DB}",
 }
 REDIS_URL = os.environ.get("NEWAPI_TEST_REDIS", "redis://127.0.0.1:6379/15")
 
