@@ -1,31 +1,36 @@
-"""The gateway with the aiohttp upstream client swapped in, served like `newapi serve`.
+"""The gateway served like `newapi serve`, with one knob changed, for A/B benchmark runs.
 
-    python -m bench.gateway_app --port 3000 --workers 2
+    python -m bench.gateway_app --port 3000 --workers 2 --upstream aiohttp --loop uvloop
 
-Only for the A/B benchmark (`python -m bench.run --upstream aiohttp`): the app, the settings,
-the migration and granian's options are those of `backend/cli.py`; the one difference is the
-`set_client_factory` call, made in each worker before its start-up hooks run.
+The app, settings, migration and granian options are those of `backend/cli.py`. What can differ:
+`--upstream aiohttp` swaps the relay's upstream client through `set_client_factory` (made in each
+worker before its start-up hooks run); `--loop` and `--task-impl` are granian's own options. The
+uvloop variant needs uvloop importable (e.g. `pip install --target DIR uvloop` and
+`BENCH_EXTRA_PYTHONPATH=DIR`), since it is not a project dependency.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 
 from fastapi import FastAPI
 
 
 def create_app() -> FastAPI:
     from backend.main import create_app as gateway_app
-    from backend.relay import upstream
-    from bench.aiohttp_upstream import AiohttpUpstream
 
-    upstream.set_client_factory(AiohttpUpstream)
+    if os.environ.get("BENCH_UPSTREAM_CLIENT") == "aiohttp":
+        from backend.relay import upstream
+        from bench.aiohttp_upstream import AiohttpUpstream
+
+        upstream.set_client_factory(AiohttpUpstream)
     return gateway_app()
 
 
 def main(argv: list[str] | None = None) -> None:
     from granian import Granian
-    from granian.constants import HTTPModes, Interfaces, Loops
+    from granian.constants import HTTPModes, Interfaces, Loops, TaskImpl
 
     from backend.migrate import migrate
 
@@ -33,7 +38,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--upstream", choices=("httpx", "aiohttp"), default="httpx")
+    parser.add_argument("--loop", choices=[loop.value for loop in Loops], default="auto")
+    parser.add_argument("--task-impl", choices=[t.value for t in TaskImpl], default="asyncio")
     args = parser.parse_args(argv)
+    os.environ["BENCH_UPSTREAM_CLIENT"] = args.upstream  # read by create_app in each worker
     migrate()
     Granian(
         "bench.gateway_app:create_app",
@@ -42,7 +51,8 @@ def main(argv: list[str] | None = None) -> None:
         port=args.port,
         interface=Interfaces.ASGI,
         workers=args.workers,
-        loop=Loops.auto,
+        loop=Loops(args.loop),
+        task_impl=TaskImpl(args.task_impl),
         http=HTTPModes.auto,
         log_access=False,
     ).serve()

@@ -106,17 +106,28 @@ class Memory:
     pid: int
     rss_mb: float
     peak_rss_mb: float
+    pss_mb: float  # RSS with pages shared between processes split among them (fork-shared code)
+    private_mb: float  # what this process alone holds
 
 
 def memory(pid: int) -> Memory:
-    rss = hwm = 0
+    rss = hwm = pss = private = 0
     with open(f"/proc/{pid}/status") as f:
         for line in f:
             if line.startswith("VmRSS:"):
                 rss = int(line.split()[1])
             elif line.startswith("VmHWM:"):
                 hwm = int(line.split()[1])
-    return Memory(pid, rss / 1024, hwm / 1024)
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                if line.startswith("Pss:"):
+                    pss = int(line.split()[1])
+                elif line.startswith(("Private_Clean:", "Private_Dirty:")):
+                    private += int(line.split()[1])
+    except FileNotFoundError:  # kernels before 4.14
+        pss = private = rss
+    return Memory(pid, rss / 1024, hwm / 1024, pss / 1024, private / 1024)
 
 
 def worker_pids(server_pid: int) -> list[int]:

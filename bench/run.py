@@ -172,13 +172,49 @@ def gateway_env(db_path: Path, session_secret: str) -> dict[str, str]:
     }
 
 
+@dataclass(frozen=True)
+class Variant:
+    """Which gateway runs: `newapi serve` as shipped, or `bench/gateway_app.py` with a knob changed."""
+
+    upstream: str = "httpx"
+    loop: str = "auto"
+    task_impl: str = "asyncio"
+
+    @property
+    def stock(self) -> bool:
+        return self == Variant()
+
+    @property
+    def name(self) -> str:
+        if self.stock:
+            return "stock"
+        parts = [
+            self.upstream,
+            self.loop if self.loop != "auto" else "",
+            self.task_impl if self.task_impl != "asyncio" else "",
+        ]
+        return "-".join(p for p in parts if p)
+
+
 def start_gateway(
-    workers: int, env: dict[str, str], log: Path, upstream: str = "httpx"
+    workers: int, env: dict[str, str], log: Path, variant: Variant = Variant()
 ) -> tuple[subprocess.Popen, int]:
-    """`newapi serve` as shipped; with upstream="aiohttp", the same app with that client swapped in."""
     port = procs.free_port()
-    if upstream == "aiohttp":
-        cmd = [sys.executable, "-m", "bench.gateway_app"]
+    if not variant.stock:
+        cmd = [
+            sys.executable,
+            "-m",
+            "bench.gateway_app",
+            "--upstream",
+            variant.upstream,
+            "--loop",
+            variant.loop,
+            "--task-impl",
+            variant.task_impl,
+        ]
+        extra = os.environ.get("BENCH_EXTRA_PYTHONPATH")
+        if extra:  # e.g. a --target dir holding uvloop, kept out of the project's venv
+            env = {**env, "PYTHONPATH": os.pathsep.join(p for p in (extra, env.get("PYTHONPATH", "")) if p)}
     else:
         newapi = procs.ROOT / ".venv" / "bin" / "newapi"
         cmd = [str(newapi), "serve"] if newapi.exists() else [sys.executable, "-m", "backend.cli", "serve"]
@@ -276,13 +312,13 @@ def measure_gateway(
     mock_pid: int,
     sizes: Sizes,
     profile_dir: Path | None,
-    upstream: str,
+    variant: Variant,
 ) -> dict[str, Any]:
     db = tmp / f"gateway-{workers}w.db"
     shutil.copy(seed_db, db)
     log = tmp / f"gateway-{workers}w.log"
-    print(f"gateway, {workers} worker(s), {upstream} upstream client:", flush=True)
-    gw, port = start_gateway(workers, gateway_env(db, secret), log, upstream)
+    print(f"gateway, {workers} worker(s), variant {variant.name}:", flush=True)
+    gw, port = start_gateway(workers, gateway_env(db, secret), log, variant)
     logs_before = consume_log_count(db)
     profiler = None
     try:
@@ -370,6 +406,8 @@ def summarize(direct: dict[str, Any], gateways: list[dict[str, Any]]) -> dict[st
         "streams_errors": {g["workers"]: g["streams"]["errors"] for g in gateways},
         "rss_mb_per_worker_max": max(m["rss_mb"] for g in gateways for m in g["memory"]),
         "peak_rss_mb_per_worker_max": max(m["peak_rss_mb"] for g in gateways for m in g["memory"]),
+        "pss_mb_per_worker_max": max(m["pss_mb"] for g in gateways for m in g["memory"]),
+        "private_mb_per_worker_max": max(m["private_mb"] for g in gateways for m in g["memory"]),
         "every_call_logged": all(g["consume_logs_written"] == g["successful_calls"] for g in gateways),
     }
     s["targets"] = {
@@ -422,9 +460,13 @@ def print_report(direct: dict[str, Any], gateways: list[dict[str, Any]], s: dict
     row("  peak open upstream", "streams", "peak_open_upstream_streams", "{}")
     row("  wall s", "streams", "elapsed_s", "{:.2f}")
     for g in gateways:
-        rss = ", ".join(f"{m['rss_mb']:.0f} MB (peak {m['peak_rss_mb']:.0f})" for m in g["memory"])
+        rss = ", ".join(
+            f"RSS {m['rss_mb']:.0f} MB (peak {m['peak_rss_mb']:.0f}, PSS {m['pss_mb']:.0f}, private "
+            f"{m['private_mb']:.0f})"
+            for m in g["memory"]
+        )
         print(
-            f"gateway {g['workers']}w RSS per worker: {rss}; consume logs {g['consume_logs_written']} "
+            f"gateway {g['workers']}w per worker: {rss}; consume logs {g['consume_logs_written']} "
             f"for {g['successful_calls']} successful calls"
         )
     print()
@@ -464,12 +506,22 @@ def main(argv: list[str] | None = None) -> int:
         default="httpx",
         help="the gateway's upstream client: httpx as shipped, or aiohttp swapped in (A/B)",
     )
+    parser.add_argument(
+        "--loop",
+        choices=("auto", "asyncio", "uvloop", "rloop"),
+        default="auto",
+        help="granian's event loop (uvloop needs BENCH_EXTRA_PYTHONPATH, see gateway_app.py)",
+    )
+    parser.add_argument(
+        "--task-impl", choices=("asyncio", "rust"), default="asyncio", help="granian's task impl"
+    )
     args = parser.parse_args(argv)
+    variant = Variant(args.upstream, args.loop, args.task_impl)
     sizes = QUICK if args.quick else FULL
     worker_counts = [int(w) for w in args.workers.split(",")]
     default_name = "quick.json" if args.quick else "latest.json"
-    if args.upstream != "httpx":
-        default_name = default_name.replace(".json", f"-{args.upstream}.json")
+    if not variant.stock:
+        default_name = default_name.replace(".json", f"-{variant.name}.json")
     out = args.out or RESULTS / default_name
 
     # a hard stop: whatever hangs, the run ends and the finally blocks stop every server
@@ -502,11 +554,9 @@ def main(argv: list[str] | None = None) -> int:
             None,
             mock.pid,
         )
-        profile_dir = RESULTS / "profile" / args.upstream if args.profile else None
+        profile_dir = RESULTS / "profile" / variant.name if args.profile else None
         gateways = [
-            measure_gateway(
-                w, seed_db, tmp, secret, key, mock_port, mock.pid, sizes, profile_dir, args.upstream
-            )
+            measure_gateway(w, seed_db, tmp, secret, key, mock_port, mock.pid, sizes, profile_dir, variant)
             for w in worker_counts
         ]
     finally:
@@ -518,7 +568,7 @@ def main(argv: list[str] | None = None) -> int:
     print_report(direct, gateways, summary)
     report = {
         "command": "python -m bench.run " + " ".join(argv if argv is not None else sys.argv[1:]),
-        "upstream_client": args.upstream,
+        "variant": variant.__dict__ | {"name": variant.name},
         "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "duration_s": round(time.time() - started, 1),
         "git_commit": _git_head(),
