@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
@@ -97,6 +98,15 @@ class Charge:
     other: dict[str, Any] = field(default_factory=dict)
     state: Literal["open", "settled", "refunded"] = "open"
     charged: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def _close(self, state: Literal["settled", "refunded"], charged: int = 0) -> bool:
+        """Move out of "open" exactly once, even if two threads race to settle and refund."""
+        with self._lock:
+            if self.state != "open":
+                return False
+            self.state, self.charged = state, charged
+            return True
 
 
 def pricing_for(model: str, group: str, user: UserInfo) -> Pricing:
@@ -249,13 +259,11 @@ async def settle(charge: Charge, usage: Usage) -> int:
     Settling a charge a second time changes nothing and returns the first result; a refunded
     charge cannot be settled.
     """
-    if charge.state == "settled":
-        return charge.charged
-    if charge.state == "refunded":
-        log.warning("settle after refund ignored (user %s, model %s)", charge.user.id, charge.model)
-        return 0
     quota, note = compute_quota(charge.pricing, usage)
-    charge.state, charge.charged = "settled", quota
+    if not charge._close("settled", quota):
+        if charge.state == "refunded":
+            log.warning("settle after refund ignored (user %s, model %s)", charge.user.id, charge.model)
+        return charge.charged
     token_id = charge.token.id if charge.token is not None else None
     if note:  # nothing was used: give the reservation back, count nothing
         await get_ledger().aapply(charge.user.id, token_id, quota_delta=-charge.reserved)
@@ -277,9 +285,8 @@ async def refund(charge: Charge, *, error: str | None = None, status_code: int =
 
     With option ErrorLogEnabled and an `error`, an error log row (type 5) records the failure.
     """
-    if charge.state != "open":
+    if not charge._close("refunded"):
         return
-    charge.state = "refunded"
     if charge.reserved:
         token_id = charge.token.id if charge.token is not None else None
         await get_ledger().aapply(charge.user.id, token_id, quota_delta=-charge.reserved)

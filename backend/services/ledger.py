@@ -438,7 +438,11 @@ async def _stop() -> None:
         with contextlib.suppress(asyncio.CancelledError):
             await _flusher
         _flusher = None
-    await asyncio.to_thread(flush_all)
+    for attempt in range(3):  # the last chance to write: ride out a short DB hiccup
+        if await asyncio.to_thread(flush_all):
+            return
+        await asyncio.sleep(0.5 * (attempt + 1))
+    log.error("shutdown flush failed; unwritten counter deltas: %s", get_ledger().pending())
 
 
 @lifecycle.on_reset

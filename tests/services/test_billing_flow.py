@@ -270,3 +270,35 @@ async def test_forget_user_rereads_an_absolute_quota(storage):
     ledger.flush_all()
     assert db_row(User, user.id).quota == 7_000 - 3625
     assert ledger.get_ledger().user_quota(user.id) == 7_000 - 3625
+
+
+def test_settle_and_refund_racing_in_threads_apply_once(storage):
+    import asyncio
+    import threading
+
+    user, token, ch = seed(1_000_000, 1_000_000)
+    spent = 0
+    for _ in range(15):
+        charge = charge_for(user, token, ch, asyncio.run(billing.pre_consume(user, token, 625)))
+        barrier = threading.Barrier(4)
+
+        def settle_it(c=charge, b=barrier):
+            b.wait()
+            asyncio.run(billing.settle(c, Usage(1000, 500, cached_tokens=200)))
+
+        def refund_it(c=charge, b=barrier):
+            b.wait()
+            asyncio.run(billing.refund(c))
+
+        threads = [threading.Thread(target=f) for f in (settle_it, refund_it, settle_it, refund_it)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert charge.state in ("settled", "refunded")
+        spent += 3625 if charge.state == "settled" else 0
+        assert charge.charged == (3625 if charge.state == "settled" else 0)
+    assert ledger.flush_all()
+    u = db_row(User, user.id)
+    assert (u.quota, u.used_quota) == (1_000_000 - spent, spent)
+    assert sum(row.quota for row in logs()) == spent
