@@ -1,0 +1,55 @@
+"""Every management route refuses callers below its role (and anonymous callers with 401)."""
+
+import pytest
+from mgmt_helpers import app_client, auth, make_user, refused
+
+from backend.models.enums import Role
+
+USER_ROUTES = [
+    ("GET", "/api/user/self"), ("PUT", "/api/user/self"), ("DELETE", "/api/user/self"),
+    ("GET", "/api/user/token"), ("GET", "/api/user/aff"), ("GET", "/api/user/groups"),
+    ("GET", "/api/user/self/groups"), ("GET", "/api/user/models"), ("POST", "/api/user/topup"),
+    ("PUT", "/api/user/setting"), ("POST", "/api/user/aff_transfer"),
+    ("GET", "/api/token/"), ("GET", "/api/token/search"), ("GET", "/api/token/1"), ("POST", "/api/token/1/key"),
+    ("POST", "/api/token/"), ("PUT", "/api/token/"), ("DELETE", "/api/token/1"), ("POST", "/api/token/batch"),
+    ("GET", "/api/log/self"), ("GET", "/api/log/self/stat"), ("GET", "/api/log/self/search"),
+    ("GET", "/api/data/self"),
+]
+ADMIN_ROUTES = [
+    ("GET", "/api/user/"), ("GET", "/api/user/search"), ("GET", "/api/user/1"), ("POST", "/api/user/"),
+    ("PUT", "/api/user/"), ("DELETE", "/api/user/1"), ("POST", "/api/user/manage"),
+    ("GET", "/api/redemption/"), ("GET", "/api/redemption/search"), ("GET", "/api/redemption/1"),
+    ("POST", "/api/redemption/"), ("PUT", "/api/redemption/"), ("DELETE", "/api/redemption/1"),
+    ("DELETE", "/api/redemption/invalid"),
+    ("GET", "/api/log/"), ("GET", "/api/log/stat"), ("GET", "/api/log/search"), ("DELETE", "/api/log/"),
+    ("GET", "/api/data/"), ("GET", "/api/group/"),
+]
+ROOT_ROUTES = [("GET", "/api/option/"), ("PUT", "/api/option/")]
+BODY = {"id": 1, "key": "x", "value": "x", "action": "disable", "ids": [1], "quota": 1, "name": "n",
+        "username": "u", "password": "p" * 8}
+
+
+def _call(client, method, path, headers=None):  # noqa: ANN001, ANN202
+    return client.request(method, path, headers=headers or {}, json=None if method in ("GET", "DELETE") else BODY)
+
+
+@pytest.mark.parametrize(("method", "path"), USER_ROUTES + ADMIN_ROUTES + ROOT_ROUTES)
+def test_anonymous_gets_401(sqlite_storage, method, path):
+    refused(_call(app_client(), method, path), 401)
+
+
+@pytest.mark.parametrize(("method", "path"), ADMIN_ROUTES + ROOT_ROUTES)
+def test_common_user_gets_403(sqlite_storage, method, path):
+    refused(_call(app_client(), method, path, auth(make_user("pleb"))), 403)
+
+
+@pytest.mark.parametrize(("method", "path"), ROOT_ROUTES)
+def test_admin_gets_403_on_root_routes(sqlite_storage, method, path):
+    refused(_call(app_client(), method, path, auth(make_user("adm", Role.ADMIN))), 403)
+
+
+@pytest.mark.parametrize(("method", "path"), USER_ROUTES[:3])
+def test_header_for_another_user_is_refused(sqlite_storage, method, path):
+    a, b = make_user("a"), make_user("b")
+    headers = {**auth(a), "New-Api-User": str(b.id)}
+    refused(_call(app_client(), method, path, headers), 401)
