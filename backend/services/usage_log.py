@@ -22,6 +22,8 @@ from backend.models import Log
 log = logging.getLogger("newapi.usage_log")
 
 _COLUMNS = {c.name for c in Log.__table__.columns} - {"id"}
+MAX_BUFFERED_ROWS = 200_000  # a log DB down for long must not exhaust memory; counters are kept apart
+_INSERT_CHUNK = 1000
 
 
 class LogBuffer:
@@ -29,6 +31,7 @@ class LogBuffer:
         self._lock = threading.Lock()
         self._flush_lock = threading.Lock()
         self._rows: list[dict[str, Any]] = []
+        self.dropped = 0
 
     def add(self, row: dict[str, Any]) -> None:
         unknown = set(row) - _COLUMNS
@@ -36,6 +39,12 @@ class LogBuffer:
             raise ValueError(f"unknown log columns: {sorted(unknown)}")
         with self._lock:
             self._rows.append(row)
+            overflow = len(self._rows) - MAX_BUFFERED_ROWS
+            if overflow > 0:
+                del self._rows[:overflow]
+                self.dropped += overflow
+        if overflow > 0:
+            log.error("log buffer full: dropped %d oldest rows (%d in all)", overflow, self.dropped)
 
     def pending(self) -> list[dict[str, Any]]:
         with self._lock:
@@ -49,7 +58,8 @@ class LogBuffer:
                 return True
             try:
                 with get_log_engine().begin() as conn:
-                    conn.execute(insert(Log.__table__), _complete(rows))
+                    for start in range(0, len(rows), _INSERT_CHUNK):
+                        conn.execute(insert(Log.__table__), _complete(rows[start:start + _INSERT_CHUNK]))
             except Exception:
                 log.exception("log insert failed; %d rows kept for the next try", len(rows))
                 with self._lock:

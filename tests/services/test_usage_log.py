@@ -1,7 +1,7 @@
 """Buffered log rows (LOG_SQL_DSN honoured) and the quota_data hourly upsert."""
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import func, text
 from sqlmodel import SQLModel, select
 
 from backend.config import reset_settings
@@ -85,3 +85,18 @@ def test_quota_data_failure_merges_back(sqlite_storage, monkeypatch):
     with session_scope() as s:
         [row] = s.exec(select(QuotaData)).all()
     assert (row.token_used, row.count, row.quota, row.created_at) == (10, 2, 100, 3600)
+
+
+def test_many_rows_are_inserted_in_chunks_in_one_flush(storage):
+    for i in range(2500):
+        usage_log.record({"user_id": i, "type": 2, "quota": 1})
+    assert usage_log.flush()
+    with session_scope() as s:
+        assert s.exec(select(func.count(Log.id), func.sum(Log.quota))).one() == (2500, 2500)
+
+
+def test_buffer_is_bounded_while_the_log_db_is_down(sqlite_storage, monkeypatch):
+    monkeypatch.setattr(usage_log, "MAX_BUFFERED_ROWS", 10)
+    for i in range(15):
+        usage_log.record({"user_id": i})
+    assert [r["user_id"] for r in usage_log.pending()] == list(range(5, 15))  # the oldest went first
