@@ -168,7 +168,7 @@ def update_token(user: User, token_id: int, fields: dict[str, Any], *, status_on
             status = fields.get("status", t.status)
             if "status" in fields and status not in (TokenStatus.ENABLED, TokenStatus.DISABLED):
                 raise ServiceError("status must be 1 (enabled) or 2 (disabled)")
-        if status == TokenStatus.ENABLED:
+        if status == TokenStatus.ENABLED and t.status != TokenStatus.ENABLED:
             _check_enable(t)
         t.status = int(status)
         s.add(t)

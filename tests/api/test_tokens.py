@@ -93,6 +93,9 @@ def test_enabling_expired_or_exhausted_token_fails(storage):
                                       headers=auth(u)), 400)
     assert "quota" in refused(c.put("/api/token/?status_only=true", json={"id": x_id, "status": 1},
                                     headers=auth(u)), 400)
+    # an enabled token that ran dry can still be renamed
+    dry = data(c.post("/api/token/", json={"name": "dry", "remain_quota": 0}, headers=auth(u)))
+    assert data(c.put("/api/token/", json={"id": dry["id"], "name": "renamed"}, headers=auth(u)))["name"] == "renamed"
     # fixing the cause lets it be enabled
     data(c.put("/api/token/", json={"id": x_id, "remain_quota": 50}, headers=auth(u)))
     assert data(c.put("/api/token/?status_only=true", json={"id": x_id, "status": 1},
