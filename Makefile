@@ -28,7 +28,7 @@ $(BUN): tools/package.json tools/package-lock.json
 translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(STAMP)
 	$(BIN)/pybabel compile -d translations -l $* -i $< -o $@
 
-$(FRONTEND_STAMP): $(STAMP) $(BUN) $(MO_FILES) reflex.lock/package.json rxconfig.py
+$(FRONTEND_STAMP): $(STAMP) $(BUN) $(MO_FILES) rxconfig.py
 	$(BIN)/reflex export --frontend-only --no-zip --env prod
 	@touch $@
 

@@ -15,7 +15,9 @@ from backend import lifecycle
 from backend.main import create_app
 from backend.relay_cors import RelayCORS
 from newapi_ui import styles
-from newapi_ui.pages import home, login, register, setup, tokens  # noqa: F401 - registers the pages
+from newapi_ui.components.toast import toaster
+from newapi_ui.pages import home, login, register, setup, tokens  # noqa: F401 - declares the pages
+from newapi_ui.template import PAGES
 
 
 class GatewayApp(rx.App):
@@ -37,7 +39,9 @@ class GatewayApp(rx.App):
 app = GatewayApp(
     api_transformer=create_app(with_lifespan=False),
     style=styles.base_style,
-    toaster=rx.toast.provider(position="top-center", rich_colors=True, close_button=True),
+    toaster=toaster(),
     html_lang="en",
 )
 app.register_lifespan_task(lifecycle.lifespan)
+for spec in PAGES:
+    app.add_page(spec.render, route=spec.route, title=spec.title, on_load=spec.on_load)

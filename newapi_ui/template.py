@@ -1,4 +1,4 @@
-"""`@template(...)` registers a page and wraps it in the console frame.
+"""`@template(...)` declares a page and wraps it in the console frame; newapi_ui.py adds them all.
 
 The frame is the sidebar (wide screens), the top bar and the content column. Every page gets an
 on_load guard: `public` pages only redirect to the setup wizard on a fresh instance, `user`,
@@ -8,7 +8,8 @@ on_load guard: `public` pages only redirect to the setup wizard on a fresh insta
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal
+from dataclasses import dataclass
+from typing import Any, Literal
 
 import reflex as rx
 
@@ -24,6 +25,17 @@ _GUARDS = {
     "admin": AuthState.guard_admin,
     "root": AuthState.guard_root,
 }
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    route: str
+    title: str
+    render: Callable[[], rx.Component]
+    on_load: Any
+
+
+PAGES: list[PageSpec] = []
 
 
 def frame(content: rx.Component) -> rx.Component:
@@ -57,11 +69,11 @@ def template(
     def decorator(page_content: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
         wrap = frame if chrome == "frame" else bare
 
-        @rx.page(route=route, title=title, on_load=on_load or _GUARDS[access])
         def page() -> rx.Component:
             return wrap(page_content())
 
         page.__name__ = page_content.__name__
+        PAGES.append(PageSpec(route, title, page, on_load or _GUARDS[access]))
         return page
 
     return decorator
