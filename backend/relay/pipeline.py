@@ -65,6 +65,7 @@ def _spawn(coro: Awaitable[Any]) -> None:
     task = asyncio.ensure_future(coro)
     _background.add(task)
     task.add_done_callback(_background.discard)
+    task.add_done_callback(_log_failure)
 
 
 # -- entry -------------------------------------------------------------------------------------
@@ -180,12 +181,18 @@ async def _shielded(coro: Awaitable[Any]) -> None:
     task = asyncio.ensure_future(coro)
     _background.add(task)
     task.add_done_callback(_background.discard)
+    task.add_done_callback(_log_failure)
     try:
         await asyncio.shield(task)
     except asyncio.CancelledError:
-        pass  # the task itself goes on; it is referenced in _background
+        raise  # we are cancelled; the bookkeeping task goes on (referenced in _background)
     except Exception:
-        log.exception("billing bookkeeping failed")
+        pass  # logged by _log_failure, whoever is still waiting
+
+
+def _log_failure(task: asyncio.Future) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("relay background task failed", exc_info=task.exception())
 
 
 # -- attempts, retries, channel health ---------------------------------------------------------
@@ -347,7 +354,10 @@ def _stream(ctx: RelayContext, charge: billing.Charge, adaptor: Adaptor, resp: U
             failure = _stream_failure(conv, result)
             if failure is not None and conv.error is None:
                 await write(sse_error_event(failure, ctx.request_id))
-            for frame in conv.finish(_stream_usage(ctx, conv)):
+            usage = _stream_usage(ctx, conv)
+            # Settle before the closing frames: a client that has seen [DONE] sees its bill too.
+            await _shielded(_close_stream(ctx, charge, conv, result, resp))
+            for frame in conv.finish(usage):
                 await write(frame)
         finally:
             await _shielded(_close_stream(ctx, charge, conv, result, resp))
@@ -378,7 +388,8 @@ async def _close_stream(
     ctx: RelayContext, charge: billing.Charge, conv: StreamConverter, result: PumpResult, resp: UpstreamResponse
 ) -> None:
     """Close the upstream (cancelling it if still running) and settle for what was produced.
-    A stream that failed before producing anything is refunded, like any failed call."""
+    A stream that failed before producing anything is refunded, like any failed call. Safe to
+    call twice: the charge is settled or refunded once."""
     with contextlib.suppress(Exception):
         await resp.aclose()
     if result.first_frame_at is not None:

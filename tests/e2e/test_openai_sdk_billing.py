@@ -101,7 +101,12 @@ def test_upstream_error_mid_stream_bills_what_was_produced(env: RelayEnv) -> Non
     assert any('"fake stream failure"' in line for line in lines)
     with pytest.raises(openai.APIError):
         list(env.openai(key).chat.completions.create(**BODY, stream=True))
-    flush()
+
+    def both_settled() -> bool:  # the SDK gives up at the error event, before the gateway settles
+        flush()
+        return user_row(user.id).request_count == 2
+
+    wait_until(both_settled, "the second stream to be settled")
     prompt = token_counter.count_chat_request("gpt-4o", BODY)
     produced = token_counter.count_text("gpt-4o", ow.REPLY_PIECES[0])
     q = expected_quota(user, "gpt-4o", Usage(prompt, produced))
