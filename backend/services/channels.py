@@ -222,6 +222,10 @@ def update_channel(body: Any) -> dict[str, Any]:
         new_key = (fields.key or "").strip()
         if new_key:
             c.key = f"{c.key.rstrip()}\n{new_key}" if append and c.key.strip() else new_key
+            info = channel_cache.parse_json_object(c.channel_info)
+            if info.get("is_multi_key"):
+                info["multi_key_size"] = len(channel_cache.split_keys(c.key))
+                c.channel_info = orjson.dumps(info).decode()
         check_vertex(c.type, c.other)
         s.add(c)
         abilities.rebuild(s, c)
@@ -253,14 +257,10 @@ def delete_disabled() -> int:
     return delete_channels(ids) if ids else 0
 
 
-def set_status(channel_ids: list[int], status: int, *, only_from: tuple[int, ...] | None = None) -> list[int]:
-    """Change status and toggle abilities in one transaction; returns the ids actually changed.
-    `only_from` makes it a compare-and-set (auto-disable must not override a manual disable)."""
+def set_status(channel_ids: list[int], status: int) -> list[int]:
+    """Change status and toggle abilities in one transaction; returns the ids that exist."""
     with session_scope() as s:
-        conds = [Channel.id.in_(channel_ids)]
-        if only_from is not None:
-            conds.append(Channel.status.in_(only_from))
-        changed = [int(i) for i in s.exec(select(Channel.id).where(*conds)).all()]
+        changed = [int(i) for i in s.exec(select(Channel.id).where(Channel.id.in_(channel_ids))).all()]
         if changed:
             s.execute(update(Channel).where(Channel.id.in_(changed)).values(status=status))
             abilities.set_enabled(s, changed, status == ChannelStatus.ENABLED)

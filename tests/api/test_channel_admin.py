@@ -77,6 +77,9 @@ def test_create_modes(storage):
     assert [keys[i] for i in plain["ids"]] == ["p1", "p2"]
     assert all(ability_count(i) == 2 for i in keys)
     assert cache.get_channel(multi["ids"][0]).keys == ("m1", "m2")
+    data(c.put("/api/channel/", json={"id": multi["ids"][0], "key": "m3", "key_mode": "append"}, headers=auth(admin)))
+    assert cache.get_channel(multi["ids"][0]).keys == ("m1", "m2", "m3")
+    assert '"multi_key_size":3' in data(c.get(f"/api/channel/{multi['ids'][0]}", headers=auth(admin)))["channel_info"]
     refused(c.post("/api/channel/", json={"mode": "weird", "channel": channel()}, headers=auth(admin)), 400)
     # Vertex AI keys are JSON service accounts: one object is one key, a batch is a JSON array
     sa = '{\n  "type": "service_account",\n  "project_id": "p"\n}'
