@@ -67,6 +67,18 @@ def split_keys(raw: str | None) -> tuple[str, ...]:
     return tuple(k.strip() for k in text.split("\n") if k.strip())
 
 
+def active_keys(raw_key: str | None, channel_info: str | None) -> tuple[str, ...]:
+    """A multi-key channel's keys minus those auto-disabled one by one (`multi_key_status_list`,
+    index -> status); if that would leave none, all of them (the channel status decides then)."""
+    keys = split_keys(raw_key)
+    info = parse_json_object(channel_info)
+    statuses = info.get("multi_key_status_list") if info.get("is_multi_key") else None
+    if not isinstance(statuses, dict) or not statuses:
+        return keys
+    active = tuple(k for i, k in enumerate(keys) if str(statuses.get(str(i), 1)) == "1")
+    return active or keys
+
+
 @dataclass(frozen=True, slots=True)
 class ChannelInfo:
     """Immutable snapshot of a channel row, JSON columns parsed, keys split on newlines."""
@@ -99,7 +111,7 @@ class ChannelInfo:
             type=int(row.type or 0),
             name=row.name or "",
             status=int(row.status or 0),
-            keys=split_keys(row.key),
+            keys=active_keys(row.key, row.channel_info),
             base_url=(row.base_url or "").strip().rstrip("/"),
             other=row.other or "",
             models=split_csv(row.models),

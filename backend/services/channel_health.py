@@ -15,9 +15,10 @@ from typing import Any
 
 import orjson
 from sqlalchemy import update
+from sqlmodel import Session
 
 from backend.cache import channels as channel_cache
-from backend.cache.channels import parse_json_object
+from backend.cache.channels import parse_json_object, split_keys
 from backend.db import session_scope
 from backend.models import Channel
 from backend.models.enums import ChannelStatus, LogType
@@ -95,25 +96,60 @@ def _with_reason(other_info: str | None, reason: str) -> str:
     return orjson.dumps(info).decode()
 
 
-def disable_now(channel_id: int, reason: str) -> bool:
-    """Set an enabled channel to auto-disabled (3). Returns False when it was not enabled any
-    more (another request got there first, or an admin switched it off by hand)."""
+def _disable_one_key(s: Session, c: Channel, key: str, reason: str) -> bool | None:
+    """On a multi-key channel, switch off just the failing key: True if done, False if it was
+    off already, None when the whole channel must go (not multi-key, unknown key, last key)."""
+    info = parse_json_object(c.channel_info)
+    keys = split_keys(c.key)
+    if not info.get("is_multi_key") or key not in keys:
+        return None
+    statuses = info.get("multi_key_status_list")
+    statuses = dict(statuses) if isinstance(statuses, dict) else {}
+    index = str(keys.index(key))
+    if str(statuses.get(index, 1)) != "1":
+        return False
+    statuses[index] = int(ChannelStatus.AUTO_DISABLED)
+    if all(str(statuses.get(str(i), 1)) != "1" for i in range(len(keys))):
+        return None
+    reasons = info.get("multi_key_disabled_reason")
+    info["multi_key_status_list"] = statuses
+    info["multi_key_disabled_reason"] = {**(reasons if isinstance(reasons, dict) else {}), index: reason[:500]}
+    done = s.execute(
+        update(Channel)  # compare-and-set: a racing writer's change is not overwritten
+        .where(Channel.id == c.id, Channel.channel_info == c.channel_info)
+        .values(channel_info=orjson.dumps(info).decode())
+    ).rowcount
+    return bool(done)
+
+
+def disable_now(channel_id: int, reason: str, key: str | None = None) -> bool:
+    """Set an enabled channel to auto-disabled (3), or only `key` when the channel holds several
+    keys and others still work. Returns False when nothing changed (another request got there
+    first, or an admin switched the channel off by hand)."""
     with session_scope() as s:
         c = s.get(Channel, channel_id)
         if c is None or c.status != ChannelStatus.ENABLED or (c.auto_ban if c.auto_ban is not None else 1) != 1:
             return False
-        done = s.execute(
-            update(Channel)
-            .where(Channel.id == channel_id, Channel.status == ChannelStatus.ENABLED)
-            .values(status=int(ChannelStatus.AUTO_DISABLED), other_info=_with_reason(c.other_info, reason))
-        ).rowcount
-        if not done:
-            return False
-        abilities.set_enabled(s, [channel_id], False)
         name = c.name
+        one_key = _disable_one_key(s, c, key, reason) if key else None
+        if one_key is None:
+            done = s.execute(
+                update(Channel)
+                .where(Channel.id == channel_id, Channel.status == ChannelStatus.ENABLED)
+                .values(status=int(ChannelStatus.AUTO_DISABLED), other_info=_with_reason(c.other_info, reason))
+            ).rowcount
+            if not done:
+                return False
+            abilities.set_enabled(s, [channel_id], False)
+        elif not one_key:
+            return False
     channel_cache.reload()
-    activity_log.record(0, "", LogType.SYSTEM, f"通道「{name}」（#{channel_id}）已被禁用，原因：{reason[:500]}")
-    log.warning("channel #%s (%s) auto-disabled: %s", channel_id, name, reason[:200])
+    if one_key:
+        what = f"通道「{name}」（#{channel_id}）的第 {split_keys(c.key).index(key) + 1} 个密钥"
+    else:
+        what = f"通道「{name}」（#{channel_id}）"
+    activity_log.record(0, "", LogType.SYSTEM, f"{what}已被禁用，原因：{reason[:500]}")
+    log.warning("%s auto-disabled: %s", what, reason[:200])
     return True
 
 
@@ -123,10 +159,15 @@ def enable_now(channel_id: int, reason: str = "test passed") -> bool:
         c = s.get(Channel, channel_id)
         if c is None or c.status != ChannelStatus.AUTO_DISABLED:
             return False
+        values = {"status": int(ChannelStatus.ENABLED), "other_info": _with_reason(c.other_info, reason)}
+        info = parse_json_object(c.channel_info)
+        if info.get("multi_key_status_list"):  # the channel passed: give every key another chance
+            info["multi_key_status_list"], info["multi_key_disabled_reason"] = {}, {}
+            values["channel_info"] = orjson.dumps(info).decode()
         done = s.execute(
             update(Channel)
             .where(Channel.id == channel_id, Channel.status == ChannelStatus.AUTO_DISABLED)
-            .values(status=int(ChannelStatus.ENABLED), other_info=_with_reason(c.other_info, reason))
+            .values(**values)
         ).rowcount
         if not done:
             return False
@@ -137,12 +178,13 @@ def enable_now(channel_id: int, reason: str = "test passed") -> bool:
     return True
 
 
-async def auto_disable(channel_id: int, reason: str) -> bool:
-    """Disable a channel whose upstream rejected its key or account (option and auto_ban permitting)."""
+async def auto_disable(channel_id: int, reason: str, key: str | None = None) -> bool:
+    """Disable a channel whose upstream rejected its key or account (option and auto_ban
+    permitting). Pass the key that failed so a multi-key channel loses only that key."""
     if not options.get_bool("AutomaticDisableChannelEnabled"):
         return False
     try:
-        return await asyncio.to_thread(disable_now, channel_id, reason)
+        return await asyncio.to_thread(disable_now, channel_id, reason, key)
     except Exception:  # called fire-and-forget from the relay: never let it surface there
         log.exception("auto-disable of channel #%s failed", channel_id)
         return False

@@ -85,16 +85,16 @@ def _check_reply(raw: bytes, embedding: bool) -> None:
         raise UpstreamError(200, f"the upstream answered 200 without `{field}`")
 
 
-async def _send(info: ChannelInfo, model: str) -> None:
+async def _send(info: ChannelInfo, model: str, key: str) -> None:
     """One test call through the relay's adaptor for this channel type; raises UpstreamError,
     UpstreamTransportError, AdaptorError or ServiceError on failure."""
-    if not info.keys:
+    if not key:
         raise ServiceError("the channel has no key")
     upstream_model = str(info.model_mapping.get(model) or model)
     path, body = request_body(info, upstream_model)
     fmt = RelayFormat.OPENAI_EMBEDDINGS if path.endswith("embeddings") else RelayFormat.OPENAI_CHAT
     meta = RelayMeta(fmt=fmt, origin_model=model, upstream_model=upstream_model, path=path)
-    adaptor = get_adaptor(info, random.choice(info.keys), meta)
+    adaptor = get_adaptor(info, key, meta)
     req = adaptor.build_request(body)
     resp = await get_client().send(req)
     try:
@@ -135,10 +135,11 @@ async def run_test(
     """Test one channel, record the outcome and apply auto-disable / auto-enable."""
     info = await asyncio.to_thread(_load, channel_id)
     chosen = choose_model(info, model)
+    key = random.choice(info.keys) if info.keys else ""
     started = time.perf_counter()
     status_code, error = 0, None
     try:
-        await asyncio.wait_for(_send(info, chosen), TEST_TIMEOUT)
+        await asyncio.wait_for(_send(info, chosen, key), TEST_TIMEOUT)
         success, message = True, ""
     except UpstreamError as exc:
         success, message, status_code, error = False, exc.message, exc.status_code, exc
@@ -150,11 +151,11 @@ async def run_test(
         success, message = False, exc.message
     result = TestResult(success, message, round(time.perf_counter() - started, 3), status_code, error)
     await asyncio.to_thread(_record, info, chosen, result, user_id, username)
-    await _apply_health(info, result, check_latency)
+    await _apply_health(info, result, check_latency, key)
     return result
 
 
-async def _apply_health(info: ChannelInfo, result: TestResult, check_latency: bool) -> None:
+async def _apply_health(info: ChannelInfo, result: TestResult, check_latency: bool, key: str = "") -> None:
     if info.status == ChannelStatus.ENABLED:
         reason = ""
         if not result.success and result.status_code and channel_health.should_disable(
@@ -165,7 +166,8 @@ async def _apply_health(info: ChannelInfo, result: TestResult, check_latency: bo
         if check_latency and result.success and threshold > 0 and result.time > threshold:
             reason = f"response time {result.time:.2f} s is above the {threshold:g} s threshold"
         if reason and info.auto_ban == 1:
-            await channel_health.auto_disable(info.id, reason)
+            # a dead key costs a multi-key channel only that key; slowness is the channel's
+            await channel_health.auto_disable(info.id, reason, key if result.status_code else None)
     elif info.status == ChannelStatus.AUTO_DISABLED and result.success:
         await channel_health.auto_enable(info.id)
 

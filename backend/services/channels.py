@@ -225,6 +225,8 @@ def update_channel(body: Any) -> dict[str, Any]:
             info = channel_cache.parse_json_object(c.channel_info)
             if info.get("is_multi_key"):
                 info["multi_key_size"] = len(channel_cache.split_keys(c.key))
+                if not append:  # new keys, new positions: per-key statuses no longer apply
+                    info["multi_key_status_list"], info["multi_key_disabled_reason"] = {}, {}
                 c.channel_info = orjson.dumps(info).decode()
         check_vertex(c.type, c.other)
         s.add(c)

@@ -114,3 +114,40 @@ async def test_auto_enable_only_lifts_auto_disabled(storage):
     assert cache.pick("default", "m").id == auto
     with session_scope() as s:
         assert s.get(Channel, manual).status == 2
+
+
+async def test_multi_key_channel_loses_one_key_at_a_time(storage):
+    options.update("AutomaticDisableChannelEnabled", "true")
+    options.update("AutomaticEnableChannelEnabled", "true")
+    cid = channels.create_channels({"mode": "multi_to_single", "channel": {
+        "name": "pool", "type": 1, "key": "k1\nk2\nk3", "models": "m", "group": "default"}})[0]
+    assert await channel_health.auto_disable(cid, "dead key", key="k2") is True
+    assert cache.get_channel(cid).keys == ("k1", "k3")  # the channel keeps serving with the rest
+    assert await channel_health.auto_disable(cid, "dead key", key="k2") is False  # already off
+    assert await channel_health.auto_disable(cid, "dead key", key="k1") is True
+    assert cache.get_channel(cid).keys == ("k3",)
+    with session_scope() as s:
+        assert s.get(Channel, cid).status == 1
+    assert await channel_health.auto_disable(cid, "dead key", key="k3") is True  # the last key takes the channel
+    assert cache.get_channel(cid) is None
+    with session_scope() as s:
+        assert s.get(Channel, cid).status == 3
+    assert await channel_health.auto_enable(cid) is True  # a passing test brings every key back
+    assert cache.get_channel(cid).keys == ("k1", "k2", "k3")
+
+
+async def test_key_argument_on_a_single_key_channel_disables_the_channel(sqlite_storage):
+    options.update("AutomaticDisableChannelEnabled", "true")
+    cid = _make(key="a\nb")  # two keys but not a multi-key channel: new-api disables it whole
+    assert await channel_health.auto_disable(cid, "dead", key="a") is True
+    assert cache.get_channel(cid) is None
+
+
+def test_replacing_keys_resets_per_key_state(sqlite_storage):
+    options.update("AutomaticDisableChannelEnabled", "true")
+    cid = channels.create_channels({"mode": "multi_to_single", "channel": {
+        "name": "pool", "type": 1, "key": "k1\nk2", "models": "m", "group": "default"}})[0]
+    assert channel_health.disable_now(cid, "dead", key="k1") is True
+    assert cache.get_channel(cid).keys == ("k2",)
+    channels.update_channel({"id": cid, "key": "n1\nn2"})
+    assert cache.get_channel(cid).keys == ("n1", "n2")
