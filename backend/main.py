@@ -9,11 +9,13 @@ from fastapi import FastAPI
 
 from backend import lifecycle
 from backend.api import router as api_router
-from backend.cors import RelayCORS
 from backend.relay import router as relay_router
+from backend.relay_cors import RelayCORS
 
 
-def create_app(*, with_lifespan: bool = True) -> FastAPI:
+def create_app(*, with_lifespan: bool = True, cors: bool = True) -> FastAPI:
+    """`cors=False` when the caller wraps the whole ASGI app in RelayCORS itself (the Reflex app
+    does, because Reflex puts its own strict CORS layer outside this app)."""
     app = FastAPI(
         title="newapi-py",
         docs_url=None,
@@ -23,5 +25,6 @@ def create_app(*, with_lifespan: bool = True) -> FastAPI:
     )
     api_router.install(app)
     relay_router.install(app)
-    app.add_middleware(RelayCORS)
+    if cors:
+        app.add_middleware(RelayCORS)
     return app

@@ -37,7 +37,7 @@ class GatewayApp(rx.App):
 
 
 app = GatewayApp(
-    api_transformer=create_app(with_lifespan=False),
+    api_transformer=create_app(with_lifespan=False, cors=False),
     style=styles.base_style,
     toaster=toaster(),
     html_lang="en",

@@ -77,7 +77,7 @@ def delete_old(_admin: AdminUser, target_timestamp: Annotated[int, Query()] = 0)
 
 @router.get("/token")
 def token_logs(session: SessionDep, key: Annotated[str, Query()] = "") -> dict:
-    """Public: whoever holds an API key may read that key's own logs (CORS is opened in backend/cors.py)."""
+    """Public: whoever holds an API key may read that key's own logs (CORS is opened in backend/relay_cors.py)."""
     if not key.strip():
         raise ServiceError("key is required")
     return ok(log_queries.token_logs(key, session))

@@ -1,3 +1,5 @@
+"""The standalone gateway (`newapi serve`) applies the relay CORS rules itself."""
+
 from fastapi.testclient import TestClient
 
 from backend.main import create_app
