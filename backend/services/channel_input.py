@@ -131,6 +131,10 @@ def validate_json_field(name: str, raw: str | None) -> None:
         bad = [k for k, v in value.items() if not isinstance(v, str)]
         if bad:
             raise ServiceError(f"header_override values must be strings (check {bad[0]!r})")
+    elif name == "setting" and value.get("proxy"):
+        proxy = value["proxy"]
+        if not isinstance(proxy, str) or not proxy.startswith(("http://", "https://", "socks5://", "socks5h://")):
+            raise ServiceError("setting.proxy must be an http://, https:// or socks5:// URL")
 
 
 def validate(f: ChannelFields, set_fields: set[str]) -> None:

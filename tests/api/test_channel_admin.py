@@ -110,6 +110,7 @@ def test_validation_messages(storage):
         ({"param_override": "true"}, "param_override must be a JSON object"),
         ({"header_override": '{"X": 1}'}, "header_override values must be strings"),
         ({"setting": "nope"}, "setting is not valid JSON"),
+        ({"setting": '{"proxy": "ftp://p:1"}'}, "setting.proxy must be"),
         ({"settings": "[]"}, "settings must be a JSON object"),
         ({"base_url": "ftp://x"}, "base_url must start with http"),
         ({"weight": -1}, "weight must be"),
