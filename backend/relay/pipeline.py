@@ -52,6 +52,7 @@ log = logging.getLogger("newapi.relay")
 
 ERROR_BODY_CAP = 1 << 20  # an upstream error body is read up to 1 MB: enough for any message
 NO_RETRY_STATUS = frozenset({408, 504, 524})
+INLINE_COUNT_BYTES = 64 * 1024  # larger bodies are counted in a worker thread
 
 _background: set[asyncio.Task] = set()
 
@@ -144,7 +145,10 @@ async def _run(ctx: RelayContext) -> Response:
     caller = ctx.caller
     try:
         pricing = billing.pricing_for(ctx.model, caller.group, caller.user)
-        ctx.prompt_tokens = _prompt_tokens(ctx)
+        if len(ctx.raw) > INLINE_COUNT_BYTES:  # tokenising megabytes would stall every other request
+            ctx.prompt_tokens = await asyncio.to_thread(_prompt_tokens, ctx)
+        else:
+            ctx.prompt_tokens = _prompt_tokens(ctx)
         amount = billing.estimate_pre_consume(pricing, ctx.prompt_tokens, _max_tokens(ctx.body))
         reserved = await billing.pre_consume(caller.user, caller.token, amount)
     except ServiceError as err:

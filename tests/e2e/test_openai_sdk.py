@@ -110,11 +110,12 @@ def test_chat_stream_with_include_usage_shows_it_once(env: RelayEnv) -> None:
     assert lines.count("data: [DONE]") == 1
 
 
-def test_stream_without_upstream_usage_is_counted_locally_and_synthesised(env: RelayEnv) -> None:
+@pytest.mark.parametrize("size", [1, 20_000], ids=["short", "long-prompt-counted-off-loop"])
+def test_stream_without_upstream_usage_is_counted_locally_and_synthesised(env: RelayEnv, size: int) -> None:
     # The fake reports no usage for the upstream model "no-usage"; the client model stays gpt-4o.
     make_channel(env.fake.url, "gpt-4o", model_mapping={"gpt-4o": "no-usage"})
     user, _, key = make_key(quota=QUOTA)
-    body = {"model": "gpt-4o", "messages": MESSAGES}
+    body = {"model": "gpt-4o", "messages": [{"role": "user", "content": "Say hello " * size}]}
     prompt = token_counter.count_chat_request("gpt-4o", body)
     completion = token_counter.count_text("gpt-4o", ow.REPLY_TEXT)
     assert prompt > 0 and completion > 0
