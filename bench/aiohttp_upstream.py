@@ -19,7 +19,9 @@ from backend.config import get_settings
 from backend.relay.adaptors.base import UpstreamRequest
 from backend.relay.upstream import UpstreamClient, UpstreamResponse, UpstreamTransportError
 
-_TRANSPORT_ERRORS = (aiohttp.ClientError, asyncio.TimeoutError, OSError)
+_TRANSPORT_ERRORS = (aiohttp.ClientError, TimeoutError, OSError)
+DRAIN_SECONDS = 0.02
+DRAIN_BYTES = 64 * 1024
 
 
 class _AiohttpResponse(UpstreamResponse):
@@ -44,12 +46,26 @@ class _AiohttpResponse(UpstreamResponse):
             raise UpstreamTransportError(type(exc).__name__) from exc
 
     async def aclose(self) -> None:
-        # A body read to the end returns the connection to the pool; one abandoned half-way
-        # (client gone, error) must not be reused, so it is closed.
-        if self._resp.content.is_eof():
-            self._resp.release()
+        # The relay stops reading a stream at `data: [DONE]`, when usually only the chunked
+        # terminator is left: read that (briefly, bounded) so the connection goes back to the pool
+        # instead of being closed, which would cost every stream a new upstream connection.
+        # A body abandoned half-way (client gone, error) must not be reused, so it is closed.
+        resp = self._resp
+        if not resp.content.is_eof():
+            try:
+                async with asyncio.timeout(DRAIN_SECONDS):
+                    left = DRAIN_BYTES
+                    while left > 0 and not resp.content.is_eof():
+                        chunk = await resp.content.readany()
+                        if not chunk:
+                            break
+                        left -= len(chunk)
+            except _TRANSPORT_ERRORS:
+                pass
+        if resp.content.is_eof():
+            resp.release()
         else:
-            self._resp.close()
+            resp.close()
 
 
 class AiohttpUpstream(UpstreamClient):

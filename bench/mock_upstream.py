@@ -8,7 +8,7 @@ are prebuilt bytes, the request body is parsed once with orjson and only `model`
 
 `POST /_mock/config {"chunk_delay_ms": N}` sets a pause between stream chunks (0 by default), so a
 streams phase can hold many connections open at once, and zeroes the counters that
-`GET /_mock/stats` reports (requests, peak open streams). The mock runs one worker, so this
+`GET /_mock/stats` reports (requests, peak open streams, connections seen). The mock runs one worker, so this
 process-wide state is the whole server's.
 """
 
@@ -30,6 +30,8 @@ _SSE_HEADERS = [("content-type", "text/event-stream"), ("cache-control", "no-cac
 _state = {"chunk_delay": 0.0}
 # counters for the harness: how many streams were open at once proves the streams phase overlapped
 _stats = {"requests": 0, "open_streams": 0, "peak_open_streams": 0}
+# client address:port pairs seen since the last reset: how many connections the caller opened
+_peers: set[str] = set()
 
 
 def _usage() -> dict:
@@ -129,6 +131,7 @@ async def app(scope, proto) -> None:
     path = scope.path
     if scope.method == "POST" and path.endswith("/chat/completions"):
         _stats["requests"] += 1
+        _peers.add(scope.client)
         raw = await proto()
         try:
             req = orjson.loads(raw)
@@ -162,12 +165,13 @@ async def app(scope, proto) -> None:
         _state["chunk_delay"] = float(cfg.get("chunk_delay_ms", 0)) / 1000.0
         _stats["requests"] = 0
         _stats["peak_open_streams"] = _stats["open_streams"]
+        _peers.clear()
         proto.response_bytes(
             200, _JSON_HEADERS, orjson.dumps({"chunk_delay_ms": _state["chunk_delay"] * 1000})
         )
         return
     if path == "/_mock/stats":
-        proto.response_bytes(200, _JSON_HEADERS, orjson.dumps(_stats))
+        proto.response_bytes(200, _JSON_HEADERS, orjson.dumps({**_stats, "connections": len(_peers)}))
         return
     status, body = _error(404, f"no route {scope.method} {path}")
     proto.response_bytes(status, _JSON_HEADERS, body)

@@ -101,7 +101,8 @@ def run_phases(
     """The four phases against one target; with `server_pid`, also that server's CPU per request."""
     out: dict[str, Any] = {}
 
-    def phase(name: str, spec: dict[str, Any]) -> None:
+    def phase(name: str, spec: dict[str, Any], chunk_delay_ms: float = 0) -> None:
+        mock_config(mock_port, chunk_delay_ms)  # also zeroes the mock's counters
         mock_cpu0 = procs.tree_cpu_seconds(mock_pid)
         cpu0 = procs.tree_cpu_seconds(server_pid) if server_pid else 0.0
         result = loadgen({"url": url, "headers": headers, **spec})
@@ -111,6 +112,10 @@ def run_phases(
                 (procs.tree_cpu_seconds(server_pid) - cpu0) * 1000 / max(1, served)
             )
         result["mock_cpu_ms_per_req"] = (procs.tree_cpu_seconds(mock_pid) - mock_cpu0) * 1000 / max(1, served)
+        stats = mock_stats(mock_port)
+        result["upstream_requests"] = stats["requests"]  # includes warm-up calls
+        result["upstream_connections"] = stats["connections"]
+        result["peak_open_upstream_streams"] = stats["peak_open_streams"]
         out[name] = result
         print(
             f"  {name:18} ok={result['ok']:<6} err={result['errors']:<4} {_num(result['rps'], '8.0f')} req/s  "
@@ -121,7 +126,6 @@ def run_phases(
         for sample in result["error_samples"][:2]:
             print(f"    error: {sample}", flush=True)
 
-    mock_config(mock_port, 0)
     phase(
         "latency_c1",
         {"body": CHAT_BODY, "concurrency": 1, "requests": sizes.latency_requests, "warmup": sizes.warmup},
@@ -140,13 +144,12 @@ def run_phases(
             "warmup": 50,
         },
     )
-    mock_config(mock_port, STREAM_CHUNK_DELAY_MS)
     try:
         phase(
             "streams",
             {"body": STREAM_BODY, "stream": True, "concurrency": sizes.streams, "requests": sizes.streams},
+            chunk_delay_ms=STREAM_CHUNK_DELAY_MS,
         )
-        out["streams"]["peak_open_upstream_streams"] = mock_stats(mock_port)["peak_open_streams"]
     finally:
         mock_config(mock_port, 0)
     return out
@@ -459,6 +462,8 @@ def print_report(direct: dict[str, Any], gateways: list[dict[str, Any]], s: dict
     row("1000 streams errors", "streams", "errors", "{}")
     row("  peak open upstream", "streams", "peak_open_upstream_streams", "{}")
     row("  wall s", "streams", "elapsed_s", "{:.2f}")
+    row("upstream conns c=64 phase", "throughput_c64", "upstream_connections", "{}")
+    row("upstream conns 1000 streams", "streams", "upstream_connections", "{}")
     for g in gateways:
         rss = ", ".join(
             f"RSS {m['rss_mb']:.0f} MB (peak {m['peak_rss_mb']:.0f}, PSS {m['pss_mb']:.0f}, private "
