@@ -237,8 +237,14 @@ async def _attempts(ctx: RelayContext, charge: billing.Charge) -> Response:
     pinned = ctx.caller.pinned_channel
     retries = 0 if pinned is not None else max(options.get_int("RetryTimes"), 0)
     failed: set[int] = set()
+    last: RelayError | None = None
     for attempt in range(retries + 1):
-        route = distributor.route(ctx.caller.group, ctx.model, attempt, frozenset(failed), pinned)
+        try:
+            route = distributor.route(ctx.caller.group, ctx.model, attempt, frozenset(failed), pinned)
+        except RelayError:
+            if last is not None:  # the channels vanished mid-call (reload): report the real failure
+                raise last from None
+            raise
         ctx.tried.append(route.channel.id)
         try:
             return await _attempt(ctx, charge, route, attempt)
@@ -250,6 +256,7 @@ async def _attempts(ctx: RelayContext, charge: billing.Charge) -> Response:
             if attempt >= retries or not should_retry(err, route.channel.type, pinned is not None):
                 raise err from None
             failed.add(route.channel.id)
+            last = err
             log.info("request %s: channel #%s failed with %s, retrying", ctx.request_id, route.channel.id, err.status)
     raise AssertionError("unreachable: the last attempt returns or raises")
 
@@ -303,7 +310,11 @@ async def _attempt(ctx: RelayContext, charge: billing.Charge, route: Route, atte
     content_type = resp.headers.get("content-type", "")
     if ctx.stream or "text/event-stream" in content_type.lower():
         charge.is_stream = True
-        return _stream(ctx, charge, adaptor, resp)
+        try:
+            return _stream(ctx, charge, adaptor, resp)
+        except BaseException:
+            await resp.aclose()
+            raise
     return await _whole(ctx, charge, adaptor, resp, content_type)
 
 

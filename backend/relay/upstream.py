@@ -66,7 +66,7 @@ class _HttpxResponse(UpstreamResponse):
 
     async def aiter_bytes(self) -> AsyncIterator[bytes]:
         try:
-            async for chunk in self._resp.aiter_raw():
+            async for chunk in self._resp.aiter_bytes():  # decoded, should an upstream compress anyway
                 yield chunk
         except httpx.HTTPError as exc:
             raise UpstreamTransportError(type(exc).__name__) from exc
