@@ -51,14 +51,24 @@ def _consume_events(parser: SSEParser, chunk: bytes) -> int:
 
 
 def httpx_calls(client: httpx.AsyncClient | httpx2.AsyncClient, url: str) -> tuple[Call, Call]:
+    """As `HttpxUpstream.send` does it: build_request + send(stream=True), then aread or aiter_raw."""
+
     async def json_call() -> None:
-        resp = await client.post(url, content=BODY, headers=HEADERS)
-        if resp.status_code != 200:
-            raise RuntimeError(f"HTTP {resp.status_code}")
-        orjson.loads(resp.content)
+        resp = await client.send(
+            client.build_request("POST", url, headers=HEADERS, content=BODY), stream=True
+        )
+        try:
+            if resp.status_code != 200:
+                raise RuntimeError(f"HTTP {resp.status_code}")
+            orjson.loads(await resp.aread())
+        finally:
+            await resp.aclose()
 
     async def sse_call() -> None:
-        async with client.stream("POST", url, content=STREAM_BODY, headers=HEADERS) as resp:
+        resp = await client.send(
+            client.build_request("POST", url, headers=HEADERS, content=STREAM_BODY), stream=True
+        )
+        try:
             if resp.status_code != 200:
                 raise RuntimeError(f"HTTP {resp.status_code}")
             parser = SSEParser()
@@ -69,19 +79,27 @@ def httpx_calls(client: httpx.AsyncClient | httpx2.AsyncClient, url: str) -> tup
                     break
             if not parser.done or not events:
                 raise RuntimeError("stream ended without [DONE]")
+        finally:
+            await resp.aclose()
 
     return json_call, sse_call
 
 
 def aiohttp_calls(session: aiohttp.ClientSession, url: str) -> tuple[Call, Call]:
+    """The same with aiohttp: request() returns once headers are in; read() or content.iter_any()."""
+
     async def json_call() -> None:
-        async with session.post(url, data=BODY, headers=HEADERS) as resp:
+        resp = await session.request("POST", url, data=BODY, headers=HEADERS)
+        try:
             if resp.status != 200:
                 raise RuntimeError(f"HTTP {resp.status}")
             orjson.loads(await resp.read())
+        finally:
+            resp.release()
 
     async def sse_call() -> None:
-        async with session.post(url, data=STREAM_BODY, headers=HEADERS) as resp:
+        resp = await session.request("POST", url, data=STREAM_BODY, headers=HEADERS)
+        try:
             if resp.status != 200:
                 raise RuntimeError(f"HTTP {resp.status}")
             parser = SSEParser()
@@ -92,6 +110,8 @@ def aiohttp_calls(session: aiohttp.ClientSession, url: str) -> tuple[Call, Call]
                     break
             if not parser.done or not events:
                 raise RuntimeError("stream ended without [DONE]")
+        finally:
+            resp.release()
 
     return json_call, sse_call
 
@@ -133,19 +153,29 @@ CLIENTS = ("httpx", "httpx2", "aiohttp")
 async def compare(port: int, requests_c1: int, requests_c64: int) -> list[dict]:
     url = f"http://127.0.0.1:{port}/v1/chat/completions"
     rows: list[dict] = []
-    # Pools sized like the relay's: enough connections that concurrency 64 never waits for one.
+    # Configured as backend/relay/upstream.py configures its httpx client (unbounded pool, 500 idle,
+    # 90 s keep-alive, no env proxies, no transparent decompression); aiohttp the equivalent.
     httpx_client = httpx.AsyncClient(
-        limits=httpx.Limits(max_connections=1000, max_keepalive_connections=100),
-        timeout=httpx.Timeout(60.0),
+        limits=httpx.Limits(max_connections=None, max_keepalive_connections=500, keepalive_expiry=90.0),
+        timeout=httpx.Timeout(None),
+        follow_redirects=False,
+        trust_env=False,
+        headers={"Accept-Encoding": "identity"},
     )
     # httpx2 is pydantic's continuation of httpx, already installed as a dependency of the openai SDK
     httpx2_client = httpx2.AsyncClient(
-        limits=httpx2.Limits(max_connections=1000, max_keepalive_connections=100),
-        timeout=httpx2.Timeout(60.0),
+        limits=httpx2.Limits(max_connections=None, max_keepalive_connections=500, keepalive_expiry=90.0),
+        timeout=httpx2.Timeout(None),
+        follow_redirects=False,
+        trust_env=False,
+        headers={"Accept-Encoding": "identity"},
     )
     aiohttp_session = aiohttp.ClientSession(
-        connector=aiohttp.TCPConnector(limit=1000, limit_per_host=0, ttl_dns_cache=300),
-        timeout=aiohttp.ClientTimeout(total=60.0),
+        connector=aiohttp.TCPConnector(limit=0, limit_per_host=0, keepalive_timeout=90.0, ttl_dns_cache=300),
+        timeout=aiohttp.ClientTimeout(total=None),
+        auto_decompress=False,
+        trust_env=False,
+        headers={"Accept-Encoding": "identity"},
     )
     try:
         clients = {
