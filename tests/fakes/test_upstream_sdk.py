@@ -8,6 +8,7 @@ import openai
 import pytest
 
 from tests.fakes import anthropic_wire as aw
+from tests.fakes import gemini_wire as gw
 from tests.fakes import openai_wire as ow
 from tests.fakes.upstream import fake_upstream  # noqa: F401 - fixture
 
@@ -214,3 +215,61 @@ def test_scripted_failures_and_key_failures(oai, fake_upstream):  # noqa: F811
     with pytest.raises(openai.AuthenticationError):
         oai.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "hi"}])
     assert len(fake_upstream.requests) == 3
+
+
+# -- Gemini (google-genai) ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def gemini(fake_upstream):  # noqa: F811
+    from google import genai
+    from google.genai import types
+
+    return genai.Client(api_key="g-key", http_options=types.HttpOptions(base_url=fake_upstream.url))
+
+
+def test_gemini_generate_and_stream(gemini, fake_upstream):  # noqa: F811
+    from google.genai import types
+
+    resp = gemini.models.generate_content(model="gemini-2.5-flash", contents="hi")
+    assert resp.text == ow.REPLY_TEXT
+    assert resp.usage_metadata.prompt_token_count == ow.PROMPT_TOKENS
+    # this SDK generation calls /v1/models/...; older ones and new-api use /v1beta
+    assert fake_upstream.last.path.endswith("/models/gemini-2.5-flash:generateContent")
+    assert fake_upstream.last.headers["x-goog-api-key"] == "g-key"
+    text = "".join(
+        c.text or "" for c in gemini.models.generate_content_stream(model="gemini-2.5-flash", contents="hi")
+    )
+    assert text == ow.REPLY_TEXT
+    assert fake_upstream.last.query == {"alt": "sse"}
+    thinking = gemini.models.generate_content(
+        model="gemini-2.5-flash",
+        contents="hi",
+        config=types.GenerateContentConfig(thinking_config=types.ThinkingConfig(include_thoughts=True)),
+    )
+    parts = thinking.candidates[0].content.parts
+    assert parts[0].thought is True
+    assert thinking.usage_metadata.thoughts_token_count == gw.THOUGHTS_TOKENS
+
+
+def test_gemini_function_call_embeddings_and_errors(gemini):
+    from google.genai import errors, types
+
+    tool = types.Tool(
+        function_declarations=[
+            types.FunctionDeclaration(
+                name="get_weather",
+                parameters=types.Schema(type="OBJECT", properties={"city": types.Schema(type="STRING")}),
+            )
+        ]
+    )
+    resp = gemini.models.generate_content(
+        model="gemini-2.5-flash", contents="weather?", config=types.GenerateContentConfig(tools=[tool])
+    )
+    assert resp.function_calls[0].name == "get_weather"
+    assert resp.function_calls[0].args == gw.TOOL_ARGS
+    emb = gemini.models.embed_content(model="text-embedding-004", contents=["a", "b"])
+    assert len(emb.embeddings) == 2
+    with pytest.raises(errors.ClientError) as info:
+        gemini.models.generate_content(model="fail-429", contents="hi")
+    assert info.value.code == 429

@@ -37,6 +37,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from tests.conftest import LiveServer
 from tests.fakes import anthropic_wire as aw
+from tests.fakes import gemini_wire as gw
 from tests.fakes import openai_wire as ow
 
 HANG_LIMIT_S = 120.0
@@ -143,10 +144,16 @@ def _key(request: Request) -> str:
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
         return auth[7:].strip()
-    return request.headers.get("x-api-key") or request.headers.get("api-key") or ""
+    return (
+        request.headers.get("x-api-key")
+        or request.headers.get("api-key")
+        or request.headers.get("x-goog-api-key")
+        or request.query_params.get("key")
+        or ""
+    )
 
 
-def _failure_response(fail: _Failure, claude: bool) -> Response:
+def _failure_response(fail: _Failure, claude: bool | str) -> Response:
     message = f"fake failure {fail.status}"
     if fail.variant == "-plain":
         return JSONResponse({"message": message}, fail.status)
@@ -154,6 +161,8 @@ def _failure_response(fail: _Failure, claude: bool) -> Response:
         return Response(b"", fail.status)
     if fail.variant == "-text":
         return Response(b"<html><body>Bad Gateway</body></html>", fail.status, media_type="text/html")
+    if claude == "gemini":
+        return JSONResponse([gw.error_body(fail.status, message)], fail.status)
     body = aw.error_body(fail.status, message) if claude else ow.error_body(fail.status, message)
     return JSONResponse(body, fail.status)
 
@@ -179,7 +188,9 @@ def _event(name: str, obj: Any) -> bytes:
     return b"event: " + name.encode() + b"\ndata: " + orjson.dumps(obj) + b"\n\n"
 
 
-async def _prelude(fake: FakeUpstream, request: Request, claude: bool) -> tuple[Any, str, Response | None]:
+async def _prelude(
+    fake: FakeUpstream, request: Request, claude: bool | str, model: str = ""
+) -> tuple[Any, str, Response | None]:
     """Record the request, then decide on auth, scripted failures and hangs."""
     raw = await request.body()
     fake.requests.append(
@@ -196,7 +207,7 @@ async def _prelude(fake: FakeUpstream, request: Request, claude: bool) -> tuple[
         body = orjson.loads(raw) if raw else {}
     except orjson.JSONDecodeError:
         body = None
-    mode = _mode(request, body)
+    mode = _mode(request, body) or model
     key = _key(request)
     if not key:
         return body, mode, _failure_response(_Failure(401), claude)
@@ -365,6 +376,29 @@ def _build_app(fake: FakeUpstream) -> FastAPI:
         _, _, early = await _prelude(fake, request, claude=False)
         return early or JSONResponse(ow.models_list())
 
+    async def gemini(request: Request, version: str, target: str) -> Response:
+        model, _, action = target.partition(":")
+        body, mode, early = await _prelude(fake, request, "gemini", model)
+        if early is not None:
+            return early
+        p, c = _usage_numbers(request)
+        if action == "batchEmbedContents":
+            reply, problem = gw.embeddings(body, model)
+            return JSONResponse(reply) if reply else JSONResponse(gw.error_body(400, problem), 400)
+        problem = gw.validate(body)
+        if problem:
+            return JSONResponse(gw.error_body(400, problem), 400)
+        if "blocked" in mode:
+            return JSONResponse(gw.blocked(p))
+        if action == "generateContent":
+            return JSONResponse(gw.reply(body, model, p, c))
+        if action == "streamGenerateContent" and request.query_params.get("alt") == "sse":
+            return _sse(
+                [b"data: " + orjson.dumps(x) + b"\r\n\r\n" for x in gw.chunks(body, model, p, c)], fake, mode
+            )
+        return JSONResponse(gw.error_body(404, f"unsupported action {action}"), 404)
+
+    app.add_api_route("/{version}/models/{target}", gemini, methods=["POST"])
     for prefix in ("", "/{prefix:path}"):
         app.add_api_route(prefix + "/chat/completions", chat, methods=["POST"])
         app.add_api_route(prefix + "/completions", completions, methods=["POST"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from backend.relay import channel_types as ct
 from backend.relay.adaptors.anthropic import AnthropicAdaptor
 from backend.relay.adaptors.base import Adaptor, AdaptorError, ChannelLike, RelayMeta
+from backend.relay.adaptors.gemini import GeminiAdaptor
 from backend.relay.adaptors.ollama import OllamaAdaptor
 from backend.relay.adaptors.openai import AzureAdaptor, CustomAdaptor, OpenAIAdaptor
 
@@ -14,6 +15,7 @@ _BY_FAMILY: dict[str, type[Adaptor]] = {
     ct.CUSTOM: CustomAdaptor,
     ct.OLLAMA: OllamaAdaptor,
     ct.ANTHROPIC: AnthropicAdaptor,
+    ct.GEMINI: GeminiAdaptor,
 }
 
 

@@ -21,7 +21,7 @@ THINK_OPEN = "<think>\n"
 THINK_CLOSE = "\n</think>\n"
 
 
-def _loads(data: bytes) -> Any:
+def load_json(data: bytes) -> Any:
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError:
@@ -85,7 +85,7 @@ class OpenAIStream(_OpenAIChunkReader):
         self._last: dict[str, Any] = {}
 
     def feed(self, event: SSEEvent) -> list[bytes]:
-        chunk = _loads(event.data)
+        chunk = load_json(event.data)
         if not isinstance(chunk, dict):
             return []
         return self._emit(chunk, event.data)
@@ -158,7 +158,7 @@ class ClaudeToOpenAIStreamConverter(OpenAIStream):
         self.conv = ClaudeToOpenAIStream()
 
     def feed(self, event: SSEEvent) -> list[bytes]:
-        obj = _loads(event.data)
+        obj = load_json(event.data)
         if not isinstance(obj, dict):
             return []
         obj.setdefault("type", event.event)
@@ -181,7 +181,7 @@ class ClaudePassStream(StreamConverter):
         self._tools = 0
 
     def feed(self, event: SSEEvent) -> list[bytes]:
-        obj = _loads(event.data)
+        obj = load_json(event.data)
         if not isinstance(obj, dict):
             return []
         kind = obj.get("type") or event.event or "message"
@@ -216,7 +216,7 @@ class OpenAIToClaudeStreamConverter(_OpenAIChunkReader):
         self.conv = OpenAIToClaudeStream(meta.origin_model, meta.prompt_tokens)
 
     def feed(self, event: SSEEvent) -> list[bytes]:
-        chunk = _loads(event.data)
+        chunk = load_json(event.data)
         if not isinstance(chunk, dict):
             return []
         self._read_chunk(chunk)
@@ -232,7 +232,7 @@ class ResponsesPassStream(StreamConverter):
     """/v1/responses pass-through: named events, usage in response.completed (no [DONE])."""
 
     def feed(self, event: SSEEvent) -> list[bytes]:
-        obj = _loads(event.data)
+        obj = load_json(event.data)
         if not isinstance(obj, dict):
             return []
         kind = obj.get("type") or event.event or "message"

@@ -3,27 +3,20 @@ accepts, and what comes back (whole or streamed) is what the client's SDK parses
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-import httpx
 import orjson
 import pytest
-from anthropic.lib.streaming._messages import accumulate_event
-from anthropic.types import Message, RawMessageStreamEvent
+from anthropic.types import Message
 from openai.types import CreateEmbeddingResponse
-from openai.types.chat import ChatCompletion, ChatCompletionChunk
-from pydantic import TypeAdapter
+from openai.types.chat import ChatCompletion
 
-from backend.relay.adaptors import RelayFormat, UpstreamError
-from backend.relay.sse import SSEParser
+from backend.relay.adaptors import RelayFormat
 from backend.relay.usage import Usage
 from tests.fakes import anthropic_wire as aw
 from tests.fakes import openai_wire as ow
 from tests.fakes.upstream import FakeUpstream
-from tests.relay.adaptors.adaptor_helpers import adaptor, channel, meta
+from tests.relay.adaptors.adaptor_helpers import adaptor, channel, claude_message, meta, openai_chunks, run
 
 F = RelayFormat
-CLAUDE_EVENT = TypeAdapter(RawMessageStreamEvent)
 HI = [{"role": "user", "content": "hi"}]
 TOOLS = [
     {
@@ -31,72 +24,6 @@ TOOLS = [
         "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {}}},
     }
 ]
-FALLBACK = Usage(5, 6)  # what the pipeline would count locally
-
-
-@dataclass
-class Result:
-    status: int
-    body: bytes = b""
-    usage: Usage | None = None
-    frames: list[bytes] = field(default_factory=list)
-    error: UpstreamError | None = None
-    stream_error: UpstreamError | None = None
-    text: str = ""
-
-
-def run(a, body: dict) -> Result:
-    req = a.build_request(body)
-    with httpx.Client(timeout=30) as client:
-        resp = client.send(
-            client.build_request(req.method, req.url, headers=req.headers, content=req.body), stream=True
-        )
-        try:
-            if resp.status_code != 200:
-                return Result(resp.status_code, error=a.parse_error(resp.status_code, resp.read()))
-            if "text/event-stream" in resp.headers.get("content-type", ""):
-                conv = a.stream_converter()
-                parser = SSEParser()
-                frames: list[bytes] = []
-                for chunk in resp.iter_bytes():
-                    for event in parser.feed(chunk):
-                        frames += conv.feed(event)
-                    if parser.done:
-                        break
-                for event in parser.flush():
-                    frames += conv.feed(event)
-                frames += conv.finish(conv.usage or FALLBACK)
-                return Result(
-                    200, usage=conv.usage, frames=frames, stream_error=conv.error, text=conv.completion_text
-                )
-            try:
-                out = a.parse_response(resp.read(), resp.headers.get("content-type"))
-            except UpstreamError as err:
-                return Result(200, error=err)
-            return Result(200, out.body, out.usage, text=out.completion_text)
-        finally:
-            resp.close()
-
-
-def openai_chunks(frames: list[bytes]) -> tuple[list[ChatCompletionChunk], bool]:
-    parser = SSEParser()
-    events = [e for f in frames for e in parser.feed(f)]
-    return [ChatCompletionChunk.model_validate(e.json()) for e in events], parser.done
-
-
-def claude_message(frames: list[bytes]) -> Message:
-    parser = SSEParser()
-    snapshot, bufs = None, {}
-    for e in (e for f in frames for e in parser.feed(f)):
-        payload = e.json()
-        if payload["type"] == "ping":  # the SDK skips pings too
-            continue
-        assert e.event == payload["type"]
-        snapshot = accumulate_event(
-            event=CLAUDE_EVENT.validate_python(payload), current_snapshot=snapshot, json_bufs=bufs
-        )
-    assert snapshot is not None
-    return snapshot
 
 
 @pytest.fixture(scope="module")

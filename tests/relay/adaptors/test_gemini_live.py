@@ -1,0 +1,159 @@
+"""The Gemini adaptor against the fake Gemini API: URLs, auth, conversions both ways."""
+
+from __future__ import annotations
+
+import orjson
+import pytest
+from openai.types import CreateEmbeddingResponse
+from openai.types.chat import ChatCompletion
+
+from backend.relay.adaptors import RelayFormat
+from backend.relay.adaptors.gemini import GeminiAdaptor, api_version, native_action
+from backend.relay.sse import SSEParser
+from backend.relay.usage import Usage
+from tests.fakes import gemini_wire as gw
+from tests.fakes import openai_wire as ow
+from tests.fakes.upstream import FakeUpstream
+from tests.relay.adaptors.adaptor_helpers import adaptor, channel, meta, openai_chunks, run
+
+F = RelayFormat
+HI = [{"role": "system", "content": "sys"}, {"role": "user", "content": "hi"}]
+
+
+@pytest.fixture(scope="module")
+def _server():
+    with FakeUpstream() as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake(_server, sqlite_storage):
+    _server.reset()
+    return _server
+
+
+def gem(fake, **kw):
+    return channel(24, fake.url, **kw)
+
+
+def test_registry_and_helpers():
+    assert type(adaptor(channel(24))) is GeminiAdaptor
+    assert api_version("gemini-1.0-pro", "") == "v1"
+    assert api_version("gemini-2.5-flash", "") == "v1beta"
+    assert api_version("gemini-2.5-flash", "v1alpha") == "v1alpha"
+    assert native_action("/v1beta/models/gemini-2.0-flash:streamGenerateContent") == "streamGenerateContent"
+
+
+def test_default_base_url(sqlite_storage):
+    req = adaptor(channel(24), meta(model="gemini-2.0-flash")).build_request(
+        {"model": "gemini-2.0-flash", "messages": HI}
+    )
+    assert (
+        req.url == "https://generativelanguage.googleapis.com/v1beta/models/gemini-2.0-flash:generateContent"
+    )
+    assert req.headers["x-goog-api-key"] == "sk-chan"
+    assert "Authorization" not in req.headers
+
+
+def test_chat_whole(fake):
+    r = run(adaptor(gem(fake), meta(model="gemini-2.0-flash")), {"model": "gemini-2.0-flash", "messages": HI})
+    assert fake.last.path == "/v1beta/models/gemini-2.0-flash:generateContent"
+    assert fake.last.headers["x-goog-api-key"] == "sk-chan"
+    assert fake.last.json["systemInstruction"] == {"parts": [{"text": "sys"}]}
+    completion = ChatCompletion.model_validate_json(r.body)
+    assert completion.choices[0].message.content == ow.REPLY_TEXT
+    assert completion.model == "gemini-2.0-flash"
+    assert r.usage == Usage(ow.PROMPT_TOKENS, ow.COMPLETION_TOKENS)
+
+
+def test_chat_stream_with_thinking_suffix(fake):
+    from backend.services import options
+
+    options.update("gemini.thinking_adapter_enabled", "true")
+    m = meta(model="gemini-2.5-flash-thinking-2000", stream=True, include_usage=True)
+    a = adaptor(gem(fake), m)
+    r = run(a, {"model": "gemini-2.5-flash-thinking-2000", "messages": HI, "stream": True})
+    assert fake.last.path == "/v1beta/models/gemini-2.5-flash:streamGenerateContent"
+    assert fake.last.query == {"alt": "sse"}
+    assert fake.last.json["generationConfig"]["thinkingConfig"] == {
+        "thinkingBudget": 2000,
+        "includeThoughts": True,
+    }
+    chunks, done = openai_chunks(r.frames)
+    assert done
+    content = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    reasoning = "".join(
+        (c.choices[0].delta.model_extra or {}).get("reasoning_content", "") for c in chunks if c.choices
+    )
+    assert (content, reasoning) == (ow.REPLY_TEXT, ow.REASONING_TEXT)
+    finishes = [c.choices[0].finish_reason for c in chunks if c.choices and c.choices[0].finish_reason]
+    assert finishes == ["stop"]
+    assert chunks[-1].usage.completion_tokens == ow.COMPLETION_TOKENS + gw.THOUGHTS_TOKENS
+    assert r.usage == Usage(ow.PROMPT_TOKENS, ow.COMPLETION_TOKENS + gw.THOUGHTS_TOKENS)
+
+
+def test_tool_call_round(fake):
+    tools = [{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "additionalProperties": False}}}]  # fmt: skip
+    r = run(
+        adaptor(gem(fake), meta(model="gemini-2.0-flash")),
+        {"model": "gemini-2.0-flash", "messages": HI, "tools": tools},
+    )
+    call = ChatCompletion.model_validate_json(r.body).choices[0].message.tool_calls[0]
+    assert orjson.loads(call.function.arguments) == gw.TOOL_ARGS
+    followup = [*HI, {"role": "assistant", "content": None, "tool_calls": [call.model_dump()]},
+                {"role": "tool", "tool_call_id": call.id, "content": "sunny"}]  # fmt: skip
+    r = run(
+        adaptor(gem(fake), meta(model="gemini-2.0-flash")),
+        {"model": "gemini-2.0-flash", "messages": followup, "tools": tools},
+    )
+    assert fake.last.json["contents"][-1]["parts"][0]["functionResponse"]["name"] == "get_weather"
+    assert ChatCompletion.model_validate_json(r.body).choices[0].message.content == ow.REPLY_TEXT
+
+
+def test_blocked_prompt_is_a_400(fake):
+    r = run(adaptor(gem(fake), meta(model="blocked")), {"model": "blocked", "messages": HI})
+    assert (r.error.status_code, r.error.code) == (400, "gemini_no_candidates")
+
+
+def test_errors_in_google_shape(fake):
+    r = run(adaptor(gem(fake), meta(model="fail-429")), {"model": "fail-429", "messages": HI})
+    assert (r.status, r.error.message, r.error.type) == (429, "fake failure 429", "RESOURCE_EXHAUSTED")
+
+
+def test_embeddings(fake):
+    a = adaptor(gem(fake), meta(F.OPENAI_EMBEDDINGS, "text-embedding-004"))
+    r = run(a, {"model": "text-embedding-004", "input": ["a", "b"]})
+    assert fake.last.path == "/v1beta/models/text-embedding-004:batchEmbedContents"
+    emb = CreateEmbeddingResponse.model_validate_json(r.body)
+    assert [d.index for d in emb.data] == [0, 1]
+    assert r.usage is None  # Gemini reports none: counted locally
+
+
+def test_native_passthrough_stream(fake):
+    from backend.services import options
+
+    options.update("gemini.thinking_adapter_enabled", "true")
+    m = meta(
+        F.GEMINI,
+        "gemini-2.5-flash-nothinking",
+        stream=True,
+        path="/v1beta/models/gemini-2.5-flash-nothinking:streamGenerateContent",
+    )
+    body = {"contents": [{"role": "user", "parts": [{"text": "hi"}]}]}
+    r = run(adaptor(gem(fake), m), body)
+    assert fake.last.path == "/v1beta/models/gemini-2.5-flash:streamGenerateContent"
+    assert fake.last.json["generationConfig"] == {"thinkingConfig": {"thinkingBudget": 0}}
+    parser = SSEParser()
+    events = [e.json() for f in r.frames for e in parser.feed(f)]
+    assert "".join(e["candidates"][0]["content"]["parts"][0]["text"] for e in events) == ow.REPLY_TEXT
+    assert not parser.done  # native Gemini streams carry no [DONE]
+    assert r.usage == Usage(ow.PROMPT_TOKENS, ow.COMPLETION_TOKENS)
+    assert r.text == ow.REPLY_TEXT
+
+
+def test_native_passthrough_whole(fake):
+    m = meta(F.GEMINI, "gemini-2.0-flash", path="/v1beta/models/gemini-2.0-flash:generateContent")
+    r = run(adaptor(gem(fake, other="v1"), m), {"contents": [{"role": "user", "parts": [{"text": "hi"}]}]})
+    assert fake.last.path == "/v1/models/gemini-2.0-flash:generateContent"
+    assert orjson.loads(r.body)["candidates"][0]["content"]["parts"][0]["text"] == ow.REPLY_TEXT
+    assert r.usage == Usage(ow.PROMPT_TOKENS, ow.COMPLETION_TOKENS)
