@@ -230,7 +230,7 @@ def _check_health(route: Route, err: RelayError) -> None:
     error_obj = err.error_object()
     if channel_health.should_disable(err.status, error_obj, route.channel):
         reason = f"status {err.status}: {err.message}"[:500]
-        _spawn(channel_health.auto_disable(route.channel.id, reason))
+        _spawn(channel_health.auto_disable(route.channel.id, reason, route.key))  # multi-key: only this key
 
 
 async def _attempts(ctx: RelayContext, charge: billing.Charge) -> Response:

@@ -4,12 +4,14 @@ the error objects clients see."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 
 import httpx
 import openai
 import pytest
 
+from backend.cache import channels as channel_cache
 from backend.models.enums import ChannelStatus, Role
 from tests.conftest import free_port
 from tests.fakes import openai_wire as ow
@@ -206,3 +208,24 @@ def test_pinned_channel_is_used_and_never_retried(env: RelayEnv) -> None:
     flush()
     assert [r.channel_id for r in consume_logs(admin.id)] == [good]
     assert user_row(admin.id).request_count == 1
+
+
+def test_auto_disable_of_a_multi_key_channel_drops_only_the_failing_key(env: RelayEnv) -> None:
+    env.fake.fail_keys["sk-dead"] = 401
+    channel = make_channel(env.fake.url, "gpt-4o", key="sk-dead\nsk-live", multi_key=True)
+    set_option("AutomaticDisableChannelEnabled", "true")
+    set_option("RetryTimes", "3")
+    _, _, key = make_key()
+    for _ in range(60):  # keys are drawn at random: call until the dead one has been tried
+        with contextlib.suppress(openai.APIStatusError):  # every draw may hit the dead key
+            chat(env, key)
+        if "Bearer sk-dead" in upstream_keys(env):
+            break
+    assert "Bearer sk-dead" in upstream_keys(env)
+    wait_until(lambda: channel_cache.get_channel(channel) is not None
+               and channel_cache.get_channel(channel).keys == ("sk-live",), "the dead key to be dropped")
+    assert channel_row(channel).status == ChannelStatus.ENABLED
+    env.fake.requests.clear()
+    for _ in range(5):
+        assert chat(env, key) == ow.REPLY_TEXT
+    assert upstream_keys(env) == ["Bearer sk-live"] * 5

@@ -55,8 +55,9 @@ def make_key(*, quota: int = 10_000_000, role: int = Role.COMMON, group: str = "
 
 
 def make_channel(base_url: str, models: str, *, type_: int = 1, key: str = "sk-upstream", group: str = "default",
-                 priority: int = 0, weight: int = 0, **extra: Any) -> int:
-    """A channel through the admin service (abilities rebuilt, routing cache reloaded)."""
+                 priority: int = 0, weight: int = 0, multi_key: bool = False, **extra: Any) -> int:
+    """A channel through the admin service (abilities rebuilt, routing cache reloaded). With
+    `multi_key`, newline-separated keys stay one channel (otherwise each key is a channel)."""
     body: dict[str, Any] = {
         "type": type_, "name": _name("ch"), "key": key, "base_url": base_url, "models": models, "group": group,
         "priority": priority, "weight": weight,
@@ -65,7 +66,7 @@ def make_channel(base_url: str, models: str, *, type_: int = 1, key: str = "sk-u
         if isinstance(extra.get(name), dict):
             extra[name] = orjson.dumps(extra[name]).decode()
     body.update(extra)
-    ids = channels.create_channels(body)
+    ids = channels.create_channels({"mode": "multi_to_single", "channel": body} if multi_key else body)
     channel_cache.reload()
     return ids[0]
 
