@@ -19,6 +19,7 @@ from backend.relay.adaptors.base import (
 )
 from backend.relay.adaptors.errors import bad_body, upstream_error
 from backend.relay.adaptors.streams import OpenAIStream, load_json
+from backend.relay.convert.claude_openai import claude_to_openai_request
 from backend.relay.convert.gemini_openai import (
     GeminiToOpenAIStream,
     gemini_embeddings_to_openai,
@@ -26,13 +27,14 @@ from backend.relay.convert.gemini_openai import (
     gemini_usage,
     no_candidates_status,
 )
+from backend.relay.convert.openai_claude import OpenAIToClaudeStream, openai_to_claude_response
 from backend.relay.convert.openai_gemini import (
     GeminiOptions,
     openai_to_gemini_embeddings,
     openai_to_gemini_request,
     thinking_config,
 )
-from backend.relay.sse import SSEEvent
+from backend.relay.sse import SSEEvent, event_frame
 from backend.relay.usage import Usage
 
 F = RelayFormat
@@ -110,8 +112,40 @@ class GeminiPassStream(StreamConverter):
         return []
 
 
+class GeminiToClaudeStream(StreamConverter):
+    """Claude client (/v1/messages), Gemini upstream: Gemini -> OpenAI chunks -> Claude events."""
+
+    def __init__(self, meta: RelayMeta) -> None:
+        super().__init__(meta)
+        self.to_openai = GeminiToOpenAIStream(meta.origin_model)
+        self.to_claude = OpenAIToClaudeStream(meta.origin_model, meta.prompt_tokens)
+
+    def feed(self, event: SSEEvent) -> list[bytes]:
+        obj = load_json(event.data)
+        if not isinstance(obj, dict):
+            return []
+        if isinstance(obj.get("error"), dict):
+            self.error = upstream_error(500, event.data)
+            return [event_frame("error", self.error.claude_error())]
+        frames: list[bytes] = []
+        for chunk in self.to_openai.feed(obj):
+            delta = chunk["choices"][0]["delta"]
+            self._text.append((delta.get("content") or "") + (delta.get("reasoning_content") or ""))
+            for call in delta.get("tool_calls") or ():
+                self._text.append(call["function"]["name"] + call["function"]["arguments"])
+            frames += [event_frame(kind, payload) for kind, payload in self.to_claude.feed(chunk)]
+        self.usage = self.to_openai.usage
+        return frames
+
+    def finish(self, usage: Usage) -> list[bytes]:
+        events = self.to_claude.feed(self.to_openai.closing()) + self.to_claude.finish(usage)
+        return [event_frame(kind, payload) for kind, payload in events]
+
+
 class GeminiAdaptor(Adaptor):
-    formats = frozenset({F.OPENAI_CHAT, F.OPENAI_EMBEDDINGS, F.GEMINI, F.GEMINI_EMBEDDINGS})
+    formats = frozenset(
+        {F.OPENAI_CHAT, F.CLAUDE_MESSAGES, F.OPENAI_EMBEDDINGS, F.GEMINI, F.GEMINI_EMBEDDINGS}
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -140,7 +174,9 @@ class GeminiAdaptor(Adaptor):
             self._action = native_action(self.meta.path)
             return dict(body)
         opts = gemini_options()
-        if fmt == F.OPENAI_CHAT:
+        if fmt == F.CLAUDE_MESSAGES:
+            body = claude_to_openai_request(body, self.upstream_model)
+        if fmt in (F.OPENAI_CHAT, F.CLAUDE_MESSAGES):
             self.upstream_format = F.GEMINI
             out, self.upstream_model = openai_to_gemini_request(body, self.upstream_model, opts)
             self._action = "streamGenerateContent" if self.meta.stream else "generateContent"
@@ -180,9 +216,17 @@ class GeminiAdaptor(Adaptor):
         body, usage, text = gemini_to_openai_response(resp, self.meta.origin_model)
         if fmt == F.GEMINI:
             return RelayResponse(raw, "application/json", usage, text)
+        if fmt == F.CLAUDE_MESSAGES:
+            shown = usage or Usage(self.meta.prompt_tokens, 0)
+            if usage is None and self.meta.count_tokens is not None:
+                shown = usage = Usage(self.meta.prompt_tokens, self.meta.count_tokens(text))
+            claude = openai_to_claude_response(body, shown, self.meta.origin_model)
+            return RelayResponse(orjson.dumps(claude), "application/json", usage, text)
         return RelayResponse(orjson.dumps(body), "application/json", usage, text)
 
     def stream_converter(self) -> StreamConverter:
         if self.meta.fmt == F.GEMINI:
             return GeminiPassStream(self.meta)
+        if self.meta.fmt == F.CLAUDE_MESSAGES:
+            return GeminiToClaudeStream(self.meta)
         return GeminiStream(self.meta, thinking_to_content=self.setting.get("thinking_to_content") is True)

@@ -157,3 +157,47 @@ def test_native_passthrough_whole(fake):
     assert fake.last.path == "/v1/models/gemini-2.0-flash:generateContent"
     assert orjson.loads(r.body)["candidates"][0]["content"]["parts"][0]["text"] == ow.REPLY_TEXT
     assert r.usage == Usage(ow.PROMPT_TOKENS, ow.COMPLETION_TOKENS)
+
+
+def test_claude_client_whole(fake):
+    from anthropic.types import Message
+
+    m = meta(F.CLAUDE_MESSAGES, "claude-alias", upstream="gemini-2.0-flash")
+    body = {
+        "model": "claude-alias",
+        "max_tokens": 50,
+        "system": "sys",
+        "messages": [{"role": "user", "content": "hi"}],
+    }
+    r = run(adaptor(gem(fake), m), body)
+    assert fake.last.json["systemInstruction"] == {"parts": [{"text": "sys"}]}
+    assert fake.last.json["generationConfig"]["maxOutputTokens"] == 50
+    msg = Message.model_validate_json(r.body)
+    assert (msg.model, msg.content[0].text, msg.stop_reason) == ("claude-alias", ow.REPLY_TEXT, "end_turn")
+    assert msg.usage.input_tokens == ow.PROMPT_TOKENS
+
+
+def test_claude_client_stream_with_tools(fake):
+    from tests.relay.adaptors.adaptor_helpers import claude_message
+
+    m = meta(F.CLAUDE_MESSAGES, "claude-alias", upstream="gemini-2.0-flash", stream=True)
+    body = {
+        "model": "claude-alias",
+        "max_tokens": 50,
+        "stream": True,
+        "messages": [{"role": "user", "content": "weather?"}],
+        "tools": [
+            {
+                "name": "get_weather",
+                "input_schema": {"type": "object", "properties": {"city": {"type": "string"}}},
+            }
+        ],
+    }
+    r = run(adaptor(gem(fake), m), body)
+    assert fake.last.path == "/v1beta/models/gemini-2.0-flash:streamGenerateContent"
+    msg = claude_message(r.frames)
+    assert msg.content[0].type == "tool_use"
+    assert (msg.content[0].name, msg.content[0].input) == ("get_weather", gw.TOOL_ARGS)
+    assert msg.stop_reason == "tool_use"
+    assert r.usage == Usage(ow.PROMPT_TOKENS, ow.COMPLETION_TOKENS)
+    assert r.text == "get_weather" + orjson.dumps(gw.TOOL_ARGS).decode()
