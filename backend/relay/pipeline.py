@@ -120,7 +120,9 @@ async def _prepare(request: Request, fmt: RelayFormat, rid: str, default_model: 
 
 
 def _service_error(err: ServiceError) -> RelayError:
-    return RelayError(err.status, err.message, code=getattr(err, "code", None) or None)
+    """Pricing (500: no price for the model) and quota refusals (403) from billing."""
+    code = getattr(err, "code", None) or ("model_price_error" if err.status == 500 else "pre_consume_failed")
+    return RelayError(err.status, err.message, code=code)
 
 
 def _max_tokens(body: dict[str, Any]) -> int | None:

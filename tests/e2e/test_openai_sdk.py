@@ -23,6 +23,7 @@ from tests.relay.relay_seed import (
     make_channel,
     make_key,
     relay_env,
+    set_option,
     token_row,
     user_row,
 )
@@ -221,3 +222,15 @@ def test_model_mapping_bills_the_client_model(env: RelayEnv) -> None:
     assert row.quota != expected_quota(user, "gpt-4o-mini", UPSTREAM_USAGE)
     other = log_other(row)
     assert other["upstream_model_name"] == "gpt-4o-mini" and other["is_model_mapped"] is True
+
+
+def test_fixed_price_model_is_billed_per_call(env: RelayEnv) -> None:
+    set_option("ModelPrice", '{"priced-model": 0.01}')
+    make_channel(env.fake.url, "priced-model")
+    user, _, key = make_key(quota=QUOTA)
+    client = env.openai(key)
+    client.chat.completions.create(model="priced-model", messages=MESSAGES)
+    list(client.chat.completions.create(model="priced-model", messages=MESSAGES, stream=True))
+    flush()
+    assert [r.quota for r in consume_logs(user.id)] == [5000, 5000]  # $0.01 x 500000 per call
+    assert user_row(user.id).quota == QUOTA - 10_000

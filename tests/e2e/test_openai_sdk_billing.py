@@ -68,6 +68,20 @@ def test_success_is_charged_exactly_and_failure_costs_nothing(env: RelayEnv) -> 
     assert (row.quota, row.token_id, row.model_name) == (q, token.id, "gpt-4o")
 
 
+def test_quota_refusals_happen_before_the_upstream_is_called(env: RelayEnv) -> None:
+    make_channel(env.fake.url, "gpt-4o,unpriced-model")
+    _, _, poor_user = make_key(quota=100, unlimited_quota=True)
+    _, _, poor_token = make_key(quota=USER_QUOTA, unlimited_quota=False, remain_quota=100)
+    for key, code in ((poor_user, "insufficient_user_quota"), (poor_token, "pre_consume_token_quota_failed")):
+        with pytest.raises(openai.PermissionDeniedError) as info:
+            env.openai(key).chat.completions.create(**BODY)
+        assert info.value.status_code == 403 and info.value.code == code
+    with pytest.raises(openai.InternalServerError) as info:
+        env.openai(poor_token).chat.completions.create(model="unpriced-model", messages=MESSAGES)
+    assert info.value.code == "model_price_error"
+    assert env.fake.requests == []
+
+
 def test_client_disconnect_mid_stream_cancels_upstream_and_settles_once(env: RelayEnv) -> None:
     # "hang-stream": the upstream sends its first chunk, then nothing until it is cancelled.
     make_channel(env.fake.url, "gpt-4o", model_mapping={"gpt-4o": "hang-stream"})
