@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import gettext
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_datetime
@@ -128,8 +129,27 @@ def fmt_quota(quota: int, lang: str, *, per_unit: int, in_currency: bool) -> str
     return fmt_number(quota, lang)
 
 
-def fmt_datetime(ts: int, lang: str) -> str:
-    """A Unix time as a medium date and time for the language (UTC; -1/0 mean "never"/unset)."""
+def valid_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ValueError, ZoneInfoNotFoundError):
+        return False
+    return True
+
+
+def zone(name: str) -> tzinfo:
+    """The browser's IANA time zone, or UTC when unknown or invalid."""
+    return ZoneInfo(name) if name and valid_zone(name) else UTC
+
+
+def fmt_datetime(ts: int, lang: str, tz: str = "") -> str:
+    """A Unix time as a medium date and time for the language, in the browser's time zone
+    (0 or less means unset: empty)."""
     if ts <= 0:
         return ""
-    return format_datetime(datetime.fromtimestamp(ts, UTC), "medium", tzinfo=UTC, locale=_locale(lang))
+    return format_datetime(datetime.fromtimestamp(ts, UTC), "medium", tzinfo=zone(tz), locale=_locale(lang))
+
+
+def html_lang(lang: str) -> str:
+    """BCP 47 tag for the `lang` attribute (it also picks the right CJK glyphs)."""
+    return lang.replace("_", "-")

@@ -17,6 +17,11 @@ from newapi_ui import styles
 from newapi_ui.components.navbar import navbar
 from newapi_ui.components.sidebar import sidebar
 from newapi_ui.states.auth import AuthState
+from newapi_ui.states.i18n import I18nState
+
+# The page reports the browser's time zone once per mount, so dates can be shown in it.
+_REPORT_TIME_ZONE = rx.call_script("Intl.DateTimeFormat().resolvedOptions().timeZone",
+                                   callback=I18nState.set_time_zone)
 
 Access = Literal["public", "user", "admin", "root"]
 _GUARDS = {
@@ -46,6 +51,9 @@ def frame(content: rx.Component) -> rx.Component:
         align="start",
         width="100%",
         min_height="100vh",
+        custom_attrs={"lang": I18nState.lang_tag},
+        on_mount=_REPORT_TIME_ZONE,
+        id="frame",
     )
 
 
@@ -57,6 +65,9 @@ def bare(content: rx.Component) -> rx.Component:
         spacing="0",
         width="100%",
         min_height="100vh",
+        custom_attrs={"lang": I18nState.lang_tag},
+        on_mount=_REPORT_TIME_ZONE,
+        id="frame",
     )
 
 

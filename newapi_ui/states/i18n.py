@@ -1,10 +1,11 @@
-"""The console language: the `lang` cookie once the user picks one, else the browser's Accept-Language."""
+"""The console language (the `lang` cookie once the user picks one, else the browser's
+Accept-Language) and the browser's time zone, for dates."""
 
 from __future__ import annotations
 
 import reflex as rx
 
-from newapi_ui.i18n import LANGUAGES, negotiate, normalise, translator
+from newapi_ui.i18n import LANGUAGES, fmt_datetime, html_lang, negotiate, normalise, translator, valid_zone
 
 
 class I18nState(rx.State):
@@ -13,9 +14,21 @@ class I18nState(rx.State):
     # Not a credential: a plain preference, readable by the page like any rx.Cookie.
     chosen_lang: str = rx.Cookie("", name="lang", max_age=365 * 24 * 3600, same_site="strict")
 
+    # The browser's IANA zone name, reported by the page itself (the server cannot know it).
+    time_zone: str = rx.Cookie("", name="tz", max_age=365 * 24 * 3600, same_site="strict")
+
     @rx.var(cache=False)
     def lang(self) -> str:
         return normalise(self.chosen_lang) or negotiate(self.router.headers.accept_language)
+
+    @rx.var(cache=False)
+    def lang_tag(self) -> str:
+        return html_lang(self.lang)
+
+    @rx.event
+    def set_time_zone(self, name: str) -> None:
+        if isinstance(name, str) and name and name != self.time_zone and valid_zone(name):
+            self.time_zone = name
 
     @rx.event
     def set_lang(self, lang: str) -> None:
@@ -25,3 +38,6 @@ class I18nState(rx.State):
     def tr(self, msgid: str) -> str:
         """Server-side gettext in the current language (for toasts and errors)."""
         return translator(self.lang)(msgid)
+
+    def fmt_datetime(self, ts: int) -> str:
+        return fmt_datetime(ts, self.lang, self.time_zone)

@@ -12,13 +12,15 @@ from backend.models import User
 from backend.models.enums import Role
 from backend.services.errors import ServiceError
 from newapi_ui import backend_bridge
-from newapi_ui.states.auth import AuthState
 
 PAGE_SIZES = ("10", "20", "50", "100")
 
 
-class PagedState(AuthState):
-    """Subclasses set `min_role` and implement `_fetch` (runs in a worker thread) and `_format`."""
+class PagedState(rx.State, mixin=True):
+    """Mixed into a page state next to AuthState: `class TokensState(PagedState, AuthState)`.
+    A mixin, because Reflex binds inherited handlers to the class that defines them, while each
+    table needs its own handlers and rows. Subclasses set `min_role` and implement `_fetch`
+    (runs in a worker thread) and `_format`."""
 
     min_role: ClassVar[int] = Role.COMMON
     page: int = 1

@@ -7,7 +7,8 @@ from typing import Any
 from backend.models import User
 from backend.models.enums import TokenStatus
 from backend.services import tokens
-from newapi_ui.i18n import N_, fmt_datetime
+from newapi_ui.i18n import N_
+from newapi_ui.states.auth import AuthState
 from newapi_ui.states.paging import PagedState
 
 STATUS_LABELS = {
@@ -19,7 +20,7 @@ STATUS_LABELS = {
 UNKNOWN = N_("Unknown")
 
 
-class TokensState(PagedState):
+class TokensState(PagedState, AuthState):
     def _fetch(self, user: User, p: int, page_size: int) -> tuple[list[dict[str, Any]], int]:
         return tokens.list_tokens(user.id or 0, p, page_size)
 
@@ -32,6 +33,6 @@ class TokensState(PagedState):
             "status": self.tr(STATUS_LABELS.get(row["status"], UNKNOWN)),
             "used": self.fmt_quota(int(row["used_quota"])),
             "remaining": self.tr("Unlimited") if row["unlimited_quota"] else self.fmt_quota(int(row["remain_quota"])),
-            "created": fmt_datetime(int(row["created_time"]), self.lang),
-            "expires": self.tr("Never") if expires == -1 else fmt_datetime(expires, self.lang),
+            "created": self.fmt_datetime(int(row["created_time"])),
+            "expires": self.tr("Never") if expires == -1 else self.fmt_datetime(expires),
         }

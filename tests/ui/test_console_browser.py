@@ -52,6 +52,21 @@ def _ensure_root(server: ConsoleServer) -> None:
                                             "confirmPassword": ROOT_PASSWORD})
 
 
+def _create_tokens(server: ConsoleServer, page: Page, count: int) -> None:
+    """Through the management API, with the browser's own session (the console shares it)."""
+    cookie = next(c["value"] for c in page.d.get_cookies() if c["name"] == "session")
+    with sqlite3.connect(server.db_path) as db:
+        (user_id,) = db.execute("SELECT id FROM users WHERE username = ?", (ROOT_NAME,)).fetchone()
+    for i in range(count):
+        req = urllib.request.Request(
+            server.url + "/api/token/", method="POST",
+            data=json.dumps({"name": f"key-{i:02d}", "expired_time": -1, "remain_quota": 5000}).encode(),
+            headers={"Content-Type": "application/json", "Cookie": f"session={cookie}", "New-Api-User": str(user_id)},
+        )
+        with urllib.request.urlopen(req, timeout=10) as r:
+            assert json.loads(r.read())["success"]
+
+
 def _login(page: Page, username: str, password: str) -> None:
     page.open("/login")
     page.wait_path("/login")
@@ -96,6 +111,8 @@ def test_fresh_start_setup_login_frame_and_japanese(server: ConsoleServer, page:
     assert "session" not in page.d.execute_script("return document.cookie")
     assert any(c["name"] == "session" and c["httpOnly"] for c in page.d.get_cookies())
 
+    _create_tokens(server, page, 12)
+
     page.click("lang-menu")
     page.click("lang-ja")
     page.wait_text("nav-home", "ホーム")
@@ -107,11 +124,19 @@ def test_fresh_start_setup_login_frame_and_japanese(server: ConsoleServer, page:
     page.open("/")
     page.wait_text("nav-home", "ホーム")
 
-    page.click("nav-token")
+    assert page.el("frame").get_attribute("lang") == "ja"
+
+    page.click("nav-token")  # server-side paging: 12 keys, 10 a page, newest first
     page.wait_path("/token")
-    page.wait_body_text("まだ何もありません")
-    assert page.d.find_element(By.ID, "page-indicator").text.replace(" ", "") == "1/1"
+    page.wait_text("page-indicator", "1 / 2")
+    rows = page.d.find_elements(By.CSS_SELECTOR, "#tokens-table tbody tr")
+    assert len(rows) == 10
+    assert rows[0].text.startswith("key-11") and "有効" in rows[0].text and "無期限" in rows[0].text
     page.shot("tokens-ja")
+    page.click("next-page")
+    page.wait_text("page-indicator", "2 / 2")
+    rows = page.d.find_elements(By.CSS_SELECTOR, "#tokens-table tbody tr")
+    assert [r.text.split()[0] for r in rows] == ["key-01", "key-00"]
 
 
 def test_register_with_invite_then_ban_logs_out(server: ConsoleServer, page: Page) -> None:

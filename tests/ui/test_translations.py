@@ -98,3 +98,6 @@ def test_quota_money_and_dates_follow_the_locale() -> None:
     assert fmt_datetime(0, "en") == ""
     assert fmt_datetime(1_700_000_000, "en") == "Nov 14, 2023, 10:13:20\u202fPM"
     assert fmt_datetime(1_700_000_000, "ja") == "2023/11/14 22:13:20"
+    assert fmt_datetime(1_700_000_000, "ja", "Asia/Tokyo") == "2023/11/15 7:13:20"
+    assert fmt_datetime(1_700_000_000, "fr", "Europe/Paris") == "14 nov. 2023, 23:13:20"
+    assert fmt_datetime(1_700_000_000, "ja", "Not/AZone") == "2023/11/14 22:13:20"  # unknown zone: UTC
