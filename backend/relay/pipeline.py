@@ -100,6 +100,7 @@ async def _prepare(request: Request, fmt: RelayFormat, rid: str, default_model: 
         model = default_model
     if not isinstance(model, str) or not model:
         raise bad_request("model is required" if not model else "model must be a string")
+    body["model"] = model  # a route default (e.g. the engine path) is part of the request too
     auth.check_model(caller, model)
     stream = body.get("stream") is True
     stream_options = body.get("stream_options")
@@ -289,7 +290,7 @@ async def _read_capped(resp: UpstreamResponse, cap: int) -> bytes:
 
 async def _attempt(ctx: RelayContext, charge: billing.Charge, route: Route, attempt: int) -> Response:
     # Each attempt converts a pristine body: adaptors may edit what they are given.
-    body = ctx.body if attempt == 0 else orjson.loads(ctx.raw)
+    body = ctx.body if attempt == 0 else {**orjson.loads(ctx.raw), "model": ctx.model}
     try:
         adaptor = adaptors.get_adaptor(route.channel, route.key, _meta(ctx, route))
         request = adaptor.build_request(body)

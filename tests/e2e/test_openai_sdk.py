@@ -153,10 +153,15 @@ def test_embeddings(env: RelayEnv) -> None:
     assert [d.embedding for d in reply.data] == [ow.EMBEDDING, ow.EMBEDDING]
     assert env.fake.last.path == "/v1/embeddings"
     assert env.fake.last.json["input"] == ["hello", "world"]
+    # the old engine route takes the model from the path
+    resp = httpx.post(env.url + "/v1/engines/text-embedding-3-small/embeddings", json={"input": "hi"},
+                      headers={"Authorization": f"Bearer {key}"}, timeout=60)
+    assert resp.status_code == 200 and resp.json()["data"][0]["embedding"] == ow.EMBEDDING
+    assert env.fake.last.json["model"] == "text-embedding-3-small"
     flush()
-    [row] = consume_logs(user.id)
-    assert row.model_name == "text-embedding-3-small"
-    assert row.quota == expected_quota(user, "text-embedding-3-small", Usage(ow.PROMPT_TOKENS, 0))
+    rows = consume_logs(user.id)
+    assert [r.model_name for r in rows] == ["text-embedding-3-small"] * 2
+    assert rows[0].quota == expected_quota(user, "text-embedding-3-small", Usage(ow.PROMPT_TOKENS, 0))
 
 
 def test_models_list_follows_group_and_token_limits(env: RelayEnv) -> None:
