@@ -10,6 +10,7 @@ from backend.db import get_engine
 from backend.migrate import migrate
 from backend.models import Channel, Setup, Token, User
 from tests.compat.new_api_ddl import ddl
+from tests.conftest import mark_schema_dirty
 
 ROOT_HASH = bcrypt.hashpw(b"12345678", bcrypt.gensalt(rounds=10)).decode()
 KEY = "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8S9t0U1v2W3x4"
@@ -21,6 +22,7 @@ def _q(name: str) -> str:
 
 def build_new_api_database() -> None:
     engine = get_engine()
+    mark_schema_dirty({"postgresql": "postgres", "mysql": "mysql"}.get(engine.dialect.name, "sqlite"))
     with engine.begin() as conn:
         for table in ("users", "tokens", "channels", "abilities", "options", "logs", "redemptions", "top_ups",
                       "quota_data", "setups", "alembic_version"):
