@@ -273,3 +273,55 @@ def test_gemini_function_call_embeddings_and_errors(gemini):
     with pytest.raises(errors.ClientError) as info:
         gemini.models.generate_content(model="fail-429", contents="hi")
     assert info.value.code == 429
+
+
+# -- media and utility endpoints ------------------------------------------------------------------
+
+
+def test_images_audio_moderations(oai, fake_upstream):  # noqa: F811
+    from tests.fakes import openai_extra as ox
+
+    img = oai.images.generate(model="dall-e-3", prompt="a cat", n=2)
+    assert [d.url for d in img.data] == [ox.IMAGE_URL, ox.IMAGE_URL]
+    b64 = oai.images.generate(model="gpt-image-1", prompt="a cat", response_format="b64_json")
+    assert b64.data[0].b64_json == ox.IMAGE_B64
+    assert b64.usage.total_tokens == 110
+    speech = oai.audio.speech.create(model="tts-1", voice="alloy", input="hello")
+    assert speech.content == ox.SPEECH_BYTES
+    text = oai.audio.transcriptions.create(model="whisper-1", file=("a.wav", b"RIFF....", "audio/wav"))
+    assert text.text == ow.REPLY_TEXT
+    assert b'name="model"' in fake_upstream.last.body and b"whisper-1" in fake_upstream.last.body
+    plain = oai.audio.transcriptions.create(
+        model="whisper-1", file=("a.wav", b"RIFF", "audio/wav"), response_format="text"
+    )
+    assert plain == ow.REPLY_TEXT
+    mod = oai.moderations.create(input=["a", "b"])
+    assert len(mod.results) == 2 and mod.results[0].flagged is False
+    with pytest.raises(openai.RateLimitError):
+        oai.audio.transcriptions.create(model="fail-429", file=("a.wav", b"RIFF", "audio/wav"))
+
+
+def test_rerank_and_hang(fake_upstream):  # noqa: F811
+    import httpx
+
+    with httpx.Client(base_url=fake_upstream.url, headers={"Authorization": "Bearer k"}) as client:
+        resp = client.post(
+            "/v1/rerank",
+            json={"model": "jina-reranker-v2", "query": "q", "documents": ["a", "b", "c"], "top_n": 2},
+        )
+        assert [r["index"] for r in resp.json()["results"]] == [0, 1]
+        assert resp.json()["usage"]["total_tokens"] == ow.PROMPT_TOKENS
+        # a hanging upstream never answers: only the client's own timeout ends the wait
+        with pytest.raises(httpx.ReadTimeout):
+            client.post(
+                "/v1/chat/completions",
+                json={"model": "hang", "messages": [{"role": "user", "content": "x"}]},
+                timeout=0.3,
+            )
+        body = {"model": "hang-stream", "messages": [{"role": "user", "content": "x"}], "stream": True}
+        with client.stream("POST", "/v1/chat/completions", json=body, timeout=0.3) as stream:
+            lines = stream.iter_lines()
+            assert next(lines).startswith("data: ")
+            with pytest.raises(httpx.ReadTimeout):
+                for _ in lines:
+                    pass

@@ -38,6 +38,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from tests.conftest import LiveServer
 from tests.fakes import anthropic_wire as aw
 from tests.fakes import gemini_wire as gw
+from tests.fakes import openai_extra
 from tests.fakes import openai_wire as ow
 
 HANG_LIMIT_S = 120.0
@@ -56,6 +57,7 @@ class RecordedRequest:
 
     @property
     def json(self) -> Any:
+        """The body as JSON (fails loudly for a multipart body: use `body` then)."""
         return orjson.loads(self.body) if self.body else None
 
 
@@ -203,10 +205,15 @@ async def _prelude(
             raw,
         )
     )
-    try:
-        body = orjson.loads(raw) if raw else {}
-    except orjson.JSONDecodeError:
-        body = None
+    if request.headers.get("content-type", "").startswith("multipart/form-data"):
+        form = await request.form()  # Starlette replays the body read above
+        body = {k: v for k, v in form.items() if isinstance(v, str)}
+        body["_files"] = {k: v.filename for k, v in form.items() if not isinstance(v, str)}
+    else:
+        try:
+            body = orjson.loads(raw) if raw else {}
+        except orjson.JSONDecodeError:
+            body = None
     mode = _mode(request, body) or model
     key = _key(request)
     if not key:
@@ -398,6 +405,7 @@ def _build_app(fake: FakeUpstream) -> FastAPI:
             )
         return JSONResponse(gw.error_body(404, f"unsupported action {action}"), 404)
 
+    openai_extra.install(app, lambda request: _prelude(fake, request, claude=False))
     app.add_api_route("/{version}/models/{target}", gemini, methods=["POST"])
     for prefix in ("", "/{prefix:path}"):
         app.add_api_route(prefix + "/chat/completions", chat, methods=["POST"])

@@ -283,3 +283,48 @@ def test_openai_channel_claude_client_stream(fake_upstream):
     assert msg.content[1].text == ow.REPLY_TEXT
     assert msg.usage.output_tokens == ow.COMPLETION_TOKENS
     assert msg.stop_reason == "end_turn"
+
+
+# -- media pass-through ------------------------------------------------------------------------------
+
+
+def test_images_speech_and_rerank_pass_through(fake_upstream):
+    from tests.fakes import openai_extra as ox
+
+    r = run(
+        adaptor(ch(fake_upstream), meta(F.OPENAI_IMAGES, "gpt-image-1")),
+        {"model": "gpt-image-1", "prompt": "cat"},
+    )
+    assert orjson.loads(r.body)["data"][0]["url"] == ox.IMAGE_URL
+    assert r.usage == Usage(10, 100)
+    a = adaptor(ch(fake_upstream), meta(F.OPENAI_AUDIO_SPEECH, "tts-1", upstream="tts-1-hd"))
+    req = a.build_request({"model": "tts-1", "voice": "alloy", "input": "hello"})
+    import httpx
+
+    resp = httpx.post(req.url, headers=req.headers, content=req.body)
+    out = a.parse_response(resp.content, resp.headers["content-type"])
+    assert (out.body, out.content_type, out.usage) == (ox.SPEECH_BYTES, "audio/mpeg", None)
+    assert fake_upstream.last.json["model"] == "tts-1-hd"
+    r = run(
+        adaptor(ch(fake_upstream, 38), meta(F.RERANK, "jina-reranker")),
+        {"model": "jina-reranker", "query": "q", "documents": ["a"]},
+    )
+    assert r.usage == Usage(ow.PROMPT_TOKENS, 0)
+
+
+def test_multipart_forwarded_unchanged(fake_upstream):
+    import httpx
+
+    form = httpx.Request(
+        "POST", "http://x", data={"model": "whisper-1"}, files={"file": ("a.wav", b"RIFF", "audio/wav")}
+    )
+    raw, content_type = form.read(), form.headers["content-type"]
+    a = adaptor(ch(fake_upstream), meta(F.OPENAI_AUDIO_TRANSCRIPTIONS, "whisper-1"))
+    req = a.build_raw_request(raw, content_type)
+    assert req.url == fake_upstream.url + "/v1/audio/transcriptions"
+    assert req.headers["Content-Type"] == content_type
+    resp = httpx.post(req.url, headers=req.headers, content=req.body)
+    assert fake_upstream.last.body == raw
+    out = a.parse_response(resp.content, resp.headers["content-type"])
+    assert orjson.loads(out.body) == {"text": ow.REPLY_TEXT}
+    assert out.completion_text == ""

@@ -1,0 +1,102 @@
+"""The fake upstream's OpenAI media and utility endpoints: images, audio, moderations, rerank."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+
+from tests.fakes import openai_wire as ow
+
+Prelude = Callable[[Request], Awaitable[tuple[Any, str, Response | None]]]
+SPEECH_BYTES = b"ID3\x04\x00fake-mp3-audio"
+IMAGE_URL = "https://images.invalid/fake.png"
+IMAGE_B64 = "iVBORw0KGgo="
+MODERATION_CATEGORIES = (
+    "harassment", "harassment/threatening", "hate", "hate/threatening", "illicit", "illicit/violent",
+    "self-harm", "self-harm/instructions", "self-harm/intent", "sexual", "sexual/minors", "violence",
+    "violence/graphic",
+)  # fmt: skip
+
+
+def install(app: FastAPI, prelude: Prelude) -> None:
+    async def images(request: Request) -> Response:
+        body, _, early = await prelude(request)
+        if early is not None:
+            return early
+        if not body.get("prompt"):
+            return JSONResponse(ow.error_body(400, "'prompt' is a required property"), 400)
+        n = body.get("n") or 1
+        item = {"b64_json": IMAGE_B64} if body.get("response_format") == "b64_json" else {"url": IMAGE_URL}
+        out: dict[str, Any] = {
+            "created": int(time.time()),
+            "data": [{**item, "revised_prompt": body["prompt"]} for _ in range(n)],
+        }
+        if str(body.get("model", "")).startswith("gpt-image"):
+            out["usage"] = {"input_tokens": 10, "output_tokens": 100, "total_tokens": 110,
+                            "input_tokens_details": {"text_tokens": 10, "image_tokens": 0}}  # fmt: skip
+        return JSONResponse(out)
+
+    async def speech(request: Request) -> Response:
+        body, _, early = await prelude(request)
+        if early is not None:
+            return early
+        if not body.get("input") or not body.get("voice"):
+            return JSONResponse(ow.error_body(400, "'input' and 'voice' are required"), 400)
+        return Response(SPEECH_BYTES, media_type="audio/mpeg")
+
+    async def transcription(request: Request) -> Response:
+        body, _, early = await prelude(request)
+        if early is not None:
+            return early
+        if "file" not in body.get("_files", {}):
+            return JSONResponse(ow.error_body(400, "'file' is a required property"), 400)
+        fmt = body.get("response_format") or "json"
+        if fmt in ("text", "srt", "vtt"):
+            return PlainTextResponse(ow.REPLY_TEXT)
+        out: dict[str, Any] = {"text": ow.REPLY_TEXT}
+        if fmt == "verbose_json":
+            out.update({"task": "transcribe", "language": "english", "duration": 1.5, "segments": []})
+        return JSONResponse(out)
+
+    async def moderations(request: Request) -> Response:
+        body, _, early = await prelude(request)
+        if early is not None:
+            return early
+        raw = body.get("input")
+        inputs = raw if isinstance(raw, list) else [raw]
+        result = {
+            "flagged": False,
+            "categories": dict.fromkeys(MODERATION_CATEGORIES, False),
+            "category_scores": dict.fromkeys(MODERATION_CATEGORIES, 0.0001),
+            "category_applied_input_types": {c: ["text"] for c in MODERATION_CATEGORIES},
+        }
+        return JSONResponse(
+            {
+                "id": "modr-fake",
+                "model": body.get("model") or "omni-moderation-latest",
+                "results": [result] * len(inputs),
+            }
+        )
+
+    async def rerank(request: Request) -> Response:
+        body, _, early = await prelude(request)
+        if early is not None:
+            return early
+        docs = body.get("documents") or []
+        results = [{"index": i, "relevance_score": round(1 - i / (len(docs) + 1), 4), "document": {"text": d}}
+                   for i, d in enumerate(docs)]  # fmt: skip
+        top = body.get("top_n")
+        return JSONResponse({"model": body.get("model", ""), "results": results[:top] if top else results,
+                             "usage": {"total_tokens": ow.PROMPT_TOKENS}})  # fmt: skip
+
+    for prefix in ("/v1", "/openai/deployments/{deployment}"):
+        app.add_api_route(prefix + "/images/generations", images, methods=["POST"])
+        app.add_api_route(prefix + "/audio/speech", speech, methods=["POST"])
+        app.add_api_route(prefix + "/audio/transcriptions", transcription, methods=["POST"])
+        app.add_api_route(prefix + "/audio/translations", transcription, methods=["POST"])
+    app.add_api_route("/v1/moderations", moderations, methods=["POST"])
+    app.add_api_route("/v1/rerank", rerank, methods=["POST"])
