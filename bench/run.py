@@ -36,7 +36,7 @@ from typing import Any
 import httpx
 import orjson
 
-from bench import procs
+from bench import procs, profile_summary
 
 RESULTS = Path(__file__).resolve().parent / "results"
 MODEL = "gpt-4o-mini"
@@ -96,16 +96,31 @@ def mock_stats(mock_port: int) -> dict[str, Any]:
 
 
 def run_phases(
-    url: str, headers: dict[str, str], sizes: Sizes, mock_port: int, server_pid: int | None, mock_pid: int
+    url: str,
+    headers: dict[str, str],
+    sizes: Sizes,
+    mock_port: int,
+    server_pid: int | None,
+    mock_pid: int,
+    profile: tuple[int, Path] | None = None,
 ) -> dict[str, Any]:
-    """The four phases against one target; with `server_pid`, also that server's CPU per request."""
+    """The four phases against one target; with `server_pid`, also that server's CPU per request.
+    With `profile` (worker pid, output base), py-spy samples that worker during the c=64 phase."""
     out: dict[str, Any] = {}
 
     def phase(name: str, spec: dict[str, Any], chunk_delay_ms: float = 0) -> None:
         mock_config(mock_port, chunk_delay_ms)  # also zeroes the mock's counters
+        spy = start_profiler(*profile) if profile and name == "throughput_c64" else None
         mock_cpu0 = procs.tree_cpu_seconds(mock_pid)
         cpu0 = procs.tree_cpu_seconds(server_pid) if server_pid else 0.0
-        result = loadgen({"url": url, "headers": headers, **spec})
+        try:
+            result = loadgen({"url": url, "headers": headers, **spec})
+        finally:
+            if spy is not None:
+                stop_profiler(spy)
+        if spy is not None and profile:
+            result["profile"] = profile_summary.summarize(profile[1].with_suffix(".folded"))
+            result["profile"]["file"] = str(profile[1].with_suffix(".folded").relative_to(procs.ROOT))
         served = result["ok"] + result["errors"]
         if server_pid:
             result["server_cpu_ms_per_req"] = (
@@ -323,11 +338,9 @@ def measure_gateway(
     print(f"gateway, {workers} worker(s), variant {variant.name}:", flush=True)
     gw, port = start_gateway(workers, gateway_env(db, secret), log, variant)
     logs_before = consume_log_count(db)
-    profiler = None
     try:
         workers_pids = procs.worker_pids(gw.pid)
-        if profile_dir is not None:
-            profiler = start_profiler(workers_pids[0], profile_dir / f"gateway-{workers}w")
+        profile = (workers_pids[0], profile_dir / f"gateway-{workers}w") if profile_dir else None
         result = run_phases(
             f"http://127.0.0.1:{port}/v1/chat/completions",
             {"Authorization": f"Bearer {key}"},
@@ -335,12 +348,11 @@ def measure_gateway(
             mock_port,
             gw.pid,
             mock_pid,
+            profile,
         )
         result["memory"] = [procs.memory(pid).__dict__ for pid in workers_pids]
         result["supervisor_rss_mb"] = procs.memory(gw.pid).rss_mb
     finally:
-        if profiler is not None:
-            stop_profiler(profiler)
         procs.stop(gw, timeout=30)
     # after a graceful stop every buffered consume log has been flushed
     sent_ok = sum(
@@ -370,9 +382,8 @@ def start_profiler(pid: int, out_base: Path) -> subprocess.Popen:
             "250",
             "--format",
             "raw",
-            "--nonblocking",
             "--output",
-            str(out_base) + ".folded",
+            str(out_base.with_suffix(".folded")),
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -474,6 +485,13 @@ def print_report(direct: dict[str, Any], gateways: list[dict[str, Any]], s: dict
             f"gateway {g['workers']}w per worker: {rss}; consume logs {g['consume_logs_written']} "
             f"for {g['successful_calls']} successful calls"
         )
+    for g in gateways:
+        prof = g["throughput_c64"].get("profile")
+        if prof:
+            layers = ", ".join(f"{k} {v}%" for k, v in prof["layers_pct"].items())
+            print(
+                f"gateway {g['workers']}w c=64 profile ({prof['samples']} CPU samples, {prof['file']}): {layers}"
+            )
     print()
     t = s["targets"]
 
@@ -502,7 +520,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="gateway overhead benchmark")
     parser.add_argument("--quick", action="store_true", help="small counts, for checking the harness")
     parser.add_argument("--workers", default="1,2", help="gateway worker counts to measure (must include 1)")
-    parser.add_argument("--profile", action="store_true", help="py-spy the first worker (raw folded stacks)")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="py-spy the first worker during the c=64 phase (perturbs that phase's numbers)",
+    )
     parser.add_argument("--out", type=Path, default=None, help="default bench/results/latest.json")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (DBs, server logs)")
     parser.add_argument(
