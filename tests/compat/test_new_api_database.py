@@ -78,3 +78,43 @@ def legacy_gateway(storage):
     build_new_api_database()
     migrate()
     return storage
+
+
+def test_gateway_serves_from_a_new_api_database(storage):
+    """Start on the upgraded rows: the old root logs in with its bcrypt hash, the old key relays
+    through the old channel and abilities, and the charge lands on the old counters."""
+    import openai
+    from sqlalchemy import update
+
+    from backend import cache
+    from backend.cache import channels
+    from backend.db import session_scope
+    from tests.relay.relay_seed import flush, relay_env, user_row, wait_until
+
+    build_new_api_database()
+    migrate()
+    with relay_env() as env:
+        with session_scope() as s:
+            s.exec(update(Channel).where(Channel.id == 1).values(base_url=env.fake.url))
+            s.exec(update(Token).where(Token.id == 1).values(remain_quota=2_000_000))
+        channels.reload()  # the rows were edited behind the gateway's back
+        cache.invalidate_token(KEY)
+        import httpx
+
+        with httpx.Client(base_url=env.url) as web:
+            login = web.post("/api/user/login", json={"username": "root", "password": "12345678"})
+            assert login.json()["success"] is True, login.text
+            me = web.get("/api/user/self", headers={"New-Api-User": str(login.json()["data"]["id"])})
+            assert me.json()["data"]["username"] == "root"
+            assert web.get("/api/setup").json()["data"]["status"] is True
+            assert web.get("/api/status").json()["data"]["system_name"] == "Old Gateway"
+
+        client = openai.OpenAI(api_key="sk-" + KEY, base_url=env.url + "/v1", max_retries=0)
+        reply = client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
+        assert reply.choices[0].message.content
+        assert env.fake.last.headers["authorization"] == "Bearer sk-upstream"
+        assert env.fake.last.headers.get("openai-organization") == "org-1"
+        flush()
+        wait_until(lambda: user_row(2).request_count == 1, "the charge to reach the old users row")
+        alice = user_row(2)
+        assert alice.used_quota > 12345 and alice.quota == 5000000 - (alice.used_quota - 12345)
