@@ -247,6 +247,8 @@ def openai_to_claude_request(req: dict, model: str, options: ClaudeOptions | Non
     for name in ("temperature", "top_p", "top_k"):
         if isinstance(req.get(name), int | float) and not isinstance(req.get(name), bool):
             out[name] = req[name]
+    if "temperature" in out:
+        out["temperature"] = min(max(out["temperature"], 0), 1)  # OpenAI allows up to 2, Claude 1
     stop = req.get("stop")
     if isinstance(stop, str) and stop:
         out["stop_sequences"] = [stop]
@@ -342,6 +344,7 @@ class OpenAIToClaudeStream:
         self.index = -1
         self.open_kind: str | None = None  # "text" | "thinking" | "tool_use"
         self.open_tool: int | None = None  # OpenAI tool_calls index of the open tool_use block
+        self.open_tool_id: str | None = None
         self.finish_reason: str | None = None
         self.id = ""
 
@@ -403,7 +406,14 @@ class OpenAIToClaudeStream:
                     continue
                 fn = call.get("function") or {}
                 idx = call.get("index", 0)
-                if self.open_kind != "tool_use" or idx != self.open_tool:
+                new_id = call.get("id")
+                # some providers omit `index`; a fresh id still means a new call
+                if (
+                    self.open_kind != "tool_use"
+                    or idx != self.open_tool
+                    or (new_id and new_id != self.open_tool_id)
+                ):
+                    self.open_tool_id = new_id
                     events += self._open(
                         "tool_use",
                         {

@@ -158,3 +158,16 @@ def test_stream_length_finish():
     conv = OpenAIToClaudeStream("m")
     events = conv.feed(_chunk({"content": "x"})) + conv.feed(_chunk({}, "length")) + conv.finish(Usage(1, 1))
     assert _replay(events).stop_reason == "max_tokens"
+
+
+def test_stream_tool_calls_without_index_split_on_new_id():
+    conv = OpenAIToClaudeStream("m")
+    events = []
+    for call in (
+        {"id": "a", "function": {"name": "f", "arguments": "{}"}},
+        {"id": "b", "function": {"name": "g", "arguments": ""}},
+        {"function": {"arguments": '{"k":2}'}},
+    ):
+        events += conv.feed(_chunk({"tool_calls": [call]}))
+    msg = _replay(events + conv.finish(Usage(1, 1)))
+    assert [(b.id, b.name, b.input) for b in msg.content] == [("a", "f", {}), ("b", "g", {"k": 2})]

@@ -303,3 +303,8 @@ def test_pdf_file_part_becomes_document():
         "type": "document",
         "source": {"type": "base64", "media_type": "application/pdf", "data": "JVBERi0="},
     }
+
+
+@pytest.mark.parametrize(("given", "sent"), [(1.7, 1), (0.4, 0.4), (-1, 0)])
+def test_temperature_clamped_to_claude_range(given, sent):
+    assert openai_to_claude_request({"messages": [U], "temperature": given}, "m")["temperature"] == sent
