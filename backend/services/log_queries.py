@@ -123,9 +123,13 @@ def page(f: LogFilter, p: int, page_size: int, *, admin: bool) -> tuple[list[dic
     return items, int(total)
 
 
+def _now() -> int:
+    return int(time.time())
+
+
 def stat(f: LogFilter, now: int | None = None) -> dict[str, int]:
     """Quota spent by consume rows matching the filter, plus requests and tokens in the last 60 s."""
-    now = int(time.time()) if now is None else now
+    now = _now() if now is None else now
     f = LogFilter(**{**f.__dict__, "type": int(LogType.CONSUME)})
     conds = f.conditions()
     recent = [*conds, Log.created_at >= now - 60]

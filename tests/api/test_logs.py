@@ -7,6 +7,7 @@ from mgmt_helpers import app_client, auth, data, make_user, refused
 from backend.db import log_session_scope, session_scope
 from backend.models import Channel, Log, QuotaData, Token
 from backend.models.enums import LogType, Role
+from backend.services import log_queries
 
 NOW = int(time.time())
 OTHER = json.dumps({"model_ratio": 15, "admin_info": {"use_channel": [7]}})
@@ -67,8 +68,9 @@ def test_user_sees_own_rows_without_channel_or_admin_info(world):
     assert data(c.get("/api/log/self", headers=auth(bob)))["total"] == 1
 
 
-def test_stats(world):
+def test_stats(world, monkeypatch):
     admin, alice, _bob = world
+    monkeypatch.setattr(log_queries, "_now", lambda: NOW)  # rpm/tpm look back 60 s from "now"
     c = app_client()
     assert data(c.get("/api/log/stat", headers=auth(admin))) == {"quota": 450, "rpm": 2, "tpm": 30}
     assert data(c.get("/api/log/self/stat", headers=auth(alice))) == {"quota": 400, "rpm": 1, "tpm": 15}
