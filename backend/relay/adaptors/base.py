@@ -57,6 +57,7 @@ from typing import Any, ClassVar, Protocol
 
 import orjson
 
+from backend.relay.convert.param_override import ParamOverrideError, apply_param_override
 from backend.relay.sse import SSEEvent
 from backend.relay.usage import Usage
 
@@ -244,13 +245,15 @@ class Adaptor(abc.ABC):
     # -- request ---------------------------------------------------------------------------
 
     def build_request(self, body: dict) -> UpstreamRequest:
-        """Converted body + param_override, URL, headers + header_override."""
+        """Converted body + param_override (simple or operations form), URL, headers +
+        header_override. A broken override is an AdaptorError 500 (code param_override_failed)."""
         if self.meta.fmt not in self.formats:
             raise AdaptorError(f"this channel does not support {self.meta.fmt.value} requests")
         converted = self.convert_request(body)
-        override = self.channel.param_override
-        if isinstance(override, dict) and override:
-            converted.update(override)
+        try:
+            converted = apply_param_override(converted, self.channel.param_override)
+        except ParamOverrideError as err:
+            raise AdaptorError(f"channel param_override: {err}", 500, "param_override_failed") from err
         return UpstreamRequest(
             method="POST",
             url=self.request_url(),

@@ -203,3 +203,13 @@ def test_input_body_is_not_mutated():
     snapshot = repr(body)
     adaptor(channel(1), meta(model="o1-high", stream=True)).build_request(body)
     assert repr(body) == snapshot
+
+
+def test_param_override_operations_and_failure():
+    ops = {"operations": [{"path": "messages", "mode": "prepend", "value": [{"role": "system", "content": "be nice"}]}]}
+    body = body_of(adaptor(channel(1, param_override=ops)).build_request(CHAT))
+    assert body["messages"][0] == {"role": "system", "content": "be nice"}
+    broken = {"operations": [{"path": "model", "mode": "append", "value": 5}]}
+    with pytest.raises(AdaptorError) as info:
+        adaptor(channel(1, param_override=broken)).build_request(CHAT)
+    assert (info.value.status_code, info.value.code) == (500, "param_override_failed")
