@@ -4,7 +4,9 @@ Two forms, like new-api:
 - simple: `{"temperature": 0.2, "model": "x"}` - top-level keys overwrite the body's;
 - operations: `{"operations": [{"path": "messages.0.content", "mode": "prepend", "value": "...",
   "conditions": [{"path": "model", "mode": "prefix", "value": "gpt-4"}], "logic": "AND"}]}` with
-  modes set (keep_origin), delete, move (from/to), append, prepend; conditions full / prefix /
+  modes set (keep_origin), delete, move and copy (from/to), append, prepend, and the string
+  modes trim_prefix, trim_suffix, ensure_prefix, ensure_suffix (value), trim_space, to_lower,
+  to_upper, replace and regex_replace (from -> to, Go-style $1 groups); conditions full / prefix /
   suffix / contains, combined with OR unless logic is AND. Paths are dot-separated; numeric parts
   index arrays, negative ones from the end.
 
@@ -16,6 +18,7 @@ misconfigured and the request must not go out half-rewritten.
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 import orjson
@@ -150,14 +153,56 @@ def _applies(root: Any, op: dict) -> bool:
     return all(results) if str(op.get("logic", "OR")).upper() == "AND" else any(results)
 
 
+_GO_GROUP = re.compile(r"\$\{?(\d+)\}?")
+
+
+def _string_op(mode: str, text: str, op: dict) -> str:
+    value = op.get("value") if isinstance(op.get("value"), str) else ""
+    if mode == "trim_prefix":
+        return text.removeprefix(value)
+    if mode == "trim_suffix":
+        return text.removesuffix(value)
+    if mode == "ensure_prefix":
+        return text if text.startswith(value) else value + text
+    if mode == "ensure_suffix":
+        return text if text.endswith(value) else text + value
+    if mode == "trim_space":
+        return text.strip()
+    if mode == "to_lower":
+        return text.lower()
+    if mode == "to_upper":
+        return text.upper()
+    old, new = op.get("from"), op.get("to")
+    if not isinstance(old, str) or not isinstance(new, str):
+        raise ParamOverrideError(f"{mode}: from and to must be strings")
+    if mode == "replace":
+        return text.replace(old, new)
+    try:
+        return re.sub(old, _GO_GROUP.sub(r"\\g<\1>", new), text)
+    except re.error as err:
+        raise ParamOverrideError(f"regex_replace: {err}") from err
+
+
+STRING_MODES = {"trim_prefix", "trim_suffix", "ensure_prefix", "ensure_suffix", "trim_space", "to_lower",
+                "to_upper", "replace", "regex_replace"}  # fmt: skip
+
+
 def _apply(root: dict, op: dict) -> None:
     mode = op.get("mode") or "set"
-    if mode == "move":
-        value = _delete(root, op.get("from"))
+    if mode in ("move", "copy"):
+        value = _delete(root, op.get("from")) if mode == "move" else _get(root, op.get("from"))
         if value is not _MISSING:
-            _set(root, op.get("to"), value)
+            _set(root, op.get("to"), copy.deepcopy(value))
         return
     path = op.get("path")
+    if mode in STRING_MODES:
+        current = _get(root, path)
+        if current is _MISSING:
+            return
+        if not isinstance(current, str):
+            raise ParamOverrideError(f"{path}: {mode} needs a string, found {type(current).__name__}")
+        _set(root, path, _string_op(mode, current, op))
+        return
     if mode == "delete":
         _delete(root, path)
     elif mode == "set":

@@ -129,3 +129,38 @@ def test_override_values_are_copied():
     out = run(ops({"path": "extra", "value": value}))
     out["extra"]["k"].append(2)
     assert value == {"k": [1]}
+
+
+@pytest.mark.parametrize(
+    ("operation", "path", "expected"),
+    [
+        ({"mode": "trim_prefix", "value": "gpt-"}, "model", "4o-mini"),
+        ({"mode": "trim_suffix", "value": "-mini"}, "model", "gpt-4o"),
+        ({"mode": "ensure_prefix", "value": "openai/"}, "model", "openai/gpt-4o-mini"),
+        ({"mode": "ensure_prefix", "value": "gpt"}, "model", "gpt-4o-mini"),
+        ({"mode": "ensure_suffix", "value": "-mini"}, "model", "gpt-4o-mini"),
+        ({"mode": "to_upper"}, "model", "GPT-4O-MINI"),
+        ({"mode": "replace", "from": "4o", "to": "4.1"}, "model", "gpt-4.1-mini"),
+        ({"mode": "regex_replace", "from": r"^gpt-(\w+)-mini$", "to": "${1}-small"}, "model", "4o-small"),
+        ({"mode": "regex_replace", "from": r"(\d)o", "to": "$1x"}, "model", "gpt-4x-mini"),
+    ],
+)
+def test_string_modes(operation, path, expected):
+    assert run(ops({"path": path, **operation}))[path] == expected
+
+
+def test_trim_space_lower_and_copy():
+    body = {"a": "  Hi  ", "b": {"c": [1]}}
+    out = apply_param_override(body, ops({"path": "a", "mode": "trim_space"}, {"path": "a", "mode": "to_lower"},
+                                          {"mode": "copy", "from": "b", "to": "d"}))  # fmt: skip
+    assert out["a"] == "hi"
+    out["d"]["c"].append(2)
+    assert out["b"] == {"c": [1]}  # a copy, not the same object
+
+
+def test_string_mode_on_missing_path_is_a_no_op_and_on_number_fails():
+    assert run(ops({"path": "absent", "mode": "to_lower"})) == BODY
+    with pytest.raises(ParamOverrideError):
+        run(ops({"path": "temperature", "mode": "to_lower"}))
+    with pytest.raises(ParamOverrideError):
+        run(ops({"path": "model", "mode": "regex_replace", "from": "(", "to": "x"}))
