@@ -53,7 +53,9 @@ def sse_lines(env: RelayEnv, key: str, body: dict) -> list[str]:
 def test_chat_whole_reply_billed_and_logged(env: RelayEnv) -> None:
     channel = make_channel(env.fake.url, "gpt-4o", key="sk-up-1")
     user, token, key = make_key(quota=QUOTA)
-    reply = env.openai(key).chat.completions.create(model="gpt-4o", messages=MESSAGES)
+    raw = env.openai(key).chat.completions.with_raw_response.create(model="gpt-4o", messages=MESSAGES)
+    request_id = raw.headers["x-oneapi-request-id"]
+    reply = raw.parse()
     assert reply.choices[0].message.content == ow.REPLY_TEXT
     assert (reply.usage.prompt_tokens, reply.usage.completion_tokens) == (ow.PROMPT_TOKENS, ow.COMPLETION_TOKENS)
     sent = env.fake.last
@@ -73,6 +75,7 @@ def test_chat_whole_reply_billed_and_logged(env: RelayEnv) -> None:
         channel, token.name, token.id, "default", False)
     assert row.use_time >= 0
     other = log_other(row)
+    assert other["request_id"] == request_id  # a client's request id finds its log row
     assert other["admin_info"]["use_channel"] == [str(channel)]
     assert isinstance(other["frt"], int) and other["frt"] >= 0
     assert "is_model_mapped" not in other

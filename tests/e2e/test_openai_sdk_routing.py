@@ -12,6 +12,7 @@ import openai
 import pytest
 
 from backend.cache import channels as channel_cache
+from backend.config import reset_settings
 from backend.models.enums import ChannelStatus, Role
 from tests.conftest import free_port
 from tests.fakes import openai_wire as ow
@@ -229,3 +230,20 @@ def test_auto_disable_of_a_multi_key_channel_drops_only_the_failing_key(env: Rel
     for _ in range(5):
         assert chat(env, key) == ow.REPLY_TEXT
     assert upstream_keys(env) == ["Bearer sk-live"] * 5
+
+
+def test_relay_timeout_fails_over_to_the_next_channel(sqlite_storage, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    monkeypatch.setenv("RELAY_TIMEOUT", "1")
+    reset_settings()
+    try:
+        with relay_env() as env:
+            make_channel(env.fake.url, "gpt-4o", key="sk-slow", priority=5, model_mapping={"gpt-4o": "hang"})
+            _, _, key = make_key()
+            status, err, _ = raw_error(env, key)
+            assert status == 500 and err["code"] == "do_request_failed"
+            make_channel(env.fake.url, "gpt-4o", key="sk-good")
+            set_option("RetryTimes", "1")
+            assert chat(env, key) == ow.REPLY_TEXT
+            assert upstream_keys(env)[-2:] == ["Bearer sk-slow", "Bearer sk-good"]
+    finally:
+        reset_settings()
