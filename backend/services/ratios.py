@@ -13,6 +13,7 @@ Keys ending in `*` are prefix patterns (`gpt-4-gizmo-*`); the longest matching p
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -275,14 +276,30 @@ def matching_name(name: str) -> str:
     return name
 
 
+# Suffixes the relay turns into request parameters (reasoning effort, thinking budget). Billing keeps
+# the client's name, so "o3-mini-high" falls back to the entry of "o3-mini" when it has none itself.
+_PARAM_SUFFIX = re.compile(r"-(?:thinking(?:-\d+)?|nothinking|xhigh|high|medium|low|minimal|none|max)$")
+
+
+def _lookup(key: str, name: str) -> float | None:
+    table = _table(key)
+    n = matching_name(name)
+    found = table.get(n)
+    if found is None:
+        base = _PARAM_SUFFIX.sub("", n)
+        if base != n:
+            found = table.get(matching_name(base))
+    return found
+
+
 def model_price(name: str) -> float | None:
     """USD per call, or None when the model is billed by tokens."""
-    return _table("ModelPrice").get(matching_name(name))
+    return _lookup("ModelPrice", name)
 
 
 def model_ratio(name: str) -> float | None:
     """The model ratio, or None when neither the defaults nor the option price it."""
-    return _table("ModelRatio").get(matching_name(name))
+    return _lookup("ModelRatio", name)
 
 
 def _gpt_rule(n: str) -> tuple[float, bool]:
@@ -364,12 +381,12 @@ def completion_ratio(name: str) -> float:
 
 
 def cache_ratio(name: str) -> float:
-    found = _table("CacheRatio").get(matching_name(name))
+    found = _lookup("CacheRatio", name)
     return 1.0 if found is None else found
 
 
 def create_cache_ratio(name: str) -> float:
-    found = _table("CreateCacheRatio").get(matching_name(name))
+    found = _lookup("CreateCacheRatio", name)
     return CREATE_CACHE_RATIO_DEFAULT if found is None else found
 
 

@@ -143,3 +143,20 @@ def test_default_json_round_trips():
 
     assert orjson.loads(ratios.default_json("ModelRatio"))["gpt-4o"] == 1.25
     assert orjson.loads(ratios.default_json("GroupRatio")) == {"default": 1, "vip": 1, "svip": 1}
+
+
+@pytest.mark.parametrize(
+    ("model", "base"),
+    [("o3-mini-high", "o3-mini"), ("gpt-5-minimal", "gpt-5"), ("claude-sonnet-4-5-thinking", "claude-sonnet-4-5"),
+     ("gpt-5.1-xhigh", "gpt-5.1"), ("o4-mini-low", "o4-mini")],
+)
+def test_parameter_suffixes_fall_back_to_the_base_model(sqlite_storage, model, base):
+    assert ratios.model_ratio(model) == ratios.model_ratio(base) is not None
+    assert ratios.cache_ratio(model) == ratios.cache_ratio(base)
+    assert ratios.completion_ratio(model) == ratios.completion_ratio(base)
+
+
+def test_an_exact_entry_beats_the_suffix_fallback(sqlite_storage):
+    options.update("ModelRatio", '{"o3-mini-high": 9}')
+    assert ratios.model_ratio("o3-mini-high") == 9
+    assert ratios.model_ratio("no-such-model-high") is None
