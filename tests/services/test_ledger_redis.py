@@ -146,3 +146,48 @@ def test_redis_hiccup_after_flush_is_retried(storage, redis_url, monkeypatch):
     with session_scope() as s:
         assert s.get(User, uid).quota == 100_000
     assert int(shared.client.hget(f"newapi:ledger:user:{uid}", "pending")) == 0
+
+
+def test_two_instances_with_racing_flushes_end_exact(storage, redis_url):
+    uid, tid = seed(4_000_000, 3_000_000)
+    a, b = two_ledgers(redis_url)
+    stop = threading.Event()
+    spent: list[int] = []
+    lock = threading.Lock()
+
+    def calls(lg: Ledger, start: int) -> None:
+        for i in range(start, start + 50):
+            got = lg.reserve(uid, tid, 600)
+            cost = 100 + 37 * (i % 11)  # the real cost differs from the reservation either way
+            if i % 5 == 0:
+                lg.apply(uid, tid, quota_delta=-got)  # failed call: refund
+                continue
+            lg.apply(uid, tid, quota_delta=cost - got, used=cost, requests=1)
+            with lock:
+                spent.append(cost)
+
+    def flusher(lg: Ledger) -> None:
+        while not stop.is_set():
+            lg.flush()
+
+    flushers = [threading.Thread(target=flusher, args=(lg,)) for lg in (a, b)]
+    workers = [threading.Thread(target=calls, args=(lg, k * 50)) for k, lg in enumerate((a, b, a, b))]
+    for t in flushers + workers:
+        t.start()
+    for t in workers:
+        t.join()
+    stop.set()
+    for t in flushers:
+        t.join()
+    assert a.flush() and b.flush()
+    total = sum(spent)
+    assert len(spent) == 160
+    with session_scope() as s:
+        u, t = s.get(User, uid), s.get(Token, tid)
+        assert (u.quota, u.used_quota, u.request_count) == (4_000_000 - total, total, 160)
+        assert (t.remain_quota, t.used_quota) == (3_000_000 - total, total)
+    assert a.user_quota(uid) == b.user_quota(uid) == 4_000_000 - total
+    client = redis.Redis.from_url(redis_url)
+    assert int(client.hget(f"newapi:ledger:user:{uid}", "pending")) == 0  # every delta is in the DB
+    a.forget_user(uid)
+    assert b.user_quota(uid) == 4_000_000 - total  # a re-seed lands on the same number
