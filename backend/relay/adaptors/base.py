@@ -58,6 +58,7 @@ from typing import Any, ClassVar, Protocol
 import orjson
 
 from backend.relay.convert.param_override import ParamOverrideError, apply_param_override
+from backend.relay.convert.system_prompt import Kind, apply_system_prompt
 from backend.relay.sse import SSEEvent
 from backend.relay.usage import Usage
 
@@ -97,6 +98,15 @@ OPENAI_PATHS: dict[RelayFormat, str] = {
     RelayFormat.OPENAI_RESPONSES: "/v1/responses",
     RelayFormat.RERANK: "/v1/rerank",
     RelayFormat.CLAUDE_MESSAGES: "/v1/messages",
+}
+
+
+# where a channel's system_prompt setting goes, by upstream format
+SYSTEM_PROMPT_KINDS: dict[RelayFormat, Kind] = {
+    RelayFormat.OPENAI_CHAT: "chat",
+    RelayFormat.CLAUDE_MESSAGES: "claude",
+    RelayFormat.OPENAI_RESPONSES: "responses",
+    RelayFormat.GEMINI: "gemini",
 }
 
 
@@ -245,11 +255,17 @@ class Adaptor(abc.ABC):
     # -- request ---------------------------------------------------------------------------
 
     def build_request(self, body: dict) -> UpstreamRequest:
-        """Converted body + param_override (simple or operations form), URL, headers +
+        """Converted body + channel system_prompt + param_override (simple or operations form), URL, headers +
         header_override. A broken override is an AdaptorError 500 (code param_override_failed)."""
         if self.meta.fmt not in self.formats:
             raise AdaptorError(f"this channel does not support {self.meta.fmt.value} requests")
         converted = self.convert_request(body)
+        prompt = self.setting.get("system_prompt")
+        kind = SYSTEM_PROMPT_KINDS.get(self.upstream_format)
+        if isinstance(prompt, str) and prompt and kind:
+            converted = apply_system_prompt(
+                converted, kind, prompt, self.setting.get("system_prompt_override") is True
+            )
         try:
             converted = apply_param_override(converted, self.channel.param_override)
         except ParamOverrideError as err:

@@ -206,10 +206,24 @@ def test_input_body_is_not_mutated():
 
 
 def test_param_override_operations_and_failure():
-    ops = {"operations": [{"path": "messages", "mode": "prepend", "value": [{"role": "system", "content": "be nice"}]}]}
+    ops = {
+        "operations": [
+            {"path": "messages", "mode": "prepend", "value": [{"role": "system", "content": "be nice"}]}
+        ]
+    }
     body = body_of(adaptor(channel(1, param_override=ops)).build_request(CHAT))
     assert body["messages"][0] == {"role": "system", "content": "be nice"}
     broken = {"operations": [{"path": "model", "mode": "append", "value": 5}]}
     with pytest.raises(AdaptorError) as info:
         adaptor(channel(1, param_override=broken)).build_request(CHAT)
     assert (info.value.status_code, info.value.code) == (500, "param_override_failed")
+
+
+def test_channel_system_prompt_lands_in_the_upstream_format(sqlite_storage):
+    setting = {"system_prompt": "Be terse.", "system_prompt_override": True}
+    openai_body = body_of(adaptor(channel(1, setting=setting)).build_request(CHAT))
+    assert openai_body["messages"][0] == {"role": "system", "content": "Be terse."}
+    claude_body = body_of(adaptor(channel(14, setting=setting), meta(model="claude-x")).build_request(
+        {"model": "claude-x", "messages": [{"role": "system", "content": "Mine."}, {"role": "user", "content": "hi"}]}
+    ))  # fmt: skip
+    assert claude_body["system"] == "Be terse.\nMine."
