@@ -160,8 +160,8 @@ class DashboardState(AuthState):
         return await self._refresh()
 
     @rx.event
-    async def set_granularity(self, value: str):  # noqa: ANN201
-        if value in GRANULARITIES:
+    async def set_granularity(self, value: str | list[str]):  # noqa: ANN201
+        if isinstance(value, str) and value in GRANULARITIES:
             self.granularity = value
         return await self._refresh()
 

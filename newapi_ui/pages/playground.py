@@ -1,0 +1,96 @@
+"""/playground: pick one of your keys and a model it may use, then chat; answers stream in."""
+
+import reflex as rx
+
+from newapi_ui.components.stats import labelled
+from newapi_ui.i18n import N_, _
+from newapi_ui.states.playground import PlaygroundState
+from newapi_ui.template import template
+
+
+def _bubble(msg: rx.Var) -> rx.Component:
+    mine = msg["role"] == "user"
+    return rx.flex(
+        rx.box(
+            rx.cond(mine, rx.text(msg["content"], white_space="pre-wrap"), rx.markdown(msg["content"])),
+            background_color=rx.cond(mine, rx.color("indigo", 4), rx.color("gray", 3)),
+            padding="0.6em 0.9em",
+            border_radius="var(--radius-4)",
+            max_width="85%",
+            class_name=rx.cond(mine, "chat-user", "chat-assistant"),
+        ),
+        justify=rx.cond(mine, "end", "start"),
+        width="100%",
+    )
+
+
+def _pickers() -> rx.Component:
+    return rx.flex(
+        labelled(N_("API key"), rx.select.root(
+            rx.select.trigger(id="pg-key", placeholder=_("No enabled key")),
+            rx.select.content(rx.foreach(PlaygroundState.keys,
+                                         lambda k: rx.select.item(k[1], value=k[0], id="pg-key-" + k[0]))),
+            value=PlaygroundState.key_id, on_change=PlaygroundState.set_key,
+        )),
+        labelled(N_("Model"), rx.select.root(
+            rx.select.trigger(id="pg-model", placeholder=_("No model available")),
+            rx.select.content(rx.foreach(PlaygroundState.models, lambda m: rx.select.item(m, value=m))),
+            value=PlaygroundState.model, on_change=PlaygroundState.set_model,
+        )),
+        rx.spacer(),
+        rx.button(rx.icon("eraser", size=16), _("Clear"), variant="soft", on_click=PlaygroundState.clear,
+                  disabled=PlaygroundState.streaming, id="pg-clear"),
+        spacing="3",
+        wrap="wrap",
+        align="end",
+        width="100%",
+    )
+
+
+def _composer() -> rx.Component:
+    return rx.form(
+        rx.flex(
+            rx.text_area(name="prompt", id="prompt", placeholder=_("Type a message"), rows="3", flex="1",
+                         min_width="12em", enter_key_submit=True),
+            rx.cond(
+                PlaygroundState.streaming,
+                rx.button(rx.icon("square", size=16), _("Stop"), type="button", color_scheme="red",
+                          on_click=PlaygroundState.stop, id="pg-stop"),
+                rx.button(rx.icon("send", size=16), _("Send"), type="submit", id="pg-send"),
+            ),
+            spacing="2",
+            align="end",
+            width="100%",
+        ),
+        on_submit=PlaygroundState.send,
+        reset_on_submit=False,
+        width="100%",
+    )
+
+
+@template("/playground", "Playground", on_load=PlaygroundState.on_load)
+def playground_page() -> rx.Component:
+    return rx.vstack(
+        rx.heading(_("Playground"), size="6"),
+        rx.text(_("Calls go through the gateway with the chosen key: they are billed and logged like any other."),
+                size="2", color_scheme="gray"),
+        _pickers(),
+        rx.card(
+            rx.vstack(
+                rx.cond(PlaygroundState.messages.length() == 0,
+                        rx.text(_("Ask anything to start"), color_scheme="gray", size="2")),
+                rx.foreach(PlaygroundState.messages, _bubble),
+                rx.cond(PlaygroundState.streaming, rx.spinner(size="2", id="pg-streaming")),
+                spacing="3",
+                width="100%",
+                id="chat-log",
+            ),
+            width="100%",
+            min_height="16em",
+        ),
+        rx.cond(PlaygroundState.error != "", rx.callout(PlaygroundState.error, icon="triangle-alert",
+                                                        color_scheme="red", id="pg-error", width="100%")),
+        _composer(),
+        spacing="4",
+        width="100%",
+    )

@@ -1,0 +1,243 @@
+"""/log: usage logs one server page at a time through `backend.services.log_queries` (admins: every
+user's rows with channels; users: their own, already stripped of channel and admin_info by the service).
+Filter times are UTC, like every date the console shows."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import reflex as rx
+
+from backend.models import User
+from backend.models.enums import LogType, Role
+from backend.services import log_queries
+from backend.services.errors import ServiceError
+from backend.services.log_queries import LogFilter
+from backend.services.pricing import USD_PER_RATIO_PER_MILLION
+from newapi_ui import backend_bridge
+from newapi_ui.i18n import N_, fmt_datetime, fmt_money, fmt_number
+from newapi_ui.states.auth import AuthState
+from newapi_ui.states.paging import PagedState
+
+TYPE_LABELS = {
+    LogType.TOPUP: N_("Top-up"),
+    LogType.CONSUME: N_("Consume"),
+    LogType.MANAGE: N_("Manage"),
+    LogType.SYSTEM: N_("System"),
+    LogType.ERROR: N_("Error"),
+    LogType.REFUND: N_("Refund"),
+}
+ALL = N_("All")
+UNKNOWN = N_("Unknown")
+TYPE_OPTIONS = ["0", *[str(int(t)) for t in TYPE_LABELS]]
+_SHOWN_OTHER_KEYS = {
+    "model_price", "model_ratio", "group_ratio", "completion_ratio", "cache_tokens", "cache_ratio",
+    "cache_creation_tokens", "cache_creation_ratio", "frt", "request_id", "admin_info",
+}
+
+
+def parse_local(text: str) -> int:
+    """A `datetime-local` input value (read as UTC) as a Unix time; empty or invalid -> 0 (no bound)."""
+    try:
+        return int(datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp()) if text else 0
+    except ValueError:
+        return 0
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+def parse_other(raw: str) -> dict[str, Any]:
+    try:
+        value = json.loads(raw) if raw else {}
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+class LogsState(PagedState, AuthState):
+    log_type: str = "0"
+    start_time: str = ""
+    end_time: str = ""
+    model_name: str = ""
+    token_name: str = ""
+    channel: str = ""
+    target_username: str = ""  # admins only (AuthState.username is the viewer)
+    stat_quota: int = 0
+    stat_rpm: int = 0
+    stat_tpm: int = 0
+    detail_open: bool = False
+    _detail: dict[str, Any] = {}
+
+    def _filter(self, user: User) -> LogFilter:
+        f = LogFilter(
+            type=int(self.log_type) if self.log_type.isdigit() else 0,
+            start_timestamp=parse_local(self.start_time), end_timestamp=parse_local(self.end_time),
+            model_name=self.model_name.strip(), token_name=self.token_name.strip(),
+        )
+        if user.role >= Role.ADMIN:
+            f.username = self.target_username.strip()
+            f.channel = int(self.channel) if self.channel.strip().isdigit() else 0
+        else:
+            f.user_id = user.id
+        return f
+
+    def _fetch(self, user: User, p: int, page_size: int) -> tuple[list[dict[str, Any]], int]:
+        rows, total = log_queries.page(self._filter(user), p, page_size, admin=user.role >= Role.ADMIN)
+        for i, row in enumerate(rows):
+            row["_idx"] = i  # the detail dialog's handle on the row
+        return rows, total
+
+    async def _load(self):  # noqa: ANN202
+        result = await PagedState._load(self)
+        user = await self.current_user()
+        if user is not None:
+            try:
+                stat = await backend_bridge.call(log_queries.stat, self._filter(user))
+            except ServiceError as exc:
+                return rx.toast.error(self.tr(exc.message))
+            self.stat_quota, self.stat_rpm, self.stat_tpm = stat["quota"], stat["rpm"], stat["tpm"]
+        return result
+
+    @rx.event
+    async def apply(self, form: dict[str, Any]):  # noqa: ANN201
+        self.log_type = str(form.get("log_type") or self.log_type)
+        self.start_time = str(form.get("start_time", ""))
+        self.end_time = str(form.get("end_time", ""))
+        self.model_name = str(form.get("model_name", ""))[:255]
+        self.token_name = str(form.get("token_name", ""))[:64]
+        self.channel = str(form.get("channel", ""))
+        self.target_username = str(form.get("username", ""))[:64]
+        self.page = 1
+        return await self._load()
+
+    @rx.event
+    async def set_log_type(self, value: str):  # noqa: ANN201
+        if value in TYPE_OPTIONS:
+            self.log_type, self.page = value, 1
+        return await self._load()
+
+    @rx.var(cache=False)
+    def type_items(self) -> list[list[str]]:
+        return [["0", self.tr(ALL)]] + [[str(int(t)), self.tr(label)] for t, label in TYPE_LABELS.items()]
+
+    @rx.var(cache=False)
+    def stat_quota_text(self) -> str:
+        return self.fmt_quota(self.stat_quota)
+
+    @rx.var(cache=False)
+    def stat_rpm_text(self) -> str:
+        return fmt_number(self.stat_rpm, self.lang)
+
+    @rx.var(cache=False)
+    def stat_tpm_text(self) -> str:
+        return fmt_number(self.stat_tpm, self.lang)
+
+    def _format(self, row: dict[str, Any]) -> dict[str, str]:
+        use = f"{row['use_time']} s"
+        return {
+            "idx": str(row.get("_idx", 0)),
+            "time": fmt_datetime(int(row["created_at"]), self.lang),
+            "user": row["username"],
+            "channel": f"#{row['channel']} {row.get('channel_name', '')}".strip() if row["channel"] else "",
+            "token": row["token_name"],
+            "type": self.tr(TYPE_LABELS.get(row["type"], UNKNOWN)),
+            "model": row["model_name"],
+            "use_time": use + (" · " + self.tr("Stream") if row["is_stream"] else ""),
+            "prompt": fmt_number(int(row["prompt_tokens"]), self.lang),
+            "completion": fmt_number(int(row["completion_tokens"]), self.lang),
+            "quota": self.fmt_quota(int(row["quota"])),
+        }
+
+    @rx.event
+    def open_detail(self, idx: str) -> None:
+        i = int(idx) if str(idx).isdigit() else -1
+        if 0 <= i < len(self._raw_rows):
+            self._detail = self._raw_rows[i]
+            self.detail_open = True
+
+    @rx.event
+    def set_detail_open(self, value: bool) -> None:
+        self.detail_open = value
+
+    @rx.var(cache=False)
+    def detail_items(self) -> list[list[str]]:
+        """[label, value] pairs for the row dialog; only what the row actually carries."""
+        row = self._detail
+        if not row:
+            return []
+        other = parse_other(row.get("other", ""))
+        t, lang = self.tr, self.lang
+        items = [
+            [t("Time"), fmt_datetime(int(row["created_at"]), lang)],
+            [t("Type"), t(TYPE_LABELS.get(row["type"], UNKNOWN))],
+            [t("Model"), row["model_name"]],
+            [t("Token"), row["token_name"]],
+            [t("Group"), row["group"]],
+            [t("Prompt tokens"), fmt_number(int(row["prompt_tokens"]), lang)],
+            [t("Completion tokens"), fmt_number(int(row["completion_tokens"]), lang)],
+            [t("Quota"), self.fmt_quota(int(row["quota"]))],
+            [t("Duration"), f"{row['use_time']} s"],
+            [t("Stream"), t("Yes") if row["is_stream"] else t("No")],
+        ]
+        items += self._pricing_items(other)
+        if "frt" in other:
+            items.append([t("First response time"), f"{fmt_number(int(other['frt']), lang)} ms"])
+        if other.get("request_id"):
+            items.append([t("Request ID"), str(other["request_id"])])
+        if row.get("ip"):
+            items.append([t("IP"), row["ip"]])
+        if row["content"]:
+            items.append([t("Details"), row["content"]])
+        if self.is_admin:
+            items += self._admin_items(row, other)
+        extra = {k: v for k, v in other.items() if k not in _SHOWN_OTHER_KEYS}
+        if extra:
+            items.append([t("Other"), json.dumps(extra, ensure_ascii=False)])
+        return items
+
+    def _pricing_items(self, other: dict[str, Any]) -> list[list[str]]:
+        t, lang = self.tr, self.lang
+        items: list[list[str]] = []
+        price = _decimal(other.get("model_price"))
+        ratio, group = _decimal(other.get("model_ratio")), _decimal(other.get("group_ratio"))
+        completion = _decimal(other.get("completion_ratio"))
+        if group is not None:
+            items.append([t("Group ratio"), fmt_number(group, lang)])
+        if price is not None and price >= 0:
+            items.append([t("Price per call"), fmt_money(price, lang)])
+        elif ratio is not None:
+            items.append([t("Model ratio"), fmt_number(ratio, lang)])
+            if completion is not None:
+                items.append([t("Completion ratio"), fmt_number(completion, lang)])
+            inp = ratio * USD_PER_RATIO_PER_MILLION * (group if group is not None else 1)
+            items.append([t("Input price (per 1M tokens)"), fmt_money(inp, lang)])
+            if completion is not None:
+                items.append([t("Output price (per 1M tokens)"), fmt_money(inp * completion, lang)])
+        for key, label in (("cache_tokens", N_("Cached tokens")), ("cache_ratio", N_("Cache ratio")),
+                           ("cache_creation_tokens", N_("Cache write tokens")),
+                           ("cache_creation_ratio", N_("Cache write ratio"))):
+            value = _decimal(other.get(key))
+            if value is not None and (value or key.endswith("tokens")):
+                items.append([t(label), fmt_number(value, lang)])
+        return items
+
+    def _admin_items(self, row: dict[str, Any], other: dict[str, Any]) -> list[list[str]]:
+        t = self.tr
+        items = [[t("User"), f"{row['username']} (#{row['user_id']})"]]
+        if row["channel"]:
+            items.append([t("Channel"), f"#{row['channel']} {row.get('channel_name', '')}".strip()])
+        info = other.get("admin_info")
+        tried = info.get("use_channel") if isinstance(info, dict) else None
+        if isinstance(tried, list) and tried:
+            items.append([t("Channels tried"), " → ".join(str(c) for c in tried)])
+        return items
