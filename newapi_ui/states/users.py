@@ -1,0 +1,248 @@
+"""/user (admins): every account through `backend.services.user_admin`, which enforces the role
+rules; its refusals are shown as they come. Every handler re-checks the session user's role."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import reflex as rx
+
+from backend.models import User
+from backend.models.enums import Role, UserStatus
+from backend.services import groups, user_admin
+from backend.services.errors import ServiceError
+from newapi_ui import backend_bridge
+from newapi_ui.i18n import N_
+from newapi_ui.states.auth import AuthState
+from newapi_ui.states.paging import PagedState
+
+ROLE_LABELS = {Role.COMMON: N_("User"), Role.ADMIN: N_("Admin"), Role.ROOT: N_("Root")}
+STATUS_LABELS = {UserStatus.ENABLED: (N_("Enabled"), "green"), UserStatus.DISABLED: (N_("Disabled"), "gray")}
+DELETED = N_("Deleted")
+UNKNOWN = N_("Unknown")
+# The role rules' refusals, marked for translation.
+MESSAGES = (
+    N_("no permission to act on a user of the same or a higher role"),
+    N_("cannot create a user with a role equal to or higher than your own"),
+    N_("the root user cannot be deleted"),
+    N_("the root user cannot be disabled, deleted or demoted"),
+    N_("only the root user can promote users"),
+    N_("this user is already an administrator"),
+    N_("this user is already a common user"),
+    N_("unknown group"),
+    N_("quota cannot be negative"),
+    N_("user not found"),
+    N_("invalid role"),
+)
+
+
+def quota_from(amount: str, unit: str, per_unit: int) -> int:
+    """Quota units from what the admin typed: money (× QuotaPerUnit) or raw tokens; ValueError if bad."""
+    try:
+        value = Decimal(amount.strip().replace(",", ""))
+    except InvalidOperation as exc:
+        raise ValueError(amount) from exc
+    if not value.is_finite():
+        raise ValueError(amount)
+    return int((value * per_unit).to_integral_value()) if unit == "money" else int(value.to_integral_value())
+
+
+def money_text(quota: int, per_unit: int) -> str:
+    """Quota as a plain decimal amount for an input box (no exponent, no trailing zeros)."""
+    value = (Decimal(quota) / Decimal(per_unit)).quantize(Decimal("0.000001")).normalize()
+    return f"{value:f}"
+
+
+class UsersState(PagedState, AuthState):
+    min_role = Role.ADMIN
+    keyword: str = ""
+    filter_group: str = ""
+    all_groups: list[str] = []
+    # create / edit dialogs
+    create_open: bool = False
+    edit_open: bool = False
+    edit_id: int = 0
+    edit_username: str = ""
+    edit_display_name: str = ""
+    edit_group: str = ""
+    edit_quota: str = ""
+    quota_unit: str = "money"
+    form_error: str = ""
+    busy: bool = False
+    confirm_open: bool = False
+    confirm_message: str = ""
+    _pending_delete: int = 0
+
+    def _fetch(self, user: User, p: int, page_size: int) -> tuple[list[dict[str, Any]], int]:
+        if self.keyword or self.filter_group:
+            return user_admin.search_users(self.keyword, self.filter_group, p, page_size)
+        return user_admin.list_users(p, page_size)
+
+    def _format(self, row: dict[str, Any]) -> dict[str, str]:
+        label, colour = STATUS_LABELS.get(row["status"], (UNKNOWN, "gray"))
+        if row.get("deleted_at"):
+            label, colour = DELETED, "red"
+        return {
+            "id": str(row["id"]),
+            "username": row["username"],
+            "display_name": row.get("display_name") or "",
+            "role": self.tr(ROLE_LABELS.get(row["role"], UNKNOWN)),
+            "role_num": str(row["role"]),
+            "status": self.tr(label),
+            "status_color": colour,
+            "enabled": "1" if row["status"] == UserStatus.ENABLED else "",
+            "group": row.get("group") or "",
+            "quota": self.fmt_quota(int(row.get("quota") or 0)),
+            "used": self.fmt_quota(int(row.get("used_quota") or 0)),
+            "requests": str(row.get("request_count") or 0),
+        }
+
+    async def _admin(self) -> User | None:
+        return await self.current_user(Role.ADMIN)
+
+    @rx.event
+    async def on_load(self):  # noqa: ANN201
+        redirect = await self._guard(Role.ADMIN)
+        if redirect is not None:
+            return redirect
+        self.all_groups = await backend_bridge.call(groups.all_groups)
+        return await self._load()
+
+    @rx.event
+    async def search(self, form: dict):  # noqa: ANN201
+        self.keyword = str(form.get("keyword", "")).strip()
+        self.filter_group = str(form.get("group", "")).strip()
+        self.page = 1
+        return await self._load()
+
+    async def _act(self, fn, *args: Any, done: str = N_("Saved")) -> Any:  # noqa: ANN001
+        """Run a service call as the re-checked admin (the actor the role rules judge)."""
+        actor = await self._admin()
+        if actor is None:
+            return self._to_login()
+        try:
+            await backend_bridge.call(fn, actor, *args)
+        except ServiceError as exc:
+            return rx.toast.error(self.tr(exc.message))
+        reload = await self._load()
+        return [rx.toast.success(self.tr(done)), *([reload] if reload else [])]
+
+    @rx.event
+    async def manage(self, user_id: str, action: str):  # noqa: ANN201
+        if action not in ("enable", "disable", "promote", "demote"):
+            return None
+        return await self._act(user_admin.manage, int(user_id), action)
+
+    @rx.event
+    def ask_delete(self, user_id: str, username: str) -> None:
+        self._pending_delete = int(user_id)
+        self.confirm_message = self.tr("Delete user “{name}” and their API keys for good?").format(name=username)
+        self.confirm_open = True
+
+    @rx.event
+    def cancel_confirm(self) -> None:
+        self.confirm_open, self._pending_delete = False, 0
+
+    @rx.event
+    async def confirm(self):  # noqa: ANN201
+        user_id, self._pending_delete, self.confirm_open = self._pending_delete, 0, False
+        if not user_id:
+            return None
+        return await self._act(user_admin.hard_delete, user_id, done=N_("Deleted"))
+
+    # ---- create -------------------------------------------------------------------------------
+
+    @rx.event
+    def set_create_open(self, value: bool) -> None:
+        self.create_open, self.form_error = bool(value), ""
+
+    @rx.event
+    async def create(self, form: dict):  # noqa: ANN201
+        actor = await self._admin()
+        if actor is None:
+            return self._to_login()
+        role = Role.ADMIN if form.get("role") == "admin" else Role.COMMON
+        self.busy = True
+        try:
+            await backend_bridge.call(user_admin.create, actor, str(form.get("username", "")).strip(),
+                                      str(form.get("password", "")), str(form.get("display_name", "")).strip(), role)
+        except ServiceError as exc:
+            self.form_error = self.tr(exc.message)
+            return None
+        finally:
+            self.busy = False
+        self.create_open, self.form_error = False, ""
+        reload = await self._load()
+        return [rx.toast.success(self.tr("User created")), *([reload] if reload else [])]
+
+    # ---- edit ---------------------------------------------------------------------------------
+
+    @rx.event
+    async def open_edit(self, user_id: str):  # noqa: ANN201
+        actor = await self._admin()
+        if actor is None:
+            return self._to_login()
+        try:
+            u = await backend_bridge.call(user_admin.get_user, actor, int(user_id))
+        except ServiceError as exc:
+            return rx.toast.error(self.tr(exc.message))
+        self.all_groups = await backend_bridge.call(groups.all_groups)
+        self.edit_id, self.edit_username = int(u["id"]), u["username"]
+        self.edit_display_name, self.edit_group = u.get("display_name") or "", u.get("group") or ""
+        self.quota_unit = "money" if self.display_in_currency else "tokens"
+        quota = int(u.get("quota") or 0)
+        self.edit_quota = money_text(quota, self.quota_per_unit) if self.quota_unit == "money" else str(quota)
+        self.form_error, self.edit_open = "", True
+        return None
+
+    @rx.event
+    def set_edit_open(self, value: bool) -> None:
+        self.edit_open = bool(value)
+
+    @rx.event
+    def set_edit_group(self, value: str) -> None:
+        self.edit_group = value
+
+    @rx.event
+    def set_quota_unit(self, unit: str | list[str]) -> None:
+        """Switching the unit converts what is typed, so the amount keeps its meaning."""
+        if unit not in ("money", "tokens") or unit == self.quota_unit:
+            return
+        try:
+            quota = quota_from(self.edit_quota, self.quota_unit, self.quota_per_unit)
+        except ValueError:
+            quota = None
+        self.quota_unit = unit
+        if quota is not None:
+            self.edit_quota = money_text(quota, self.quota_per_unit) if unit == "money" else str(quota)
+
+    @rx.event
+    def set_edit_quota(self, value: str) -> None:
+        self.edit_quota = value
+
+    @rx.event
+    async def save_edit(self, form: dict):  # noqa: ANN201
+        actor = await self._admin()
+        if actor is None:
+            return self._to_login()
+        try:
+            quota = quota_from(self.edit_quota, self.quota_unit, self.quota_per_unit)
+        except ValueError:
+            self.form_error = self.tr("Enter the quota as a number")
+            return None
+        fields: dict[str, Any] = {"display_name": str(form.get("display_name", "")).strip(),
+                                  "group": self.edit_group, "quota": quota}
+        if form.get("password"):
+            fields["password"] = str(form["password"])
+        self.busy = True
+        try:
+            await backend_bridge.call(user_admin.update, actor, self.edit_id, fields)
+        except ServiceError as exc:
+            self.form_error = self.tr(exc.message)
+            return None
+        finally:
+            self.busy = False
+        self.edit_open, self.form_error = False, ""
+        reload = await self._load()
+        return [rx.toast.success(self.tr("Saved")), *([reload] if reload else [])]
