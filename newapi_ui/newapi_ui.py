@@ -16,7 +16,24 @@ from backend.main import create_app
 from backend.relay_cors import RelayCORS
 from newapi_ui import styles
 from newapi_ui.components.toast import toaster
-from newapi_ui.pages import home, login, register, setup, tokens  # noqa: F401 - declares the pages
+from newapi_ui.pages import (  # noqa: F401 - declares the pages
+    about,
+    admin_settings,
+    channels,
+    dashboard,
+    home,
+    login,
+    logs,
+    personal,
+    playground,
+    pricing,
+    redemptions,
+    register,
+    setup,
+    tokens,
+    users,
+    wallet,
+)
 from newapi_ui.template import PAGES
 
 

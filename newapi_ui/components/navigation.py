@@ -18,5 +18,16 @@ class NavItem:
 
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("/", N_("Home"), "house"),
+    NavItem("/detail", N_("Dashboard"), "layout-dashboard", Role.COMMON),
     NavItem("/token", N_("API keys"), "key-round", Role.COMMON),
+    NavItem("/log", N_("Logs"), "scroll-text", Role.COMMON),
+    NavItem("/playground", N_("Playground"), "message-square", Role.COMMON),
+    NavItem("/topup", N_("Wallet"), "wallet", Role.COMMON),
+    NavItem("/setting", N_("Personal settings"), "user-cog", Role.COMMON),
+    NavItem("/pricing", N_("Pricing"), "tag"),
+    NavItem("/about", N_("About"), "info"),
+    NavItem("/channel", N_("Channels"), "network", Role.ADMIN),
+    NavItem("/user", N_("Users"), "users", Role.ADMIN),
+    NavItem("/redemption", N_("Redemption codes"), "ticket", Role.ADMIN),
+    NavItem("/admin/settings", N_("Settings"), "settings", Role.ROOT),
 )

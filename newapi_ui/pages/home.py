@@ -3,6 +3,7 @@
 import reflex as rx
 
 from newapi_ui import styles
+from newapi_ui.components.notice import notice
 from newapi_ui.i18n import N_, _
 from newapi_ui.states.home import HomeState
 from newapi_ui.template import template
@@ -68,5 +69,5 @@ def _home_content() -> rx.Component:
 
 @template("/", "Home", on_load=HomeState.on_load)
 def home_page() -> rx.Component:
-    return rx.vstack(rx.cond(HomeState.logged_in, _summary(), _visitor()), _home_content(), spacing="6",
+    return rx.vstack(notice(), rx.cond(HomeState.logged_in, _summary(), _visitor()), _home_content(), spacing="6",
                      width="100%")
