@@ -19,6 +19,8 @@ ANTHROPIC = "anthropic"
 GEMINI = "gemini"
 AWS = "aws"
 VERTEX = "vertex"
+CLOUDFLARE = "cloudflare"
+COHERE = "cohere"
 MIDJOURNEY = "midjourney"
 TASK = "task"  # async task APIs (Suno, video)
 NATIVE = "native"  # a provider with its own non-OpenAI protocol
@@ -69,12 +71,12 @@ CHANNEL_TYPES: dict[int, ChannelType] = {
         _T(27, "Perplexity", "https://api.perplexity.ai", OPENAI, ""),
         _T(31, "LingYiWanWu", "https://api.lingyiwanwu.com"),
         _T(33, "AWS", "", AWS, stream_options=True),
-        _T(34, "Cohere", "https://api.cohere.ai", NATIVE),
+        _T(34, "Cohere", "https://api.cohere.ai", COHERE, "/compatibility/v1"),
         _T(35, "MiniMax", "https://api.minimax.chat"),
         _T(36, "SunoAPI", "", TASK),
         _T(37, "Dify", "https://api.dify.ai", NATIVE),
         _T(38, "Jina", "https://api.jina.ai"),
-        _T(39, "Cloudflare", "https://api.cloudflare.com", NATIVE, stream_options=True),
+        _T(39, "Cloudflare", "https://api.cloudflare.com", CLOUDFLARE, stream_options=True),
         _T(40, "SiliconFlow", "https://api.siliconflow.cn", stream_options=True),
         _T(41, "VertexAI", "", VERTEX, stream_options=True),
         _T(42, "Mistral", "https://api.mistral.ai"),

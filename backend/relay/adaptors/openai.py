@@ -93,9 +93,8 @@ def _response_usage(fmt: RelayFormat, resp: dict) -> Usage | None:
         isinstance(raw, dict) and "input_tokens" in raw
     ):
         return responses_usage(raw)
-    if fmt == F.RERANK and not isinstance(raw, dict):
-        units = ((resp.get("meta") or {}).get("billed_units") or {}).get("search_units")
-        return Usage(int(units), 0) if isinstance(units, int) and units > 0 else None
+    # Cohere bills rerank in search units, not tokens: None lets the pipeline count the
+    # query and documents, as new-api does for every rerank
     return openai_usage(raw)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from backend.relay import channel_types as ct
 from backend.relay.adaptors.anthropic import AnthropicAdaptor
 from backend.relay.adaptors.base import Adaptor, AdaptorError, ChannelLike, RelayMeta
+from backend.relay.adaptors.compat import CloudflareAdaptor, CohereAdaptor
 from backend.relay.adaptors.gemini import GeminiAdaptor
 from backend.relay.adaptors.ollama import OllamaAdaptor
 from backend.relay.adaptors.openai import AzureAdaptor, CustomAdaptor, OpenAIAdaptor
@@ -16,6 +17,8 @@ _BY_FAMILY: dict[str, type[Adaptor]] = {
     ct.OLLAMA: OllamaAdaptor,
     ct.ANTHROPIC: AnthropicAdaptor,
     ct.GEMINI: GeminiAdaptor,
+    ct.CLOUDFLARE: CloudflareAdaptor,
+    ct.COHERE: CohereAdaptor,
 }
 
 

@@ -227,3 +227,30 @@ def test_channel_system_prompt_lands_in_the_upstream_format(sqlite_storage):
         {"model": "claude-x", "messages": [{"role": "system", "content": "Mine."}, {"role": "user", "content": "hi"}]}
     ))  # fmt: skip
     assert claude_body["system"] == "Be terse.\nMine."
+
+
+def test_cloudflare_account_urls():
+    ch = channel(39, other="acc123")
+    assert adaptor(ch).build_request(CHAT).url == (
+        "https://api.cloudflare.com/client/v4/accounts/acc123/ai/v1/chat/completions"
+    )
+    emb = adaptor(ch, meta(F.OPENAI_EMBEDDINGS, "@cf/baai/bge-base-en-v1.5")).build_request({"input": "x"})
+    assert emb.url == "https://api.cloudflare.com/client/v4/accounts/acc123/ai/v1/embeddings"
+    with pytest.raises(AdaptorError) as info:
+        adaptor(channel(39)).build_request(CHAT)
+    assert info.value.code == "channel_config_invalid"
+
+
+def test_cohere_compat_and_rerank_urls():
+    assert (
+        adaptor(channel(34)).build_request(CHAT).url
+        == "https://api.cohere.ai/compatibility/v1/chat/completions"
+    )
+    rerank = adaptor(channel(34), meta(F.RERANK, "rerank-v3.5")).build_request(
+        {"model": "rerank-v3.5", "query": "q", "documents": ["a"]}
+    )
+    assert rerank.url == "https://api.cohere.ai/v2/rerank"
+    out = adaptor(channel(34), meta(F.RERANK, "rerank-v3.5")).parse_response(
+        b'{"results":[{"index":0,"relevance_score":0.9}],"meta":{"billed_units":{"search_units":1}}}'
+    )
+    assert out.usage is None  # search units are not tokens: the pipeline counts query + documents
