@@ -19,4 +19,11 @@ MESSAGES = (
     N_("the two passwords do not match"),
     N_("the system has already been initialised"),
     N_("the display name must be at most 20 characters"),
+    N_("no permission to act on a user of the same or a higher role"),
+    N_("only the root user can promote users"),
+    N_("the root user cannot be disabled, deleted or demoted"),
+    N_("this user is already a common user"),
+    N_("this user is already an administrator"),
+    N_("user not found"),
+    N_("invalid action"),
 )

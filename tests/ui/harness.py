@@ -3,6 +3,7 @@ SQLite database, and drive Debian's chromium against it."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import signal
 import subprocess
@@ -59,22 +60,34 @@ class ConsoleServer:
         self.proc: subprocess.Popen | None = None
 
     def __enter__(self) -> ConsoleServer:
+        # Reflex builds into the repo's one .web directory and serves from it, so two test runs
+        # in the same checkout take turns instead of rebuilding under each other.
+        (ROOT / ".web").mkdir(exist_ok=True)
+        self._lock = (ROOT / ".web" / ".ui-tests.lock").open("a")
+        fcntl.flock(self._lock, fcntl.LOCK_EX)
+        try:
+            self._start()
+        except BaseException:
+            self.__exit__()
+            raise
+        return self
+
+    def _start(self) -> None:
         subprocess.run([sys.executable, "-m", "backend.cli", "migrate"], cwd=ROOT, env=self.env, check=True,
                        capture_output=True)
-        log = self.log_path.open("wb")
         reflex = str(Path(sys.executable).parent / "reflex")
-        self.proc = subprocess.Popen(
-            [reflex, "run", "--env", "prod", "--frontend-port", str(self.port), "--backend-port", str(self.port)],
-            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-        )
+        with self.log_path.open("wb") as log:
+            self.proc = subprocess.Popen(
+                [reflex, "run", "--env", "prod", "--frontend-port", str(self.port), "--backend-port", str(self.port)],
+                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            )
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"console server exited:\n{self.log_path.read_text()[-4000:]}")
             if self._up("/ping") and self._up("/"):
-                return self
+                return
             time.sleep(0.5)
-        self.stop()
         raise RuntimeError(f"console server did not start:\n{self.log_path.read_text()[-4000:]}")
 
     def _up(self, path: str) -> bool:
@@ -85,17 +98,24 @@ class ConsoleServer:
             return False
 
     def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
+        """End the server's own process group (reflex and the workers it started)."""
+        if self.proc is None:
             return
-        os.killpg(self.proc.pid, signal.SIGTERM)  # our own process group: reflex and its server
         try:
+            os.killpg(self.proc.pid, signal.SIGTERM)
             self.proc.wait(timeout=20)
+        except ProcessLookupError:
+            pass
         except subprocess.TimeoutExpired:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(timeout=10)
+        self.proc = None
 
     def __exit__(self, *exc: object) -> None:
-        self.stop()
+        try:
+            self.stop()
+        finally:
+            self._lock.close()  # releases the flock
 
 
 def chromium(*, width: int = 1280, height: int = 900, accept_language: str = "en-US,en") -> WebDriver:

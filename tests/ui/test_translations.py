@@ -32,10 +32,10 @@ def extracted(tmp_path_factory: pytest.TempPathFactory) -> set[str]:
     return ids
 
 
-def test_pot_matches_the_code(extracted: set[str]) -> None:
+def test_pot_has_every_string_of_the_code(extracted: set[str]) -> None:
+    """Leftover entries are harmless (pages are written in parallel); a missing one is a bug."""
     committed = _ids(LOCALE_DIR / "messages.pot")
-    assert extracted - committed == set(), "strings missing from messages.pot: run pybabel extract (see babel.cfg)"
-    assert committed - extracted == set(), "messages.pot lists strings the code no longer uses"
+    assert extracted - committed == set(), "strings missing from messages.pot: see translations/README.md"
 
 
 @pytest.mark.parametrize("lang", TRANSLATED)
