@@ -85,6 +85,7 @@ DEFAULTS: dict[str, str] = {
     "CompletionRatio": "{}",
     "ModelPrice": "{}",
     "CacheRatio": "{}",
+    "CreateCacheRatio": "{}",
     "GroupRatio": '{"default":1,"vip":1,"svip":1}',
     "UserUsableGroups": '{"default":"默认分组","vip":"vip分组"}',
     "TopupGroupRatio": '{"default":1,"vip":1,"svip":1}',
@@ -144,7 +145,7 @@ DEFAULTS: dict[str, str] = {
 
 # Options whose value must be a JSON object or array.
 JSON_OPTIONS = {
-    "ModelRatio", "CompletionRatio", "ModelPrice", "CacheRatio", "GroupRatio", "UserUsableGroups",
+    "ModelRatio", "CompletionRatio", "ModelPrice", "CacheRatio", "CreateCacheRatio", "GroupRatio", "UserUsableGroups",
     "TopupGroupRatio", "GroupGroupRatio", "Chats", "ModelRequestRateLimitGroup", "claude.default_max_tokens",
     "gemini.safety_settings",
 }

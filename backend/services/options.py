@@ -111,7 +111,8 @@ def validate(key: str, value: str) -> None:
                 raise ServiceError(f"{key} must be a JSON array")
         elif not isinstance(parsed, dict):
             raise ServiceError(f"{key} must be a JSON object")
-        if key in ("ModelRatio", "CompletionRatio", "ModelPrice", "CacheRatio", "GroupRatio", "TopupGroupRatio"):
+        if key in ("ModelRatio", "CompletionRatio", "ModelPrice", "CacheRatio", "CreateCacheRatio", "GroupRatio",
+                   "TopupGroupRatio"):
             bad = [k for k, v in parsed.items() if not isinstance(v, int | float) or isinstance(v, bool) or v < 0]
             if bad:
                 raise ServiceError(f"{key}: values must be non-negative numbers (check {', '.join(bad[:5])})")
