@@ -4,7 +4,8 @@
 
 The app, settings, migration and granian options are those of `backend/cli.py`. What can differ:
 `--upstream aiohttp` swaps the relay's upstream client through `set_client_factory` (made in each
-worker before its start-up hooks run); `--loop` and `--task-impl` are granian's own options. The
+worker before its start-up hooks run); `--loop` and `--task-impl` are granian's own options;
+`--preload` imports the app and loads the tokenizers in granian's main process before it forks. The
 uvloop variant needs uvloop importable (e.g. `pip install --target DIR uvloop` and
 `BENCH_EXTRA_PYTHONPATH=DIR`), since it is not a project dependency.
 """
@@ -28,6 +29,16 @@ def create_app() -> FastAPI:
     return gateway_app()
 
 
+def preload() -> None:
+    """Granian forks its workers from this process: what is loaded here is shared copy-on-write
+    instead of loaded again by each worker (the BPE tables are most of a worker's memory)."""
+    import backend.main  # noqa: F401
+    from backend.relay import token_counter
+
+    for model in ("gpt-4o-mini", "gpt-4"):  # o200k_base and cl100k_base
+        token_counter.count_text(model, "warm up")
+
+
 def main(argv: list[str] | None = None) -> None:
     from granian import Granian
     from granian.constants import HTTPModes, Interfaces, Loops, TaskImpl
@@ -41,9 +52,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--upstream", choices=("httpx", "aiohttp"), default="httpx")
     parser.add_argument("--loop", choices=[loop.value for loop in Loops], default="auto")
     parser.add_argument("--task-impl", choices=[t.value for t in TaskImpl], default="asyncio")
+    parser.add_argument(
+        "--preload", action="store_true", help="import the app and load the tokenizers before forking"
+    )
     args = parser.parse_args(argv)
     os.environ["BENCH_UPSTREAM_CLIENT"] = args.upstream  # read by create_app in each worker
     migrate()
+    if args.preload:
+        preload()
     Granian(
         "bench.gateway_app:create_app",
         factory=True,

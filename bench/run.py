@@ -127,6 +127,10 @@ def run_phases(
                 (procs.tree_cpu_seconds(server_pid) - cpu0) * 1000 / max(1, served)
             )
         result["mock_cpu_ms_per_req"] = (procs.tree_cpu_seconds(mock_pid) - mock_cpu0) * 1000 / max(1, served)
+        if server_pid:
+            result["worker_rss_mb_after"] = [
+                round(procs.memory(pid).rss_mb, 1) for pid in procs.worker_pids(server_pid)
+            ]
         stats = mock_stats(mock_port)
         result["upstream_requests"] = stats["requests"]  # includes warm-up calls
         result["upstream_connections"] = stats["connections"]
@@ -197,6 +201,7 @@ class Variant:
     upstream: str = "httpx"
     loop: str = "auto"
     task_impl: str = "asyncio"
+    preload: bool = False
 
     @property
     def stock(self) -> bool:
@@ -210,6 +215,7 @@ class Variant:
             self.upstream,
             self.loop if self.loop != "auto" else "",
             self.task_impl if self.task_impl != "asyncio" else "",
+            "preload" if self.preload else "",
         ]
         return "-".join(p for p in parts if p)
 
@@ -229,7 +235,7 @@ def start_gateway(
             variant.loop,
             "--task-impl",
             variant.task_impl,
-        ]
+        ] + (["--preload"] if variant.preload else [])
         extra = os.environ.get("BENCH_EXTRA_PYTHONPATH")
         if extra:  # e.g. a --target dir holding uvloop, kept out of the project's venv
             env = {**env, "PYTHONPATH": os.pathsep.join(p for p in (extra, env.get("PYTHONPATH", "")) if p)}
@@ -340,6 +346,7 @@ def measure_gateway(
     logs_before = consume_log_count(db)
     try:
         workers_pids = procs.worker_pids(gw.pid)
+        memory_at_start = [procs.memory(pid).__dict__ for pid in workers_pids]
         profile = (workers_pids[0], profile_dir / f"gateway-{workers}w") if profile_dir else None
         result = run_phases(
             f"http://127.0.0.1:{port}/v1/chat/completions",
@@ -351,6 +358,7 @@ def measure_gateway(
             profile,
         )
         result["memory"] = [procs.memory(pid).__dict__ for pid in workers_pids]
+        result["memory_at_start"] = memory_at_start  # booted and answering /api/status, no relay call yet
         result["supervisor_rss_mb"] = procs.memory(gw.pid).rss_mb
     finally:
         procs.stop(gw, timeout=30)
@@ -481,6 +489,7 @@ def print_report(direct: dict[str, Any], gateways: list[dict[str, Any]], s: dict
             f"{m['private_mb']:.0f})"
             for m in g["memory"]
         )
+        rss += " at the end; at boot " + ", ".join(f"RSS {m['rss_mb']:.0f} MB" for m in g["memory_at_start"])
         print(
             f"gateway {g['workers']}w per worker: {rss}; consume logs {g['consume_logs_written']} "
             f"for {g['successful_calls']} successful calls"
@@ -542,8 +551,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--task-impl", choices=("asyncio", "rust"), default="asyncio", help="granian's task impl"
     )
+    parser.add_argument(
+        "--preload", action="store_true", help="load app and tokenizers before granian forks (shared pages)"
+    )
     args = parser.parse_args(argv)
-    variant = Variant(args.upstream, args.loop, args.task_impl)
+    variant = Variant(args.upstream, args.loop, args.task_impl, args.preload)
     sizes = QUICK if args.quick else FULL
     worker_counts = [int(w) for w in args.workers.split(",")]
     default_name = "quick.json" if args.quick else "latest.json"
