@@ -10,14 +10,18 @@ import orjson
 from backend.relay import channel_types
 from backend.relay.adaptors.base import Adaptor, AdaptorError, RelayFormat, RelayResponse, StreamConverter
 from backend.relay.adaptors.errors import bad_body, upstream_error
+from backend.relay.adaptors.gemini_client import ClaudeToGeminiStreamConverter
 from backend.relay.adaptors.streams import ClaudePassStream, ClaudeToOpenAIStreamConverter
 from backend.relay.convert.claude_openai import claude_to_openai_response
+from backend.relay.convert.gemini_openai import gemini_to_openai_request
 from backend.relay.convert.openai_claude import (
     THINKING_MIN_MAX_TOKENS,
     ClaudeOptions,
     openai_to_claude_request,
 )
+from backend.relay.convert.openai_gemini import openai_to_gemini_response
 from backend.relay.convert.usage import claude_usage
+from backend.relay.usage import Usage
 
 F = RelayFormat
 DEFAULT_VERSION = "2023-06-01"
@@ -58,7 +62,7 @@ def apply_native_thinking_suffix(body: dict, model: str, opts: ClaudeOptions) ->
 
 
 class AnthropicAdaptor(Adaptor):
-    formats = frozenset({F.OPENAI_CHAT, F.CLAUDE_MESSAGES})
+    formats = frozenset({F.OPENAI_CHAT, F.CLAUDE_MESSAGES, F.GEMINI})
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -84,7 +88,9 @@ class AnthropicAdaptor(Adaptor):
 
     def convert_request(self, body: dict) -> dict:
         opts = claude_options(self.upstream_model)
-        if self.meta.fmt == F.OPENAI_CHAT:
+        if self.meta.fmt == F.GEMINI:  # via the OpenAI shape: one conversion pair per direction
+            body = gemini_to_openai_request(body, self.upstream_model, self.meta.stream)
+        if self.meta.fmt in (F.OPENAI_CHAT, F.GEMINI):
             out = openai_to_claude_request(body, self.upstream_model, opts)
             effort = body.get("reasoning_effort")
             self.reasoning_effort = effort if isinstance(effort, str) else None
@@ -113,11 +119,22 @@ class AnthropicAdaptor(Adaptor):
             )
             return RelayResponse(raw, "application/json", claude_usage(resp.get("usage")), text)
         body, usage, text = claude_to_openai_response(resp)
+        if self.meta.fmt == F.GEMINI:
+            shown = usage or Usage(semantics="anthropic")
+            body = openai_to_gemini_response(
+                body,
+                shown.total_prompt_tokens,
+                shown.completion_tokens,
+                shown.cached_tokens,
+                self.meta.origin_model,
+            )
         return RelayResponse(orjson.dumps(body), "application/json", usage, text)
 
     def stream_converter(self) -> StreamConverter:
         if self.meta.fmt == F.CLAUDE_MESSAGES:
             return ClaudePassStream(self.meta)
+        if self.meta.fmt == F.GEMINI:
+            return ClaudeToGeminiStreamConverter(self.meta)
         return ClaudeToOpenAIStreamConverter(
             self.meta, thinking_to_content=self.setting.get("thinking_to_content") is True
         )

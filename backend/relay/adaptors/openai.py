@@ -25,7 +25,9 @@ from backend.relay.adaptors.base import (
 from backend.relay.adaptors.errors import bad_body, upstream_error
 from backend.relay.adaptors.streams import OpenAIStream, OpenAIToClaudeStreamConverter, ResponsesPassStream
 from backend.relay.convert.claude_openai import claude_to_openai_request
+from backend.relay.convert.gemini_openai import gemini_to_openai_request
 from backend.relay.convert.openai_claude import openai_to_claude_response
+from backend.relay.convert.openai_gemini import openai_to_gemini_response
 from backend.relay.convert.usage import openai_usage, responses_usage
 from backend.relay.usage import Usage
 
@@ -99,7 +101,7 @@ def _response_usage(fmt: RelayFormat, resp: dict) -> Usage | None:
 
 
 class OpenAIAdaptor(Adaptor):
-    formats = JSON_FORMATS | {F.CLAUDE_MESSAGES}
+    formats = JSON_FORMATS | {F.CLAUDE_MESSAGES, F.GEMINI}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -154,6 +156,9 @@ class OpenAIAdaptor(Adaptor):
         if fmt == F.CLAUDE_MESSAGES:
             out = claude_to_openai_request(body, self.upstream_model)
             self.upstream_format = F.OPENAI_CHAT
+        elif fmt == F.GEMINI:
+            out = gemini_to_openai_request(body, self.upstream_model, self.meta.stream)
+            self.upstream_format = F.OPENAI_CHAT
         else:
             out = dict(body)
             if "model" in out or fmt in STREAMED_CHAT or fmt == F.OPENAI_RESPONSES:
@@ -202,12 +207,20 @@ class OpenAIAdaptor(Adaptor):
         upstream_fmt = self.upstream_format
         usage = _response_usage(upstream_fmt, resp)
         text = _completion_text(upstream_fmt, resp)
-        if fmt == F.CLAUDE_MESSAGES:
+        if fmt in (F.CLAUDE_MESSAGES, F.GEMINI):
             if usage is None and self.meta.count_tokens is not None:
                 usage = Usage(self.meta.prompt_tokens, self.meta.count_tokens(text))
-            body = openai_to_claude_response(
-                resp, usage or Usage(self.meta.prompt_tokens, 0), self.meta.origin_model
-            )
+            shown = usage or Usage(self.meta.prompt_tokens, 0)
+            if fmt == F.GEMINI:
+                body = openai_to_gemini_response(
+                    resp,
+                    shown.total_prompt_tokens,
+                    shown.completion_tokens,
+                    shown.cached_tokens,
+                    self.meta.origin_model,
+                )
+            else:
+                body = openai_to_claude_response(resp, shown, self.meta.origin_model)
             return RelayResponse(orjson.dumps(body), "application/json", usage, text)
         return RelayResponse(raw, "application/json", usage, text)
 
@@ -217,6 +230,10 @@ class OpenAIAdaptor(Adaptor):
             return OpenAIToClaudeStreamConverter(self.meta)
         if fmt == F.OPENAI_RESPONSES:
             return ResponsesPassStream(self.meta)
+        if fmt == F.GEMINI:
+            from backend.relay.adaptors.gemini_client import OpenAIToGeminiStreamConverter
+
+            return OpenAIToGeminiStreamConverter(self.meta)
         return OpenAIStream(self.meta, thinking_to_content=self.setting.get("thinking_to_content") is True)
 
 

@@ -195,3 +195,154 @@ def gemini_embeddings_to_openai(resp: dict, model: str) -> dict:
         "model": model,
         "usage": {"prompt_tokens": 0, "total_tokens": 0},
     }
+
+
+# -- request: a native Gemini body for an OpenAI-format channel ----------------------------------
+
+
+def _data_url(blob: dict) -> str:
+    return f"data:{blob.get('mimeType') or 'application/octet-stream'};base64,{blob.get('data', '')}"
+
+
+def _user_part(part: dict) -> dict | None:
+    if isinstance(part.get("text"), str):
+        return {"type": "text", "text": part["text"]}
+    blob = part.get("inlineData")
+    if isinstance(blob, dict):
+        mime = blob.get("mimeType") or ""
+        if mime.startswith("audio/"):
+            return {
+                "type": "input_audio",
+                "input_audio": {"data": blob.get("data", ""), "format": mime[6:] or "wav"},
+            }
+        if mime.startswith("image/"):
+            return {"type": "image_url", "image_url": {"url": _data_url(blob)}}
+        return {"type": "file", "file": {"filename": "file", "file_data": _data_url(blob)}}
+    ref = part.get("fileData")
+    if isinstance(ref, dict) and ref.get("fileUri"):
+        return {"type": "image_url", "image_url": {"url": ref["fileUri"]}}
+    return None
+
+
+def _openai_schema(schema: Any) -> Any:
+    """Gemini schemas use upper-case OpenAPI type names; JSON Schema wants lower case."""
+    if isinstance(schema, list):
+        return [_openai_schema(s) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {}
+    for key, value in schema.items():
+        if key == "type" and isinstance(value, str):
+            out[key] = value.lower()
+        elif key in ("properties",) and isinstance(value, dict):
+            out[key] = {k: _openai_schema(v) for k, v in value.items()}
+        elif key in ("items", "anyOf"):
+            out[key] = _openai_schema(value)
+        else:
+            out[key] = value
+    return out
+
+
+def gemini_to_openai_request(req: dict, model: str, stream: bool) -> dict:
+    """An OpenAI chat body for a generateContent body. Gemini calls carry no ids, so each
+    functionCall gets one and the next functionResponse of the same name answers it."""
+    messages: list[dict] = []
+    system = "\n".join(
+        p.get("text", "")
+        for p in (req.get("systemInstruction") or {}).get("parts") or []
+        if isinstance(p, dict)
+    )
+    if system:
+        messages.append({"role": "system", "content": system})
+    pending: dict[str, list[str]] = {}  # function name -> call ids awaiting a response
+    counter = 0
+    for content in req.get("contents") or []:
+        if not isinstance(content, dict):
+            continue
+        parts = [p for p in content.get("parts") or [] if isinstance(p, dict)]
+        if content.get("role") == "model":
+            texts = [p["text"] for p in parts if isinstance(p.get("text"), str) and not p.get("thought")]
+            calls = []
+            for p in parts:
+                fn = p.get("functionCall")
+                if isinstance(fn, dict):
+                    counter += 1
+                    call_id = fn.get("id") or f"call_{counter}"
+                    pending.setdefault(fn.get("name") or "", []).append(call_id)
+                    args = orjson.dumps(fn.get("args") or {}).decode()
+                    calls.append(
+                        {
+                            "id": call_id,
+                            "type": "function",
+                            "function": {"name": fn.get("name") or "", "arguments": args},
+                        }
+                    )
+            msg: dict[str, Any] = {
+                "role": "assistant",
+                "content": "".join(texts) if texts or not calls else None,
+            }
+            if calls:
+                msg["tool_calls"] = calls
+            messages.append(msg)
+            continue
+        user_parts = []
+        for p in parts:
+            fr = p.get("functionResponse")
+            if isinstance(fr, dict):
+                name = fr.get("name") or ""
+                queue = pending.get(name) or []
+                call_id = fr.get("id") or (queue.pop(0) if queue else f"call_{name}")
+                messages.append(
+                    {
+                        "role": "tool",
+                        "tool_call_id": call_id,
+                        "content": orjson.dumps(fr.get("response") or {}).decode(),
+                    }
+                )
+                continue
+            converted = _user_part(p)
+            if converted:
+                user_parts.append(converted)
+        if user_parts:
+            if all(p["type"] == "text" for p in user_parts):
+                messages.append({"role": "user", "content": "".join(p["text"] for p in user_parts)})
+            else:
+                messages.append({"role": "user", "content": user_parts})
+    out: dict[str, Any] = {"model": model, "messages": messages}
+    if stream:
+        out["stream"] = True
+    config = req.get("generationConfig") or {}
+    for src, dst in (("temperature", "temperature"), ("topP", "top_p"), ("seed", "seed"),
+                     ("maxOutputTokens", "max_tokens"), ("candidateCount", "n"),
+                     ("presencePenalty", "presence_penalty"), ("frequencyPenalty", "frequency_penalty")):  # fmt: skip
+        if isinstance(config.get(src), int | float) and not isinstance(config.get(src), bool):
+            out[dst] = config[src]
+    if config.get("stopSequences"):
+        out["stop"] = config["stopSequences"]
+    if config.get("responseMimeType") == "application/json":
+        schema = config.get("responseJsonSchema") or config.get("responseSchema")
+        if isinstance(schema, dict):
+            out["response_format"] = {
+                "type": "json_schema",
+                "json_schema": {"name": "response", "schema": _openai_schema(schema)},
+            }
+        else:
+            out["response_format"] = {"type": "json_object"}
+    tools = []
+    for tool in req.get("tools") or []:
+        for decl in (tool or {}).get("functionDeclarations") or []:
+            fn: dict[str, Any] = {"name": decl.get("name") or ""}
+            if decl.get("description"):
+                fn["description"] = decl["description"]
+            params = decl.get("parametersJsonSchema") or decl.get("parameters")
+            fn["parameters"] = _openai_schema(params) if params else {"type": "object", "properties": {}}
+            tools.append({"type": "function", "function": fn})
+    if tools:
+        out["tools"] = tools
+        calling = (req.get("toolConfig") or {}).get("functionCallingConfig") or {}
+        mode, allowed = calling.get("mode"), calling.get("allowedFunctionNames") or []
+        if mode == "ANY" and len(allowed) == 1:
+            out["tool_choice"] = {"type": "function", "function": {"name": allowed[0]}}
+        elif mode in ("AUTO", "NONE", "ANY"):
+            out["tool_choice"] = {"AUTO": "auto", "NONE": "none", "ANY": "required"}[mode]
+    return out

@@ -299,3 +299,108 @@ def openai_to_gemini_embeddings(req: dict, model: str) -> dict:
             item["outputDimensionality"] = req["dimensions"]
         requests.append(item)
     return {"requests": requests}
+
+
+# -- replies: an OpenAI-format channel answering a native Gemini client ---------------------------
+
+FINISH_REASONS = {"stop": "STOP", "length": "MAX_TOKENS", "content_filter": "SAFETY", "tool_calls": "STOP"}
+
+
+def gemini_usage_dict(prompt: int, completion: int, cached: int = 0) -> dict[str, int]:
+    out = {
+        "promptTokenCount": prompt,
+        "candidatesTokenCount": completion,
+        "totalTokenCount": prompt + completion,
+    }
+    if cached:
+        out["cachedContentTokenCount"] = cached
+    return out
+
+
+def _args(arguments: Any) -> dict:
+    if isinstance(arguments, dict):
+        return arguments
+    try:
+        value = orjson.loads(arguments) if isinstance(arguments, str) and arguments.strip() else {}
+    except orjson.JSONDecodeError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def openai_to_gemini_response(resp: dict, prompt: int, completion: int, cached: int, model: str) -> dict:
+    """A GenerateContentResponse for an OpenAI chat completion (token counts as billed)."""
+    candidates = []
+    for i, choice in enumerate(resp.get("choices") or []):
+        msg = (choice or {}).get("message") or {}
+        parts: list[dict] = []
+        reasoning = msg.get("reasoning_content") or msg.get("reasoning")
+        if isinstance(reasoning, str) and reasoning:
+            parts.append({"text": reasoning, "thought": True})
+        text = _text(msg.get("content"))
+        if text:
+            parts.append({"text": text})
+        for call in msg.get("tool_calls") or []:
+            fn = (call or {}).get("function") or {}
+            parts.append({"functionCall": {"name": fn.get("name") or "", "args": _args(fn.get("arguments"))}})
+        candidates.append(
+            {
+                "content": {"role": "model", "parts": parts or [{"text": ""}]},
+                "finishReason": FINISH_REASONS.get(choice.get("finish_reason") or "stop", "OTHER"),
+                "index": choice.get("index", i),
+            }
+        )
+    return {
+        "candidates": candidates,
+        "usageMetadata": gemini_usage_dict(prompt, completion, cached),
+        "modelVersion": model,
+        "responseId": resp.get("id") or "",
+    }
+
+
+class OpenAIToGeminiStream:
+    """OpenAI chunks in, Gemini stream chunks out. Text and thoughts go out as they come; a
+    function call goes out whole once its arguments are complete (Gemini never splits one)."""
+
+    def __init__(self, model: str) -> None:
+        self.model = model
+        self.calls: dict[int, dict] = {}  # OpenAI tool index -> {"name", "arguments"}
+        self.finish_reason: str | None = None
+        self.id = ""
+
+    def _chunk(self, parts: list[dict], finish: str | None = None, usage: dict | None = None) -> dict:
+        cand: dict[str, Any] = {"content": {"role": "model", "parts": parts}, "index": 0}
+        if finish:
+            cand["finishReason"] = finish
+        out: dict[str, Any] = {"candidates": [cand], "modelVersion": self.model, "responseId": self.id}
+        if usage:
+            out["usageMetadata"] = usage
+        return out
+
+    def feed(self, chunk: dict) -> list[dict]:
+        self.id = chunk.get("id") or self.id
+        parts: list[dict] = []
+        for choice in (chunk.get("choices") or [])[:1]:
+            delta = (choice or {}).get("delta") or {}
+            reasoning = delta.get("reasoning_content") or delta.get("reasoning")
+            if isinstance(reasoning, str) and reasoning:
+                parts.append({"text": reasoning, "thought": True})
+            if isinstance(delta.get("content"), str) and delta["content"]:
+                parts.append({"text": delta["content"]})
+            for call in delta.get("tool_calls") or []:
+                slot = self.calls.setdefault(
+                    call.get("index", len(self.calls)), {"name": "", "arguments": ""}
+                )
+                fn = call.get("function") or {}
+                slot["name"] += fn.get("name") or ""
+                slot["arguments"] += fn.get("arguments") or ""
+            if choice.get("finish_reason"):
+                self.finish_reason = choice["finish_reason"]
+        return [self._chunk(parts)] if parts else []
+
+    def finish(self, prompt: int, completion: int, cached: int = 0) -> list[dict]:
+        parts = [
+            {"functionCall": {"name": c["name"], "args": _args(c["arguments"])}}
+            for _, c in sorted(self.calls.items())
+        ]
+        finish = FINISH_REASONS.get(self.finish_reason or "stop", "OTHER")
+        return [self._chunk(parts or [{"text": ""}], finish, gemini_usage_dict(prompt, completion, cached))]

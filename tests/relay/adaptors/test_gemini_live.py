@@ -201,3 +201,56 @@ def test_claude_client_stream_with_tools(fake):
     assert msg.stop_reason == "tool_use"
     assert r.usage == Usage(ow.PROMPT_TOKENS, ow.COMPLETION_TOKENS)
     assert r.text == "get_weather" + orjson.dumps(gw.TOOL_ARGS).decode()
+
+
+# -- native Gemini clients on OpenAI-format and Claude channels -------------------------------------
+
+GEMINI_BODY = {
+    "systemInstruction": {"parts": [{"text": "sys"}]},
+    "contents": [{"role": "user", "parts": [{"text": "hi"}]}],
+    "generationConfig": {"maxOutputTokens": 100},
+}
+
+
+def _genai_chunks(frames):
+    from google.genai import types
+
+    parser = SSEParser()
+    return [
+        types.GenerateContentResponse.model_validate(e.json()) for f in frames for e in parser.feed(f)
+    ], parser
+
+
+@pytest.mark.parametrize("type_id", [1, 14])
+def test_gemini_client_whole_on_other_channels(fake, type_id):
+    from google.genai import types
+
+    m = meta(
+        F.GEMINI, "gemini-alias", upstream="up-model", path="/v1beta/models/gemini-alias:generateContent"
+    )
+    r = run(adaptor(channel(type_id, fake.url), m), GEMINI_BODY)
+    sent = fake.last.json
+    if type_id == 1:
+        assert sent["messages"] == [{"role": "system", "content": "sys"}, {"role": "user", "content": "hi"}]
+        assert sent["max_tokens"] == 100
+    else:
+        assert (sent["system"], sent["max_tokens"]) == ("sys", 100)
+    parsed = types.GenerateContentResponse.model_validate_json(r.body)
+    assert parsed.text == ow.REPLY_TEXT
+    assert parsed.usage_metadata.prompt_token_count == ow.PROMPT_TOKENS
+    assert parsed.model_version == "gemini-alias"
+
+
+@pytest.mark.parametrize("type_id", [1, 14])
+def test_gemini_client_stream_on_other_channels(fake, type_id):
+    m = meta(F.GEMINI, "gemini-alias", upstream="up-model", stream=True,
+             path="/v1beta/models/gemini-alias:streamGenerateContent")  # fmt: skip
+    body = {**GEMINI_BODY, "tools": [{"functionDeclarations": [{"name": "get_weather", "parameters": {"type": "OBJECT", "properties": {"city": {"type": "STRING"}}}}]}]}  # fmt: skip
+    r = run(adaptor(channel(type_id, fake.url), m), body)
+    assert fake.last.json["stream"] is True
+    chunks, parser = _genai_chunks(r.frames)
+    assert not parser.done
+    call = chunks[-1].candidates[0].content.parts[0].function_call
+    assert (call.name, call.args) == ("get_weather", {"city": "Paris"})
+    assert chunks[-1].usage_metadata.candidates_token_count == ow.COMPLETION_TOKENS
+    assert r.usage is not None and r.usage.completion_tokens == ow.COMPLETION_TOKENS
