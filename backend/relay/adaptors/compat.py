@@ -11,7 +11,7 @@ F = RelayFormat
 class CloudflareAdaptor(OpenAIAdaptor):
     """Workers AI: the OpenAI-compatible API lives under the account, whose ID is `channel.other`."""
 
-    formats = frozenset({F.OPENAI_CHAT, F.OPENAI_EMBEDDINGS, F.CLAUDE_MESSAGES})
+    formats = frozenset({F.OPENAI_CHAT, F.OPENAI_EMBEDDINGS, F.CLAUDE_MESSAGES, F.GEMINI})
 
     def request_url(self) -> str:
         account = (self.channel.other or "").strip()
@@ -31,7 +31,7 @@ class CohereAdaptor(OpenAIAdaptor):
     """Cohere: chat and embeddings through its compatibility API, rerank through the native v2 API
     (same request shape as Jina's)."""
 
-    formats = frozenset({F.OPENAI_CHAT, F.OPENAI_EMBEDDINGS, F.RERANK, F.CLAUDE_MESSAGES})
+    formats = frozenset({F.OPENAI_CHAT, F.OPENAI_EMBEDDINGS, F.RERANK, F.CLAUDE_MESSAGES, F.GEMINI})
 
     def request_url(self) -> str:
         if self.upstream_format == F.RERANK:

@@ -254,3 +254,21 @@ def test_cohere_compat_and_rerank_urls():
         b'{"results":[{"index":0,"relevance_score":0.9}],"meta":{"billed_units":{"search_units":1}}}'
     )
     assert out.usage is None  # search units are not tokens: the pipeline counts query + documents
+
+
+CHAT_LIKE = {
+    F.OPENAI_CHAT: CHAT,
+    F.CLAUDE_MESSAGES: {"model": "m", "max_tokens": 5, "messages": [{"role": "user", "content": "hi"}]},
+    F.GEMINI: {"contents": [{"role": "user", "parts": [{"text": "hi"}]}]},
+}
+UPSTREAM_SHAPE = {1: "messages", 3: "messages", 4: "messages", 8: "messages", 14: "messages", 24: "contents",
+                  34: "messages", 39: "messages", 43: "messages"}  # fmt: skip
+
+
+@pytest.mark.parametrize("type_id", sorted(UPSTREAM_SHAPE))
+@pytest.mark.parametrize("fmt", sorted(CHAT_LIKE))
+def test_every_chat_family_serves_every_chat_format(type_id, fmt, sqlite_storage):
+    ch = channel(type_id, "https://h.example/{model}" if type_id == 8 else "https://h.example", other="acc")
+    m = meta(fmt, "m", path="/v1beta/models/m:generateContent" if fmt == F.GEMINI else "")
+    body = body_of(adaptor(ch, m).build_request(CHAT_LIKE[fmt]))
+    assert body[UPSTREAM_SHAPE[type_id]]
