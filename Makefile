@@ -17,7 +17,10 @@ export PATH := $(CURDIR)/tools/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH)
 BUN := tools/node_modules/.bin/bun
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
 # Marks the console's JS dependencies as installed in .web (the only step that needs the npm registry).
+# Pages can bring JS packages (charts...), so any console source change re-runs the export here,
+# never at `make run` time.
 FRONTEND_STAMP := .web/.newapi-deps
+UI_SOURCES := $(shell find newapi_ui -name '*.py' 2>/dev/null)
 
 setup: $(STAMP) $(BUN) $(MO_FILES) $(FRONTEND_STAMP)
 
@@ -28,7 +31,7 @@ $(BUN): tools/package.json tools/package-lock.json
 translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(STAMP)
 	$(BIN)/pybabel compile -d translations -l $* -i $< -o $@
 
-$(FRONTEND_STAMP): $(STAMP) $(BUN) $(MO_FILES) rxconfig.py
+$(FRONTEND_STAMP): $(STAMP) $(BUN) $(MO_FILES) rxconfig.py $(UI_SOURCES)
 	$(BIN)/reflex export --frontend-only --no-zip --env prod
 	@touch $@
 
