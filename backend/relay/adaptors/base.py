@@ -57,6 +57,7 @@ from typing import Any, ClassVar, Protocol
 
 import orjson
 
+from backend.relay.convert.multipart import rewrite_form_field
 from backend.relay.convert.param_override import ParamOverrideError, apply_param_override
 from backend.relay.convert.system_prompt import Kind, apply_system_prompt
 from backend.relay.sse import SSEEvent
@@ -280,9 +281,11 @@ class Adaptor(abc.ABC):
         )
 
     def build_raw_request(self, raw: bytes, content_type: str) -> UpstreamRequest:
-        """Forward a multipart form as it came; only URL and headers are ours."""
+        """Forward a multipart form as it came, but for its `model` field after model mapping."""
         if self.meta.fmt not in self.formats:
             raise AdaptorError(f"this channel does not support {self.meta.fmt.value} requests")
+        if self.upstream_model != self.meta.origin_model:
+            raw = rewrite_form_field(raw, content_type, "model", self.upstream_model)
         headers = self._headers(False)
         headers["Content-Type"] = content_type
         return UpstreamRequest("POST", self.request_url(), headers, raw, False, self._proxy())

@@ -34,7 +34,9 @@ def ollama_embed_to_openai(resp: dict, model: str) -> tuple[dict, Usage | None]:
 
 
 class OllamaAdaptor(OpenAIAdaptor):
-    formats = frozenset({F.OPENAI_CHAT, F.OPENAI_COMPLETIONS, F.OPENAI_EMBEDDINGS, F.CLAUDE_MESSAGES, F.GEMINI})
+    formats = frozenset(
+        {F.OPENAI_CHAT, F.OPENAI_COMPLETIONS, F.OPENAI_EMBEDDINGS, F.CLAUDE_MESSAGES, F.GEMINI}
+    )
 
     def request_url(self) -> str:
         if self.upstream_format == F.OPENAI_EMBEDDINGS:

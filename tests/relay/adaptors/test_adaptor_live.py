@@ -328,3 +328,17 @@ def test_multipart_forwarded_unchanged(fake_upstream):
     out = a.parse_response(resp.content, resp.headers["content-type"])
     assert orjson.loads(out.body) == {"text": ow.REPLY_TEXT}
     assert out.completion_text == ""
+
+
+def test_multipart_model_mapping(fake_upstream):
+    import httpx
+
+    form = httpx.Request(
+        "POST", "http://x", data={"model": "stt"}, files={"file": ("a.wav", b"RIFF", "audio/wav")}
+    )
+    raw, content_type = form.read(), form.headers["content-type"]
+    a = adaptor(ch(fake_upstream), meta(F.OPENAI_AUDIO_TRANSCRIPTIONS, "stt", upstream="whisper-1"))
+    req = a.build_raw_request(raw, content_type)
+    httpx.post(req.url, headers=req.headers, content=req.body)
+    assert b'name="model"\r\n\r\nwhisper-1\r\n' in fake_upstream.last.body
+    assert b"stt" not in fake_upstream.last.body
