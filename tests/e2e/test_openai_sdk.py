@@ -11,6 +11,9 @@ import openai
 import orjson
 import pytest
 
+from backend.cache import invalidate_user
+from backend.db import session_scope
+from backend.models import User
 from backend.relay import token_counter
 from backend.relay.usage import Usage
 from tests.fakes import openai_wire as ow
@@ -242,3 +245,17 @@ def test_fixed_price_model_is_billed_per_call(env: RelayEnv) -> None:
     flush()
     assert [r.quota for r in consume_logs(user.id)] == [5000, 5000]  # $0.01 x 500000 per call
     assert user_row(user.id).quota == QUOTA - 10_000
+
+
+def test_client_ip_is_logged_when_the_user_asks_for_it(env: RelayEnv) -> None:
+    make_channel(env.fake.url, "gpt-4o")
+    user, _, key = make_key(quota=QUOTA)
+    env.openai(key).chat.completions.create(model="gpt-4o", messages=MESSAGES)
+    with session_scope() as s:
+        row = s.get(User, user.id)
+        row.setting = orjson.dumps({"record_ip_log": True}).decode()
+        s.add(row)
+    invalidate_user(user.id)
+    env.openai(key).chat.completions.create(model="gpt-4o", messages=MESSAGES)
+    flush()
+    assert [r.ip for r in consume_logs(user.id)] == ["", "127.0.0.1"]
