@@ -310,6 +310,9 @@ class Adaptor(abc.ABC):
         override = self.channel.header_override
         if isinstance(override, dict):
             for name, value in override.items():
+                # header names are case-insensitive: an override replaces, never duplicates
+                for existing in [h for h in headers if h.lower() == str(name).lower()]:
+                    del headers[existing]
                 headers[str(name)] = self._header_value(str(value))
         return headers
 

@@ -169,14 +169,15 @@ def test_header_override_placeholders():
             "X-Key": "k={api_key}",
             "X-Trace": "{client_header:X-Request-Trace}",
             "X-Missing": "[{client_header:x-absent}]",
-            "Authorization": "Token {api_key}",
+            "authorization": "Token {api_key}",
         },
     )
     req = adaptor(ch, meta(client_headers={"x-request-trace": "abc"})).build_request(CHAT)
     assert req.headers["X-Key"] == "k=sk-chan"
     assert req.headers["X-Trace"] == "abc"
     assert req.headers["X-Missing"] == "[]"
-    assert req.headers["Authorization"] == "Token sk-chan"
+    assert req.headers["authorization"] == "Token sk-chan"
+    assert "Authorization" not in req.headers  # replaced, not sent twice
 
 
 def test_proxy_setting_is_carried():
