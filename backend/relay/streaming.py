@@ -72,8 +72,12 @@ class StreamResponse(Response):
             if producer not in done:
                 self.client_gone = True
                 producer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
+            try:
                 await producer
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():  # we were cancelled too, not just the producer
+                    raise
             if not self.client_gone:
                 with contextlib.suppress(OSError):
                     await send({"type": "http.response.body", "body": b"", "more_body": False})

@@ -169,3 +169,33 @@ async def test_a_response_that_cannot_start_is_abandoned() -> None:
     with pytest.raises(OSError):
         await StreamResponse(producer, abandon=abandon)({"type": "http"}, receive, send)
     assert abandoned.is_set()
+
+
+async def test_server_shutdown_cancels_the_producer_and_propagates() -> None:
+    wrote_first = asyncio.Event()
+    cleaned_up = asyncio.Event()
+
+    async def producer(write) -> None:  # noqa: ANN001
+        try:
+            await write(b"data: 1\n\n")
+            wrote_first.set()
+            await asyncio.Event().wait()
+        finally:
+            cleaned_up.set()
+
+    async def receive() -> dict:
+        await asyncio.Event().wait()
+        return {}
+
+    async def send(message: dict) -> None:
+        pass
+
+    async def never() -> None:
+        raise AssertionError("not abandoned")
+
+    task = asyncio.create_task(StreamResponse(producer, abandon=never)({"type": "http"}, receive, send))
+    await asyncio.wait_for(wrote_first.wait(), GUARD_S)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(task, GUARD_S)
+    assert cleaned_up.is_set()
