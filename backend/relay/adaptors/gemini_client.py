@@ -4,7 +4,7 @@ the stream converters that turn those upstreams' events into Gemini chunks."""
 from __future__ import annotations
 
 from backend.relay.adaptors.base import RelayMeta, StreamConverter
-from backend.relay.adaptors.streams import _OpenAIChunkReader, _stream_error, load_json
+from backend.relay.adaptors.streams import OpenAIChunkReader, load_json, stream_error
 from backend.relay.convert.claude_openai import ClaudeToOpenAIStream
 from backend.relay.convert.openai_gemini import OpenAIToGeminiStream
 from backend.relay.sse import SSEEvent, data_frame
@@ -18,7 +18,7 @@ def _closing(conv: OpenAIToGeminiStream, usage: Usage) -> list[bytes]:
     ]
 
 
-class OpenAIToGeminiStreamConverter(_OpenAIChunkReader):
+class OpenAIToGeminiStreamConverter(OpenAIChunkReader):
     """Gemini client, OpenAI-format upstream. Gemini streams end without [DONE]."""
 
     def __init__(self, meta: RelayMeta) -> None:
@@ -61,7 +61,7 @@ class ClaudeToGeminiStreamConverter(StreamConverter):
             frames += [data_frame(c) for c in self.to_gemini.feed(chunk)]
         self.usage = self.to_openai.usage
         if self.to_openai.error is not None:
-            self.error = _stream_error(self.to_openai.error, "api_error")
+            self.error = stream_error(self.to_openai.error, "api_error")
             frames.append(
                 data_frame({"error": {"code": 500, "message": self.error.message, "status": "INTERNAL"}})
             )

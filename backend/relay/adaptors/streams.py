@@ -28,7 +28,7 @@ def load_json(data: bytes) -> Any:
         return None  # a malformed event is skipped, as new-api does, rather than killing the stream
 
 
-def _stream_error(err: Any, fallback_type: str = "upstream_error") -> UpstreamError:
+def stream_error(err: Any, fallback_type: str = "upstream_error") -> UpstreamError:
     if isinstance(err, dict):
         message = err.get("message") if isinstance(err.get("message"), str) else "upstream stream error"
         return UpstreamError(
@@ -37,7 +37,7 @@ def _stream_error(err: Any, fallback_type: str = "upstream_error") -> UpstreamEr
     return UpstreamError(500, str(err) if err else "upstream stream error", type=fallback_type)
 
 
-class _OpenAIChunkReader(StreamConverter):
+class OpenAIChunkReader(StreamConverter):
     """Reads usage, text and finish reasons from OpenAI chat / completion chunks."""
 
     def _read_chunk(self, chunk: dict) -> None:
@@ -45,7 +45,7 @@ class _OpenAIChunkReader(StreamConverter):
         if usage is not None:
             self.usage = usage
         if chunk.get("error") and not chunk.get("choices"):
-            self.error = _stream_error(chunk["error"])
+            self.error = stream_error(chunk["error"])
         for choice in chunk.get("choices") or ():
             if not isinstance(choice, dict):
                 continue
@@ -57,8 +57,8 @@ class _OpenAIChunkReader(StreamConverter):
             delta = choice.get("delta")
             if not isinstance(delta, dict):
                 continue
-            for name in ("content", "reasoning_content", "reasoning"):
-                value = delta.get(name)
+            # some servers send the same reasoning as both fields: count it once
+            for value in (delta.get("content"), delta.get("reasoning_content") or delta.get("reasoning")):
                 if isinstance(value, str):
                     self._text.append(value)
             calls = delta.get("tool_calls")
@@ -70,7 +70,7 @@ class _OpenAIChunkReader(StreamConverter):
                         self._text.append((fn.get("name") or "") + (fn.get("arguments") or ""))
 
 
-class OpenAIStream(_OpenAIChunkReader):
+class OpenAIStream(OpenAIChunkReader):
     """OpenAI-format client, OpenAI-format upstream (chat or completions).
 
     Usage is forced upstream, so a usage-only chunk is dropped unless the client asked for it;
@@ -167,7 +167,7 @@ class ClaudeToOpenAIStreamConverter(OpenAIStream):
             frames += self._emit(chunk, None)
         self.usage = self.conv.usage
         if self.conv.error is not None:
-            self.error = _stream_error(self.conv.error, "api_error")
+            self.error = stream_error(self.conv.error, "api_error")
             frames.append(data_frame({"error": self.error.openai_error()}))
         return frames
 
@@ -200,7 +200,7 @@ class ClaudePassStream(StreamConverter):
             delta = obj.get("delta") or {}
             self._text.append(delta.get("text") or delta.get("thinking") or delta.get("partial_json") or "")
         elif kind == "error":
-            self.error = _stream_error(obj.get("error"), "api_error")
+            self.error = stream_error(obj.get("error"), "api_error")
         self.usage = claude_usage(self._usage_raw)
         return [b"event: " + kind.encode() + b"\ndata: " + event.data + b"\n\n"]
 
@@ -208,7 +208,7 @@ class ClaudePassStream(StreamConverter):
         return []  # the upstream already sent message_stop
 
 
-class OpenAIToClaudeStreamConverter(_OpenAIChunkReader):
+class OpenAIToClaudeStreamConverter(OpenAIChunkReader):
     """Claude client (/v1/messages), OpenAI-format upstream."""
 
     def __init__(self, meta: RelayMeta) -> None:
@@ -243,7 +243,7 @@ class ResponsesPassStream(StreamConverter):
         elif kind.endswith(".delta") and isinstance(obj.get("delta"), str):
             self._text.append(obj["delta"])
         elif kind == "error":
-            self.error = _stream_error(obj.get("error") or obj)
+            self.error = stream_error(obj.get("error") or obj)
         return [b"event: " + kind.encode() + b"\ndata: " + event.data + b"\n\n"]
 
     def finish(self, usage: Usage) -> list[bytes]:
