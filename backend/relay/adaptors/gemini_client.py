@@ -60,7 +60,7 @@ class ClaudeToGeminiStreamConverter(StreamConverter):
                 self._text.append((fn.get("name") or "") + (fn.get("arguments") or ""))
             frames += [data_frame(c) for c in self.to_gemini.feed(chunk)]
         self.usage = self.to_openai.usage
-        if self.to_openai.error is not None:
+        if obj.get("type") == "error" and self.to_openai.error is not None:
             self.error = stream_error(self.to_openai.error, "api_error")
             frames.append(
                 data_frame({"error": {"code": 500, "message": self.error.message, "status": "INTERNAL"}})

@@ -166,7 +166,7 @@ class ClaudeToOpenAIStreamConverter(OpenAIStream):
         for chunk in self.conv.feed(obj):
             frames += self._emit(chunk, None)
         self.usage = self.conv.usage
-        if self.conv.error is not None:
+        if obj.get("type") == "error" and self.conv.error is not None:
             self.error = stream_error(self.conv.error, "api_error")
             frames.append(data_frame({"error": self.error.openai_error()}))
         return frames

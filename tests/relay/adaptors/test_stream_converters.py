@@ -166,3 +166,10 @@ def test_openai_to_claude_converter_error_then_more_chunks():
     assert err[0].startswith(b"event: error\n")
     later = conv.feed(ev(chunk({"content": "b"})))
     assert all(not f.startswith(b"event: error") for f in later)
+
+
+def test_claude_error_reported_once():
+    conv = ClaudeToOpenAIStreamConverter(meta(stream=True))
+    conv.feed(ev({"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}))
+    later = conv.feed(ev({"type": "ping"}))
+    assert later == []
