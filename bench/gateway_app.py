@@ -5,7 +5,8 @@
 The app, settings, migration and granian options are those of `backend/cli.py`. What can differ:
 `--upstream aiohttp` swaps the relay's upstream client through `set_client_factory` (made in each
 worker before its start-up hooks run); `--loop` and `--task-impl` are granian's own options;
-`--preload` imports the app and loads the tokenizers in granian's main process before it forks. The
+`--preload` imports the app and loads the tokenizers in granian's main process before it forks;
+`--fast-path` sends chat completions to the relay pipeline past FastAPI's routing layers. The
 uvloop variant needs uvloop importable (e.g. `pip install --target DIR uvloop` and
 `BENCH_EXTRA_PYTHONPATH=DIR`), since it is not a project dependency.
 """
@@ -14,11 +15,12 @@ from __future__ import annotations
 
 import argparse
 import os
+from typing import Any
 
 from fastapi import FastAPI
 
 
-def create_app() -> FastAPI:
+def create_app() -> Any:
     from backend.main import create_app as gateway_app
 
     if os.environ.get("BENCH_UPSTREAM_CLIENT") == "aiohttp":
@@ -26,7 +28,38 @@ def create_app() -> FastAPI:
         from bench.aiohttp_upstream import AiohttpUpstream
 
         upstream.set_client_factory(AiohttpUpstream)
-    return gateway_app()
+    app = gateway_app()
+    if os.environ.get("BENCH_FAST_PATH") == "1":
+        return chat_fast_path(app)
+    return app
+
+
+def chat_fast_path(app: FastAPI) -> Any:
+    """`POST /v1/chat/completions` straight to the relay pipeline, past FastAPI's router, its
+    exception/exit-stack/telemetry layers and the request_response wrapper; everything else (and
+    the lifespan) goes to the app. The relay's own layers stay: RelayCORS and the request id.
+    This measures what the framework costs on the hot path; the pipeline catches every error
+    itself, so replies are the same."""
+    from starlette.requests import Request
+
+    from backend.relay import pipeline
+    from backend.relay.adaptors.base import RelayFormat
+    from backend.relay.context import RequestIdMiddleware
+    from backend.relay_cors import RelayCORS
+
+    async def chat(scope: Any, receive: Any, send: Any) -> None:
+        response = await pipeline.relay(Request(scope, receive), RelayFormat.OPENAI_CHAT)
+        await response(scope, receive, send)
+
+    fast = RelayCORS(RequestIdMiddleware(chat))
+
+    async def dispatch(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["method"] == "POST" and scope["path"] == "/v1/chat/completions":
+            await fast(scope, receive, send)
+        else:
+            await app(scope, receive, send)
+
+    return dispatch
 
 
 def preload() -> None:
@@ -55,8 +88,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--preload", action="store_true", help="import the app and load the tokenizers before forking"
     )
+    parser.add_argument(
+        "--fast-path", action="store_true", help="chat completions past FastAPI's routing layers"
+    )
     args = parser.parse_args(argv)
     os.environ["BENCH_UPSTREAM_CLIENT"] = args.upstream  # read by create_app in each worker
+    os.environ["BENCH_FAST_PATH"] = "1" if args.fast_path else "0"
     migrate()
     if args.preload:
         preload()

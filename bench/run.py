@@ -202,6 +202,7 @@ class Variant:
     loop: str = "auto"
     task_impl: str = "asyncio"
     preload: bool = False
+    fast_path: bool = False
 
     @property
     def stock(self) -> bool:
@@ -216,6 +217,7 @@ class Variant:
             self.loop if self.loop != "auto" else "",
             self.task_impl if self.task_impl != "asyncio" else "",
             "preload" if self.preload else "",
+            "fastpath" if self.fast_path else "",
         ]
         return "-".join(p for p in parts if p)
 
@@ -225,17 +227,21 @@ def start_gateway(
 ) -> tuple[subprocess.Popen, int]:
     port = procs.free_port()
     if not variant.stock:
-        cmd = [
-            sys.executable,
-            "-m",
-            "bench.gateway_app",
-            "--upstream",
-            variant.upstream,
-            "--loop",
-            variant.loop,
-            "--task-impl",
-            variant.task_impl,
-        ] + (["--preload"] if variant.preload else [])
+        cmd = (
+            [
+                sys.executable,
+                "-m",
+                "bench.gateway_app",
+                "--upstream",
+                variant.upstream,
+                "--loop",
+                variant.loop,
+                "--task-impl",
+                variant.task_impl,
+            ]
+            + (["--preload"] if variant.preload else [])
+            + (["--fast-path"] if variant.fast_path else [])
+        )
         extra = os.environ.get("BENCH_EXTRA_PYTHONPATH")
         if extra:  # e.g. a --target dir holding uvloop, kept out of the project's venv
             env = {**env, "PYTHONPATH": os.pathsep.join(p for p in (extra, env.get("PYTHONPATH", "")) if p)}
@@ -554,8 +560,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--preload", action="store_true", help="load app and tokenizers before granian forks (shared pages)"
     )
+    parser.add_argument(
+        "--fast-path",
+        action="store_true",
+        help="chat completions straight to the pipeline, past FastAPI's router",
+    )
     args = parser.parse_args(argv)
-    variant = Variant(args.upstream, args.loop, args.task_impl, args.preload)
+    variant = Variant(args.upstream, args.loop, args.task_impl, args.preload, args.fast_path)
     sizes = QUICK if args.quick else FULL
     worker_counts = [int(w) for w in args.workers.split(",")]
     default_name = "quick.json" if args.quick else "latest.json"
