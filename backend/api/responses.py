@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import ORJSONResponse
+from fastapi.responses import Response
 
 from backend.services.errors import ServiceError
 
@@ -19,17 +20,18 @@ def page(items: list[Any], total: int, p: int, page_size: int) -> dict[str, Any]
     return ok({"items": items, "total": total, "page": p, "page_size": page_size})
 
 
-def fail(message: str, status: int = 400) -> ORJSONResponse:
-    return ORJSONResponse({"success": False, "message": message}, status_code=status)
+def fail(message: str, status: int = 400) -> Response:
+    body = orjson.dumps({"success": False, "message": message})
+    return Response(body, status_code=status, media_type="application/json")
 
 
 def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(ServiceError)
-    async def _service_error(_request: Request, exc: ServiceError) -> ORJSONResponse:
+    async def _service_error(_request: Request, exc: ServiceError) -> Response:
         return fail(exc.message, exc.status)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation_error(request: Request, exc: RequestValidationError) -> ORJSONResponse:
+    async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
         if not request.url.path.startswith("/api"):
             raise exc
         first = exc.errors()[0] if exc.errors() else {}

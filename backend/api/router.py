@@ -19,6 +19,7 @@ from backend.api import (
     user_admin,
 )
 from backend.api.ratelimit import global_api_limit
+from backend.services.errors import NotFound
 
 api = APIRouter(prefix="/api")
 api.include_router(setup.router)
@@ -32,6 +33,13 @@ api.include_router(data.router)
 api.include_router(option.router)
 api.include_router(group.router)
 api.include_router(channel.router)
+
+
+@api.api_route("/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
+def unknown_api_route(path: str) -> None:
+    """Registered last: an unknown /api path answers in the envelope instead of falling through
+    to the console's pages (or FastAPI's bare `{"detail": ...}`)."""
+    raise NotFound(f"no such API route: /api/{path}")
 
 
 def install(app: FastAPI) -> None:

@@ -67,7 +67,7 @@ def register(body: RegisterIn) -> dict:
 
 @router.get("/self")
 def get_self(user: CurrentUser) -> dict:
-    return ok(users.public_user(user))
+    return ok(users.self_view(user))
 
 
 @router.put("/self")

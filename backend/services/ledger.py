@@ -160,6 +160,11 @@ class Ledger:
             return self._fresh(self._user_base, user_id) and (
                 token_id is None or self._fresh(self._token_base, token_id))
 
+    def unflushed_user_usage(self, user_id: int) -> tuple[int, int]:
+        """(used_quota, request_count) this process has charged but not yet written to the DB."""
+        with self._lock:
+            return self._unflushed("user_used", user_id), self._unflushed("user_requests", user_id)
+
     def forget_user(self, user_id: int) -> None:
         """The users row was changed outside the ledger: re-read its quota on next use."""
         with self._lock:

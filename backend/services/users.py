@@ -71,6 +71,18 @@ def public_user(u: User, *, admin: bool = False) -> dict[str, Any]:
     return data
 
 
+def self_view(u: User) -> dict[str, Any]:
+    """The user's own profile with live counters: the ledger's balance (what the DB will hold once
+    pending charges are flushed) rather than the row, which lags by up to BATCH_UPDATE_INTERVAL."""
+    data = public_user(u)
+    live = ledger.get_ledger()
+    data["quota"] = live.user_quota(u.id)
+    used, requests = live.unflushed_user_usage(u.id)
+    data["used_quota"] = u.used_quota + used
+    data["request_count"] = u.request_count + requests
+    return data
+
+
 def load_setting(u: User) -> dict[str, Any]:
     try:
         value = json.loads(u.setting or "{}")

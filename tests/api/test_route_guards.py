@@ -53,3 +53,15 @@ def test_header_for_another_user_is_refused(sqlite_storage, method, path):
     a, b = make_user("a"), make_user("b")
     headers = {**auth(a), "New-Api-User": str(b.id)}
     refused(_call(app_client(), method, path, headers), 401)
+
+
+def test_unknown_api_route_answers_in_the_envelope(sqlite_storage):
+    from fastapi.testclient import TestClient
+
+    from backend.main import create_app
+
+    client = TestClient(create_app(with_lifespan=False))
+    for method in ("GET", "POST", "DELETE"):
+        r = client.request(method, "/api/no/such/route")
+        assert r.status_code == 404
+        assert r.json() == {"success": False, "message": "no such API route: /api/no/such/route"}
