@@ -153,8 +153,19 @@ def _append(turns: list[dict], role: str, blocks: list[dict], plain: str | None)
     turns.append({"role": role, "content": plain if plain is not None else blocks})
 
 
-def _messages(messages: list[Any]) -> tuple[list[dict], list[str]]:
-    system: list[str] = []
+def _strip_trailing_space(turns: list[dict]) -> None:
+    """Claude rejects a final assistant turn (a prefill) that ends in whitespace."""
+    last = turns[-1]
+    if last["role"] != "assistant":
+        return
+    if isinstance(last["content"], str):
+        last["content"] = last["content"].rstrip() or FILLER
+    elif last["content"] and last["content"][-1].get("type") == "text":
+        last["content"][-1]["text"] = last["content"][-1]["text"].rstrip() or FILLER
+
+
+def _messages(messages: list[Any]) -> tuple[list[dict], list[dict]]:
+    system: list[dict] = []  # text blocks (cache_control kept)
     turns: list[dict] = []
     for msg in messages:
         if not isinstance(msg, dict):
@@ -162,9 +173,7 @@ def _messages(messages: list[Any]) -> tuple[list[dict], list[str]]:
         role = msg.get("role")
         content = msg.get("content")
         if role in ("system", "developer"):
-            text = _text_of(content)
-            if text:
-                system.append(text)
+            system.extend(b for b in _user_blocks(content) if b.get("type") == "text")
         elif role == "tool":
             _append(turns, "user", [_tool_result(msg)], None)
         elif role == "assistant":
@@ -235,8 +244,11 @@ def openai_to_claude_request(req: dict, model: str, options: ClaudeOptions | Non
         thinking = True
     out["model"] = model
     turns, system = _messages(req.get("messages") or [])
-    if system:
-        out["system"] = system[0] if len(system) == 1 else [{"type": "text", "text": s} for s in system]
+    if len(system) == 1 and "cache_control" not in system[0]:
+        out["system"] = system[0]["text"]
+    elif system:
+        out["system"] = system
+    _strip_trailing_space(turns)
     out["messages"] = turns
     max_tokens = req.get("max_completion_tokens") or req.get("max_tokens") or 0
     out["max_tokens"] = (

@@ -308,3 +308,25 @@ def test_pdf_file_part_becomes_document():
 @pytest.mark.parametrize(("given", "sent"), [(1.7, 1), (0.4, 0.4), (-1, 0)])
 def test_temperature_clamped_to_claude_range(given, sent):
     assert openai_to_claude_request({"messages": [U], "temperature": given}, "m")["temperature"] == sent
+
+
+def test_system_cache_control_kept_as_blocks():
+    req = {
+        "messages": [
+            {
+                "role": "system",
+                "content": [{"type": "text", "text": "big doc", "cache_control": {"type": "ephemeral"}}],
+            },
+            U,
+        ]
+    }
+    assert openai_to_claude_request(req, "m")["system"] == [
+        {"type": "text", "text": "big doc", "cache_control": {"type": "ephemeral"}}
+    ]
+
+
+def test_prefill_trailing_whitespace_removed():
+    req = {"messages": [U, {"role": "assistant", "content": "Sure:  \n"}]}
+    assert openai_to_claude_request(req, "m")["messages"][-1] == {"role": "assistant", "content": "Sure:"}
+    req = {"messages": [U, {"role": "assistant", "content": [{"type": "text", "text": "  "}]}]}
+    assert openai_to_claude_request(req, "m")["messages"][-1]["content"] == [{"type": "text", "text": "..."}]
