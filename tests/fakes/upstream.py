@@ -37,6 +37,7 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from tests.conftest import LiveServer
 from tests.fakes import anthropic_wire as aw
+from tests.fakes import bedrock_wire as bw
 from tests.fakes import gemini_wire as gw
 from tests.fakes import openai_extra
 from tests.fakes import openai_wire as ow
@@ -146,6 +147,9 @@ def _key(request: Request) -> str:
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
         return auth[7:].strip()
+    if auth.startswith("AWS4-HMAC-SHA256"):  # SigV4: the access key names the caller
+        match = re.search(r"Credential=([^/,]+)/", auth)
+        return match.group(1) if match else ""
     return (
         request.headers.get("x-api-key")
         or request.headers.get("api-key")
@@ -406,6 +410,36 @@ def _build_app(fake: FakeUpstream) -> FastAPI:
         return JSONResponse(gw.error_body(404, f"unsupported action {action}"), 404)
 
     openai_extra.install(app, lambda request: _prelude(fake, request, claude=False))
+
+    async def bedrock(request: Request, model_id: str, action: str) -> Response:
+        body, mode, early = await _prelude(fake, request, claude=False, model=model_id)
+        if early is not None:  # Bedrock errors carry only a message
+            return JSONResponse({"message": f"fake failure {early.status_code}"}, early.status_code)
+        raw_url = f"{request.url.scheme}://{request.headers['host']}{request.scope['raw_path'].decode()}"
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        problem = bw.check_signature("POST", raw_url, headers, await request.body())
+        if problem:
+            return JSONResponse({"message": problem}, 403)
+        if "model" in body or "stream" in body:
+            return JSONResponse(
+                {"message": "Malformed input request: extraneous key [model] is not permitted"}, 400
+            )
+        if body.get("anthropic_version") != "bedrock-2023-05-31":
+            return JSONResponse({"message": "Malformed input request: anthropic_version is required"}, 400)
+        claude_body = {k: v for k, v in body.items() if k not in ("anthropic_version", "anthropic_beta")}
+        problem = aw.validate({**claude_body, "model": model_id})
+        if problem:
+            return JSONResponse({"message": problem}, 400)
+        p, c = _usage_numbers(request)
+        if action == "invoke":
+            return JSONResponse(aw.message({**claude_body, "model": model_id}, p, c))
+        events = aw.events({**claude_body, "model": model_id}, p, c)
+        frames = [bw.chunk_frame(payload) for name, payload in events if name != "ping"]
+        if "stream-error" in mode:
+            frames = [*frames[:2], bw.exception_frame("throttlingException", "Too many tokens, please wait.")]
+        return StreamingResponse(iter(frames), media_type="application/vnd.amazon.eventstream")
+
+    app.add_api_route("/model/{model_id}/{action}", bedrock, methods=["POST"])
     app.add_api_route("/{version}/models/{target}", gemini, methods=["POST"])
     for prefix in ("", "/{prefix:path}"):
         app.add_api_route(prefix + "/chat/completions", chat, methods=["POST"])

@@ -8,7 +8,6 @@ It does no I/O: the pipeline owns the HTTP client, retries, billing and the clie
 One adaptor instance serves one attempt of one call (channel + key + request)::
 
     from backend.relay.adaptors import get_adaptor
-    from backend.relay.sse import SSEParser
 
     meta = RelayMeta(fmt=RelayFormat.OPENAI_CHAT, path="/v1/chat/completions",
                      query=dict(request.query_params), client_headers=dict(request.headers),
@@ -23,7 +22,7 @@ One adaptor instance serves one attempt of one call (channel + key + request)::
         # status_code_mapping, retry, auto-disable decide on err.status_code / err.type / err.code
     elif meta.stream or "text/event-stream" in resp.headers.get("content-type", ""):
         conv = adaptor.stream_converter()
-        parser = SSEParser()
+        parser = conv.make_parser()                   # SSEParser, or AWS's event-stream parser
         async for chunk in resp.aiter_bytes():
             for event in parser.feed(chunk):
                 for frame in conv.feed(event):       # ready-to-write bytes in the client's format
@@ -60,7 +59,7 @@ import orjson
 from backend.relay.convert.multipart import rewrite_form_field
 from backend.relay.convert.param_override import ParamOverrideError, apply_param_override
 from backend.relay.convert.system_prompt import Kind, apply_system_prompt
-from backend.relay.sse import SSEEvent
+from backend.relay.sse import DEFAULT_MAX_LINE, SSEEvent, SSEParser
 from backend.relay.usage import Usage
 
 
@@ -214,6 +213,9 @@ class UpstreamError(Exception):
 class StreamConverter(abc.ABC):
     """Turns upstream SSE events into client-format frames and collects usage on the way."""
 
+    # how upstream bytes become events: SSE for everyone but AWS Bedrock (binary event-stream)
+    parser_factory: Callable[[int], Any] = SSEParser
+
     def __init__(self, meta: RelayMeta) -> None:
         self.meta = meta
         self.usage: Usage | None = None  # set when the upstream reported usage
@@ -221,6 +223,10 @@ class StreamConverter(abc.ABC):
         self.finish_reason: str | None = None
         self.tool_call_tokens = 0  # new-api's fallback: 7 x the most tool calls seen in one chunk
         self._text: list[str] = []
+
+    def make_parser(self, max_line: int = DEFAULT_MAX_LINE) -> Any:
+        """The upstream event parser for this stream (feed / flush / done, like SSEParser)."""
+        return self.parser_factory(max_line)
 
     @property
     def completion_text(self) -> str:

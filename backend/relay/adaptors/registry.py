@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from backend.relay import channel_types as ct
 from backend.relay.adaptors.anthropic import AnthropicAdaptor
+from backend.relay.adaptors.aws import AwsAdaptor
 from backend.relay.adaptors.base import Adaptor, AdaptorError, ChannelLike, RelayMeta
 from backend.relay.adaptors.compat import CloudflareAdaptor, CohereAdaptor
 from backend.relay.adaptors.gemini import GeminiAdaptor
@@ -16,6 +17,7 @@ _BY_FAMILY: dict[str, type[Adaptor]] = {
     ct.CUSTOM: CustomAdaptor,
     ct.OLLAMA: OllamaAdaptor,
     ct.ANTHROPIC: AnthropicAdaptor,
+    ct.AWS: AwsAdaptor,
     ct.GEMINI: GeminiAdaptor,
     ct.CLOUDFLARE: CloudflareAdaptor,
     ct.COHERE: CohereAdaptor,

@@ -71,9 +71,9 @@ def run(a, body: dict) -> Result:
         try:
             if resp.status_code != 200:
                 return Result(resp.status_code, error=a.parse_error(resp.status_code, resp.read()))
-            if "text/event-stream" in resp.headers.get("content-type", ""):
+            if a.meta.stream or "text/event-stream" in resp.headers.get("content-type", ""):
                 conv = a.stream_converter()
-                parser = SSEParser()
+                parser = conv.make_parser()
                 frames: list[bytes] = []
                 for chunk in resp.iter_bytes():
                     for event in parser.feed(chunk):
