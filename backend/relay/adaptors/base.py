@@ -132,7 +132,9 @@ class RelayMeta:
     origin_model: str  # the client's model name (billing, logs, replies to the client)
     upstream_model: str  # after model_mapping; suffix rules (-thinking, -high...) apply to it
     stream: bool = False  # the client asked for a stream
-    path: str = ""  # the client's request path, e.g. "/v1/chat/completions"
+    # the client's request path, e.g. "/v1/chat/completions"; native Gemini requests need it
+    # (".../models/{m}:streamGenerateContent" -> the upstream action; set stream=True for that one)
+    path: str = ""
     query: Mapping[str, str] = field(default_factory=dict)  # client query (Azure api-version)
     client_headers: Mapping[str, str] = field(default_factory=dict)  # lower-case names
     include_usage: bool = False  # OpenAI client sent stream_options.include_usage=true
