@@ -92,9 +92,9 @@ def test_client_disconnect_mid_stream_cancels_upstream_and_settles_once(env: Rel
         assert orjson.loads(first[6:])["choices"][0]["delta"]["role"] == "assistant"
     wait_until(lambda: env.probe.disconnects == 1, "the gateway to drop the upstream connection")
 
-    def settled() -> bool:
+    def settled() -> bool:  # counters first: a flush may land the log row before the ledger delta
         flush()
-        return bool(consume_logs(user.id))
+        return user_row(user.id).request_count == 1 and bool(consume_logs(user.id))
 
     wait_until(settled, "the cut stream to be settled")
     prompt = token_counter.count_chat_request("gpt-4o", BODY)
