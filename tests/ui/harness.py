@@ -13,7 +13,11 @@ import urllib.request
 from pathlib import Path
 
 from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import (
+    NoSuchElementException,
+    StaleElementReferenceException,
+    TimeoutException,
+)
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -142,28 +146,37 @@ class Page:
     def open(self, path: str) -> None:
         self.d.get(self.base + path)
 
+    def _wait(self, condition, message: str, ignored: tuple = ()) -> object:  # noqa: ANN001
+        """WebDriverWait that, on timeout, leaves a screenshot and says where the page was."""
+        try:
+            return WebDriverWait(self.d, WAIT, ignored_exceptions=ignored).until(condition)
+        except TimeoutException:
+            shot = self.shot("failure")
+            body = self.d.find_element(By.TAG_NAME, "body").text[:1500]
+            raise TimeoutException(f"{message}; at {self.d.current_url} ({shot}):\n{body}") from None
+
     def path(self) -> str:
         return self.d.current_url.removeprefix(self.base).split("?")[0].rstrip("/") or "/"
 
     def wait_path(self, path: str) -> None:
-        WebDriverWait(self.d, WAIT).until(lambda _d: self.path() == path, f"expected {path}")
+        self._wait(lambda _d: self.path() == path, f"expected {path}")
 
     def el(self, element_id: str) -> WebElement:
-        return WebDriverWait(self.d, WAIT).until(lambda d: d.find_element(By.ID, element_id))
+        return self._wait(lambda d: d.find_element(By.ID, element_id), f"no #{element_id}", (NoSuchElementException,))
 
     def wait_text(self, element_id: str, text: str) -> None:
-        WebDriverWait(self.d, WAIT).until(
+        self._wait(
             lambda d: text in (d.find_element(By.ID, element_id).text if d.find_elements(By.ID, element_id) else ""),
-            f"#{element_id} never showed {text!r}",
+            f"#{element_id} never showed {text!r}", (StaleElementReferenceException,),
         )
 
     def wait_body_text(self, text: str) -> None:
-        WebDriverWait(self.d, WAIT).until(lambda d: text in d.find_element(By.TAG_NAME, "body").text,
-                                          f"page never showed {text!r}")
+        self._wait(lambda d: text in d.find_element(By.TAG_NAME, "body").text, f"page never showed {text!r}",
+                   (StaleElementReferenceException,))
 
     def wait_value(self, element_id: str, value: str) -> None:
-        WebDriverWait(self.d, WAIT).until(lambda _d: self.el(element_id).get_attribute("value") == value,
-                                          f"#{element_id} never held {value!r}")
+        self._wait(lambda _d: self.el(element_id).get_attribute("value") == value,
+                   f"#{element_id} never held {value!r}", (StaleElementReferenceException,))
 
     def fill(self, element_id: str, value: str) -> None:
         box = self.el(element_id)
@@ -180,7 +193,7 @@ class Page:
             element.click()
             return True
 
-        WebDriverWait(self.d, WAIT, ignored_exceptions=(StaleElementReferenceException,)).until(attempt)
+        self._wait(attempt, f"could not click #{element_id}", (StaleElementReferenceException, NoSuchElementException))
 
     def shot(self, name: str) -> Path:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)

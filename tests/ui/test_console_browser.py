@@ -74,7 +74,7 @@ def _login(page: Page, username: str, password: str) -> None:
     page.fill("password", password)
     page.click("submit")
     page.wait_path("/")
-    page.wait_text("nav-user", username)
+    page.wait_text("current-user", username)
 
 
 def test_fresh_start_setup_login_frame_and_japanese(server: ConsoleServer, page: Page) -> None:
@@ -162,7 +162,7 @@ def test_register_with_invite_then_ban_logs_out(server: ConsoleServer, page: Pag
         db.execute("UPDATE users SET status = 2 WHERE username = 'alice'")
     page.click("nav-home")  # the next action re-reads the user: a ban applies at once
     page.wait_path("/")
-    WebDriverWait(page.d, 30).until(lambda d: not d.find_elements(By.ID, "nav-user"), "still shown as logged in")
+    WebDriverWait(page.d, 30).until(lambda d: not d.find_elements(By.ID, "current-user"), "still shown as logged in")
     assert not page.d.find_elements(By.ID, "nav-token")  # role-based navigation: visitors get no console links
     page.open("/token")
     page.wait_path("/login")
