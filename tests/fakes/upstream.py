@@ -393,6 +393,13 @@ def _build_app(fake: FakeUpstream) -> FastAPI:
         if early is not None:
             return early
         p, c = _usage_numbers(request)
+        if action == "predict":  # Imagen
+            instances = body.get("instances") or []
+            if not instances or not instances[0].get("prompt"):
+                return JSONResponse(gw.error_body(400, "instances[0].prompt is required"), 400)
+            count = 0 if "blocked" in mode else (body.get("parameters") or {}).get("sampleCount", 1)
+            image = {"bytesBase64Encoded": openai_extra.IMAGE_B64, "mimeType": "image/png"}
+            return JSONResponse({"predictions": [image] * count})
         if action == "batchEmbedContents":
             reply, problem = gw.embeddings(body, model)
             return JSONResponse(reply) if reply else JSONResponse(gw.error_body(400, problem), 400)

@@ -8,7 +8,7 @@ The contract (and how the pipeline drives it) is in `base.py`. What each family 
 | Ollama (4) | chat, completions, embeddings (native /api/embed), Claude Messages, Gemini |
 | Cloudflare (39), Cohere (34) | chat, embeddings (+ rerank on Cohere), Claude Messages, Gemini |
 | Anthropic (14), AWS Bedrock (33) | OpenAI chat, Claude Messages (pass-through), Gemini |
-| Gemini (24) | OpenAI chat, OpenAI embeddings, Claude Messages, Gemini (pass-through) |
+| Gemini (24) | OpenAI chat, embeddings, images (Imagen :predict), Claude Messages, Gemini (pass-through) |
 
 Other families (Midjourney, task APIs, Vertex, native Chinese providers) raise
 AdaptorError 500 `channel_type_not_supported`.

@@ -3,6 +3,7 @@ batchEmbedContents; native Gemini requests (/v1beta/models/{m}:{action}) pass th
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import orjson
@@ -30,8 +31,10 @@ from backend.relay.convert.gemini_openai import (
 from backend.relay.convert.openai_claude import OpenAIToClaudeStream, openai_to_claude_response
 from backend.relay.convert.openai_gemini import (
     GeminiOptions,
+    imagen_to_openai_response,
     openai_to_gemini_embeddings,
     openai_to_gemini_request,
+    openai_to_imagen_request,
     thinking_config,
 )
 from backend.relay.sse import SSEEvent, event_frame
@@ -144,7 +147,14 @@ class GeminiToClaudeStream(StreamConverter):
 
 class GeminiAdaptor(Adaptor):
     formats = frozenset(
-        {F.OPENAI_CHAT, F.CLAUDE_MESSAGES, F.OPENAI_EMBEDDINGS, F.GEMINI, F.GEMINI_EMBEDDINGS}
+        {
+            F.OPENAI_CHAT,
+            F.CLAUDE_MESSAGES,
+            F.OPENAI_EMBEDDINGS,
+            F.OPENAI_IMAGES,
+            F.GEMINI,
+            F.GEMINI_EMBEDDINGS,
+        }
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -173,6 +183,9 @@ class GeminiAdaptor(Adaptor):
         if fmt == F.GEMINI_EMBEDDINGS:
             self._action = native_action(self.meta.path)
             return dict(body)
+        if fmt == F.OPENAI_IMAGES:
+            self._action = "predict"
+            return openai_to_imagen_request(body)
         opts = gemini_options()
         if fmt == F.CLAUDE_MESSAGES:
             body = claude_to_openai_request(body, self.upstream_model)
@@ -210,6 +223,16 @@ class GeminiAdaptor(Adaptor):
             return RelayResponse(orjson.dumps(body), "application/json", None, "")
         if fmt == F.GEMINI_EMBEDDINGS:
             return RelayResponse(raw, "application/json", None, "")
+        if fmt == F.OPENAI_IMAGES:
+            body = imagen_to_openai_response(resp, int(time.time()))
+            if not body["data"]:
+                raise UpstreamError(
+                    400,
+                    "Imagen returned no image (the prompt may have been filtered)",
+                    code="gemini_no_candidates",
+                    param="",
+                )
+            return RelayResponse(orjson.dumps(body), "application/json", None, "")
         if not resp.get("candidates"):
             status, message = no_candidates_status(resp)
             raise UpstreamError(status, message, code="gemini_no_candidates", param="")

@@ -404,3 +404,32 @@ class OpenAIToGeminiStream:
         ]
         finish = FINISH_REASONS.get(self.finish_reason or "stop", "OTHER")
         return [self._chunk(parts or [{"text": ""}], finish, gemini_usage_dict(prompt, completion, cached))]
+
+
+# -- images: OpenAI /v1/images/generations -> Imagen :predict ------------------------------------
+
+ASPECT_RATIOS = {
+    "256x256": "1:1", "512x512": "1:1", "1024x1024": "1:1",
+    "1792x1024": "16:9", "1024x1792": "9:16",
+    "1536x1024": "4:3", "1024x1536": "3:4",
+}  # fmt: skip
+
+
+def openai_to_imagen_request(req: dict) -> dict:
+    parameters: dict[str, Any] = {
+        "sampleCount": req.get("n") if isinstance(req.get("n"), int) and req["n"] > 0 else 1
+    }
+    ratio = ASPECT_RATIOS.get(str(req.get("size") or ""))
+    if ratio:
+        parameters["aspectRatio"] = ratio
+    return {"instances": [{"prompt": str(req.get("prompt") or "")}], "parameters": parameters}
+
+
+def imagen_to_openai_response(resp: dict, created: int) -> dict:
+    """Imagen returns image bytes only: every item is b64_json, whatever response_format asked."""
+    data = [
+        {"b64_json": p.get("bytesBase64Encoded", "")}
+        for p in resp.get("predictions") or []
+        if isinstance(p, dict) and p.get("bytesBase64Encoded")
+    ]
+    return {"created": created, "data": data}

@@ -254,3 +254,25 @@ def test_gemini_client_stream_on_other_channels(fake, type_id):
     assert (call.name, call.args) == ("get_weather", {"city": "Paris"})
     assert chunks[-1].usage_metadata.candidates_token_count == ow.COMPLETION_TOKENS
     assert r.usage is not None and r.usage.completion_tokens == ow.COMPLETION_TOKENS
+
+
+def test_imagen_images(fake):
+    from openai.types import ImagesResponse
+
+    from tests.fakes import openai_extra as ox
+
+    a = adaptor(gem(fake), meta(F.OPENAI_IMAGES, "imagen-3.0-generate-002"))
+    r = run(a, {"model": "imagen-3.0-generate-002", "prompt": "a cat", "n": 2, "size": "1792x1024"})
+    assert fake.last.path == "/v1beta/models/imagen-3.0-generate-002:predict"
+    assert fake.last.json == {
+        "instances": [{"prompt": "a cat"}],
+        "parameters": {"sampleCount": 2, "aspectRatio": "16:9"},
+    }
+    images = ImagesResponse.model_validate_json(r.body)
+    assert [d.b64_json for d in images.data] == [ox.IMAGE_B64, ox.IMAGE_B64]
+    assert r.usage is None  # images are priced per call
+    blocked = run(
+        adaptor(gem(fake), meta(F.OPENAI_IMAGES, "imagen-blocked")),
+        {"model": "imagen-blocked", "prompt": "x"},
+    )
+    assert (blocked.error.status_code, blocked.error.code) == (400, "gemini_no_candidates")
