@@ -61,17 +61,41 @@ def thinking_config(
         low, high = budget_range(base)
         config: dict[str, Any] = {"includeThoughts": True}
         effort = req.get("reasoning_effort")
-        if effort in EFFORT_PERCENT:
+        if _uses_levels(base):  # Gemini 3 thinks in levels, not token budgets
+            config["thinkingLevel"] = "LOW" if effort in ("low", "minimal") else "HIGH"
+        elif effort in EFFORT_PERCENT:
             config["thinkingBudget"] = max(int(high * EFFORT_PERCENT[effort]), low)
         elif max_output:
             config["thinkingBudget"] = min(max(int(max_output * opts.thinking_budget_ratio), low), high)
         return base, config
     if model.endswith("-nothinking"):
         base = model.removesuffix("-nothinking")
+        if _uses_levels(base):  # Gemini 3 cannot stop thinking: the least it does is LOW
+            return base, {"thinkingLevel": "LOW"}
         if "2.5-pro" in base:  # 2.5 Pro cannot turn thinking off: keep its default
             return base, None
         return base, {"thinkingBudget": 0}
     return model, None
+
+
+def _uses_levels(model: str) -> bool:
+    return model.startswith("gemini-3")
+
+
+def client_thinking_config(req: dict) -> dict | None:
+    """`extra_body.google.thinking_config` (the OpenAI SDK's way to reach Gemini), camelCased;
+    it beats every suffix rule."""
+    extra = req.get("extra_body")
+    google = (extra.get("google") if isinstance(extra, dict) else None) or req.get("google")
+    config = google.get("thinking_config") if isinstance(google, dict) else None
+    if not isinstance(config, dict):
+        return None
+    names = {
+        "thinking_budget": "thinkingBudget",
+        "include_thoughts": "includeThoughts",
+        "thinking_level": "thinkingLevel",
+    }
+    return {names.get(k, k): v for k, v in config.items()}
 
 
 def clean_schema(schema: Any) -> Any:
@@ -277,6 +301,7 @@ def openai_to_gemini_request(req: dict, model: str, opts: GeminiOptions | None =
     if "image" in model:
         config["responseModalities"] = ["TEXT", "IMAGE"]
     model, thinking = thinking_config(model, req, config.get("maxOutputTokens"), opts)
+    thinking = client_thinking_config(req) or thinking
     if thinking is not None:
         config["thinkingConfig"] = thinking
     if config:

@@ -309,3 +309,26 @@ def test_embeddings_reply():
     body = gemini_embeddings_to_openai({"embeddings": [{"values": [1.0]}, {"values": [2.0]}]}, "m")
     assert [d["embedding"] for d in body["data"]] == [[1.0], [2.0]]
     assert gemini_embeddings_to_openai({"embedding": {"values": [3.0]}}, "m")["data"][0]["embedding"] == [3.0]
+
+
+@pytest.mark.parametrize(
+    ("model", "effort", "config"),
+    [
+        ("gemini-3-pro-preview-thinking", None, {"includeThoughts": True, "thinkingLevel": "HIGH"}),
+        ("gemini-3-pro-preview-thinking", "low", {"includeThoughts": True, "thinkingLevel": "LOW"}),
+        ("gemini-3-flash-nothinking", None, {"thinkingLevel": "LOW"}),
+    ],
+)
+def test_gemini_3_uses_thinking_levels(model, effort, config):
+    req = {"reasoning_effort": effort} if effort else {}
+    assert thinking_config(model, req, 1000, ON)[1] == config
+
+
+def test_extra_body_thinking_config_wins():
+    req = {
+        "messages": [{"role": "user", "content": "x"}],
+        "extra_body": {"google": {"thinking_config": {"thinking_budget": 77, "include_thoughts": True}}},
+    }
+    out, model = openai_to_gemini_request(req, "gemini-2.5-flash-nothinking", ON)
+    assert model == "gemini-2.5-flash"
+    assert out["generationConfig"]["thinkingConfig"] == {"thinkingBudget": 77, "includeThoughts": True}
