@@ -1,6 +1,6 @@
 """The OpenAI wire format: OpenAI itself and every OpenAI-compatible provider, Azure, Custom.
 
-Request rules (new-api's OpenAI adaptor): a `-high|-medium|-low|-minimal|-xhigh` model suffix
+Request rules (new-api's OpenAI adaptor): a `-xhigh|-high|-medium|-low|-minimal|-none` model suffix
 becomes reasoning_effort; o1/o3/o4/gpt-5 models take max_completion_tokens and no temperature, and
 o1/o3/o4 read a leading system message as `developer`; include_usage is forced on streams where
 the provider accepts stream_options (FORCE_STREAM_OPTION) and removed where it does not.
@@ -32,7 +32,7 @@ from backend.relay.convert.usage import openai_usage, responses_usage
 from backend.relay.usage import Usage
 
 F = RelayFormat
-EFFORT_SUFFIXES = ("-xhigh", "-high", "-medium", "-low", "-minimal")
+EFFORT_SUFFIXES = ("-xhigh", "-high", "-medium", "-low", "-minimal", "-none")
 JSON_FORMATS = frozenset(OPENAI_PATHS) - {F.CLAUDE_MESSAGES}
 STREAMED_CHAT = (F.OPENAI_CHAT, F.OPENAI_COMPLETIONS)
 

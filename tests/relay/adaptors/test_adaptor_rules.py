@@ -30,6 +30,7 @@ def build(type_id: int, model: str, body: dict, fmt: F = F.OPENAI_CHAT, **kw):
         ("gpt-5-low", "gpt-5", "low"),
         ("gpt-5-minimal", "gpt-5", "minimal"),
         ("gpt-5.1-xhigh", "gpt-5.1", "xhigh"),
+        ("gpt-5.1-none", "gpt-5.1", "none"),
         ("gpt-4o", "gpt-4o", None),
         ("-high", "-high", None),
     ],
