@@ -7,7 +7,9 @@ and allow_ips entries may be CIDR ranges.
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
+import logging
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,7 +19,10 @@ from backend import cache
 from backend.cache import TokenInfo, UserInfo
 from backend.models.enums import Role, TokenStatus, UserStatus
 from backend.relay.errors import forbidden, unauthorized
-from backend.services import groups, ledger
+from backend.services import groups, ledger, tokens
+
+log = logging.getLogger("newapi.relay.auth")
+_writebacks: set[asyncio.Task] = set()
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,8 +84,22 @@ def check_token(token: TokenInfo | None, now: float | None = None) -> TokenInfo:
     if token.status != TokenStatus.ENABLED:
         raise unauthorized("this API key is not enabled")
     if token.expired_time != -1 and token.expired_time < (now if now is not None else time.time()):
+        _write_back(token, TokenStatus.EXPIRED)
         raise unauthorized("this API key has expired")
     return token
+
+
+def _write_back(token: TokenInfo, status: TokenStatus) -> None:
+    """Store the expired/exhausted status off the request path; the refusal does not wait for it."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return
+    task = loop.create_task(asyncio.to_thread(tokens.mark_unusable, token.id, token.key, status))
+    _writebacks.add(task)
+    task.add_done_callback(_writebacks.discard)
+    task.add_done_callback(lambda t: t.cancelled() or t.exception() is None
+                           or log.warning("token status write-back failed", exc_info=t.exception()))
 
 
 async def authenticate(headers: Mapping[str, str], ip: str) -> Caller:
@@ -94,6 +113,7 @@ async def authenticate(headers: Mapping[str, str], ip: str) -> Caller:
     token = check_token(await cache.get_token(key))
     # The cached row's remain_quota is as of its last read; the ledger holds the live balance.
     if not token.unlimited_quota and await ledger.get_ledger().atoken_remain(token.id) <= 0:
+        _write_back(token, TokenStatus.EXHAUSTED)
         raise unauthorized("this API key's quota is used up")
     user = await cache.get_user(token.user_id)
     if user is None:

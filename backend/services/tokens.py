@@ -138,6 +138,19 @@ def create_token(user: User, fields: dict[str, Any]) -> dict[str, Any]:
     return view(t)
 
 
+def mark_unusable(token_id: int, key: str, status: int) -> bool:
+    """Record that the relay found an enabled token expired (3) or used up (4), as new-api does,
+    so lists show why it stopped. Conditional, so racing requests write it once."""
+    with session_scope() as s:
+        result = s.exec(
+            update(Token).where(Token.id == token_id, Token.status == TokenStatus.ENABLED).values(status=status)
+        )
+        changed = bool(result.rowcount)
+    if changed:
+        cache.invalidate_token(key)
+    return changed
+
+
 def _check_enable(t: Token) -> None:
     if t.expired_time != -1 and t.expired_time <= int(time.time()):
         raise ServiceError("the token has expired; change its expiry time before enabling it")

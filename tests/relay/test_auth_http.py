@@ -97,6 +97,20 @@ def test_unusable_tokens_are_401(gateway: httpx.Client, change: dict) -> None:
     assert_error(post(gateway, key), 401, "invalid_api_key")
 
 
+@pytest.mark.parametrize(
+    ("change", "status"),
+    [({"expired_time": 1_000_000}, TokenStatus.EXPIRED), ({"unlimited_quota": False, "remain_quota": 0}, TokenStatus.EXHAUSTED)],
+    ids=["expired", "exhausted"],
+)
+def test_expired_or_exhausted_token_gets_its_status_written_back(gateway: httpx.Client, change: dict, status: int) -> None:
+    from tests.relay.relay_seed import token_row, wait_until
+
+    _, token, key = make_key()
+    edit(Token, token.id, **change)
+    assert_error(post(gateway, key), 401, "invalid_api_key")
+    wait_until(lambda: token_row(token.id).status == status, "the status write-back")
+
+
 def test_future_expiry_and_remaining_quota_are_fine(gateway: httpx.Client) -> None:
     _, _, key = make_key(expired_time=int(time.time()) + 3600, unlimited_quota=False, remain_quota=100_000)
     assert_let_through(post(gateway, key))
