@@ -40,9 +40,36 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+class _Session:
+    """What the servers of one pytest process share: the build of .web, its lock and its port.
+
+    The first server runs `reflex run --env prod` exactly like `make run` (compile + bundle). The
+    bundle bakes its port into the websocket URL, so later servers reuse that port and serve the
+    same build straight from granian (Reflex's own skip-compile switches), starting in a second.
+    The lock on .web is held until this process ends, so another test run in the same checkout
+    cannot rebuild the bundle (with another port) under us.
+    """
+
+    lock = None
+    port = 0
+    built = False
+
+
+_session = _Session()
+
+
+def _hold_build_lock() -> None:
+    if _session.lock is None:
+        (ROOT / ".web").mkdir(exist_ok=True)
+        _session.lock = (ROOT / ".web" / ".ui-tests.lock").open("a")  # closed (released) at exit
+        fcntl.flock(_session.lock, fcntl.LOCK_EX)
+
+
 class ConsoleServer:
     def __init__(self, workdir: Path) -> None:
-        self.port = _free_port()
+        if not _session.port:
+            _session.port = _free_port()
+        self.port = _session.port
         self.url = f"http://127.0.0.1:{self.port}"
         self.db_path = workdir / "one-api.db"
         self.log_path = workdir / "server.log"
@@ -64,27 +91,32 @@ class ConsoleServer:
         self.proc: subprocess.Popen | None = None
 
     def __enter__(self) -> ConsoleServer:
-        # Reflex builds into the repo's one .web directory and serves from it, so two test runs
-        # in the same checkout take turns instead of rebuilding under each other.
-        (ROOT / ".web").mkdir(exist_ok=True)
-        self._lock = (ROOT / ".web" / ".ui-tests.lock").open("a")
-        fcntl.flock(self._lock, fcntl.LOCK_EX)
+        _hold_build_lock()
         try:
             self._start()
         except BaseException:
-            self.__exit__()
+            self.stop()
             raise
+        _session.built = True
         return self
+
+    def _command(self) -> tuple[list[str], dict[str, str]]:
+        bindir = Path(sys.executable).parent
+        if not _session.built:
+            return [str(bindir / "reflex"), "run", "--env", "prod", "--frontend-port", str(self.port),
+                    "--backend-port", str(self.port)], self.env
+        env = {**self.env, "REFLEX_ENV_MODE": "prod", "__REFLEX_SKIP_COMPILE": "true",
+               "__REFLEX_MOUNT_FRONTEND_COMPILED_APP": "true"}
+        return [str(bindir / "granian"), "--interface", "asgi", "--factory", "--host", "127.0.0.1",
+                "--port", str(self.port), "--workers", "1", "newapi_ui.newapi_ui:app"], env
 
     def _start(self) -> None:
         subprocess.run([sys.executable, "-m", "backend.cli", "migrate"], cwd=ROOT, env=self.env, check=True,
                        capture_output=True)
-        reflex = str(Path(sys.executable).parent / "reflex")
+        cmd, env = self._command()
         with self.log_path.open("wb") as log:
-            self.proc = subprocess.Popen(
-                [reflex, "run", "--env", "prod", "--frontend-port", str(self.port), "--backend-port", str(self.port)],
-                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-            )
+            self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                         start_new_session=True)
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -116,10 +148,7 @@ class ConsoleServer:
         self.proc = None
 
     def __exit__(self, *exc: object) -> None:
-        try:
-            self.stop()
-        finally:
-            self._lock.close()  # releases the flock
+        self.stop()
 
 
 def chromium(*, width: int = 1280, height: int = 900, accept_language: str = "en-US,en") -> WebDriver:
