@@ -6,7 +6,7 @@ the upstream connection) instead of noticing only at its next write. The produce
 call in its `finally`, so cancellation and errors are billed for what was produced.
 
 `pump` is the loop itself: bytes -> SSE events -> the adaptor's converter -> client frames, with
-an idle timer (STREAMING_TIMEOUT) that restarts whenever a whole line arrives.
+an idle timer (STREAMING_TIMEOUT) that restarts whenever a whole line or event frame arrives.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from backend.relay.adaptors.base import StreamConverter
-from backend.relay.sse import DEFAULT_MAX_LINE, SSEEvent, SSELineTooLong, SSEParser
+from backend.relay.sse import DEFAULT_MAX_LINE, SSEEvent, SSELineTooLong
 from backend.relay.upstream import UpstreamResponse, UpstreamTransportError
 
 log = logging.getLogger("newapi.relay")
@@ -131,7 +131,7 @@ async def pump(
     loop = asyncio.get_running_loop()
     idle = idle_timeout if idle_timeout > 0 else None
     deadline = loop.time() + idle if idle else None
-    parser = SSEParser(max_line)
+    parser = conv.make_parser(max_line)  # SSE lines, or e.g. Bedrock's binary event frames
     chunks = upstream.aiter_bytes()
 
     async def emit(events: list[SSEEvent]) -> None:
@@ -157,9 +157,11 @@ async def pump(
             except TimeoutError:
                 result.timed_out = True
                 break
-            if idle and b"\n" in chunk:
+            events = parser.feed(chunk)
+            # Progress is a whole line (SSE) or a whole frame (binary event streams), not a byte.
+            if idle and (events or b"\n" in chunk):
                 deadline = loop.time() + idle
-            await emit(parser.feed(chunk))
+            await emit(events)
             if parser.done or conv.error is not None:
                 break
     except UpstreamTransportError as exc:

@@ -259,3 +259,22 @@ def test_client_ip_is_logged_when_the_user_asks_for_it(env: RelayEnv) -> None:
     env.openai(key).chat.completions.create(model="gpt-4o", messages=MESSAGES)
     flush()
     assert [r.ip for r in consume_logs(user.id)] == ["", "127.0.0.1"]
+
+
+def test_bedrock_channel_streams_through_the_pipeline(env: RelayEnv) -> None:
+    """Bedrock answers in AWS's binary event-stream framing, not SSE: the pump must use the
+    adaptor's own parser and count whole frames as progress."""
+    from tests.fakes import bedrock_wire as bw
+
+    make_channel(env.fake.url, "claude-3-5-haiku-20241022", type_=33, key=f"{bw.ACCESS_KEY}|{bw.SECRET_KEY}|us-east-1")
+    user, _, key = make_key(quota=QUOTA)
+    chunks = list(env.openai(key).chat.completions.create(
+        model="claude-3-5-haiku-20241022", messages=MESSAGES, max_tokens=50, stream=True,
+        stream_options={"include_usage": True}))
+    assert env.fake.last.path.endswith("/invoke-with-response-stream")
+    assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    usage = [c.usage for c in chunks if c.usage is not None]
+    assert len(usage) == 1 and usage[0].completion_tokens > 0
+    flush()
+    rows = consume_logs(user.id)
+    assert len(rows) == 1 and rows[0].is_stream and rows[0].quota > 0
