@@ -1,0 +1,320 @@
+"""The admin pages in a real browser (served like `make run`, fresh SQLite): channels, users,
+redemption codes and the root's settings, each driven through its flow and checked in the database.
+
+Screenshots land in artifacts/screenshots/ (admin-*.png, light and dark, desktop and phone).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+from tests.ui.harness import CHROMEDRIVER, CHROMIUM, WAIT, ConsoleServer, Page, chromium
+
+pytestmark = pytest.mark.skipif(
+    not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)), reason="needs Debian's chromium and chromium-driver"
+)
+
+ROOT_NAME, ROOT_PASSWORD = "root", "rootpass123"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConsoleServer]:
+    with ConsoleServer(tmp_path_factory.mktemp("admin-console")) as srv:
+        req = urllib.request.Request(
+            srv.url + "/api/setup", method="POST",
+            data=json.dumps({"username": ROOT_NAME, "password": ROOT_PASSWORD,
+                             "confirmPassword": ROOT_PASSWORD}).encode(),
+            headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            assert json.loads(r.read())["success"]
+        yield srv
+
+
+@pytest.fixture
+def page(server: ConsoleServer) -> Iterator[Page]:
+    driver = chromium(width=1400, height=1000)
+    try:
+        yield Page(driver, server.url)
+    finally:
+        driver.quit()
+
+
+def _db(server: ConsoleServer, sql: str, *args: object) -> list[tuple]:
+    with sqlite3.connect(server.db_path) as db:
+        return db.execute(sql, args).fetchall()
+
+
+def _login(page: Page, username: str, password: str) -> None:
+    page.open("/login")
+    page.wait_path("/login")
+    page.fill("username", username)
+    page.fill("password", password)
+    page.click("submit")
+    page.wait_path("/")
+    # The navbar's user label and the sidebar's /user link share the id "nav-user"; the menu
+    # button around the label is unambiguous.
+    page.wait_text("user-menu", username)
+
+
+def _rows(page: Page, table_id: str) -> list[str]:
+    return [r.text for r in page.d.find_elements(By.CSS_SELECTOR, f"#{table_id} tbody tr")]
+
+
+def _wait_rows(page: Page, table_id: str, predicate) -> list[str]:  # noqa: ANN001
+    WebDriverWait(page.d, WAIT).until(lambda _d: predicate(_rows(page, table_id)), f"#{table_id} rows never matched")
+    return _rows(page, table_id)
+
+
+def _dark(page: Page) -> None:
+    page.click("theme-switch")
+    WebDriverWait(page.d, 10).until(
+        lambda d: "dark" in (d.find_element(By.TAG_NAME, "html").get_attribute("class") or "")
+        or "dark" in (d.find_element(By.TAG_NAME, "html").get_attribute("style") or ""))
+
+
+def test_channels_create_validate_edit_disable_test_delete(server: ConsoleServer, page: Page) -> None:
+    _login(page, ROOT_NAME, ROOT_PASSWORD)
+    page.click("nav-channel")
+    page.wait_path("/channel")
+    page.wait_body_text("Nothing here yet")
+
+    page.click("ch-add")
+    page.wait_value("ch-base-url", "https://api.openai.com")  # the default type's base URL
+    page.fill("ch-name", "primary")
+    page.fill("ch-key", "sk-upstream-secret-0001")
+    page.fill("ch-model-input", "gpt-4o, gpt-4o-mini")
+    page.click("ch-model-add")
+    page.wait_text("ch-models", "gpt-4o-mini")
+    page.fill("ch-json-model_mapping", '{"gpt-4o": ')  # broken JSON: shown inline, nothing saved
+    page.click("ch-save")
+    page.wait_text("ch-json-model_mapping-error", "Invalid JSON")
+    page.wait_text("ch-form-error", "Fix the fields marked in red")
+    assert _db(server, "SELECT COUNT(*) FROM channels") == [(0,)]
+    page.shot("admin-channel-form-error")
+    page.fill("ch-json-model_mapping", '{"gpt-4o": ""}')  # valid JSON the service refuses
+    page.click("ch-save")
+    page.wait_text("ch-json-model_mapping-error", "model_mapping values must be non-empty model names")
+    assert _db(server, "SELECT COUNT(*) FROM channels") == [(0,)]
+    page.fill("ch-json-model_mapping", '{"gpt-4o": "gpt-4o-2024-11-20"}')
+    page.click("ch-save")
+    page.wait_body_text("Saved")
+    rows = _wait_rows(page, "channels-table", lambda rs: len(rs) == 1)
+    assert "primary" in rows[0] and "OpenAI" in rows[0] and "Enabled" in rows[0]
+    ((cid, key, models, mapping, group),) = _db(
+        server, "SELECT id, key, models, model_mapping, \"group\" FROM channels")
+    assert (key, models, group) == ("sk-upstream-secret-0001", "gpt-4o,gpt-4o-mini", "default")
+    assert json.loads(mapping) == {"gpt-4o": "gpt-4o-2024-11-20"}
+    assert "sk-upstream-secret-0001" not in page.d.page_source  # the key never comes back
+
+    # Edit: the key box starts empty and an empty key keeps the stored one.
+    page.click(f"ch-edit-{cid}")
+    page.wait_value("ch-name", "primary")
+    assert page.el("ch-key").get_attribute("value") == ""
+    assert "sk-upstream-secret-0001" not in page.d.page_source
+    page.fill("ch-priority", "5")
+    page.fill("ch-tag", "team-a")
+    page.click("ch-save")
+    _wait_rows(page, "channels-table", lambda rs: len(rs) == 1 and "team-a" in rs[0])
+    assert _db(server, "SELECT key, priority, tag FROM channels") == [("sk-upstream-secret-0001", 5, "team-a")]
+
+    page.click(f"ch-disable-{cid}")
+    _wait_rows(page, "channels-table", lambda rs: "Disabled" in rs[0])
+    assert _db(server, "SELECT status FROM channels") == [(2,)]
+    assert _db(server, "SELECT COUNT(*) FROM abilities WHERE enabled = 1") == [(0,)]
+    page.click(f"ch-enable-{cid}")
+    _wait_rows(page, "channels-table", lambda rs: "Enabled" in rs[0])
+
+    # Test one channel with a chosen model: its upstream is unreachable here, so the test fails
+    # and says why (nothing is billed).
+    page.click(f"ch-test-{cid}")
+    page.wait_value("ch-test-model-input", "gpt-4o")
+    page.fill("ch-test-model-input", "gpt-4o-mini")
+    page.click("ch-run-test")
+    page.wait_text("ch-test-result", "Test failed")
+    page.d.find_element(By.TAG_NAME, "body").send_keys("\ue00c")
+
+    # Tag batch actions on a selection, then batch delete through the confirmation.
+    page.el("ch-add")
+    page.click(f"channels-table-select-{cid}")
+    page.wait_text("ch-selected-count", "1")
+    page.fill("ch-tag-input", "team-b")
+    page.click("ch-batch-tag")
+    _wait_rows(page, "channels-table", lambda rs: "team-b" in rs[0])
+    page.click("ch-tag-disable")
+    _wait_rows(page, "channels-table", lambda rs: "Disabled" in rs[0])
+    page.shot("admin-channels")
+    _dark(page)
+    page.shot("admin-channels-dark")
+    page.click("ch-batch-delete")
+    page.wait_text("ch-confirm-message", "Delete 1 selected channels?")
+    page.click("ch-confirm-ok")
+    page.wait_body_text("Nothing here yet")
+    assert _db(server, "SELECT COUNT(*) FROM channels") == [(0,)]
+
+
+def test_users_create_edit_quota_roles_and_refusals(server: ConsoleServer, page: Page) -> None:
+    _login(page, ROOT_NAME, ROOT_PASSWORD)
+    page.open("/user")
+    page.wait_path("/user")
+    page.click("u-add")
+    page.fill("username", "bob")
+    page.fill("display_name", "Bob")
+    page.fill("password", "short")
+    page.click("u-create-save")
+    page.wait_text("u-form-error", "the password must be 8 to 20 characters long")  # the service's refusal
+    page.fill("password", "bobpass123")
+    page.click("u-create-save")
+    _wait_rows(page, "users-table", lambda rs: any("bob" in r for r in rs))
+    ((bob_id,),) = _db(server, "SELECT id FROM users WHERE username = 'bob'")
+
+    page.click(f"u-edit-{bob_id}")
+    page.wait_value("u-display-name", "Bob")
+    page.fill("u-quota", "5")  # money: $5 = 2,500,000 quota
+    page.click("u-edit-save")
+    _wait_rows(page, "users-table", lambda rs: any("$5.00" in r for r in rs))
+    assert _db(server, "SELECT quota FROM users WHERE id = ?", bob_id) == [(2_500_000,)]
+    page.click(f"u-edit-{bob_id}")
+    page.wait_value("u-quota", "5")
+    page.click("u-unit-tokens")
+    page.wait_value("u-quota", "2500000")
+    page.fill("u-quota", "1000000")
+    page.click("u-edit-save")
+    _wait_rows(page, "users-table", lambda rs: any("$2.00" in r for r in rs))
+    assert _db(server, "SELECT quota FROM users WHERE id = ?", bob_id) == [(1_000_000,)]
+
+    page.click(f"u-promote-{bob_id}")
+    _wait_rows(page, "users-table", lambda rs: any("bob" in r and "Admin" in r for r in rs))
+    assert _db(server, "SELECT role FROM users WHERE id = ?", bob_id) == [(10,)]
+    page.click(f"u-promote-{bob_id}")  # refused by the service, shown as it says
+    page.wait_body_text("this user is already an administrator")
+    ((root_id,),) = _db(server, "SELECT id FROM users WHERE username = ?", ROOT_NAME)
+    page.click(f"u-disable-{root_id}")
+    page.wait_body_text("the root user cannot be disabled, deleted or demoted")
+    assert _db(server, "SELECT status FROM users WHERE id = ?", root_id) == [(1,)]
+    page.shot("admin-users")
+
+    # bob is an admin now: the admin pages open, the root-only settings do not, and the role rules
+    # hold for him (he cannot act on root).
+    admin = Page(chromium(width=390, height=844), server.url)
+    try:
+        _login(admin, "bob", "bobpass123")
+        admin.open("/admin/settings")
+        admin.wait_path("/")
+        admin.open("/user")
+        admin.wait_path("/user")
+        _wait_rows(admin, "users-table", lambda rs: len(rs) == 2)
+        admin.click(f"u-edit-{root_id}")
+        admin.wait_body_text("no permission to act on a user of the same or a higher role")
+        admin.shot("admin-users-phone")
+        _dark(admin)
+        admin.shot("admin-users-dark-phone")
+        # Demoted while the page is open: the next action is refused server-side.
+        page.click(f"u-demote-{bob_id}")
+        _wait_rows(page, "users-table", lambda rs: any("bob" in r and "User" in r for r in rs))
+        admin.click(f"u-edit-{bob_id}")
+        admin.wait_path("/login")
+    finally:
+        admin.d.quit()
+
+    page.click(f"u-disable-{bob_id}")
+    _wait_rows(page, "users-table", lambda rs: any("bob" in r and "Disabled" in r for r in rs))
+    page.click(f"u-delete-{bob_id}")
+    page.wait_text("u-confirm-message", "bob")
+    page.click("u-confirm-ok")
+    _wait_rows(page, "users-table", lambda rs: not any("bob" in r for r in rs))
+    assert _db(server, "SELECT COUNT(*) FROM users WHERE username = 'bob'") == [(0,)]
+
+
+def test_redemption_codes_generate_once_disable_delete(server: ConsoleServer, page: Page) -> None:
+    _login(page, ROOT_NAME, ROOT_PASSWORD)
+    page.click("nav-redemption")
+    page.wait_path("/redemption")
+    page.click("r-add")
+    page.fill("name", "promo")
+    page.fill("quota", "2")
+    page.fill("count", "101")
+    page.click("r-create-save")
+    page.wait_text("r-form-error", "count must be between 1 and 100")
+    assert _db(server, "SELECT COUNT(*) FROM redemptions") == [(0,)]
+    page.fill("count", "3")
+    page.click("r-create-save")
+    WebDriverWait(page.d, WAIT).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#r-new-keys .new-key")) == 3)
+    shown = sorted(e.text for e in page.d.find_elements(By.CSS_SELECTOR, "#r-new-keys .new-key"))
+    stored = _db(server, "SELECT key, quota, status FROM redemptions ORDER BY key")
+    assert shown == [k for k, _q, _s in stored]
+    assert {(q, s) for _k, q, s in stored} == {(1_000_000, 1)}
+    page.shot("admin-redemption-keys")
+    page.click("r-download")  # the CSV is generated in the page: it must not fail
+    page.click("r-keys-close")
+    WebDriverWait(page.d, WAIT).until(lambda d: not d.find_elements(By.ID, "r-new-keys"))
+    rows = _wait_rows(page, "redemptions-table", lambda rs: len(rs) == 3)
+    assert all("promo" in r and "$2.00" in r and "Unused" in r for r in rows)
+
+    ((first,),) = _db(server, "SELECT MIN(id) FROM redemptions")
+    page.click(f"r-disable-{first}")
+    _wait_rows(page, "redemptions-table", lambda rs: sum("Disabled" in r for r in rs) == 1)
+    assert _db(server, "SELECT status FROM redemptions WHERE id = ?", first) == [(2,)]
+    page.shot("admin-redemptions")
+    page.click("r-delete-invalid")
+    page.click("r-confirm-ok")
+    page.wait_body_text("1 codes deleted")
+    _wait_rows(page, "redemptions-table", lambda rs: len(rs) == 2)
+    page.click("lang-menu")
+    page.click("lang-zh_CN")
+    page.wait_text("nav-redemption", "兑换码")
+    page.shot("admin-redemptions-zh_CN")
+
+
+def test_settings_root_only_json_refused_secrets_write_only(server: ConsoleServer, page: Page) -> None:
+    _login(page, ROOT_NAME, ROOT_PASSWORD)
+    page.click("nav-admin/settings")
+    page.wait_path("/admin/settings")
+    page.wait_value("opt-QuotaPerUnit", "500000")
+    page.fill("opt-RetryTimes", "3")
+    page.click("opt-AutomaticDisableChannelEnabled")
+    page.click("save-operation")
+    page.wait_body_text("2 settings saved")
+    assert dict(_db(server, "SELECT key, value FROM options WHERE key IN ('RetryTimes', "
+                            "'AutomaticDisableChannelEnabled')")) == {
+        "RetryTimes": "3", "AutomaticDisableChannelEnabled": "true"}
+    page.shot("admin-settings")
+
+    page.click("tab-ratios")
+    page.fill("opt-GroupRatio", '{"default": 1, "vip": -2}')
+    page.click("save-ratios")
+    page.wait_text("opt-GroupRatio-error", "GroupRatio: values must be non-negative numbers (check vip)")
+    page.fill("opt-ModelRatio", '{"gpt-4o": 1.25')
+    page.fill("opt-GroupRatio", '{"default": 1, "vip": 2}')
+    page.click("save-ratios")
+    page.wait_text("opt-ModelRatio-error", "ModelRatio must be valid JSON")
+    assert _db(server, "SELECT COUNT(*) FROM options WHERE key = 'ModelRatio'") == [(0,)]
+    assert json.loads(_db(server, "SELECT value FROM options WHERE key = 'GroupRatio'")[0][0]) == {
+        "default": 1, "vip": 2}
+    page.shot("admin-settings-ratios")
+
+    page.click("tab-system")
+    page.wait_text("secret-SMTPToken-state", "not set")
+    page.fill("opt-SystemName", "Gateway Test")
+    page.fill("secret-SMTPToken", "smtp-secret-value-42")
+    page.click("save-system")
+    page.wait_text("secret-SMTPToken-state", "set")
+    assert page.el("secret-SMTPToken").get_attribute("value") == ""
+    assert _db(server, "SELECT value FROM options WHERE key = 'SMTPToken'") == [("smtp-secret-value-42",)]
+    page.open("/admin/settings")
+    page.click("tab-system")
+    page.wait_value("opt-SystemName", "Gateway Test")
+    page.wait_text("secret-SMTPToken-state", "set")
+    assert "smtp-secret-value-42" not in page.d.page_source
+    page.click("tab-ratelimit")
+    page.wait_body_text("Limits per group")
+    page.d.set_window_size(390, 844)
+    _dark(page)
+    page.shot("admin-settings-dark-phone")
