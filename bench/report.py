@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.report bench/results/latest.json [bench/results/latest-*.json ...]
 
 The first file gets the full table (direct vs each gateway, with ratios); every file gets one
-row in the variant comparison.
+row in the variant comparison. Given `bench/results/upstream_clients.json`, prints that table.
 """
 
 from __future__ import annotations
@@ -93,8 +93,29 @@ def variant_table(results: list[dict[str, Any]]) -> str:
     return "\n".join([head, "|---" * 11 + "|", *(variant_row(r) for r in results)])
 
 
+def clients_table(r: dict[str, Any]) -> str:
+    """bench/results/upstream_clients.json: one row per path and concurrency."""
+    lines = [
+        "| path | conc. | httpx req/s | httpx2 req/s | aiohttp req/s | httpx CPU ms | httpx2 CPU ms | aiohttp CPU ms "
+        "| req/s aiohttp ÷ httpx | CPU httpx ÷ aiohttp |",
+        "|---" * 10 + "|",
+    ]
+    for row in r["rows"]:
+        h, h2, a = row["httpx"], row["httpx2"], row["aiohttp"]
+        lines.append(
+            f"| {row['path']} | {row['concurrency']} | {h['rps']:.0f} | {h2['rps']:.0f} | {a['rps']:.0f} | "
+            f"{h['cpu_ms_per_req']:.3f} | {h2['cpu_ms_per_req']:.3f} | {a['cpu_ms_per_req']:.3f} | "
+            f"x{row['rps_ratio_aiohttp_over_httpx']:.1f} | x{row['cpu_ratio_httpx_over_aiohttp']:.1f} |"
+        )
+    return "\n".join(lines)
+
+
 def main(argv: list[str]) -> None:
     results = [orjson.loads(Path(p).read_bytes()) for p in argv]
+    if "rows" in results[0]:
+        print(f"{results[0]['finished_at']}, versions {results[0]['versions']}\n")
+        print(clients_table(results[0]))
+        return
     first = results[0]
     m = first["machine"]
     print(
