@@ -5,6 +5,7 @@ Screenshots of every page land in artifacts/screenshots/.
 
 from __future__ import annotations
 
+import http.client
 import json
 import shutil
 import sqlite3
@@ -190,3 +191,33 @@ def test_accept_language_phone_width_and_dark_mode(server: ConsoleServer) -> Non
         page.shot("home-dark-phone")
     finally:
         driver.quit()
+
+
+def _raw(server: ConsoleServer, method: str, path: str, headers: dict[str, str]) -> tuple[int, dict[str, str]]:
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    try:
+        conn.request(method, path, headers=headers)
+        resp = conn.getresponse()
+        return resp.status, {k.lower(): v for k, v in resp.getheaders()}
+    finally:
+        conn.close()
+
+
+def test_relay_is_open_to_any_origin_console_and_api_are_not(server: ConsoleServer) -> None:
+    evil = "http://evil.example"
+    status, h = _raw(server, "OPTIONS", "/v1/chat/completions", {
+        "Origin": evil, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization"})
+    assert status == 204 and h["access-control-allow-origin"] == "*"
+    assert "access-control-allow-credentials" not in h
+
+    status, h = _raw(server, "OPTIONS", "/api/user/self", {"Origin": evil, "Access-Control-Request-Method": "GET"})
+    assert status >= 400 and "access-control-allow-origin" not in h
+    _status, h = _raw(server, "GET", "/api/status", {"Origin": evil})
+    assert "access-control-allow-origin" not in h
+
+    upgrade = {"Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
+               "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}
+    status, _h = _raw(server, "GET", "/_event/?EIO=4&transport=websocket", {**upgrade, "Origin": evil})
+    assert status == 403  # the console's websocket only accepts its own origin
+    status, _h = _raw(server, "GET", "/_event/?EIO=4&transport=websocket", {**upgrade, "Origin": server.url})
+    assert status == 101
