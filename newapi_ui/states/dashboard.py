@@ -1,10 +1,10 @@
 """/detail: account cards plus the period's usage from `quota_data` (hourly rows per user and model),
-summed into hour, day or week buckets for the charts. Dates are UTC days, like the stored hours."""
+summed into hour, day or week buckets for the charts. Days and weeks are the browser's (its time zone)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from typing import Any
 
@@ -14,7 +14,7 @@ from backend.models.enums import Role
 from backend.services import dashboard_data
 from backend.services.errors import ServiceError
 from newapi_ui import backend_bridge
-from newapi_ui.i18n import N_, fmt_number
+from newapi_ui.i18n import N_, fmt_number, zone
 from newapi_ui.states.auth import AuthState
 
 GRANULARITIES = {"hour": 3600, "day": 86400, "week": 7 * 86400}
@@ -32,25 +32,25 @@ def _day(text: str) -> date | None:
         return None
 
 
-def _epoch(d: date) -> int:
-    return int(datetime(d.year, d.month, d.day, tzinfo=UTC).timestamp())
+def _epoch(d: date, tz: tzinfo) -> int:
+    return int(datetime.combine(d, time(), tz).timestamp())
 
 
-def bucket_start(ts: int, granularity: str) -> int:
-    """Weeks start on Monday (1970-01-01 was a Thursday, hence the 3-day shift)."""
-    if granularity == "week":
-        monday = 3 * 86400
-        return (ts - monday) // GRANULARITIES["week"] * GRANULARITIES["week"] + monday
-    step = GRANULARITIES.get(granularity, 86400)
-    return ts // step * step
+def bucket_of(ts: int, granularity: str, tz: tzinfo) -> datetime | date:
+    """The start of the hour, day or week (weeks start on Monday) holding `ts`, in the zone `tz`."""
+    moment = datetime.fromtimestamp(ts, tz)
+    if granularity == "hour":
+        return moment.replace(minute=0, second=0, microsecond=0)
+    day = moment.date()
+    return day - timedelta(days=day.weekday()) if granularity == "week" else day
 
 
-def bucket_label(ts: int, granularity: str) -> str:
-    moment = datetime.fromtimestamp(ts, UTC)
-    return moment.strftime("%m-%d %H:00") if granularity == "hour" else moment.strftime("%Y-%m-%d")
+def bucket_label(bucket: datetime | date) -> str:
+    return bucket.strftime("%m-%d %H:00") if isinstance(bucket, datetime) else bucket.isoformat()
 
 
-def chart_series(rows: list[dict[str, Any]], granularity: str) -> tuple[list[str], list[dict], list[dict]]:
+def chart_series(rows: list[dict[str, Any]], granularity: str,
+                 tz: tzinfo) -> tuple[list[str], list[dict], list[dict]]:
     """(series model names, calls rows, quota rows): one row per bucket, one key per series."""
     by_quota: dict[str, int] = defaultdict(int)
     for r in rows:
@@ -61,18 +61,18 @@ def chart_series(rows: list[dict[str, Any]], granularity: str) -> tuple[list[str
     if len(ranked) > MAX_SERIES:
         names.append(OTHER)
     other_key = f"s{MAX_SERIES}"
-    calls: dict[int, dict[str, int]] = {}
-    quota: dict[int, dict[str, int]] = {}
+    calls: dict[Any, dict[str, int]] = {}
+    quota: dict[Any, dict[str, int]] = {}
     for r in rows:
-        start = bucket_start(int(r["created_at"]), granularity)
+        bucket = bucket_of(int(r["created_at"]), granularity, tz)
         key = key_of.get(r["model_name"], other_key)
-        calls.setdefault(start, defaultdict(int))[key] += int(r["count"])
-        quota.setdefault(start, defaultdict(int))[key] += int(r["quota"])
-    return names, _rows(calls, granularity), _rows(quota, granularity)
+        calls.setdefault(bucket, defaultdict(int))[key] += int(r["count"])
+        quota.setdefault(bucket, defaultdict(int))[key] += int(r["quota"])
+    return names, _rows(calls), _rows(quota)
 
 
-def _rows(buckets: dict[int, dict[str, int]], granularity: str) -> list[dict]:
-    return [{"t": bucket_label(ts, granularity), **values} for ts, values in sorted(buckets.items())]
+def _rows(buckets: dict[Any, dict[str, int]]) -> list[dict]:
+    return [{"t": bucket_label(b), **values} for b, values in sorted(buckets.items())]
 
 
 class DashboardState(AuthState):
@@ -147,7 +147,7 @@ class DashboardState(AuthState):
         if redirect is not None:
             return redirect
         if not self.end_date:
-            today = datetime.now(UTC).date()
+            today = datetime.now(zone(self.time_zone)).date()
             self.end_date = today.isoformat()
             self.start_date = (today - timedelta(days=DEFAULT_DAYS - 1)).isoformat()
         return await self._refresh()
@@ -172,7 +172,8 @@ class DashboardState(AuthState):
         start, end = _day(self.start_date), _day(self.end_date)
         if start is None or end is None:
             return rx.toast.error(self.tr("Pick a start and an end date"))
-        start_ts, end_ts = _epoch(start), _epoch(end) + 86400 - 1
+        tz = zone(self.time_zone)
+        start_ts, end_ts = _epoch(start, tz), _epoch(end + timedelta(days=1), tz) - 1
         self.loading = True
         try:
             if user.role >= Role.ADMIN:
@@ -187,7 +188,7 @@ class DashboardState(AuthState):
         self.period_tokens = sum(int(r["token_used"]) for r in rows)
         self.period_calls = sum(int(r["count"]) for r in rows)
         self.period_minutes = max(1, (end_ts + 1 - start_ts) // 60)
-        self.series_names, self._calls, self._quota = chart_series(rows, self.granularity)
+        self.series_names, self._calls, self._quota = chart_series(rows, self.granularity, tz)
         return None
 
 

@@ -1,11 +1,11 @@
 """/log: usage logs one server page at a time through `backend.services.log_queries` (admins: every
 user's rows with channels; users: their own, already stripped of channel and admin_info by the service).
-Filter times are UTC, like every date the console shows."""
+Filter times are read in the browser's time zone, like every date the console shows."""
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -18,7 +18,7 @@ from backend.services.errors import ServiceError
 from backend.services.log_queries import LogFilter
 from backend.services.pricing import USD_PER_RATIO_PER_MILLION
 from newapi_ui import backend_bridge
-from newapi_ui.i18n import N_, fmt_datetime, fmt_money, fmt_number
+from newapi_ui.i18n import N_, fmt_money, fmt_number, zone
 from newapi_ui.states.auth import AuthState
 from newapi_ui.states.paging import PagedState
 
@@ -39,10 +39,10 @@ _SHOWN_OTHER_KEYS = {
 }
 
 
-def parse_local(text: str) -> int:
-    """A `datetime-local` input value (read as UTC) as a Unix time; empty or invalid -> 0 (no bound)."""
+def parse_local(text: str, tz: tzinfo) -> int:
+    """A `datetime-local` input value (wall time in `tz`) as a Unix time; empty or invalid -> 0 (no bound)."""
     try:
-        return int(datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp()) if text else 0
+        return int(datetime.fromisoformat(text).replace(tzinfo=tz).timestamp()) if text else 0
     except ValueError:
         return 0
 
@@ -81,7 +81,8 @@ class LogsState(PagedState, AuthState):
     def _filter(self, user: User) -> LogFilter:
         f = LogFilter(
             type=int(self.log_type) if self.log_type.isdigit() else 0,
-            start_timestamp=parse_local(self.start_time), end_timestamp=parse_local(self.end_time),
+            start_timestamp=parse_local(self.start_time, zone(self.time_zone)),
+            end_timestamp=parse_local(self.end_time, zone(self.time_zone)),
             model_name=self.model_name.strip(), token_name=self.token_name.strip(),
         )
         if user.role >= Role.ADMIN:
@@ -146,7 +147,7 @@ class LogsState(PagedState, AuthState):
         use = f"{row['use_time']} s"
         return {
             "idx": str(row.get("_idx", 0)),
-            "time": fmt_datetime(int(row["created_at"]), self.lang),
+            "time": self.fmt_datetime(int(row["created_at"])),
             "user": row["username"],
             "channel": f"#{row['channel']} {row.get('channel_name', '')}".strip() if row["channel"] else "",
             "token": row["token_name"],
@@ -178,7 +179,7 @@ class LogsState(PagedState, AuthState):
         other = parse_other(row.get("other", ""))
         t, lang = self.tr, self.lang
         items = [
-            [t("Time"), fmt_datetime(int(row["created_at"]), lang)],
+            [t("Time"), self.fmt_datetime(int(row["created_at"]))],
             [t("Type"), t(TYPE_LABELS.get(row["type"], UNKNOWN))],
             [t("Model"), row["model_name"]],
             [t("Token"), row["token_name"]],

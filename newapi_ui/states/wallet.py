@@ -13,7 +13,7 @@ from backend.services import log_queries, options, redemptions
 from backend.services.errors import ServiceError
 from backend.services.log_queries import LogFilter
 from newapi_ui import backend_bridge
-from newapi_ui.i18n import N_, fmt_datetime
+from newapi_ui.i18n import N_
 from newapi_ui.states.auth import AuthState
 from newapi_ui.states.paging import PagedState
 
@@ -44,7 +44,7 @@ class WalletState(PagedState, AuthState):
 
     def _format(self, row: dict[str, Any]) -> dict[str, str]:
         return {
-            "time": fmt_datetime(int(row["created_at"]), self.lang),
+            "time": self.fmt_datetime(int(row["created_at"])),
             "content": row["content"],
         }
 
