@@ -6,8 +6,17 @@ allow-any-origin CORS is applied outside Reflex by `backend.relay_cors` (see new
 """
 
 import os
+from pathlib import Path
 
 import reflex as rx
+
+# Also when reflex is run by hand rather than through make: use bun from tools/, never the network.
+_TOOLS_BIN = Path(__file__).resolve().parent / "tools" / "node_modules" / ".bin"
+if _TOOLS_BIN.is_dir() and str(_TOOLS_BIN) not in os.environ.get("PATH", "").split(os.pathsep):
+    os.environ["PATH"] = f"{_TOOLS_BIN}{os.pathsep}{os.environ.get('PATH', '')}"
+for _name, _value in (("REFLEX_USE_SYSTEM_BUN", "1"), ("REFLEX_TELEMETRY_ENABLED", "false"),
+                      ("REFLEX_CHECK_LATEST_VERSION", "false"), ("NPM_CONFIG_REGISTRY", "https://registry.npmjs.org")):
+    os.environ.setdefault(_name, _value)
 
 _PORT = int(os.environ.get("PORT", "3000"))
 _DEV = os.environ.get("REFLEX_ENV_MODE", "dev") == "dev"
