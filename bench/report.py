@@ -72,7 +72,7 @@ def full_table(r: dict[str, Any]) -> str:
 
 def variant_row(r: dict[str, Any]) -> str:
     s = r["summary"]
-    one = next(g for g in r["gateways"] if g["workers"] == 1)
+    one = min(r["gateways"], key=lambda g: g["workers"])
     name = r.get("variant", {}).get("name", "stock")
     rps2 = f"{s['rps_2_workers']:.0f}" if s.get("rps_2_workers") is not None else "–"
     errors = sum(s["streams_errors"].values())

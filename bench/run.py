@@ -416,7 +416,7 @@ def stop_profiler(proc: subprocess.Popen) -> None:
 
 
 def summarize(direct: dict[str, Any], gateways: list[dict[str, Any]]) -> dict[str, Any]:
-    one = next(g for g in gateways if g["workers"] == 1)
+    one = min(gateways, key=lambda g: g["workers"])  # latency figures: the fewest workers measured
     two = next((g for g in gateways if g["workers"] == 2), None)
     s: dict[str, Any] = {
         "added_p50_ms": one["latency_c1"]["p50_ms"] - direct["latency_c1"]["p50_ms"],
@@ -534,7 +534,7 @@ def print_report(direct: dict[str, Any], gateways: list[dict[str, Any]], s: dict
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="gateway overhead benchmark")
     parser.add_argument("--quick", action="store_true", help="small counts, for checking the harness")
-    parser.add_argument("--workers", default="1,2", help="gateway worker counts to measure (must include 1)")
+    parser.add_argument("--workers", default="1,2", help="gateway worker counts to measure")
     parser.add_argument(
         "--profile",
         action="store_true",
