@@ -40,6 +40,16 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class _Session:
     """What the servers of one pytest process share: the build of .web, its lock and its port.
 
@@ -134,17 +144,25 @@ class ConsoleServer:
             return False
 
     def stop(self) -> None:
-        """End the server's own process group (reflex and the workers it started)."""
+        """End the server's own process group (reflex and the workers it started), all of it: the
+        next server binds the same port, and a straggling worker would still answer there."""
         if self.proc is None:
             return
+        pgid = self.proc.pid
         try:
-            os.killpg(self.proc.pid, signal.SIGTERM)
+            os.killpg(pgid, signal.SIGTERM)
             self.proc.wait(timeout=20)
         except ProcessLookupError:
             pass
         except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
+            os.killpg(pgid, signal.SIGKILL)
             self.proc.wait(timeout=10)
+        for step in range(300):  # at most 30 s; SIGKILL what is left after 10 s
+            if not _group_alive(pgid):
+                break
+            if step == 100:
+                os.killpg(pgid, signal.SIGKILL)
+            time.sleep(0.1)
         self.proc = None
 
     def __exit__(self, *exc: object) -> None:
