@@ -3,6 +3,7 @@ SQLite database, and drive Debian's chromium against it."""
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import signal
@@ -155,13 +156,15 @@ class ConsoleServer:
         except ProcessLookupError:
             pass
         except subprocess.TimeoutExpired:
-            os.killpg(pgid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pgid, signal.SIGKILL)
             self.proc.wait(timeout=10)
         for step in range(300):  # at most 30 s; SIGKILL what is left after 10 s
             if not _group_alive(pgid):
                 break
             if step == 100:
-                os.killpg(pgid, signal.SIGKILL)
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(pgid, signal.SIGKILL)
             time.sleep(0.1)
         self.proc = None
 
