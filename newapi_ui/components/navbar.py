@@ -38,7 +38,7 @@ def user_menu() -> rx.Component:
         AuthState.logged_in,
         rx.menu.root(
             rx.menu.trigger(
-                rx.button(rx.icon("circle-user", size=18), rx.text(AuthState.user_label, id="current-user"),
+                rx.button(rx.icon("circle-user", size=18), rx.text(AuthState.username, id="current-user"),
                           variant="soft", id="user-menu"),
             ),
             rx.menu.content(rx.menu.item(_("Log out"), on_click=AuthState.logout, id="logout")),
