@@ -14,6 +14,7 @@ from backend.services.errors import ServiceError
 from newapi_ui import backend_bridge
 from newapi_ui.components.json_editor import pretty
 from newapi_ui.i18n import N_
+from newapi_ui.states.admin_gate import RoleGate
 from newapi_ui.states.auth import AuthState
 
 
@@ -102,7 +103,7 @@ def _read() -> tuple[dict[str, str], dict[str, bool]]:
     return shown, {o.key: bool(values.get(o.key, "").strip()) for o in SECRETS}
 
 
-class AdminSettingsState(AuthState):
+class AdminSettingsState(RoleGate, AuthState):
     tab: str = "operation"
     values: dict[str, str] = {}
     errors: dict[str, str] = {}
@@ -146,7 +147,7 @@ class AdminSettingsState(AuthState):
 
     @rx.event
     async def load_default(self, key: str):  # noqa: ANN201
-        if key in DEFAULTABLE and await self.current_user(Role.ROOT) is not None:
+        if key in DEFAULTABLE and (await self._require(Role.ROOT))[0] is not None:
             self.set_value(key, pretty(await backend_bridge.call(ratios.default_json, key)))
 
     def _changes(self, tab: str) -> list[tuple[str, str]]:
@@ -160,8 +161,9 @@ class AdminSettingsState(AuthState):
     @rx.event
     async def save(self):  # noqa: ANN201
         """Save what changed on the current tab; each option passes the service's checks or is refused."""
-        if await self.current_user(Role.ROOT) is None:
-            return self._to_login()
+        user, away = await self._require(Role.ROOT)
+        if user is None:
+            return away
         changes = self._changes(self.tab)
         if not changes:
             return rx.toast.info(self.tr("Nothing changed"))

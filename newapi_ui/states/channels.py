@@ -16,6 +16,7 @@ from backend.services.errors import ServiceError
 from newapi_ui import backend_bridge
 from newapi_ui.components.json_editor import json_problem, pretty
 from newapi_ui.i18n import N_, fmt_money
+from newapi_ui.states.admin_gate import RoleGate
 from newapi_ui.states.auth import AuthState
 from newapi_ui.states.paging import PagedState
 
@@ -48,7 +49,7 @@ def merge(models: list[str], more: list[str]) -> list[str]:
     return out
 
 
-class ChannelsState(PagedState, AuthState):
+class ChannelsState(RoleGate, PagedState, AuthState):
     min_role = Role.ADMIN
     keyword: str = ""
     filter_group: str = ""
@@ -177,13 +178,11 @@ class ChannelsState(PagedState, AuthState):
 
     # ---- running a service call as the admin ---------------------------------------------------
 
-    async def _admin(self) -> User | None:
-        return await self.current_user(Role.ADMIN)
-
     async def _act(self, fn, *args: Any, done: str = "") -> Any:  # noqa: ANN001
         """Run a write as a re-checked admin, then reload the page; returns events for Reflex."""
-        if await self._admin() is None:
-            return self._to_login()
+        user, away = await self._require(Role.ADMIN)
+        if user is None:
+            return away
         try:
             await backend_bridge.call(fn, *args)
         except ServiceError as exc:
@@ -251,8 +250,9 @@ class ChannelsState(PagedState, AuthState):
 
     @rx.event
     async def update_balance(self, channel_id: str):  # noqa: ANN201
-        if await self._admin() is None:
-            return self._to_login()
+        user, away = await self._require(Role.ADMIN)
+        if user is None:
+            return away
         try:
             balance = await channel_balance.update_balance(int(channel_id))
         except ServiceError as exc:
@@ -263,8 +263,9 @@ class ChannelsState(PagedState, AuthState):
 
     @rx.event
     async def update_all_balances(self):  # noqa: ANN201
-        if await self._admin() is None:
-            return self._to_login()
+        user, away = await self._require(Role.ADMIN)
+        if user is None:
+            return away
         result = await channel_balance.update_all_balances()
         reload = await self._load()
         text = self.tr("Balances updated: {updated}, failed: {failed}").format(**result)
@@ -272,9 +273,9 @@ class ChannelsState(PagedState, AuthState):
 
     @rx.event
     async def test_all(self):  # noqa: ANN201
-        user = await self._admin()
+        user, away = await self._require(Role.ADMIN)
         if user is None:
-            return self._to_login()
+            return away
         try:
             channel_test.start_test_all(user.id or 0, user.username)
         except ServiceError as exc:
@@ -302,9 +303,9 @@ class ChannelsState(PagedState, AuthState):
 
     @rx.event
     async def run_test(self):  # noqa: ANN201
-        user = await self._admin()
+        user, away = await self._require(Role.ADMIN)
         if user is None:
-            yield self._to_login()
+            yield away
             return
         self.testing = True
         yield
@@ -337,8 +338,9 @@ class ChannelsState(PagedState, AuthState):
 
     @rx.event
     async def open_create(self):  # noqa: ANN201
-        if await self._admin() is None:
-            return self._to_login()
+        user, away = await self._require(Role.ADMIN)
+        if user is None:
+            return away
         self._reset_form()
         self.all_groups = await backend_bridge.call(groups.all_groups)
         self.form_open = True
@@ -346,8 +348,9 @@ class ChannelsState(PagedState, AuthState):
 
     @rx.event
     async def open_edit(self, channel_id: str):  # noqa: ANN201
-        if await self._admin() is None:
-            return self._to_login()
+        user, away = await self._require(Role.ADMIN)
+        if user is None:
+            return away
         try:
             c = await backend_bridge.call(channels.get_channel, int(channel_id))
         except ServiceError as exc:
@@ -417,8 +420,9 @@ class ChannelsState(PagedState, AuthState):
     @rx.event
     async def fetch_models(self):  # noqa: ANN201
         """The upstream's model list: with the key typed in the form, else (editing) the stored key."""
-        if await self._admin() is None:
-            yield self._to_login()
+        user, away = await self._require(Role.ADMIN)
+        if user is None:
+            yield away
             return
         self.fetching = True
         yield
@@ -475,8 +479,9 @@ class ChannelsState(PagedState, AuthState):
 
     @rx.event
     async def save(self):  # noqa: ANN201
-        if await self._admin() is None:
-            return self._to_login()
+        user, away = await self._require(Role.ADMIN)
+        if user is None:
+            return away
         self.form_error = ""
         body = self._body()
         if body is None:

@@ -16,6 +16,7 @@ from backend.services import redemptions
 from backend.services.errors import ServiceError
 from newapi_ui import backend_bridge
 from newapi_ui.i18n import N_
+from newapi_ui.states.admin_gate import RoleGate
 from newapi_ui.states.auth import AuthState
 from newapi_ui.states.paging import PagedState
 from newapi_ui.states.users import quota_from
@@ -45,7 +46,7 @@ def keys_csv(name: str, quota_text: str, keys: list[str]) -> str:
     return out.getvalue()
 
 
-class RedemptionsState(PagedState, AuthState):
+class RedemptionsState(RoleGate, PagedState, AuthState):
     min_role = Role.ADMIN
     keyword: str = ""
     create_open: bool = False
@@ -85,9 +86,6 @@ class RedemptionsState(PagedState, AuthState):
             "expires": self.fmt_datetime(expires) if expires else self.tr("Never"),
         }
 
-    async def _admin(self) -> User | None:
-        return await self.current_user(Role.ADMIN)
-
     @rx.event
     async def on_load(self):  # noqa: ANN201
         redirect = await self._guard(Role.ADMIN)
@@ -102,8 +100,9 @@ class RedemptionsState(PagedState, AuthState):
         return await self._load()
 
     async def _act(self, fn, *args: Any, done: str = N_("Saved"), **kwargs: Any) -> Any:  # noqa: ANN001
-        if await self._admin() is None:
-            return self._to_login()
+        user, away = await self._require(Role.ADMIN)
+        if user is None:
+            return away
         try:
             result = await backend_bridge.call(fn, *args, **kwargs)
         except ServiceError as exc:
@@ -154,9 +153,9 @@ class RedemptionsState(PagedState, AuthState):
 
     @rx.event
     async def create(self, form: dict):  # noqa: ANN201
-        actor = await self._admin()
+        actor, away = await self._require(Role.ADMIN)
         if actor is None:
-            return self._to_login()
+            return away
         name = str(form.get("name", "")).strip()
         try:
             quota = quota_from(str(form.get("quota", "")), self.quota_unit, self.quota_per_unit)

@@ -14,6 +14,7 @@ from backend.services import groups, user_admin
 from backend.services.errors import ServiceError
 from newapi_ui import backend_bridge
 from newapi_ui.i18n import N_
+from newapi_ui.states.admin_gate import RoleGate
 from newapi_ui.states.auth import AuthState
 from newapi_ui.states.paging import PagedState
 
@@ -54,7 +55,7 @@ def money_text(quota: int, per_unit: int) -> str:
     return f"{value:f}"
 
 
-class UsersState(PagedState, AuthState):
+class UsersState(RoleGate, PagedState, AuthState):
     min_role = Role.ADMIN
     keyword: str = ""
     filter_group: str = ""
@@ -98,9 +99,6 @@ class UsersState(PagedState, AuthState):
             "requests": str(row.get("request_count") or 0),
         }
 
-    async def _admin(self) -> User | None:
-        return await self.current_user(Role.ADMIN)
-
     @rx.event
     async def on_load(self):  # noqa: ANN201
         redirect = await self._guard(Role.ADMIN)
@@ -118,9 +116,9 @@ class UsersState(PagedState, AuthState):
 
     async def _act(self, fn, *args: Any, done: str = N_("Saved")) -> Any:  # noqa: ANN001
         """Run a service call as the re-checked admin (the actor the role rules judge)."""
-        actor = await self._admin()
+        actor, away = await self._require(Role.ADMIN)
         if actor is None:
-            return self._to_login()
+            return away
         try:
             await backend_bridge.call(fn, actor, *args)
         except ServiceError as exc:
@@ -159,9 +157,9 @@ class UsersState(PagedState, AuthState):
 
     @rx.event
     async def create(self, form: dict):  # noqa: ANN201
-        actor = await self._admin()
+        actor, away = await self._require(Role.ADMIN)
         if actor is None:
-            return self._to_login()
+            return away
         role = Role.ADMIN if form.get("role") == "admin" else Role.COMMON
         self.busy = True
         try:
@@ -180,9 +178,9 @@ class UsersState(PagedState, AuthState):
 
     @rx.event
     async def open_edit(self, user_id: str):  # noqa: ANN201
-        actor = await self._admin()
+        actor, away = await self._require(Role.ADMIN)
         if actor is None:
-            return self._to_login()
+            return away
         try:
             u = await backend_bridge.call(user_admin.get_user, actor, int(user_id))
         except ServiceError as exc:
@@ -223,9 +221,9 @@ class UsersState(PagedState, AuthState):
 
     @rx.event
     async def save_edit(self, form: dict):  # noqa: ANN201
-        actor = await self._admin()
+        actor, away = await self._require(Role.ADMIN)
         if actor is None:
-            return self._to_login()
+            return away
         try:
             quota = quota_from(self.edit_quota, self.quota_unit, self.quota_per_unit)
         except ValueError:

@@ -52,7 +52,7 @@ def _db(server: ConsoleServer, sql: str, *args: object) -> list[tuple]:
         return db.execute(sql, args).fetchall()
 
 
-def _login(page: Page, username: str, password: str) -> None:
+def _login(page: Page, username: str, password: str, label: str = "") -> None:
     page.open("/login")
     page.wait_path("/login")
     page.fill("username", username)
@@ -61,7 +61,7 @@ def _login(page: Page, username: str, password: str) -> None:
     page.wait_path("/")
     # The navbar's user label and the sidebar's /user link share the id "nav-user"; the menu
     # button around the label is unambiguous.
-    page.wait_text("user-menu", username)
+    page.wait_text("user-menu", label or username)
 
 
 def _rows(page: Page, table_id: str) -> list[str]:
@@ -73,7 +73,25 @@ def _wait_rows(page: Page, table_id: str, predicate) -> list[str]:  # noqa: ANN0
     return _rows(page, table_id)
 
 
+def _wait_exact(page: Page, element_id: str, text: str) -> None:
+    WebDriverWait(page.d, WAIT).until(lambda _d: page.el(element_id).text == text, f"#{element_id} != {text!r}")
+
+
+def _no_toasts(page: Page) -> None:
+    """Toasts sit over the top of the page for a few seconds; wait until they are gone."""
+    WebDriverWait(page.d, WAIT).until(lambda d: not d.find_elements(By.CSS_SELECTOR, "[data-sonner-toast]"),
+                                      "toasts never went away")
+
+
+def _tab(page: Page, name: str) -> None:
+    """Tabs sit at the top, under the sticky top bar once the page has scrolled."""
+    _no_toasts(page)
+    page.d.execute_script("window.scrollTo(0, 0)")
+    page.click(f"tab-{name}")
+
+
 def _dark(page: Page) -> None:
+    _no_toasts(page)
     page.click("theme-switch")
     WebDriverWait(page.d, 10).until(
         lambda d: "dark" in (d.find_element(By.TAG_NAME, "html").get_attribute("class") or "")
@@ -205,7 +223,7 @@ def test_users_create_edit_quota_roles_and_refusals(server: ConsoleServer, page:
     # hold for him (he cannot act on root).
     admin = Page(chromium(width=390, height=844), server.url)
     try:
-        _login(admin, "bob", "bobpass123")
+        _login(admin, "bob", "bobpass123", "Bob")
         admin.open("/admin/settings")
         admin.wait_path("/")
         admin.open("/user")
@@ -220,7 +238,11 @@ def test_users_create_edit_quota_roles_and_refusals(server: ConsoleServer, page:
         page.click(f"u-demote-{bob_id}")
         _wait_rows(page, "users-table", lambda rs: any("bob" in r and "User" in r for r in rs))
         admin.click(f"u-edit-{bob_id}")
-        admin.wait_path("/login")
+        admin.wait_path("/")
+        admin.wait_body_text("Permission denied")
+        assert not admin.d.find_elements(By.ID, "nav-channel")  # the navigation follows the new role
+        admin.open("/channel")
+        admin.wait_path("/")
     finally:
         admin.d.quit()
 
@@ -287,7 +309,7 @@ def test_settings_root_only_json_refused_secrets_write_only(server: ConsoleServe
         "RetryTimes": "3", "AutomaticDisableChannelEnabled": "true"}
     page.shot("admin-settings")
 
-    page.click("tab-ratios")
+    _tab(page, "ratios")
     page.fill("opt-GroupRatio", '{"default": 1, "vip": -2}')
     page.click("save-ratios")
     page.wait_text("opt-GroupRatio-error", "GroupRatio: values must be non-negative numbers (check vip)")
@@ -300,20 +322,20 @@ def test_settings_root_only_json_refused_secrets_write_only(server: ConsoleServe
         "default": 1, "vip": 2}
     page.shot("admin-settings-ratios")
 
-    page.click("tab-system")
-    page.wait_text("secret-SMTPToken-state", "not set")
+    _tab(page, "system")
+    _wait_exact(page, "secret-SMTPToken-state", "not set")
     page.fill("opt-SystemName", "Gateway Test")
     page.fill("secret-SMTPToken", "smtp-secret-value-42")
     page.click("save-system")
-    page.wait_text("secret-SMTPToken-state", "set")
+    _wait_exact(page, "secret-SMTPToken-state", "set")
     assert page.el("secret-SMTPToken").get_attribute("value") == ""
     assert _db(server, "SELECT value FROM options WHERE key = 'SMTPToken'") == [("smtp-secret-value-42",)]
     page.open("/admin/settings")
-    page.click("tab-system")
+    _tab(page, "system")
     page.wait_value("opt-SystemName", "Gateway Test")
-    page.wait_text("secret-SMTPToken-state", "set")
+    _wait_exact(page, "secret-SMTPToken-state", "set")
     assert "smtp-secret-value-42" not in page.d.page_source
-    page.click("tab-ratelimit")
+    _tab(page, "ratelimit")
     page.wait_body_text("Limits per group")
     page.d.set_window_size(390, 844)
     _dark(page)
