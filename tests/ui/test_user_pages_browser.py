@@ -222,7 +222,9 @@ def test_personal_settings(server: ConsoleServer, page: Page) -> None:
     page.wait_body_text("the original password is wrong")
 
     page.click("rotate-token")
-    page.wait_value("access-token", _db(server, "SELECT access_token FROM users WHERE id = 1")[0][0])
+    shown = WebDriverWait(page.d, WAIT).until(lambda _d: page.el("access-token").get_attribute("value"),
+                                              "the new access token was never shown")
+    assert len(shown) == 32 and _db(server, "SELECT access_token FROM users WHERE id = 1") == [(shown,)]
 
     page.click("notify-webhook")
     page.fill("threshold", "250000")
