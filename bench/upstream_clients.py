@@ -226,7 +226,7 @@ def print_table(rows: list[dict]) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests-c1", type=int, default=2000)
-    parser.add_argument("--requests-c64", type=int, default=10000)
+    parser.add_argument("--requests-c64", type=int, default=5000)
     parser.add_argument("--out", type=Path, default=RESULTS / "upstream_clients.json")
     args = parser.parse_args(argv)
     mock, port = procs.start_mock()
