@@ -60,8 +60,10 @@ def _login(page: Page, username: str, password: str, label: str = "") -> None:
     page.click("submit")
     page.wait_path("/")
     # The navbar's user label and the sidebar's /user link share the id "nav-user"; the menu
-    # button around the label is unambiguous.
-    page.wait_text("user-menu", label or username)
+    # button around the label is unambiguous (it shows the display name or the username).
+    names = {username, label or username}
+    WebDriverWait(page.d, WAIT).until(
+        lambda d: any(e.text.strip() in names for e in d.find_elements(By.ID, "user-menu")), "not logged in")
 
 
 def _rows(page: Page, table_id: str) -> list[str]:
@@ -78,7 +80,9 @@ def _wait_exact(page: Page, element_id: str, text: str) -> None:
 
 
 def _no_toasts(page: Page) -> None:
-    """Toasts sit over the top of the page for a few seconds; wait until they are gone."""
+    """Toasts sit over the top of the page for a few seconds: close them and wait until they are gone."""
+    page.d.execute_script("document.querySelectorAll('[data-sonner-toast] [data-close-button]')"
+                          ".forEach(b => b.click())")
     WebDriverWait(page.d, WAIT).until(lambda d: not d.find_elements(By.CSS_SELECTOR, "[data-sonner-toast]"),
                                       "toasts never went away")
 
@@ -88,6 +92,13 @@ def _tab(page: Page, name: str) -> None:
     _no_toasts(page)
     page.d.execute_script("window.scrollTo(0, 0)")
     page.click(f"tab-{name}")
+
+
+def _shot(page: Page, name: str) -> None:
+    """A screenshot of the page from its top, without toasts over it."""
+    _no_toasts(page)
+    page.d.execute_script("window.scrollTo(0, 0)")
+    page.shot(name)
 
 
 def _dark(page: Page) -> None:
@@ -168,9 +179,9 @@ def test_channels_create_validate_edit_disable_test_delete(server: ConsoleServer
     _wait_rows(page, "channels-table", lambda rs: "team-b" in rs[0])
     page.click("ch-tag-disable")
     _wait_rows(page, "channels-table", lambda rs: "Disabled" in rs[0])
-    page.shot("admin-channels")
+    _shot(page, "admin-channels")
     _dark(page)
-    page.shot("admin-channels-dark")
+    _shot(page, "admin-channels-dark")
     page.click("ch-batch-delete")
     page.wait_text("ch-confirm-message", "Delete 1 selected channels?")
     page.click("ch-confirm-ok")
@@ -217,7 +228,7 @@ def test_users_create_edit_quota_roles_and_refusals(server: ConsoleServer, page:
     page.click(f"u-disable-{root_id}")
     page.wait_body_text("the root user cannot be disabled, deleted or demoted")
     assert _db(server, "SELECT status FROM users WHERE id = ?", root_id) == [(1,)]
-    page.shot("admin-users")
+    _shot(page, "admin-users")
 
     # bob is an admin now: the admin pages open, the root-only settings do not, and the role rules
     # hold for him (he cannot act on root).
@@ -231,9 +242,9 @@ def test_users_create_edit_quota_roles_and_refusals(server: ConsoleServer, page:
         _wait_rows(admin, "users-table", lambda rs: len(rs) == 2)
         admin.click(f"u-edit-{root_id}")
         admin.wait_body_text("no permission to act on a user of the same or a higher role")
-        admin.shot("admin-users-phone")
+        _shot(admin, "admin-users-phone")
         _dark(admin)
-        admin.shot("admin-users-dark-phone")
+        _shot(admin, "admin-users-dark-phone")
         # Demoted while the page is open: the next action is refused server-side.
         page.click(f"u-demote-{bob_id}")
         _wait_rows(page, "users-table", lambda rs: any("bob" in r and "User" in r for r in rs))
@@ -269,7 +280,7 @@ def test_redemption_codes_generate_once_disable_delete(server: ConsoleServer, pa
     page.fill("count", "3")
     page.click("r-create-save")
     WebDriverWait(page.d, WAIT).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#r-new-keys .new-key")) == 3)
-    shown = sorted(e.text for e in page.d.find_elements(By.CSS_SELECTOR, "#r-new-keys .new-key"))
+    shown = sorted(e.get_attribute("textContent") for e in page.d.find_elements(By.CSS_SELECTOR, "#r-new-keys .new-key"))
     stored = _db(server, "SELECT key, quota, status FROM redemptions ORDER BY key")
     assert shown == [k for k, _q, _s in stored]
     assert {(q, s) for _k, q, s in stored} == {(1_000_000, 1)}
@@ -284,7 +295,7 @@ def test_redemption_codes_generate_once_disable_delete(server: ConsoleServer, pa
     page.click(f"r-disable-{first}")
     _wait_rows(page, "redemptions-table", lambda rs: sum("Disabled" in r for r in rs) == 1)
     assert _db(server, "SELECT status FROM redemptions WHERE id = ?", first) == [(2,)]
-    page.shot("admin-redemptions")
+    _shot(page, "admin-redemptions")
     page.click("r-delete-invalid")
     page.click("r-confirm-ok")
     page.wait_body_text("1 codes deleted")
@@ -292,7 +303,7 @@ def test_redemption_codes_generate_once_disable_delete(server: ConsoleServer, pa
     page.click("lang-menu")
     page.click("lang-zh_CN")
     page.wait_text("nav-redemption", "兑换码")
-    page.shot("admin-redemptions-zh_CN")
+    _shot(page, "admin-redemptions-zh_CN")
 
 
 def test_settings_root_only_json_refused_secrets_write_only(server: ConsoleServer, page: Page) -> None:
@@ -307,7 +318,7 @@ def test_settings_root_only_json_refused_secrets_write_only(server: ConsoleServe
     assert dict(_db(server, "SELECT key, value FROM options WHERE key IN ('RetryTimes', "
                             "'AutomaticDisableChannelEnabled')")) == {
         "RetryTimes": "3", "AutomaticDisableChannelEnabled": "true"}
-    page.shot("admin-settings")
+    _shot(page, "admin-settings")
 
     _tab(page, "ratios")
     page.fill("opt-GroupRatio", '{"default": 1, "vip": -2}')
@@ -320,7 +331,7 @@ def test_settings_root_only_json_refused_secrets_write_only(server: ConsoleServe
     assert _db(server, "SELECT COUNT(*) FROM options WHERE key = 'ModelRatio'") == [(0,)]
     assert json.loads(_db(server, "SELECT value FROM options WHERE key = 'GroupRatio'")[0][0]) == {
         "default": 1, "vip": 2}
-    page.shot("admin-settings-ratios")
+    _shot(page, "admin-settings-ratios")
 
     _tab(page, "system")
     _wait_exact(page, "secret-SMTPToken-state", "not set")
@@ -339,4 +350,24 @@ def test_settings_root_only_json_refused_secrets_write_only(server: ConsoleServe
     page.wait_body_text("Limits per group")
     page.d.set_window_size(390, 844)
     _dark(page)
-    page.shot("admin-settings-dark-phone")
+    _shot(page, "admin-settings-dark-phone")
+
+
+@pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
+def test_admin_pages_at_phone_width(server: ConsoleServer, dark: bool) -> None:
+    """Every admin page opens at phone width (menu drawer, scrolling tables) in both themes."""
+    page = Page(chromium(width=390, height=844), server.url)
+    try:
+        _login(page, ROOT_NAME, ROOT_PASSWORD)
+        assert not page.d.find_element(By.ID, "nav-channel").is_displayed()  # the sidebar gives way to the drawer
+        if dark:
+            _dark(page)
+        theme = "dark" if dark else "light"
+        for route, marker in (("/channel", "ch-add"), ("/user", "u-add"), ("/redemption", "r-add"),
+                              ("/admin/settings", "save-operation")):
+            page.open(route)
+            page.wait_path(route)
+            page.el(marker)
+            _shot(page, f"admin{route.replace('/', '-')}-{theme}-phone")
+    finally:
+        page.d.quit()
