@@ -120,3 +120,16 @@ def install_not_found(app: FastAPI) -> None:
             return error_response(invalid_url(request.method, path), _rid(request))
         return await http_exception_handler(request, exc)
 
+
+
+_ANY = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+
+
+async def _unknown(request: Request) -> Response:
+    """Registered last. Under the Reflex app an unmatched path would otherwise fall through to the
+    console and come back as an HTML page; API clients need OpenAI's error object."""
+    return error_response(invalid_url(request.method, request.url.path), _rid(request))
+
+
+for _path in ("/v1", "/v1/{rest:path}", "/v1beta/{rest:path}"):
+    router.add_api_route(_path, _unknown, methods=_ANY, include_in_schema=False)

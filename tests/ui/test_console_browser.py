@@ -221,3 +221,22 @@ def test_relay_is_open_to_any_origin_console_and_api_are_not(server: ConsoleServ
     assert status == 403  # the console's websocket only accepts its own origin
     status, _h = _raw(server, "GET", "/_event/?EIO=4&transport=websocket", {**upgrade, "Origin": server.url})
     assert status == 101
+
+
+def test_unknown_api_paths_answer_json_not_the_console(server: ConsoleServer) -> None:
+    """Behind the Reflex app an unmatched path falls through to the console's pages; API clients
+    must still get their error object."""
+    import json
+
+    for method, path, shape in (("POST", "/v1/no/such", "error"), ("GET", "/v1beta/models/x:nothing", "error"),
+                                ("GET", "/api/no/such", "success")):
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        try:
+            conn.request(method, path)
+            resp = conn.getresponse()
+            body = json.loads(resp.read())
+        finally:
+            conn.close()
+        assert resp.status == 404, path
+        assert resp.getheader("content-type", "").startswith("application/json"), path
+        assert shape in body, path
