@@ -59,7 +59,7 @@ chromium:
 		(apt-get update && apt-get install -y chromium chromium-driver)
 
 test: setup chromium
-	$(BIN)/ruff check backend tests
+	$(BIN)/ruff check backend newapi_ui tests bench rxconfig.py
 	$(BIN)/python -m pytest -q
 
 lint: setup
