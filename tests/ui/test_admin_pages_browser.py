@@ -6,6 +6,8 @@ Screenshots land in artifacts/screenshots/ (admin-*.png, light and dark, desktop
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import shutil
 import sqlite3
@@ -59,11 +61,25 @@ def _login(page: Page, username: str, password: str, label: str = "") -> None:
     page.fill("password", password)
     page.click("submit")
     page.wait_path("/")
-    # The navbar's user label and the sidebar's /user link share the id "nav-user"; the menu
-    # button around the label is unambiguous (it shows the display name or the username).
+    # The user menu shows the display name or the username.
     names = {username, label or username}
     WebDriverWait(page.d, WAIT).until(
         lambda d: any(e.text.strip() in names for e in d.find_elements(By.ID, "user-menu")), "not logged in")
+
+
+def _token_key(server: ConsoleServer, page: Page) -> str:
+    """A gateway API key of the logged-in root, made through the management API with the browser's
+    own session, read back from the database."""
+    cookie = next(c["value"] for c in page.d.get_cookies() if c["name"] == "session")
+    ((user_id,),) = _db(server, "SELECT id FROM users WHERE username = ?", ROOT_NAME)
+    req = urllib.request.Request(
+        server.url + "/api/token/", method="POST",
+        data=json.dumps({"name": "fetch-models", "expired_time": -1, "unlimited_quota": True}).encode(),
+        headers={"Content-Type": "application/json", "Cookie": f"session={cookie}", "New-Api-User": str(user_id)})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        assert json.loads(r.read())["success"]
+    ((key,),) = _db(server, "SELECT key FROM tokens WHERE name = 'fetch-models'")
+    return key if key.startswith("sk-") else f"sk-{key}"
 
 
 def _rows(page: Page, table_id: str) -> list[str]:
@@ -153,6 +169,20 @@ def test_channels_create_validate_edit_disable_test_delete(server: ConsoleServer
     page.click("ch-save")
     _wait_rows(page, "channels-table", lambda rs: len(rs) == 1 and "team-a" in rs[0])
     assert _db(server, "SELECT key, priority, tag FROM channels") == [("sk-upstream-secret-0001", 5, "team-a")]
+
+    # "Fetch upstream models" with the key typed in the form: the upstream here is this gateway
+    # itself, whose /v1/models lists what the enabled channel serves to the token's group.
+    gateway_key = _token_key(server, page)
+    page.click("ch-add")
+    page.fill("ch-base-url", server.url)
+    page.fill("ch-key", gateway_key)
+    page.click("ch-fetch-models")
+    page.wait_body_text("2 models added")
+    assert {e.text for e in page.d.find_elements(By.CSS_SELECTOR, "#ch-models .model-chip")} == {
+        "gpt-4o", "gpt-4o-mini"}
+    page.click("ch-cancel")
+    WebDriverWait(page.d, WAIT).until(lambda d: not d.find_elements(By.ID, "ch-form"))
+    assert _db(server, "SELECT COUNT(*) FROM channels") == [(1,)]
 
     page.click(f"ch-disable-{cid}")
     _wait_rows(page, "channels-table", lambda rs: "Disabled" in rs[0])
@@ -266,7 +296,7 @@ def test_users_create_edit_quota_roles_and_refusals(server: ConsoleServer, page:
     assert _db(server, "SELECT COUNT(*) FROM users WHERE username = 'bob'") == [(0,)]
 
 
-def test_redemption_codes_generate_once_disable_delete(server: ConsoleServer, page: Page) -> None:
+def test_redemption_codes_generate_once_disable_delete(server: ConsoleServer, page: Page, tmp_path) -> None:  # noqa: ANN001
     _login(page, ROOT_NAME, ROOT_PASSWORD)
     page.click("nav-redemption")
     page.wait_path("/redemption")
@@ -285,7 +315,14 @@ def test_redemption_codes_generate_once_disable_delete(server: ConsoleServer, pa
     assert shown == [k for k, _q, _s in stored]
     assert {(q, s) for _k, q, s in stored} == {(1_000_000, 1)}
     page.shot("admin-redemption-keys")
-    page.click("r-download")  # the CSV is generated in the page: it must not fail
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    page.d.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    page.click("r-download")
+    WebDriverWait(page.d, WAIT).until(lambda _d: (downloads / "redemption-promo.csv").exists())
+    rows = list(csv.reader(io.StringIO((downloads / "redemption-promo.csv").read_text())))
+    assert rows[0] == ["name", "quota", "key"]
+    assert sorted(r[2] for r in rows[1:]) == shown and {(r[0], r[1]) for r in rows[1:]} == {("promo", "$2.00")}
     page.click("r-keys-close")
     WebDriverWait(page.d, WAIT).until(lambda d: not d.find_elements(By.ID, "r-new-keys"))
     rows = _wait_rows(page, "redemptions-table", lambda rs: len(rs) == 3)
