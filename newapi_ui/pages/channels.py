@@ -174,6 +174,8 @@ def _form() -> rx.Component:
                     spacing="3",
                     width="100%",
                 ),
+                rx.cond(S.type_hint != "", rx.callout(S.type_hint, icon="info", size="1", width="100%",
+                                                      id="ch-type-hint")),
                 labelled(N_("Key"), rx.text_area(
                     value=S.f_key, on_change=lambda v: S.set_text("f_key", v), id="ch-key", rows="3", width="100%",
                     placeholder=rx.cond(S.editing_id > 0, _("Leave empty to keep the stored key"),

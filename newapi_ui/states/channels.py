@@ -29,6 +29,15 @@ UNKNOWN = N_("Unknown")
 # The JSON columns the form edits, as the service names them.
 JSON_FIELDS = ("model_mapping", "status_code_mapping", "param_override", "header_override", "setting")
 TYPE_CHOICES = [(str(t.id), f"{t.id} · {t.name}") for t in channel_types.CHANNEL_TYPES.values() if t.id]
+# What the form needs to know about the families whose fields mean something special.
+TYPE_HINTS = {
+    channel_types.AZURE: N_("Azure: the base URL is your resource endpoint; put the API version in Other "
+                            "(e.g. 2024-10-21)."),
+    channel_types.AWS: N_("AWS Bedrock: the key is AccessKey|SecretKey|Region (or ApiKey|Region)."),
+    channel_types.VERTEX: N_("Vertex AI: the key is the service-account JSON; Other is the region, or a JSON "
+                             "map of model to region with a default entry."),
+    channel_types.CUSTOM: N_("Custom: the base URL is the whole endpoint; {model} is replaced by the model."),
+}
 # Service refusals this page can show, marked for translation.
 MESSAGES = (
     N_("key must not be empty"), N_("channel not found"), N_("ids must not be empty"), N_("tag must not be empty"),
@@ -95,6 +104,11 @@ class ChannelsState(RoleGate, PagedState, AuthState):
     confirm_open: bool = False
     confirm_message: str = ""
     _pending: tuple[str, list[int], str] = ("", [], "")
+
+    @rx.var(cache=False)
+    def type_hint(self) -> str:
+        family = channel_types.channel_type(int(self.f_type)).family if self.f_type.isdigit() else ""
+        return self.tr(TYPE_HINTS[family]) if family in TYPE_HINTS else ""
 
     # ---- listing ----------------------------------------------------------------------------
 

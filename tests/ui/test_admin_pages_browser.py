@@ -67,6 +67,15 @@ def _login(page: Page, username: str, password: str, label: str = "") -> None:
         lambda d: any(e.text.strip() in names for e in d.find_elements(By.ID, "user-menu")), "not logged in")
 
 
+def _pick(page: Page, trigger_id: str, label: str) -> None:
+    """Choose an item of a Radix select (its list opens in a portal)."""
+    page.click(trigger_id)
+    option = WebDriverWait(page.d, WAIT).until(
+        lambda d: d.find_element(By.XPATH, f"//*[@role='option'][normalize-space()='{label}']"))
+    option.click()
+    WebDriverWait(page.d, WAIT).until(lambda d: not d.find_elements(By.CSS_SELECTOR, "[role='listbox']"))
+
+
 def _token_key(server: ConsoleServer, page: Page) -> str:
     """A gateway API key of the logged-in root, made through the management API with the browser's
     own session, read back from the database."""
@@ -133,6 +142,14 @@ def test_channels_create_validate_edit_disable_test_delete(server: ConsoleServer
 
     page.click("ch-add")
     page.wait_value("ch-base-url", "https://api.openai.com")  # the default type's base URL
+    _pick(page, "ch-type", "14 · Anthropic")  # the base URL follows the type...
+    page.wait_value("ch-base-url", "https://api.anthropic.com")
+    _pick(page, "ch-type", "3 · Azure")  # ...and the form explains the type's own fields
+    page.wait_text("ch-type-hint", "API version in Other")
+    page.wait_value("ch-base-url", "")
+    _pick(page, "ch-type", "1 · OpenAI")
+    page.wait_value("ch-base-url", "https://api.openai.com")
+    assert not page.d.find_elements(By.ID, "ch-type-hint")
     page.fill("ch-name", "primary")
     page.fill("ch-key", "sk-upstream-secret-0001")
     page.fill("ch-model-input", "gpt-4o, gpt-4o-mini")
