@@ -160,7 +160,8 @@ class UsersState(RoleGate, PagedState, AuthState):
         actor, away = await self._require(Role.ADMIN)
         if actor is None:
             return away
-        role = Role.ADMIN if form.get("role") == "admin" else Role.COMMON
+        # A checked box submits its value ("admin"), or "on" / True depending on the control.
+        role = Role.ADMIN if form.get("role") in ("admin", "on", True) else Role.COMMON
         self.busy = True
         try:
             await backend_bridge.call(user_admin.create, actor, str(form.get("username", "")).strip(),
