@@ -91,6 +91,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--fast-path", action="store_true", help="chat completions past FastAPI's routing layers"
     )
+    parser.add_argument("--backpressure", type=int, default=None, help="granian's connections-per-worker cap")
     args = parser.parse_args(argv)
     os.environ["BENCH_UPSTREAM_CLIENT"] = args.upstream  # read by create_app in each worker
     os.environ["BENCH_FAST_PATH"] = "1" if args.fast_path else "0"
@@ -108,6 +109,7 @@ def main(argv: list[str] | None = None) -> None:
         task_impl=TaskImpl(args.task_impl),
         http=HTTPModes.auto,
         log_access=False,
+        backpressure=args.backpressure,
     ).serve()
 
 

@@ -29,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -203,15 +203,15 @@ class Variant:
     task_impl: str = "asyncio"
     preload: bool = False
     fast_path: bool = False
+    backpressure: int | None = None  # granian's cap on connections per worker (None: backlog/workers)
 
     @property
     def stock(self) -> bool:
-        return self == Variant()
+        """`newapi serve` itself: nothing changed but what its own options can set."""
+        return replace(self, backpressure=None) == Variant()
 
     @property
     def name(self) -> str:
-        if self.stock:
-            return "stock"
         parts = [
             self.upstream,
             self.loop if self.loop != "auto" else "",
@@ -219,7 +219,8 @@ class Variant:
             "preload" if self.preload else "",
             "fastpath" if self.fast_path else "",
         ]
-        return "-".join(p for p in parts if p)
+        name = "-".join(p for p in parts if p) if not self.stock else "stock"
+        return name + (f"-bp{self.backpressure}" if self.backpressure else "")
 
 
 def start_gateway(
@@ -248,6 +249,8 @@ def start_gateway(
     else:
         newapi = procs.ROOT / ".venv" / "bin" / "newapi"
         cmd = [str(newapi), "serve"] if newapi.exists() else [sys.executable, "-m", "backend.cli", "serve"]
+    if variant.backpressure:
+        cmd += ["--backpressure", str(variant.backpressure)]
     proc = procs.spawn(
         [*cmd, "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)], env=env, log=log
     )
@@ -561,16 +564,24 @@ def main(argv: list[str] | None = None) -> int:
         "--preload", action="store_true", help="load app and tokenizers before granian forks (shared pages)"
     )
     parser.add_argument(
+        "--backpressure",
+        type=int,
+        default=None,
+        help="granian's connections-per-worker cap (newapi serve option)",
+    )
+    parser.add_argument(
         "--fast-path",
         action="store_true",
         help="chat completions straight to the pipeline, past FastAPI's router",
     )
     args = parser.parse_args(argv)
-    variant = Variant(args.upstream, args.loop, args.task_impl, args.preload, args.fast_path)
+    variant = Variant(
+        args.upstream, args.loop, args.task_impl, args.preload, args.fast_path, args.backpressure
+    )
     sizes = QUICK if args.quick else FULL
     worker_counts = [int(w) for w in args.workers.split(",")]
     default_name = "quick.json" if args.quick else "latest.json"
-    if not variant.stock:
+    if variant.name != "stock":
         default_name = default_name.replace(".json", f"-{variant.name}.json")
     out = args.out or RESULTS / default_name
 
