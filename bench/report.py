@@ -80,6 +80,7 @@ def variant_row(r: dict[str, Any]) -> str:
         f"| {name} | {s['gateway_cpu_ms_per_req_c64']:.2f} | {s['gateway_cpu_ms_per_req_c1']:.2f} | "
         f"{s['gateway_cpu_ms_per_stream_c1']:.2f} | {one['throughput_c64']['rps']:.0f} | {rps2} | "
         f"{s['added_p50_ms']:.2f} | {s['added_p99_ms']:.2f} | {errors} | "
+        f"{max(g['streams']['elapsed_s'] for g in r['gateways']):.1f} | "
         f"{s['peak_rss_mb_per_worker_max']:.0f} / {s['private_mb_per_worker_max']:.0f} | "
         f"{r['machine']['loadavg_before'][0]:.1f} |"
     )
@@ -88,9 +89,9 @@ def variant_row(r: dict[str, Any]) -> str:
 def variant_table(results: list[dict[str, Any]]) -> str:
     head = (
         "| variant | CPU ms/req c=64 | CPU ms/req c=1 | CPU ms/stream | req/s 1w | req/s 2w | added p50 ms "
-        "| added p99 ms | stream errors | peak RSS / private MB | load avg |"
+        "| added p99 ms | stream errors | slowest 1,000-stream phase s | peak RSS / private MB | load avg |"
     )
-    return "\n".join([head, "|---" * 11 + "|", *(variant_row(r) for r in results)])
+    return "\n".join([head, "|---" * 12 + "|", *(variant_row(r) for r in results)])
 
 
 def clients_table(r: dict[str, Any]) -> str:
