@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--upstream", choices=("httpx", "aiohttp"), default="httpx")
+    parser.add_argument("--upstream", choices=("shipped", "aiohttp"), default="shipped")
     parser.add_argument("--loop", choices=[loop.value for loop in Loops], default="auto")
     parser.add_argument("--task-impl", choices=[t.value for t in TaskImpl], default="asyncio")
     parser.add_argument(

@@ -198,7 +198,7 @@ def gateway_env(db_path: Path, session_secret: str) -> dict[str, str]:
 class Variant:
     """Which gateway runs: `newapi serve` as shipped, or `bench/gateway_app.py` with a knob changed."""
 
-    upstream: str = "httpx"
+    upstream: str = "shipped"
     loop: str = "auto"
     task_impl: str = "asyncio"
     preload: bool = False
@@ -213,7 +213,7 @@ class Variant:
     @property
     def name(self) -> str:
         parts = [
-            self.upstream,
+            self.upstream if self.upstream != "shipped" else "",
             self.loop if self.loop != "auto" else "",
             self.task_impl if self.task_impl != "asyncio" else "",
             "preload" if self.preload else "",
@@ -547,9 +547,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (DBs, server logs)")
     parser.add_argument(
         "--upstream",
-        choices=("httpx", "aiohttp"),
-        default="httpx",
-        help="the gateway's upstream client: httpx as shipped, or aiohttp swapped in (A/B)",
+        choices=("shipped", "aiohttp"),
+        default="shipped",
+        help="the relay's upstream client: as shipped, or bench/aiohttp_upstream.py swapped in (A/B)",
     )
     parser.add_argument(
         "--loop",
