@@ -70,10 +70,10 @@ def full_table(r: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def variant_row(r: dict[str, Any]) -> str:
+def variant_row(r: dict[str, Any], label: str | None = None) -> str:
     s = r["summary"]
     one = min(r["gateways"], key=lambda g: g["workers"])
-    name = r.get("variant", {}).get("name", "stock")
+    name = label or r.get("variant", {}).get("name", "stock")
     rps2 = f"{s['rps_2_workers']:.0f}" if s.get("rps_2_workers") is not None else "–"
     errors = sum(s["streams_errors"].values())
     return (
@@ -86,12 +86,15 @@ def variant_row(r: dict[str, Any]) -> str:
     )
 
 
-def variant_table(results: list[dict[str, Any]]) -> str:
+def variant_table(results: list[dict[str, Any]], labels: list[str] | None = None) -> str:
     head = (
         "| variant | CPU ms/req c=64 | CPU ms/req c=1 | CPU ms/stream | req/s 1w | req/s 2w | added p50 ms "
         "| added p99 ms | stream errors | slowest 1,000-stream phase s | peak RSS / private MB | load avg |"
     )
-    return "\n".join([head, "|---" * 12 + "|", *(variant_row(r) for r in results)])
+    names = labels or [None] * len(results)
+    return "\n".join(
+        [head, "|---" * 12 + "|", *(variant_row(r, n) for r, n in zip(results, names, strict=True))]
+    )
 
 
 def clients_table(r: dict[str, Any]) -> str:
