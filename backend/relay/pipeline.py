@@ -365,6 +365,20 @@ def _stream(ctx: RelayContext, charge: billing.Charge, adaptor: Adaptor, resp: U
     conv = adaptor.stream_converter()
     result = PumpResult()
     timeout = get_settings().STREAMING_TIMEOUT
+    released = False
+
+    async def release() -> None:
+        """Once: a stream read to its end keeps its connection (after a brief drain), any other
+        is closed, which cancels the upstream."""
+        nonlocal released
+        if not released:
+            released = True
+            with contextlib.suppress(Exception):
+                await (resp.finish() if result.ended else resp.aclose())
+
+    async def close() -> None:
+        await release()
+        await _settle_stream(ctx, charge, conv, result)
 
     async def produce(write: Write) -> None:
         try:
@@ -373,15 +387,17 @@ def _stream(ctx: RelayContext, charge: billing.Charge, adaptor: Adaptor, resp: U
             if failure is not None and conv.error is None:
                 await write(sse_error_event(failure, ctx.request_id))
             usage = _stream_usage(ctx, conv)
+            if not result.ended:  # the upstream is still going: stop it now
+                await release()
             # Settle before the closing frames: a client that has seen [DONE] sees its bill too.
-            await _shielded(_close_stream(ctx, charge, conv, result, resp))
+            await _shielded(_settle_stream(ctx, charge, conv, result))
             for frame in conv.finish(usage):
                 await write(frame)
         finally:
-            await _shielded(_close_stream(ctx, charge, conv, result, resp))
+            await _shielded(close())
 
     async def abandon() -> None:
-        await _shielded(_close_stream(ctx, charge, conv, result, resp))
+        await _shielded(close())
 
     return StreamResponse(produce, abandon=abandon)
 
@@ -402,14 +418,9 @@ def _stream_usage(ctx: RelayContext, conv: StreamConverter) -> Usage:
     return _local_usage(ctx, conv.completion_text, conv.tool_call_tokens)
 
 
-async def _close_stream(
-    ctx: RelayContext, charge: billing.Charge, conv: StreamConverter, result: PumpResult, resp: UpstreamResponse
-) -> None:
-    """Close the upstream (cancelling it if still running) and settle for what was produced.
-    A stream that failed before producing anything is refunded, like any failed call. Safe to
-    call twice: the charge is settled or refunded once."""
-    with contextlib.suppress(Exception):
-        await resp.aclose()
+async def _settle_stream(ctx: RelayContext, charge: billing.Charge, conv: StreamConverter, result: PumpResult) -> None:
+    """Settle for what was produced; a stream that failed before producing anything is refunded,
+    like any failed call. Safe to call twice: the charge is settled or refunded once."""
     if result.first_frame_at is not None:
         charge.other["frt"] = int((result.first_frame_at - ctx.started_at) * 1000)
     failure = _stream_failure(conv, result)
@@ -417,4 +428,3 @@ async def _close_stream(
         await billing.refund(charge, error=failure.message, status_code=failure.status)
         return
     await billing.settle(charge, _stream_usage(ctx, conv))
-

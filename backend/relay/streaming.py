@@ -112,6 +112,7 @@ class PumpResult:
     failure: str | None = None  # transport error, oversize line, unreadable event
     first_frame_at: float | None = None  # time.time() of the first frame written (frt)
     frames: int = 0
+    ended: bool = False  # the upstream said [DONE] or ended its body: its connection may be reused
 
 
 async def pump(
@@ -152,6 +153,7 @@ async def pump(
                 async with asyncio.timeout_at(deadline):
                     chunk = await anext(chunks)
             except StopAsyncIteration:
+                result.ended = True
                 await emit(parser.flush())
                 break
             except TimeoutError:
@@ -162,7 +164,10 @@ async def pump(
             if idle and (events or b"\n" in chunk):
                 deadline = loop.time() + idle
             await emit(events)
-            if parser.done or conv.error is not None:
+            if parser.done:
+                result.ended = True
+                break
+            if conv.error is not None:
                 break
     except UpstreamTransportError as exc:
         result.failure = f"upstream connection failed: {exc}"
