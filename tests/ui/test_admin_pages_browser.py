@@ -92,12 +92,20 @@ def _token_key(server: ConsoleServer, page: Page) -> str:
 
 
 def _rows(page: Page, table_id: str) -> list[str]:
-    return [r.text for r in page.d.find_elements(By.CSS_SELECTOR, f"#{table_id} tbody tr")]
+    """The rows' text in one read inside the page, so a re-render mid-read cannot leave stale handles."""
+    return page.d.execute_script(
+        "return Array.from(document.querySelectorAll(arguments[0])).map(r => r.innerText)", f"#{table_id} tbody tr")
 
 
 def _wait_rows(page: Page, table_id: str, predicate) -> list[str]:  # noqa: ANN001
-    WebDriverWait(page.d, WAIT).until(lambda _d: predicate(_rows(page, table_id)), f"#{table_id} rows never matched")
-    return _rows(page, table_id)
+    found: list[list[str]] = []
+
+    def check(_d: object) -> bool:
+        found[:] = [_rows(page, table_id)]
+        return bool(predicate(found[0]))
+
+    WebDriverWait(page.d, WAIT).until(check, f"#{table_id} rows never matched")
+    return found[0]
 
 
 def _wait_exact(page: Page, element_id: str, text: str) -> None:
