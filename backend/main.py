@@ -6,23 +6,44 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from starlette.types import Receive, Scope, Send
 
 from backend import lifecycle
 from backend.api import router as api_router
 from backend.relay import router as relay_router
+from backend.relay import routes as relay_routes
 from backend.relay_cors import RelayCORS
+
+# No OpenTelemetry is configured; left on, FastAPI would still look the providers up per request.
+TELEMETRY_OFF = {"tracing": False, "metrics": False, "logs": False}
+
+
+class GatewayAPI(FastAPI):
+    """FastAPI with the hot relay calls dispatched before its own stack. It has to be the app
+    object itself (not a wrapper) because Reflex mounts this very object under its own layers."""
+
+    relay_cors: bool = True
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        fmt = relay_routes.hot_route(scope)
+        if fmt is None:
+            await super().__call__(scope, receive, send)
+        else:
+            await relay_routes.serve_hot(scope, receive, send, fmt, cors=self.relay_cors)
 
 
 def create_app(*, with_lifespan: bool = True, cors: bool = True) -> FastAPI:
     """`cors=False` when the caller wraps the whole ASGI app in RelayCORS itself (the Reflex app
     does, because Reflex puts its own strict CORS layer outside this app)."""
-    app = FastAPI(
+    app = GatewayAPI(
         title="newapi-py",
         docs_url=None,
         redoc_url=None,
         openapi_url="/api/openapi.json",
         lifespan=lifecycle.lifespan if with_lifespan else None,
+        telemetry=TELEMETRY_OFF,
     )
+    app.relay_cors = cors
     api_router.install(app)
     relay_router.install(app)
     if cors:

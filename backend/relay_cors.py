@@ -20,6 +20,13 @@ def is_open_path(path: str) -> bool:
     return path in ("/v1", "/v1beta") or path.startswith(OPEN_PREFIXES)
 
 
+def open_headers(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """A response's headers with any origin, no credentials (whatever CORS headers it had)."""
+    kept = [(k, v) for k, v in headers if not k.lower().startswith(b"access-control-")]
+    kept += [(b"access-control-allow-origin", b"*"), (b"access-control-expose-headers", b"*")]
+    return kept
+
+
 class RelayCORS:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -38,9 +45,7 @@ class RelayCORS:
 
         async def send_open(message: Message) -> None:
             if message["type"] == "http.response.start":
-                kept = [(k, v) for k, v in message.get("headers", []) if not k.lower().startswith(b"access-control-")]
-                kept += [(b"access-control-allow-origin", b"*"), (b"access-control-expose-headers", b"*")]
-                message = {**message, "headers": kept}
+                message = {**message, "headers": open_headers(list(message.get("headers", [])))}
             await send(message)
 
         await self.app(scope, receive, send_open)

@@ -19,6 +19,7 @@ import orjson
 from fastapi import Request
 from fastapi.responses import Response
 from starlette.requests import ClientDisconnect
+from starlette.types import Scope
 
 from backend.config import get_settings
 from backend.relay import adaptors, auth, distributor, token_counter
@@ -61,6 +62,12 @@ def client_ip(request: Request) -> str:
     return request.client.host if request.client else ""
 
 
+def header_dict(scope: Scope) -> dict[str, str]:
+    """All request headers, read once: lower-case names (ASGI's), the first value of a repeated one
+    (as Starlette's `Headers.get`)."""
+    return {k.decode("latin-1"): v.decode("latin-1") for k, v in reversed(scope["headers"])}
+
+
 def _spawn(coro: Awaitable[Any]) -> None:
     """Fire and forget, keeping a reference so the task is not collected half-way."""
     task = asyncio.ensure_future(coro)
@@ -72,10 +79,13 @@ def _spawn(coro: Awaitable[Any]) -> None:
 # -- entry -------------------------------------------------------------------------------------
 
 
-async def relay(request: Request, fmt: RelayFormat, *, default_model: str = "") -> Response:
+async def relay(
+    request: Request, fmt: RelayFormat, *, default_model: str = "", headers: dict[str, str] | None = None
+) -> Response:
+    """`headers`: the request's `header_dict`, when the caller has it already."""
     rid = request_id_of(request.scope) or new_request_id()
     try:
-        ctx = await _prepare(request, fmt, rid, default_model)
+        ctx = await _prepare(request, fmt, rid, default_model, headers if headers is not None else header_dict(request.scope))
         return await _run(ctx)
     except RelayError as err:
         return error_response(err, rid)
@@ -84,14 +94,17 @@ async def relay(request: Request, fmt: RelayFormat, *, default_model: str = "") 
         return error_response(RelayError(500, "internal error", code="internal_error"), rid)
 
 
-async def _prepare(request: Request, fmt: RelayFormat, rid: str, default_model: str) -> RelayContext:
-    caller = await auth.authenticate(request.headers, client_ip(request))
+async def _prepare(
+    request: Request, fmt: RelayFormat, rid: str, default_model: str, headers: dict[str, str]
+) -> RelayContext:
+    scope = request.scope
+    caller = await auth.authenticate(headers, client_ip(request))
     limit = get_settings().max_body_bytes
-    length = request.headers.get("content-length", "")
+    length = headers.get("content-length", "")
     if length.isdigit() and int(length) > limit:
         raise too_large(limit)
     try:
-        raw = await read_limited(request.stream(), limit, request.headers.get("content-encoding", ""))
+        raw = await read_limited(request.stream(), limit, headers.get("content-encoding", ""))
     except ClientDisconnect as exc:
         raise bad_request("the client closed the connection while sending the body") from exc
     body = parse_json_object(raw)
@@ -108,15 +121,15 @@ async def _prepare(request: Request, fmt: RelayFormat, rid: str, default_model: 
     return RelayContext(
         request_id=rid,
         fmt=fmt,
-        path=request.url.path,
+        path=scope["path"],
         caller=caller,
         model=model,
         body=body,
         raw=raw,
         stream=stream,
         include_usage=include_usage,
-        query=dict(request.query_params),
-        headers={k.lower(): v for k, v in request.headers.items()},
+        query=dict(request.query_params) if scope.get("query_string") else {},
+        headers=headers,
     )
 
 

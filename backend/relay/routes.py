@@ -3,6 +3,10 @@
 Thin: each route names its wire format and hands the request to the pipeline. Unknown `/v1/...`
 paths get OpenAI's 404 from `install_not_found` (an exception handler, so routes other modules
 add under /v1 are not shadowed by a catch-all).
+
+The three busiest (`HOT_ROUTES`) are also served by `serve_hot`, which the app calls ahead of
+FastAPI's routing, middleware and exception layers: they cost more than the relay's own work.
+The pipeline answers every error itself, so the replies are the same either way.
 """
 
 from __future__ import annotations
@@ -11,13 +15,22 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Receive, Scope, Send
 
 from backend.cache import channels
 from backend.relay import auth, pipeline
 from backend.relay.adaptors.base import RelayFormat
 from backend.relay.channel_types import channel_type_name
 from backend.relay.context import new_request_id, request_id_of
-from backend.relay.errors import RelayError, error_response, invalid_url, json_response, not_implemented
+from backend.relay.errors import (
+    REQUEST_ID_HEADER,
+    RelayError,
+    error_response,
+    invalid_url,
+    json_response,
+    not_implemented,
+)
+from backend.relay_cors import open_headers
 
 router = APIRouter()
 
@@ -42,6 +55,36 @@ async def embeddings(request: Request) -> Response:
 @router.post("/v1/engines/{model}/embeddings")
 async def engine_embeddings(request: Request, model: str) -> Response:
     return await pipeline.relay(request, RelayFormat.OPENAI_EMBEDDINGS, default_model=model)
+
+
+HOT_ROUTES = {
+    "/v1/chat/completions": RelayFormat.OPENAI_CHAT,
+    "/v1/completions": RelayFormat.OPENAI_COMPLETIONS,
+    "/v1/embeddings": RelayFormat.OPENAI_EMBEDDINGS,
+}
+_RID_HEADER = REQUEST_ID_HEADER.lower().encode()
+
+
+def hot_route(scope: Scope) -> RelayFormat | None:
+    """The format when this request is a POST to one of `HOT_ROUTES`."""
+    if scope["type"] != "http" or scope["method"] != "POST":
+        return None
+    return HOT_ROUTES.get(scope["path"])
+
+
+async def serve_hot(scope: Scope, receive: Receive, send: Send, fmt: RelayFormat, *, cors: bool) -> None:
+    """A hot relay call with what the middleware would add put on the response itself: the request
+    id, and (`cors`, when no outer RelayCORS does it) the open CORS headers for a cross-origin call."""
+    rid = new_request_id()
+    scope.setdefault("state", {})["request_id"] = rid
+    headers = pipeline.header_dict(scope)
+    response = await pipeline.relay(Request(scope, receive), fmt, headers=headers)
+    raw = [(k, v) for k, v in response.raw_headers if k != _RID_HEADER]
+    raw.append((_RID_HEADER, rid.encode()))
+    if cors and "origin" in headers:
+        raw = open_headers(raw)
+    response.raw_headers = raw
+    await response(scope, receive, send)
 
 
 def _owned_by(group: str, model: str) -> str:
