@@ -19,8 +19,7 @@ def _hint(opt: Opt) -> list[rx.Component]:
 
 def _error(key: str, element_id: str) -> rx.Component:
     err = S.errors[key].to(str)
-    return rx.cond(S.errors.contains(key) & (err != ""), rx.text(err, size="1", color_scheme="red",
-                                                                id=f"{element_id}-error"))
+    return rx.cond(err != "", rx.text(err, size="1", color_scheme="red", id=f"{element_id}-error"))
 
 
 def _control(opt: Opt) -> rx.Component:
@@ -90,7 +89,7 @@ def admin_settings_page() -> rx.Component:
         rx.heading(_("Settings"), size="6"),
         rx.tabs.root(
             rx.tabs.list(*[rx.tabs.trigger(_(label), value=key, id=f"tab-{key}") for key, label in TAB_LABELS.items()],
-                         wrap="wrap"),
+                         size="1", wrap="wrap"),
             *[_tab(name) for name in TABS],
             value=S.tab,
             on_change=S.set_tab,

@@ -89,6 +89,8 @@ TAB_LABELS = {"operation": N_("Operation"), "ratios": N_("Ratios & prices"), "sy
               "ratelimit": N_("Rate limits")}
 DEFAULTABLE = ("ModelRatio", "CompletionRatio", "ModelPrice", "CacheRatio", "GroupRatio")
 ALL_KEYS = [o.key for opts in TABS.values() for o in opts]
+# Every field has an entry (empty: no error), so the page never reads a missing key.
+NO_ERRORS = {k: "" for k in [*ALL_KEYS, *(o.key for o in SECRETS)]}
 assert not any(options.is_secret(k) for k in ALL_KEYS), "a secret option would reach the browser"
 MESSAGES = (N_("the option value must be a string, number or boolean"), N_("invalid option key"))
 
@@ -106,7 +108,7 @@ def _read() -> tuple[dict[str, str], dict[str, bool]]:
 class AdminSettingsState(RoleGate, AuthState):
     tab: str = "operation"
     values: dict[str, str] = {}
-    errors: dict[str, str] = {}
+    errors: dict[str, str] = NO_ERRORS
     secret_set: dict[str, bool] = {}
     secret_input: dict[str, str] = {}
     saving: bool = False
@@ -115,7 +117,7 @@ class AdminSettingsState(RoleGate, AuthState):
     async def _refresh(self) -> None:
         values, secret_set = await backend_bridge.call(_read)
         self.values, self._loaded, self.secret_set = values, dict(values), secret_set
-        self.errors, self.secret_input = {}, {o.key: "" for o in SECRETS}
+        self.errors, self.secret_input = dict(NO_ERRORS), {o.key: "" for o in SECRETS}
 
     @rx.event
     async def on_load(self):  # noqa: ANN201
@@ -183,7 +185,7 @@ class AdminSettingsState(RoleGate, AuthState):
         self._loaded, self.secret_set = loaded[0], loaded[1]
         self.values = {k: (self.values.get(k, "") if k in refused else loaded[0].get(k, "")) for k in ALL_KEYS}
         self.secret_input = {o.key: (self.secret_input.get(o.key, "") if o.key in refused else "") for o in SECRETS}
-        self.errors = refused
+        self.errors = {**NO_ERRORS, **refused}
         await backend_bridge.call(self._load_site)
         if refused:
             return rx.toast.error(self.tr("Some settings were refused; see the fields marked in red"))

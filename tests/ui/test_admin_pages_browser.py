@@ -410,6 +410,7 @@ def test_settings_root_only_json_refused_secrets_write_only(server: ConsoleServe
     assert "smtp-secret-value-42" not in page.d.page_source
     _tab(page, "ratelimit")
     page.wait_body_text("Limits per group")
+    assert not page.d.find_elements(By.ID, "opt-ModelRequestRateLimitGroup-error")  # untouched: no error shown
     page.d.set_window_size(390, 844)
     _dark(page)
     _shot(page, "admin-settings-dark-phone")
