@@ -80,5 +80,6 @@ class RelayContext:
     query: dict[str, str] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)  # lower-case names
     started_at: float = field(default_factory=time.time)
-    prompt_tokens: int = 0  # local estimate
+    prompt_tokens: int = 0  # local count, or only the reservation's estimate until prompt_counted
+    prompt_counted: bool = False
     tried: list[int] = field(default_factory=list)

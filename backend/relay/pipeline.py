@@ -54,6 +54,14 @@ log = logging.getLogger("newapi.relay")
 ERROR_BODY_CAP = 1 << 20  # an upstream error body is read up to 1 MB: enough for any message
 NO_RETRY_STATUS = frozenset({408, 504, 524})
 INLINE_COUNT_BYTES = 64 * 1024  # larger bodies are counted in a worker thread
+# OpenAI-format calls reserve on an estimate instead of a count: a token is at least ~3 bytes of
+# the JSON body (English ~4 characters, CJK 3 bytes a character, plus the JSON around them), so
+# this rarely under-sizes, and short prompts fall under PreConsumedQuota's floor anyway. The
+# estimate only sizes the reservation: the settle bills the upstream's usage, and when upstream
+# reports none the prompt is counted exactly then (`_counted_prompt`). Other formats count up
+# front because their converted replies show the prompt count (Claude's message_start).
+ESTIMATED_FORMATS = frozenset({RelayFormat.OPENAI_CHAT, RelayFormat.OPENAI_COMPLETIONS, RelayFormat.OPENAI_EMBEDDINGS})
+BYTES_PER_TOKEN = 3
 
 _background: set[asyncio.Task] = set()
 
@@ -144,27 +152,52 @@ def _max_tokens(body: dict[str, Any]) -> int | None:
     return max(values) if values else None
 
 
-def _prompt_tokens(ctx: RelayContext) -> int:
-    """The local prompt estimate: it sizes the reservation and bills a call upstream left uncounted."""
+def _prompt_tokens(ctx: RelayContext, body: dict[str, Any]) -> int:
+    """The local prompt count: it bills a call upstream left uncounted (and sizes some reservations)."""
     if ctx.fmt == RelayFormat.OPENAI_CHAT:
-        return token_counter.count_chat_request(ctx.model, ctx.body)
+        return token_counter.count_chat_request(ctx.model, body)
     if ctx.fmt == RelayFormat.OPENAI_COMPLETIONS:
-        return token_counter.count_prompt_input(ctx.model, ctx.body.get("prompt"))
+        return token_counter.count_prompt_input(ctx.model, body.get("prompt"))
     if ctx.fmt == RelayFormat.OPENAI_EMBEDDINGS:
-        return token_counter.count_prompt_input(ctx.model, ctx.body.get("input"))
+        return token_counter.count_prompt_input(ctx.model, body.get("input"))
     if ctx.fmt == RelayFormat.CLAUDE_MESSAGES:
-        return token_counter.count_claude_request(ctx.model, ctx.body)
+        return token_counter.count_claude_request(ctx.model, body)
     return 0
+
+
+def _counted_prompt(ctx: RelayContext, body: dict[str, Any] | None = None) -> int:
+    """The exact prompt count, made once, on first need. Without `body`, from the body as received
+    (adaptors may have edited `ctx.body` since)."""
+    if not ctx.prompt_counted:
+        pristine = body if body is not None else {**orjson.loads(ctx.raw), "model": ctx.model}
+        ctx.prompt_tokens, ctx.prompt_counted = _prompt_tokens(ctx, pristine), True
+    return ctx.prompt_tokens
+
+
+async def _count_prompt_off_loop(ctx: RelayContext, body: dict[str, Any] | None = None) -> None:
+    """Count now, in a worker thread if the body is large: tokenising megabytes inline would stall
+    every other request on this worker."""
+    if not ctx.prompt_counted:
+        if len(ctx.raw) > INLINE_COUNT_BYTES:
+            await asyncio.to_thread(_counted_prompt, ctx, body)
+        else:
+            _counted_prompt(ctx, body)
+
+
+def _prompt_estimate(ctx: RelayContext) -> int:
+    if not token_counter.counting_enabled():
+        return 0  # what a count gives then
+    return -(-len(ctx.raw) // BYTES_PER_TOKEN)
 
 
 async def _run(ctx: RelayContext) -> Response:
     caller = ctx.caller
     try:
         pricing = billing.pricing_for(ctx.model, caller.group, caller.user)
-        if len(ctx.raw) > INLINE_COUNT_BYTES:  # tokenising megabytes would stall every other request
-            ctx.prompt_tokens = await asyncio.to_thread(_prompt_tokens, ctx)
+        if ctx.fmt in ESTIMATED_FORMATS:
+            ctx.prompt_tokens = _prompt_estimate(ctx)
         else:
-            ctx.prompt_tokens = _prompt_tokens(ctx)
+            await _count_prompt_off_loop(ctx, ctx.body)
         amount = billing.estimate_pre_consume(pricing, ctx.prompt_tokens, _max_tokens(ctx.body))
         reserved = await billing.pre_consume(caller.user, caller.token, amount)
     except ServiceError as err:
@@ -345,11 +378,11 @@ def _log_other(ctx: RelayContext, route: Route, adaptor: Adaptor) -> dict[str, A
 
 
 def _local_usage(ctx: RelayContext, text: str, tool_call_tokens: int = 0) -> Usage:
-    """What upstream did not report: the prompt estimate and the counted reply."""
+    """What upstream did not report: the counted prompt and the counted reply."""
     completion = token_counter.count_completion(ctx.model, content=text)
     if token_counter.counting_enabled():
         completion += tool_call_tokens
-    return Usage(prompt_tokens=ctx.prompt_tokens, completion_tokens=completion)
+    return Usage(prompt_tokens=_counted_prompt(ctx), completion_tokens=completion)
 
 
 async def _whole(
@@ -366,6 +399,8 @@ async def _whole(
         out = adaptor.parse_response(raw, content_type)
     except UpstreamError as err:
         raise from_upstream(err) from err
+    if out.usage is None:
+        await _count_prompt_off_loop(ctx)
     usage = out.usage if out.usage is not None else _local_usage(ctx, out.completion_text)
     await _shielded(billing.settle(charge, usage))
     return Response(out.body, status_code=200, media_type=out.content_type)
@@ -399,6 +434,8 @@ def _stream(ctx: RelayContext, charge: billing.Charge, adaptor: Adaptor, resp: U
             failure = _stream_failure(conv, result)
             if failure is not None and conv.error is None:
                 await write(sse_error_event(failure, ctx.request_id))
+            if conv.usage is None:
+                await _count_prompt_off_loop(ctx)
             usage = _stream_usage(ctx, conv)
             if not result.ended:  # the upstream is still going: stop it now
                 await release()

@@ -3,7 +3,9 @@
 new-api's rules: o200k_base for the gpt-4o / o-series / gpt-4.1 / gpt-5 families, cl100k_base for
 everything else; a chat message costs 3 + role + text (+1 + name), the reply primer 3; images by
 tiles; tools by name + description + schema. Encoders load once, on first use, from the
-`bpe_openai` wheel (no download). `CountToken=false` turns local counting off (every count is 0).
+`bpe_openai` wheel (no download); the module itself is imported then too, because its tables cost
+a worker 66-180 MB and most calls never need them (upstream reports usage). `CountToken=false`
+turns local counting off (every count is 0).
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import bpe_openai
 import orjson
 
 from backend.config import get_settings
@@ -50,6 +51,8 @@ def _encoder(name: str) -> Any:
         with _enc_lock:
             enc = _encoders.get(name)
             if enc is None:
+                import bpe_openai  # noqa: PLC0415 - see the module docstring
+
                 enc = _encoders[name] = bpe_openai.get_encoding(name)
     return enc
 

@@ -213,7 +213,7 @@ def test_encoders_load_once(monkeypatch):
     monkeypatch.setattr(tc, "_encoders", {})
     loads = []
     real = bpe_openai.get_encoding
-    monkeypatch.setattr(tc.bpe_openai, "get_encoding", lambda name: loads.append(name) or real(name))
+    monkeypatch.setattr(bpe_openai, "get_encoding", lambda name: loads.append(name) or real(name))
     for _ in range(5):
         tc.count_text("gpt-4o", "hi")
         tc.count_text("gpt-4", "hi")
