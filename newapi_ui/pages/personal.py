@@ -81,14 +81,15 @@ def _notifications() -> rx.Component:
     return _section(
         N_("Notifications"),
         rx.text(_("Warn me when my balance drops below the threshold."), size="2", color_scheme="gray"),
+        # Outside the form: the control's items are buttons, which would submit it.
+        rx.text(_("Send by"), size="2", weight="medium"),
+        rx.segmented_control.root(
+            rx.foreach(PersonalState.notify_items,
+                       lambda it: rx.segmented_control.item(it[1], value=it[0], id="notify-" + it[0])),
+            value=PersonalState.notify_type, on_change=PersonalState.set_notify_type,
+        ),
         rx.form(
             rx.vstack(
-                rx.text(_("Send by"), size="2", weight="medium"),
-                rx.segmented_control.root(
-                    rx.foreach(PersonalState.notify_items,
-                               lambda it: rx.segmented_control.item(it[1], value=it[0], id="notify-" + it[0])),
-                    value=PersonalState.notify_type, on_change=PersonalState.set_notify_type,
-                ),
                 forms.field(N_("Warning threshold (quota units)"), "threshold", type="number",
                             default=PersonalState.threshold),
                 rx.cond(PersonalState.threshold_money != "",

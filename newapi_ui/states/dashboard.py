@@ -154,9 +154,9 @@ class DashboardState(AuthState):
 
     @rx.event
     async def apply(self, form: dict[str, Any]):  # noqa: ANN201
-        self.start_date = str(form.get("start_date", self.start_date))
-        self.end_date = str(form.get("end_date", self.end_date))
-        self.target_username = str(form.get("username", "")).strip()
+        self.start_date = str(form.get("start_date") or self.start_date)
+        self.end_date = str(form.get("end_date") or self.end_date)
+        self.target_username = str(form.get("username") or "").strip()
         return await self._refresh()
 
     @rx.event

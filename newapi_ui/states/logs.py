@@ -112,12 +112,12 @@ class LogsState(PagedState, AuthState):
     @rx.event
     async def apply(self, form: dict[str, Any]):  # noqa: ANN201
         self.log_type = str(form.get("log_type") or self.log_type)
-        self.start_time = str(form.get("start_time", ""))
-        self.end_time = str(form.get("end_time", ""))
-        self.model_name = str(form.get("model_name", ""))[:255]
-        self.token_name = str(form.get("token_name", ""))[:64]
-        self.channel = str(form.get("channel", ""))
-        self.target_username = str(form.get("username", ""))[:64]
+        self.start_time = str(form.get("start_time") or "")
+        self.end_time = str(form.get("end_time") or "")
+        self.model_name = str(form.get("model_name") or "")[:255]
+        self.token_name = str(form.get("token_name") or "")[:64]
+        self.channel = str(form.get("channel") or "")
+        self.target_username = str(form.get("username") or "")[:64]
         self.page = 1
         return await self._load()
 

@@ -76,7 +76,7 @@ class PersonalState(AuthState):
 
     @rx.event
     async def save_profile(self, form: dict[str, Any]):  # noqa: ANN201
-        _res, err = await self._run("profile", users.update_self, display_name=str(form.get("display_name", "")).strip())
+        _res, err = await self._run("profile", users.update_self, display_name=str(form.get("display_name") or "").strip())
         if err is not None:
             return err
         await self.current_user()
@@ -84,13 +84,13 @@ class PersonalState(AuthState):
 
     @rx.event
     async def change_password(self, form: dict[str, Any]):  # noqa: ANN201
-        new, confirm = str(form.get("new_password", "")), str(form.get("confirm_password", ""))
+        new, confirm = str(form.get("new_password") or ""), str(form.get("confirm_password") or "")
         if new != confirm:
             return rx.toast.error(self.tr("the two passwords do not match"))
         if not new:
             return rx.toast.error(self.tr("the password must be 8 to 20 characters long"))
         _res, err = await self._run("password", users.update_self, password=new,
-                                    original_password=str(form.get("original_password", "")))
+                                    original_password=str(form.get("original_password") or ""))
         if err is not None:
             return err
         return [rx.set_value(f, "") for f in ("original_password", "new_password", "confirm_password")] + [
@@ -117,15 +117,15 @@ class PersonalState(AuthState):
     async def save_notifications(self, form: dict[str, Any]):  # noqa: ANN201
         data: dict[str, Any] = {
             "notify_type": self.notify_type,
-            "notification_email": str(form.get("notification_email", "")).strip(),
-            "webhook_url": str(form.get("webhook_url", "")).strip(),
+            "notification_email": str(form.get("notification_email") or "").strip(),
+            "webhook_url": str(form.get("webhook_url") or "").strip(),
         }
-        threshold = str(form.get("threshold", "")).strip()
+        threshold = str(form.get("threshold") or "").strip()
         if threshold:
             if not threshold.isdigit():
                 return rx.toast.error(self.tr("quota_warning_threshold must be positive"))
             data["quota_warning_threshold"] = int(threshold)
-        secret = str(form.get("webhook_secret", ""))
+        secret = str(form.get("webhook_secret") or "")
         if secret:  # blank keeps the stored secret, which is never shown
             data["webhook_secret"] = secret
         _saved, err = await self._run("notify", users.update_setting, data)

@@ -138,7 +138,7 @@ class PlaygroundState(AuthState):
 
     @rx.event(background=True)
     async def send(self, form: dict[str, Any]):  # noqa: ANN201
-        text = str(form.get("prompt", "")).strip()
+        text = str(form.get("prompt") or "").strip()
         async with self:
             if self.streaming or not text:
                 return None

@@ -63,7 +63,7 @@ class WalletState(PagedState, AuthState):
             return self._to_login()
         self.redeeming = True
         try:
-            quota = await backend_bridge.call(redemptions.redeem, user, str(form.get("redeem_key", "")))
+            quota = await backend_bridge.call(redemptions.redeem, user, str(form.get("redeem_key") or ""))
         except ServiceError as exc:
             return rx.toast.error(self.tr(exc.message))
         finally:

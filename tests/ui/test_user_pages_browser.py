@@ -200,6 +200,7 @@ def test_wallet_redeems_once(server: ConsoleServer, page: Page) -> None:
     page.wait_body_text("$10.00")
     _wait_rows(page, "topup-table", lambda r: any("redeemed code" in x for x in r))
     assert _db(server, "SELECT quota FROM users WHERE id = 1")[0][0] == before + 5_000_000
+    page.wait_text("wallet-balance", f"${(before + 5_000_000) / 500_000:,.2f}")  # the card follows at once
     page.shot("user-wallet")
     page.fill("redeem_key", "ui2-code-0001")  # a second try is refused and costs nothing
     page.click("redeem")
@@ -212,7 +213,7 @@ def test_personal_settings(server: ConsoleServer, page: Page) -> None:
     _go(page, "/setting")
     page.fill("display_name", "Root Admin")
     page.click("save-profile")
-    page.wait_text("user-menu", "Root Admin")
+    page.wait_body_text("Saved")
     assert _db(server, "SELECT display_name FROM users WHERE id = 1") == [("Root Admin",)]
 
     page.fill("original_password", "not-the-password")
@@ -231,10 +232,11 @@ def test_personal_settings(server: ConsoleServer, page: Page) -> None:
     page.fill("webhook_url", "https://hooks.example/notify")
     page.fill("webhook_secret", "s3cret-value")
     page.click("save-notify")
-    page.wait_text("secret-set", "secret")
+    page.wait_body_text("Saved")
     setting = json.loads(_db(server, "SELECT setting FROM users WHERE id = 1")[0][0])
     assert setting["notify_type"] == "webhook" and setting["quota_warning_threshold"] == 250000
     assert setting["webhook_url"] == "https://hooks.example/notify" and setting["webhook_secret"] == "s3cret-value"
+    page.wait_text("secret-set", "secret")  # the secret itself is never shown back
     page.shot("user-settings")
 
 
