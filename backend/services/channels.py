@@ -15,7 +15,6 @@ from sqlalchemy import func, or_, update
 from sqlmodel import select
 
 from backend.cache import channels as channel_cache
-from backend.cache.channels import split_csv
 from backend.db import session_scope
 from backend.models import Ability, Channel
 from backend.models.enums import ChannelStatus
@@ -120,13 +119,28 @@ def search_channels(
     if model:
         conds.append(Channel.models.contains(model, autoescape=True))
     if group:
-        conds.append(Channel.group.contains(group, autoescape=True))
+        conds.append(_in_group_list(group))
     with session_scope() as s:
-        rows = list(s.exec(select(Channel).where(*conds).order_by(*_order(id_sort))).all())
-    if group:
-        rows = [c for c in rows if group in split_csv(c.group)]
-    items, total = _paginate(rows, p, page_size, tag_mode)
+        query = select(Channel).where(*conds).order_by(*_order(id_sort))
+        if tag_mode:  # a page holds whole tags, so the grouping needs every match
+            items, total = _paginate(list(s.exec(query).all()), p, page_size, True)
+        else:
+            total = int(s.exec(select(func.count()).select_from(Channel).where(*conds)).one())
+            items = list(s.exec(query.offset((p - 1) * page_size).limit(page_size)).all())
     return {"items": [view(c) for c in items], "total": total, "page": p, "page_size": page_size}
+
+
+def _in_group_list(group: str) -> Any:
+    """`group` is an exact member of the comma-separated column (spaces ignored), in SQL, so
+    searches page in the database instead of loading every match."""
+    column = func.replace(Channel.group, " ", "")
+    like = group.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return or_(
+        column == group,
+        column.like(f"{like},%", escape="\\"),
+        column.like(f"%,{like}", escape="\\"),
+        column.like(f"%,{like},%", escape="\\"),
+    )
 
 
 def get_channel(channel_id: int) -> dict[str, Any]:

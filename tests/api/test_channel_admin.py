@@ -184,6 +184,15 @@ def test_list_search_and_pages(storage):
     assert names("group=vi") == []  # group matches a whole member
     assert names("model=claude") == ["ch3"]
     assert names("keyword=%25") == []  # LIKE wildcards are escaped
+    for i, groups in enumerate(("default,vip", "svip,vip,x_y", "vipx,xvip")):
+        c.post("/api/channel/", json={"mode": "single", "channel": channel(name=f"multi{i}", group=groups, models="gpt-4o")},
+               headers=auth(admin))
+    assert names("group=vip") == ["ch4", "multi0", "multi1"]  # first, middle, last member; not vipx
+    assert names("group=x_y") == ["multi1"] and names("group=x%25y") == []
+    page1 = data(c.get("/api/channel/search?group=vip&page_size=2&p=1&id_sort=true", headers=auth(admin)))
+    page2 = data(c.get("/api/channel/search?group=vip&page_size=2&p=2&id_sort=true", headers=auth(admin)))
+    assert page1["total"] == 3 and [x["name"] for x in page1["items"]] == ["multi1", "multi0"]
+    assert [x["name"] for x in page2["items"]] == ["ch4"]
     assert sorted(data(c.get("/api/channel/models_enabled", headers=auth(admin)))) == ["claude-3", "gpt-4o"]
     known = data(c.get("/api/channel/models", headers=auth(admin)))
     assert {"id": "gpt-4o", "object": "model", "created": 1626777600, "owned_by": "openai"} in known
