@@ -14,7 +14,6 @@ for the database in steady state.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 import time
@@ -31,7 +30,7 @@ from backend.services.ledger import (
     TRUST_QUOTA,
     InsufficientTokenQuota,
     InsufficientUserQuota,
-    flush_all,
+    aflush_all,
     get_ledger,
     remember_token_key,
 )
@@ -250,7 +249,7 @@ def _log_row(charge: Charge, log_type: LogType, content: str, quota: int, usage:
 
 async def _flush_if_unbatched() -> None:
     if not get_settings().BATCH_UPDATE_ENABLED:
-        await asyncio.to_thread(flush_all)
+        await aflush_all()
 
 
 async def settle(charge: Charge, usage: Usage) -> int:

@@ -21,6 +21,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from sqlalchemy import text
@@ -422,11 +423,23 @@ def flush_all() -> bool:
     return ok
 
 
+# Flushes get a thread of their own. In the default pool a flush waiting on the SQLite write lock
+# (another worker writing; up to busy_timeout) would hold a thread that a request's balance
+# read needs, so requests would queue behind the lock they do not use; one thread also keeps two
+# flushes of this process from contending with each other.
+_flush_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newapi-flush")
+
+
+async def aflush_all() -> bool:
+    """`flush_all` off the event loop, on the flush thread."""
+    return await asyncio.get_running_loop().run_in_executor(_flush_thread, flush_all)
+
+
 async def _flush_forever() -> None:
     interval = max(get_settings().BATCH_UPDATE_INTERVAL, 0.1)
     while True:
         await asyncio.sleep(interval)
-        await asyncio.to_thread(flush_all)
+        await aflush_all()
 
 
 @lifecycle.on_startup
@@ -444,7 +457,7 @@ async def _stop() -> None:
             await _flusher
         _flusher = None
     for attempt in range(3):  # the last chance to write: ride out a short DB hiccup
-        if await asyncio.to_thread(flush_all):
+        if await aflush_all():
             return
         await asyncio.sleep(0.5 * (attempt + 1))
     log.error("shutdown flush failed; unwritten counter deltas: %s", get_ledger().pending())
