@@ -596,6 +596,7 @@ def main(argv: list[str] | None = None) -> int:
     secret = secrets.token_urlsafe(32)
     started = time.time()
     load_before = os.getloadavg()
+    commit = _git_head()  # what the gateway runs is the work tree at start: note uncommitted edits too
     mock, mock_port = procs.start_mock(log=tmp / "mock.log")
     try:
         seed_db = tmp / "seed.db"
@@ -632,7 +633,8 @@ def main(argv: list[str] | None = None) -> int:
         "variant": variant.__dict__ | {"name": variant.name},
         "finished_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "duration_s": round(time.time() - started, 1),
-        "git_commit": _git_head(),
+        "git_commit": commit,
+        "uncommitted_backend_files": _git_dirty("backend"),
         "machine": {**procs.machine(), "loadavg_before": load_before, "loadavg_after": os.getloadavg()},
         "sizes": sizes.__dict__,
         "stream_chunk_delay_ms": STREAM_CHUNK_DELAY_MS,
@@ -645,6 +647,20 @@ def main(argv: list[str] | None = None) -> int:
     out.write_bytes(orjson.dumps(report, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS))
     print(f"\nwrote {out.relative_to(procs.ROOT)} in {report['duration_s']} s")
     return 0
+
+
+def _git_dirty(path: str) -> int:
+    try:
+        out = subprocess.run(
+            ["git", "status", "--short", "--", path],
+            cwd=procs.ROOT,
+            capture_output=True,
+            text=True,
+            timeout=5,
+        ).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return -1
+    return len(out.splitlines())
 
 
 def _git_head() -> str:
