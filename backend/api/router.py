@@ -10,6 +10,7 @@ from backend.api import (
     group,
     log,
     option,
+    pricing,
     redemption,
     responses,
     setup,
@@ -33,6 +34,7 @@ api.include_router(data.router)
 api.include_router(option.router)
 api.include_router(group.router)
 api.include_router(channel.router)
+api.include_router(pricing.router)
 
 
 @api.api_route("/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
