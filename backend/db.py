@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -95,23 +95,21 @@ def dialect() -> str:
 
 
 @contextmanager
-def session_scope() -> Iterator[Session]:
+def _scope(engine: Engine) -> Iterator[Session]:
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+
+
+def session_scope() -> AbstractContextManager[Session]:
     """A session that commits on success and rolls back on error."""
-    with Session(get_engine(), expire_on_commit=False) as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+    return _scope(get_engine())
 
 
-@contextmanager
-def log_session_scope() -> Iterator[Session]:
-    with Session(get_log_engine(), expire_on_commit=False) as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
+def log_session_scope() -> AbstractContextManager[Session]:
+    """The same on the logs database (LOG_SQL_DSN, else the main one)."""
+    return _scope(get_log_engine())

@@ -8,7 +8,6 @@ stored as the provider reports it, with the time it was read.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from datetime import UTC, datetime, timedelta
@@ -199,37 +198,12 @@ async def fetch_channel_models(channel_id: int) -> list[str]:
 
 # ---- periodic refresh -----------------------------------------------------------------------
 
-_periodic: asyncio.Task | None = None
-
-
-async def _periodic_loop(minutes: int) -> None:
-    while True:
-        await asyncio.sleep(minutes * 60)
-        try:
-            await update_all_balances()
-        except Exception:
-            log.exception("periodic balance update failed")
-
-
-@lifecycle.on_startup
-async def _start() -> None:
-    global _periodic
+def _refresh_enabled() -> bool:
     s = get_settings()
-    if s.CHANNEL_UPDATE_FREQUENCY > 0 and s.NODE_TYPE != "slave" and _periodic is None:
-        _periodic = asyncio.create_task(_periodic_loop(s.CHANNEL_UPDATE_FREQUENCY), name="newapi-channel-balance")
+    return s.CHANNEL_UPDATE_FREQUENCY > 0 and s.NODE_TYPE != "slave"
 
 
-@lifecycle.on_shutdown
-async def _stop() -> None:
-    global _periodic
-    if _periodic is not None:
-        _periodic.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await _periodic
-        _periodic = None
-
-
-@lifecycle.on_reset
-def _reset() -> None:
-    global _periodic
-    _periodic = None
+_periodic = lifecycle.PeriodicJob(
+    "newapi-channel-balance", lambda: get_settings().CHANNEL_UPDATE_FREQUENCY * 60, update_all_balances,
+    enabled=_refresh_enabled,
+)

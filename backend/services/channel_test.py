@@ -175,7 +175,6 @@ async def _apply_health(info: ChannelInfo, result: TestResult, check_latency: bo
 # ---- test all ------------------------------------------------------------------------------
 
 _all_task: asyncio.Task | None = None
-_periodic: asyncio.Task | None = None
 
 
 def _testable_ids() -> list[int]:
@@ -208,35 +207,32 @@ def start_test_all(user_id: int = 0, username: str = "") -> asyncio.Task:
     return _all_task
 
 
-async def _periodic_loop(minutes: int) -> None:
-    while True:
-        await asyncio.sleep(minutes * 60)
-        try:
-            await _test_all(0, "")
-        except Exception:
-            log.exception("periodic channel test failed")
-
-
-@lifecycle.on_startup
-async def _start() -> None:
-    global _periodic
+def _periodic_enabled() -> bool:
     s = get_settings()
-    if s.CHANNEL_TEST_FREQUENCY > 0 and s.NODE_TYPE != "slave" and _periodic is None:
-        _periodic = asyncio.create_task(_periodic_loop(s.CHANNEL_TEST_FREQUENCY), name="newapi-channel-test")
+    return s.CHANNEL_TEST_FREQUENCY > 0 and s.NODE_TYPE != "slave"
+
+
+async def _periodic_test() -> None:
+    await _test_all(0, "")
+
+
+_periodic = lifecycle.PeriodicJob(
+    "newapi-channel-test", lambda: get_settings().CHANNEL_TEST_FREQUENCY * 60, _periodic_test,
+    enabled=_periodic_enabled,
+)
 
 
 @lifecycle.on_shutdown
-async def _stop() -> None:
-    global _periodic, _all_task
-    for task in (_periodic, _all_task):
-        if task is not None and not task.done():
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
-    _periodic = _all_task = None
+async def _stop_test_all() -> None:
+    global _all_task
+    if _all_task is not None and not _all_task.done():
+        _all_task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await _all_task
+    _all_task = None
 
 
 @lifecycle.on_reset
 def _reset() -> None:
-    global _periodic, _all_task
-    _periodic = _all_task = None
+    global _all_task
+    _all_task = None

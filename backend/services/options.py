@@ -27,7 +27,6 @@ log = logging.getLogger("newapi.options")
 _SECRET_SUFFIXES = ("token", "secret", "key")
 _lock = threading.Lock()
 _values: dict[str, str] | None = None
-_refresher: asyncio.Task | None = None
 
 
 def is_secret(key: str) -> bool:
@@ -148,34 +147,21 @@ def _on_remote_change(_key: str) -> None:
 bus.subscribe("options", _on_remote_change)
 
 
-async def _refresh_forever() -> None:
-    interval = max(get_settings().SYNC_FREQUENCY, 1)
-    while True:
-        await asyncio.sleep(interval)
-        try:
-            await asyncio.to_thread(load)
-        except Exception:
-            log.warning("option refresh failed", exc_info=True)
+async def _reload_in_thread() -> None:
+    await asyncio.to_thread(load)
+
+
+# Another node's change arrives through the bus at once; this is the safety net if Redis is absent.
+_refresher = lifecycle.PeriodicJob("newapi-options-refresh", lambda: get_settings().SYNC_FREQUENCY, _reload_in_thread)
 
 
 @lifecycle.on_startup
 async def _start() -> None:
-    global _refresher
     await asyncio.to_thread(load)
-    _refresher = asyncio.create_task(_refresh_forever(), name="newapi-options-refresh")
-
-
-@lifecycle.on_shutdown
-async def _stop() -> None:
-    global _refresher
-    if _refresher is not None:
-        _refresher.cancel()
-        _refresher = None
 
 
 @lifecycle.on_reset
 def _reset() -> None:
-    global _values, _refresher
+    global _values
     _values = None
-    _refresher = None
     _parsed_json.cache_clear()
