@@ -645,7 +645,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(orjson.dumps(report, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS))
-    print(f"\nwrote {out.relative_to(procs.ROOT)} in {report['duration_s']} s")
+    shown = out.resolve().relative_to(procs.ROOT) if out.resolve().is_relative_to(procs.ROOT) else out
+    print(f"\nwrote {shown} in {report['duration_s']} s")
     return 0
 
 
