@@ -65,7 +65,7 @@ test: setup chromium
 lint: setup
 	$(BIN)/ruff check .
 
-bench: setup
+bench: $(STAMP)
 	$(BIN)/python -m bench.run
 
 clean:
