@@ -45,7 +45,10 @@ def main(argv: list[str] | None = None) -> None:
     serve.add_argument("--host", default=os.environ.get("HOST", "0.0.0.0"))
     serve.add_argument("--port", type=int, default=0, help="default: PORT or 3000")
     serve.add_argument("--workers", type=int, default=int(os.environ.get("WORKERS", "1")))
-    serve.add_argument("--backpressure", type=int, default=None)
+    # granian's default caps each worker at 512 connections, idle keep-alive ones included; with
+    # 1,000 concurrent streams that queued a few behind others for tens of seconds (docs/benchmarks.md).
+    serve.add_argument("--backpressure", type=int, default=int(os.environ.get("BACKPRESSURE", "4096")),
+                       help="connections one worker serves at once (default 4096)")
     serve.set_defaults(func=_serve)
     mig = sub.add_parser("migrate", help="create or upgrade the database schema")
     mig.set_defaults(func=_migrate)
