@@ -26,6 +26,7 @@ LAYERS: tuple[tuple[str, re.Pattern[str]], ...] = (
         "gateway code: backend/",
         re.compile(r"\((backend/|relay/|services/|cache/|auth/|api/|relay_cors\.py|cors\.py)"),
     ),
+    ("Reflex: reflex/ (console app only)", re.compile(r"\(reflex/")),
     (
         "ASGI framework: FastAPI/Starlette/pydantic",
         re.compile(r"\((fastapi|starlette|pydantic|pydantic_core)/"),

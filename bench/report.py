@@ -3,7 +3,8 @@
     .venv/bin/python -m bench.report bench/results/latest.json [bench/results/latest-*.json ...]
 
 The first file gets the full table (direct vs each gateway, with ratios); every file gets one
-row in the variant comparison. Given `bench/results/upstream_clients.json`, prints that table.
+row in the variant comparison; when the first file measured the Reflex console app, a table
+of `newapi serve` against it follows. Given `bench/results/upstream_clients.json`, prints that table.
 """
 
 from __future__ import annotations
@@ -114,6 +115,45 @@ def clients_table(r: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+REFLEX_ROWS = (
+    ("c=1 latency p50 (ms)", "latency_c1", "p50_ms", "{:.2f}"),
+    ("c=1 latency p99 (ms)", "latency_c1", "p99_ms", "{:.2f}"),
+    ("c=64 throughput (req/s)", "throughput_c64", "rps", "{:.0f}"),
+    ("c=64 latency p50 (ms)", "throughput_c64", "p50_ms", "{:.1f}"),
+    ("server CPU per request, c=1 (ms)", "latency_c1", "server_cpu_ms_per_req", "{:.2f}"),
+    ("server CPU per request, c=64 (ms)", "throughput_c64", "server_cpu_ms_per_req", "{:.2f}"),
+    ("stream c=1 time to first byte p50 (ms)", "stream_latency_c1", "ttfb_p50_ms", "{:.2f}"),
+    ("stream c=1 complete p50 (ms)", "stream_latency_c1", "p50_ms", "{:.2f}"),
+    ("server CPU per stream, c=1 (ms)", "stream_latency_c1", "server_cpu_ms_per_req", "{:.2f}"),
+    ("1,000 concurrent streams: completed / errors", "streams", "ok", "{}"),
+    ("1,000 concurrent streams: wall time (s)", "streams", "elapsed_s", "{:.1f}"),
+    ("server CPU per stream, 1,000 concurrent (ms)", "streams", "server_cpu_ms_per_req", "{:.2f}"),
+)
+
+
+def reflex_table(r: dict[str, Any]) -> str:
+    """`newapi serve` with 1 worker against the Reflex console app (1 worker), ratio Reflex ÷ serve."""
+    serve = next(g for g in r["gateways"] if g["workers"] == 1)
+    rx = r["reflex"]
+    lines = ["| | newapi serve, 1 worker | Reflex app (`make run`), 1 worker | Reflex ÷ serve |", "|---|---|---|---|"]
+    for label, phase, key, fmt in REFLEX_ROWS:
+        a, b = serve[phase][key], rx[phase][key]
+        if key == "ok":
+            cells = [f"{g[phase]['ok']} / {g[phase]['errors']}" for g in (serve, rx)] + ["–"]
+        else:
+            cells = [_cell(a, fmt), _cell(b, fmt), f"x{b / a:.2f}" if a and b is not None else "–"]
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    mem = []
+    for g in (serve, rx):
+        m = max(g["memory"], key=lambda x: x["peak_rss_mb"])
+        boot = max(x["rss_mb"] for x in g["memory_at_start"])
+        mem.append(f"{boot:.0f} / {m['peak_rss_mb']:.0f} / {m['private_mb']:.0f}")
+    lines.append("| worker RSS at boot / peak RSS / private at the end (MB) | " + " | ".join(mem) + " | – |")
+    logs = [f"{g['consume_logs_written']} / {g['successful_calls']}" for g in (serve, rx)]
+    lines.append("| consume logs written / successful calls | " + " | ".join(logs) + " | – |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str]) -> None:
     results = [orjson.loads(Path(p).read_bytes()) for p in argv]
     if "rows" in results[0]:
@@ -129,6 +169,9 @@ def main(argv: list[str]) -> None:
     print(full_table(first))
     print()
     print(variant_table(results))
+    if first.get("reflex"):
+        print()
+        print(reflex_table(first))
 
 
 if __name__ == "__main__":

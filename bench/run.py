@@ -1,14 +1,16 @@
 """`make bench`: the gateway's overhead against a zero-latency upstream, next to calling it directly.
 
-    .venv/bin/python -m bench.run [--quick] [--profile]
+    .venv/bin/python -m bench.run [--quick] [--profile] [--no-reflex]
 
 Steps, each bounded by a request count or a duration (the whole run takes ~2 minutes):
 1. start the mock upstream (`bench/mock_upstream.py`) in its own process;
 2. start a gateway (`newapi serve`) on a SQLite file in a temp dir and seed it through its
    management API (setup, login, channel pointing at the mock, token), then stop it, so every
    measured gateway boots with the channel already in its caches;
-3. run the same phases against the mock directly and through the gateway with 1 and 2 workers,
-   each phase driven by `bench/loadgen.py` in a separate process:
+3. run the same phases against the mock directly, through the gateway with 1 and 2 workers, and
+   through the Reflex console app as `make run` serves it (the prebuilt `.web`, one port, one
+   granian worker; skipped with a notice when `.web` was never built), each phase driven by
+   `bench/loadgen.py` in a separate process:
    latency at concurrency 1, throughput at concurrency 64 (auth, billing and consume logs on),
    streamed latency at concurrency 1, and 1,000 concurrent streams;
 4. read CPU time and RSS of the gateway's processes from /proc, count the consume logs the
@@ -270,6 +272,53 @@ def start_gateway(
     return proc, port
 
 
+REFLEX_BUILD = procs.ROOT / ".web" / "build" / "client"
+
+
+def reflex_build_missing() -> str | None:
+    """Why the Reflex variant cannot run, or None. The benchmark never builds the console itself."""
+    if not (REFLEX_BUILD / "index.html").exists():
+        return f"{REFLEX_BUILD.relative_to(procs.ROOT)}/index.html is missing (run `make setup` to build the console)"
+    return None
+
+
+def start_reflex(env: dict[str, str], log: Path) -> tuple[subprocess.Popen, int]:
+    """The console app with the gateway mounted in it, as `make run` serves it after its build:
+    granian, one port, one worker, Reflex's own skip-compile switches (tests/ui/harness.py does
+    the same), so the measured server is `newapi_ui.newapi_ui:app` and not a copy of it."""
+    port = procs.free_port()
+    granian = procs.ROOT / ".venv" / "bin" / "granian"
+    env = {
+        **env,
+        "PORT": str(port),
+        "REFLEX_ENV_MODE": "prod",
+        "__REFLEX_SKIP_COMPILE": "true",
+        "__REFLEX_MOUNT_FRONTEND_COMPILED_APP": "true",
+        "REFLEX_TELEMETRY_ENABLED": "false",
+        "REFLEX_CHECK_LATEST_VERSION": "false",
+        "REFLEX_USE_SYSTEM_BUN": "1",
+    }
+    cmd = [str(granian) if granian.exists() else "granian", "--interface", "asgi", "--factory",
+           "--host", "127.0.0.1", "--port", str(port), "--workers", "1", "newapi_ui.newapi_ui:app"]
+    proc = procs.spawn(cmd, env=env, log=log)
+    procs.wait_port(port, proc, timeout=90)
+    deadline = time.monotonic() + 60
+    while True:  # the gateway's status and Reflex's own ping both answer: the whole stack is up
+        try:
+            ok = all(httpx.get(f"http://127.0.0.1:{port}{p}", timeout=2).status_code == 200
+                     for p in ("/api/status", "/ping"))
+            if ok:
+                break
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise BenchError(f"Reflex app did not answer /api/status and /ping; see {log}")
+        time.sleep(0.1)
+    while not procs.children(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return proc, port
+
+
 def _api(client: httpx.Client, method: str, path: str, **kw: Any) -> Any:
     resp = client.request(method, path, **kw)
     try:
@@ -346,17 +395,25 @@ def measure_gateway(
     sizes: Sizes,
     profile_dir: Path | None,
     variant: Variant,
+    server: str = "serve",
 ) -> dict[str, Any]:
-    db = tmp / f"gateway-{workers}w.db"
+    """One fresh server on a copy of the seeded DB: `newapi serve` (server="serve") with `workers`
+    workers, or the Reflex console app (server="reflex", always one worker like `make run`)."""
+    label = f"gateway-{workers}w" if server == "serve" else "reflex-1w"
+    db = tmp / f"{label}.db"
     shutil.copy(seed_db, db)
-    log = tmp / f"gateway-{workers}w.log"
-    print(f"gateway, {workers} worker(s), variant {variant.name}:", flush=True)
-    gw, port = start_gateway(workers, gateway_env(db, secret), log, variant)
+    log = tmp / f"{label}.log"
+    if server == "reflex":
+        print("Reflex console app (newapi_ui.newapi_ui:app), 1 worker:", flush=True)
+        gw, port = start_reflex(gateway_env(db, secret), log)
+    else:
+        print(f"gateway, {workers} worker(s), variant {variant.name}:", flush=True)
+        gw, port = start_gateway(workers, gateway_env(db, secret), log, variant)
     logs_before = consume_log_count(db)
     try:
         workers_pids = procs.worker_pids(gw.pid)
         memory_at_start = [procs.memory(pid).__dict__ for pid in workers_pids]
-        profile = (workers_pids[0], profile_dir / f"gateway-{workers}w") if profile_dir else None
+        profile = (workers_pids[0], profile_dir / label) if profile_dir else None
         result = run_phases(
             f"http://127.0.0.1:{port}/v1/chat/completions",
             {"Authorization": f"Bearer {key}"},
@@ -378,6 +435,7 @@ def measure_gateway(
     result["consume_logs_written"] = consume_log_count(db) - logs_before
     result["successful_calls"] = sent_ok
     result["workers"] = workers
+    result["server"] = server
     return result
 
 
@@ -462,8 +520,18 @@ def _ratio(a: float, b: float) -> str:
     return f"x{a / b:.2f}" if b else "-"
 
 
-def print_report(direct: dict[str, Any], gateways: list[dict[str, Any]], s: dict[str, Any]) -> None:
-    cols = [("direct", direct)] + [(f"gateway {g['workers']}w", g) for g in gateways]
+def _col_name(g: dict[str, Any]) -> str:
+    return "reflex app 1w" if g.get("server") == "reflex" else f"gateway {g['workers']}w"
+
+
+def print_report(
+    direct: dict[str, Any],
+    gateways: list[dict[str, Any]],
+    s: dict[str, Any],
+    reflex: dict[str, Any] | None = None,
+) -> None:
+    measured = gateways + ([reflex] if reflex else [])
+    cols = [("direct", direct)] + [(_col_name(g), g) for g in measured]
     print()
     print(f"{'':28}" + "".join(f"{name:>16}" for name, _ in cols))
 
@@ -492,7 +560,7 @@ def print_report(direct: dict[str, Any], gateways: list[dict[str, Any]], s: dict
     row("  wall s", "streams", "elapsed_s", "{:.2f}")
     row("upstream conns c=64 phase", "throughput_c64", "upstream_connections", "{}")
     row("upstream conns 1000 streams", "streams", "upstream_connections", "{}")
-    for g in gateways:
+    for g in measured:
         rss = ", ".join(
             f"RSS {m['rss_mb']:.0f} MB (peak {m['peak_rss_mb']:.0f}, PSS {m['pss_mb']:.0f}, private "
             f"{m['private_mb']:.0f})"
@@ -500,15 +568,15 @@ def print_report(direct: dict[str, Any], gateways: list[dict[str, Any]], s: dict
         )
         rss += " at the end; at boot " + ", ".join(f"RSS {m['rss_mb']:.0f} MB" for m in g["memory_at_start"])
         print(
-            f"gateway {g['workers']}w per worker: {rss}; consume logs {g['consume_logs_written']} "
+            f"{_col_name(g)} per worker: {rss}; consume logs {g['consume_logs_written']} "
             f"for {g['successful_calls']} successful calls"
         )
-    for g in gateways:
+    for g in measured:
         prof = g["throughput_c64"].get("profile")
         if prof:
             layers = ", ".join(f"{k} {v}%" for k, v in prof["layers_pct"].items())
             print(
-                f"gateway {g['workers']}w c=64 profile ({prof['samples']} CPU samples, {prof['file']}): {layers}"
+                f"{_col_name(g)} c=64 profile ({prof['samples']} CPU samples, {prof['file']}): {layers}"
             )
     print()
     t = s["targets"]
@@ -532,6 +600,15 @@ def print_report(direct: dict[str, Any], gateways: list[dict[str, Any]], s: dict
         f"(target <= 150 MB)"
     )
     print(f"[{mark(s['every_call_logged'])}] every successful call wrote a consume log")
+    if reflex:
+        one = min(gateways, key=lambda g: g["workers"])
+        print("through the Reflex app vs newapi serve, both 1 worker (CPU ms per call, ratio):")
+        for label, phase in (("c=1", "latency_c1"), ("c=64", "throughput_c64"),
+                             ("stream c=1", "stream_latency_c1"), ("1000 streams", "streams")):
+            a, b = one[phase]["server_cpu_ms_per_req"], reflex[phase]["server_cpu_ms_per_req"]
+            print(f"  {label:13} serve {a:.3f}  reflex {b:.3f}  {_ratio(b, a)}")
+        logged = reflex["consume_logs_written"] == reflex["successful_calls"]
+        print(f"[{mark(logged)}] Reflex app: every successful call wrote a consume log")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -545,6 +622,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--out", type=Path, default=None, help="default bench/results/latest.json")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (DBs, server logs)")
+    parser.add_argument(
+        "--no-reflex",
+        action="store_true",
+        help="skip the Reflex console app (measured by default when .web is built)",
+    )
+    parser.add_argument(
+        "--reflex-only",
+        action="store_true",
+        help="measure only the Reflex console app (plus the direct baseline and 1-worker newapi serve)",
+    )
     parser.add_argument(
         "--upstream",
         choices=("shipped", "aiohttp"),
@@ -579,7 +666,12 @@ def main(argv: list[str] | None = None) -> int:
         args.upstream, args.loop, args.task_impl, args.preload, args.fast_path, args.backpressure
     )
     sizes = QUICK if args.quick else FULL
-    worker_counts = [int(w) for w in args.workers.split(",")]
+    worker_counts = [1] if args.reflex_only else [int(w) for w in args.workers.split(",")]
+    # the console app serves the shipped gateway only; A/B knobs apply to `newapi serve`
+    reflex_skip = "--no-reflex" if args.no_reflex else ("not with an A/B variant" if variant.name != "stock"
+                                                           else reflex_build_missing())
+    if reflex_skip:
+        print(f"Reflex console app: skipped ({reflex_skip})", flush=True)
     default_name = "quick.json" if args.quick else "latest.json"
     if variant.name != "stock":
         default_name = default_name.replace(".json", f"-{variant.name}.json")
@@ -587,10 +679,10 @@ def main(argv: list[str] | None = None) -> int:
 
     # a hard stop: whatever hangs, the run ends and the finally blocks stop every server
     def _timeout(_sig: int, _frame: Any) -> None:
-        raise BenchError("benchmark exceeded its 6-minute budget")
+        raise BenchError("benchmark exceeded its 8-minute budget")
 
     signal.signal(signal.SIGALRM, _timeout)
-    signal.alarm(360)
+    signal.alarm(480)
 
     tmp = Path(tempfile.mkdtemp(prefix="newapi-bench-"))
     secret = secrets.token_urlsafe(32)
@@ -621,13 +713,18 @@ def main(argv: list[str] | None = None) -> int:
             measure_gateway(w, seed_db, tmp, secret, key, mock_port, mock.pid, sizes, profile_dir, variant)
             for w in worker_counts
         ]
+        reflex = None
+        if not reflex_skip:
+            reflex = measure_gateway(
+                1, seed_db, tmp, secret, key, mock_port, mock.pid, sizes, profile_dir, variant, "reflex"
+            )
     finally:
         procs.stop(mock)
         signal.alarm(0)
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)
     summary = summarize(direct, gateways)
-    print_report(direct, gateways, summary)
+    print_report(direct, gateways, summary, reflex)
     report = {
         "command": "python -m bench.run " + " ".join(argv if argv is not None else sys.argv[1:]),
         "variant": variant.__dict__ | {"name": variant.name},
@@ -642,6 +739,8 @@ def main(argv: list[str] | None = None) -> int:
         "summary": summary,
         "direct": direct,
         "gateways": gateways,
+        "reflex": reflex,
+        "reflex_skipped": reflex_skip,
     }
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(orjson.dumps(report, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS))
