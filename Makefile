@@ -53,10 +53,11 @@ run: setup
 	$(BIN)/newapi migrate
 	PORT=$${PORT:-3000} $(BIN)/reflex run --env prod --frontend-port $${PORT:-3000} --backend-port $${PORT:-3000}
 
-# Browser tests drive Debian's chromium; install it only when it is missing.
+# Browser tests drive Debian's chromium; install it only when it is missing. A CJK font, so the
+# zh_CN / zh_TW / ja screenshots show text rather than empty boxes.
 chromium:
-	@test -x /usr/bin/chromium -a -x /usr/bin/chromedriver || \
-		(apt-get update && apt-get install -y chromium chromium-driver)
+	@test -x /usr/bin/chromium -a -x /usr/bin/chromedriver -a -d /usr/share/fonts/truetype/wqy || \
+		(apt-get update && apt-get install -y chromium chromium-driver fonts-wqy-microhei)
 
 test: setup chromium
 	$(BIN)/ruff check backend newapi_ui tests bench rxconfig.py
