@@ -18,6 +18,7 @@ from backend.api import (
     token,
     user,
     user_admin,
+    verification,
 )
 from backend.api.ratelimit import global_api_limit
 from backend.services.errors import NotFound
@@ -25,6 +26,7 @@ from backend.services.errors import NotFound
 api = APIRouter(prefix="/api")
 api.include_router(setup.router)
 api.include_router(status.router)
+api.include_router(verification.router)
 api.include_router(user.router)
 api.include_router(user_admin.router)
 api.include_router(token.router)

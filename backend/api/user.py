@@ -61,7 +61,10 @@ def logout(response: Response) -> dict:
 
 @router.post("/register", dependencies=[Depends(critical_limit)])
 def register(body: RegisterIn) -> dict:
-    user = users.register(body.username.strip(), body.password, body.email.strip(), body.aff_code.strip())
+    user = users.register(
+        body.username.strip(), body.password, body.email.strip(), body.aff_code.strip(),
+        body.verification_code.strip(),
+    )
     return ok(users.public_user(user))
 
 

@@ -138,14 +138,22 @@ def create_user(
     return user
 
 
-def register(username: str, password: str, email: str = "", aff_code: str = "") -> User:
+def register(
+    username: str, password: str, email: str = "", aff_code: str = "", verification_code: str = "",
+) -> User:
+    from backend.services import verification
+
     if not (options.get_bool("RegisterEnabled") and options.get_bool("PasswordRegisterEnabled")):
         raise Forbidden("registration by password is disabled by the administrator")
-    if options.get_bool("EmailVerificationEnabled"):
-        # Codes are issued by /api/verification, which this gateway does not serve yet.
-        raise ServiceError("registration requires email verification, which is not available here")
+    verify = options.get_bool("EmailVerificationEnabled")
+    if verify and not email:
+        raise ServiceError("an email address and its verification code are required")
     if email and not EMAIL.match(email):
         raise ServiceError("invalid email address")
+    # Checked here and used up inside the transaction below: a refused registration (name taken)
+    # keeps the code, and two registrations cannot share one.
+    if verify and not verification.check(verification.EMAIL_CODE, email, verification_code):
+        raise ServiceError("the verification code is wrong or has expired")
     quota = options.get_int("QuotaForNewUser")
     invitee_bonus = inviter_bonus = 0
     with session_scope() as s:
@@ -159,6 +167,12 @@ def register(username: str, password: str, email: str = "", aff_code: str = "") 
             s, username, password, quota=quota + invitee_bonus, email=email,
             inviter_id=inviter.id if inviter else 0,
         )
+        if verify:
+            taken = s.exec(select(User.id).where(User.email == email, User.id != user.id, User.deleted_at.is_(None)))
+            if taken.first() is not None:
+                raise ServiceError("this email address is already in use")
+            if not verification.consume(verification.EMAIL_CODE, email, verification_code):
+                raise ServiceError("the verification code is wrong or has expired")
         if inviter is not None:
             s.execute(
                 update(User).where(User.id == inviter.id).values(
