@@ -282,7 +282,9 @@ def reflex_build_missing() -> str | None:
     return None
 
 
-def start_reflex(env: dict[str, str], log: Path) -> tuple[subprocess.Popen, int]:
+def start_reflex(
+    env: dict[str, str], log: Path, target: str = "newapi_ui.newapi_ui:app"
+) -> tuple[subprocess.Popen, int]:
     """The console app with the gateway mounted in it, as `make run` serves it after its build:
     granian, one port, one worker, Reflex's own skip-compile switches (tests/ui/harness.py does
     the same), so the measured server is `newapi_ui.newapi_ui:app` and not a copy of it."""
@@ -299,14 +301,14 @@ def start_reflex(env: dict[str, str], log: Path) -> tuple[subprocess.Popen, int]
         "REFLEX_USE_SYSTEM_BUN": "1",
     }
     cmd = [str(granian) if granian.exists() else "granian", "--interface", "asgi", "--factory",
-           "--host", "127.0.0.1", "--port", str(port), "--workers", "1", "newapi_ui.newapi_ui:app"]
+           "--host", "127.0.0.1", "--port", str(port), "--workers", "1", target]
     proc = procs.spawn(cmd, env=env, log=log)
     procs.wait_port(port, proc, timeout=90)
     deadline = time.monotonic() + 60
     while True:  # the gateway's status and Reflex's own ping both answer: the whole stack is up
         try:
-            ok = all(httpx.get(f"http://127.0.0.1:{port}{p}", timeout=2).status_code == 200
-                     for p in ("/api/status", "/ping"))
+            paths = ("/api/status", "/ping") if target.startswith("newapi_ui") else ("/api/status",)
+            ok = all(httpx.get(f"http://127.0.0.1:{port}{p}", timeout=2).status_code == 200 for p in paths)
             if ok:
                 break
         except httpx.HTTPError:
@@ -399,13 +401,16 @@ def measure_gateway(
 ) -> dict[str, Any]:
     """One fresh server on a copy of the seeded DB: `newapi serve` (server="serve") with `workers`
     workers, or the Reflex console app (server="reflex", always one worker like `make run`)."""
-    label = f"gateway-{workers}w" if server == "serve" else "reflex-1w"
+    label = f"gateway-{workers}w" if server == "serve" else f"{server}-1w"
     db = tmp / f"{label}.db"
     shutil.copy(seed_db, db)
     log = tmp / f"{label}.log"
     if server == "reflex":
         print("Reflex console app (newapi_ui.newapi_ui:app), 1 worker:", flush=True)
         gw, port = start_reflex(gateway_env(db, secret), log)
+    elif server == "reflex-heap":
+        print("gateway app without Reflex's layers, console loaded beside it (A/B), 1 worker:", flush=True)
+        gw, port = start_reflex(gateway_env(db, secret), log, "bench.reflex_heap_app:app")
     else:
         print(f"gateway, {workers} worker(s), variant {variant.name}:", flush=True)
         gw, port = start_gateway(workers, gateway_env(db, secret), log, variant)
@@ -521,7 +526,8 @@ def _ratio(a: float, b: float) -> str:
 
 
 def _col_name(g: dict[str, Any]) -> str:
-    return "reflex app 1w" if g.get("server") == "reflex" else f"gateway {g['workers']}w"
+    server = g.get("server", "serve")
+    return f"{server} 1w" if server != "serve" else f"gateway {g['workers']}w"
 
 
 def print_report(
@@ -529,8 +535,9 @@ def print_report(
     gateways: list[dict[str, Any]],
     s: dict[str, Any],
     reflex: dict[str, Any] | None = None,
+    extra: list[dict[str, Any]] | None = None,
 ) -> None:
-    measured = gateways + ([reflex] if reflex else [])
+    measured = gateways + ([reflex] if reflex else []) + (extra or [])
     cols = [("direct", direct)] + [(_col_name(g), g) for g in measured]
     print()
     print(f"{'':28}" + "".join(f"{name:>16}" for name, _ in cols))
@@ -633,6 +640,11 @@ def main(argv: list[str] | None = None) -> int:
         help="measure only the Reflex console app (plus the direct baseline and 1-worker newapi serve)",
     )
     parser.add_argument(
+        "--reflex-heap",
+        action="store_true",
+        help="also the gateway app alone in a worker that loaded the console (bench/reflex_heap_app.py)",
+    )
+    parser.add_argument(
         "--upstream",
         choices=("shipped", "aiohttp"),
         default="shipped",
@@ -718,13 +730,17 @@ def main(argv: list[str] | None = None) -> int:
             reflex = measure_gateway(
                 1, seed_db, tmp, secret, key, mock_port, mock.pid, sizes, profile_dir, variant, "reflex"
             )
+        extra = [
+            measure_gateway(1, seed_db, tmp, secret, key, mock_port, mock.pid, sizes, profile_dir, variant,
+                            "reflex-heap")
+        ] if args.reflex_heap and not reflex_skip else []
     finally:
         procs.stop(mock)
         signal.alarm(0)
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)
     summary = summarize(direct, gateways)
-    print_report(direct, gateways, summary, reflex)
+    print_report(direct, gateways, summary, reflex, extra)
     report = {
         "command": "python -m bench.run " + " ".join(argv if argv is not None else sys.argv[1:]),
         "variant": variant.__dict__ | {"name": variant.name},
@@ -741,6 +757,7 @@ def main(argv: list[str] | None = None) -> int:
         "gateways": gateways,
         "reflex": reflex,
         "reflex_skipped": reflex_skip,
+        "reflex_heap": extra[0] if extra else None,
     }
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(orjson.dumps(report, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS))
