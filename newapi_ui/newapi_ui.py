@@ -29,6 +29,7 @@ from newapi_ui.pages import (  # noqa: F401 - declares the pages
     pricing,
     redemptions,
     register,
+    reset,
     setup,
     tokens,
     users,

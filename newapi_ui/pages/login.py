@@ -27,6 +27,7 @@ def login_page() -> rx.Component:
                 rx.link(_("Sign up"), href="/register", size="2", id="to-register"),
                 spacing="2",
             ),
+            rx.link(_("Forgot password?"), href="/reset", size="2", id="to-reset"),
             spacing="4",
             width="100%",
         ),

@@ -9,6 +9,27 @@ from newapi_ui.states.register import RegisterState
 from newapi_ui.template import template
 
 
+def _verified_email() -> rx.Component:
+    """When EmailVerificationEnabled is on: the address, a button mailing it a code, the code."""
+    return rx.vstack(
+        rx.vstack(
+            rx.text(_("Email"), as_="label", html_for="email", size="2", weight="medium"),
+            rx.hstack(
+                rx.input(name="email", id="email", type="email", required=True, auto_complete="email",
+                         value=RegisterState.email, on_change=RegisterState.set_email, flex="1", size="3"),
+                rx.button(_("Send code"), type="button", on_click=RegisterState.send_code,
+                          loading=RegisterState.code_busy, variant="soft", size="3", id="send-code"),
+                width="100%",
+            ),
+            spacing="1",
+            width="100%",
+        ),
+        forms.field(N_("Verification code"), "verification_code", required=True, autocomplete="one-time-code"),
+        spacing="4",
+        width="100%",
+    )
+
+
 @template("/register", "Sign up", on_load=RegisterState.on_load, chrome="bare")
 def register_page() -> rx.Component:
     return rx.card(
@@ -20,7 +41,8 @@ def register_page() -> rx.Component:
                             hint=N_("8 to 20 characters")),
                 forms.field(N_("Confirm password"), "confirm", type="password", required=True,
                             autocomplete="new-password"),
-                forms.field(N_("Email (optional)"), "email", type="email", autocomplete="email"),
+                rx.cond(RegisterState.email_verification, _verified_email(),
+                        forms.field(N_("Email (optional)"), "email", type="email", autocomplete="email")),
                 rx.vstack(
                     rx.text(_("Invitation code (optional)"), as_="label", html_for="aff_code", size="2",
                             weight="medium"),

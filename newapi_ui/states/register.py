@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import reflex as rx
 
-from backend.services import users
+from backend.services import options, users, verification
 from backend.services.errors import ServiceError
 from newapi_ui import backend_bridge
 from newapi_ui.states.auth import HOME_ROUTE, LOGIN_ROUTE, AuthState
+from newapi_ui.states.reset import critical_allowed
 
 
 class RegisterState(AuthState):
     busy: bool = False
     aff_code: str = ""
+    # EmailVerificationEnabled: the address is required and proven with a mailed code.
+    email_verification: bool = False
+    email: str = ""
+    code_busy: bool = False
 
     @rx.event
     async def on_load(self):  # noqa: ANN201
@@ -22,7 +27,28 @@ class RegisterState(AuthState):
         if self.user_id:
             return rx.redirect(HOME_ROUTE, replace=True)
         self.aff_code = str(self.router.page.params.get("aff", ""))[:32]
+        self.email_verification = options.get_bool("EmailVerificationEnabled")
         return None
+
+    @rx.event
+    def set_email(self, value: str) -> None:
+        self.email = value[:254]
+
+    @rx.event
+    async def send_code(self):  # noqa: ANN201
+        email = self.email.strip()
+        if not email:
+            return rx.toast.error(self.tr("Enter your email address"))
+        if not await backend_bridge.call(critical_allowed, self.router.session.client_ip):
+            return rx.toast.error(self.tr("too many requests, please try again later"))
+        self.code_busy = True
+        try:
+            await verification.send_email_code(email)
+        except ServiceError as exc:
+            return rx.toast.error(self.tr(exc.message))
+        finally:
+            self.code_busy = False
+        return rx.toast.success(self.tr("Code sent: check your mailbox"))
 
     @rx.event
     def set_aff_code(self, value: str) -> None:
@@ -41,6 +67,7 @@ class RegisterState(AuthState):
                 password,
                 str(form.get("email", "")).strip(),
                 str(form.get("aff_code", "")).strip(),
+                str(form.get("verification_code", "")).strip(),
             )
         except ServiceError as exc:
             return rx.toast.error(self.tr(exc.message))

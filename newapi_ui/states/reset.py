@@ -1,0 +1,98 @@
+"""Password reset (ask for a link on /reset, use it on /user/reset) and the sign-up code mail,
+through `backend.services.verification`. These handlers send mail, so they count against the
+same per-IP critical limit as the `/api` routes that do the same."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from backend.config import get_settings
+from backend.services import ratelimit, verification
+from backend.services.errors import ServiceError
+from newapi_ui import backend_bridge
+from newapi_ui.i18n import N_
+from newapi_ui.states.auth import AuthState
+
+# Refusals of the verification services the console shows (translated through `tr`).
+MESSAGES = (
+    N_("mail is not configured: ask the administrator to set the SMTP server"),
+    N_("the SMTP sender address (SMTPFrom or SMTPAccount) is not configured"),
+    N_("the mail could not be sent; please try again later"),
+    N_("this email domain is not allowed; use an address from a permitted domain"),
+    N_("email aliases (addresses with '+' or '.') are not allowed"),
+    N_("this email address is already in use"),
+    N_("the reset link is invalid or has expired"),
+    N_("an email address and its verification code are required"),
+    N_("the verification code is wrong or has expired"),
+    N_("too many requests, please try again later"),
+)
+
+
+def critical_allowed(ip: str) -> bool:
+    """Count one hit against the per-IP critical limit (the one `/api/reset_password` uses)."""
+    s = get_settings()
+    if not s.CRITICAL_RATE_LIMIT_ENABLE:
+        return True
+    return ratelimit.allow("CT", ip or "unknown", s.CRITICAL_RATE_LIMIT, s.CRITICAL_RATE_LIMIT_DURATION)
+
+
+class ResetRequestState(AuthState):
+    busy: bool = False
+    sent: bool = False
+
+    @rx.event
+    async def on_load(self):  # noqa: ANN201
+        self.sent = False
+        return await self.guard_public()
+
+    @rx.event
+    async def submit(self, form: dict):  # noqa: ANN201
+        email = str(form.get("email", "")).strip()
+        if not email:
+            return rx.toast.error(self.tr("Enter your email address"))
+        if not await backend_bridge.call(critical_allowed, self.router.session.client_ip):
+            return rx.toast.error(self.tr("too many requests, please try again later"))
+        self.busy = True
+        try:
+            await verification.request_password_reset(email)
+        except ServiceError as exc:
+            return rx.toast.error(self.tr(exc.message))
+        finally:
+            self.busy = False
+        self.sent = True
+        return None
+
+
+class ResetConfirmState(AuthState):
+    busy: bool = False
+    email: str = ""
+    token: str = ""
+    new_password: str = ""
+
+    @rx.event
+    async def on_load(self):  # noqa: ANN201
+        params = self.router.page.params
+        self.email = str(params.get("email", ""))[:254]
+        self.token = str(params.get("token", ""))[:64]
+        self.new_password = ""
+        return await self.guard_public()
+
+    @rx.event
+    async def confirm(self):  # noqa: ANN201
+        if not self.email or not self.token:
+            return rx.toast.error(self.tr("the reset link is invalid or has expired"))
+        if not await backend_bridge.call(critical_allowed, self.router.session.client_ip):
+            return rx.toast.error(self.tr("too many requests, please try again later"))
+        self.busy = True
+        try:
+            self.new_password = await backend_bridge.call(verification.reset_password, self.email, self.token)
+        except ServiceError as exc:
+            return rx.toast.error(self.tr(exc.message))
+        finally:
+            self.busy = False
+        self.token = ""
+        return None
+
+    @rx.event
+    def copy_password(self):  # noqa: ANN201
+        return [rx.set_clipboard(self.new_password), rx.toast.success(self.tr("Copied"))]
