@@ -35,9 +35,12 @@ TTL_SECONDS = 600
 EMAIL_CODE = "email"
 PASSWORD_RESET = "reset"
 _LENGTH = {EMAIL_CODE: 3, PASSWORD_RESET: 16}  # bytes: 6 and 32 hex characters
+# Wrong guesses a code survives: 6 hex digits are few enough to be worth guessing from many IPs.
+MAX_FAILURES = 5
 
 _lock = threading.Lock()
 _memory: dict[str, tuple[str, float]] = {}
+_failures: dict[str, int] = {}
 _background: set[asyncio.Task] = set()
 
 # KEYS[1]; ARGV[1] the value read before. Deletes only if unchanged, so one caller wins.
@@ -62,15 +65,19 @@ def issue(purpose: str, email: str) -> str:
     code = secrets.token_hex(_LENGTH[purpose])
     expires = _now() + TTL_SECONDS
     client = get_sync_redis()
+    key = _key(purpose, email)
     if client is not None:
-        client.set(_key(purpose, email), f"{code}:{expires}", ex=TTL_SECONDS + 60)
+        client.pipeline().set(key, f"{code}:{expires}", ex=TTL_SECONDS + 60).delete(f"{key}:fails").execute()
     else:
         with _lock:
-            _memory[_key(purpose, email)] = (code, expires)
+            _memory[key] = (code, expires)
+            _failures.pop(key, None)
     return code
 
 
-def _split(raw: str) -> tuple[str, float]:
+def _split(raw: str | tuple[str, float]) -> tuple[str, float]:
+    if isinstance(raw, tuple):
+        return raw
     code, _, expires = raw.partition(":")
     return code, float(expires or 0)
 
@@ -79,17 +86,44 @@ def _matches(stored: str, expires: float, code: str) -> bool:
     return _now() < expires and hmac.compare_digest(stored.encode(), code.strip().lower().encode())
 
 
+def _failed(key: str) -> None:
+    """Count a wrong guess at a live code; the last allowed one burns the code."""
+    client = get_sync_redis()
+    if client is not None:
+        fails, _ = client.pipeline().incr(f"{key}:fails").expire(f"{key}:fails", TTL_SECONDS + 60).execute()
+        if fails >= MAX_FAILURES:
+            client.delete(key, f"{key}:fails")
+        return
+    with _lock:
+        _failures[key] = _failures.get(key, 0) + 1
+        if _failures[key] >= MAX_FAILURES:
+            _memory.pop(key, None)
+            _failures.pop(key, None)
+
+
+def _verify(key: str, raw: str | tuple[str, float] | None, code: str) -> bool:
+    if raw is None:
+        return False
+    stored, expires = _split(raw)
+    if _matches(stored, expires, code):
+        return True
+    if _now() < expires:
+        _failed(key)
+    return False
+
+
 def check(purpose: str, email: str, code: str) -> bool:
     """Whether the code is currently valid, without using it up."""
     if not code or not email:
         return False
+    key = _key(purpose, email)
     client = get_sync_redis()
     if client is not None:
-        raw = client.get(_key(purpose, email))
-        return raw is not None and _matches(*_split(raw.decode()), code)
+        raw = client.get(key)
+        return _verify(key, raw.decode() if raw is not None else None, code)
     with _lock:
-        entry = _memory.get(_key(purpose, email))
-    return entry is not None and _matches(*entry, code)
+        entry = _memory.get(key)
+    return _verify(key, entry, code)
 
 
 def consume(purpose: str, email: str, code: str) -> bool:
@@ -100,14 +134,19 @@ def consume(purpose: str, email: str, code: str) -> bool:
     client = get_sync_redis()
     if client is not None:
         raw = client.get(key)
-        if raw is None or not _matches(*_split(raw.decode()), code):
+        if not _verify(key, raw.decode() if raw is not None else None, code):
             return False
         return bool(client.eval(_CONSUME, 1, key, raw))
     with _lock:
         entry = _memory.get(key)
-        if entry is None or not _matches(*entry, code):
+    if not _verify(key, entry, code):
+        return False
+    with _lock:
+        # Still the same code (not replaced or used meanwhile): this caller wins it.
+        if _memory.get(key) != entry:
             return False
         del _memory[key]
+        _failures.pop(key, None)
         return True
 
 
@@ -115,6 +154,7 @@ def consume(purpose: str, email: str, code: str) -> bool:
 def _reset() -> None:
     with _lock:
         _memory.clear()
+        _failures.clear()
 
 
 def check_email_allowed(email: str) -> None:

@@ -164,3 +164,19 @@ def test_codes_in_redis_are_shared_and_single_use(sqlite_storage, redis_url, mon
     start = time.time()
     monkeypatch.setattr(verification, "_now", lambda: start + verification.TTL_SECONDS + 1)
     assert not verification.consume(verification.EMAIL_CODE, "hal@example.com", later)
+
+
+@pytest.mark.parametrize("store", ["memory", "redis"])
+def test_wrong_guesses_burn_the_code(sqlite_storage, store, request):
+    if store == "redis":
+        request.getfixturevalue("redis_url")
+    code = verification.issue(verification.EMAIL_CODE, "ivy@example.com")
+    wrong = "0" * 6 if code != "0" * 6 else "1" * 6
+    for _ in range(verification.MAX_FAILURES - 1):
+        assert not verification.check(verification.EMAIL_CODE, "ivy@example.com", wrong)
+    assert verification.check(verification.EMAIL_CODE, "ivy@example.com", code)  # still alive
+    assert not verification.consume(verification.EMAIL_CODE, "ivy@example.com", wrong)  # the last guess
+    assert not verification.consume(verification.EMAIL_CODE, "ivy@example.com", code)
+    fresh = verification.issue(verification.EMAIL_CODE, "ivy@example.com")  # a new code starts from zero
+    assert not verification.check(verification.EMAIL_CODE, "ivy@example.com", wrong)
+    assert verification.consume(verification.EMAIL_CODE, "ivy@example.com", fresh)
