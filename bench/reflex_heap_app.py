@@ -20,3 +20,36 @@ def app() -> ASGIApp:
     from backend.main import create_app
 
     return create_app()
+
+
+def hot_console() -> ASGIApp:
+    """A/B: the console app with the hot relay routes dispatched right inside `RelayCORS`, ahead of
+    Reflex's Starlette app (its error, CORS and context middleware, router and mount)."""
+    from backend.relay import routes
+    from newapi_ui.newapi_ui import app as console
+
+    outer = console()  # RelayCORS(Reflex's Starlette app)
+    inner = outer.app
+
+    async def dispatch(scope, receive, send) -> None:  # noqa: ANN001 - ASGI
+        fmt = routes.hot_route(scope)
+        if fmt is None:
+            await inner(scope, receive, send)
+        else:  # RelayCORS outside already opens CORS for cross-origin calls
+            await routes.serve_hot(scope, receive, send, fmt, cors=False)
+
+    outer.app = dispatch
+    return outer
+
+
+def frozen_console() -> ASGIApp:
+    """A/B: the console app as served, with `gc.freeze()` once it is built, so full collections
+    skip the objects created at startup."""
+    import gc
+
+    from newapi_ui.newapi_ui import app as console
+
+    asgi = console()
+    gc.collect()
+    gc.freeze()
+    return asgi

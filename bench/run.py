@@ -282,12 +282,23 @@ def reflex_build_missing() -> str | None:
     return None
 
 
+# A/B servers for the Reflex gap (bench/reflex_heap_app.py): name -> (granian target, what it is)
+REFLEX_AB = {
+    "reflex-heap": ("bench.reflex_heap_app:app", "the gateway app alone, console loaded beside it"),
+    "reflex-hot": ("bench.reflex_heap_app:hot_console", "the console app, hot relay routes ahead of Reflex's layers"),
+    "reflex-frozen": ("bench.reflex_heap_app:frozen_console", "the console app with gc.freeze() after it is built"),
+}
+
+
 def start_reflex(
     env: dict[str, str], log: Path, target: str = "newapi_ui.newapi_ui:app"
 ) -> tuple[subprocess.Popen, int]:
     """The console app with the gateway mounted in it, as `make run` serves it after its build:
     granian, one port, one worker, Reflex's own skip-compile switches (tests/ui/harness.py does
     the same), so the measured server is `newapi_ui.newapi_ui:app` and not a copy of it."""
+    missing = reflex_build_missing()
+    if missing:  # also when a console rebuild (make setup, the browser tests) runs meanwhile
+        raise BenchError(f"cannot serve the Reflex app: {missing}")
     port = procs.free_port()
     granian = procs.ROOT / ".venv" / "bin" / "granian"
     env = {
@@ -307,7 +318,8 @@ def start_reflex(
     deadline = time.monotonic() + 60
     while True:  # the gateway's status and Reflex's own ping both answer: the whole stack is up
         try:
-            paths = ("/api/status", "/ping") if target.startswith("newapi_ui") else ("/api/status",)
+            paths = ("/api/status",) if target.endswith(":app") and target.startswith("bench") else (
+                "/api/status", "/ping")
             ok = all(httpx.get(f"http://127.0.0.1:{port}{p}", timeout=2).status_code == 200 for p in paths)
             if ok:
                 break
@@ -408,9 +420,9 @@ def measure_gateway(
     if server == "reflex":
         print("Reflex console app (newapi_ui.newapi_ui:app), 1 worker:", flush=True)
         gw, port = start_reflex(gateway_env(db, secret), log)
-    elif server == "reflex-heap":
-        print("gateway app without Reflex's layers, console loaded beside it (A/B), 1 worker:", flush=True)
-        gw, port = start_reflex(gateway_env(db, secret), log, "bench.reflex_heap_app:app")
+    elif server in REFLEX_AB:
+        print(f"{server}: {REFLEX_AB[server][1]} (A/B), 1 worker:", flush=True)
+        gw, port = start_reflex(gateway_env(db, secret), log, REFLEX_AB[server][0])
     else:
         print(f"gateway, {workers} worker(s), variant {variant.name}:", flush=True)
         gw, port = start_gateway(workers, gateway_env(db, secret), log, variant)
@@ -645,6 +657,13 @@ def main(argv: list[str] | None = None) -> int:
         help="also the gateway app alone in a worker that loaded the console (bench/reflex_heap_app.py)",
     )
     parser.add_argument(
+        "--reflex-ab",
+        nargs="?",
+        const=",".join(REFLEX_AB),
+        default="",
+        help=f"also these A/B servers of bench/reflex_heap_app.py (default all: {','.join(REFLEX_AB)})",
+    )
+    parser.add_argument(
         "--upstream",
         choices=("shipped", "aiohttp"),
         default="shipped",
@@ -730,10 +749,14 @@ def main(argv: list[str] | None = None) -> int:
             reflex = measure_gateway(
                 1, seed_db, tmp, secret, key, mock_port, mock.pid, sizes, profile_dir, variant, "reflex"
             )
+        ab = [n for n in args.reflex_ab.split(",") if n] or (["reflex-heap"] if args.reflex_heap else [])
+        unknown = set(ab) - set(REFLEX_AB)
+        if unknown:
+            raise BenchError(f"unknown --reflex-ab server(s): {sorted(unknown)}")
         extra = [
-            measure_gateway(1, seed_db, tmp, secret, key, mock_port, mock.pid, sizes, profile_dir, variant,
-                            "reflex-heap")
-        ] if args.reflex_heap and not reflex_skip else []
+            measure_gateway(1, seed_db, tmp, secret, key, mock_port, mock.pid, sizes, profile_dir, variant, name)
+            for name in (ab if not reflex_skip else [])
+        ]
     finally:
         procs.stop(mock)
         signal.alarm(0)
@@ -757,7 +780,8 @@ def main(argv: list[str] | None = None) -> int:
         "gateways": gateways,
         "reflex": reflex,
         "reflex_skipped": reflex_skip,
-        "reflex_heap": extra[0] if extra else None,
+        "reflex_heap": next((g for g in extra if g["server"] == "reflex-heap"), None),
+        "reflex_ab": extra,
     }
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(orjson.dumps(report, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS))
