@@ -59,6 +59,11 @@ def _actions(row: rx.Var) -> rx.Component:
     )
 
 
+def _row(label: str, control: rx.Component) -> rx.Component:
+    """A full-width labelled field of the dialog (the filters' `labelled` keeps its own width)."""
+    return rx.vstack(rx.text(_(label), size="1", color_scheme="gray"), control, spacing="1", width="100%")
+
+
 def _switch(label: str, flag: str, value: rx.Var, element_id: str) -> rx.Component:
     return rx.hstack(
         rx.switch(checked=value, on_change=lambda v: S.set_flag(flag, v), id=element_id),
@@ -76,9 +81,9 @@ def _form_dialog() -> rx.Component:
         rx.dialog.content(
             rx.dialog.title(rx.cond(S.edit_id == 0, _("Add API key"), _("Edit API key"))),
             rx.vstack(
-                labelled(N_("Name"), _text("f_name", S.f_name, "t-name", max_length=50)),
+                _row(N_("Name"), _text("f_name", S.f_name, "t-name", max_length=50)),
                 _switch(N_("Unlimited quota"), "f_unlimited", S.f_unlimited, "t-unlimited"),
-                rx.cond(~S.f_unlimited, labelled(N_("Quota"), rx.hstack(
+                rx.cond(~S.f_unlimited, _row(N_("Quota"), rx.hstack(
                     _text("f_quota", S.f_quota, "t-quota", flex="1"),
                     rx.text(rx.cond(S.quota_unit == "money", _("in money"), _("in quota units")), size="2",
                             color_scheme="gray"),
@@ -86,9 +91,9 @@ def _form_dialog() -> rx.Component:
                     width="100%",
                 ))),
                 _switch(N_("Never expires"), "f_never", S.f_never, "t-never"),
-                rx.cond(~S.f_never, labelled(N_("Expires on"), _text("f_expiry", S.f_expiry, "t-expiry",
+                rx.cond(~S.f_never, _row(N_("Expires on"), _text("f_expiry", S.f_expiry, "t-expiry",
                                                                        type="date"))),
-                labelled(N_("Group"), rx.select.root(
+                _row(N_("Group"), rx.select.root(
                     rx.select.trigger(id="t-group", width="100%"),
                     rx.select.content(rx.foreach(S.group_options, lambda g: rx.select.item(g[1], value=g[0]))),
                     value=S.f_group,
@@ -104,7 +109,7 @@ def _form_dialog() -> rx.Component:
                     spacing="2",
                     width="100%",
                 )),
-                labelled(N_("Allowed IPs"), rx.text_area(
+                _row(N_("Allowed IPs"), rx.text_area(
                     value=S.f_ips, on_change=lambda v: S.set_text("f_ips", v), id="t-ips", width="100%", rows="2",
                     placeholder=_("One IP or CIDR a line; empty allows any"))),
                 rx.cond(S.form_error != "", rx.callout(S.form_error, icon="triangle-alert", color_scheme="red",
