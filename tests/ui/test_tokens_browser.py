@@ -12,6 +12,7 @@ import shutil
 import sqlite3
 import urllib.request
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 from selenium.common.exceptions import StaleElementReferenceException
@@ -145,6 +146,23 @@ def test_tokens_create_edit_copy_disable_search_delete_batch(server: ConsoleServ
         _wait_rows(page, lambda rs: any(r.startswith("alpha2") and "$1.00" in r for r in rs))
         assert _db(server, "SELECT name, remain_quota, model_limits, allow_ips FROM tokens WHERE id = ?", aid) == [
             ("alpha2", 500_000, "gpt-4o-mini,gpt-4o", "127.0.0.1")]
+
+        # An expiry date: a past one is refused in the service's words, a future one is stored as
+        # the end of that day in the browser's zone (the container runs in UTC).
+        page.click(f"t-edit-{bid}")
+        page.wait_value("t-name", "beta")
+        page.click("t-never")
+        page.el("t-expiry").send_keys("01012020")  # en-US date box: mm dd yyyy
+        page.click("t-save")
+        page.wait_text("t-form-error", "the expiry time must be in the future, or -1 for never")
+        assert _db(server, "SELECT expired_time FROM tokens WHERE id = ?", bid) == [(-1,)]
+        page.el("t-expiry").send_keys("01312030")
+        page.click("t-save")
+        _dialog_closed(page, "t-name")
+        _wait_rows(page, lambda rs: any(r.startswith("beta") and "Jan 31, 2030" in r for r in rs))
+        assert _db(server, "SELECT expired_time FROM tokens WHERE id = ?", bid) == [
+            (int(datetime(2030, 1, 31, 23, 59, 59, tzinfo=UTC).timestamp()),)]
+        _no_toasts(page)
 
         # Disable, and enabling a used-up key is refused in the service's words.
         page.click(f"t-disable-{aid}")
