@@ -65,7 +65,6 @@ class ChannelsState(RoleGate, PagedState, AuthState):
     filter_model: str = ""
     filter_status: str = "all"
     filter_type: str = "all"
-    selected: list[str] = []
     tag_input: str = ""
     all_groups: list[str] = []
     # create/edit form
@@ -174,17 +173,6 @@ class ChannelsState(RoleGate, PagedState, AuthState):
         self.filter_type = value if value == "all" or value.isdigit() else "all"
         self.page = 1
         return await self._load()
-
-    @rx.event
-    def toggle_selected(self, channel_id: str) -> None:
-        if channel_id in self.selected:
-            self.selected = [i for i in self.selected if i != channel_id]
-        else:
-            self.selected = [*self.selected, channel_id]
-
-    @rx.event
-    def toggle_all(self, checked: bool) -> None:
-        self.selected = [r["id"] for r in self.rows] if checked else []
 
     @rx.event
     def set_tag_input(self, value: str) -> None:

@@ -27,6 +27,7 @@ class PagedState(rx.State, mixin=True):
     page_size: int = 10
     total: int = 0
     loading: bool = False
+    selected: list[str] = []  # row ids ticked for a batch action (tables that offer one)
     _raw_rows: list[dict[str, Any]] = []
 
     def _fetch(self, user: User, p: int, page_size: int) -> tuple[list[dict[str, Any]], int]:
@@ -64,6 +65,17 @@ class PagedState(rx.State, mixin=True):
             self.page = self.page_count
             return await self._load()
         return None
+
+    @rx.event
+    def toggle_selected(self, row_id: str) -> None:
+        if row_id in self.selected:
+            self.selected = [i for i in self.selected if i != row_id]
+        else:
+            self.selected = [*self.selected, row_id]
+
+    @rx.event
+    def toggle_all(self, checked: bool) -> None:
+        self.selected = [r["id"] for r in self.rows] if checked else []
 
     @rx.event
     async def load(self):  # noqa: ANN201

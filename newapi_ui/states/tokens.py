@@ -67,7 +67,6 @@ def split_list(text: str) -> list[str]:
 class TokensState(RoleGate, PagedState, AuthState):
     keyword: str = ""
     key_filter: str = ""
-    selected: list[str] = []
     # the create / edit dialog (edit_id 0 = create)
     form_open: bool = False
     edit_id: int = 0
@@ -124,17 +123,6 @@ class TokensState(RoleGate, PagedState, AuthState):
         self.key_filter = str(form.get("key", "") or "").strip()
         self.page, self.selected = 1, []
         return await self._load()
-
-    @rx.event
-    def toggle_selected(self, token_id: str) -> None:
-        if token_id in self.selected:
-            self.selected = [i for i in self.selected if i != token_id]
-        else:
-            self.selected = [*self.selected, token_id]
-
-    @rx.event
-    def toggle_all(self, checked: bool) -> None:
-        self.selected = [r["id"] for r in self.rows] if checked else []
 
     async def _act(self, fn, *args: Any, done: str = N_("Saved"), **kwargs: Any) -> Any:  # noqa: ANN001
         """Run a token service call as the re-checked session user (whose keys it may touch)."""
