@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     SESSION_SECRET: str = ""
     CRYPTO_SECRET: str = ""
     SESSION_COOKIE_SECURE: bool = False
+    OPENAPI_ENABLED: bool = False
 
     # Relay
     STREAMING_TIMEOUT: float = 300.0

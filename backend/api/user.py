@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Body, Depends, Response
-from pydantic import BaseModel
 
 from backend.api.deps import CurrentUser
 from backend.api.ratelimit import critical_limit
 from backend.api.responses import ok
+from backend.api.types import ApiModel, Int64
 from backend.auth import sessions
 from backend.services import groups, redemptions, users
 from backend.services.errors import ServiceError
@@ -17,12 +17,12 @@ from backend.services.errors import ServiceError
 router = APIRouter(prefix="/user", tags=["user"])
 
 
-class LoginIn(BaseModel):
+class LoginIn(ApiModel):
     username: str = ""
     password: str = ""
 
 
-class RegisterIn(BaseModel):
+class RegisterIn(ApiModel):
     username: str
     password: str
     email: str = ""
@@ -30,19 +30,19 @@ class RegisterIn(BaseModel):
     aff_code: str = ""
 
 
-class SelfUpdateIn(BaseModel):
+class SelfUpdateIn(ApiModel):
     username: str | None = None
     display_name: str | None = None
     password: str | None = None
     original_password: str | None = None
 
 
-class TopUpIn(BaseModel):
+class TopUpIn(ApiModel):
     key: str
 
 
-class AffTransferIn(BaseModel):
-    quota: int
+class AffTransferIn(ApiModel):
+    quota: Int64
 
 
 @router.post("/login", dependencies=[Depends(critical_limit)])

@@ -1,7 +1,7 @@
 """The OpenAI-format relay routes: chat, completions, embeddings, models, and new-api's 501s.
 
 Thin: each route names its wire format and hands the request to the pipeline. Unknown `/v1/...`
-paths get OpenAI's 404 from `install_not_found` (an exception handler, so routes other modules
+paths get OpenAI's 404 from `http_error` (through the app's exception handler, so routes other modules
 add under /v1 are not shadowed by a catch-all).
 
 The three busiest (`HOT_ROUTES`) are also served by `serve_hot`, which the app calls ahead of
@@ -11,8 +11,7 @@ The pipeline answers every error itself, so the replies are the same either way.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI, Request
-from fastapi.exception_handlers import http_exception_handler
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Receive, Scope, Send
@@ -153,16 +152,13 @@ for _path, _methods in (
     router.add_api_route(_path, _not_implemented, methods=_methods, include_in_schema=False)
 
 
-def install_not_found(app: FastAPI) -> None:
-    """404 (and 405) under /v1 answer in OpenAI's shape: `Invalid URL (METHOD path)`."""
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        path = request.url.path
-        if exc.status_code in (404, 405) and (path == "/v1" or path.startswith("/v1/")):
-            return error_response(invalid_url(request.method, path), _rid(request))
-        return await http_exception_handler(request, exc)
-
+def http_error(request: Request, exc: StarletteHTTPException) -> Response | None:
+    """404 (and 405) under /v1 in OpenAI's shape: `Invalid URL (METHOD path)`; None elsewhere.
+    The app's one HTTP-exception handler (backend/main.py) asks this first."""
+    path = request.url.path
+    if exc.status_code in (404, 405) and (path == "/v1" or path.startswith("/v1/")):
+        return error_response(invalid_url(request.method, path), _rid(request))
+    return None
 
 
 _ANY = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]

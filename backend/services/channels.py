@@ -18,7 +18,7 @@ from backend.cache import channels as channel_cache
 from backend.db import session_scope
 from backend.models import Ability, Channel
 from backend.models.enums import ChannelStatus
-from backend.services import abilities, ratios
+from backend.services import abilities, keywords, ratios
 from backend.services.channel_input import (
     VERTEX_AI,
     AddChannelRequest,
@@ -113,8 +113,8 @@ def search_channels(
             Channel.tag.contains(keyword, autoescape=True),
             Channel.base_url.contains(keyword, autoescape=True),
         ]
-        if keyword.isdigit():
-            matches.append(Channel.id == int(keyword))
+        if (row_id := keywords.as_id(keyword)) is not None:
+            matches.append(Channel.id == row_id)
         conds.append(or_(*matches))
     if model:
         conds.append(Channel.models.contains(model, autoescape=True))

@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 from backend.db import get_log_engine, session_scope
 from backend.models import Channel, Log, Token
 from backend.models.enums import LogType
+from backend.services import keywords
 
 SEARCH_LIMIT = 100
 
@@ -47,7 +48,7 @@ class LogFilter:
         if self.end_timestamp:
             conds.append(Log.created_at <= self.end_timestamp)
         if self.model_name:
-            conds.append(Log.model_name.like(f"%{self.model_name}%"))
+            conds.append(Log.model_name.contains(self.model_name, autoescape=True))
         if self.username and self.user_id is None:
             conds.append(Log.username == self.username)
         if self.token_name:
@@ -145,12 +146,10 @@ def search(keyword: str, *, user_id: int | None, admin: bool) -> list[dict[str, 
     """Newest matching rows (at most 100): keyword against model, token name, content, or a type number."""
     conds = [] if user_id is None else [Log.user_id == user_id]
     if keyword:
-        like = f"%{keyword}%"
-        match = [Log.model_name.like(like), Log.token_name.like(like), Log.content.like(like)]
-        if admin:
-            match.append(Log.username.like(like))
-        if keyword.isdigit():
-            match.append(Log.type == int(keyword))
+        columns = [Log.model_name, Log.token_name, Log.content] + ([Log.username] if admin else [])
+        match = [column.contains(keyword, autoescape=True) for column in columns]
+        if (log_type := keywords.as_id(keyword)) is not None:
+            match.append(Log.type == log_type)
         conds.append(or_(*match))
     with _session() as s:
         rows = s.exec(select(Log).where(*conds).order_by(Log.id.desc()).limit(SEARCH_LIMIT)).all()

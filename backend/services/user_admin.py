@@ -19,7 +19,7 @@ from backend.auth.passwords import hash_password
 from backend.db import session_scope
 from backend.models import Token, User
 from backend.models.enums import LogType, Role, UserStatus
-from backend.services import activity_log, groups, ledger
+from backend.services import activity_log, groups, keywords, ledger
 from backend.services.errors import Forbidden, NotFound, ServiceError
 from backend.services.users import EMAIL, check_password, check_username, create_user, public_user
 
@@ -37,10 +37,9 @@ def list_users(p: int, page_size: int) -> tuple[list[dict[str, Any]], int]:
 def search_users(keyword: str, group: str, p: int, page_size: int) -> tuple[list[dict[str, Any]], int]:
     conds = []
     if keyword:
-        like = f"%{keyword}%"
-        match = [User.username.like(like), User.email.like(like), User.display_name.like(like)]
-        if keyword.isdigit():
-            match.append(User.id == int(keyword))
+        match = [column.contains(keyword, autoescape=True) for column in (User.username, User.email, User.display_name)]
+        if (row_id := keywords.as_id(keyword)) is not None:
+            match.append(User.id == row_id)
         conds.append(or_(*match))
     if group:
         conds.append(User.group == group)
