@@ -21,6 +21,7 @@ from fastapi.responses import Response
 from starlette.requests import ClientDisconnect
 from starlette.types import Scope
 
+from backend import client_ip as client_address
 from backend.config import get_settings
 from backend.relay import adaptors, auth, distributor, token_counter
 from backend.relay.adaptors.base import (
@@ -67,7 +68,8 @@ _background: set[asyncio.Task] = set()
 
 
 def client_ip(request: Request) -> str:
-    return request.client.host if request.client else ""
+    """The caller's address for allow-lists and logs: through trusted proxies only (TRUSTED_PROXIES)."""
+    return client_address.client_ip(request.scope)
 
 
 def header_dict(scope: Scope) -> dict[str, str]:
