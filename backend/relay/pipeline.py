@@ -23,7 +23,7 @@ from starlette.types import Scope
 
 from backend import client_ip as client_address
 from backend.config import get_settings
-from backend.relay import adaptors, auth, distributor, token_counter
+from backend.relay import adaptors, auth, distributor, model_limit, token_counter
 from backend.relay.adaptors.base import (
     Adaptor,
     AdaptorError,
@@ -96,7 +96,10 @@ async def relay(
     rid = request_id_of(request.scope) or new_request_id()
     try:
         ctx = await _prepare(request, fmt, rid, default_model, headers if headers is not None else header_dict(request.scope))
-        return await _run(ctx)
+        async with model_limit.admitted(ctx.caller) as outcome:  # per-user limit, before any price
+            response = await _run(ctx)
+            outcome.ok = response.status_code < 400
+            return response
     except RelayError as err:
         return error_response(err, rid)
     except Exception:
