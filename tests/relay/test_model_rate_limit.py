@@ -103,7 +103,7 @@ async def test_two_redis_instances_share_the_count(limiters) -> None:
     await refused(first)
 
 
-def test_options_and_group_override(sqlite_storage) -> None:
+def test_options_and_group_override(storage) -> None:
     assert model_ratelimit.limits_for("default") is None  # off by default
     set_option("ModelRequestRateLimitEnabled", "true")
     assert model_ratelimit.limits_for("default") == Limits(duration=60, total=0, success=1000, minutes=1)

@@ -174,7 +174,7 @@ async def test_resolution_rules(dns) -> None:
         await ssrf.check_url_resolved("https://unknown.test/", DEFAULT)
 
 
-def test_policy_reads_new_apis_option_keys(sqlite_storage) -> None:
+def test_policy_reads_new_apis_option_keys(storage) -> None:
     assert ssrf.policy_from_options() == FetchPolicy()  # the registered defaults are new-api's
     options.update("fetch_setting.allow_private_ip", "true")
     options.update("fetch_setting.domain_filter_mode", "true")
@@ -199,6 +199,6 @@ def test_policy_reads_new_apis_option_keys(sqlite_storage) -> None:
         ("fetch_setting.allow_private_ip", "yes please"),
     ],
 )
-def test_bad_fetch_settings_are_refused_on_save(sqlite_storage, key: str, value: str) -> None:
+def test_bad_fetch_settings_are_refused_on_save(storage, key: str, value: str) -> None:
     with pytest.raises(ServiceError):
         options.update(key, value)
