@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -62,10 +63,27 @@ class Settings(BaseSettings):
     CRITICAL_RATE_LIMIT_ENABLE: bool = True
     CRITICAL_RATE_LIMIT: int = 20
     CRITICAL_RATE_LIMIT_DURATION: int = 1200
+    # Reverse proxies whose X-Forwarded-For / X-Real-IP are believed (IPs or CIDRs, comma-separated).
+    TRUSTED_PROXIES: str = ""
+
+    # Outbound fetches of user-supplied URLs (webhooks, media): largest body read.
+    MAX_FILE_DOWNLOAD_MB: int = 64
 
     GENERATE_DEFAULT_TOKEN: bool = False
     NOTIFY_LIMIT_COUNT: int = 2
     NOTIFICATION_LIMIT_DURATION_MINUTE: int = 10
+
+    @field_validator("TRUSTED_PROXIES")
+    @classmethod
+    def _proxies(cls, value: str) -> str:
+        """Fail at start-up on a typo rather than silently trusting nobody (or everybody)."""
+        for entry in value.replace(";", ",").split(","):
+            if entry.strip():
+                try:
+                    ipaddress.ip_network(entry.strip(), strict=False)
+                except ValueError as exc:
+                    raise ValueError(f"TRUSTED_PROXIES: {entry.strip()!r} is not an IP address or CIDR range") from exc
+        return value
 
     @property
     def session_secret(self) -> str:

@@ -13,7 +13,7 @@ from backend.api.deps import AdminUser, RootUser
 from backend.api.paging import PagingDep
 from backend.api.responses import ok
 from backend.api.types import ApiModel, Int64
-from backend.models.enums import LogType
+from backend.models.enums import LogType, Role
 from backend.services import activity_log, channel_balance, channel_test, channels
 
 router = APIRouter(prefix="/channel", tags=["channel"])
@@ -152,8 +152,8 @@ def create_channel(_admin: AdminUser, body: JsonBody) -> dict:
 
 
 @router.put("/")
-def update_channel(_admin: AdminUser, body: JsonBody) -> dict:
-    return ok(channels.update_channel(body))
+def update_channel(admin: AdminUser, body: JsonBody) -> dict:
+    return ok(channels.update_channel(body, actor_is_root=admin.role >= Role.ROOT))
 
 
 @router.get("/{channel_id:int}")

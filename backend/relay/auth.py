@@ -1,8 +1,8 @@
 """API-key auth for the relay: which token, which user, which group, which pinned channel.
 
 new-api's rules (reference §2) with two of its holes closed: the client IP is the socket peer
-(a forged X-Forwarded-For cannot satisfy allow_ips; a trusted proxy is the ASGI server's job),
-and allow_ips entries may be CIDR ranges.
+unless that peer is a trusted proxy (TRUSTED_PROXIES, `backend/client_ip.py`), so a forged
+X-Forwarded-For cannot satisfy allow_ips; and allow_ips entries may be CIDR ranges.
 """
 
 from __future__ import annotations

@@ -31,6 +31,7 @@ class RelayError(Exception):
         param: str = "",
         local: bool = True,
         passthrough: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.status = status
@@ -40,6 +41,7 @@ class RelayError(Exception):
         self.param = param
         self.local = local
         self.passthrough = passthrough  # an upstream `error` object, forwarded as is
+        self.headers = headers or {}  # extra response headers (Retry-After on a 429)
 
     def error_object(self) -> dict[str, Any]:
         if self.passthrough is not None:
@@ -56,6 +58,7 @@ class RelayError(Exception):
             param=self.param,
             local=self.local,
             passthrough=self.passthrough,
+            headers=self.headers,
         )
 
     def __repr__(self) -> str:
@@ -77,7 +80,7 @@ def json_response(obj: Any, status: int = 200, headers: dict[str, str] | None = 
 
 
 def error_response(err: RelayError, request_id: str) -> Response:
-    return json_response(openai_body(err, request_id), err.status, {REQUEST_ID_HEADER: request_id})
+    return json_response(openai_body(err, request_id), err.status, {**err.headers, REQUEST_ID_HEADER: request_id})
 
 
 def sse_error_event(err: RelayError, request_id: str) -> bytes:

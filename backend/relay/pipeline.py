@@ -21,8 +21,9 @@ from fastapi.responses import Response
 from starlette.requests import ClientDisconnect
 from starlette.types import Scope
 
+from backend import client_ip as client_address
 from backend.config import get_settings
-from backend.relay import adaptors, auth, distributor, token_counter
+from backend.relay import adaptors, auth, distributor, model_limit, token_counter
 from backend.relay.adaptors.base import (
     Adaptor,
     AdaptorError,
@@ -67,7 +68,8 @@ _background: set[asyncio.Task] = set()
 
 
 def client_ip(request: Request) -> str:
-    return request.client.host if request.client else ""
+    """The caller's address for allow-lists and logs: through trusted proxies only (TRUSTED_PROXIES)."""
+    return client_address.client_ip(request.scope)
 
 
 def header_dict(scope: Scope) -> dict[str, str]:
@@ -94,7 +96,10 @@ async def relay(
     rid = request_id_of(request.scope) or new_request_id()
     try:
         ctx = await _prepare(request, fmt, rid, default_model, headers if headers is not None else header_dict(request.scope))
-        return await _run(ctx)
+        async with model_limit.admitted(ctx.caller) as outcome:  # per-user limit, before any price
+            response = await _run(ctx)
+            outcome.ok = response.status_code < 400
+            return response
     except RelayError as err:
         return error_response(err, rid)
     except Exception:

@@ -21,7 +21,7 @@ from backend.config import get_settings
 from backend.db import session_scope
 from backend.models import User
 from backend.models.enums import LogType, Role, UserStatus
-from backend.services import activity_log, ledger, options
+from backend.services import activity_log, ledger, options, ssrf
 from backend.services.errors import Forbidden, NotFound, ServiceError
 
 _ALNUM = string.ascii_letters + string.digits
@@ -338,6 +338,10 @@ def update_setting(user_id: int, data: dict[str, Any]) -> dict[str, Any]:
         raise ServiceError("quota_warning_threshold must be positive")
     if notify == "webhook" and not str(clean.get("webhook_url", "")).startswith(("https://", "http://")):
         raise ServiceError("a webhook notification needs an http(s) webhook_url")
+    if clean.get("webhook_url"):
+        # Early word on a target the sender would refuse (private address, port, host lists);
+        # sending re-checks with DNS at connect time (safe_fetch), as the rules may change meanwhile.
+        ssrf.check_url(clean["webhook_url"])
     email = clean.get("notification_email", "")
     if email and not EMAIL.match(email):
         raise ServiceError("invalid notification email")

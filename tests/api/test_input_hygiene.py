@@ -74,7 +74,7 @@ def test_a_wide_number_in_a_body_is_a_400(sqlite_storage, path, field):
 @pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
 def test_nan_and_infinity_are_refused(sqlite_storage, constant):
     user = make_user("ann")
-    raw = '{"notify_type": "email", "quota_warning_threshold": %s}' % constant
+    raw = '{"notify_type": "email", "quota_warning_threshold": ' + constant + "}"
     headers = auth(user) | {"Content-Type": "application/json"}
     message = refused(_client().put("/api/user/setting", content=raw, headers=headers), 400)
     assert constant.lstrip("-") in message
