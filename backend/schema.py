@@ -78,7 +78,24 @@ def ensure_sqlite_autoincrement(conn: Connection, tables: list[str] | None = Non
     rebuilt = [name for name in chosen if _lacks_autoincrement(conn, name)]
     ops = Operations(MigrationContext.configure(conn))
     for name in rebuilt:
+        inline_uniques = _unreflected_uniques(conn, name)
         # `id` as INTEGER: AUTOINCREMENT is only allowed on SQLite's rowid alias, which a BIGINT id is not.
         with ops.batch_alter_table(name, recreate="always", table_kwargs={"sqlite_autoincrement": True}) as batch:
             batch.alter_column("id", existing_type=Integer(), type_=Integer())
+            for cols in inline_uniques:
+                batch.create_unique_constraint(f"uq_{name}_{'_'.join(cols)}", cols)
     return rebuilt
+
+
+def _unreflected_uniques(conn: Connection, table: str) -> list[list[str]]:
+    """Column lists of UNIQUE constraints written inline on a column (`key char(48) UNIQUE`, as GORM
+    does): SQLite backs them with an automatic index that reflection, and so the batch copy, skips."""
+    reflected = {tuple(u["column_names"]) for u in inspect(conn).get_unique_constraints(table)}
+    found = []
+    for row in conn.execute(text(f"PRAGMA index_list({conn.dialect.identifier_preparer.quote(table)})")).mappings():
+        if row["origin"] != "u" or not row["name"].startswith("sqlite_autoindex_"):
+            continue
+        cols = [r["name"] for r in conn.execute(text(f"PRAGMA index_info(\"{row['name']}\")")).mappings()]
+        if tuple(cols) not in reflected:
+            found.append(cols)
+    return found
