@@ -13,10 +13,10 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlmodel import Session, select
 
-from backend.auth import sessions
 from backend.db import get_engine
 from backend.models import User
 from backend.models.enums import Role, UserStatus
+from backend.services import sessions
 from backend.services.errors import Forbidden, Unauthorized
 
 
@@ -29,7 +29,7 @@ SessionDep = Annotated[Session, Depends(get_session)]
 
 
 def authenticate(request: Request, session: Session) -> User:
-    uid = sessions.verify(request.cookies.get(sessions.COOKIE_NAME))
+    uid = sessions.verify(request.cookies.get(sessions.COOKIE_NAME), session)
     user: User | None = None
     if uid is not None:
         user = session.get(User, uid)

@@ -5,9 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 
 from backend.api.deps import SessionDep
-from backend.auth import sessions
 from backend.models import User
-from backend.services import groups, pricing
+from backend.services import groups, pricing, sessions
 
 router = APIRouter(tags=["pricing"])
 
@@ -16,7 +15,7 @@ router = APIRouter(tags=["pricing"])
 def get_pricing(request: Request, session: SessionDep) -> dict:
     """Public; a signed-in user also sees the groups they may choose (new-api's `usable_group`)."""
     user_group = "default"
-    uid = sessions.verify(request.cookies.get(sessions.COOKIE_NAME))
+    uid = sessions.verify(request.cookies.get(sessions.COOKIE_NAME), session)
     if uid is not None and (user := session.get(User, uid)) is not None and user.deleted_at is None:
         user_group = user.group or "default"
     items = [

@@ -119,6 +119,10 @@ class RedisBalances:
     def forget_token(self, token_id: int) -> None:
         self.client.hdel(token_key(token_id), "remain")
 
+    def discard(self, user_id: int, token_ids: list[int]) -> None:
+        """Deleted rows: their balances and every instance's `pending` for them go."""
+        self.client.delete(user_key(user_id), *(token_key(t) for t in token_ids))
+
     def flushed(self, user_quota: dict[int, int], token_remain: dict[int, int]) -> None:
         """These deltas are in the DB now: take them out of `pending`."""
         for uid, d in user_quota.items():

@@ -27,7 +27,7 @@ from backend.auth.passwords import hash_password
 from backend.cache.redis_client import get_sync_redis
 from backend.db import session_scope
 from backend.models import User
-from backend.services import mailer, options
+from backend.services import mailer, options, sessions
 from backend.services.errors import ServiceError
 from backend.services.users import EMAIL
 
@@ -252,7 +252,8 @@ def new_password() -> str:
 
 
 def reset_password(email: str, token: str) -> str:
-    """Give every live account of this address a new random password and return it (this once)."""
+    """Give every live account of this address a new random password and return it (this once).
+    Their sessions and access tokens end with the old password."""
     email = email.strip()
     if not consume(PASSWORD_RESET, email, token):
         raise ServiceError("the reset link is invalid or has expired")
@@ -260,7 +261,9 @@ def reset_password(email: str, token: str) -> str:
     with session_scope() as s:
         ids = list(s.exec(select(User.id).where(User.email == email, User.deleted_at.is_(None))).all())
         if ids:
-            s.execute(update(User).where(User.id.in_(ids)).values(password=hash_password(password)))
+            s.execute(update(User).where(User.id.in_(ids)).values(password=hash_password(password), access_token=None))
+        for user_id in ids:
+            sessions.end_user_sessions(s, user_id)
     if not ids:
         raise ServiceError("the reset link is invalid or has expired")
     for user_id in ids:

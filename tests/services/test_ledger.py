@@ -143,3 +143,22 @@ async def test_cache_invalidation_reaches_the_ledger(storage):
     assert ledger.flush_all()
     with session_scope() as s:
         assert s.get(Token, token.id).remain_quota == 70_000 - 3625
+
+
+def test_hard_deleting_a_user_drops_its_unflushed_charges(storage):
+    from backend.models.enums import Role
+    from backend.services import user_admin
+
+    user, token, ch = seed()
+    live = ledger.get_ledger()
+    live.apply(user.id, token.id, quota_delta=500, used=500, requests=1, channel_id=ch)
+    heard: list[str] = []
+    ledger.bus.subscribe("user_deleted", heard.append)
+    user_admin.hard_delete(User(id=10_000, username="root", role=Role.ROOT), user.id)
+    ledger.bus._subscribers["user_deleted"].remove(heard.append)
+    pending = live.pending()
+    assert not (pending.user_quota or pending.user_used or pending.user_requests)
+    assert not (pending.token_remain or pending.token_used)
+    assert pending.channel_used == {ch: 500}  # the channel did serve the calls
+    assert heard == [f"{user.id}:{token.id}"]  # other instances drop theirs too
+    assert ledger.flush_all()

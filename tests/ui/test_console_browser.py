@@ -203,6 +203,29 @@ def _raw(server: ConsoleServer, method: str, path: str, headers: dict[str, str])
         conn.close()
 
 
+def test_logout_ends_the_session_on_the_server_then_login_works_again(server: ConsoleServer, page: Page) -> None:
+    _ensure_root(server)
+    _login(page, ROOT_NAME, ROOT_PASSWORD)
+    cookie = next(c["value"] for c in page.d.get_cookies() if c["name"] == "session")
+    with sqlite3.connect(server.db_path) as db:
+        (user_id,) = db.execute("SELECT id FROM users WHERE username = ?", (ROOT_NAME,)).fetchone()
+    replay = {"Cookie": f"session={cookie}", "New-Api-User": str(user_id)}
+    assert _raw(server, "GET", "/api/user/self", replay)[0] == 200
+
+    page.click("user-menu")
+    page.click("logout")
+    page.wait_path("/login")
+    assert _raw(server, "GET", "/api/user/self", replay)[0] == 401  # a copied cookie is worth nothing now
+    # nor in the console: put the old cookie back, and a guarded page still sends the browser to log in
+    page.d.add_cookie({"name": "session", "value": cookie, "path": "/", "httpOnly": True})
+    page.open("/token")
+    page.wait_path("/login")
+
+    _login(page, ROOT_NAME, ROOT_PASSWORD)
+    page.open("/token")
+    page.wait_path("/token")
+
+
 def test_relay_is_open_to_any_origin_console_and_api_are_not(server: ConsoleServer) -> None:
     evil = "http://evil.example"
     status, h = _raw(server, "OPTIONS", "/v1/chat/completions", {
