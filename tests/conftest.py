@@ -19,6 +19,7 @@ from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
+import bcrypt
 import pytest
 from sqlalchemy import text
 from sqlmodel import SQLModel
@@ -28,10 +29,30 @@ os.environ.setdefault("GLOBAL_API_RATE_LIMIT_ENABLE", "false")
 os.environ.setdefault("CRITICAL_RATE_LIMIT_ENABLE", "false")
 
 from backend import lifecycle  # noqa: E402
+from backend.auth import passwords  # noqa: E402
 from backend.config import reset_settings  # noqa: E402
 from backend.db import get_engine, reset_engines  # noqa: E402
 from backend.migrate import migrate  # noqa: E402
 from tests.support import free_port, wait_until  # noqa: E402 (free_port: tests import it from here)
+
+
+class _MinimumCostBcrypt:
+    """bcrypt as backend/auth/passwords.py sees it in the tests: new hashes at the minimum cost (4).
+
+    At the gateway's own cost (10 rounds, ~60 ms per hash and per check) hashing was a good part of
+    the suite's time. The code path is the same (gensalt, hashpw, checkpw), and a hash of any cost
+    still verifies, so the new-api databases the compat tests seed with cost-10 hashes log in as before.
+    """
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(bcrypt, name)
+
+    @staticmethod
+    def gensalt(rounds: int = 12, prefix: bytes = b"2b") -> bytes:
+        return bcrypt.gensalt(4, prefix)
+
+
+passwords.bcrypt = _MinimumCostBcrypt()
 
 _PG_DB = os.environ.get("NEWAPI_TEST_PG_DB", "test")
 _MYSQL_DB = os.environ.get("NEWAPI_TEST_MYSQL_DB", "test")
