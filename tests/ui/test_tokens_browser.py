@@ -79,7 +79,7 @@ def test_tokens_create_edit_copy_disable_search_delete_batch(server: ConsoleServ
         _wait_rows(page, lambda rs: len(rs) == 1 and "alpha" in rs[0] and "$2.50" in rs[0])
         ((aid, akey, remain, unlimited, limits_on, limits, ips, expires),) = server.query(
             "SELECT id, key, remain_quota, unlimited_quota, model_limits_enabled, model_limits, allow_ips,"
-                    " expired_time FROM tokens WHERE name = 'alpha'")
+            " expired_time FROM tokens WHERE name = 'alpha'")
         assert (remain, unlimited, limits_on, limits, ips, expires) == (
             1_250_000, 0, 1, "gpt-4o-mini,gpt-4o", "127.0.0.1", -1)
 
