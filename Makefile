@@ -12,7 +12,7 @@ export REFLEX_CHECK_LATEST_VERSION := false
 export NPM_CONFIG_REGISTRY := https://registry.npmjs.org
 export PATH := $(CURDIR)/tools/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup run start serve migrate test lint bench clean chromium
+.PHONY: setup run start serve migrate test test-fast lint bench clean chromium
 
 BUN := tools/node_modules/.bin/bun
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
@@ -73,6 +73,12 @@ chromium:
 test: setup chromium
 	$(BIN)/ruff check backend newapi_ui tests bench rxconfig.py
 	$(BIN)/python -m pytest -q
+
+# The loop while working: everything but the browser tests and the PostgreSQL/MariaDB runs (the
+# markers come from tests/conftest.py). Needs no chromium and no built console; CI runs `make test`.
+test-fast: $(STAMP) $(MO_FILES)
+	$(BIN)/ruff check backend newapi_ui tests bench rxconfig.py
+	$(BIN)/python -m pytest -q -m "not browser and not multi_db"
 
 lint: setup
 	$(BIN)/ruff check .

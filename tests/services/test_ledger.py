@@ -1,8 +1,5 @@
 """Ledger lifecycle: periodic flush, shutdown flush, forgetting bases, the DB writes themselves."""
 
-import asyncio
-import time
-
 from sqlmodel import select
 
 from backend import lifecycle
@@ -12,6 +9,7 @@ from backend.db import session_scope
 from backend.models import Channel, Log, Token, User
 from backend.services import billing, ledger
 from backend.services.billing import Charge, Pricing, Usage
+from tests.support import wait_until_async
 
 GPT4O = Pricing(model_ratio=1.25, completion_ratio=4, group_ratio=1, cache_ratio=0.5)
 
@@ -62,10 +60,7 @@ async def test_periodic_flush_writes_without_being_asked(storage, monkeypatch):
     await ledger._start()
     try:
         await a_call(user, token, ch)
-        deadline = time.monotonic() + 30  # a generous bound, not a timing assertion
-        while user_row(user.id).used_quota != 3625:
-            assert time.monotonic() < deadline, "the periodic flush never ran"
-            await asyncio.sleep(0.02)
+        await wait_until_async(lambda: user_row(user.id).used_quota == 3625, "the periodic flush")
     finally:
         await ledger._stop()
     assert user_row(user.id).quota == 100_000 - 3625

@@ -7,37 +7,16 @@ from __future__ import annotations
 
 import http.client
 import json
-import shutil
 import sqlite3
 import urllib.request
-from collections.abc import Iterator
 
-import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.ui.harness import CHROMEDRIVER, CHROMIUM, ConsoleServer, Page, chromium
+from tests.ui.harness import ROOT_NAME, ROOT_PASSWORD, ConsoleServer, Page, chromium
 
-pytestmark = pytest.mark.skipif(
-    not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)), reason="needs Debian's chromium and chromium-driver"
-)
-
-ROOT_NAME, ROOT_PASSWORD = "root", "rootpass123"
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConsoleServer]:
-    with ConsoleServer(tmp_path_factory.mktemp("console")) as srv:
-        yield srv
-
-
-@pytest.fixture
-def page(server: ConsoleServer) -> Iterator[Page]:
-    driver = chromium()
-    try:
-        yield Page(driver, server.url)
-    finally:
-        driver.quit()
+FRESH_START = True  # the setup wizard is part of the flow under test
+WINDOW = (1280, 900)
 
 
 def _api(server: ConsoleServer, method: str, path: str, body: dict | None = None) -> dict:
