@@ -22,7 +22,7 @@ import pytest
 import yaml
 
 from backend.config import Settings
-from tests.conftest import free_port
+from tests.support import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
