@@ -88,11 +88,6 @@ def error_response(err: RelayError, request_id: str) -> Response:
     return json_response(openai_body(err, request_id), err.status, {REQUEST_ID_HEADER: request_id})
 
 
-def sse_error_event(err: RelayError, request_id: str) -> bytes:
-    """An error after the stream started: the status line is gone, so it travels as an event."""
-    return b"data: " + orjson.dumps(openai_body(err, request_id)) + b"\n\n"
-
-
 # -- common local errors ---------------------------------------------------------------------------
 
 

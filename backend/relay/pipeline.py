@@ -35,6 +35,7 @@ from backend.relay.adaptors.base import (
 from backend.relay.body import check_model_name, parse_json_object, read_limited, too_large
 from backend.relay.channel_types import ANTHROPIC_ID
 from backend.relay.context import RelayContext, new_request_id, request_id_of
+from backend.relay.disconnect import unless_client_leaves
 from backend.relay.distributor import Route
 from backend.relay.errors import (
     RelayError,
@@ -65,7 +66,6 @@ INLINE_COUNT_BYTES = 64 * 1024  # larger bodies are counted in a worker thread
 # front because their converted replies show the prompt count (Claude's message_start).
 ESTIMATED_FORMATS = frozenset({RelayFormat.OPENAI_CHAT, RelayFormat.OPENAI_COMPLETIONS, RelayFormat.OPENAI_EMBEDDINGS})
 BYTES_PER_TOKEN = 3
-CLIENT_GONE_STATUS = 499  # nginx's "client closed request": logged, never seen by anyone
 
 _background: set[asyncio.Task] = set()
 
@@ -222,7 +222,7 @@ async def _run(ctx: RelayContext, receive: Receive) -> Response:
     handed_off = False
     error: RelayError | None = None
     try:
-        response = await _unless_client_leaves(_attempts(ctx, charge), receive, ctx.request_id)
+        response = await unless_client_leaves(_attempts(ctx, charge), receive, ctx.request_id)
         handed_off = isinstance(response, StreamResponse)
         return response
     except RelayError as err:
@@ -234,46 +234,6 @@ async def _run(ctx: RelayContext, receive: Receive) -> Response:
                 _admin_info(ctx, charge)["upstream_error"] = error.detail  # the user's log view drops admin_info
             await _shielded(billing.refund(charge, error=error.message if error else "relay aborted",
                                            status_code=error.status if error else 0))
-
-
-class _ClientGone(Exception):
-    pass
-
-
-def client_gone() -> RelayError:
-    return RelayError(CLIENT_GONE_STATUS, "the client closed the connection before the upstream answered",
-                      code="client_gone")
-
-
-async def _until_disconnect(receive: Receive) -> None:
-    """Returns when the client goes away. Called once the body is read, so the only message left
-    for this request is `http.disconnect`."""
-    while (await receive())["type"] != "http.disconnect":
-        pass
-
-
-async def _unless_client_leaves(work: Awaitable[Response], receive: Receive, rid: str) -> Response:
-    """`work` (the attempts: upstream call and, for a whole reply, its settle), cancelled if the
-    client disconnects first. Cancelling closes the upstream connection, so the provider stops
-    generating; the caller's `finally` then refunds the reservation. A settle already under way
-    is shielded and completes: a reply fully produced is paid for even if nobody reads it."""
-    task = asyncio.ensure_future(work)
-    watcher = asyncio.ensure_future(_until_disconnect(receive))
-    try:
-        await asyncio.wait({task, watcher}, return_when=asyncio.FIRST_COMPLETED)
-        if task.done():
-            return task.result()
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, RelayError):
-            await task
-        log.info("request %s: the client left before the upstream answered; upstream call cancelled", rid)
-        raise client_gone()
-    finally:
-        watcher.cancel()
-        if not task.done():  # we are cancelled ourselves (server shutdown): take the upstream down too
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, RelayError):
-                await task
 
 
 async def _shielded(coro: Awaitable[Any]) -> None:
@@ -500,7 +460,7 @@ def _stream(ctx: RelayContext, charge: billing.Charge, adaptor: Adaptor, resp: U
             if failure is not None:
                 # A failed stream ends with the error and without the closing frames ([DONE],
                 # message_stop...): a client must not take a cut-short reply for a whole one.
-                shown = for_caller(failure, secrets=(adaptor.key,), admin=ctx.caller.user.role >= Role.ADMIN)
+                shown = _shown(ctx, adaptor.key, failure)
                 await write(conv.error_frame(openai_body(shown, ctx.request_id)["error"], shown.status))
                 return
             for frame in conv.finish(usage):
