@@ -14,7 +14,6 @@ recursive converters would hit Python's recursion limit: so the parsed body is h
 from __future__ import annotations
 
 import json
-import re
 import zlib
 from collections.abc import AsyncIterator
 from typing import Any
@@ -29,7 +28,10 @@ MAX_MODEL_NAME = 256  # new-api sets none; no provider's model names come close
 INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
 # Cheap pre-checks on the raw bytes: a body with fewer brackets than the depth limit cannot be too
 # deep, and one without a 19-digit run holds no integer beyond 64 bits, so most bodies skip the walk.
-_LONG_DIGITS = re.compile(rb"\d{19}")
+# One C-speed pass maps digits to "9", opening brackets to "{" and the rest to " " (~1 ms a
+# megabyte; a regex for the digit run takes ten times that).
+_SKELETON = bytes(0x39 if 0x30 <= b <= 0x39 else 0x7B if b in (0x7B, 0x5B) else 0x20 for b in range(256))
+_DIGIT_RUN = b"9" * 19
 
 
 def too_large(limit: int) -> RelayError:
@@ -95,9 +97,10 @@ def parse_json_object(raw: bytes) -> dict[str, Any]:
         raise bad_request(f"invalid JSON in request body: {exc}") from exc
     if not isinstance(data, dict):
         raise bad_request("request body must be a JSON object")
-    if raw.count(b"{") + raw.count(b"[") > MAX_JSON_DEPTH:
+    skeleton = raw.translate(_SKELETON)
+    if skeleton.count(b"{") > MAX_JSON_DEPTH:
         check_shape(data)
-    if _LONG_DIGITS.search(raw) is not None:
+    if skeleton.find(_DIGIT_RUN) >= 0:
         _check_integer_literals(raw)
     return data
 
