@@ -19,6 +19,7 @@ from backend import cache
 from backend.cache import TokenInfo, UserInfo
 from backend.models.enums import Role, TokenStatus, UserStatus
 from backend.relay.errors import forbidden, unauthorized
+from backend.relay.redact import clip
 from backend.services import groups, ledger, tokens
 
 log = logging.getLogger("newapi.relay.auth")
@@ -127,7 +128,7 @@ async def authenticate(headers: Mapping[str, str], ip: str) -> Caller:
         if user.role < Role.ADMIN:
             raise forbidden("only administrators may pin a channel", code="channel_pin_forbidden")
         if not pin.isdigit():
-            raise forbidden(f"invalid channel id {pin!r}", code="channel_pin_invalid")
+            raise forbidden(f"invalid channel id {clip(pin)!r}", code="channel_pin_invalid")
         pinned = int(pin)
     group = user.group
     if token.group:
@@ -141,5 +142,5 @@ def check_model(caller: Caller, model: str) -> None:
     """403 when the key's model list is on and does not name `model`."""
     token = caller.token
     if token.model_limits_enabled and model not in token.model_limits:
-        raise forbidden(f"this API key may not use model {model}", code="model_not_allowed")
+        raise forbidden(f"this API key may not use model {clip(model)}", code="model_not_allowed")
 

@@ -29,6 +29,7 @@ from backend.relay.errors import (
     json_response,
     not_implemented,
 )
+from backend.relay.redact import clip
 from backend.relay_cors import open_headers
 
 router = APIRouter()
@@ -125,7 +126,7 @@ async def retrieve_model(request: Request, model: str) -> Response:
     try:
         caller = await _caller(request)
         if model not in _visible_models(caller):
-            raise RelayError(404, f"The model '{model}' does not exist", type="invalid_request_error",
+            raise RelayError(404, f"The model '{clip(model)}' does not exist", type="invalid_request_error",
                              code="model_not_found", param="model")
     except RelayError as err:
         return error_response(err, _rid(request))
