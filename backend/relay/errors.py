@@ -100,6 +100,11 @@ def forbidden(message: str, code: str = "access_denied") -> RelayError:
     return RelayError(403, message, code=code)
 
 
+def server_busy() -> RelayError:
+    """The relay's database pool had no free connection in time: retry later (never a 500)."""
+    return RelayError(503, "the server is busy, please try again later", code="server_busy")
+
+
 def not_implemented() -> RelayError:
     return RelayError(501, "API not implemented", code="api_not_implemented")
 

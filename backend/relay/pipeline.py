@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 from fastapi import Request
 from fastapi.responses import Response
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.requests import ClientDisconnect
 from starlette.types import Scope
 
@@ -40,6 +41,7 @@ from backend.relay.errors import (
     bad_request,
     error_response,
     from_upstream,
+    server_busy,
     sse_error_event,
     transport_failure,
 )
@@ -97,6 +99,9 @@ async def relay(
         return await _run(ctx)
     except RelayError as err:
         return error_response(err, rid)
+    except PoolTimeout:
+        log.warning("request %s: no database connection free in time", rid)
+        return error_response(server_busy(), rid)
     except Exception:
         log.exception("request %s failed", rid)
         return error_response(RelayError(500, "internal error", code="internal_error"), rid)
