@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 from fastapi.responses import Response
 
+from backend.http_limits import HEADERS_TOO_LARGE
 from backend.relay.adaptors.base import UpstreamError
 
 LOCAL_TYPE = "new_api_error"
@@ -98,6 +99,10 @@ def unauthorized(message: str) -> RelayError:
 
 def forbidden(message: str, code: str = "access_denied") -> RelayError:
     return RelayError(403, message, code=code)
+
+
+def header_fields_too_large() -> RelayError:
+    return RelayError(431, HEADERS_TOO_LARGE, code="request_header_fields_too_large")
 
 
 def server_busy() -> RelayError:

@@ -32,7 +32,7 @@ from backend.relay.adaptors.base import (
     StreamConverter,
     UpstreamError,
 )
-from backend.relay.body import parse_json_object, read_limited, too_large
+from backend.relay.body import check_declared, parse_json_object, read_limited
 from backend.relay.channel_types import ANTHROPIC_ID
 from backend.relay.context import RelayContext, new_request_id, request_id_of
 from backend.relay.distributor import Route
@@ -113,9 +113,7 @@ async def _prepare(
     scope = request.scope
     caller = await auth.authenticate(headers, client_ip(request))
     limit = get_settings().max_body_bytes
-    length = headers.get("content-length", "")
-    if length.isdigit() and int(length) > limit:
-        raise too_large(limit)
+    check_declared(headers.get("content-length"), limit)
     try:
         raw = await read_limited(request.stream(), limit, headers.get("content-encoding", ""))
     except ClientDisconnect as exc:
