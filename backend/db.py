@@ -60,9 +60,11 @@ class PoolSize:
 
 
 def _relay_threads() -> int:
-    """Threads that can run relay DB work at once: asyncio's default executor (cache misses and
-    ledger balance loads go through `asyncio.to_thread`) plus the ledger's flush thread."""
-    return min(32, (os.cpu_count() or 1) + 4) + 1
+    """Threads that can hold a relay connection at once: asyncio's default executor (cache misses
+    and ledger balance loads go through `asyncio.to_thread`; its size is Python's default), the
+    flush thread, and one console thread reading a balance (ledger loads and flushes are serialized
+    under the ledger's flush lock, so the console adds at most one)."""
+    return min(32, (os.cpu_count() or 1) + 4) + 2
 
 
 def pool_sizes(s: Settings) -> tuple[PoolSize, PoolSize]:

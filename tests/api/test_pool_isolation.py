@@ -160,6 +160,14 @@ def test_every_request_uses_one_connection_at_a_time(one_connection) -> None:  #
     for path in ("/api/log/?p=1", "/api/user/?p=1", "/api/channel/?p=1", "/api/option/"):
         resp = client.get(path, headers=auth(admin))
         assert resp.status_code == 200 and resp.json()["success"], (path, resp.text)
+    # writes, which also reload snapshots and tell the caches
+    data(client.put("/api/option/", json={"key": "SystemName", "value": "Solo"}, headers=auth(admin)))
+    data(client.post("/api/channel/", json={"name": "c", "type": 1, "key": "sk-up", "models": "gpt-4o",
+                                            "group": "default"}, headers=auth(admin)))
+    code = data(client.post("/api/redemption/", json={"name": "gift", "quota": 100, "count": 1}, headers=auth(admin)))[0]
+    data(client.post("/api/user/topup", json={"key": code}, headers=auth(user)))
+    data(client.put("/api/token/", json={"id": made["id"], "name": "renamed", "unlimited_quota": True},
+                    headers=auth(user)))
     # the public price list reads the signed-in user's group from the session cookie
     login = client.post("/api/user/login", json={"username": "solo", "password": PASSWORD})
     assert login.json()["success"], login.text
