@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     STREAMING_TIMEOUT: float = 300.0
     RELAY_TIMEOUT: float = 0.0
     MAX_REQUEST_BODY_MB: int = 32
+    # Management API (/api) bodies are small JSON: a much lower limit of their own (newapi-py only).
+    MAX_API_BODY_KB: int = 1024
     RELAY_MAX_IDLE_CONNS: int = 500
     RELAY_MAX_IDLE_CONNS_PER_HOST: int = 100
     FORCE_STREAM_OPTION: bool = True
@@ -96,6 +98,10 @@ class Settings(BaseSettings):
     @property
     def max_body_bytes(self) -> int:
         return self.MAX_REQUEST_BODY_MB * 1024 * 1024
+
+    @property
+    def max_api_body_bytes(self) -> int:
+        return self.MAX_API_BODY_KB * 1024
 
     @property
     def sqlite_file(self) -> Path:

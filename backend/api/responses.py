@@ -10,12 +10,14 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from sqlalchemy.exc import DataError, StatementError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backend.api.types import OUT_OF_RANGE
 from backend.services.errors import ServiceError
 
 log = logging.getLogger("newapi.api")
+BUSY = "the server is busy, please try again later"
 
 
 def ok(data: Any = None, message: str = "") -> dict[str, Any]:
@@ -44,6 +46,11 @@ def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(ServiceError)
     async def _service_error(_request: Request, exc: ServiceError) -> Response:
         return fail(exc.message, exc.status)
+
+    @app.exception_handler(PoolTimeout)
+    async def _pool_timeout(_request: Request, _exc: PoolTimeout) -> Response:
+        """No database connection came free within POOL_TIMEOUT_S: 503, nothing internal echoed."""
+        return fail(BUSY, 503)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> Response:

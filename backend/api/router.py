@@ -15,6 +15,7 @@ from backend.api import (
     responses,
     setup,
     status,
+    threads,  # noqa: F401 - registers the start-up hook that sizes the worker threads
     token,
     user,
     user_admin,
