@@ -16,6 +16,7 @@ from backend.api import (
     setup,
     status,
     token,
+    twofa,
     user,
     user_admin,
     verification,
@@ -29,6 +30,7 @@ api.include_router(setup.router)
 api.include_router(status.router)
 api.include_router(verification.router)
 api.include_router(user.router)
+api.include_router(twofa.router)
 api.include_router(user_admin.router)
 api.include_router(token.router)
 api.include_router(redemption.router)
