@@ -10,9 +10,11 @@ from backend.api import (
     group,
     log,
     option,
+    passkey,
     pricing,
     redemption,
     responses,
+    secure_verify,
     setup,
     status,
     token,
@@ -31,6 +33,8 @@ api.include_router(status.router)
 api.include_router(verification.router)
 api.include_router(user.router)
 api.include_router(twofa.router)
+api.include_router(passkey.router)
+api.include_router(secure_verify.router)
 api.include_router(user_admin.router)
 api.include_router(token.router)
 api.include_router(redemption.router)
