@@ -29,7 +29,9 @@ def code_dialog() -> rx.Component:
 
 
 def turnstile_field() -> rx.Component:
-    return turnstile.widget(LoginSecurityState.turnstile_on, LoginSecurityState.turnstile_site_key)
+    """The Turnstile widget for a login, register or reset form; learns on mount whether it is on."""
+    return rx.box(turnstile.widget(LoginSecurityState.turnstile_on, LoginSecurityState.turnstile_site_key),
+                  on_mount=LoginSecurityState.load)
 
 
 def passkey_button() -> rx.Component:
