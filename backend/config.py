@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     # Outbound fetches of user-supplied URLs (webhooks, media): largest body read.
     MAX_FILE_DOWNLOAD_MB: int = 64
 
+    # Cloudflare Turnstile's siteverify endpoint (TurnstileCheckEnabled); tests point it at a fake.
+    TURNSTILE_VERIFY_URL: str = "https://challenges.cloudflare.com/turnstile/v0/siteverify"
+
     GENERATE_DEFAULT_TOKEN: bool = False
     NOTIFY_LIMIT_COUNT: int = 2
     NOTIFICATION_LIMIT_DURATION_MINUTE: int = 10

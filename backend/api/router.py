@@ -10,13 +10,16 @@ from backend.api import (
     group,
     log,
     option,
+    passkey,
     pricing,
     redemption,
     responses,
+    secure_verify,
     setup,
     status,
     threads,  # noqa: F401 - registers the start-up hook that sizes the worker threads
     token,
+    twofa,
     user,
     user_admin,
     verification,
@@ -30,6 +33,9 @@ api.include_router(setup.router)
 api.include_router(status.router)
 api.include_router(verification.router)
 api.include_router(user.router)
+api.include_router(twofa.router)
+api.include_router(passkey.router)
+api.include_router(secure_verify.router)
 api.include_router(user_admin.router)
 api.include_router(token.router)
 api.include_router(redemption.router)

@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from backend.api.responses import ok
 from backend.config import get_settings
 from backend.migrate import VERSION
-from backend.services import options, setup
+from backend.services import options, passkey_settings, setup
 
 router = APIRouter(tags=["status"])
 _STARTED = int(time.time())
@@ -58,6 +58,7 @@ def status() -> dict:
         "oidc_authorization_endpoint": o.get("oidc.authorization_endpoint"),
         "turnstile_check": o.get_bool("TurnstileCheckEnabled"),
         "turnstile_site_key": o.get("TurnstileSiteKey"),
+        **passkey_settings.public_status(),
         "chats": _json_or("Chats", []),
         "default_collapse_sidebar": o.get_bool("DefaultCollapseSidebar"),
         "enable_batch_update": get_settings().BATCH_UPDATE_ENABLED,

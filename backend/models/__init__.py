@@ -5,15 +5,17 @@ from backend.models.ability import Ability
 from backend.models.channel import Channel
 from backend.models.log import Log
 from backend.models.option import Option
+from backend.models.passkey import PasskeyCredential
 from backend.models.quota_data import QuotaData
 from backend.models.redemption import Redemption
 from backend.models.setup import Setup
 from backend.models.token import Token
 from backend.models.top_up import TopUp
+from backend.models.twofa import TwoFA, TwoFABackupCode
 from backend.models.user import User
 from backend.models.user_session import UserSession
 
 __all__ = [
-    "Ability", "Channel", "Log", "Option", "QuotaData", "Redemption", "Setup", "Token", "TopUp", "User",
-    "UserSession",
+    "Ability", "Channel", "Log", "Option", "PasskeyCredential", "QuotaData", "Redemption", "Setup", "Token",
+    "TopUp", "TwoFA", "TwoFABackupCode", "User", "UserSession",
 ]

@@ -146,6 +146,16 @@ DEFAULTS: dict[str, str] = {
     "gemini.safety_settings": "{}",
     "gemini.thinking_adapter_enabled": "false",
     "global.pass_through_request_enabled": "false",
+    # Passkeys (WebAuthn; new-api's setting/system_setting/passkey.go). Empty rp_id / origins: from
+    # ServerAddress. origins: comma-separated. user_verification: required, preferred, discouraged.
+    # attachment_preference: "", platform or cross-platform.
+    "passkey.enabled": "false",
+    "passkey.rp_display_name": "",
+    "passkey.rp_id": "",
+    "passkey.origins": "",
+    "passkey.allow_insecure_origin": "false",
+    "passkey.user_verification": "preferred",
+    "passkey.attachment_preference": "",
     # Check-in
     "checkin_setting.enabled": "false",
     "checkin_setting.min_quota": "1000",
@@ -163,7 +173,7 @@ JSON_ARRAY_OPTIONS = {"fetch_setting.domain_list", "fetch_setting.ip_list", "fet
 # Options whose value must be true or false (besides every key ending in Enabled / .enabled).
 BOOL_OPTIONS = {
     "fetch_setting.enable_ssrf_protection", "fetch_setting.allow_private_ip", "fetch_setting.domain_filter_mode",
-    "fetch_setting.ip_filter_mode", "fetch_setting.apply_ip_filter_for_domain",
+    "fetch_setting.ip_filter_mode", "fetch_setting.apply_ip_filter_for_domain", "passkey.allow_insecure_origin",
 }
 # Options whose value must be a number.
 NUMERIC_OPTIONS = {

@@ -3,7 +3,7 @@
 import reflex as rx
 
 from newapi_ui import styles
-from newapi_ui.components import forms
+from newapi_ui.components import forms, login_security
 from newapi_ui.i18n import N_, _
 from newapi_ui.states.register import RegisterState
 from newapi_ui.template import template
@@ -51,6 +51,7 @@ def register_page() -> rx.Component:
                     spacing="1",
                     width="100%",
                 ),
+                login_security.turnstile_field(),
                 forms.submit(N_("Sign up"), RegisterState.busy),
                 on_submit=RegisterState.submit,
                 form_id="register-form",
