@@ -6,9 +6,12 @@ from fastapi import APIRouter, Depends, FastAPI
 
 from backend.api import (
     channel,
+    custom_oauth,
     data,
     group,
     log,
+    oauth,
+    oauth_bindings,
     option,
     pricing,
     redemption,
@@ -28,6 +31,9 @@ api = APIRouter(prefix="/api")
 api.include_router(setup.router)
 api.include_router(status.router)
 api.include_router(verification.router)
+api.include_router(oauth.router)
+api.include_router(oauth_bindings.router)
+api.include_router(custom_oauth.router)
 api.include_router(user.router)
 api.include_router(user_admin.router)
 api.include_router(token.router)
