@@ -18,6 +18,7 @@ from backend.api import (
     responses,
     setup,
     status,
+    telegram,
     token,
     user,
     user_admin,
@@ -31,6 +32,7 @@ api = APIRouter(prefix="/api")
 api.include_router(setup.router)
 api.include_router(status.router)
 api.include_router(verification.router)
+api.include_router(telegram.router)
 api.include_router(oauth.router)
 api.include_router(oauth_bindings.router)
 api.include_router(custom_oauth.router)

@@ -12,9 +12,10 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlmodel import select
 
 from backend.cache.redis_client import get_sync_redis
@@ -100,6 +101,35 @@ def take(kind: str, key: str) -> dict[str, Any] | None:
         # Whoever deletes the row owns the value; a concurrent taker deletes nothing.
         gone = s.execute(delete(AuthNonce).where(AuthNonce.key == k)).rowcount
     return _decode(raw) if gone == 1 else None
+
+
+# KEYS[1]; ARGV[1] the value read before, ARGV[2] the new one. Replaces only if unchanged.
+_REPLACE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2], 'KEEPTTL')
+  return 1
+end
+return 0
+"""
+
+
+def update_if(kind: str, key: str, check: Callable[[dict[str, Any]], bool],
+              change: Callable[[dict[str, Any]], dict[str, Any]]) -> bool:
+    """Compare-and-set: if the live value passes `check`, store `change(value)` (same expiry) in one
+    atomic step against concurrent writers and takers. False when it is gone or fails the check."""
+    k = _key(kind, key)
+    raw = _raw(kind, key)
+    value = _decode(raw)
+    if raw is None or value is None or not check(value):
+        return False
+    old = raw.decode() if isinstance(raw, bytes) else raw
+    new = json.dumps({"v": change(dict(value)), "exp": json.loads(old)["exp"]})
+    client = get_sync_redis()
+    if client is not None:
+        return bool(client.eval(_REPLACE, 1, _PREFIX + k, old, new))
+    with session_scope() as s:
+        done = s.execute(update(AuthNonce).where(AuthNonce.key == k, AuthNonce.value == old).values(value=new))
+        return done.rowcount == 1
 
 
 def discard(kind: str, key: str) -> None:

@@ -63,3 +63,16 @@ def test_oauth_state_is_bound_to_its_browser_and_single_use(store):
     assert oauth_state.consume(mine, state)["aff"] == "aff1"
     with pytest.raises(Forbidden):
         oauth_state.consume(mine, state)
+
+
+def test_update_if_is_a_compare_and_set_that_keeps_the_expiry(store):
+    nonces.put("k", "n", {"status": "pending"}, 60)
+    left = nonces.remaining("k", "n")
+    assert nonces.update_if("k", "n", lambda r: r["status"] == "pending", lambda r: {**r, "status": "seen"})
+    assert nonces.get("k", "n") == {"status": "seen"}
+    assert 0 < nonces.remaining("k", "n") <= left
+    # a second writer sees the changed value and its check fails; a taken value cannot be revived
+    assert not nonces.update_if("k", "n", lambda r: r["status"] == "pending", lambda r: {**r, "status": "x"})
+    assert nonces.take("k", "n") == {"status": "seen"}
+    assert not nonces.update_if("k", "n", lambda r: True, lambda r: {"status": "revived"})
+    assert nonces.get("k", "n") is None
