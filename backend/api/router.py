@@ -8,6 +8,7 @@ from backend.api import (
     channel,
     custom_oauth,
     data,
+    external_login,
     group,
     log,
     oauth,
@@ -36,6 +37,7 @@ api.include_router(telegram.router)
 api.include_router(oauth.router)
 api.include_router(oauth_bindings.router)
 api.include_router(custom_oauth.router)
+api.include_router(external_login.router)
 api.include_router(user.router)
 api.include_router(user_admin.router)
 api.include_router(token.router)

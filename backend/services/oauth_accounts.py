@@ -104,9 +104,11 @@ def _attach(s: Session, kind: AccountKind, user: User, external_id: str) -> None
                                created_at=datetime.now(UTC).replace(tzinfo=None)))
 
 
-def register(kind: AccountKind, external_id: str, new: NewAccount, aff: str = "") -> User:
-    """A new account holding this identity (RegisterEnabled must be on), with new-api's bonuses."""
-    if not options.get_bool("RegisterEnabled"):
+def register(kind: AccountKind, external_id: str, new: NewAccount, aff: str = "", *,
+             require_open_registration: bool = True) -> User:
+    """A new account holding this identity, with new-api's bonuses. RegisterEnabled must be on,
+    unless the caller decided otherwise (an enterprise provider's own `auto_register`)."""
+    if require_open_registration and not options.get_bool("RegisterEnabled"):
         raise Forbidden("registration of new users is disabled by the administrator")
     email = new.email.strip().lower()
     if email and (len(email) > EMAIL_MAX or not users.EMAIL.match(email)):
