@@ -4,6 +4,7 @@ import reflex as rx
 
 from newapi_ui import styles
 from newapi_ui.components import forms
+from newapi_ui.components.oauth_buttons import oauth_buttons
 from newapi_ui.i18n import N_, _
 from newapi_ui.states.login import LoginState
 from newapi_ui.template import template
@@ -22,6 +23,7 @@ def login_page() -> rx.Component:
                 on_submit=LoginState.submit,
                 form_id="login-form",
             ),
+            oauth_buttons(),
             rx.hstack(
                 rx.text(_("No account yet?"), size="2"),
                 rx.link(_("Sign up"), href="/register", size="2", id="to-register"),
