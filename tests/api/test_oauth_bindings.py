@@ -137,3 +137,17 @@ def test_clearing_built_in_bindings(storage):
     data(c.delete("/api/user/bindings/telegram", headers=auth(bob)))
     with session_scope() as s:
         assert s.get(User, bob.id).telegram_id == ""
+
+
+def test_email_bind_needs_the_mailed_code_once(storage):
+    from backend.services import verification
+
+    bob, carol = make_user("bob"), make_user("carol")
+    code = verification.issue(verification.EMAIL_CODE, "bob@example.com")
+    c = app_client()
+    refused(c.post("/api/oauth/email/bind", json={"email": "bob@example.com", "code": "000000"}, headers=auth(bob)), 400)
+    data(c.post("/api/oauth/email/bind", params={"email": "bob@example.com", "code": code}, headers=auth(bob)))
+    with session_scope() as s:
+        assert s.get(User, bob.id).email == "bob@example.com"
+    refused(c.post("/api/oauth/email/bind", json={"email": "bob@example.com", "code": code}, headers=auth(carol)), 400)
+    refused(app_client().post("/api/oauth/email/bind", json={"email": "x@example.com", "code": code}), 401)
