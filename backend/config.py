@@ -73,6 +73,19 @@ class Settings(BaseSettings):
 
     # Cloudflare Turnstile's siteverify endpoint (TurnstileCheckEnabled); tests point it at a fake.
     TURNSTILE_VERIFY_URL: str = "https://challenges.cloudflare.com/turnstile/v0/siteverify"
+    # Social logins: where the fixed-endpoint providers live (new-api hard-codes them; overridable so
+    # a deployment behind a mirror, or the tests' local fakes, can point elsewhere).
+    GITHUB_OAUTH_BASE: str = "https://github.com"
+    GITHUB_API_BASE: str = "https://api.github.com"
+    DISCORD_BASE: str = "https://discord.com"
+    LINUX_DO_AUTHORIZATION_ENDPOINT: str = "https://connect.linux.do/oauth2/authorize"
+    LINUX_DO_TOKEN_ENDPOINT: str = "https://connect.linux.do/oauth2/token"
+    LINUX_DO_USER_ENDPOINT: str = "https://connect.linux.do/api/user"
+    OAUTH_HTTP_TIMEOUT: float = 20.0
+    # Telegram Bot API root (calls go to <root>/bot<token>/<method>) and bot-login polling mode
+    # (getUpdates instead of the webhook, for an instance without a public URL; run it on one node).
+    TELEGRAM_API_BASE: str = "https://api.telegram.org"
+    TELEGRAM_BOT_POLLING: bool = False
 
     GENERATE_DEFAULT_TOKEN: bool = False
     NOTIFY_LIMIT_COUNT: int = 2

@@ -6,9 +6,13 @@ from fastapi import APIRouter, Depends, FastAPI
 
 from backend.api import (
     channel,
+    custom_oauth,
     data,
+    external_login,
     group,
     log,
+    oauth,
+    oauth_bindings,
     option,
     passkey,
     pricing,
@@ -17,6 +21,7 @@ from backend.api import (
     secure_verify,
     setup,
     status,
+    telegram,
     threads,  # noqa: F401 - registers the start-up hook that sizes the worker threads
     token,
     twofa,
@@ -32,6 +37,11 @@ api = APIRouter(prefix="/api")
 api.include_router(setup.router)
 api.include_router(status.router)
 api.include_router(verification.router)
+api.include_router(telegram.router)
+api.include_router(oauth.router)
+api.include_router(oauth_bindings.router)
+api.include_router(custom_oauth.router)
+api.include_router(external_login.router)
 api.include_router(user.router)
 api.include_router(twofa.router)
 api.include_router(passkey.router)

@@ -4,6 +4,7 @@ so an existing One API / new-api database opens in place."""
 from backend.models.ability import Ability
 from backend.models.channel import Channel
 from backend.models.log import Log
+from backend.models.oauth import AuthNonce, CustomOAuthProvider, UserOAuthBinding
 from backend.models.option import Option
 from backend.models.passkey import PasskeyCredential
 from backend.models.quota_data import QuotaData
@@ -16,6 +17,6 @@ from backend.models.user import User
 from backend.models.user_session import UserSession
 
 __all__ = [
-    "Ability", "Channel", "Log", "Option", "PasskeyCredential", "QuotaData", "Redemption", "Setup", "Token",
-    "TopUp", "TwoFA", "TwoFABackupCode", "User", "UserSession",
+    "Ability", "AuthNonce", "Channel", "CustomOAuthProvider", "Log", "Option", "PasskeyCredential", "QuotaData",
+    "Redemption", "Setup", "Token", "TopUp", "TwoFA", "TwoFABackupCode", "User", "UserOAuthBinding", "UserSession",
 ]

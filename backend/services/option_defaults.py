@@ -31,6 +31,8 @@ DEFAULTS: dict[str, str] = {
     "EmailAliasRestrictionEnabled": "false",
     "EmailDomainWhitelist": _EMAIL_DOMAINS,
     "oidc.enabled": "false",
+    "discord.enabled": "false",
+    "LinuxDOMinimumTrustLevel": "0",
     # Credentials (secrets never leave the server)
     "GitHubClientId": "",
     "GitHubClientSecret": "",
@@ -38,6 +40,9 @@ DEFAULTS: dict[str, str] = {
     "LinuxDOClientSecret": "",
     "TelegramBotToken": "",
     "TelegramBotName": "",
+    "TelegramWebhookSecret": "",
+    "discord.client_id": "",
+    "discord.client_secret": "",
     "WeChatServerAddress": "",
     "WeChatServerToken": "",
     "WeChatAccountQRCodeImageURL": "",

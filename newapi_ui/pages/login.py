@@ -4,6 +4,7 @@ import reflex as rx
 
 from newapi_ui import styles
 from newapi_ui.components import forms, login_security
+from newapi_ui.components.oauth_buttons import oauth_buttons
 from newapi_ui.i18n import N_, _
 from newapi_ui.states.login import LoginState
 from newapi_ui.template import template
@@ -25,6 +26,7 @@ def login_page() -> rx.Component:
             ),
             login_security.passkey_button(),
             login_security.code_dialog(),
+            oauth_buttons(),
             rx.hstack(
                 rx.text(_("No account yet?"), size="2"),
                 rx.link(_("Sign up"), href="/register", size="2", id="to-register"),

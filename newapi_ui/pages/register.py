@@ -4,6 +4,7 @@ import reflex as rx
 
 from newapi_ui import styles
 from newapi_ui.components import forms, login_security
+from newapi_ui.components.oauth_buttons import oauth_buttons
 from newapi_ui.i18n import N_, _
 from newapi_ui.states.register import RegisterState
 from newapi_ui.template import template
@@ -56,6 +57,7 @@ def register_page() -> rx.Component:
                 on_submit=RegisterState.submit,
                 form_id="register-form",
             ),
+            oauth_buttons(),
             rx.hstack(
                 rx.text(_("Already have an account?"), size="2"),
                 rx.link(_("Log in"), href="/login", size="2"),
