@@ -1,8 +1,8 @@
 """Social and external logins: `custom_oauth_providers`, `user_oauth_bindings` (new-api's tables)
 and `auth_nonces` (single-use OAuth states and Telegram bot-login nonces without Redis).
 
-Revision ID: 0003_oauth
-Revises: 0002
+Revision ID: 0004_oauth
+Revises: 0003_twofa_passkeys
 Create Date: 2026-12-12
 """
 
