@@ -15,7 +15,9 @@ from backend.api import (
     responses,
     setup,
     status,
+    stripe_topup,
     token,
+    topup,
     user,
     user_admin,
     verification,
@@ -29,6 +31,8 @@ api.include_router(setup.router)
 api.include_router(status.router)
 api.include_router(verification.router)
 api.include_router(user.router)
+api.include_router(topup.router)
+api.include_router(stripe_topup.router)
 api.include_router(user_admin.router)
 api.include_router(token.router)
 api.include_router(redemption.router)

@@ -3,6 +3,7 @@ so an existing One API / new-api database opens in place."""
 
 from backend.models.ability import Ability
 from backend.models.channel import Channel
+from backend.models.checkin import Checkin
 from backend.models.log import Log
 from backend.models.option import Option
 from backend.models.quota_data import QuotaData
@@ -14,6 +15,6 @@ from backend.models.user import User
 from backend.models.user_session import UserSession
 
 __all__ = [
-    "Ability", "Channel", "Log", "Option", "QuotaData", "Redemption", "Setup", "Token", "TopUp", "User",
+    "Ability", "Channel", "Checkin", "Log", "Option", "QuotaData", "Redemption", "Setup", "Token", "TopUp", "User",
     "UserSession",
 ]
