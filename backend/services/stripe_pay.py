@@ -102,7 +102,7 @@ def webhook(payload: bytes, signature: str) -> str:
         event = stripe.Webhook.construct_event(payload, signature, secret, tolerance=TOLERANCE)
     except (stripe.SignatureVerificationError, ValueError):
         raise BadSignature() from None
-    obj = event.data.object
+    obj = event.data.object.to_dict()  # a StripeObject is not a dict; its fields are read as one
     kind = event.type
     if kind == COMPLETED:
         return _completed(obj)
@@ -111,12 +111,12 @@ def webhook(payload: bytes, signature: str) -> str:
     return f"ignored {kind}"
 
 
-def _field(obj: Any, name: str) -> str:
-    value = obj.get(name) if hasattr(obj, "get") else None
+def _field(obj: dict[str, Any], name: str) -> str:
+    value = obj.get(name)
     return "" if value is None else str(value)
 
 
-def _completed(obj: Any) -> str:
+def _completed(obj: dict[str, Any]) -> str:
     trade_no = _field(obj, "client_reference_id")
     if _field(obj, "status") != "complete" or _field(obj, "payment_status") not in ("paid", "no_payment_required"):
         log.info("Stripe session %s completed without payment (%s/%s)", trade_no, _field(obj, "status"),
@@ -134,7 +134,7 @@ def _completed(obj: Any) -> str:
     return "repeated" if done.already_done else "credited"
 
 
-def _expired(obj: Any) -> str:
+def _expired(obj: dict[str, Any]) -> str:
     trade_no = _field(obj, "client_reference_id")
     if _field(obj, "status") != "expired" or not trade_no:
         return "ignored"
