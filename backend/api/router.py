@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, FastAPI
 
 from backend.api import (
     channel,
+    checkin,
     data,
     group,
     log,
@@ -32,6 +33,7 @@ api.include_router(status.router)
 api.include_router(verification.router)
 api.include_router(user.router)
 api.include_router(topup.router)
+api.include_router(checkin.router)
 api.include_router(stripe_topup.router)
 api.include_router(user_admin.router)
 api.include_router(token.router)

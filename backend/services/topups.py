@@ -116,7 +116,7 @@ def complete(
         result = view(order)
         owner = s.get(User, order.user_id)
         username = owner.username if owner is not None else ""
-    _after_credit(order.user_id, username, quota,
+    after_credit(order.user_id, username, quota,
                   f"{note} succeeded: credited {activity_log.format_quota(quota)}, paid {result['money']:.2f}"
                   f" ({result['payment_method'] or result['payment_provider']}, order {trade_no})")
     log.info("top-up %s credited %d quota to user %d", trade_no, quota, result["user_id"])
@@ -138,12 +138,12 @@ def _credit(s: Session, user_id: int, quota: int, user_updates: dict[str, Any] |
         raise ServiceError("the order's user no longer exists")
 
 
-def _after_credit(user_id: int, username: str, quota: int, content: str) -> None:
-    """After the commit: live balances and caches re-read the row, and the top-up is logged."""
+def after_credit(user_id: int, username: str, quota: int, content: str, log_type: LogType = LogType.TOPUP) -> None:
+    """After a credit's commit: live balances and caches re-read the row, and the credit is logged."""
     ledger.forget_user(user_id)
     cache.invalidate_user(user_id)
     try:
-        activity_log.record(user_id, username, LogType.TOPUP, content, quota)
+        activity_log.record(user_id, username, log_type, content, quota)
     except Exception:  # the credit is committed; a lost log line must not turn it into an error
         log.exception("could not write the top-up log of user %d", user_id)
 
