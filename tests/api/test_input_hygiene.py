@@ -58,7 +58,7 @@ def test_no_route_fails_on_a_number_wider_than_64_bits(storage):
             response = client.request(method, path, params=query, headers=headers,
                                       json=None if method in ("GET", "DELETE") else body)
             if route.path in PLAIN_TEXT and response.status_code < 500:
-                assert response.text in ("success", "fail"), (method, route.path, response.text)
+                assert response.text == "fail" or response.json()["success"] is False, (method, route.path)
             elif response.status_code >= 500 or not response.headers["content-type"].startswith("application/json"):
                 failures.append((method, route.path, response.status_code, response.text[:120]))
             else:
