@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import reflex as rx
 
-from newapi_ui.i18n import _
+from newapi_ui.i18n import N_, _
 from newapi_ui.states.wallet_pay import WalletPayState as S
 
-WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
 
 
 def online_topup() -> rx.Component:
