@@ -91,6 +91,9 @@ class Settings(BaseSettings):
     NOTIFY_LIMIT_COUNT: int = 2
     NOTIFICATION_LIMIT_DURATION_MINUTE: int = 10
 
+    # Payments: the Stripe API root (calls go to <root>/v1/...); tests point it at a local fake.
+    STRIPE_API_BASE: str = "https://api.stripe.com"
+
     @field_validator("TRUSTED_PROXIES")
     @classmethod
     def _proxies(cls, value: str) -> str:

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, FastAPI
 
 from backend.api import (
     channel,
+    checkin,
     custom_oauth,
     data,
     external_login,
@@ -21,9 +22,11 @@ from backend.api import (
     secure_verify,
     setup,
     status,
+    stripe_topup,
     telegram,
     threads,  # noqa: F401 - registers the start-up hook that sizes the worker threads
     token,
+    topup,
     twofa,
     user,
     user_admin,
@@ -46,6 +49,9 @@ api.include_router(user.router)
 api.include_router(twofa.router)
 api.include_router(passkey.router)
 api.include_router(secure_verify.router)
+api.include_router(topup.router)
+api.include_router(checkin.router)
+api.include_router(stripe_topup.router)
 api.include_router(user_admin.router)
 api.include_router(token.router)
 api.include_router(redemption.router)

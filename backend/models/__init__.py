@@ -3,6 +3,7 @@ so an existing One API / new-api database opens in place."""
 
 from backend.models.ability import Ability
 from backend.models.channel import Channel
+from backend.models.checkin import Checkin
 from backend.models.log import Log
 from backend.models.oauth import AuthNonce, CustomOAuthProvider, UserOAuthBinding
 from backend.models.option import Option
@@ -17,6 +18,7 @@ from backend.models.user import User
 from backend.models.user_session import UserSession
 
 __all__ = [
-    "Ability", "AuthNonce", "Channel", "CustomOAuthProvider", "Log", "Option", "PasskeyCredential", "QuotaData",
-    "Redemption", "Setup", "Token", "TopUp", "TwoFA", "TwoFABackupCode", "User", "UserOAuthBinding", "UserSession",
+    "Ability", "AuthNonce", "Channel", "Checkin", "CustomOAuthProvider", "Log", "Option", "PasskeyCredential",
+    "QuotaData", "Redemption", "Setup", "Token", "TopUp", "TwoFA", "TwoFABackupCode", "User", "UserOAuthBinding",
+    "UserSession",
 ]

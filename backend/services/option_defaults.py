@@ -107,6 +107,13 @@ DEFAULTS: dict[str, str] = {
     "StripePriceId": "",
     "StripeUnitPrice": "8.0",
     "StripeMinTopUp": "1",
+    "StripePromotionCodesEnabled": "false",
+    "PayMethods": orjson.dumps([
+        {"name": "支付宝", "color": "rgba(var(--semi-blue-5), 1)", "type": "alipay"},
+        {"name": "微信", "color": "rgba(var(--semi-green-5), 1)", "type": "wxpay"},
+    ], option=orjson.OPT_NON_STR_KEYS).decode(),
+    "payment_setting.amount_options": "[10,20,50,100,200,500]",
+    "payment_setting.amount_discount": "{}",
     # Operations
     "RetryTimes": "0",
     "ChannelDisableThreshold": "5",
@@ -171,8 +178,10 @@ DEFAULTS: dict[str, str] = {
 JSON_OPTIONS = {
     "ModelRatio", "CompletionRatio", "ModelPrice", "CacheRatio", "CreateCacheRatio", "GroupRatio", "UserUsableGroups",
     "TopupGroupRatio", "GroupGroupRatio", "Chats", "ModelRequestRateLimitGroup", "claude.default_max_tokens",
-    "gemini.safety_settings",
+    "gemini.safety_settings", "PayMethods", "payment_setting.amount_options", "payment_setting.amount_discount",
 }
+# JSON options whose value is an array rather than an object.
+JSON_LIST_OPTIONS = {"Chats", "PayMethods", "payment_setting.amount_options"}
 # Options whose value must be a JSON array of strings.
 JSON_ARRAY_OPTIONS = {"fetch_setting.domain_list", "fetch_setting.ip_list", "fetch_setting.allowed_ports"}
 # Options whose value must be true or false (besides every key ending in Enabled / .enabled).
