@@ -103,9 +103,10 @@ def _write_back(token: TokenInfo, status: TokenStatus) -> None:
                            or log.warning("token status write-back failed", exc_info=t.exception()))
 
 
-async def authenticate(headers: Mapping[str, str], ip: str) -> Caller:
-    """401 for a missing/unusable key, 403 for a user, IP, group or pinning refusal."""
-    raw = extract_key(headers)
+async def authenticate(headers: Mapping[str, str], ip: str, api_key: str | None = None) -> Caller:
+    """401 for a missing/unusable key, 403 for a user, IP, group or pinning refusal. `api_key`: a
+    key the route found elsewhere (Gemini's `?key=` / `x-goog-api-key`); it wins over the headers."""
+    raw = api_key or extract_key(headers)
     if not raw:
         raise unauthorized("no API key provided (Authorization: Bearer sk-...)")
     key, pin = split_key(raw)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 
-from backend.relay import routes
+from backend.relay import routes, routes_claude
 from backend.relay.context import RequestIdMiddleware
 
 relay = APIRouter()
+# format routes before routes.router: it ends with the /v1 and /v1beta catch-alls
+relay.include_router(routes_claude.router)
 relay.include_router(routes.router)
 
 
