@@ -1,5 +1,5 @@
 """The model list in each client format's shape, as new-api serves it: `GET /v1/models` answers
-Anthropic's shape to Anthropic clients (`x-api-key` + `anthropic-version`) and Google's to Gemini
+Anthropic's shape to Anthropic clients (`anthropic-version`, which only they send) and Google's to Gemini
 clients (`x-goog-api-key` or `?key=`), OpenAI's otherwise; `GET /v1beta/models[/{model}]` is
 Google's, `GET /v1beta/openai/models` (Gemini's OpenAI-compatible base) OpenAI's.
 """
@@ -55,7 +55,7 @@ async def anthropic_list(request: Request) -> Response:
 @router.get("/v1/models")
 async def list_models(request: Request) -> Response:
     headers = request.headers
-    if headers.get("x-api-key") and headers.get("anthropic-version"):
+    if headers.get("anthropic-version"):  # new-api also wants x-api-key; Anthropic's SDK may send Bearer
         return await anthropic_list(request)
     if headers.get("x-goog-api-key") or request.query_params.get("key"):
         return await gemini_list(request)
