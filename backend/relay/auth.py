@@ -105,17 +105,18 @@ def _write_back(token: TokenInfo, status: TokenStatus) -> None:
                            or log.warning("token status write-back failed", exc_info=t.exception()))
 
 
-async def authenticate(headers: Mapping[str, str], ip: str) -> Caller:
+async def authenticate(headers: Mapping[str, str], ip: str, api_key: str | None = None) -> Caller:
     """401 for a missing/unusable key, 403 for a user, IP, group or pinning refusal, 503 when the
-    database had no free connection for a cache miss in time."""
+    database had no free connection for a cache miss in time. `api_key`: a key the route found
+    elsewhere (Gemini's `?key=` / `x-goog-api-key`); it wins over the headers."""
     try:
-        return await _authenticate(headers, ip)
+        return await _authenticate(headers, ip, api_key)
     except PoolTimeout as exc:
         raise server_busy() from exc
 
 
-async def _authenticate(headers: Mapping[str, str], ip: str) -> Caller:
-    raw = extract_key(headers)
+async def _authenticate(headers: Mapping[str, str], ip: str, api_key: str | None) -> Caller:
+    raw = api_key or extract_key(headers)
     if not raw:
         raise unauthorized("no API key provided (Authorization: Bearer sk-...)")
     if len(raw) > cache.MAX_KEY_CHARS:  # no real key is this long: refused before any lookup

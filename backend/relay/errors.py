@@ -74,6 +74,10 @@ class RelayError(Exception):
         return f"RelayError({self.status}, {self.message!r}, local={self.local})"
 
 
+# An error body builder for a client format other than OpenAI's (backend/relay/error_shapes.py)
+ErrorShape = Callable[["RelayError", str], dict[str, Any]]
+
+
 def with_request_id(message: str, request_id: str) -> str:
     return f"{message} (request id: {request_id})" if request_id else message
 
@@ -88,8 +92,10 @@ def json_response(obj: Any, status: int = 200, headers: dict[str, str] | None = 
     return Response(orjson.dumps(obj), status_code=status, headers=headers, media_type="application/json")
 
 
-def error_response(err: RelayError, request_id: str) -> Response:
-    return json_response(openai_body(err, request_id), err.status, {**err.headers, REQUEST_ID_HEADER: request_id})
+def error_response(err: RelayError, request_id: str, shape: ErrorShape | None = None) -> Response:
+    """The error in OpenAI's shape, or in `shape` (a caller's own format: Claude's, Google's)."""
+    body = openai_body(err, request_id) if shape is None else shape(err, request_id)
+    return json_response(body, err.status, {**err.headers, REQUEST_ID_HEADER: request_id})
 
 
 # -- common local errors ---------------------------------------------------------------------------

@@ -39,6 +39,7 @@ from backend.relay.channel_types import ANTHROPIC_ID
 from backend.relay.context import RelayContext, new_request_id, request_id_of
 from backend.relay.disconnect import unless_client_leaves
 from backend.relay.distributor import Route
+from backend.relay.error_shapes import shape_for
 from backend.relay.errors import (
     RelayError,
     bad_request,
@@ -49,6 +50,7 @@ from backend.relay.errors import (
     server_busy,
     transport_failure,
 )
+from backend.relay.ingress import Ingress
 from backend.relay.redact import redact_secrets
 from backend.relay.streaming import PumpResult, StreamResponse, Write, pump
 from backend.relay.upstream import UpstreamResponse, UpstreamTransportError, get_client
@@ -96,31 +98,43 @@ def _spawn(coro: Awaitable[Any]) -> None:
 
 
 async def relay(
-    request: Request, fmt: RelayFormat, *, default_model: str = "", headers: dict[str, str] | None = None
+    request: Request,
+    fmt: RelayFormat,
+    *,
+    default_model: str = "",
+    headers: dict[str, str] | None = None,
+    ingress: Ingress | None = None,
 ) -> Response:
-    """`headers`: the request's `header_dict`, when the caller has it already."""
+    """`headers`: the request's `header_dict`, when the caller has it already. `ingress`: what the
+    route read outside the body (Gemini's path model, stream flag and key). Errors answer in the
+    client format's own shape (error_shapes)."""
     rid = request_id_of(request.scope) or new_request_id()
+    shape = shape_for(fmt)
     try:
-        ctx = await _prepare(request, fmt, rid, default_model, headers if headers is not None else header_dict(request.scope))
+        ctx = await _prepare(request, fmt, rid, default_model,
+                             headers if headers is not None else header_dict(request.scope), ingress or _NO_INGRESS)
         async with model_limit.admitted(ctx.caller) as outcome:  # per-user limit, before any price
             response = await _run(ctx, request.receive)
             outcome.ok = response.status_code < 400
             return response
     except RelayError as err:
-        return error_response(err, rid)
+        return error_response(err, rid, shape)
     except PoolTimeout:
         log.warning("request %s: no database connection free in time", rid)
-        return error_response(server_busy(), rid)
+        return error_response(server_busy(), rid, shape)
     except Exception:
         log.exception("request %s failed", rid)
-        return error_response(RelayError(500, "internal error", code="internal_error"), rid)
+        return error_response(RelayError(500, "internal error", code="internal_error"), rid, shape)
+
+
+_NO_INGRESS = Ingress()
 
 
 async def _prepare(
-    request: Request, fmt: RelayFormat, rid: str, default_model: str, headers: dict[str, str]
+    request: Request, fmt: RelayFormat, rid: str, default_model: str, headers: dict[str, str], ingress: Ingress
 ) -> RelayContext:
     scope = request.scope
-    caller = await auth.authenticate(headers, client_ip(request))
+    caller = await auth.authenticate(headers, client_ip(request), ingress.api_key)
     limit = get_settings().max_body_bytes
     check_declared(headers.get("content-length"), limit)
     try:
@@ -128,7 +142,7 @@ async def _prepare(
     except ClientDisconnect as exc:
         raise bad_request("the client closed the connection while sending the body") from exc
     body = parse_json_object(raw)
-    model = body.get("model")
+    model = ingress.model or body.get("model")
     if model is None or model == "":
         model = default_model
     if not isinstance(model, str) or not model:
@@ -136,7 +150,7 @@ async def _prepare(
     check_model_name(model)  # before any lookup, log row or message can carry it
     body["model"] = model  # a route default (e.g. the engine path) is part of the request too
     auth.check_model(caller, model)
-    stream = body.get("stream") is True
+    stream = ingress.stream if ingress.stream is not None else body.get("stream") is True
     stream_options = body.get("stream_options")
     include_usage = stream and isinstance(stream_options, dict) and stream_options.get("include_usage") is True
     return RelayContext(
@@ -175,6 +189,10 @@ def _prompt_tokens(ctx: RelayContext, body: dict[str, Any]) -> int:
         return token_counter.count_prompt_input(ctx.model, body.get("input"))
     if ctx.fmt == RelayFormat.CLAUDE_MESSAGES:
         return token_counter.count_claude_request(ctx.model, body)
+    if ctx.fmt == RelayFormat.GEMINI:
+        return token_counter.count_gemini_request(ctx.model, body)
+    if ctx.fmt == RelayFormat.GEMINI_EMBEDDINGS:
+        return token_counter.count_gemini_embed_input(ctx.model, body)
     return 0
 
 
@@ -347,6 +365,7 @@ def _meta(ctx: RelayContext, route: Route) -> RelayMeta:
         client_headers=ctx.headers,
         include_usage=ctx.include_usage,
         prompt_tokens=ctx.prompt_tokens,
+        count_tokens=lambda text: token_counter.count_completion(ctx.model, content=text),
     )
 
 

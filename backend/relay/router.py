@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 
-from backend.relay import routes
+from backend.relay import model_lists, routes, routes_claude, routes_gemini
 from backend.relay.context import RequestIdMiddleware
 
 relay = APIRouter()
+# format routes before routes.router: it ends with the /v1 and /v1beta catch-alls
+relay.include_router(routes_claude.router)
+relay.include_router(routes_gemini.router)
+relay.include_router(model_lists.router)
 relay.include_router(routes.router)
 
 

@@ -105,7 +105,7 @@ async def _caller(request: Request) -> auth.Caller:
     return await auth.authenticate(request.headers, pipeline.client_ip(request))
 
 
-def _visible_models(caller: auth.Caller) -> list[str]:
+def visible_models(caller: auth.Caller) -> list[str]:
     """The key's model list when it has one, else every model its group can route."""
     if caller.token.model_limits_enabled:
         return sorted(caller.token.model_limits)
@@ -122,7 +122,7 @@ async def list_models(request: Request) -> Response:
         caller = await _caller(request)
     except RelayError as err:
         return error_response(err, _rid(request))
-    data = [_model_entry(caller.group, m) for m in _visible_models(caller)]
+    data = [_model_entry(caller.group, m) for m in visible_models(caller)]
     return json_response({"success": True, "object": "list", "data": data})
 
 
@@ -130,7 +130,7 @@ async def list_models(request: Request) -> Response:
 async def retrieve_model(request: Request, model: str) -> Response:
     try:
         caller = await _caller(request)
-        if model not in _visible_models(caller):
+        if model not in visible_models(caller):
             raise RelayError(404, f"The model '{clip(model)}' does not exist", type="invalid_request_error",
                              code="model_not_found", param="model")
     except RelayError as err:

@@ -21,6 +21,7 @@ from typing import Any
 import orjson
 
 from backend.config import get_settings
+from backend.relay.convert.gemini_openai import gemini_to_openai_request
 
 _O200K_PREFIXES = ("gpt-4o", "chatgpt-4o", "o1", "o3", "o4", "gpt-4.1", "gpt-5")
 _CHUNK = 32_000  # characters per encode call: bpe_openai refuses > 200k tokens in one call
@@ -301,6 +302,32 @@ def count_claude_request(model: str, body: Mapping[str, Any]) -> int:
             if tool.get("input_schema") is not None:
                 total += count_text(model, _json_text(tool.get("input_schema")))
     return total
+
+
+# ---- native Gemini ---------------------------------------------------------------------------
+
+def count_gemini_request(model: str, body: Mapping[str, Any]) -> int:
+    """A generateContent body counted as the chat body it converts to (system, turns, function
+    calls and responses, tools), images at the fixed 255 new-api gives Gemini media."""
+    if not counting_enabled():
+        return 0
+    chat = gemini_to_openai_request(dict(body), model, False)
+    return count_chat_request(model, chat, fixed_image_tokens=FIXED_IMAGE)
+
+
+def _gemini_content_text(content: Any) -> str:
+    parts = content.get("parts") if isinstance(content, Mapping) else None
+    return "".join(p["text"] for p in parts or () if isinstance(p, Mapping) and isinstance(p.get("text"), str))
+
+
+def count_gemini_embed_input(model: str, body: Mapping[str, Any]) -> int:
+    """The texts of an embedContent (`content`) or batchEmbedContents (`requests[].content`) body."""
+    if not counting_enabled():
+        return 0
+    requests = body.get("requests")
+    contents = [r.get("content") for r in requests if isinstance(r, Mapping)] if isinstance(requests, list) else [
+        body.get("content")]
+    return sum(count_text(model, _gemini_content_text(c)) for c in contents)
 
 
 # ---- completion fallback ---------------------------------------------------------------------

@@ -156,7 +156,9 @@ DEFAULTS: dict[str, str] = {
     "claude.thinking_adapter_enabled": "true",
     "claude.thinking_adapter_budget_tokens_percentage": "0.8",
     "gemini.safety_settings": "{}",
-    "gemini.thinking_adapter_enabled": "false",
+    # new-api ships this off, so `-thinking-128` reached Google unchanged (and was refused): a
+    # suffix is the client's explicit request, so the rules apply unless an admin turns them off
+    "gemini.thinking_adapter_enabled": "true",
     "global.pass_through_request_enabled": "false",
     # Passkeys (WebAuthn; new-api's setting/system_setting/passkey.go). Empty rp_id / origins: from
     # ServerAddress. origins: comma-separated. user_verification: required, preferred, discouraged.

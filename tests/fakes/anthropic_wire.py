@@ -72,6 +72,12 @@ def _wants_tool(body: dict) -> bool:
     return not (isinstance(last, list) and any(b.get("type") == "tool_result" for b in last))
 
 
+def _tool_names(body: dict) -> list[str]:
+    """The first tool, or (a `parallel` model) each of the first two (the first twice if alone)."""
+    names = [t["name"] for t in body["tools"]]
+    return (names + names)[:2] if "parallel" in str(body.get("model", "")) else names[:1]
+
+
 def _thinking(body: dict) -> bool:
     thinking = body.get("thinking")
     return isinstance(thinking, dict) and thinking.get("type") == "enabled"
@@ -93,9 +99,10 @@ def message(body: dict, prompt: int, completion: int) -> dict:
         content.append({"type": "thinking", "thinking": REASONING_TEXT, "signature": SIGNATURE})
     stop = "end_turn"
     if _wants_tool(body):
-        content.append(
-            {"type": "tool_use", "id": "toolu_fake_1", "name": body["tools"][0]["name"], "input": TOOL_INPUT}
-        )
+        content += [
+            {"type": "tool_use", "id": f"toolu_fake_{n}", "name": name, "input": TOOL_INPUT}
+            for n, name in enumerate(_tool_names(body), start=1)
+        ]
         stop = "tool_use"
     else:
         content.append({"type": "text", "text": REPLY_TEXT})
@@ -157,10 +164,11 @@ def events(body: dict, prompt: int, completion: int) -> list[tuple[str, dict]]:
         )
     stop = "end_turn"
     if _wants_tool(body):
-        block(
-            {"type": "tool_use", "id": "toolu_fake_1", "name": body["tools"][0]["name"], "input": {}},
-            [{"type": "input_json_delta", "partial_json": p} for p in TOOL_ARGUMENT_PIECES],
-        )
+        for n, name in enumerate(_tool_names(body), start=1):
+            block(
+                {"type": "tool_use", "id": f"toolu_fake_{n}", "name": name, "input": {}},
+                [{"type": "input_json_delta", "partial_json": p} for p in TOOL_ARGUMENT_PIECES],
+            )
         stop = "tool_use"
     else:
         block({"type": "text", "text": ""}, [{"type": "text_delta", "text": p} for p in REPLY_PIECES])

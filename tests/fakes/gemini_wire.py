@@ -7,6 +7,7 @@ from typing import Any
 from tests.fakes.openai_wire import REASONING_TEXT, REPLY_PIECES, REPLY_TEXT
 
 THOUGHTS_TOKENS = 5
+EMBEDDING = [0.1, -0.2, 0.3]
 TOOL_ARGS = {"city": "Paris"}
 GENERATION_KEYS = {
     "temperature", "topP", "topK", "maxOutputTokens", "seed", "stopSequences", "candidateCount",
@@ -73,6 +74,14 @@ def _tool_name(body: dict) -> str:
     return "tool"
 
 
+def _calls(body: dict, model: str) -> list[dict]:
+    """functionCall parts: the first tool, or (a `parallel` model) each of the first two."""
+    if "parallel" not in model:
+        return [{"functionCall": {"name": _tool_name(body), "args": TOOL_ARGS}}]
+    names = [fn["name"] for t in body.get("tools") or [] for fn in t.get("functionDeclarations") or []]
+    return [{"functionCall": {"name": n, "args": TOOL_ARGS}} for n in (names + names)[:2]]
+
+
 def usage(body: dict, prompt: int, completion: int) -> dict:
     out = {
         "promptTokenCount": prompt,
@@ -90,7 +99,7 @@ def reply(body: dict, model: str, prompt: int, completion: int) -> dict:
     if _thinking(body):
         parts.append({"text": REASONING_TEXT, "thought": True})
     if _wants_tool(body):
-        parts.append({"functionCall": {"name": _tool_name(body), "args": TOOL_ARGS}})
+        parts += _calls(body, model)
     else:
         parts.append({"text": REPLY_TEXT})
     return {
@@ -122,7 +131,7 @@ def chunks(body: dict, model: str, prompt: int, completion: int) -> list[dict]:
     if _thinking(body):
         out.append(chunk([{"text": REASONING_TEXT, "thought": True}]))
     if _wants_tool(body):
-        out.append(chunk([{"functionCall": {"name": _tool_name(body), "args": TOOL_ARGS}}], "STOP", True))
+        out.append(chunk(_calls(body, model), "STOP", True))
         return out
     out += [chunk([{"text": piece}]) for piece in REPLY_PIECES[:-1]]
     out.append(chunk([{"text": REPLY_PIECES[-1]}], "STOP", True))
@@ -143,7 +152,7 @@ def embeddings(body: dict, model: str) -> tuple[dict | None, str | None]:
     for req in requests:
         if req.get("model") != f"models/{model}":
             return None, "* BatchEmbedContentsRequest.requests[0].model: model must match the URL"
-    return {"embeddings": [{"values": [0.1, -0.2, 0.3]} for _ in requests]}, None
+    return {"embeddings": [{"values": EMBEDDING} for _ in requests]}, None
 
 
 def error_body(status: int, message: str) -> dict:

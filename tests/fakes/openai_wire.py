@@ -42,6 +42,15 @@ def first_tool_name(body: dict) -> str:
     return (tool.get("function") or {}).get("name") or tool.get("name") or "tool"
 
 
+def tool_call_names(body: dict) -> list[str]:
+    """The calls a tool turn makes: the first tool, or (a `parallel` model) each of the first two
+    tools, the first one again if only one is offered."""
+    if "parallel" not in str(body.get("model", "")):
+        return [first_tool_name(body)]
+    names = [(t.get("function") or {}).get("name") or t.get("name") or "tool" for t in body.get("tools") or []]
+    return (names + names)[:2]
+
+
 def chat_completion(body: dict, *, reasoning: bool, usage_obj: dict | None) -> dict:
     message: dict[str, Any] = {"role": "assistant", "content": REPLY_TEXT, "refusal": None}
     finish = "stop"
@@ -51,10 +60,11 @@ def chat_completion(body: dict, *, reasoning: bool, usage_obj: dict | None) -> d
         message["content"] = None
         message["tool_calls"] = [
             {
-                "id": "call_fake_1",
+                "id": f"call_fake_{n}",
                 "type": "function",
-                "function": {"name": first_tool_name(body), "arguments": TOOL_ARGUMENTS},
+                "function": {"name": name, "arguments": TOOL_ARGUMENTS},
             }
+            for n, name in enumerate(tool_call_names(body), start=1)
         ]
         finish = "tool_calls"
     out: dict[str, Any] = {
@@ -93,24 +103,24 @@ def chat_chunks(body: dict, *, reasoning: bool, usage_obj: dict | None, usage_mo
     if reasoning:
         chunks += [chunk({"reasoning_content": piece}) for piece in REASONING_PIECES]
     if wants_tool_call(body):
-        name = first_tool_name(body)
-        chunks.append(
-            chunk(
-                {
-                    "tool_calls": [
-                        {
-                            "index": 0,
-                            "id": "call_fake_1",
-                            "type": "function",
-                            "function": {"name": name, "arguments": ""},
-                        }
-                    ]
-                }
+        for i, name in enumerate(tool_call_names(body)):
+            chunks.append(
+                chunk(
+                    {
+                        "tool_calls": [
+                            {
+                                "index": i,
+                                "id": f"call_fake_{i + 1}",
+                                "type": "function",
+                                "function": {"name": name, "arguments": ""},
+                            }
+                        ]
+                    }
+                )
             )
-        )
-        chunks += [
-            chunk({"tool_calls": [{"index": 0, "function": {"arguments": p}}]}) for p in TOOL_ARGUMENT_PIECES
-        ]
+            chunks += [
+                chunk({"tool_calls": [{"index": i, "function": {"arguments": p}}]}) for p in TOOL_ARGUMENT_PIECES
+            ]
         finish = "tool_calls"
     else:
         chunks += [chunk({"content": piece}) for piece in REPLY_PIECES]

@@ -419,6 +419,10 @@ def _build_app(fake: FakeUpstream) -> FastAPI:
         if action == "batchEmbedContents":
             reply, problem = gw.embeddings(body, model)
             return JSONResponse(reply) if reply else JSONResponse(gw.error_body(400, problem), 400)
+        if action == "embedContent":
+            if "model" in body or not (body.get("content") or {}).get("parts"):
+                return JSONResponse(gw.error_body(400, "* EmbedContentRequest.content: content is not specified"), 400)
+            return JSONResponse({"embedding": {"values": gw.EMBEDDING}})
         problem = gw.validate(body)
         if problem:
             return JSONResponse(gw.error_body(400, problem), 400)

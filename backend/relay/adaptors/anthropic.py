@@ -15,9 +15,10 @@ from backend.relay.adaptors.streams import ClaudePassStream, ClaudeToOpenAIStrea
 from backend.relay.convert.claude_openai import claude_to_openai_response
 from backend.relay.convert.gemini_openai import gemini_to_openai_request
 from backend.relay.convert.openai_claude import (
-    THINKING_MIN_MAX_TOKENS,
     ClaudeOptions,
     openai_to_claude_request,
+    split_thinking_suffix,
+    thinking_for,
 )
 from backend.relay.convert.openai_gemini import openai_to_gemini_response
 from backend.relay.convert.usage import claude_usage
@@ -33,7 +34,7 @@ def claude_options(model: str) -> ClaudeOptions:
 
     per_model = options.get_json("claude.default_max_tokens")
     per_model = per_model if isinstance(per_model, dict) else {}
-    base = model.removesuffix("-thinking")
+    base = split_thinking_suffix(model).model
     max_tokens = per_model.get(model) or per_model.get(base) or per_model.get("default") or 8192
     ratio = options.get_float("claude.thinking_adapter_budget_tokens_percentage", 0.8)
     return ClaudeOptions(
@@ -46,19 +47,25 @@ def claude_options(model: str) -> ClaudeOptions:
 
 
 def apply_native_thinking_suffix(body: dict, model: str, opts: ClaudeOptions) -> str:
-    """A `-thinking` model on a native Claude request: strip it and enable thinking the same way
-    the OpenAI conversion does (unless the client set `thinking` itself). Returns the model."""
-    if not (opts.thinking_adapter and model.endswith("-thinking")):
+    """A reasoning suffix on a native Claude request (`-thinking`, `-thinking-<N>`, `-nothinking`,
+    `-high|-medium|-low|-minimal`): strip it and set thinking the way the OpenAI conversion does,
+    unless the client set `thinking` itself (`-nothinking` removes it). Returns the model."""
+    if not opts.thinking_adapter:
         return model
-    model = model.removesuffix("-thinking")
-    if "thinking" not in body:
-        max_tokens = max(body.get("max_tokens") or opts.default_max_tokens, THINKING_MIN_MAX_TOKENS)
-        body["max_tokens"] = max_tokens
-        body["thinking"] = {"type": "enabled", "budget_tokens": int(max_tokens * opts.thinking_budget_ratio)}
-        body["temperature"] = 1
-        body.pop("top_p", None)
-        body.pop("top_k", None)
-    return model
+    suffix = split_thinking_suffix(model)
+    if suffix.off:
+        body.pop("thinking", None)
+    elif "thinking" not in body:
+        max_tokens = body.get("max_tokens") if isinstance(body.get("max_tokens"), int) else 0
+        budget, max_tokens = thinking_for(suffix, max_tokens or opts.default_max_tokens,
+                                          opts.thinking_budget_ratio, opts.default_max_tokens)
+        if budget:
+            body["max_tokens"] = max_tokens
+            body["thinking"] = {"type": "enabled", "budget_tokens": budget}
+            body["temperature"] = 1
+            body.pop("top_p", None)
+            body.pop("top_k", None)
+    return suffix.model
 
 
 class AnthropicAdaptor(Adaptor):

@@ -69,6 +69,16 @@ def native_action(path: str) -> str:
     return last.split(":", 1)[1] if ":" in last else "generateContent"
 
 
+def native_embed_body(body: dict, model: str) -> dict:
+    """A native embed body for the upstream model: the pipeline's `model` key dropped (the path
+    names the model), and each batch request's `model` naming the mapped model, as the API checks."""
+    out = {k: v for k, v in body.items() if k != "model"}
+    requests = out.get("requests")
+    if isinstance(requests, list):
+        out["requests"] = [{**r, "model": f"models/{model}"} if isinstance(r, dict) else r for r in requests]
+    return out
+
+
 class GeminiStream(OpenAIStream):
     """OpenAI-format client, Gemini upstream: a gateway-made finish chunk closes the stream.
     Complete once a candidate carried its finishReason (Gemini streams have no [DONE])."""
@@ -196,7 +206,7 @@ class GeminiAdaptor(Adaptor):
             return openai_to_gemini_embeddings(body, self.upstream_model)
         if fmt == F.GEMINI_EMBEDDINGS:
             self._action = native_action(self.meta.path)
-            return dict(body)
+            return native_embed_body(body, self.upstream_model)
         if fmt == F.OPENAI_IMAGES:
             self._action = "predict"
             return openai_to_imagen_request(body)
@@ -210,7 +220,7 @@ class GeminiAdaptor(Adaptor):
             effort = body.get("reasoning_effort")
             self.reasoning_effort = effort if isinstance(effort, str) else None
             return out
-        out = dict(body)
+        out = {k: v for k, v in body.items() if k != "model"}  # the path names it (the pipeline adds it)
         self._action = native_action(self.meta.path)
         config = dict(out.get("generationConfig") or {})
         self.upstream_model, thinking = thinking_config(

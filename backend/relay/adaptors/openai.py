@@ -25,6 +25,10 @@ from backend.relay.adaptors.base import (
 from backend.relay.adaptors.errors import bad_body, upstream_error
 from backend.relay.adaptors.streams import OpenAIStream, OpenAIToClaudeStreamConverter, ResponsesPassStream
 from backend.relay.convert.claude_openai import claude_to_openai_request
+from backend.relay.convert.gemini_embeddings import (
+    gemini_embed_to_openai_request,
+    openai_to_gemini_embed_response,
+)
 from backend.relay.convert.gemini_openai import gemini_to_openai_request
 from backend.relay.convert.openai_claude import openai_to_claude_response
 from backend.relay.convert.openai_gemini import openai_to_gemini_response
@@ -101,7 +105,7 @@ def _response_usage(fmt: RelayFormat, resp: dict) -> Usage | None:
 
 
 class OpenAIAdaptor(Adaptor):
-    formats = JSON_FORMATS | {F.CLAUDE_MESSAGES, F.GEMINI}
+    formats = JSON_FORMATS | {F.CLAUDE_MESSAGES, F.GEMINI, F.GEMINI_EMBEDDINGS}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -159,6 +163,9 @@ class OpenAIAdaptor(Adaptor):
         elif fmt == F.GEMINI:
             out = gemini_to_openai_request(body, self.upstream_model, self.meta.stream)
             self.upstream_format = F.OPENAI_CHAT
+        elif fmt == F.GEMINI_EMBEDDINGS:
+            out = gemini_embed_to_openai_request(body, self.upstream_model)
+            self.upstream_format = F.OPENAI_EMBEDDINGS
         else:
             out = dict(body)
             if "model" in out or fmt in STREAMED_CHAT or fmt == F.OPENAI_RESPONSES:
@@ -207,6 +214,9 @@ class OpenAIAdaptor(Adaptor):
         upstream_fmt = self.upstream_format
         usage = _response_usage(upstream_fmt, resp)
         text = _completion_text(upstream_fmt, resp)
+        if fmt == F.GEMINI_EMBEDDINGS:
+            body = openai_to_gemini_embed_response(resp, self.meta.path.endswith(":batchEmbedContents"))
+            return RelayResponse(orjson.dumps(body), "application/json", usage, "")
         if fmt in (F.CLAUDE_MESSAGES, F.GEMINI):
             if usage is None and self.meta.count_tokens is not None:
                 usage = Usage(self.meta.prompt_tokens, self.meta.count_tokens(text))

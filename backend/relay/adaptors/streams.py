@@ -14,6 +14,7 @@ from backend.relay.adaptors.base import RelayMeta, StreamConverter, UpstreamErro
 from backend.relay.convert.claude_openai import ClaudeToOpenAIStream
 from backend.relay.convert.openai_claude import OpenAIToClaudeStream
 from backend.relay.convert.usage import claude_usage, openai_usage, openai_usage_dict, responses_usage
+from backend.relay.error_shapes import claude_error, google_error
 from backend.relay.sse import DONE_FRAME, SSEEvent, data_frame, event_frame
 from backend.relay.usage import Usage
 
@@ -29,14 +30,15 @@ def load_json(data: bytes) -> Any:
 
 
 def claude_error_frame(error: dict[str, Any], status: int) -> bytes:
-    """A failed stream's last frame for a Claude-format client."""
-    return event_frame("error", {"type": "error", "error": {"type": error.get("type") or "api_error",
-                                                             "message": str(error.get("message") or "")}})
+    """A failed stream's last frame for a Claude-format client (Anthropic's type for the status)."""
+    kind = error.get("type")
+    return event_frame("error", claude_error(str(error.get("message") or ""), status,
+                                             kind if isinstance(kind, str) else None))
 
 
 def gemini_error_frame(error: dict[str, Any], status: int) -> bytes:
-    """A failed stream's last frame for a native Gemini client."""
-    return data_frame({"error": {"code": status, "message": str(error.get("message") or ""), "status": "INTERNAL"}})
+    """A failed stream's last frame for a native Gemini client (Google's status name)."""
+    return data_frame(google_error(str(error.get("message") or ""), status))
 
 
 def stream_error(err: Any, fallback_type: str = "upstream_error") -> UpstreamError:

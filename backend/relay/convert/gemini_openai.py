@@ -200,8 +200,36 @@ def gemini_embeddings_to_openai(resp: dict, model: str) -> dict:
 # -- request: a native Gemini body for an OpenAI-format channel ----------------------------------
 
 
+# Values that are the caller's own data (function arguments and results, JSON schemas, whose
+# property names are theirs): key spellings inside them are never touched.
+_OPAQUE_KEYS = frozenset({"args", "response", "parameters", "parametersJsonSchema", "responseSchema",
+                          "responseJsonSchema", "schema"})
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(w[:1].upper() + w[1:] for w in rest)
+
+
+def camel_keys(value: Any) -> Any:
+    """A Gemini body with protobuf's snake_case field names in camelCase: the API accepts both, and
+    google-genai sends some of each (`inlineData.mime_type`, `parameters_json_schema`,
+    `thinkingConfig.include_thoughts`). The caller's own data is left as it is (`_OPAQUE_KEYS`)."""
+    if isinstance(value, list):
+        return [camel_keys(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out: dict[str, Any] = {}
+    for key, item in value.items():
+        name = _camel(key) if isinstance(key, str) and "_" in key.strip("_") else key
+        out[name] = item if name in _OPAQUE_KEYS else camel_keys(item)
+    return out
+
+
 def _data_url(blob: dict) -> str:
-    return f"data:{blob.get('mimeType') or 'application/octet-stream'};base64,{blob.get('data', '')}"
+    # Google takes URL-safe base64 too (google-genai sends it); data URLs take the standard alphabet
+    data = str(blob.get("data", "")).replace("-", "+").replace("_", "/")
+    return f"data:{blob.get('mimeType') or 'application/octet-stream'};base64,{data}"
 
 
 def _user_part(part: dict) -> dict | None:
@@ -246,6 +274,7 @@ def _openai_schema(schema: Any) -> Any:
 def gemini_to_openai_request(req: dict, model: str, stream: bool) -> dict:
     """An OpenAI chat body for a generateContent body. Gemini calls carry no ids, so each
     functionCall gets one and the next functionResponse of the same name answers it."""
+    req = camel_keys(req)
     messages: list[dict] = []
     system = "\n".join(
         p.get("text", "")

@@ -8,6 +8,7 @@ that follows the assistant's tool_use. The request conversion repairs a transcri
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +21,46 @@ from backend.relay.usage import Usage
 FILLER = "..."
 THINKING_MIN_MAX_TOKENS = 1280
 # reasoning_effort -> thinking budget when the client asks for effort instead of a -thinking model
-EFFORT_BUDGETS = {"low": 1280, "medium": 2048, "high": 4096}
+EFFORT_BUDGETS = {"minimal": 1024, "low": 1280, "medium": 2048, "high": 4096}
+MIN_THINKING_BUDGET = 1024  # Anthropic refuses less
+_BUDGET_SUFFIX = re.compile(r"-thinking-(\d+)$")
+
+
+@dataclass(frozen=True, slots=True)
+class ThinkingSuffix:
+    """What a model-name suffix asks of Claude: `ratio` (-thinking: a share of max_tokens), a fixed
+    `budget` (-thinking-<N>, -high/-medium/-low/-minimal) or `off` (-nothinking)."""
+
+    model: str
+    ratio: bool = False
+    budget: int = 0
+    off: bool = False
+
+
+def split_thinking_suffix(model: str) -> ThinkingSuffix:
+    """new-api's reasoning suffixes on a Claude model, stripped: `-thinking`, `-thinking-<N>`
+    (N raised to Anthropic's 1024 floor), `-nothinking`, `-high|-medium|-low|-minimal`."""
+    match = _BUDGET_SUFFIX.search(model)
+    if match:
+        return ThinkingSuffix(model[: match.start()], budget=max(int(match.group(1)), MIN_THINKING_BUDGET))
+    if model.endswith("-nothinking"):
+        return ThinkingSuffix(model.removesuffix("-nothinking"), off=True)
+    if model.endswith("-thinking"):
+        return ThinkingSuffix(model.removesuffix("-thinking"), ratio=True)
+    for effort, budget in EFFORT_BUDGETS.items():
+        if model.endswith("-" + effort) and len(model) > len(effort) + 1:
+            return ThinkingSuffix(model[: -len(effort) - 1], budget=budget)
+    return ThinkingSuffix(model)
+
+
+def thinking_for(suffix: ThinkingSuffix, max_tokens: int, ratio: float, default_max: int) -> tuple[int, int]:
+    """(budget_tokens or 0, max_tokens) for a suffix; max_tokens always ends above the budget."""
+    if suffix.ratio:
+        max_tokens = max(max_tokens, THINKING_MIN_MAX_TOKENS)
+        return max(int(max_tokens * ratio), MIN_THINKING_BUDGET), max_tokens
+    if suffix.budget:
+        return suffix.budget, max_tokens if max_tokens > suffix.budget else suffix.budget + default_max
+    return 0, max_tokens
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,11 +278,8 @@ def openai_to_claude_request(req: dict, model: str, options: ClaudeOptions | Non
     `-thinking` suffix on it turns on extended thinking (and is stripped)."""
     options = options or ClaudeOptions()
     out: dict[str, Any] = {}
-    thinking = False
-    if options.thinking_adapter and model.endswith("-thinking"):
-        model = model.removesuffix("-thinking")
-        thinking = True
-    out["model"] = model
+    suffix = split_thinking_suffix(model) if options.thinking_adapter else ThinkingSuffix(model)
+    out["model"] = model = suffix.model
     turns, system = _messages(req.get("messages") or [])
     if len(system) == 1 and "cache_control" not in system[0]:
         out["system"] = system[0]["text"]
@@ -276,11 +313,9 @@ def openai_to_claude_request(req: dict, model: str, options: ClaudeOptions | Non
     if isinstance(user, str) and user:
         out["metadata"] = {"user_id": user}
 
-    budget = 0
-    if thinking:
-        out["max_tokens"] = max(out["max_tokens"], THINKING_MIN_MAX_TOKENS)
-        budget = int(out["max_tokens"] * options.thinking_budget_ratio)
-    elif req.get("reasoning_effort") in EFFORT_BUDGETS:
+    budget, out["max_tokens"] = thinking_for(suffix, out["max_tokens"], options.thinking_budget_ratio,
+                                             options.default_max_tokens)
+    if not budget and not suffix.off and req.get("reasoning_effort") in EFFORT_BUDGETS:
         budget = EFFORT_BUDGETS[req["reasoning_effort"]]
         if out["max_tokens"] <= budget:  # Claude requires max_tokens > budget_tokens
             out["max_tokens"] = budget + options.default_max_tokens

@@ -48,7 +48,8 @@ def budget_range(model: str) -> tuple[int, int]:
 def thinking_config(
     model: str, req: dict, max_output: int | None, opts: GeminiOptions
 ) -> tuple[str, dict | None]:
-    """(model for the URL, thinkingConfig or None) from -thinking-<N> / -thinking / -nothinking."""
+    """(model for the URL, thinkingConfig or None) from -thinking-<N> / -thinking / -nothinking /
+    -high / -medium / -low / -minimal (gemini.thinking_adapter_enabled, on by default)."""
     if not opts.thinking_adapter:
         return model, None
     match = _THINKING_N.search(model)
@@ -75,6 +76,13 @@ def thinking_config(
         if "2.5-pro" in base:  # 2.5 Pro cannot turn thinking off: keep its default
             return base, None
         return base, {"thinkingBudget": 0}
+    for effort, share in EFFORT_PERCENT.items():  # -high / -medium / -low / -minimal
+        if model.endswith("-" + effort) and len(model) > len(effort) + 1:
+            base = model[: -len(effort) - 1]
+            if _uses_levels(base):
+                return base, {"includeThoughts": True, "thinkingLevel": "LOW" if share < 0.5 else "HIGH"}
+            low, high = budget_range(base)
+            return base, {"includeThoughts": True, "thinkingBudget": max(int(high * share), low)}
     return model, None
 
 

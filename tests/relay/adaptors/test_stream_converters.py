@@ -170,7 +170,7 @@ def test_openai_to_claude_converter_error_then_more_chunks():
     assert conv.feed(ev({"error": {"message": "mid", "type": "server_error"}})) == []
     assert conv.error.message == "mid"
     frame = conv.error_frame({"message": "shown", "type": "upstream_error"}, 500)
-    assert frame == b'event: error\ndata: {"type":"error","error":{"type":"upstream_error","message":"shown"}}\n\n'
+    assert frame == b'event: error\ndata: {"type":"error","error":{"type":"api_error","message":"shown"}}\n\n'  # Anthropic's type for a 500
     assert conv.feed(ev(chunk({"content": "b"}))) == []
 
 
