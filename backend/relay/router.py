@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 
-from backend.relay import routes
+from backend.relay import routes, routes_media
 from backend.relay.context import RequestIdMiddleware
 
 relay = APIRouter()
+relay.include_router(routes_media.router)  # before routes: its /v1 catch-all must come last
 relay.include_router(routes.router)
 
 

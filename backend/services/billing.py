@@ -95,6 +95,7 @@ class Charge:
     request_id: str = ""
     ip: str = ""
     other: dict[str, Any] = field(default_factory=dict)
+    content_note: str = ""  # appended to the log's content (images: size and quality)
     state: Literal["open", "settled", "refunded"] = "open"
     charged: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
@@ -277,8 +278,8 @@ async def settle(charge: Charge, usage: Usage) -> int:
         await get_ledger().aapply(charge.user.id, token_id, quota_delta=quota - charge.reserved, used=quota,
                                   requests=1, channel_id=charge.channel_id)
     if options.get_bool("LogConsumeEnabled"):
-        usage_log.record(_log_row(charge, LogType.CONSUME, _content(charge.pricing, note), quota, usage,
-                                  _other(charge, usage)))
+        content = _content(charge.pricing, note) + (f", {charge.content_note}" if charge.content_note else "")
+        usage_log.record(_log_row(charge, LogType.CONSUME, content, quota, usage, _other(charge, usage)))
     if not note and options.get_bool("DataExportEnabled"):
         quota_data.record(charge.user.id, charge.user.username, charge.model, int(time.time()),
                           usage.total_tokens, quota)
