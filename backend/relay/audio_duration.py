@@ -118,9 +118,9 @@ def _ogg(data: bytes) -> float:
 
 def _mp4(data: bytes) -> float:
     at = data.find(b"mvhd")
-    if at < 4 or at + 28 > len(data):
+    if at < 4 or at + 24 > len(data):
         raise AudioFormatError("MP4 file without a movie header")
-    if data[at + 4] == 1:  # version 1: 64-bit times
+    if data[at + 4] == 1:  # version 1: 64-bit times (struct.error past the end is refused below)
         scale, duration = struct.unpack_from(">IQ", data, at + 24)
     else:
         scale, duration = struct.unpack_from(">II", data, at + 16)
