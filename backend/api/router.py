@@ -16,6 +16,7 @@ from backend.api import (
     setup,
     status,
     token,
+    token_usage,
     user,
     user_admin,
     verification,
@@ -38,6 +39,7 @@ api.include_router(option.router)
 api.include_router(group.router)
 api.include_router(channel.router)
 api.include_router(pricing.router)
+api.include_router(token_usage.router)
 
 
 @api.api_route("/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)

@@ -96,12 +96,15 @@ def _spawn(coro: Awaitable[Any]) -> None:
 
 
 async def relay(
-    request: Request, fmt: RelayFormat, *, default_model: str = "", headers: dict[str, str] | None = None
+    request: Request, fmt: RelayFormat, *, default_model: str = "", headers: dict[str, str] | None = None,
+    caller: auth.Caller | None = None,
 ) -> Response:
-    """`headers`: the request's `header_dict`, when the caller has it already."""
+    """`headers`: the request's `header_dict`, when the caller has it already. `caller`: who is
+    calling, when the route authenticated them itself (the playground's session); else the API key."""
     rid = request_id_of(request.scope) or new_request_id()
     try:
-        ctx = await _prepare(request, fmt, rid, default_model, headers if headers is not None else header_dict(request.scope))
+        ctx = await _prepare(request, fmt, rid, default_model, headers if headers is not None else header_dict(request.scope),
+                             caller)
         async with model_limit.admitted(ctx.caller) as outcome:  # per-user limit, before any price
             response = await _run(ctx, request.receive)
             outcome.ok = response.status_code < 400
@@ -114,10 +117,12 @@ async def relay(
 
 
 async def _prepare(
-    request: Request, fmt: RelayFormat, rid: str, default_model: str, headers: dict[str, str]
+    request: Request, fmt: RelayFormat, rid: str, default_model: str, headers: dict[str, str],
+    caller: auth.Caller | None = None,
 ) -> RelayContext:
     scope = request.scope
-    caller = await auth.authenticate(headers, client_ip(request))
+    if caller is None:
+        caller = await auth.authenticate(headers, client_ip(request))
     limit = get_settings().max_body_bytes
     length = headers.get("content-length", "")
     if length.isdigit() and int(length) > limit:
