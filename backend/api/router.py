@@ -26,6 +26,7 @@ from backend.api import (
     telegram,
     threads,  # noqa: F401 - registers the start-up hook that sizes the worker threads
     token,
+    token_usage,
     topup,
     twofa,
     user,
@@ -61,6 +62,7 @@ api.include_router(option.router)
 api.include_router(group.router)
 api.include_router(channel.router)
 api.include_router(pricing.router)
+api.include_router(token_usage.router)
 
 
 @api.api_route("/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)

@@ -30,7 +30,7 @@ _writebacks: set[asyncio.Task] = set()
 
 @dataclass(frozen=True, slots=True)
 class Caller:
-    token: TokenInfo
+    token: TokenInfo | None  # None: the console playground (a session, no API key)
     user: UserInfo
     group: str  # the group used for routing and pricing: the token's, else the user's
     pinned_channel: int | None  # `sk-KEY-<id>` (admins only)
@@ -154,6 +154,6 @@ async def _authenticate(headers: Mapping[str, str], ip: str, api_key: str | None
 def check_model(caller: Caller, model: str) -> None:
     """403 when the key's model list is on and does not name `model`."""
     token = caller.token
-    if token.model_limits_enabled and model not in token.model_limits:
+    if token is not None and token.model_limits_enabled and model not in token.model_limits:
         raise forbidden(f"this API key may not use model {clip(model)}", code="model_not_allowed")
 

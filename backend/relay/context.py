@@ -12,6 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from backend.relay.adaptors.base import RelayFormat
 from backend.relay.auth import Caller
+from backend.relay.convert.multipart import Form
 from backend.relay.errors import REQUEST_ID_HEADER
 
 _ALNUM = string.ascii_letters + string.digits
@@ -83,3 +84,5 @@ class RelayContext:
     prompt_tokens: int = 0  # local count, or only the reservation's estimate until prompt_counted
     prompt_counted: bool = False
     tried: list[int] = field(default_factory=list)
+    form: Form | None = None  # a multipart body, parsed (`raw` is what goes upstream)
+    content_type: str = ""

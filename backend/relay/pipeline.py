@@ -25,7 +25,7 @@ from starlette.types import Receive, Scope
 from backend import client_ip as client_address
 from backend.config import get_settings
 from backend.models.enums import Role
-from backend.relay import adaptors, auth, distributor, model_limit, token_counter
+from backend.relay import adaptors, auth, distributor, media, model_limit, token_counter
 from backend.relay.adaptors.base import (
     Adaptor,
     AdaptorError,
@@ -37,6 +37,7 @@ from backend.relay.adaptors.base import (
 from backend.relay.body import check_declared, check_model_name, parse_json_object, read_limited
 from backend.relay.channel_types import ANTHROPIC_ID
 from backend.relay.context import RelayContext, new_request_id, request_id_of
+from backend.relay.convert.multipart import Form, parse_form
 from backend.relay.disconnect import unless_client_leaves
 from backend.relay.distributor import Route
 from backend.relay.error_shapes import shape_for
@@ -51,6 +52,7 @@ from backend.relay.errors import (
     transport_failure,
 )
 from backend.relay.ingress import Ingress
+from backend.relay.passthrough import passthrough
 from backend.relay.redact import redact_secrets
 from backend.relay.streaming import PumpResult, StreamResponse, Write, pump
 from backend.relay.upstream import UpstreamResponse, UpstreamTransportError, get_client
@@ -104,15 +106,18 @@ async def relay(
     default_model: str = "",
     headers: dict[str, str] | None = None,
     ingress: Ingress | None = None,
+    caller: auth.Caller | None = None,
 ) -> Response:
     """`headers`: the request's `header_dict`, when the caller has it already. `ingress`: what the
-    route read outside the body (Gemini's path model, stream flag and key). Errors answer in the
-    client format's own shape (error_shapes)."""
+    route read outside the body (Gemini's path model, stream flag and key). `caller`: who is
+    calling, when the route authenticated them itself (the playground's session); else the API key.
+    Errors answer in the client format's own shape (error_shapes)."""
     rid = request_id_of(request.scope) or new_request_id()
     shape = shape_for(fmt)
     try:
         ctx = await _prepare(request, fmt, rid, default_model,
-                             headers if headers is not None else header_dict(request.scope), ingress or _NO_INGRESS)
+                             headers if headers is not None else header_dict(request.scope),
+                             ingress or _NO_INGRESS, caller)
         async with model_limit.admitted(ctx.caller) as outcome:  # per-user limit, before any price
             response = await _run(ctx, request.receive)
             outcome.ok = response.status_code < 400
@@ -131,25 +136,29 @@ _NO_INGRESS = Ingress()
 
 
 async def _prepare(
-    request: Request, fmt: RelayFormat, rid: str, default_model: str, headers: dict[str, str], ingress: Ingress
+    request: Request, fmt: RelayFormat, rid: str, default_model: str, headers: dict[str, str], ingress: Ingress,
+    caller: auth.Caller | None = None,
 ) -> RelayContext:
     scope = request.scope
-    caller = await auth.authenticate(headers, client_ip(request), ingress.api_key)
+    if caller is None:
+        caller = await auth.authenticate(headers, client_ip(request), ingress.api_key)
     limit = get_settings().max_body_bytes
     check_declared(headers.get("content-length"), limit)
     try:
         raw = await read_limited(request.stream(), limit, headers.get("content-encoding", ""))
     except ClientDisconnect as exc:
         raise bad_request("the client closed the connection while sending the body") from exc
-    body = parse_json_object(raw)
+    content_type = headers.get("content-type", "")
+    body, form = _parse_body(fmt, raw, content_type)
     model = ingress.model or body.get("model")
     if model is None or model == "":
-        model = default_model
+        model = default_model or media.DEFAULT_MODELS.get(fmt, "")
     if not isinstance(model, str) or not model:
         raise bad_request("model is required" if not model else "model must be a string")
     check_model_name(model)  # before any lookup, log row or message can carry it
     body["model"] = model  # a route default (e.g. the engine path) is part of the request too
     auth.check_model(caller, model)
+    media.check(fmt, model, body, form)
     stream = ingress.stream if ingress.stream is not None else body.get("stream") is True
     stream_options = body.get("stream_options")
     include_usage = stream and isinstance(stream_options, dict) and stream_options.get("include_usage") is True
@@ -165,7 +174,21 @@ async def _prepare(
         include_usage=include_usage,
         query=dict(request.query_params) if scope.get("query_string") else {},
         headers=headers,
+        form=form,
+        content_type=content_type,
     )
+
+
+def _parse_body(fmt: RelayFormat, raw: bytes, content_type: str) -> tuple[dict[str, Any], Form | None]:
+    """A JSON object, or for the multipart formats the form (its text fields as the body)."""
+    if fmt in media.MULTIPART_FORMATS and content_type.lower().startswith("multipart/form-data"):
+        form = parse_form(raw, content_type)
+        if form is None:
+            raise bad_request("invalid multipart/form-data body", code="invalid_request")
+        return dict(form.fields), form
+    if fmt in media.MULTIPART_FORMATS and fmt != RelayFormat.OPENAI_IMAGE_EDITS:
+        raise media.refuse_non_multipart(fmt)
+    return parse_json_object(raw), None
 
 
 def _service_error(err: ServiceError) -> RelayError:
@@ -181,6 +204,9 @@ def _max_tokens(body: dict[str, Any]) -> int | None:
 
 def _prompt_tokens(ctx: RelayContext, body: dict[str, Any]) -> int:
     """The local prompt count: it bills a call upstream left uncounted (and sizes some reservations)."""
+    counted = media.prompt_tokens(ctx.fmt, ctx.model, body, ctx.form)
+    if counted is not None:
+        return counted
     if ctx.fmt == RelayFormat.OPENAI_CHAT:
         return token_counter.count_chat_request(ctx.model, body)
     if ctx.fmt == RelayFormat.OPENAI_COMPLETIONS:
@@ -224,7 +250,7 @@ def _prompt_estimate(ctx: RelayContext) -> int:
 async def _run(ctx: RelayContext, receive: Receive) -> Response:
     caller = ctx.caller
     try:
-        pricing = billing.pricing_for(ctx.model, caller.group, caller.user)
+        pricing = media.priced(ctx.fmt, ctx.model, ctx.body, billing.pricing_for(ctx.model, caller.group, caller.user))
         if ctx.fmt in ESTIMATED_FORMATS:
             ctx.prompt_tokens = _prompt_estimate(ctx)
         else:
@@ -244,6 +270,7 @@ async def _run(ctx: RelayContext, receive: Receive) -> Response:
         started_at=ctx.started_at,
         request_id=ctx.request_id,
         ip=caller.ip,
+        content_note=media.log_note(ctx.fmt, ctx.model, ctx.body),
     )
     handed_off = False
     error: RelayError | None = None
@@ -381,10 +408,16 @@ async def _read_capped(resp: UpstreamResponse, cap: int) -> bytes:
 
 async def _attempt(ctx: RelayContext, charge: billing.Charge, route: Route, attempt: int) -> Response:
     # Each attempt converts a pristine body: adaptors may edit what they are given.
-    body = ctx.body if attempt == 0 else {**orjson.loads(ctx.raw), "model": ctx.model}
+    if ctx.form is not None:
+        body = ctx.body  # the form goes upstream as received (model mapped): adaptors never edit it
+    else:
+        body = ctx.body if attempt == 0 else {**orjson.loads(ctx.raw), "model": ctx.model}
     try:
         adaptor = adaptors.get_adaptor(route.channel, route.key, _meta(ctx, route))
-        request = adaptor.build_request(body)
+        if ctx.form is not None:
+            request = adaptor.build_raw_request(ctx.raw, ctx.content_type)
+        else:
+            request = adaptor.build_request(body)
     except AdaptorError as err:
         raise RelayError(err.status_code, err.message, code=err.code) from err
     try:
@@ -402,6 +435,8 @@ async def _attempt(ctx: RelayContext, charge: billing.Charge, route: Route, atte
     charge.channel_id = route.channel.id
     charge.other.update(_log_other(ctx, route, adaptor))
     content_type = resp.headers.get("content-type", "")
+    if ctx.fmt == RelayFormat.OPENAI_AUDIO_SPEECH and "text/event-stream" not in content_type.lower():
+        return passthrough(ctx, charge, resp, content_type, _shielded)
     if ctx.stream or "text/event-stream" in content_type.lower():
         charge.is_stream = True
         try:
@@ -444,9 +479,11 @@ async def _whole(
         out = adaptor.parse_response(raw, content_type)
     except UpstreamError as err:
         raise from_upstream(err) from err
-    if out.usage is None:
-        await _count_prompt_off_loop(ctx)
-    usage = out.usage if out.usage is not None else _local_usage(ctx, out.completion_text)
+    usage = media.final_usage(ctx.fmt, ctx.body, out.usage, ctx.prompt_tokens)
+    if usage is None:
+        if out.usage is None:
+            await _count_prompt_off_loop(ctx)
+        usage = out.usage if out.usage is not None else _local_usage(ctx, out.completion_text)
     await _shielded(billing.settle(charge, usage))
     return Response(out.body, status_code=200, media_type=out.content_type)
 

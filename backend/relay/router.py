@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 
-from backend.relay import model_lists, routes, routes_claude, routes_gemini
+from backend.relay import (
+    model_lists,
+    realtime,
+    routes,
+    routes_claude,
+    routes_gemini,
+    routes_media,
+    routes_playground,
+    routes_usage,
+)
 from backend.relay.context import RequestIdMiddleware
 
 relay = APIRouter()
@@ -12,6 +21,10 @@ relay = APIRouter()
 relay.include_router(routes_claude.router)
 relay.include_router(routes_gemini.router)
 relay.include_router(model_lists.router)
+relay.include_router(routes_media.router)
+relay.include_router(routes_usage.router)
+relay.include_router(routes_playground.router)
+relay.include_router(realtime.router)
 relay.include_router(routes.router)
 
 

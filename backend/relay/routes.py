@@ -152,7 +152,6 @@ for _path, _methods in (
     ("/v1/files/{rest:path}", ["GET", "DELETE"]),
     ("/v1/fine-tunes", ["GET", "POST"]),
     ("/v1/fine-tunes/{rest:path}", ["GET", "POST", "DELETE"]),
-    ("/v1/images/variations", ["POST"]),
     ("/v1/models/{model:path}", ["DELETE"]),
 ):
     router.add_api_route(_path, _not_implemented, methods=_methods, include_in_schema=False)

@@ -95,6 +95,7 @@ class Charge:
     request_id: str = ""
     ip: str = ""
     other: dict[str, Any] = field(default_factory=dict)
+    content_note: str = ""  # appended to the log's content (images: size and quality)
     state: Literal["open", "settled", "refunded"] = "open"
     charged: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
@@ -178,6 +179,47 @@ def compute_quota(pricing: Pricing, usage: Usage) -> tuple[int, str]:
     if ratio != 0 and quota <= 0:
         quota = 1
     return quota, ""
+
+
+def audio_quota(pricing: Pricing, model: str, text_in: int, text_out: int, audio_in: int, audio_out: int) -> int:
+    """new-api's audio/realtime charge: (tIn + tOut·CR + aIn·AR + aOut·AR·ACR)·MR·GR, rounded,
+    at least 1 when the ratio is not 0; a fixed price is price·500000·GR (truncated)."""
+    if pricing.uses_price:
+        assert pricing.model_price is not None
+        return int(_d(pricing.model_price) * QUOTA_PER_UNIT * _d(pricing.group_ratio))
+    ar, acr = _d(ratios.audio_ratio(model)), _d(ratios.audio_completion_ratio(model))
+    tokens = (Decimal(text_in) + Decimal(text_out) * _d(pricing.completion_ratio) + Decimal(audio_in) * ar
+              + Decimal(audio_out) * ar * acr)
+    ratio = _d(pricing.model_ratio) * _d(pricing.group_ratio)
+    quota = tokens * ratio
+    if ratio != 0 and quota <= 0:
+        return 1
+    return _round(quota)
+
+
+async def spend(charge: Charge, amount: int) -> None:
+    """Take `amount` from user and token now, as part of an open charge (realtime bills each
+    response as it completes); it counts as reserved, so `settle_quota` only adds the usage."""
+    if amount > 0:
+        token_id = charge.token.id if charge.token is not None else None
+        await get_ledger().aapply(charge.user.id, token_id, quota_delta=amount)
+        charge.reserved += amount
+
+
+async def settle_quota(charge: Charge, quota: int, usage: Usage, other: dict[str, Any] | None = None) -> int:
+    """Settle a charge whose cost was computed by its caller (realtime): like `settle`, with
+    `quota` instead of the ratio formula."""
+    if not charge._close("settled", quota):
+        return charge.charged
+    token_id = charge.token.id if charge.token is not None else None
+    await get_ledger().aapply(charge.user.id, token_id, quota_delta=quota - charge.reserved, used=quota,
+                              requests=1, channel_id=charge.channel_id)
+    if options.get_bool("LogConsumeEnabled"):
+        content = _content(charge.pricing, "") + (f", {charge.content_note}" if charge.content_note else "")
+        usage_log.record(_log_row(charge, LogType.CONSUME, content, quota, usage,
+                                  {**_other(charge, usage), **(other or {})}))
+    await _flush_if_unbatched()
+    return quota
 
 
 async def pre_consume(user: UserInfo, token: TokenInfo | None, amount: int, *, trust: bool = True) -> int:
@@ -278,8 +320,8 @@ async def settle(charge: Charge, usage: Usage) -> int:
                                   requests=1, channel_id=charge.channel_id)
         quota_notify.after_charge(charge.user, quota)
     if options.get_bool("LogConsumeEnabled"):
-        usage_log.record(_log_row(charge, LogType.CONSUME, _content(charge.pricing, note), quota, usage,
-                                  _other(charge, usage)))
+        content = _content(charge.pricing, note) + (f", {charge.content_note}" if charge.content_note else "")
+        usage_log.record(_log_row(charge, LogType.CONSUME, content, quota, usage, _other(charge, usage)))
     if not note and options.get_bool("DataExportEnabled"):
         quota_data.record(charge.user.id, charge.user.username, charge.model, int(time.time()),
                           usage.total_tokens, quota)

@@ -380,6 +380,26 @@ def completion_ratio(name: str) -> float:
     return ratio if found is None else found
 
 
+def audio_ratio(name: str) -> float:
+    """Audio input tokens cost this many text tokens (new-api's built-in rule: realtime 20, the
+    2024-12-17 realtime preview 8, mini realtime 10/0.6; audio 40, its 2024-12-17 preview 16,
+    mini audio 10/0.15; anything else 20)."""
+    if "-realtime" in name:
+        if name.endswith("gpt-4o-realtime-preview-2024-12-17"):
+            return 8.0
+        return 10 / 0.6 if "mini" in name else 20.0
+    if "-audio" in name:
+        if name.endswith("gpt-4o-audio-preview-2024-12-17"):
+            return 16.0
+        return 10 / 0.15 if "mini" in name else 40.0
+    return 20.0
+
+
+def audio_completion_ratio(name: str) -> float:  # noqa: ARG001 - new-api's rule is 2 for every model
+    """Audio output tokens cost this many audio input tokens."""
+    return 2.0
+
+
 def cache_ratio(name: str) -> float:
     found = _lookup("CacheRatio", name)
     return 1.0 if found is None else found

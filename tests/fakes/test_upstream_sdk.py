@@ -287,7 +287,7 @@ def test_images_audio_moderations(oai, fake_upstream):  # noqa: F811
     assert b64.data[0].b64_json == ox.IMAGE_B64
     assert b64.usage.total_tokens == 110
     speech = oai.audio.speech.create(model="tts-1", voice="alloy", input="hello")
-    assert speech.content == ox.SPEECH_BYTES
+    assert speech.content == ox.SPEECH_BYTES + b"hello"
     text = oai.audio.transcriptions.create(model="whisper-1", file=("a.wav", b"RIFF....", "audio/wav"))
     assert text.text == ow.REPLY_TEXT
     assert b'name="model"' in fake_upstream.last.body and b"whisper-1" in fake_upstream.last.body

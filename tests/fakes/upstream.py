@@ -43,7 +43,7 @@ from tests.conftest import LiveServer
 from tests.fakes import anthropic_wire as aw
 from tests.fakes import bedrock_wire as bw
 from tests.fakes import gemini_wire as gw
-from tests.fakes import openai_extra
+from tests.fakes import openai_extra, openai_realtime
 from tests.fakes import openai_wire as ow
 
 HANG_LIMIT_S = 120.0
@@ -437,6 +437,8 @@ def _build_app(fake: FakeUpstream) -> FastAPI:
         return JSONResponse(gw.error_body(404, f"unsupported action {action}"), 404)
 
     openai_extra.install(app, lambda request: _prelude(fake, request, claude=False))
+    openai_realtime.install(app, lambda method, path, query, headers: fake.requests.append(
+        RecordedRequest(method, path, path, query, headers, b"")))
 
     async def bedrock(request: Request, model_id: str, action: str) -> Response:
         body, mode, early = await _prelude(fake, request, claude=False, model=model_id)

@@ -203,7 +203,7 @@ def test_not_implemented_routes_are_501_after_auth(gateway: httpx.Client) -> Non
     _, _, key = make_key()
     auth = {"Authorization": f"Bearer {key}"}
     assert_error(gateway.get("/v1/files"), 401)
-    for method, path in [("GET", "/v1/files"), ("POST", "/v1/fine-tunes"), ("POST", "/v1/images/variations"),
+    for method, path in [("GET", "/v1/files"), ("POST", "/v1/fine-tunes"),
                          ("DELETE", "/v1/models/gpt-4o"), ("GET", "/v1/files/file-1")]:
         assert_error(gateway.request(method, path, headers=auth), 501, "api_not_implemented")
 

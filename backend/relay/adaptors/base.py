@@ -73,6 +73,7 @@ class RelayFormat(StrEnum):
     OPENAI_MODERATIONS = "openai_moderations"  # /v1/moderations
     OPENAI_IMAGES = "openai_images"  # /v1/images/generations
     OPENAI_IMAGE_EDITS = "openai_image_edits"  # /v1/images/edits (multipart)
+    OPENAI_IMAGE_VARIATIONS = "openai_image_variations"  # /v1/images/variations (multipart)
     OPENAI_AUDIO_SPEECH = "openai_audio_speech"  # /v1/audio/speech (binary reply)
     OPENAI_AUDIO_TRANSCRIPTIONS = "openai_audio_transcriptions"  # multipart
     OPENAI_AUDIO_TRANSLATIONS = "openai_audio_translations"  # multipart
@@ -92,6 +93,7 @@ OPENAI_PATHS: dict[RelayFormat, str] = {
     RelayFormat.OPENAI_MODERATIONS: "/v1/moderations",
     RelayFormat.OPENAI_IMAGES: "/v1/images/generations",
     RelayFormat.OPENAI_IMAGE_EDITS: "/v1/images/edits",
+    RelayFormat.OPENAI_IMAGE_VARIATIONS: "/v1/images/variations",
     RelayFormat.OPENAI_AUDIO_SPEECH: "/v1/audio/speech",
     RelayFormat.OPENAI_AUDIO_TRANSCRIPTIONS: "/v1/audio/transcriptions",
     RelayFormat.OPENAI_AUDIO_TRANSLATIONS: "/v1/audio/translations",

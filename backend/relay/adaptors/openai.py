@@ -95,7 +95,7 @@ def _completion_text(fmt: RelayFormat, resp: dict) -> str:
 
 def _response_usage(fmt: RelayFormat, resp: dict) -> Usage | None:
     raw = resp.get("usage")
-    if fmt in (F.OPENAI_RESPONSES, F.OPENAI_IMAGES, F.OPENAI_IMAGE_EDITS) or (
+    if fmt in (F.OPENAI_RESPONSES, F.OPENAI_IMAGES, F.OPENAI_IMAGE_EDITS, F.OPENAI_IMAGE_VARIATIONS) or (
         isinstance(raw, dict) and "input_tokens" in raw
     ):
         return responses_usage(raw)

@@ -303,7 +303,7 @@ def test_images_speech_and_rerank_pass_through(fake_upstream):
 
     resp = httpx.post(req.url, headers=req.headers, content=req.body)
     out = a.parse_response(resp.content, resp.headers["content-type"])
-    assert (out.body, out.content_type, out.usage) == (ox.SPEECH_BYTES, "audio/mpeg", None)
+    assert (out.body, out.content_type, out.usage) == (ox.SPEECH_BYTES + b"hello", "audio/mpeg", None)
     assert fake_upstream.last.json["model"] == "tts-1-hd"
     r = run(
         adaptor(ch(fake_upstream, 38), meta(F.RERANK, "jina-reranker")),

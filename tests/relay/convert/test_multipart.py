@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from backend.relay.convert.multipart import boundary_of, rewrite_form_field
+from backend.relay.convert.multipart import boundary_of, parse_form, rewrite_form_field
 
 
 def form(fields: dict, files: dict | None = None) -> tuple[bytes, str]:
@@ -46,3 +46,17 @@ def test_without_boundary_nothing_changes(ctype):
 
 def test_quoted_boundary():
     assert boundary_of('multipart/form-data; boundary="abc def"') == b"abc def"
+
+
+def test_missing_field_is_added_and_the_form_still_parses():
+    audio = b"RIFF\x00\x01"
+    raw, ctype = form({"language": "en"}, {"file": ("a.wav", audio, "audio/wav")})
+    out = rewrite_form_field(raw, ctype, "model", "whisper-1")
+    parsed = parse_form(out, ctype)
+    assert parsed is not None and parsed.fields == {"language": "en", "model": "whisper-1"}
+    assert [(f.name, f.filename, f.content_type, f.data) for f in parsed.files] == [("file", "a.wav", "audio/wav", audio)]
+
+
+@pytest.mark.parametrize("raw", [b"", b"no delimiters", b"--B\r\nno header end--B--", b"--B\r\n\r\nx\r\n--B--"])
+def test_unreadable_forms_parse_to_none(raw):
+    assert parse_form(raw, "multipart/form-data; boundary=B") is None
