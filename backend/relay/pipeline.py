@@ -36,6 +36,7 @@ from backend.relay.adaptors.base import (
 from backend.relay.body import check_model_name, parse_json_object, read_limited, too_large
 from backend.relay.channel_types import ANTHROPIC_ID
 from backend.relay.context import RelayContext, new_request_id, request_id_of
+from backend.relay.convert.responses_openai import counting_view
 from backend.relay.disconnect import unless_client_leaves
 from backend.relay.distributor import Route
 from backend.relay.errors import (
@@ -65,7 +66,8 @@ INLINE_COUNT_BYTES = 64 * 1024  # larger bodies are counted in a worker thread
 # estimate only sizes the reservation: the settle bills the upstream's usage, and when upstream
 # reports none the prompt is counted exactly then (`_counted_prompt`). Other formats count up
 # front because their converted replies show the prompt count (Claude's message_start).
-ESTIMATED_FORMATS = frozenset({RelayFormat.OPENAI_CHAT, RelayFormat.OPENAI_COMPLETIONS, RelayFormat.OPENAI_EMBEDDINGS})
+ESTIMATED_FORMATS = frozenset({RelayFormat.OPENAI_CHAT, RelayFormat.OPENAI_COMPLETIONS, RelayFormat.OPENAI_EMBEDDINGS,
+                               RelayFormat.OPENAI_RESPONSES})
 BYTES_PER_TOKEN = 3
 
 _background: set[asyncio.Task] = set()
@@ -158,7 +160,8 @@ def _service_error(err: ServiceError) -> RelayError:
 
 
 def _max_tokens(body: dict[str, Any]) -> int | None:
-    values = [v for k in ("max_tokens", "max_completion_tokens") if isinstance(v := body.get(k), int) and v > 0]
+    values = [v for k in ("max_tokens", "max_completion_tokens", "max_output_tokens")
+              if isinstance(v := body.get(k), int) and v > 0]
     return max(values) if values else None
 
 
@@ -172,6 +175,8 @@ def _prompt_tokens(ctx: RelayContext, body: dict[str, Any]) -> int:
         return token_counter.count_prompt_input(ctx.model, body.get("input"))
     if ctx.fmt == RelayFormat.CLAUDE_MESSAGES:
         return token_counter.count_claude_request(ctx.model, body)
+    if ctx.fmt == RelayFormat.OPENAI_RESPONSES:
+        return token_counter.count_chat_request(ctx.model, counting_view(body))
     return 0
 
 
@@ -380,7 +385,7 @@ async def _attempt(ctx: RelayContext, charge: billing.Charge, route: Route, atte
     charge.channel_id = route.channel.id
     charge.other.update(_log_other(ctx, route, adaptor))
     content_type = resp.headers.get("content-type", "")
-    if ctx.stream or "text/event-stream" in content_type.lower():
+    if ctx.stream or ("text/event-stream" in content_type.lower() and not adaptor.buffers_stream):
         charge.is_stream = True
         try:
             return _stream(ctx, charge, adaptor, resp)

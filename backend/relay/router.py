@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
 
-from backend.relay import routes
+from backend.relay import routes, routes_responses
 from backend.relay.context import RequestIdMiddleware
 
 relay = APIRouter()
+relay.include_router(routes_responses.router)  # ahead of routes.py's /v1 catch-all
 relay.include_router(routes.router)
 
 

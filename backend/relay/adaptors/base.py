@@ -261,6 +261,9 @@ class Adaptor(abc.ABC):
 
     # client formats this family can serve (anything else is an AdaptorError 400)
     formats: ClassVar[frozenset[RelayFormat]] = frozenset()
+    # the upstream answers with a stream even when the client asked for a whole reply (Codex):
+    # the pipeline then reads it whole and `parse_response` gets the SSE body
+    buffers_stream: bool = False
 
     def __init__(self, channel: ChannelLike, key: str, meta: RelayMeta) -> None:
         self.channel = channel
