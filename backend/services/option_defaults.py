@@ -146,6 +146,9 @@ DEFAULTS: dict[str, str] = {
     "gemini.safety_settings": "{}",
     "gemini.thinking_adapter_enabled": "false",
     "global.pass_through_request_enabled": "false",
+    # Chat clients served through the Responses API on matching channels + models (new-api's shape;
+    # model_patterns are regular expressions). Codex channels and Responses-only models always are.
+    "global.chat_completions_to_responses_policy": '{"enabled":false,"all_channels":true}',
     # Check-in
     "checkin_setting.enabled": "false",
     "checkin_setting.min_quota": "1000",
@@ -156,7 +159,7 @@ DEFAULTS: dict[str, str] = {
 JSON_OPTIONS = {
     "ModelRatio", "CompletionRatio", "ModelPrice", "CacheRatio", "CreateCacheRatio", "GroupRatio", "UserUsableGroups",
     "TopupGroupRatio", "GroupGroupRatio", "Chats", "ModelRequestRateLimitGroup", "claude.default_max_tokens",
-    "gemini.safety_settings",
+    "gemini.safety_settings", "global.chat_completions_to_responses_policy",
 }
 # Options whose value must be a JSON array of strings.
 JSON_ARRAY_OPTIONS = {"fetch_setting.domain_list", "fetch_setting.ip_list", "fetch_setting.allowed_ports"}
