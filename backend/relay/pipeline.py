@@ -69,6 +69,7 @@ INLINE_COUNT_BYTES = 64 * 1024  # larger bodies are counted in a worker thread
 ESTIMATED_FORMATS = frozenset({RelayFormat.OPENAI_CHAT, RelayFormat.OPENAI_COMPLETIONS, RelayFormat.OPENAI_EMBEDDINGS,
                                RelayFormat.OPENAI_RESPONSES})
 BYTES_PER_TOKEN = 3
+RESPONSES_POLICY = "global.chat_completions_to_responses_policy"
 
 _background: set[asyncio.Task] = set()
 
@@ -349,6 +350,7 @@ def _meta(ctx: RelayContext, route: Route) -> RelayMeta:
         client_headers=ctx.headers,
         include_usage=ctx.include_usage,
         prompt_tokens=ctx.prompt_tokens,
+        responses_policy=options.get_json(RESPONSES_POLICY) if ctx.fmt == RelayFormat.OPENAI_CHAT else None,
     )
 
 

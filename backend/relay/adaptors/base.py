@@ -142,6 +142,9 @@ class RelayMeta:
     # local completion counter (text -> tokens); lets a converted reply show usage the upstream
     # did not report (e.g. a Claude-format reply built from an OpenAI body without usage)
     count_tokens: Callable[[str], int] | None = None
+    # new-api's `global.chat_completions_to_responses_policy` (Chat calls only; the pipeline reads the
+    # option so adaptors stay free of settings): which Chat calls go through the Responses API
+    responses_policy: Mapping[str, Any] | None = None
 
 
 @dataclass(slots=True)

@@ -56,7 +56,6 @@ RESPONSES_NATIVE_TYPES = frozenset({channel_types.OPENAI_ID, channel_types.AZURE
 RESPONSES_ONLY_MODELS = re.compile(
     r"codex|^o1-pro|^o3-pro|^gpt-5(\.\d+)?-pro|deep-research|^computer-use", re.IGNORECASE
 )
-POLICY_OPTION = "global.chat_completions_to_responses_policy"
 
 
 def speaks_responses(channel: ChannelLike) -> bool:
@@ -85,22 +84,22 @@ def policy_applies(policy: Any, channel: ChannelLike, model: str) -> bool:
     return listed and any(p.search(model) for p in _patterns(patterns))
 
 
-def responses_only(channel: ChannelLike, origin_model: str, upstream_model: str) -> bool:
-    """Chat clients of this channel + model must be served through the Responses API."""
+def responses_only(channel: ChannelLike, origin_model: str, upstream_model: str, policy: Any = None) -> bool:
+    """Chat clients of this channel + model must be served through the Responses API (`policy`:
+    the option's value, `RelayMeta.responses_policy`)."""
     if channel.type == CODEX_ID:
         return True  # the Codex backend serves /responses only
     if channel.type in (channel_types.OPENAI_ID, channel_types.AZURE_ID) and RESPONSES_ONLY_MODELS.search(upstream_model):
         return True
-    from backend.services import options  # the relay reads options lazily (options imports the cache layer)
-
-    return policy_applies(options.get_json(POLICY_OPTION), channel, origin_model)
+    return policy_applies(policy, channel, origin_model)
 
 
 def wrap(cls: type[Adaptor], channel: ChannelLike, key: str, meta: RelayMeta) -> Adaptor:
     """The adaptor for this call: the channel's own, or it inside the Responses/Chat pivot."""
     if meta.fmt == F.OPENAI_RESPONSES and not speaks_responses(channel):
         return ResponsesViaChat(cls, channel, key, meta)
-    if meta.fmt == F.OPENAI_CHAT and responses_only(channel, meta.origin_model, meta.upstream_model):
+    if meta.fmt == F.OPENAI_CHAT and responses_only(channel, meta.origin_model, meta.upstream_model,
+                                                    meta.responses_policy):
         return ChatViaResponses(cls, channel, key, meta)
     return cls(channel, key, meta)
 
