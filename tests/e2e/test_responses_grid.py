@@ -169,7 +169,8 @@ def _user(user_id: int):  # noqa: ANN202
 
 def test_native_passthrough_keeps_state_and_built_in_tools(env: RelayEnv) -> None:
     """previous_response_id and built-in tools go to an OpenAI channel unchanged; on a channel that
-    keeps no state they are refused with a clear 400 and nothing is charged."""
+    keeps no state or cannot run them they are refused with a clear 400 (a hosted tool merely
+    offered is left out) and nothing is charged."""
     client, user_id = _setup(env, KINDS[0])
     first = client.responses.create(model="gpt-4o", input="Remember 7", tools=[{"type": "web_search"}])
     assert env.fake.last.json["tools"] == [{"type": "web_search"}]
@@ -181,13 +182,16 @@ def test_native_passthrough_keeps_state_and_built_in_tools(env: RelayEnv) -> Non
 
     chat_client, chat_user = _setup(env, KINDS[3], "gpt-4o-mini")
     calls = len(env.fake.requests)
-    for extra in ({"previous_response_id": first.id}, {"tools": [{"type": "web_search"}]}):
+    forced = {"tools": [{"type": "web_search_preview"}], "tool_choice": {"type": "web_search_preview"}}
+    for extra in ({"previous_response_id": first.id}, forced):
         with pytest.raises(openai.BadRequestError) as info:
             chat_client.responses.create(model="gpt-4o-mini", input="x", **extra)
         assert "not supported on this channel" in info.value.message or "only available" in info.value.message
     assert len(env.fake.requests) == calls
     flush()
     assert consume_logs(chat_user) == [] and len(consume_logs(user_id)) == 2
+    offered = chat_client.responses.create(model="gpt-4o-mini", input="x", tools=[{"type": "web_search"}])
+    assert offered.output_text == ow.REPLY_TEXT and "tools" not in env.fake.last.json
 
 
 def test_compact_passes_through_and_is_refused_where_it_cannot_work(env: RelayEnv) -> None:

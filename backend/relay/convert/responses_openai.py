@@ -9,12 +9,15 @@ output_item.added, content_part.added, deltas, the .done events, output_item.don
 Responses features a Chat upstream cannot honour are refused (`ResponsesConvertError`, a 400)
 instead of being dropped silently: `previous_response_id` / `conversation` (the upstream keeps no
 state), `background`, stored `prompt` templates, `item_reference` inputs, and built-in tools
-(web search, file search, code interpreter, computer use...), which only OpenAI runs.
+forced by tool_choice (web search, file search, code interpreter...: only OpenAI runs them; merely
+offered, they are left out). `namespace` tool groups are flattened, their calls given back the namespace.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -130,27 +133,48 @@ def _messages(req: dict) -> list[dict]:
     return messages
 
 
-def _tools(tools: Any) -> tuple[list[dict], set[str]]:
-    """Chat tools, and the names of custom (free-form) tools, which travel as one `input` string."""
+@dataclass(frozen=True, slots=True)
+class ToolNames:
+    """What a Chat tool name stood for in the Responses request: a custom (free-form) tool, whose
+    calls travel as one `input` string, or a function inside a `namespace` tool group."""
+
+    custom: frozenset[str] = frozenset()
+    namespaces: Mapping[str, str] = field(default_factory=dict)
+
+
+def _function(tool: dict) -> dict:
+    fn = {"name": tool.get("name"), "parameters": tool.get("parameters") or {"type": "object", "properties": {}}}
+    for name in ("description", "strict"):
+        if tool.get(name) is not None:
+            fn[name] = tool[name]
+    return {"type": "function", "function": fn}
+
+
+def _tools(tools: Any) -> tuple[list[dict], ToolNames]:
+    """Chat tools for the Responses tools. Hosted tools (web search, file search, code interpreter...)
+    are offers only OpenAI can take up: they are left out, as a model without them would simply not
+    use them (Codex CLI offers web_search to every model); a tool_choice that forces one is refused."""
     out: list[dict] = []
     custom: set[str] = set()
+    namespaces: dict[str, str] = {}
     for tool in tools if isinstance(tools, list) else []:
         kind = tool.get("type") if isinstance(tool, dict) else None
-        if kind == "function":
-            fn = {"name": tool.get("name"), "parameters": tool.get("parameters") or {"type": "object", "properties": {}}}
-            for name in ("description", "strict"):
-                if tool.get(name) is not None:
-                    fn[name] = tool[name]
-            out.append({"type": "function", "function": fn})
+        if kind == "namespace":
+            for inner in tool.get("tools") or ():
+                if isinstance(inner, dict) and inner.get("type") == "function":
+                    namespaces[str(inner.get("name") or "")] = str(tool.get("name") or "")
+                    out.append(_function(inner))
+        elif kind == "function":
+            out.append(_function(tool))
         elif kind == "custom":
             name = str(tool.get("name") or "")
             custom.add(name)
             params = {"type": "object", "properties": {"input": {"type": "string"}}, "required": ["input"]}
             out.append({"type": "function", "function": {"name": name, "description": tool.get("description") or "",
                                                           "parameters": params}})
-        else:
-            raise ResponsesConvertError(f"tool type '{str(kind)[:64]}' is only available on OpenAI channels")
-    return out, custom
+        elif not isinstance(kind, str) or not kind:
+            raise ResponsesConvertError("each tool needs a type")
+    return out, ToolNames(frozenset(custom), namespaces)
 
 
 def _tool_choice(choice: Any) -> Any:
@@ -160,6 +184,8 @@ def _tool_choice(choice: Any) -> Any:
         return {"type": "function", "function": {"name": choice["name"]}}
     if isinstance(choice, dict) and choice.get("type") == "allowed_tools":
         return choice.get("mode") or "auto"
+    if isinstance(choice, dict) and choice.get("type"):
+        raise ResponsesConvertError(f"tool_choice '{str(choice['type'])[:64]}' is only available on OpenAI channels")
     return None
 
 
@@ -180,9 +206,9 @@ def responses_to_chat_request(req: dict, model: str) -> dict:
             raise ResponsesConvertError(f"{name} is not supported on this channel: it keeps no response state")
     out: dict[str, Any] = {"model": model, "messages": _messages(req)}
     tools, _ = _tools(req.get("tools"))
+    choice = _tool_choice(req.get("tool_choice"))  # before the tools: a forced hosted tool is refused
     if tools:
         out["tools"] = tools
-        choice = _tool_choice(req.get("tool_choice"))
         if choice is not None:
             out["tool_choice"] = choice
     for name in SAME_FIELDS:
@@ -207,12 +233,13 @@ def responses_to_chat_request(req: dict, model: str) -> dict:
     return out
 
 
-def custom_tool_names(req: dict) -> set[str]:
-    """Names of the request's custom tools: their calls go back as custom_tool_call items."""
+def tool_names(req: dict) -> ToolNames:
+    """What the request's tool names stand for: calls go back as custom_tool_call items, or as
+    function_call items with their namespace."""
     try:
         return _tools(req.get("tools"))[1]
     except ResponsesConvertError:
-        return set()
+        return ToolNames()
 
 
 # -- reply ------------------------------------------------------------------------------------
@@ -282,8 +309,9 @@ def reasoning_item(item_id: str, text: str) -> dict:
     return {"id": item_id, "type": "reasoning", "summary": [{"type": "summary_text", "text": text}]}
 
 
-def call_item(item_id: str, call_id: str, name: str, arguments: str, custom: set[str], status: str = "completed") -> dict:
-    if name in custom:
+def call_item(item_id: str, call_id: str, name: str, arguments: str, names: ToolNames,
+              status: str = "completed") -> dict:
+    if name in names.custom:
         try:
             value = orjson.loads(arguments or "{}")
         except orjson.JSONDecodeError:
@@ -291,15 +319,18 @@ def call_item(item_id: str, call_id: str, name: str, arguments: str, custom: set
         text = value.get("input") if isinstance(value, dict) and isinstance(value.get("input"), str) else arguments
         return {"id": item_id, "type": "custom_tool_call", "status": status, "call_id": call_id, "name": name,
                 "input": text}
-    return {"id": item_id, "type": "function_call", "status": status, "call_id": call_id, "name": name,
+    item = {"id": item_id, "type": "function_call", "status": status, "call_id": call_id, "name": name,
             "arguments": arguments}
+    if name in names.namespaces:
+        item["namespace"] = names.namespaces[name]
+    return item
 
 
 def chat_to_responses_response(chat: dict, req: dict, usage: Usage | None, model: str) -> dict:
     """A Response object for a whole Chat Completion (the client's model name; the billed usage)."""
     base = str(chat.get("id") or f"{time.time_ns():x}")
     out = response_shell(req, "resp_" + base, model, int(chat.get("created") or time.time()))
-    custom = custom_tool_names(req)
+    names = tool_names(req)
     choice = next((c for c in chat.get("choices") or () if isinstance(c, dict)), {})
     message = choice.get("message") if isinstance(choice.get("message"), dict) else {}
     output: list[dict] = []
@@ -316,7 +347,7 @@ def chat_to_responses_response(chat: dict, req: dict, usage: Usage | None, model
         if isinstance(fn, dict):
             call_id = str(call.get("id") or f"call_{base}_{n}")
             output.append(call_item(f"fc_{base}_{n}", call_id, str(fn.get("name") or ""),
-                                    str(fn.get("arguments") or ""), custom))
+                                    str(fn.get("arguments") or ""), names))
     status, incomplete = finish_status(choice.get("finish_reason"))
     out.update(status=status, incomplete_details=incomplete, output=output,
                usage=usage_object(usage, chat.get("usage")))
@@ -326,9 +357,7 @@ def chat_to_responses_response(chat: dict, req: dict, usage: Usage | None, model
 def counting_view(req: dict) -> dict:
     """A Chat body with the Responses body's prompt, for local token counting only: lenient where
     the conversion is strict (state fields and built-in tools ignored, odd input counted as text)."""
-    tools = [t for t in req.get("tools") or () if isinstance(t, dict) and t.get("type") in ("function", "custom")]
-    lenient = {k: v for k, v in req.items() if k not in STATEFUL_FIELDS and k != "stream"}
-    lenient["tools"] = tools
+    lenient = {k: v for k, v in req.items() if k not in (*STATEFUL_FIELDS, "stream", "tool_choice")}
     try:
         return responses_to_chat_request(lenient, str(req.get("model") or ""))
     except ResponsesConvertError:

@@ -17,11 +17,11 @@ from typing import Any
 
 from backend.relay.convert.responses_openai import (
     call_item,
-    custom_tool_names,
     finish_status,
     message_item,
     reasoning_item,
     response_shell,
+    tool_names,
     usage_object,
 )
 from backend.relay.usage import Usage
@@ -33,7 +33,7 @@ class ChatToResponsesStream:
     def __init__(self, req: dict, model: str) -> None:
         self.req = req
         self.model = model
-        self.custom = custom_tool_names(req)
+        self.names = tool_names(req)
         self.base = ""
         self.created = int(time.time())
         self.seq = -1
@@ -132,12 +132,12 @@ class ChatToResponsesStream:
         state = {"index": index, "id": self._item_id("fc", index), "call_id": str(call.get("id") or f"call_{index}"),
                  "name": name, "args": []}
         self._calls[call.get("index", 0) if isinstance(call.get("index"), int) else 0] = state
-        item = call_item(state["id"], state["call_id"], name, "", self.custom, "in_progress")
+        item = call_item(state["id"], state["call_id"], name, "", self.names, "in_progress")
         return [self._event("response.output_item.added", output_index=index, item=item)]
 
     def _close_call(self, state: dict) -> list[Event]:
         args = "".join(state["args"])
-        item = call_item(state["id"], state["call_id"], state["name"], args, self.custom)
+        item = call_item(state["id"], state["call_id"], state["name"], args, self.names)
         self.output[state["index"]] = item
         common = {"item_id": state["id"], "output_index": state["index"]}
         if item["type"] == "custom_tool_call":
@@ -190,7 +190,7 @@ class ChatToResponsesStream:
                 piece = fn.get("arguments")
                 if isinstance(piece, str) and piece:
                     state["args"].append(piece)
-                    if state["name"] not in self.custom:
+                    if state["name"] not in self.names.custom:
                         events.append(self._event("response.function_call_arguments.delta", item_id=state["id"],
                                                   output_index=state["index"], delta=piece))
             if choice.get("finish_reason"):

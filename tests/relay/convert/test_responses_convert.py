@@ -78,6 +78,14 @@ REQUESTS: list[tuple[str, dict, dict]] = [
 ]
 
 
+REQUESTS += [
+    ("hosted tools offered are left out, namespaces flattened",
+     {"input": "q", "tools": [{"type": "web_search"}, {"type": "namespace", "name": "agents", "tools": [FN_TOOL]}]},
+     {"messages": [{"role": "user", "content": "q"}],
+      "tools": [{"type": "function", "function": {"name": "f", "parameters": {"type": "object"}, "description": "d"}}]}),
+]
+
+
 @pytest.mark.parametrize(("req", "want"), [(r, w) for _, r, w in REQUESTS], ids=[n for n, _, _ in REQUESTS])
 def test_responses_to_chat_request(req: dict, want: dict) -> None:
     assert responses_to_chat_request(req, "m") == {"model": "m", **want}
@@ -86,7 +94,8 @@ def test_responses_to_chat_request(req: dict, want: dict) -> None:
 REFUSED = [
     ({"input": "q", "previous_response_id": "resp_1"}, "previous_response_id"),
     ({"input": "q", "conversation": "conv_1"}, "conversation"),
-    ({"input": "q", "tools": [{"type": "web_search"}]}, "web_search"),
+    ({"input": "q", "tools": [{"type": "web_search"}], "tool_choice": {"type": "web_search"}}, "web_search"),
+    ({"input": "q", "tools": [{"name": "f"}]}, "needs a type"),
     ({"input": [{"type": "item_reference", "id": "x"}]}, "item_reference"),
     ({"input": [{"role": "tool", "content": "x"}]}, "role"),
     ({"input": [{"role": "user", "content": [{"type": "input_image", "file_id": "f"}]}]}, "image_url"),
@@ -203,6 +212,14 @@ def test_stream_length_stop_is_incomplete_and_custom_calls_carry_input() -> None
                                            "response.output_item.done", "response.completed"]
     assert custom[-1][1]["response"]["output"][0] == {"id": "fc_c_0", "type": "custom_tool_call", "status": "completed",
                                                        "call_id": "c", "name": "patch", "input": "diff"}
+
+
+def test_calls_of_namespaced_functions_name_their_namespace() -> None:
+    req = {"tools": [{"type": "namespace", "name": "agents", "tools": [FN_TOOL]}]}
+    chat = _chat({"tool_calls": [{"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}]})
+    assert chat_to_responses_response(chat, req, None, "m")["output"][0]["namespace"] == "agents"
+    events = _run([_chunk({"tool_calls": [{"index": 0, "id": "c", "function": {"name": "f", "arguments": "{}"}}]})], req)
+    assert events[-1][1]["response"]["output"][0]["namespace"] == "agents"
 
 
 def test_stream_without_chunks_still_opens_and_closes() -> None:
