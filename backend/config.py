@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     STREAMING_TIMEOUT: float = 300.0
     RELAY_TIMEOUT: float = 0.0
     MAX_REQUEST_BODY_MB: int = 32
+    # Management API (/api) bodies are small JSON: a much lower limit of their own (newapi-py only).
+    MAX_API_BODY_KB: int = 1024
     RELAY_MAX_IDLE_CONNS: int = 500
     RELAY_MAX_IDLE_CONNS_PER_HOST: int = 100
     FORCE_STREAM_OPTION: bool = True
@@ -69,9 +71,28 @@ class Settings(BaseSettings):
     # Outbound fetches of user-supplied URLs (webhooks, media): largest body read.
     MAX_FILE_DOWNLOAD_MB: int = 64
 
+    # Cloudflare Turnstile's siteverify endpoint (TurnstileCheckEnabled); tests point it at a fake.
+    TURNSTILE_VERIFY_URL: str = "https://challenges.cloudflare.com/turnstile/v0/siteverify"
+    # Social logins: where the fixed-endpoint providers live (new-api hard-codes them; overridable so
+    # a deployment behind a mirror, or the tests' local fakes, can point elsewhere).
+    GITHUB_OAUTH_BASE: str = "https://github.com"
+    GITHUB_API_BASE: str = "https://api.github.com"
+    DISCORD_BASE: str = "https://discord.com"
+    LINUX_DO_AUTHORIZATION_ENDPOINT: str = "https://connect.linux.do/oauth2/authorize"
+    LINUX_DO_TOKEN_ENDPOINT: str = "https://connect.linux.do/oauth2/token"
+    LINUX_DO_USER_ENDPOINT: str = "https://connect.linux.do/api/user"
+    OAUTH_HTTP_TIMEOUT: float = 20.0
+    # Telegram Bot API root (calls go to <root>/bot<token>/<method>) and bot-login polling mode
+    # (getUpdates instead of the webhook, for an instance without a public URL; run it on one node).
+    TELEGRAM_API_BASE: str = "https://api.telegram.org"
+    TELEGRAM_BOT_POLLING: bool = False
+
     GENERATE_DEFAULT_TOKEN: bool = False
     NOTIFY_LIMIT_COUNT: int = 2
     NOTIFICATION_LIMIT_DURATION_MINUTE: int = 10
+
+    # Payments: the Stripe API root (calls go to <root>/v1/...); tests point it at a local fake.
+    STRIPE_API_BASE: str = "https://api.stripe.com"
 
     @field_validator("TRUSTED_PROXIES")
     @classmethod
@@ -96,6 +117,10 @@ class Settings(BaseSettings):
     @property
     def max_body_bytes(self) -> int:
         return self.MAX_REQUEST_BODY_MB * 1024 * 1024
+
+    @property
+    def max_api_body_bytes(self) -> int:
+        return self.MAX_API_BODY_KB * 1024
 
     @property
     def sqlite_file(self) -> Path:

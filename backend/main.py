@@ -18,6 +18,7 @@ from backend.config import get_settings
 from backend.relay import router as relay_router
 from backend.relay import routes as relay_routes
 from backend.relay_cors import RelayCORS
+from backend.request_limits import RequestLimits
 
 # No OpenTelemetry is configured; left on, FastAPI would still look the providers up per request.
 TELEMETRY_OFF = {"tracing": False, "metrics": False, "logs": False}
@@ -49,6 +50,8 @@ def create_app(*, with_lifespan: bool = True, cors: bool = True) -> FastAPI:
         telemetry=TELEMETRY_OFF,
     )
     app.relay_cors = cors
+    # Added first, so it runs inside the request-id middleware (relay refusals carry the id).
+    app.add_middleware(RequestLimits)
     api_router.install(app)
     relay_router.install(app)
 

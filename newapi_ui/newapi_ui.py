@@ -25,6 +25,7 @@ from newapi_ui.pages import (  # noqa: F401 - declares the pages
     home,
     login,
     logs,
+    oauth_callback,
     personal,
     playground,
     pricing,

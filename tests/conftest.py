@@ -204,14 +204,17 @@ def redis_url(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
 
 class LiveServer:
-    """Runs an ASGI app on uvicorn in a thread, on a free loopback port, with its lifespan."""
+    """Runs an ASGI app on uvicorn in a thread, on a free loopback port, with its lifespan.
+    `options` go to uvicorn.Config (e.g. `h11_max_incomplete_event_size` to accept request heads as
+    large as granian does, so the app's own header checks can be reached)."""
 
-    def __init__(self, app, port: int | None = None) -> None:  # noqa: ANN001
+    def __init__(self, app, port: int | None = None, **options: object) -> None:  # noqa: ANN001
         import uvicorn
 
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on",
+                                **options)  # type: ignore[arg-type]
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body, Depends, Query
 
 from backend.api.deps import AdminUser, RootUser
 from backend.api.paging import PagingDep
 from backend.api.responses import ok
+from backend.api.secure_verify import verified_root
 from backend.api.types import ApiModel, Int64
 from backend.models.enums import LogType, Role
 from backend.services import activity_log, channel_balance, channel_test, channels
@@ -167,7 +168,7 @@ def delete_channel(_admin: AdminUser, channel_id: Int64) -> dict:
     return ok()
 
 
-@router.post("/{channel_id:int}/key")
+@router.post("/{channel_id:int}/key", dependencies=[Depends(verified_root)])
 def reveal_key(root: RootUser, channel_id: Int64) -> dict:
     key = channels.reveal_key(channel_id)
     activity_log.record(root.id, root.username, LogType.MANAGE, f"查看渠道 #{channel_id} 的密钥")

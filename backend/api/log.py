@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from backend.api.deps import AdminUser, CurrentUser, SessionDep
+from backend.api.deps import AdminUser, CurrentUser
 from backend.api.paging import PagingDep
 from backend.api.responses import ok, page
 from backend.api.types import Int64
@@ -77,8 +77,8 @@ def delete_old(_admin: AdminUser, target_timestamp: Annotated[Int64, Query()] = 
 
 
 @router.get("/token")
-def token_logs(session: SessionDep, key: Annotated[str, Query()] = "") -> dict:
+def token_logs(key: Annotated[str, Query()] = "") -> dict:
     """Public: whoever holds an API key may read that key's own logs (CORS is opened in backend/relay_cors.py)."""
     if not key.strip():
         raise ServiceError("key is required")
-    return ok(log_queries.token_logs(key, session))
+    return ok(log_queries.token_logs(key))

@@ -10,12 +10,14 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from sqlalchemy.exc import DataError, StatementError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backend.api.types import OUT_OF_RANGE
 from backend.services.errors import ServiceError
 
 log = logging.getLogger("newapi.api")
+BUSY = "the server is busy, please try again later"
 
 
 def ok(data: Any = None, message: str = "") -> dict[str, Any]:
@@ -26,8 +28,13 @@ def page(items: list[Any], total: int, p: int, page_size: int) -> dict[str, Any]
     return ok({"items": items, "total": total, "page": p, "page_size": page_size})
 
 
-def fail(message: str, status: int = 400) -> Response:
-    body = orjson.dumps({"success": False, "message": message})
+def fail(message: str, status: int = 400, code: str | None = None) -> Response:
+    """The refusal envelope; `code` (new-api's machine-readable reason, e.g. VERIFICATION_REQUIRED)
+    only when the error has one."""
+    payload: dict[str, Any] = {"success": False, "message": message}
+    if code:
+        payload["code"] = code
+    body = orjson.dumps(payload)
     return Response(body, status_code=status, media_type="application/json")
 
 
@@ -43,7 +50,12 @@ def http_error(request: Request, exc: StarletteHTTPException) -> Response | None
 def install_handlers(app: FastAPI) -> None:
     @app.exception_handler(ServiceError)
     async def _service_error(_request: Request, exc: ServiceError) -> Response:
-        return fail(exc.message, exc.status)
+        return fail(exc.message, exc.status, getattr(exc, "code", None))
+
+    @app.exception_handler(PoolTimeout)
+    async def _pool_timeout(_request: Request, _exc: PoolTimeout) -> Response:
+        """No database connection came free within POOL_TIMEOUT_S: 503, nothing internal echoed."""
+        return fail(BUSY, 503)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> Response:

@@ -6,16 +6,28 @@ from fastapi import APIRouter, Depends, FastAPI
 
 from backend.api import (
     channel,
+    checkin,
+    custom_oauth,
     data,
+    external_login,
     group,
     log,
+    oauth,
+    oauth_bindings,
     option,
+    passkey,
     pricing,
     redemption,
     responses,
+    secure_verify,
     setup,
     status,
+    stripe_topup,
+    telegram,
+    threads,  # noqa: F401 - registers the start-up hook that sizes the worker threads
     token,
+    topup,
+    twofa,
     user,
     user_admin,
     verification,
@@ -28,7 +40,18 @@ api = APIRouter(prefix="/api")
 api.include_router(setup.router)
 api.include_router(status.router)
 api.include_router(verification.router)
+api.include_router(telegram.router)
+api.include_router(oauth.router)
+api.include_router(oauth_bindings.router)
+api.include_router(custom_oauth.router)
+api.include_router(external_login.router)
 api.include_router(user.router)
+api.include_router(twofa.router)
+api.include_router(passkey.router)
+api.include_router(secure_verify.router)
+api.include_router(topup.router)
+api.include_router(checkin.router)
+api.include_router(stripe_topup.router)
 api.include_router(user_admin.router)
 api.include_router(token.router)
 api.include_router(redemption.router)

@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from backend.api.responses import ok
 from backend.config import get_settings
 from backend.migrate import VERSION
-from backend.services import options, setup
+from backend.services import custom_oauth, options, passkey_settings, setup
 
 router = APIRouter(tags=["status"])
 _STARTED = int(time.time())
@@ -49,6 +49,9 @@ def status() -> dict:
         "github_client_id": o.get("GitHubClientId"),
         "linuxdo_oauth": o.get_bool("LinuxDOOAuthEnabled"),
         "linuxdo_client_id": o.get("LinuxDOClientId"),
+        "linuxdo_minimum_trust_level": o.get_int("LinuxDOMinimumTrustLevel"),
+        "discord_oauth": o.get_bool("discord.enabled"),
+        "discord_client_id": o.get("discord.client_id"),
         "telegram_oauth": o.get_bool("TelegramOAuthEnabled"),
         "telegram_bot_name": o.get("TelegramBotName"),
         "wechat_login": o.get_bool("WeChatAuthEnabled"),
@@ -56,8 +59,10 @@ def status() -> dict:
         "oidc_enabled": o.get_bool("oidc.enabled"),
         "oidc_client_id": o.get("oidc.client_id"),
         "oidc_authorization_endpoint": o.get("oidc.authorization_endpoint"),
+        "custom_oauth_providers": custom_oauth.status_list(),
         "turnstile_check": o.get_bool("TurnstileCheckEnabled"),
         "turnstile_site_key": o.get("TurnstileSiteKey"),
+        **passkey_settings.public_status(),
         "chats": _json_or("Chats", []),
         "default_collapse_sidebar": o.get_bool("DefaultCollapseSidebar"),
         "enable_batch_update": get_settings().BATCH_UPDATE_ENABLED,

@@ -9,8 +9,10 @@ from fastapi import APIRouter, Body, Depends, Request, Response
 from backend.api.deps import CurrentUser
 from backend.api.ratelimit import critical_limit
 from backend.api.responses import ok
+from backend.api.session_cookie import drop_session_cookie, set_flow_cookie, start_session
+from backend.api.turnstile import turnstile_check
 from backend.api.types import ApiModel, Int64
-from backend.services import groups, redemptions, sessions, users
+from backend.services import groups, redemptions, sessions, twofa, twofa_login, users
 from backend.services.errors import ServiceError
 
 router = APIRouter(prefix="/user", tags=["user"])
@@ -44,19 +46,16 @@ class AffTransferIn(ApiModel):
     quota: Int64
 
 
-def _over_https(request: Request) -> bool:
-    return request.url.scheme == "https"
-
-
-def _drop_cookie(request: Request, response: Response) -> None:
-    kw = sessions.cookie_kwargs(https=_over_https(request))
-    response.delete_cookie(kw["key"], path=kw["path"], httponly=True, samesite=kw["samesite"], secure=kw["secure"])
-
-
-@router.post("/login", dependencies=[Depends(critical_limit)])
+@router.post("/login", dependencies=[Depends(critical_limit), Depends(turnstile_check)])
 def login(body: LoginIn, request: Request, response: Response) -> dict:
+    """With 2FA on, a right password grants no session yet: the reply says `require_2fa` and
+    carries a 5-minute flow token (also set as a cookie) for `POST /api/user/login/2fa`."""
     user = users.login(body.username.strip(), body.password)
-    response.set_cookie(value=sessions.start(user.id), **sessions.cookie_kwargs(https=_over_https(request)))
+    if twofa.is_enabled(user.id):
+        flow = twofa_login.begin(user)
+        set_flow_cookie(request, response, flow["flow_token"])
+        return ok(flow, "enter the code of your authenticator app or a backup code")
+    start_session(request, response, user.id)
     return ok(users.public_user(user))
 
 
@@ -64,11 +63,11 @@ def login(body: LoginIn, request: Request, response: Response) -> dict:
 def logout(request: Request, response: Response) -> dict:
     """Ends the session on the server too: the cookie, replayed, no longer opens anything."""
     sessions.end(request.cookies.get(sessions.COOKIE_NAME))
-    _drop_cookie(request, response)
+    drop_session_cookie(request, response)
     return ok()
 
 
-@router.post("/register", dependencies=[Depends(critical_limit)])
+@router.post("/register", dependencies=[Depends(critical_limit), Depends(turnstile_check)])
 def register(body: RegisterIn) -> dict:
     user = users.register(
         body.username.strip(), body.password, body.email.strip(), body.aff_code.strip(),
@@ -96,7 +95,7 @@ def update_self(user: CurrentUser, body: SelfUpdateIn, request: Request) -> dict
 @router.delete("/self")
 def delete_self(user: CurrentUser, request: Request, response: Response) -> dict:
     users.delete_self(user.id)
-    _drop_cookie(request, response)
+    drop_session_cookie(request, response)
     return ok()
 
 

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends
 
 from backend.api.ratelimit import critical_limit
 from backend.api.responses import ok
+from backend.api.turnstile import turnstile_check
 from backend.api.types import ApiModel
 from backend.services import verification
 
@@ -17,13 +18,13 @@ class ResetIn(ApiModel):
     token: str = ""
 
 
-@router.get("/verification")
+@router.get("/verification", dependencies=[Depends(turnstile_check)])
 async def send_code(email: str = "") -> dict:
     await verification.send_email_code(email)
     return ok()
 
 
-@router.get("/reset_password")
+@router.get("/reset_password", dependencies=[Depends(turnstile_check)])
 async def send_reset_link(email: str = "") -> dict:
     await verification.request_password_reset(email)
     return ok()

@@ -3,17 +3,22 @@ so an existing One API / new-api database opens in place."""
 
 from backend.models.ability import Ability
 from backend.models.channel import Channel
+from backend.models.checkin import Checkin
 from backend.models.log import Log
+from backend.models.oauth import AuthNonce, CustomOAuthProvider, UserOAuthBinding
 from backend.models.option import Option
+from backend.models.passkey import PasskeyCredential
 from backend.models.quota_data import QuotaData
 from backend.models.redemption import Redemption
 from backend.models.setup import Setup
 from backend.models.token import Token
 from backend.models.top_up import TopUp
+from backend.models.twofa import TwoFA, TwoFABackupCode
 from backend.models.user import User
 from backend.models.user_session import UserSession
 
 __all__ = [
-    "Ability", "Channel", "Log", "Option", "QuotaData", "Redemption", "Setup", "Token", "TopUp", "User",
+    "Ability", "AuthNonce", "Channel", "Checkin", "CustomOAuthProvider", "Log", "Option", "PasskeyCredential",
+    "QuotaData", "Redemption", "Setup", "Token", "TopUp", "TwoFA", "TwoFABackupCode", "User", "UserOAuthBinding",
     "UserSession",
 ]

@@ -1,3 +1,9 @@
+"""Orders of online top-ups (`top_ups`), as new-api lays them out.
+
+`money` stays new-api's double column so an existing database opens in place; the gateway computes
+it with Decimal and stores it rounded to cents, and credits are computed from the stored order.
+"""
+
 from sqlalchemy import BigInteger, Column, Float
 from sqlmodel import Field, SQLModel
 
@@ -14,6 +20,7 @@ class TopUp(SQLModel, table=True):
     money: float = Field(default=0, sa_column=Column(Float, default=0))
     trade_no: str = Field(default="", max_length=255, unique=True, index=True)
     payment_method: str = Field(default="", max_length=50)
+    payment_provider: str = Field(default="", max_length=50)
     create_time: int = Field(default=0, sa_type=BigInteger)
     complete_time: int = Field(default=0, sa_type=BigInteger)
     status: str = Field(default="pending", max_length=32)

@@ -15,3 +15,8 @@ class UserSession(SQLModel, table=True):
     user_id: int = Field(index=True)
     created_at: int = Field(default=0, sa_type=BigInteger)
     expires_at: int = Field(default=0, sa_type=BigInteger, index=True)
+    # Secure verification (`POST /api/verify`, backend/services/secure_verification.py): when this
+    # session last proved a second factor, and when a passkey check finished that /api/verify may
+    # turn into such a proof. Unix seconds, 0 = never. They end with the session.
+    verified_at: int = Field(default=0, sa_type=BigInteger)
+    passkey_ready_at: int = Field(default=0, sa_type=BigInteger)

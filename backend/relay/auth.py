@@ -15,10 +15,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
 from backend import cache
 from backend.cache import TokenInfo, UserInfo
 from backend.models.enums import Role, TokenStatus, UserStatus
-from backend.relay.errors import forbidden, unauthorized
+from backend.relay.errors import forbidden, server_busy, unauthorized
 from backend.relay.redact import clip
 from backend.services import groups, ledger, tokens
 
@@ -104,10 +106,20 @@ def _write_back(token: TokenInfo, status: TokenStatus) -> None:
 
 
 async def authenticate(headers: Mapping[str, str], ip: str) -> Caller:
-    """401 for a missing/unusable key, 403 for a user, IP, group or pinning refusal."""
+    """401 for a missing/unusable key, 403 for a user, IP, group or pinning refusal, 503 when the
+    database had no free connection for a cache miss in time."""
+    try:
+        return await _authenticate(headers, ip)
+    except PoolTimeout as exc:
+        raise server_busy() from exc
+
+
+async def _authenticate(headers: Mapping[str, str], ip: str) -> Caller:
     raw = extract_key(headers)
     if not raw:
         raise unauthorized("no API key provided (Authorization: Bearer sk-...)")
+    if len(raw) > cache.MAX_KEY_CHARS:  # no real key is this long: refused before any lookup
+        raise unauthorized("invalid API key")
     key, pin = split_key(raw)
     if not key:
         raise unauthorized("invalid API key")

@@ -3,7 +3,8 @@ can handle.
 
 The limit is enforced while the body streams in, and again on the decompressed bytes of a
 `Content-Encoding: gzip` body, so neither a large upload nor a gzip bomb is ever held in memory
-beyond the limit.
+beyond the limit. The counting is `http_limits.BodyBudget`, the same the gateway's guard applies to
+every other route.
 
 orjson parses up to 1024 levels and reads integers past 64 bits as floats (or as unsigned 64-bit
 ints), but serialising back fails past 254 levels and beyond the signed 64-bit range, and the
@@ -20,6 +21,7 @@ from typing import Any
 
 import orjson
 
+from backend.http_limits import BodyBudget, BodyTooLarge
 from backend.relay.errors import RelayError, bad_request
 from backend.relay.redact import clip, has_control_chars
 
@@ -38,35 +40,43 @@ def too_large(limit: int) -> RelayError:
     return RelayError(413, f"request body too large (limit {limit // (1024 * 1024)} MB)", code="request_body_too_large")
 
 
+def check_declared(content_length: str | None, limit: int) -> None:
+    """413 before reading anything when Content-Length already says too much."""
+    try:
+        BodyBudget(limit).declare(content_length)
+    except BodyTooLarge:
+        raise too_large(limit) from None
+
+
 async def read_limited(chunks: AsyncIterator[bytes], limit: int, content_encoding: str = "") -> bytes:
     """Collect the body, decompressing gzip on the fly; 413 as soon as it passes `limit`."""
     encoding = content_encoding.strip().lower()
-    if encoding in ("", "identity"):
-        return await _collect(chunks, limit)
-    if encoding in ("gzip", "x-gzip"):
-        return await _gunzip(chunks, limit)
+    try:
+        if encoding in ("", "identity"):
+            return await _collect(chunks, BodyBudget(limit))
+        if encoding in ("gzip", "x-gzip"):
+            return await _gunzip(chunks, BodyBudget(limit))
+    except BodyTooLarge:
+        raise too_large(limit) from None
     raise RelayError(415, f"unsupported Content-Encoding: {clip(content_encoding)}", code="unsupported_encoding")
 
 
-async def _collect(chunks: AsyncIterator[bytes], limit: int) -> bytes:
+async def _collect(chunks: AsyncIterator[bytes], budget: BodyBudget) -> bytes:
     buf = bytearray()
     async for chunk in chunks:
-        if len(buf) + len(chunk) > limit:
-            raise too_large(limit)
+        budget.take(len(chunk))
         buf += chunk
     return bytes(buf)
 
 
-async def _gunzip(chunks: AsyncIterator[bytes], limit: int) -> bytes:
-    # Compressed input counts against the limit too: it is held while being read.
+async def _gunzip(chunks: AsyncIterator[bytes], budget: BodyBudget) -> bytes:
+    # Compressed input counts against the limit too (`budget`): it is held while being read.
+    limit = budget.limit
     inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
     out = bytearray()
-    seen = 0
     try:
         async for chunk in chunks:
-            seen += len(chunk)
-            if seen > limit:
-                raise too_large(limit)
+            budget.take(len(chunk))
             data = chunk
             while data:
                 # max_length bounds each step, so one tiny chunk cannot inflate into gigabytes.

@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 from fastapi.responses import Response
 
+from backend.http_limits import HEADERS_TOO_LARGE
 from backend.relay.adaptors.base import UpstreamError
 from backend.relay.redact import MASK, clip, redact, redact_secrets
 
@@ -104,6 +105,15 @@ def unauthorized(message: str) -> RelayError:
 
 def forbidden(message: str, code: str = "access_denied") -> RelayError:
     return RelayError(403, message, code=code)
+
+
+def header_fields_too_large() -> RelayError:
+    return RelayError(431, HEADERS_TOO_LARGE, code="request_header_fields_too_large")
+
+
+def server_busy() -> RelayError:
+    """The relay's database pool had no free connection in time: retry later (never a 500)."""
+    return RelayError(503, "the server is busy, please try again later", code="server_busy")
 
 
 def not_implemented() -> RelayError:

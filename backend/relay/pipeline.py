@@ -18,6 +18,7 @@ from typing import Any
 import orjson
 from fastapi import Request
 from fastapi.responses import Response
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.requests import ClientDisconnect
 from starlette.types import Receive, Scope
 
@@ -33,7 +34,7 @@ from backend.relay.adaptors.base import (
     StreamConverter,
     UpstreamError,
 )
-from backend.relay.body import check_model_name, parse_json_object, read_limited, too_large
+from backend.relay.body import check_declared, check_model_name, parse_json_object, read_limited
 from backend.relay.channel_types import ANTHROPIC_ID
 from backend.relay.context import RelayContext, new_request_id, request_id_of
 from backend.relay.convert.responses_openai import counting_view
@@ -46,6 +47,7 @@ from backend.relay.errors import (
     for_caller,
     from_upstream,
     openai_body,
+    server_busy,
     transport_failure,
 )
 from backend.relay.redact import redact_secrets
@@ -109,6 +111,9 @@ async def relay(
             return response
     except RelayError as err:
         return error_response(err, rid)
+    except PoolTimeout:
+        log.warning("request %s: no database connection free in time", rid)
+        return error_response(server_busy(), rid)
     except Exception:
         log.exception("request %s failed", rid)
         return error_response(RelayError(500, "internal error", code="internal_error"), rid)
@@ -120,9 +125,7 @@ async def _prepare(
     scope = request.scope
     caller = await auth.authenticate(headers, client_ip(request))
     limit = get_settings().max_body_bytes
-    length = headers.get("content-length", "")
-    if length.isdigit() and int(length) > limit:
-        raise too_large(limit)
+    check_declared(headers.get("content-length"), limit)
     try:
         raw = await read_limited(request.stream(), limit, headers.get("content-encoding", ""))
     except ClientDisconnect as exc:

@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Receive, Scope, Send
 
 from backend.cache import channels
+from backend.http_limits import headers_too_large
 from backend.relay import auth, pipeline
 from backend.relay.adaptors.base import RelayFormat
 from backend.relay.channel_types import channel_type_name
@@ -25,6 +26,7 @@ from backend.relay.errors import (
     REQUEST_ID_HEADER,
     RelayError,
     error_response,
+    header_fields_too_large,
     invalid_url,
     json_response,
     not_implemented,
@@ -78,7 +80,10 @@ async def serve_hot(scope: Scope, receive: Receive, send: Send, fmt: RelayFormat
     rid = new_request_id()
     scope.setdefault("state", {})["request_id"] = rid
     headers = pipeline.header_dict(scope)
-    response = await pipeline.relay(Request(scope, receive), fmt, headers=headers)
+    if headers_too_large(scope):  # what RequestLimits does for every other route
+        response = error_response(header_fields_too_large(), rid)
+    else:
+        response = await pipeline.relay(Request(scope, receive), fmt, headers=headers)
     raw = [(k, v) for k, v in response.raw_headers if k != _RID_HEADER]
     raw.append((_RID_HEADER, rid.encode()))
     if cors and "origin" in headers:

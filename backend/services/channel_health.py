@@ -22,7 +22,7 @@ from backend.cache.channels import parse_json_object, split_keys
 from backend.db import session_scope
 from backend.models import Channel
 from backend.models.enums import ChannelStatus, LogType
-from backend.services import abilities, activity_log, options
+from backend.services import abilities, activity_log, notify, options
 
 log = logging.getLogger("newapi.channels")
 
@@ -149,6 +149,7 @@ def disable_now(channel_id: int, reason: str, key: str | None = None) -> bool:
     else:
         what = f"通道「{name}」（#{channel_id}）"
     activity_log.record(0, "", LogType.SYSTEM, f"{what}已被禁用，原因：{reason[:500]}")
+    notify.notify_root(notify.CHANNEL_UPDATE, f"{what}已被禁用", f"{what}已被禁用，原因：{reason[:500]}")
     log.warning("%s auto-disabled: %s", what, reason[:200])
     return True
 
@@ -175,6 +176,8 @@ def enable_now(channel_id: int, reason: str = "test passed") -> bool:
         name = c.name
     channel_cache.reload()
     activity_log.record(0, "", LogType.SYSTEM, f"通道「{name}」（#{channel_id}）已被启用")
+    notify.notify_root(notify.CHANNEL_UPDATE, f"通道「{name}」（#{channel_id}）已被启用",
+                       f"通道「{name}」（#{channel_id}）已被启用")
     return True
 
 

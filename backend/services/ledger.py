@@ -30,7 +30,7 @@ from sqlalchemy.engine import Connection, Engine
 from backend import lifecycle
 from backend.cache import bus
 from backend.config import get_settings
-from backend.db import get_engine
+from backend.db import get_relay_engine
 from backend.services.errors import ServiceError
 from backend.services.ledger_redis import RedisBalances
 
@@ -87,7 +87,7 @@ class Deltas:
 class Ledger:
     """One process's view of the quota counters; thread-safe and usable from asyncio."""
 
-    def __init__(self, redis=None, engine: Callable[[], Engine] = get_engine,  # noqa: ANN001
+    def __init__(self, redis=None, engine: Callable[[], Engine] = get_relay_engine,  # noqa: ANN001
                  base_ttl: float | None = None) -> None:
         self._shared = RedisBalances(redis) if redis is not None else None
         self._engine = engine

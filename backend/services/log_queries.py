@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import delete, func, or_
 from sqlmodel import Session, select
 
+from backend.cache import MAX_KEY_CHARS
 from backend.db import get_log_engine, session_scope
 from backend.models import Channel, Log, Token
 from backend.models.enums import LogType
@@ -163,12 +164,14 @@ def delete_before(target_timestamp: int) -> int:
     return count
 
 
-def token_logs(key: str, main_session: Session) -> list[dict[str, Any]]:
-    """Public lookup by API key: that token's newest rows, in the user-visible form."""
+def token_logs(key: str) -> list[dict[str, Any]]:
+    """Public lookup by API key: that token's newest rows, in the user-visible form. The token is
+    read in a session closed before the logs are queried: one connection at a time."""
     key = key.strip().removeprefix("sk-").split("-", 1)[0]
-    if not key:
+    if not key or len(key) > MAX_KEY_CHARS:
         return []
-    token = main_session.exec(select(Token).where(Token.key == key, Token.deleted_at.is_(None))).first()
+    with session_scope() as main:
+        token = main.exec(select(Token).where(Token.key == key, Token.deleted_at.is_(None))).first()
     if token is None:
         return []
     with _session() as s:

@@ -31,6 +31,8 @@ DEFAULTS: dict[str, str] = {
     "EmailAliasRestrictionEnabled": "false",
     "EmailDomainWhitelist": _EMAIL_DOMAINS,
     "oidc.enabled": "false",
+    "discord.enabled": "false",
+    "LinuxDOMinimumTrustLevel": "0",
     # Credentials (secrets never leave the server)
     "GitHubClientId": "",
     "GitHubClientSecret": "",
@@ -38,6 +40,9 @@ DEFAULTS: dict[str, str] = {
     "LinuxDOClientSecret": "",
     "TelegramBotToken": "",
     "TelegramBotName": "",
+    "TelegramWebhookSecret": "",
+    "discord.client_id": "",
+    "discord.client_secret": "",
     "WeChatServerAddress": "",
     "WeChatServerToken": "",
     "WeChatAccountQRCodeImageURL": "",
@@ -102,6 +107,13 @@ DEFAULTS: dict[str, str] = {
     "StripePriceId": "",
     "StripeUnitPrice": "8.0",
     "StripeMinTopUp": "1",
+    "StripePromotionCodesEnabled": "false",
+    "PayMethods": orjson.dumps([
+        {"name": "支付宝", "color": "rgba(var(--semi-blue-5), 1)", "type": "alipay"},
+        {"name": "微信", "color": "rgba(var(--semi-green-5), 1)", "type": "wxpay"},
+    ], option=orjson.OPT_NON_STR_KEYS).decode(),
+    "payment_setting.amount_options": "[10,20,50,100,200,500]",
+    "payment_setting.amount_discount": "{}",
     # Operations
     "RetryTimes": "0",
     "ChannelDisableThreshold": "5",
@@ -149,6 +161,16 @@ DEFAULTS: dict[str, str] = {
     # Chat clients served through the Responses API on matching channels + models (new-api's shape;
     # model_patterns are regular expressions). Codex channels and Responses-only models always are.
     "global.chat_completions_to_responses_policy": '{"enabled":false,"all_channels":true}',
+    # Passkeys (WebAuthn; new-api's setting/system_setting/passkey.go). Empty rp_id / origins: from
+    # ServerAddress. origins: comma-separated. user_verification: required, preferred, discouraged.
+    # attachment_preference: "", platform or cross-platform.
+    "passkey.enabled": "false",
+    "passkey.rp_display_name": "",
+    "passkey.rp_id": "",
+    "passkey.origins": "",
+    "passkey.allow_insecure_origin": "false",
+    "passkey.user_verification": "preferred",
+    "passkey.attachment_preference": "",
     # Check-in
     "checkin_setting.enabled": "false",
     "checkin_setting.min_quota": "1000",
@@ -159,14 +181,17 @@ DEFAULTS: dict[str, str] = {
 JSON_OPTIONS = {
     "ModelRatio", "CompletionRatio", "ModelPrice", "CacheRatio", "CreateCacheRatio", "GroupRatio", "UserUsableGroups",
     "TopupGroupRatio", "GroupGroupRatio", "Chats", "ModelRequestRateLimitGroup", "claude.default_max_tokens",
-    "gemini.safety_settings", "global.chat_completions_to_responses_policy",
+    "gemini.safety_settings", "PayMethods", "payment_setting.amount_options", "payment_setting.amount_discount",
+    "global.chat_completions_to_responses_policy",
 }
+# JSON options whose value is an array rather than an object.
+JSON_LIST_OPTIONS = {"Chats", "PayMethods", "payment_setting.amount_options"}
 # Options whose value must be a JSON array of strings.
 JSON_ARRAY_OPTIONS = {"fetch_setting.domain_list", "fetch_setting.ip_list", "fetch_setting.allowed_ports"}
 # Options whose value must be true or false (besides every key ending in Enabled / .enabled).
 BOOL_OPTIONS = {
     "fetch_setting.enable_ssrf_protection", "fetch_setting.allow_private_ip", "fetch_setting.domain_filter_mode",
-    "fetch_setting.ip_filter_mode", "fetch_setting.apply_ip_filter_for_domain",
+    "fetch_setting.ip_filter_mode", "fetch_setting.apply_ip_filter_for_domain", "passkey.allow_insecure_origin",
 }
 # Options whose value must be a number.
 NUMERIC_OPTIONS = {

@@ -25,6 +25,7 @@ from backend.services.option_defaults import (
     BOOL_OPTIONS,
     DEFAULTS,
     JSON_ARRAY_OPTIONS,
+    JSON_LIST_OPTIONS,
     JSON_OPTIONS,
     NUMERIC_OPTIONS,
 )
@@ -111,13 +112,13 @@ def validate(key: str, value: str) -> None:
             parsed = orjson.loads(value)
         except orjson.JSONDecodeError as exc:
             raise ServiceError(f"{key} must be valid JSON: {exc}") from exc
-        if key == "Chats":
+        if key in JSON_LIST_OPTIONS:
             if not isinstance(parsed, list):
                 raise ServiceError(f"{key} must be a JSON array")
         elif not isinstance(parsed, dict):
             raise ServiceError(f"{key} must be a JSON object")
         if key in ("ModelRatio", "CompletionRatio", "ModelPrice", "CacheRatio", "CreateCacheRatio", "GroupRatio",
-                   "TopupGroupRatio"):
+                   "TopupGroupRatio", "payment_setting.amount_discount"):
             bad = [k for k, v in parsed.items() if not isinstance(v, int | float) or isinstance(v, bool) or v < 0]
             if bad:
                 raise ServiceError(f"{key}: values must be non-negative numbers (check {', '.join(bad[:5])})")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import text
 
 from backend import lifecycle
-from backend.db import get_engine
+from backend.db import get_relay_engine
 
 log = logging.getLogger("newapi.quota_data")
 
@@ -59,7 +59,7 @@ class QuotaDataBuffer:
             if not batch:
                 return True
             try:
-                with get_engine().begin() as conn:
+                with get_relay_engine().begin() as conn:
                     for (user_id, model, hour), s in sorted(batch.items()):
                         params = {"uid": user_id, "m": model, "h": hour, "t": s.token_used, "c": s.count,
                                   "q": s.quota, "un": s.username}

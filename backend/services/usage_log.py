@@ -1,7 +1,7 @@
 """Consume and error log rows (`logs`), buffered and bulk-inserted into the log database.
 
-Rows go to `get_log_engine()` (LOG_SQL_DSN may put `logs` in a database of its own). The ledger's
-flusher writes them every BATCH_UPDATE_INTERVAL seconds and at shutdown; a failed insert keeps the
+Rows go to `get_relay_log_engine()` (LOG_SQL_DSN may put `logs` in a database of its own; the relay's
+pool, so console traffic cannot hold the flush up). The ledger's flusher writes them every BATCH_UPDATE_INTERVAL seconds and at shutdown; a failed insert keeps the
 rows for the next try.
 """
 
@@ -16,7 +16,7 @@ import orjson
 from sqlalchemy import insert
 
 from backend import lifecycle
-from backend.db import get_log_engine
+from backend.db import get_relay_log_engine
 from backend.models import Log
 
 log = logging.getLogger("newapi.usage_log")
@@ -57,7 +57,7 @@ class LogBuffer:
             if not rows:
                 return True
             try:
-                with get_log_engine().begin() as conn:
+                with get_relay_log_engine().begin() as conn:
                     for start in range(0, len(rows), _INSERT_CHUNK):
                         conn.execute(insert(Log.__table__), _complete(rows[start:start + _INSERT_CHUNK]))
             except Exception:

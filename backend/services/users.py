@@ -36,7 +36,12 @@ _SETTING_FIELDS: dict[str, type | tuple[type, ...]] = {
     "webhook_secret": str,
     "notification_email": str,
     "accept_unset_model_ratio_model": bool,
+    "bark_url": str,
+    "gotify_url": str,
+    "gotify_token": str,
+    "gotify_priority": int,
 }
+_HIDDEN_SETTINGS = ("webhook_secret", "gotify_token")  # stored, never shown back
 
 
 def public_user(u: User, *, admin: bool = False) -> dict[str, Any]:
@@ -93,7 +98,8 @@ def load_setting(u: User) -> dict[str, Any]:
 
 def visible_setting(u: User) -> dict[str, Any]:
     setting = load_setting(u)
-    setting.pop("webhook_secret", None)
+    for key in _HIDDEN_SETTINGS:
+        setting.pop(key, None)
     return setting
 
 
@@ -328,7 +334,7 @@ def transfer_aff_quota(user_id: int, quota: int) -> None:
 
 
 def update_setting(user_id: int, data: dict[str, Any]) -> dict[str, Any]:
-    """Notification settings. An absent webhook_secret keeps the stored one (it is never shown)."""
+    """Notification settings. An absent webhook_secret or gotify_token keeps the stored one (never shown)."""
     clean: dict[str, Any] = {}
     for key, value in data.items():
         kind = _SETTING_FIELDS.get(key)
@@ -338,16 +344,24 @@ def update_setting(user_id: int, data: dict[str, Any]) -> dict[str, Any]:
             raise ServiceError(f"invalid value for {key}")
         clean[key] = value
     notify = clean.get("notify_type", "email")
-    if notify not in ("email", "webhook"):
-        raise ServiceError("notify_type must be email or webhook")
+    if notify not in ("email", "webhook", "bark", "gotify"):
+        raise ServiceError("notify_type must be email, webhook, bark or gotify")
     if "quota_warning_threshold" in clean and clean["quota_warning_threshold"] <= 0:
         raise ServiceError("quota_warning_threshold must be positive")
     if notify == "webhook" and not str(clean.get("webhook_url", "")).startswith(("https://", "http://")):
         raise ServiceError("a webhook notification needs an http(s) webhook_url")
-    if clean.get("webhook_url"):
-        # Early word on a target the sender would refuse (private address, port, host lists);
-        # sending re-checks with DNS at connect time (safe_fetch), as the rules may change meanwhile.
-        ssrf.check_url(clean["webhook_url"])
+    if notify == "bark" and not str(clean.get("bark_url", "")).startswith(("https://", "http://")):
+        raise ServiceError("a Bark notification needs an http(s) bark_url")
+    if notify == "gotify" and not (str(clean.get("gotify_url", "")).startswith(("https://", "http://"))
+                                   and (clean.get("gotify_token") or _stored(user_id, "gotify_token"))):
+        raise ServiceError("a Gotify notification needs an http(s) gotify_url and a gotify_token")
+    if not 0 <= clean.get("gotify_priority", 5) <= 10:
+        raise ServiceError("gotify_priority must be between 0 and 10")
+    for key in ("webhook_url", "bark_url", "gotify_url"):
+        if clean.get(key):
+            # Early word on a target the sender would refuse (private address, port, host lists);
+            # sending re-checks with DNS at connect time (safe_fetch), as the rules may change meanwhile.
+            ssrf.check_url(clean[key].replace("{{title}}", "t").replace("{{content}}", "c"))
     email = clean.get("notification_email", "")
     if email and not EMAIL.match(email):
         raise ServiceError("invalid notification email")
@@ -356,13 +370,20 @@ def update_setting(user_id: int, data: dict[str, Any]) -> dict[str, Any]:
         if user is None:
             raise NotFound("user not found")
         current = load_setting(user)
-        if "webhook_secret" not in clean and "webhook_secret" in current:
-            clean["webhook_secret"] = current["webhook_secret"]
+        for key in _HIDDEN_SETTINGS:
+            if key not in clean and key in current:
+                clean[key] = current[key]
         merged = {k: v for k, v in current.items() if k not in _SETTING_FIELDS} | clean
         user.setting = json.dumps(merged)
         s.add(user)
     cache.invalidate_user(user_id)
     return visible_setting(user)
+
+
+def _stored(user_id: int, key: str) -> Any:
+    with session_scope() as s:
+        user = s.get(User, user_id)
+        return load_setting(user).get(key) if user is not None else None
 
 
 def models_for_group(group: str) -> list[str]:

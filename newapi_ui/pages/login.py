@@ -3,7 +3,8 @@
 import reflex as rx
 
 from newapi_ui import styles
-from newapi_ui.components import forms
+from newapi_ui.components import forms, login_security
+from newapi_ui.components.oauth_buttons import oauth_buttons
 from newapi_ui.i18n import N_, _
 from newapi_ui.states.login import LoginState
 from newapi_ui.template import template
@@ -18,10 +19,14 @@ def login_page() -> rx.Component:
                 forms.field(N_("Username or email"), "username", required=True, autocomplete="username"),
                 forms.field(N_("Password"), "password", type="password", required=True,
                             autocomplete="current-password"),
+                login_security.turnstile_field(),
                 forms.submit(N_("Log in"), LoginState.busy),
                 on_submit=LoginState.submit,
                 form_id="login-form",
             ),
+            login_security.passkey_button(),
+            login_security.code_dialog(),
+            oauth_buttons(),
             rx.hstack(
                 rx.text(_("No account yet?"), size="2"),
                 rx.link(_("Sign up"), href="/register", size="2", id="to-register"),

@@ -4,6 +4,8 @@ import reflex as rx
 from reflex_base.style import color_mode, set_color_mode
 
 from newapi_ui.components import forms
+from newapi_ui.components.oauth_bindings import oauth_bindings
+from newapi_ui.components.security_settings import security_card
 from newapi_ui.i18n import LANGUAGES, N_, _
 from newapi_ui.states.personal import PersonalState
 from newapi_ui.template import template
@@ -149,6 +151,8 @@ def personal_page() -> rx.Component:
         rx.heading(_("Personal settings"), size="6"),
         rx.grid(_profile(), _access_token(), _password(), _notifications(),
                 columns=rx.breakpoints(initial="1", lg="2"), spacing="4", width="100%"),
+        security_card(),
+        oauth_bindings(),
         _appearance(),
         spacing="4",
         width="100%",

@@ -3,7 +3,8 @@
 import reflex as rx
 
 from newapi_ui import styles
-from newapi_ui.components import forms
+from newapi_ui.components import forms, login_security
+from newapi_ui.components.oauth_buttons import oauth_buttons
 from newapi_ui.i18n import N_, _
 from newapi_ui.states.register import RegisterState
 from newapi_ui.template import template
@@ -51,10 +52,12 @@ def register_page() -> rx.Component:
                     spacing="1",
                     width="100%",
                 ),
+                login_security.turnstile_field(),
                 forms.submit(N_("Sign up"), RegisterState.busy),
                 on_submit=RegisterState.submit,
                 form_id="register-form",
             ),
+            oauth_buttons(),
             rx.hstack(
                 rx.text(_("Already have an account?"), size="2"),
                 rx.link(_("Log in"), href="/login", size="2"),

@@ -4,7 +4,7 @@ random password and show it once), the path new-api mails."""
 import reflex as rx
 
 from newapi_ui import styles
-from newapi_ui.components import forms
+from newapi_ui.components import forms, login_security
 from newapi_ui.i18n import N_, _
 from newapi_ui.states.reset import ResetConfirmState, ResetRequestState
 from newapi_ui.template import template
@@ -30,6 +30,7 @@ def reset_request_page() -> rx.Component:
                     rx.text(_("Enter the email address of your account; we will mail you a link to reset "
                               "the password."), size="2", color_scheme="gray"),
                     forms.field(N_("Email"), "email", type="email", required=True, autocomplete="email"),
+                    login_security.turnstile_field(),
                     forms.submit(N_("Send reset link"), ResetRequestState.busy),
                     on_submit=ResetRequestState.submit,
                     form_id="reset-form",

@@ -1,11 +1,13 @@
-"""/topup: balance, redeem a code, and the history of top-ups."""
+"""/topup: balance, online top-up, check-in, redeem a code, orders and the history of top-ups."""
 
 import reflex as rx
 
 from newapi_ui.components.stats import stat_card, stat_grid
 from newapi_ui.components.table import paged_table
 from newapi_ui.i18n import N_, _
+from newapi_ui.pages.wallet_pay import checkin_card, online_topup, orders
 from newapi_ui.states.wallet import WalletState
+from newapi_ui.states.wallet_pay import WalletPayState
 from newapi_ui.template import template
 
 HISTORY_COLUMNS = [("time", N_("Time")), ("content", N_("Details"))]
@@ -40,7 +42,7 @@ def _redeem() -> rx.Component:
     )
 
 
-@template("/topup", "Wallet", on_load=WalletState.on_load)
+@template("/topup", "Wallet", on_load=[WalletState.on_load, WalletPayState.on_load])
 def wallet_page() -> rx.Component:
     return rx.vstack(
         rx.heading(_("Wallet"), size="6"),
@@ -48,7 +50,10 @@ def wallet_page() -> rx.Component:
             stat_card(N_("Balance"), WalletState.balance_text, "wallet", "wallet-balance"),
             stat_card(N_("Used"), WalletState.used_text, "chart-no-axes-column", "wallet-used"),
         ),
+        online_topup(),
+        checkin_card(),
         _redeem(),
+        orders(),
         rx.heading(_("Top-up history"), size="4"),
         paged_table(WalletState, HISTORY_COLUMNS, "topup-table"),
         spacing="4",

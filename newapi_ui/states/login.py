@@ -3,23 +3,11 @@ response can set the HttpOnly session cookie; then it reloads so the websocket c
 
 from __future__ import annotations
 
-import json
-
 import reflex as rx
 
+from newapi_ui.components.security_js import login_script
 from newapi_ui.states.auth import HOME_ROUTE, AuthState
-
-
-def _login_script(username: str, password: str) -> str:
-    body = json.dumps({"username": username, "password": password})
-    return (
-        "fetch('/api/user/login', {method: 'POST', credentials: 'same-origin', "
-        f"headers: {{'Content-Type': 'application/json'}}, body: JSON.stringify({body})}})"
-        ".then(r => r.json().catch(() => ({success: false, message: ''})))"
-        f".then(j => {{ if (j.success) {{ window.location.assign('{HOME_ROUTE}'); return ''; }}"
-        " return j.message || 'login failed'; })"
-        ".catch(() => 'login failed')"
-    )
+from newapi_ui.states.login_security import LoginSecurityState
 
 
 class LoginState(AuthState):
@@ -31,7 +19,7 @@ class LoginState(AuthState):
         redirect = await self.guard_public()
         if redirect is not None:
             return redirect
-        return rx.redirect(HOME_ROUTE, replace=True) if self.user_id else None
+        return rx.redirect(HOME_ROUTE, replace=True) if self.user_id else LoginSecurityState.load
 
     @rx.event
     def submit(self, form: dict):  # noqa: ANN201
@@ -40,13 +28,15 @@ class LoginState(AuthState):
         if not username or not password:
             return rx.toast.error(self.tr("Enter your username and password"))
         self.busy = True
-        return rx.call_script(_login_script(username, password), callback=LoginState.failed)
+        return rx.call_script(login_script(username, password, HOME_ROUTE), callback=LoginState.failed)
 
     @rx.event
     def failed(self, message: str):  # noqa: ANN201
         self.busy = False
         if not message:  # success: the page is already reloading
             return None
-        if message == "login failed":  # the request itself failed: no message from the server
+        if message == "2fa":  # the password was right; the second factor comes next
+            return LoginSecurityState.ask_code
+        if message == "failed":  # the request itself failed: no message from the server
             return rx.toast.error(self.tr("Login failed"))
         return rx.toast.error(self.tr(message))

@@ -7,6 +7,7 @@ import reflex as rx
 from backend.services import options, users, verification
 from backend.services.errors import ServiceError
 from newapi_ui import backend_bridge
+from newapi_ui.components import turnstile
 from newapi_ui.states.auth import HOME_ROUTE, LOGIN_ROUTE, AuthState
 from newapi_ui.states.reset import critical_allowed
 
@@ -35,10 +36,17 @@ class RegisterState(AuthState):
         self.email = value[:254]
 
     @rx.event
-    async def send_code(self):  # noqa: ANN201
+    def send_code(self):  # noqa: ANN201
+        """Reads the Turnstile token (if any) first: the check runs in `send_code_checked`."""
+        return rx.call_script(turnstile.READ_TOKEN, callback=RegisterState.send_code_checked)
+
+    @rx.event
+    async def send_code_checked(self, token: str):  # noqa: ANN201
         email = self.email.strip()
         if not email:
             return rx.toast.error(self.tr("Enter your email address"))
+        if (refused := await turnstile.refusal(str(token or ""), self.caller_ip())) is not None:
+            return [rx.toast.error(self.tr(refused)), rx.call_script(turnstile.RESET)]
         if not await backend_bridge.call(critical_allowed, self.caller_ip()):
             return rx.toast.error(self.tr("too many requests, please try again later"))
         self.code_busy = True
@@ -48,7 +56,7 @@ class RegisterState(AuthState):
             return rx.toast.error(self.tr(exc.message))
         finally:
             self.code_busy = False
-        return rx.toast.success(self.tr("Code sent: check your mailbox"))
+        return [rx.toast.success(self.tr("Code sent: check your mailbox")), rx.call_script(turnstile.RESET)]
 
     @rx.event
     def set_aff_code(self, value: str) -> None:
@@ -59,6 +67,8 @@ class RegisterState(AuthState):
         password = str(form.get("password", ""))
         if password != str(form.get("confirm", "")):
             return rx.toast.error(self.tr("the two passwords do not match"))
+        if (refused := await turnstile.refusal(str(form.get(turnstile.FIELD, "")), self.caller_ip())) is not None:
+            return [rx.toast.error(self.tr(refused)), rx.call_script(turnstile.RESET)]
         self.busy = True
         try:
             await backend_bridge.call(

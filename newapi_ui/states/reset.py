@@ -10,6 +10,7 @@ from backend.config import get_settings
 from backend.services import ratelimit, verification
 from backend.services.errors import ServiceError
 from newapi_ui import backend_bridge
+from newapi_ui.components import turnstile
 from newapi_ui.i18n import N_
 from newapi_ui.states.auth import AuthState
 
@@ -52,6 +53,8 @@ class ResetRequestState(AuthState):
             return rx.toast.error(self.tr("Enter your email address"))
         if not await backend_bridge.call(critical_allowed, self.caller_ip()):
             return rx.toast.error(self.tr("too many requests, please try again later"))
+        if (refused := await turnstile.refusal(str(form.get(turnstile.FIELD, "")), self.caller_ip())) is not None:
+            return [rx.toast.error(self.tr(refused)), rx.call_script(turnstile.RESET)]
         self.busy = True
         try:
             await verification.request_password_reset(email)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import secrets
+import time
 
 from fastapi.testclient import TestClient
+from sqlalchemy import update
 
 from backend.auth.passwords import hash_password
 from backend.db import session_scope
 from backend.main import create_app
-from backend.models import User
+from backend.models import User, UserSession
 from backend.models.enums import Role, UserStatus
+from backend.services import sessions
 
 PASSWORD = "correct-horse"
 
@@ -46,3 +49,15 @@ def refused(response, status: int) -> str:  # noqa: ANN001
     assert response.status_code == status, (response.status_code, body)
     assert body["success"] is False
     return body["message"]
+
+
+
+def verified_session(user: User) -> tuple[TestClient, dict[str, str]]:
+    """A client logged in as the user (password, so the user has no 2FA) whose session passed secure
+    verification just now, as `POST /api/verify` leaves it; for the routes that need it."""
+    c = app_client()
+    data(c.post("/api/user/login", json={"username": user.username, "password": PASSWORD}))
+    sid = sessions.session_id(c.cookies[sessions.COOKIE_NAME])
+    with session_scope() as s:
+        s.execute(update(UserSession).where(UserSession.id == sid).values(verified_at=int(time.time())))
+    return c, {"New-Api-User": str(user.id)}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mgmt_helpers import app_client, auth, data, make_user, refused
+from mgmt_helpers import app_client, auth, data, make_user, refused, verified_session
 from sqlmodel import select
 
 from backend.cache import channels as cache
@@ -44,8 +44,11 @@ def test_key_never_leaves_except_root_reveal(storage):
         assert SECRET not in r.text, r.text
     assert data(replies[5])["total"] == 0  # searching by the key finds nothing: no key oracle
     refused(replies[-1], 403)  # admins may not reveal
-    assert data(c.post(f"/api/channel/{cid}/key", headers=auth(root))) == {"key": SECRET}
-    refused(c.post("/api/channel/999/key", headers=auth(root)), 404)
+    # root needs a session that passed secure verification (POST /api/verify) in the last 5 minutes
+    assert "verification" in refused(c.post(f"/api/channel/{cid}/key", headers=auth(root)), 403)
+    verified, headers = verified_session(root)
+    assert data(verified.post(f"/api/channel/{cid}/key", headers=headers)) == {"key": SECRET}
+    refused(verified.post("/api/channel/999/key", headers=headers), 404)
 
 
 def test_roles(storage):
