@@ -21,6 +21,7 @@ AWS = "aws"
 VERTEX = "vertex"
 CLOUDFLARE = "cloudflare"
 COHERE = "cohere"
+CODEX = "codex"  # ChatGPT's Codex backend: Responses API only, OAuth key JSON
 MIDJOURNEY = "midjourney"
 TASK = "task"  # async task APIs (Suno, video)
 NATIVE = "native"  # a provider with its own non-OpenAI protocol
@@ -94,7 +95,7 @@ CHANNEL_TYPES: dict[int, ChannelType] = {
         _T(54, "DoubaoVideo", "https://ark.cn-beijing.volces.com", TASK),
         _T(55, "Sora", "https://api.openai.com", TASK),
         _T(56, "Replicate", "https://api.replicate.com", TASK),
-        _T(57, "Codex", "https://chatgpt.com", NATIVE),
+        _T(57, "Codex", "https://chatgpt.com", CODEX),
     )
 }
 
@@ -105,6 +106,7 @@ CUSTOM_ID = 8
 ANTHROPIC_ID = 14
 OPENROUTER_ID = 20
 GEMINI_ID = 24
+CODEX_ID = 57
 
 
 def channel_type(type_id: int) -> ChannelType:

@@ -38,6 +38,7 @@ from backend.relay.body import check_declared, check_model_name, parse_json_obje
 from backend.relay.channel_types import ANTHROPIC_ID
 from backend.relay.context import RelayContext, new_request_id, request_id_of
 from backend.relay.convert.multipart import Form, parse_form
+from backend.relay.convert.responses_openai import counting_view
 from backend.relay.disconnect import unless_client_leaves
 from backend.relay.distributor import Route
 from backend.relay.error_shapes import shape_for
@@ -71,8 +72,10 @@ INLINE_COUNT_BYTES = 64 * 1024  # larger bodies are counted in a worker thread
 # estimate only sizes the reservation: the settle bills the upstream's usage, and when upstream
 # reports none the prompt is counted exactly then (`_counted_prompt`). Other formats count up
 # front because their converted replies show the prompt count (Claude's message_start).
-ESTIMATED_FORMATS = frozenset({RelayFormat.OPENAI_CHAT, RelayFormat.OPENAI_COMPLETIONS, RelayFormat.OPENAI_EMBEDDINGS})
+ESTIMATED_FORMATS = frozenset({RelayFormat.OPENAI_CHAT, RelayFormat.OPENAI_COMPLETIONS, RelayFormat.OPENAI_EMBEDDINGS,
+                               RelayFormat.OPENAI_RESPONSES})
 BYTES_PER_TOKEN = 3
+RESPONSES_POLICY = "global.chat_completions_to_responses_policy"
 
 _background: set[asyncio.Task] = set()
 
@@ -198,7 +201,8 @@ def _service_error(err: ServiceError) -> RelayError:
 
 
 def _max_tokens(body: dict[str, Any]) -> int | None:
-    values = [v for k in ("max_tokens", "max_completion_tokens") if isinstance(v := body.get(k), int) and v > 0]
+    values = [v for k in ("max_tokens", "max_completion_tokens", "max_output_tokens")
+              if isinstance(v := body.get(k), int) and v > 0]
     return max(values) if values else None
 
 
@@ -219,6 +223,8 @@ def _prompt_tokens(ctx: RelayContext, body: dict[str, Any]) -> int:
         return token_counter.count_gemini_request(ctx.model, body)
     if ctx.fmt == RelayFormat.GEMINI_EMBEDDINGS:
         return token_counter.count_gemini_embed_input(ctx.model, body)
+    if ctx.fmt == RelayFormat.OPENAI_RESPONSES:
+        return token_counter.count_chat_request(ctx.model, counting_view(body))
     return 0
 
 
@@ -393,6 +399,7 @@ def _meta(ctx: RelayContext, route: Route) -> RelayMeta:
         include_usage=ctx.include_usage,
         prompt_tokens=ctx.prompt_tokens,
         count_tokens=lambda text: token_counter.count_completion(ctx.model, content=text),
+        responses_policy=options.get_json(RESPONSES_POLICY) if ctx.fmt == RelayFormat.OPENAI_CHAT else None,
     )
 
 
@@ -437,7 +444,7 @@ async def _attempt(ctx: RelayContext, charge: billing.Charge, route: Route, atte
     content_type = resp.headers.get("content-type", "")
     if ctx.fmt == RelayFormat.OPENAI_AUDIO_SPEECH and "text/event-stream" not in content_type.lower():
         return passthrough(ctx, charge, resp, content_type, _shielded)
-    if ctx.stream or "text/event-stream" in content_type.lower():
+    if ctx.stream or ("text/event-stream" in content_type.lower() and not adaptor.buffers_stream):
         charge.is_stream = True
         try:
             return _stream(ctx, charge, adaptor, resp)

@@ -12,12 +12,14 @@ from backend.relay import (
     routes_gemini,
     routes_media,
     routes_playground,
+    routes_responses,
     routes_usage,
 )
 from backend.relay.context import RequestIdMiddleware
 
 relay = APIRouter()
 # format routes before routes.router: it ends with the /v1 and /v1beta catch-alls
+relay.include_router(routes_responses.router)
 relay.include_router(routes_claude.router)
 relay.include_router(routes_gemini.router)
 relay.include_router(model_lists.router)

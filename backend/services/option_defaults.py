@@ -160,6 +160,9 @@ DEFAULTS: dict[str, str] = {
     # suffix is the client's explicit request, so the rules apply unless an admin turns them off
     "gemini.thinking_adapter_enabled": "true",
     "global.pass_through_request_enabled": "false",
+    # Chat clients served through the Responses API on matching channels + models (new-api's shape;
+    # model_patterns are regular expressions). Codex channels and Responses-only models always are.
+    "global.chat_completions_to_responses_policy": '{"enabled":false,"all_channels":true}',
     # Passkeys (WebAuthn; new-api's setting/system_setting/passkey.go). Empty rp_id / origins: from
     # ServerAddress. origins: comma-separated. user_verification: required, preferred, discouraged.
     # attachment_preference: "", platform or cross-platform.
@@ -181,6 +184,7 @@ JSON_OPTIONS = {
     "ModelRatio", "CompletionRatio", "ModelPrice", "CacheRatio", "CreateCacheRatio", "GroupRatio", "UserUsableGroups",
     "TopupGroupRatio", "GroupGroupRatio", "Chats", "ModelRequestRateLimitGroup", "claude.default_max_tokens",
     "gemini.safety_settings", "PayMethods", "payment_setting.amount_options", "payment_setting.amount_discount",
+    "global.chat_completions_to_responses_policy",
 }
 # JSON options whose value is an array rather than an object.
 JSON_LIST_OPTIONS = {"Chats", "PayMethods", "payment_setting.amount_options"}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+
 from tests.fakes.openai_wire import (
     REASONING_TEXT,
     REPLY_PIECES,
@@ -15,6 +17,8 @@ CACHE_READ_TOKENS = 100
 CACHE_CREATION_TOKENS = 50
 SIGNATURE = "fake-signature"
 TOOL_INPUT = {"city": "Paris"}
+# Inputs for the tools agent CLIs offer, so their calls are well-formed (Codex CLI's shell tool)
+AGENT_TOOL_INPUTS = {"exec_command": {"cmd": "echo fake-tool-ran"}}
 
 
 def validate(body: Any) -> str | None:
@@ -78,6 +82,17 @@ def _tool_names(body: dict) -> list[str]:
     return (names + names)[:2] if "parallel" in str(body.get("model", "")) else names[:1]
 
 
+def _tool_input(name: str) -> dict:
+    return AGENT_TOOL_INPUTS.get(name, TOOL_INPUT)
+
+
+def _input_pieces(name: str) -> list[str]:
+    if name not in AGENT_TOOL_INPUTS:
+        return TOOL_ARGUMENT_PIECES
+    text = orjson.dumps(AGENT_TOOL_INPUTS[name]).decode()
+    return [text[: len(text) // 2], text[len(text) // 2 :]]
+
+
 def _thinking(body: dict) -> bool:
     thinking = body.get("thinking")
     return isinstance(thinking, dict) and thinking.get("type") == "enabled"
@@ -100,7 +115,7 @@ def message(body: dict, prompt: int, completion: int) -> dict:
     stop = "end_turn"
     if _wants_tool(body):
         content += [
-            {"type": "tool_use", "id": f"toolu_fake_{n}", "name": name, "input": TOOL_INPUT}
+            {"type": "tool_use", "id": f"toolu_fake_{n}", "name": name, "input": _tool_input(name)}
             for n, name in enumerate(_tool_names(body), start=1)
         ]
         stop = "tool_use"
@@ -167,7 +182,7 @@ def events(body: dict, prompt: int, completion: int) -> list[tuple[str, dict]]:
         for n, name in enumerate(_tool_names(body), start=1):
             block(
                 {"type": "tool_use", "id": f"toolu_fake_{n}", "name": name, "input": {}},
-                [{"type": "input_json_delta", "partial_json": p} for p in TOOL_ARGUMENT_PIECES],
+                [{"type": "input_json_delta", "partial_json": p} for p in _input_pieces(name)],
             )
         stop = "tool_use"
     else:

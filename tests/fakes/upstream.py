@@ -45,6 +45,7 @@ from tests.fakes import bedrock_wire as bw
 from tests.fakes import gemini_wire as gw
 from tests.fakes import openai_extra, openai_realtime
 from tests.fakes import openai_wire as ow
+from tests.fakes import responses_wire as rw
 
 HANG_LIMIT_S = 120.0
 SLOW_STREAM_PAUSE_S = 0.05
@@ -78,6 +79,7 @@ class _Failure:
 class FakeUpstream:
     requests: list[RecordedRequest] = field(default_factory=list)
     fail_keys: dict[str, int] = field(default_factory=dict)
+    stored: dict[str, dict] = field(default_factory=dict)  # Responses kept for previous_response_id
     url: str = ""
 
     def __post_init__(self) -> None:
@@ -100,6 +102,7 @@ class FakeUpstream:
         self.requests.clear()
         self._queue.clear()
         self.fail_keys.clear()
+        self.stored.clear()
 
     def __enter__(self) -> FakeUpstream:
         self._server = LiveServer(self.app).__enter__()
@@ -254,6 +257,22 @@ def _openai_400(message: str) -> JSONResponse:
     return JSONResponse(ow.error_body(400, message), 400)
 
 
+def _codex_problem(request: Request, body: dict) -> str | None:
+    """What ChatGPT's Codex backend rejects (new-api's Codex adaptor exists to avoid these)."""
+    if not request.headers.get("chatgpt-account-id"):
+        return "chatgpt-account-id header is required"
+    if not isinstance(body.get("instructions"), str):
+        return "Instructions are required"
+    if body.get("store") is not False:
+        return "Store must be set to false"
+    if body.get("stream") is not True:
+        return "Stream must be set to true"
+    for name in ("max_output_tokens", "temperature"):
+        if name in body:
+            return f"Unsupported parameter: {name}"
+    return None
+
+
 def _openai_checks(body: dict, chat: bool) -> JSONResponse | None:
     if "stream_options" in body and body.get("stream") is not True:
         return _openai_400("The 'stream_options' parameter is only allowed when 'stream' is enabled.")
@@ -346,36 +365,30 @@ def _build_app(fake: FakeUpstream) -> FastAPI:
         body, mode, early = await _prelude(fake, request, claude=False)
         if early is not None:
             return early
+        problem = rw.validate(body) or (_codex_problem(request, body) if "/codex/" in request.url.path else None)
+        if problem:
+            return _openai_400(problem)
+        previous = body.get("previous_response_id")
+        if previous and previous not in fake.stored:
+            error = {"message": f"Previous response with id '{previous}' not found.", "type": "invalid_request_error",
+                     "param": "previous_response_id", "code": "previous_response_not_found"}
+            return JSONResponse({"error": error}, 400)
         p, c = _usage_numbers(request)
-        reply = ow.responses_reply(body, p, c)
+        final = rw.reply(body, f"resp_fake_{len(fake.requests)}", p, c, mode)
+        if body.get("store", True) is not False:
+            fake.stored[final["id"]] = final
         if body.get("stream") is not True:
-            return JSONResponse(reply)
-        created = {**reply, "status": "in_progress", "output": [], "usage": None}
-        frames = [
-            _event(
-                "response.created", {"type": "response.created", "sequence_number": 0, "response": created}
-            )
-        ]
-        for n, piece in enumerate(ow.REPLY_PIECES, start=1):
-            frames.append(
-                _event(
-                    "response.output_text.delta",
-                    {
-                        "type": "response.output_text.delta",
-                        "sequence_number": n,
-                        "item_id": "msg_fake",
-                        "output_index": 0,
-                        "content_index": 0,
-                        "delta": piece,
-                    },
-                )
-            )
-        frames.append(
-            _event(
-                "response.completed", {"type": "response.completed", "sequence_number": 99, "response": reply}
-            )
-        )
-        return _sse(frames, fake, mode)
+            return JSONResponse(final)
+        return _sse([_event(kind, payload) for kind, payload in rw.events(body, final, mode)], fake, mode)
+
+    async def responses_compact(request: Request) -> Response:
+        body, mode, early = await _prelude(fake, request, claude=False)
+        if early is not None:
+            return early
+        problem = rw.validate(body)
+        if problem or body.get("stream"):
+            return _openai_400(problem or "Unknown parameter: 'stream'.")
+        return JSONResponse(rw.compacted(body, *_usage_numbers(request)))
 
     async def messages(request: Request) -> Response:
         body, mode, early = await _prelude(fake, request, claude=True)
@@ -475,6 +488,7 @@ def _build_app(fake: FakeUpstream) -> FastAPI:
         app.add_api_route(prefix + "/completions", completions, methods=["POST"])
         app.add_api_route(prefix + "/embeddings", embeddings, methods=["POST"])
         app.add_api_route(prefix + "/responses", responses, methods=["POST"])
+        app.add_api_route(prefix + "/responses/compact", responses_compact, methods=["POST"])
     app.add_api_route("/v1/messages", messages, methods=["POST"])
     app.add_api_route("/api/embed", ollama_embed, methods=["POST"])
     app.add_api_route("/v1/models", models, methods=["GET"])

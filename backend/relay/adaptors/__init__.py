@@ -9,6 +9,10 @@ The contract (and how the pipeline drives it) is in `base.py`. What each family 
 | Cloudflare (39), Cohere (34) | chat, embeddings (+ rerank on Cohere), Claude Messages, Gemini |
 | Anthropic (14), AWS Bedrock (33) | OpenAI chat, Claude Messages (pass-through), Gemini |
 | Gemini (24) | OpenAI chat, embeddings, images (Imagen :predict), Claude Messages, Gemini (pass-through) |
+| Codex (57) | Responses (ChatGPT's Codex backend); Chat through the Responses pivot |
+
+OpenAI Responses clients reach every family: natively on OpenAI, Azure and Codex, through the Chat
+pivot elsewhere (`responses_bridge.py`).
 
 Other families (Midjourney, task APIs, Vertex, native Chinese providers) raise
 AdaptorError 500 `channel_type_not_supported`.

@@ -144,6 +144,9 @@ class RelayMeta:
     # local completion counter (text -> tokens); lets a converted reply show usage the upstream
     # did not report (e.g. a Claude-format reply built from an OpenAI body without usage)
     count_tokens: Callable[[str], int] | None = None
+    # new-api's `global.chat_completions_to_responses_policy` (Chat calls only; the pipeline reads the
+    # option so adaptors stay free of settings): which Chat calls go through the Responses API
+    responses_policy: Mapping[str, Any] | None = None
 
 
 @dataclass(slots=True)
@@ -263,6 +266,9 @@ class Adaptor(abc.ABC):
 
     # client formats this family can serve (anything else is an AdaptorError 400)
     formats: ClassVar[frozenset[RelayFormat]] = frozenset()
+    # the upstream answers with a stream even when the client asked for a whole reply (Codex):
+    # the pipeline then reads it whole and `parse_response` gets the SSE body
+    buffers_stream: bool = False
 
     def __init__(self, channel: ChannelLike, key: str, meta: RelayMeta) -> None:
         self.channel = channel

@@ -6,10 +6,12 @@ from backend.relay import channel_types as ct
 from backend.relay.adaptors.anthropic import AnthropicAdaptor
 from backend.relay.adaptors.aws import AwsAdaptor
 from backend.relay.adaptors.base import Adaptor, AdaptorError, ChannelLike, RelayMeta
+from backend.relay.adaptors.codex import CodexAdaptor
 from backend.relay.adaptors.compat import CloudflareAdaptor, CohereAdaptor
 from backend.relay.adaptors.gemini import GeminiAdaptor
 from backend.relay.adaptors.ollama import OllamaAdaptor
 from backend.relay.adaptors.openai import AzureAdaptor, CustomAdaptor, OpenAIAdaptor
+from backend.relay.adaptors.responses_bridge import wrap
 
 _BY_FAMILY: dict[str, type[Adaptor]] = {
     ct.OPENAI: OpenAIAdaptor,
@@ -21,6 +23,7 @@ _BY_FAMILY: dict[str, type[Adaptor]] = {
     ct.GEMINI: GeminiAdaptor,
     ct.CLOUDFLARE: CloudflareAdaptor,
     ct.COHERE: CohereAdaptor,
+    ct.CODEX: CodexAdaptor,
 }
 
 
@@ -39,4 +42,5 @@ def get_adaptor_class(channel_type: int) -> type[Adaptor]:
 
 
 def get_adaptor(channel: ChannelLike, key: str, meta: RelayMeta) -> Adaptor:
-    return get_adaptor_class(channel.type)(channel, key, meta)
+    """The channel's adaptor, inside the Responses/Chat pivot when the call needs it."""
+    return wrap(get_adaptor_class(channel.type), channel, key, meta)
