@@ -12,6 +12,7 @@ from backend.api import (
     external_login,
     group,
     log,
+    misc,
     oauth,
     oauth_bindings,
     option,
@@ -39,6 +40,7 @@ from backend.services.errors import NotFound
 api = APIRouter(prefix="/api")
 api.include_router(setup.router)
 api.include_router(status.router)
+api.include_router(misc.router)
 api.include_router(verification.router)
 api.include_router(telegram.router)
 api.include_router(oauth.router)

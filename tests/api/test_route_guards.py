@@ -13,7 +13,7 @@ USER_ROUTES = [
     ("GET", "/api/token/"), ("GET", "/api/token/search"), ("GET", "/api/token/1"), ("POST", "/api/token/1/key"),
     ("POST", "/api/token/"), ("PUT", "/api/token/"), ("DELETE", "/api/token/1"), ("POST", "/api/token/batch"),
     ("GET", "/api/log/self"), ("GET", "/api/log/self/stat"), ("GET", "/api/log/self/search"),
-    ("GET", "/api/data/self"),
+    ("GET", "/api/data/self"), ("GET", "/api/models"),
 ]
 ADMIN_ROUTES = [
     ("GET", "/api/user/"), ("GET", "/api/user/search"), ("GET", "/api/user/1"), ("POST", "/api/user/"),
@@ -22,7 +22,7 @@ ADMIN_ROUTES = [
     ("POST", "/api/redemption/"), ("PUT", "/api/redemption/"), ("DELETE", "/api/redemption/1"),
     ("DELETE", "/api/redemption/invalid"),
     ("GET", "/api/log/"), ("GET", "/api/log/stat"), ("GET", "/api/log/search"), ("DELETE", "/api/log/"),
-    ("GET", "/api/data/"), ("GET", "/api/group/"),
+    ("GET", "/api/data/"), ("GET", "/api/group/"), ("GET", "/api/status/test"),
 ]
 ROOT_ROUTES = [("GET", "/api/option/"), ("PUT", "/api/option/")]
 BODY = {"id": 1, "key": "x", "value": "x", "action": "disable", "ids": [1], "quota": 1, "name": "n",
