@@ -13,10 +13,12 @@ from backend.api import (
     group,
     log,
     misc,
+    models,
     oauth,
     oauth_bindings,
     option,
     passkey,
+    prefill_group,
     pricing,
     redemption,
     responses,
@@ -31,6 +33,7 @@ from backend.api import (
     twofa,
     user,
     user_admin,
+    vendors,
     verification,
 )
 from backend.api.ratelimit import global_api_limit
@@ -63,6 +66,9 @@ api.include_router(option.router)
 api.include_router(group.router)
 api.include_router(channel.router)
 api.include_router(pricing.router)
+api.include_router(models.router)
+api.include_router(vendors.router)
+api.include_router(prefill_group.router)
 
 
 @api.api_route("/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)

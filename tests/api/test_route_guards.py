@@ -23,6 +23,13 @@ ADMIN_ROUTES = [
     ("DELETE", "/api/redemption/invalid"),
     ("GET", "/api/log/"), ("GET", "/api/log/stat"), ("GET", "/api/log/search"), ("DELETE", "/api/log/"),
     ("GET", "/api/data/"), ("GET", "/api/group/"), ("GET", "/api/status/test"),
+    ("GET", "/api/models/"), ("GET", "/api/models/search"), ("GET", "/api/models/1"), ("POST", "/api/models/"),
+    ("PUT", "/api/models/"), ("DELETE", "/api/models/1"), ("GET", "/api/models/missing"),
+    ("GET", "/api/models/sync_upstream/preview"), ("POST", "/api/models/sync_upstream"),
+    ("GET", "/api/vendors/"), ("GET", "/api/vendors/search"), ("GET", "/api/vendors/1"), ("POST", "/api/vendors/"),
+    ("PUT", "/api/vendors/"), ("DELETE", "/api/vendors/1"),
+    ("GET", "/api/prefill_group/"), ("POST", "/api/prefill_group/"), ("PUT", "/api/prefill_group/"),
+    ("DELETE", "/api/prefill_group/1"),
 ]
 ROOT_ROUTES = [("GET", "/api/option/"), ("PUT", "/api/option/")]
 BODY = {"id": 1, "key": "x", "value": "x", "action": "disable", "ids": [1], "quota": 1, "name": "n",
