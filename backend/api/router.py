@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, FastAPI
 
 from backend.api import (
     channel,
+    channel_tools,
     checkin,
     custom_oauth,
     data,
@@ -65,6 +66,7 @@ api.include_router(data.router)
 api.include_router(option.router)
 api.include_router(group.router)
 api.include_router(channel.router)
+api.include_router(channel_tools.router)
 api.include_router(pricing.router)
 api.include_router(models.router)
 api.include_router(vendors.router)
