@@ -43,10 +43,13 @@ def test_models_by_channel_type(sqlite_storage):
 def test_legal_pages_are_public_and_follow_the_options(sqlite_storage):
     c = app_client()
     assert data(c.get("/api/user-agreement")) == ""
+    assert data(c.get("/api/status"))["user_agreement_enabled"] is False
     options.update("legal.user_agreement", "# Terms\nBe nice.")
     options.update("legal.privacy_policy", "We keep logs.")
     assert data(c.get("/api/user-agreement")) == "# Terms\nBe nice."
     assert data(c.get("/api/privacy-policy")) == "We keep logs."
+    status = data(c.get("/api/status"))
+    assert status["user_agreement_enabled"] is True and status["privacy_policy_enabled"] is True
 
 
 def test_ratio_config_only_when_exposed(sqlite_storage):
