@@ -73,6 +73,9 @@ class Settings(BaseSettings):
 
     # Cloudflare Turnstile's siteverify endpoint (TurnstileCheckEnabled); tests point it at a fake.
     TURNSTILE_VERIFY_URL: str = "https://challenges.cloudflare.com/turnstile/v0/siteverify"
+    # new-api's public model metadata catalogue (/api/models/sync_upstream reads
+    # <base>/api/newapi/models.json and vendors.json); tests point it at a local fake.
+    SYNC_UPSTREAM_BASE: str = "https://basellm.github.io/llm-metadata"
     # Social logins: where the fixed-endpoint providers live (new-api hard-codes them; overridable so
     # a deployment behind a mirror, or the tests' local fakes, can point elsewhere).
     GITHUB_OAUTH_BASE: str = "https://github.com"

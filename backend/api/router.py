@@ -6,16 +6,20 @@ from fastapi import APIRouter, Depends, FastAPI
 
 from backend.api import (
     channel,
+    channel_tools,
     checkin,
     custom_oauth,
     data,
     external_login,
     group,
     log,
+    misc,
+    models,
     oauth,
     oauth_bindings,
     option,
     passkey,
+    prefill_group,
     pricing,
     redemption,
     responses,
@@ -31,6 +35,7 @@ from backend.api import (
     twofa,
     user,
     user_admin,
+    vendors,
     verification,
 )
 from backend.api.ratelimit import global_api_limit
@@ -40,6 +45,7 @@ from backend.services.errors import NotFound
 api = APIRouter(prefix="/api")
 api.include_router(setup.router)
 api.include_router(status.router)
+api.include_router(misc.router)
 api.include_router(verification.router)
 api.include_router(telegram.router)
 api.include_router(oauth.router)
@@ -61,8 +67,12 @@ api.include_router(data.router)
 api.include_router(option.router)
 api.include_router(group.router)
 api.include_router(channel.router)
+api.include_router(channel_tools.router)
 api.include_router(pricing.router)
 api.include_router(token_usage.router)
+api.include_router(models.router)
+api.include_router(vendors.router)
+api.include_router(prefill_group.router)
 
 
 @api.api_route("/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)

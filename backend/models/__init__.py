@@ -5,6 +5,7 @@ from backend.models.ability import Ability
 from backend.models.channel import Channel
 from backend.models.checkin import Checkin
 from backend.models.log import Log
+from backend.models.model_meta import ModelMeta, PrefillGroup, Vendor
 from backend.models.oauth import AuthNonce, CustomOAuthProvider, UserOAuthBinding
 from backend.models.option import Option
 from backend.models.passkey import PasskeyCredential
@@ -18,7 +19,7 @@ from backend.models.user import User
 from backend.models.user_session import UserSession
 
 __all__ = [
-    "Ability", "AuthNonce", "Channel", "Checkin", "CustomOAuthProvider", "Log", "Option", "PasskeyCredential",
-    "QuotaData", "Redemption", "Setup", "Token", "TopUp", "TwoFA", "TwoFABackupCode", "User", "UserOAuthBinding",
-    "UserSession",
+    "Ability", "AuthNonce", "Channel", "Checkin", "CustomOAuthProvider", "Log", "ModelMeta", "Option",
+    "PasskeyCredential", "PrefillGroup", "QuotaData", "Redemption", "Setup", "Token", "TopUp", "TwoFA", "TwoFABackupCode", "User", "UserOAuthBinding",
+    "UserSession", "Vendor",
 ]

@@ -76,6 +76,18 @@ DEFAULTS: dict[str, str] = {
     "USDExchangeRate": "7.3",
     "Chats": orjson.dumps([{"ChatGPT Next Web": "https://app.nextchat.dev/#/?settings={\"key\":\"{key}\",\"url\":\"{address}\"}"}]).decode(),
     "DefaultCollapseSidebar": "false",
+    # Legal pages (new-api's `legal.*`; empty: the register page shows no link)
+    "legal.user_agreement": "",
+    "legal.privacy_policy": "",
+    # Console panels (new-api's `console_setting.*`; the lists are JSON arrays saved as strings)
+    "console_setting.api_info": "",
+    "console_setting.announcements": "",
+    "console_setting.faq": "",
+    "console_setting.uptime_kuma_groups": "",
+    "console_setting.api_info_enabled": "true",
+    "console_setting.announcements_enabled": "true",
+    "console_setting.faq_enabled": "true",
+    "console_setting.uptime_kuma_enabled": "true",
     # Quota
     "QuotaPerUnit": "500000",
     "DisplayInCurrencyEnabled": "true",
@@ -95,6 +107,7 @@ DEFAULTS: dict[str, str] = {
     "UserUsableGroups": '{"default":"默认分组","vip":"vip分组"}',
     "TopupGroupRatio": '{"default":1,"vip":1,"svip":1}',
     "GroupGroupRatio": "{}",
+    "ExposeRatioEnabled": "false",  # GET /api/ratio_config answers (other new-api instances sync from it)
     # Payment
     "PayAddress": "",
     "CustomCallbackAddress": "",
