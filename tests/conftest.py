@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -22,6 +23,8 @@ from sqlmodel import SQLModel
 os.environ.setdefault("SESSION_SECRET", "test-session-secret")
 os.environ.setdefault("GLOBAL_API_RATE_LIMIT_ENABLE", "false")
 os.environ.setdefault("CRITICAL_RATE_LIMIT_ENABLE", "false")
+# The ledger journal's default is next to SQLITE_PATH (data/ in the work tree): never in tests.
+os.environ.setdefault("LEDGER_JOURNAL_DIR", tempfile.mkdtemp(prefix="newapi-test-journal-"))
 
 from backend import lifecycle  # noqa: E402
 from backend.config import reset_settings  # noqa: E402
@@ -49,10 +52,13 @@ class Storage:
     dsn: str
 
 
-def use_database(monkeypatch: pytest.MonkeyPatch, dsn: str, sqlite_path: Path | None = None) -> None:
+def use_database(monkeypatch: pytest.MonkeyPatch, dsn: str, sqlite_path: Path | None = None,
+                 journal_dir: Path | None = None) -> None:
     monkeypatch.setenv("SQL_DSN", dsn)
     if sqlite_path is not None:
         monkeypatch.setenv("SQLITE_PATH", str(sqlite_path))
+    if journal_dir is not None:  # each test its own: no journal left by another test is replayed
+        monkeypatch.setenv("LEDGER_JOURNAL_DIR", str(journal_dir))
     reset_settings()
     reset_engines()
     lifecycle.reset_process_state()
@@ -99,10 +105,10 @@ def _empty_tables() -> None:
 def storage(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Storage]:
     name = request.param
     if name == "sqlite":
-        use_database(monkeypatch, "", tmp_path / "test.db")
+        use_database(monkeypatch, "", tmp_path / "test.db", tmp_path / "journal")
         migrate()
     else:
-        use_database(monkeypatch, DATABASES[name])
+        use_database(monkeypatch, DATABASES[name], journal_dir=tmp_path / "journal")
         if name in _schema_ready:
             _empty_tables()
         else:
@@ -116,7 +122,7 @@ def storage(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp
 @pytest.fixture
 def sqlite_storage(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Storage]:
     """For tests whose subject is not the database: SQLite only."""
-    use_database(monkeypatch, "", tmp_path / "test.db")
+    use_database(monkeypatch, "", tmp_path / "test.db", tmp_path / "journal")
     migrate()
     yield Storage("sqlite", "")
     lifecycle.reset_process_state()

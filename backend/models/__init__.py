@@ -3,6 +3,7 @@ so an existing One API / new-api database opens in place."""
 
 from backend.models.ability import Ability
 from backend.models.channel import Channel
+from backend.models.journal_state import LedgerJournalState
 from backend.models.log import Log
 from backend.models.option import Option
 from backend.models.quota_data import QuotaData
@@ -12,4 +13,4 @@ from backend.models.token import Token
 from backend.models.top_up import TopUp
 from backend.models.user import User
 
-__all__ = ["Ability", "Channel", "Log", "Option", "QuotaData", "Redemption", "Setup", "Token", "TopUp", "User"]
+__all__ = ["Ability", "Channel", "LedgerJournalState", "Log", "Option", "QuotaData", "Redemption", "Setup", "Token", "TopUp", "User"]

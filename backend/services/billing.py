@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from backend.config import get_settings
 from backend.models.enums import QUOTA_PER_UNIT, LogType
 from backend.relay.usage import Usage
-from backend.services import options, quota_data, ratios, usage_log
+from backend.services import journal, options, quota_data, ratios, usage_log
 from backend.services.errors import ServiceError
 from backend.services.ledger import (
     TRUST_QUOTA,
@@ -88,7 +88,7 @@ class Charge:
     model: str  # the client's (origin) model name: billing and logs use it
     group: str
     pricing: Pricing
-    reserved: int
+    reserved: int  # a ledger.Reservation from pre_consume (it carries the reservation's journal number)
     is_stream: bool = False
     started_at: float = field(default_factory=time.time)
     channel_id: int = 0
@@ -265,16 +265,17 @@ async def settle(charge: Charge, usage: Usage) -> int:
         return charge.charged
     token_id = charge.token.id if charge.token is not None else None
     if note:  # nothing was used: give the reservation back, count nothing
-        await get_ledger().aapply(charge.user.id, token_id, quota_delta=-charge.reserved)
+        await get_ledger().aapply(charge.user.id, token_id, quota_delta=-charge.reserved, reserved=charge.reserved)
     else:
         await get_ledger().aapply(charge.user.id, token_id, quota_delta=quota - charge.reserved, used=quota,
-                                  requests=1, channel_id=charge.channel_id)
+                                  requests=1, channel_id=charge.channel_id, reserved=charge.reserved)
     if options.get_bool("LogConsumeEnabled"):
         usage_log.record(_log_row(charge, LogType.CONSUME, _content(charge.pricing, note), quota, usage,
                                   _other(charge, usage)))
     if not note and options.get_bool("DataExportEnabled"):
         quota_data.record(charge.user.id, charge.user.username, charge.model, int(time.time()),
                           usage.total_tokens, quota)
+    await journal.durable()  # the bill survives a crash before the response ends (group-committed fsync)
     await _flush_if_unbatched()
     return quota
 
@@ -288,9 +289,10 @@ async def refund(charge: Charge, *, error: str | None = None, status_code: int =
         return
     if charge.reserved:
         token_id = charge.token.id if charge.token is not None else None
-        await get_ledger().aapply(charge.user.id, token_id, quota_delta=-charge.reserved)
+        await get_ledger().aapply(charge.user.id, token_id, quota_delta=-charge.reserved, reserved=charge.reserved)
     if error and options.get_bool("ErrorLogEnabled"):
         other = {"status_code": status_code, **({"request_id": charge.request_id} if charge.request_id else {}),
                  **charge.other}
         usage_log.record(_log_row(charge, LogType.ERROR, error, 0, None, other))
+    await journal.durable()  # a flushed reservation is given back even after a crash
     await _flush_if_unbatched()
