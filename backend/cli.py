@@ -12,14 +12,10 @@ def _serve(args: argparse.Namespace) -> None:
     from granian.constants import HTTPModes, Interfaces, Loops
 
     from backend.config import get_settings
-    from backend.db import reset_engines
     from backend.migrate import migrate
 
     if get_settings().NODE_TYPE != "slave":
         migrate()
-        # granian forks the workers: a pooled connection left open here would be shared by all of
-        # them (PostgreSQL/MariaDB answer one worker's query on another's socket).
-        reset_engines()
     port = args.port or get_settings().PORT
     Granian(
         "backend.main:create_app",

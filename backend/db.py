@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -80,6 +81,21 @@ def get_log_engine() -> Engine:
     if _log_engine is None:
         _log_engine = make_engine(database_url(s.LOG_SQL_DSN, s.SQLITE_PATH))
     return _log_engine
+
+
+def _drop_inherited_pools() -> None:
+    """In a forked child (granian's workers): new pools, without closing the parent's connections.
+
+    `newapi serve` migrates in the main process before granian forks; a worker that reused a
+    pooled connection it inherited would share its socket with its siblings (PostgreSQL and
+    MariaDB then answer one worker's query on another's socket). SQLAlchemy's recipe for fork.
+    """
+    for e in (_engine, _log_engine):
+        if e is not None:
+            e.dispose(close=False)
+
+
+os.register_at_fork(after_in_child=_drop_inherited_pools)
 
 
 def reset_engines() -> None:

@@ -161,7 +161,8 @@ class Journal:
         self._fd = -1
         self._lock_fd = -1
         self._thread: threading.Thread | None = None
-        self.failures = 0
+        self.failures = 0  # failed writes (logged)
+        self.fsyncs = 0  # group commits so far (bench/journal_fsync.py reports records per fsync)
 
     # ---- life -------------------------------------------------------------------------------
 
@@ -250,6 +251,17 @@ class Journal:
     # ---- the writer thread ------------------------------------------------------------------
 
     def _run(self) -> None:
+        try:
+            self._loop()
+        except BaseException:
+            log.exception("the ledger journal's writer stopped; charges are no longer crash-safe")
+            raise
+        finally:  # nobody may wait for a writer that is gone
+            with self._cond:
+                self._closing = True
+            self._wake(self._appended)
+
+    def _loop(self) -> None:
         while True:
             with self._cond:
                 while not self._queue and not self._closing:
@@ -297,6 +309,7 @@ class Journal:
             view = view[written:]
         if self._fsync:
             os.fdatasync(self._fd)
+            self.fsyncs += 1
 
     def _open_segment(self) -> None:
         path = segment_path(self.directory, self.node, self._index)

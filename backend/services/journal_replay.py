@@ -145,10 +145,14 @@ def replay_directory(directory: Path) -> list[Replayed]:
         try:
             done = replay_node(directory, node)
             _forget_node(directory, node)
+        except Exception:  # e.g. the DB is down: the files stay, the next start replays them
+            log.exception("could not replay the ledger journal of %s; kept for the next start", node)
+            continue
         finally:
             os.close(fd)
-        log.warning("replayed the ledger journal of %s (a process that did not stop cleanly): %d charges, "
-                    "%d log rows, %d quota_data buckets", node, done.charges, done.log_rows, done.quota_buckets)
+        level = logging.WARNING if done.charges or done.log_rows or done.quota_buckets else logging.INFO
+        log.log(level, "replayed the ledger journal of %s (a process that did not stop cleanly): %d charges, "
+                "%d log rows, %d quota_data buckets", node, done.charges, done.log_rows, done.quota_buckets)
         out.append(done)
     return out
 
@@ -159,10 +163,15 @@ def recover_and_open() -> list[Replayed]:
     directory = settings.ledger_journal_dir
     if directory is None:
         return []
-    with wal.directory_lock(directory):
-        done = replay_directory(directory)
-        if settings.BATCH_UPDATE_ENABLED and wal.current() is None:
-            wal.install(wal.Journal(directory).open())
+    try:
+        with wal.directory_lock(directory):
+            done = replay_directory(directory)
+            if settings.BATCH_UPDATE_ENABLED and wal.current() is None:
+                wal.install(wal.Journal(directory).open())
+    except OSError:  # e.g. a read-only data dir: serve, but say loudly what is at stake
+        log.exception("cannot use the ledger journal in %s (LEDGER_JOURNAL_DIR): a crash will lose up to "
+                      "BATCH_UPDATE_INTERVAL of charges", directory)
+        return []
     return done
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import func, text
 from sqlmodel import select
 
 from backend import lifecycle
+from backend.config import reset_settings
 from backend.db import get_engine, session_scope
 from backend.models import User
 from backend.services import billing, journal_replay, ledger, usage_log
@@ -169,3 +170,18 @@ async def test_with_redis_the_dead_share_leaves_pending_and_balances_are_reseede
 def test_the_marks_table_exists_after_migrate(storage) -> None:  # noqa: ANN001
     with session_scope() as s:
         assert s.exec(select(func.count()).select_from(text("ledger_journal_state"))).one() == 0
+
+
+async def test_an_unusable_journal_dir_is_logged_and_calls_still_work(storage, tmp_path, monkeypatch,
+                                                                       caplog) -> None:  # noqa: ANN001
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("")
+    monkeypatch.setenv("LEDGER_JOURNAL_DIR", str(blocker / "journal"))
+    reset_settings()
+    assert journal_replay.recover_and_open() == []
+    assert wal.current() is None and "cannot use the ledger journal" in caplog.text
+    user, token, ch = seed()
+    await one_call(user, token, ch, 1)
+    assert ledger.flush_all()
+    total, count = expected([1])
+    assert_exact(user, token, ch, total, count)
