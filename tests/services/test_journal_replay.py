@@ -13,7 +13,8 @@ from sqlmodel import select
 
 from backend import lifecycle
 from backend.config import reset_settings
-from backend.db import get_engine, session_scope
+from backend.db import get_engine, get_log_engine, reset_engines, session_scope
+from backend.migrate import migrate
 from backend.models import User
 from backend.services import billing, journal_replay, ledger, usage_log
 from backend.services import journal as wal
@@ -185,3 +186,21 @@ async def test_an_unusable_journal_dir_is_logged_and_calls_still_work(storage, t
     assert ledger.flush_all()
     total, count = expected([1])
     assert_exact(user, token, ch, total, count)
+
+
+async def test_log_rows_replay_into_a_separate_log_database(sqlite_storage, tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setenv("LOG_SQL_DSN", f"sqlite:///{tmp_path / 'logs.db'}")
+    reset_settings()
+    reset_engines()
+    migrate()  # the logs table and its own ledger_journal_state in the log database
+    restart()
+    user, token, ch = seed()
+    await asyncio.gather(*(one_call(user, token, ch, i) for i in range(1, 15)))
+    crash()
+    restart()
+    total, count = expected(range(1, 15))
+    with get_log_engine().connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*), SUM(quota) FROM logs WHERE type = 2")).one() == (count, total)
+    with get_engine().connect() as conn:
+        assert conn.execute(text("SELECT request_count FROM users WHERE id = :i"), {"i": user.id}).scalar() == count
+    journal_replay.discard()
