@@ -113,6 +113,16 @@ async def _calls(url: str, key: str) -> int:
     return CALLS
 
 
+def _all_dead(journal_dir: Path) -> bool:
+    """SIGKILL reached the whole group, but a worker may take a moment to die after its parent."""
+    for node in wal.nodes(journal_dir):
+        fd = wal.try_lock_node(journal_dir, node)
+        if fd is None:
+            return False
+        os.close(fd)
+    return True
+
+
 def _crash_and_restart(fake: FakeUpstream, tmp_path: Path, extra_env: dict[str, str]) -> tuple:
     make_channel(fake.url, "gpt-4o")
     user, token, key = make_key(quota=USER_QUOTA, unlimited_quota=False, remain_quota=TOKEN_QUOTA)
@@ -126,6 +136,7 @@ def _crash_and_restart(fake: FakeUpstream, tmp_path: Path, extra_env: dict[str, 
     finally:
         gateway.kill()  # right after the last answer
     assert answered == CALLS
+    wait_until(lambda: _all_dead(journal_dir), "the killed workers to be gone (their journal locks free)")
     assert user_row(user.id).request_count == 0  # nothing was flushed: the crash lost it all, so far
     assert list(journal_dir.glob("*.wal"))
 
