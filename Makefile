@@ -12,7 +12,7 @@ export REFLEX_CHECK_LATEST_VERSION := false
 export NPM_CONFIG_REGISTRY := https://registry.npmjs.org
 export PATH := $(CURDIR)/tools/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup run serve migrate test lint bench clean chromium
+.PHONY: setup run start serve migrate test test-fast lint bench clean chromium
 
 BUN := tools/node_modules/.bin/bun
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
@@ -35,10 +35,12 @@ $(FRONTEND_STAMP): $(STAMP) $(BUN) $(MO_FILES) rxconfig.py $(UI_SOURCES)
 	$(BIN)/reflex export --frontend-only --no-zip --env prod
 	@touch $@
 
+# The container installs without the test tools: `make setup EXTRAS=`.
+EXTRAS ?= [dev]
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q -U pip
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q -e '.$(EXTRAS)'
 	@touch $(STAMP)
 
 migrate: setup
@@ -53,6 +55,15 @@ run: setup
 	$(BIN)/newapi migrate
 	PORT=$${PORT:-3000} $(BIN)/reflex run --env prod --frontend-port $${PORT:-3000} --backend-port $${PORT:-3000}
 
+# The console bundle built by `make setup`, served as is (no bundler, so no Node.js or bun at run
+# time; up in about a second): the container's entry point. The bundle knows the port it was built
+# for, so PORT must be the one `make setup` saw (3000 unless set).
+start:
+	$(BIN)/newapi migrate
+	REFLEX_ENV_MODE=prod __REFLEX_SKIP_COMPILE=true __REFLEX_MOUNT_FRONTEND_COMPILED_APP=true \
+		$(BIN)/granian --interface asgi --factory --host $${HOST:-0.0.0.0} --port $${PORT:-3000} \
+		--workers $${WORKERS:-1} newapi_ui.newapi_ui:app
+
 # Browser tests drive Debian's chromium; install it only when it is missing. A CJK font, so the
 # zh_CN / zh_TW / ja screenshots show text rather than empty boxes.
 chromium:
@@ -62,6 +73,12 @@ chromium:
 test: setup chromium
 	$(BIN)/ruff check backend newapi_ui tests bench rxconfig.py
 	$(BIN)/python -m pytest -q
+
+# The loop while working: everything but the browser tests and the PostgreSQL/MariaDB runs (the
+# markers come from tests/conftest.py). Needs no chromium and no built console; CI runs `make test`.
+test-fast: $(STAMP) $(MO_FILES)
+	$(BIN)/ruff check backend newapi_ui tests bench rxconfig.py
+	$(BIN)/python -m pytest -q -m "not browser and not multi_db"
 
 lint: setup
 	$(BIN)/ruff check .

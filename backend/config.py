@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -40,11 +41,14 @@ class Settings(BaseSettings):
     SESSION_SECRET: str = ""
     CRYPTO_SECRET: str = ""
     SESSION_COOKIE_SECURE: bool = False
+    OPENAPI_ENABLED: bool = False
 
     # Relay
     STREAMING_TIMEOUT: float = 300.0
     RELAY_TIMEOUT: float = 0.0
     MAX_REQUEST_BODY_MB: int = 32
+    # Management API (/api) bodies are small JSON: a much lower limit of their own (newapi-py only).
+    MAX_API_BODY_KB: int = 1024
     RELAY_MAX_IDLE_CONNS: int = 500
     RELAY_MAX_IDLE_CONNS_PER_HOST: int = 100
     FORCE_STREAM_OPTION: bool = True
@@ -64,10 +68,27 @@ class Settings(BaseSettings):
     CRITICAL_RATE_LIMIT_ENABLE: bool = True
     CRITICAL_RATE_LIMIT: int = 20
     CRITICAL_RATE_LIMIT_DURATION: int = 1200
+    # Reverse proxies whose X-Forwarded-For / X-Real-IP are believed (IPs or CIDRs, comma-separated).
+    TRUSTED_PROXIES: str = ""
+
+    # Outbound fetches of user-supplied URLs (webhooks, media): largest body read.
+    MAX_FILE_DOWNLOAD_MB: int = 64
 
     GENERATE_DEFAULT_TOKEN: bool = False
     NOTIFY_LIMIT_COUNT: int = 2
     NOTIFICATION_LIMIT_DURATION_MINUTE: int = 10
+
+    @field_validator("TRUSTED_PROXIES")
+    @classmethod
+    def _proxies(cls, value: str) -> str:
+        """Fail at start-up on a typo rather than silently trusting nobody (or everybody)."""
+        for entry in value.replace(";", ",").split(","):
+            if entry.strip():
+                try:
+                    ipaddress.ip_network(entry.strip(), strict=False)
+                except ValueError as exc:
+                    raise ValueError(f"TRUSTED_PROXIES: {entry.strip()!r} is not an IP address or CIDR range") from exc
+        return value
 
     @property
     def session_secret(self) -> str:
@@ -80,6 +101,10 @@ class Settings(BaseSettings):
     @property
     def max_body_bytes(self) -> int:
         return self.MAX_REQUEST_BODY_MB * 1024 * 1024
+
+    @property
+    def max_api_body_bytes(self) -> int:
+        return self.MAX_API_BODY_KB * 1024
 
     @property
     def sqlite_file(self) -> Path:

@@ -5,14 +5,20 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Receive, Scope, Send
 
 from backend import lifecycle
+from backend.api import responses as api_responses
 from backend.api import router as api_router
+from backend.config import get_settings
 from backend.relay import router as relay_router
 from backend.relay import routes as relay_routes
 from backend.relay_cors import RelayCORS
+from backend.request_limits import RequestLimits
 
 # No OpenTelemetry is configured; left on, FastAPI would still look the providers up per request.
 TELEMETRY_OFF = {"tracing": False, "metrics": False, "logs": False}
@@ -39,13 +45,23 @@ def create_app(*, with_lifespan: bool = True, cors: bool = True) -> FastAPI:
         title="newapi-py",
         docs_url=None,
         redoc_url=None,
-        openapi_url="/api/openapi.json",
+        openapi_url="/api/openapi.json" if get_settings().OPENAPI_ENABLED else None,
         lifespan=lifecycle.lifespan if with_lifespan else None,
         telemetry=TELEMETRY_OFF,
     )
     app.relay_cors = cors
+    # Added first, so it runs inside the request-id middleware (relay refusals carry the id).
+    app.add_middleware(RequestLimits)
     api_router.install(app)
     relay_router.install(app)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        """Framework errors (404, 405, an unparsable body) in the caller's format: OpenAI's under
+        /v1, the envelope under /api, FastAPI's own elsewhere."""
+        answer = relay_routes.http_error(request, exc) or api_responses.http_error(request, exc)
+        return answer or await http_exception_handler(request, exc)
+
     if cors:
         app.add_middleware(RelayCORS)
     return app

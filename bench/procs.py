@@ -1,4 +1,5 @@
-"""Process plumbing for the benchmarks: free ports, start/stop servers, CPU and RSS from /proc."""
+"""Process plumbing for the benchmarks: free ports (tests/support.py), start/stop servers, CPU and RSS
+from /proc."""
 
 from __future__ import annotations
 
@@ -11,15 +12,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+# One free-port helper for the tests and the benchmarks (bench.* calls procs.free_port).
+from tests.support import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 _CLK_TCK = os.sysconf("SC_CLK_TCK")
 _PAGE = os.sysconf("SC_PAGE_SIZE")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_port(port: int, proc: subprocess.Popen, timeout: float = 30.0) -> None:

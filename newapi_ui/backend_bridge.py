@@ -12,10 +12,9 @@ from http.cookies import CookieError, SimpleCookie
 from typing import Any, TypeVar
 
 from backend import lifecycle
-from backend.auth import sessions
 from backend.models import User
 from backend.models.enums import UserStatus
-from backend.services import setup, users
+from backend.services import sessions, setup, users
 from backend.services.errors import NotFound
 
 T = TypeVar("T")
@@ -52,17 +51,21 @@ def session_cookie(cookie_header: str) -> str | None:
     return morsel.value if morsel else None
 
 
-def _load_enabled(user_id: int) -> User | None:
+def _load_enabled(cookie: str | None) -> User | None:
+    uid = sessions.verify(cookie)
+    if uid is None:
+        return None
     try:
-        user = users.get_user(user_id)
+        user = users.get_user(uid)
     except NotFound:
         return None
     return user if user.status == UserStatus.ENABLED else None
 
 
 async def session_user(cookie_header: str) -> User | None:
-    """The logged-in, enabled user, read fresh from the database (a ban applies at once)."""
-    uid = sessions.verify(session_cookie(cookie_header))
-    if uid is None:
+    """The user of a live server-side session, if enabled, read fresh from the database (a logout,
+    a password change elsewhere or a ban applies at once)."""
+    cookie = session_cookie(cookie_header)
+    if cookie is None:
         return None
-    return await call(_load_enabled, uid)
+    return await call(_load_enabled, cookie)

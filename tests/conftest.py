@@ -1,21 +1,26 @@
-"""Shared fixtures.
+"""Shared fixtures, and the markers every test gets from what it uses.
 
 `storage` runs a test once per database: SQLite, PostgreSQL and MariaDB (the machine's services;
 NEWAPI_TEST_DBS narrows the list, e.g. `NEWAPI_TEST_DBS=sqlite`). Each test starts on an empty
 schema. `redis_url` gives a clean Redis database. `live_gateway` serves the app over real HTTP.
+
+Markers (registered in pyproject.toml, applied here so a new test gets them without anyone
+remembering): `browser` for tests that drive chromium, `multi_db` for the PostgreSQL and MariaDB
+runs of a `storage` test. `make test-fast` deselects both; `make test` runs everything.
 """
 
 from __future__ import annotations
 
 import os
-import socket
+import sqlite3
 import tempfile
 import threading
-import time
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 
+import bcrypt
 import pytest
 from sqlalchemy import text
 from sqlmodel import SQLModel
@@ -27,9 +32,30 @@ os.environ.setdefault("CRITICAL_RATE_LIMIT_ENABLE", "false")
 os.environ.setdefault("LEDGER_JOURNAL_DIR", tempfile.mkdtemp(prefix="newapi-test-journal-"))
 
 from backend import lifecycle  # noqa: E402
+from backend.auth import passwords  # noqa: E402
 from backend.config import reset_settings  # noqa: E402
 from backend.db import get_engine, reset_engines  # noqa: E402
 from backend.migrate import migrate  # noqa: E402
+from tests.support import free_port, wait_until  # noqa: E402 (free_port: tests import it from here)
+
+
+class _MinimumCostBcrypt:
+    """bcrypt as backend/auth/passwords.py sees it in the tests: new hashes at the minimum cost (4).
+
+    At the gateway's own cost (10 rounds, ~60 ms per hash and per check) hashing was a good part of
+    the suite's time. The code path is the same (gensalt, hashpw, checkpw), and a hash of any cost
+    still verifies, so the new-api databases the compat tests seed with cost-10 hashes log in as before.
+    """
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(bcrypt, name)
+
+    @staticmethod
+    def gensalt(rounds: int = 12, prefix: bytes = b"2b") -> bytes:
+        return bcrypt.gensalt(4, prefix)
+
+
+passwords.bcrypt = _MinimumCostBcrypt()
 
 _PG_DB = os.environ.get("NEWAPI_TEST_PG_DB", "test")
 _MYSQL_DB = os.environ.get("NEWAPI_TEST_MYSQL_DB", "test")
@@ -44,6 +70,27 @@ REDIS_URL = os.environ.get("NEWAPI_TEST_REDIS", "redis://127.0.0.1:6379/15")
 def _selected() -> list[str]:
     raw = os.environ.get("NEWAPI_TEST_DBS", "sqlite,postgres,mysql")
     return [d.strip() for d in raw.split(",") if d.strip() in DATABASES]
+
+
+BROWSER_FIXTURES = frozenset({"page", "server"})  # tests/ui/conftest.py: a chromium page, the console server
+
+
+def _drives_a_browser(item: pytest.Item) -> bool:
+    """The browser test files by name, and any test that takes the browser fixtures of tests/ui/."""
+    path = item.path
+    if path.name.endswith("_browser.py"):
+        return True
+    in_ui = path.parent.name == "ui" and path.parent.parent.name == "tests"
+    return in_ui and bool(BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if _drives_a_browser(item):
+            item.add_marker(pytest.mark.browser)
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("storage", "sqlite") != "sqlite":
+            item.add_marker(pytest.mark.multi_db)
 
 
 @dataclass
@@ -101,12 +148,32 @@ def _empty_tables() -> None:
                 conn.execute(text(f"ALTER TABLE {quote(name)} AUTO_INCREMENT = 1"))
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated once per run; each SQLite test starts on a copy of it (a copy takes about
+    a millisecond, running the migrations on a new file ~30 ms, and most tests run on SQLite)."""
+    path = tmp_path_factory.mktemp("schema") / "migrated.db"
+    with pytest.MonkeyPatch.context() as mp:
+        use_database(mp, "", path)
+        migrate()
+        reset_engines()
+    reset_settings()
+    return path
+
+
+def _fresh_sqlite(monkeypatch: pytest.MonkeyPatch, path: Path, template: Path) -> None:
+    """What `use_database` + `migrate()` leave on a new SQLite file, from the migrated template."""
+    with closing(sqlite3.connect(template)) as src, closing(sqlite3.connect(path)) as dst:
+        src.backup(dst)
+    use_database(monkeypatch, "", path, path.parent / "journal")
+
+
 @pytest.fixture(params=_selected())
-def storage(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Storage]:
+def storage(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+            migrated_sqlite: Path) -> Iterator[Storage]:
     name = request.param
     if name == "sqlite":
-        use_database(monkeypatch, "", tmp_path / "test.db", tmp_path / "journal")
-        migrate()
+        _fresh_sqlite(monkeypatch, tmp_path / "test.db", migrated_sqlite)
     else:
         use_database(monkeypatch, DATABASES[name], journal_dir=tmp_path / "journal")
         if name in _schema_ready:
@@ -120,10 +187,9 @@ def storage(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp
 
 
 @pytest.fixture
-def sqlite_storage(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Storage]:
+def sqlite_storage(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, migrated_sqlite: Path) -> Iterator[Storage]:
     """For tests whose subject is not the database: SQLite only."""
-    use_database(monkeypatch, "", tmp_path / "test.db", tmp_path / "journal")
-    migrate()
+    _fresh_sqlite(monkeypatch, tmp_path / "test.db", migrated_sqlite)
     yield Storage("sqlite", "")
     lifecycle.reset_process_state()
     reset_engines()
@@ -143,31 +209,26 @@ def redis_url(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     client.close()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class LiveServer:
-    """Runs an ASGI app on uvicorn in a thread, on a free loopback port, with its lifespan."""
+    """Runs an ASGI app on uvicorn in a thread, on a free loopback port, with its lifespan.
+    `options` go to uvicorn.Config (e.g. `h11_max_incomplete_event_size` to accept request heads as
+    large as granian does, so the app's own header checks can be reached)."""
 
-    def __init__(self, app, port: int | None = None) -> None:  # noqa: ANN001
+    def __init__(self, app, port: int | None = None, **options: object) -> None:  # noqa: ANN001
         import uvicorn
 
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on",
+                                **options)  # type: ignore[arg-type]
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def __enter__(self) -> LiveServer:
         self.thread.start()
-        deadline = time.time() + 20
-        while not self.server.started:
-            if time.time() > deadline or not self.thread.is_alive():
-                raise RuntimeError("live server did not start")
-            time.sleep(0.02)
+        wait_until(lambda: self.server.started or not self.thread.is_alive(), "the live server to start", 20)
+        if not self.server.started:
+            raise RuntimeError("live server did not start")
         return self
 
     def __exit__(self, *exc: object) -> None:

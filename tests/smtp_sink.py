@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -10,19 +9,14 @@ from email.message import EmailMessage
 from aiosmtpd.controller import Controller
 
 from backend.services import options
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.support import free_port
 
 
 class SmtpSink:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
         self._cond = threading.Condition()
-        self.port = _free_port()
+        self.port = free_port()
         self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
 
     async def handle_DATA(self, server, session, envelope) -> str:  # noqa: ANN001, N802 (aiosmtpd's hook name)

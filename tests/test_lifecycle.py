@@ -1,6 +1,7 @@
 import asyncio
 
 from backend import lifecycle
+from tests.support import wait_until_async
 
 
 async def test_periodic_job_runs_survives_failures_and_stops(monkeypatch):
@@ -15,16 +16,13 @@ async def test_periodic_job_runs_survives_failures_and_stops(monkeypatch):
     periodic = lifecycle.PeriodicJob("test-job", lambda: 0.0, job, register=False)
     await periodic.start()
     try:
-        for _ in range(1000):
-            if len(runs) >= 3:
-                break
-            await asyncio.sleep(0.01)
+        await wait_until_async(lambda: len(runs) >= 3, "three runs of the job", 10)
     finally:
         await periodic.stop()
     assert runs[:3] == [0, 1, 2]  # the failing first run did not end the schedule
     assert periodic.task is None
     count = len(runs)
-    await asyncio.sleep(0.05)
+    await asyncio.sleep(0.05)  # the check itself: 50 intervals of 1 ms in which nothing may run
     assert len(runs) == count  # stopped means stopped
 
 

@@ -8,34 +8,34 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query
-from pydantic import BaseModel
 
 from backend.api.deps import AdminUser, RootUser
 from backend.api.paging import PagingDep
 from backend.api.responses import ok
-from backend.models.enums import LogType
+from backend.api.types import ApiModel, Int64
+from backend.models.enums import LogType, Role
 from backend.services import activity_log, channel_balance, channel_test, channels
 
 router = APIRouter(prefix="/channel", tags=["channel"])
 JsonBody = Annotated[Any, Body()]
 
 
-class IdsIn(BaseModel):
-    ids: list[int]
+class IdsIn(ApiModel):
+    ids: list[Int64]
 
 
-class BatchTagIn(BaseModel):
-    ids: list[int]
+class BatchTagIn(ApiModel):
+    ids: list[Int64]
     tag: str | None = None
 
 
-class TagIn(BaseModel):
+class TagIn(ApiModel):
     tag: str
 
 
-class FetchModelsIn(BaseModel):
+class FetchModelsIn(ApiModel):
     base_url: str = ""
-    type: int = 1
+    type: Int64 = 1
     key: str
 
 
@@ -46,7 +46,7 @@ def list_channels(
     id_sort: bool = False,
     tag_mode: bool = False,
     status: str | None = None,
-    type: Annotated[int | None, Query()] = None,  # noqa: A002 - the query parameter's name
+    type: Annotated[Int64 | None, Query()] = None,  # noqa: A002 - the query parameter's name
 ) -> dict:
     return ok(channels.list_channels(paging.p, paging.page_size, id_sort=id_sort, tag_mode=tag_mode,
                                      status=status, type_=type))
@@ -62,7 +62,7 @@ def search_channels(
     id_sort: bool = False,
     tag_mode: bool = False,
     status: str | None = None,
-    type: Annotated[int | None, Query()] = None,  # noqa: A002
+    type: Annotated[Int64 | None, Query()] = None,  # noqa: A002
 ) -> dict:
     return ok(channels.search_channels(keyword, group, model, paging.p, paging.page_size, id_sort=id_sort,
                                        tag_mode=tag_mode, status=status, type_=type))
@@ -90,7 +90,7 @@ async def test_all(admin: AdminUser) -> dict:
 
 
 @router.get("/test/{channel_id:int}")
-async def test_one(admin: AdminUser, channel_id: int, model: str | None = None) -> dict:
+async def test_one(admin: AdminUser, channel_id: Int64, model: str | None = None) -> dict:
     result = await channel_test.run_test(channel_id, model, user_id=admin.id, username=admin.username)
     return {"success": result.success, "message": result.message, "time": result.time}
 
@@ -101,13 +101,13 @@ async def update_all_balances(_admin: AdminUser) -> dict:
 
 
 @router.get("/update_balance/{channel_id:int}")
-async def update_balance(_admin: AdminUser, channel_id: int) -> dict:
+async def update_balance(_admin: AdminUser, channel_id: Int64) -> dict:
     balance = await channel_balance.update_balance(channel_id)
     return {"success": True, "message": "", "balance": balance, "data": balance}
 
 
 @router.get("/fetch_models/{channel_id:int}")
-async def fetch_channel_models(_admin: AdminUser, channel_id: int) -> dict:
+async def fetch_channel_models(_admin: AdminUser, channel_id: Int64) -> dict:
     return ok(await channel_balance.fetch_channel_models(channel_id))
 
 
@@ -152,23 +152,23 @@ def create_channel(_admin: AdminUser, body: JsonBody) -> dict:
 
 
 @router.put("/")
-def update_channel(_admin: AdminUser, body: JsonBody) -> dict:
-    return ok(channels.update_channel(body))
+def update_channel(admin: AdminUser, body: JsonBody) -> dict:
+    return ok(channels.update_channel(body, actor_is_root=admin.role >= Role.ROOT))
 
 
 @router.get("/{channel_id:int}")
-def get_channel(_admin: AdminUser, channel_id: int) -> dict:
+def get_channel(_admin: AdminUser, channel_id: Int64) -> dict:
     return ok(channels.get_channel(channel_id))
 
 
 @router.delete("/{channel_id:int}")
-def delete_channel(_admin: AdminUser, channel_id: int) -> dict:
+def delete_channel(_admin: AdminUser, channel_id: Int64) -> dict:
     channels.delete_channel(channel_id)
     return ok()
 
 
 @router.post("/{channel_id:int}/key")
-def reveal_key(root: RootUser, channel_id: int) -> dict:
+def reveal_key(root: RootUser, channel_id: Int64) -> dict:
     key = channels.reveal_key(channel_id)
     activity_log.record(root.id, root.username, LogType.MANAGE, f"查看渠道 #{channel_id} 的密钥")
     return ok({"key": key})

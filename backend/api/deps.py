@@ -1,42 +1,40 @@
-"""FastAPI dependencies: database session and the console user, with new-api's auth rules.
+"""FastAPI dependencies: the console user, with new-api's auth rules.
 
 A caller is the user named by a valid session cookie, or by `Authorization: [Bearer ]<access token>`.
 Either way the `New-Api-User` header must carry the same id (new-api's CSRF defence). Role and
 status are read from the database on every request, never from the cookie.
+
+The user is read in a session of its own that is closed before the route body runs. Routes call
+services that open their own `session_scope()`; a request holding one connection for its whole
+life while its services wait for a second lets a few dozen concurrent calls take the whole pool
+and time out together (a request must never wait for a connection while holding one).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlmodel import Session, select
 
-from backend.auth import sessions
-from backend.db import get_engine
+from backend.cache import MAX_KEY_CHARS
+from backend.db import session_scope
 from backend.models import User
 from backend.models.enums import Role, UserStatus
+from backend.services import sessions
 from backend.services.errors import Forbidden, Unauthorized
 
 
-def get_session() -> Iterator[Session]:
-    with Session(get_engine(), expire_on_commit=False) as session:
-        yield session
-
-
-SessionDep = Annotated[Session, Depends(get_session)]
-
-
 def authenticate(request: Request, session: Session) -> User:
-    uid = sessions.verify(request.cookies.get(sessions.COOKIE_NAME))
+    uid = sessions.verify(request.cookies.get(sessions.COOKIE_NAME), session)
     user: User | None = None
     if uid is not None:
         user = session.get(User, uid)
     else:
         raw = request.headers.get("Authorization", "").strip()
         token = raw[7:].strip() if raw.lower().startswith("bearer ") else raw
-        if token:
+        # No access token is this long: refuse without a query (the value is never looked up).
+        if token and len(token) <= MAX_KEY_CHARS:
             user = session.exec(select(User).where(User.access_token == token)).first()
     if user is None or user.deleted_at is not None:
         raise Unauthorized("not logged in and no valid access token provided")
@@ -49,8 +47,9 @@ def authenticate(request: Request, session: Session) -> User:
 
 
 def _require(min_role: Role):
-    def dep(request: Request, session: SessionDep) -> User:
-        user = authenticate(request, session)
+    def dep(request: Request) -> User:
+        with session_scope() as session:  # closed (connection returned) before the route runs
+            user = authenticate(request, session)
         if user.role < min_role:
             raise Forbidden("permission denied: insufficient role")
         return user

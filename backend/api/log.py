@@ -6,9 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from backend.api.deps import AdminUser, CurrentUser, SessionDep
+from backend.api.deps import AdminUser, CurrentUser
 from backend.api.paging import PagingDep
 from backend.api.responses import ok, page
+from backend.api.types import Int64
 from backend.services import log_queries
 from backend.services.errors import ServiceError
 from backend.services.log_queries import LogFilter
@@ -17,13 +18,13 @@ router = APIRouter(prefix="/log", tags=["log"])
 
 
 def _filter(
-    type: Annotated[int, Query()] = 0,  # noqa: A002  (new-api's parameter name)
-    start_timestamp: Annotated[int, Query()] = 0,
-    end_timestamp: Annotated[int, Query()] = 0,
+    type: Annotated[Int64, Query()] = 0,  # noqa: A002  (new-api's parameter name)
+    start_timestamp: Annotated[Int64, Query()] = 0,
+    end_timestamp: Annotated[Int64, Query()] = 0,
     model_name: Annotated[str, Query()] = "",
     username: Annotated[str, Query()] = "",
     token_name: Annotated[str, Query()] = "",
-    channel: Annotated[int, Query()] = 0,
+    channel: Annotated[Int64, Query()] = 0,
     group: Annotated[str, Query()] = "",
 ) -> LogFilter:
     return LogFilter(type=type, start_timestamp=start_timestamp, end_timestamp=end_timestamp,
@@ -69,15 +70,15 @@ def search_own(user: CurrentUser, keyword: Annotated[str, Query()] = "") -> dict
 
 
 @router.delete("/")
-def delete_old(_admin: AdminUser, target_timestamp: Annotated[int, Query()] = 0) -> dict:
+def delete_old(_admin: AdminUser, target_timestamp: Annotated[Int64, Query()] = 0) -> dict:
     if target_timestamp <= 0:
         raise ServiceError("target_timestamp is required")
     return ok(log_queries.delete_before(target_timestamp))
 
 
 @router.get("/token")
-def token_logs(session: SessionDep, key: Annotated[str, Query()] = "") -> dict:
+def token_logs(key: Annotated[str, Query()] = "") -> dict:
     """Public: whoever holds an API key may read that key's own logs (CORS is opened in backend/relay_cors.py)."""
     if not key.strip():
         raise ServiceError("key is required")
-    return ok(log_queries.token_logs(key, session))
+    return ok(log_queries.token_logs(key))

@@ -5,16 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from pydantic import BaseModel
 
 from backend.api.deps import RootUser
 from backend.api.responses import ok
+from backend.api.types import ApiModel
 from backend.services import option_rules
 
 router = APIRouter(prefix="/option", tags=["option"])
 
 
-class OptionIn(BaseModel):
+class OptionIn(ApiModel):
     key: str
     value: Any = ""
 

@@ -4,21 +4,23 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
-from backend.api.deps import SessionDep
-from backend.auth import sessions
+from backend.db import session_scope
 from backend.models import User
-from backend.services import groups, pricing
+from backend.services import groups, pricing, sessions
 
 router = APIRouter(tags=["pricing"])
 
 
 @router.get("/pricing")
-def get_pricing(request: Request, session: SessionDep) -> dict:
-    """Public; a signed-in user also sees the groups they may choose (new-api's `usable_group`)."""
+def get_pricing(request: Request) -> dict:
+    """Public; a signed-in user also sees the groups they may choose (new-api's `usable_group`).
+    The user's group is read in a session closed before the price list is built (which may open
+    its own): one connection at a time per request."""
     user_group = "default"
-    uid = sessions.verify(request.cookies.get(sessions.COOKIE_NAME))
-    if uid is not None and (user := session.get(User, uid)) is not None and user.deleted_at is None:
-        user_group = user.group or "default"
+    with session_scope() as session:
+        uid = sessions.verify(request.cookies.get(sessions.COOKIE_NAME), session)
+        if uid is not None and (user := session.get(User, uid)) is not None and user.deleted_at is None:
+            user_group = user.group or "default"
     items = [
         {
             "model_name": p.model_name,

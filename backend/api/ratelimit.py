@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from fastapi import Request
 
+from backend.client_ip import client_ip
 from backend.config import get_settings
 from backend.services import ratelimit
 from backend.services.errors import ServiceError
 
 
 def _ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """The caller (through trusted proxies only, see backend/client_ip.py); one bucket per address."""
+    return client_ip(request.scope) or "unknown"
 
 
 def global_api_limit(request: Request) -> None:

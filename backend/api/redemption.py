@@ -5,30 +5,30 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
 
 from backend.api.deps import AdminUser
 from backend.api.paging import PagingDep
 from backend.api.responses import ok, page
+from backend.api.types import ApiModel, Int64
 from backend.services import redemptions
 from backend.services.errors import ServiceError
 
 router = APIRouter(prefix="/redemption", tags=["redemption"])
 
 
-class CreateIn(BaseModel):
+class CreateIn(ApiModel):
     name: str
-    quota: int
-    count: int = 1
-    expired_time: int = 0
+    quota: Int64
+    count: Int64 = 1
+    expired_time: Int64 = 0
 
 
-class UpdateIn(BaseModel):
-    id: int | None = None
+class UpdateIn(ApiModel):
+    id: Int64 | None = None
     name: str | None = None
-    quota: int | None = None
-    status: int | None = None
-    expired_time: int | None = None
+    quota: Int64 | None = None
+    status: Int64 | None = None
+    expired_time: Int64 | None = None
 
 
 @router.get("/")
@@ -44,7 +44,7 @@ def search_codes(_admin: AdminUser, paging: PagingDep, keyword: Annotated[str, Q
 
 
 @router.get("/{code_id:int}")
-def get_code(_admin: AdminUser, code_id: int) -> dict:
+def get_code(_admin: AdminUser, code_id: Int64) -> dict:
     return ok(redemptions.get_code(code_id))
 
 
@@ -67,6 +67,6 @@ def delete_invalid(_admin: AdminUser) -> dict:
 
 
 @router.delete("/{code_id:int}")
-def delete_code(_admin: AdminUser, code_id: int) -> dict:
+def delete_code(_admin: AdminUser, code_id: Int64) -> dict:
     redemptions.delete_code(code_id)
     return ok()

@@ -15,12 +15,14 @@ from backend.api import (
     responses,
     setup,
     status,
+    threads,  # noqa: F401 - registers the start-up hook that sizes the worker threads
     token,
     user,
     user_admin,
     verification,
 )
 from backend.api.ratelimit import global_api_limit
+from backend.api.types import strict_json_body
 from backend.services.errors import NotFound
 
 api = APIRouter(prefix="/api")
@@ -48,4 +50,4 @@ def unknown_api_route(path: str) -> None:
 
 def install(app: FastAPI) -> None:
     responses.install_handlers(app)
-    app.include_router(api, dependencies=[Depends(global_api_limit)])
+    app.include_router(api, dependencies=[Depends(global_api_limit), Depends(strict_json_body)])

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from backend.api.responses import ok
+from backend.api.types import ApiModel
 from backend.services import setup
 
 router = APIRouter(tags=["setup"])
 
 
-class SetupIn(BaseModel):
+class SetupIn(ApiModel):
     username: str
     password: str
     confirmPassword: str  # noqa: N815  (new-api's field name)

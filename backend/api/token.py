@@ -5,23 +5,23 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
 
 from backend.api.deps import CurrentUser
 from backend.api.paging import PagingDep
 from backend.api.responses import ok, page
+from backend.api.types import ApiModel, Int64
 from backend.services import tokens
 from backend.services.errors import ServiceError
 
 router = APIRouter(prefix="/token", tags=["token"])
 
 
-class TokenIn(BaseModel):
-    id: int | None = None
+class TokenIn(ApiModel):
+    id: Int64 | None = None
     name: str | None = None
-    status: int | None = None
-    expired_time: int | None = None
-    remain_quota: int | None = None
+    status: Int64 | None = None
+    expired_time: Int64 | None = None
+    remain_quota: Int64 | None = None
     unlimited_quota: bool | None = None
     model_limits_enabled: bool | None = None
     model_limits: str | None = None
@@ -29,8 +29,8 @@ class TokenIn(BaseModel):
     group: str | None = None
 
 
-class BatchIn(BaseModel):
-    ids: list[int]
+class BatchIn(ApiModel):
+    ids: list[Int64]
 
 
 @router.get("/")
@@ -48,12 +48,12 @@ def search_tokens(
 
 
 @router.get("/{token_id:int}")
-def get_token(user: CurrentUser, token_id: int) -> dict:
+def get_token(user: CurrentUser, token_id: Int64) -> dict:
     return ok(tokens.get_token(user.id, token_id))
 
 
 @router.post("/{token_id:int}/key")
-def reveal_key(user: CurrentUser, token_id: int) -> dict:
+def reveal_key(user: CurrentUser, token_id: Int64) -> dict:
     return ok({"key": tokens.get_token(user.id, token_id, reveal=True)["key"]})
 
 
@@ -71,7 +71,7 @@ def update_token(user: CurrentUser, body: TokenIn, status_only: Annotated[bool, 
 
 
 @router.delete("/{token_id:int}")
-def delete_token(user: CurrentUser, token_id: int) -> dict:
+def delete_token(user: CurrentUser, token_id: Int64) -> dict:
     tokens.delete_token(user.id, token_id)
     return ok()
 

@@ -4,25 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Body, Depends, Response
-from pydantic import BaseModel
+from fastapi import APIRouter, Body, Depends, Request, Response
 
 from backend.api.deps import CurrentUser
 from backend.api.ratelimit import critical_limit
 from backend.api.responses import ok
-from backend.auth import sessions
-from backend.services import groups, redemptions, users
+from backend.api.types import ApiModel, Int64
+from backend.services import groups, redemptions, sessions, users
 from backend.services.errors import ServiceError
 
 router = APIRouter(prefix="/user", tags=["user"])
 
 
-class LoginIn(BaseModel):
+class LoginIn(ApiModel):
     username: str = ""
     password: str = ""
 
 
-class RegisterIn(BaseModel):
+class RegisterIn(ApiModel):
     username: str
     password: str
     email: str = ""
@@ -30,32 +29,42 @@ class RegisterIn(BaseModel):
     aff_code: str = ""
 
 
-class SelfUpdateIn(BaseModel):
+class SelfUpdateIn(ApiModel):
     username: str | None = None
     display_name: str | None = None
     password: str | None = None
     original_password: str | None = None
 
 
-class TopUpIn(BaseModel):
+class TopUpIn(ApiModel):
     key: str
 
 
-class AffTransferIn(BaseModel):
-    quota: int
+class AffTransferIn(ApiModel):
+    quota: Int64
+
+
+def _over_https(request: Request) -> bool:
+    return request.url.scheme == "https"
+
+
+def _drop_cookie(request: Request, response: Response) -> None:
+    kw = sessions.cookie_kwargs(https=_over_https(request))
+    response.delete_cookie(kw["key"], path=kw["path"], httponly=True, samesite=kw["samesite"], secure=kw["secure"])
 
 
 @router.post("/login", dependencies=[Depends(critical_limit)])
-def login(body: LoginIn, response: Response) -> dict:
+def login(body: LoginIn, request: Request, response: Response) -> dict:
     user = users.login(body.username.strip(), body.password)
-    response.set_cookie(value=sessions.issue(user.id), **sessions.cookie_kwargs())
+    response.set_cookie(value=sessions.start(user.id), **sessions.cookie_kwargs(https=_over_https(request)))
     return ok(users.public_user(user))
 
 
 @router.get("/logout")
-def logout(response: Response) -> dict:
-    kw = sessions.cookie_kwargs()
-    response.delete_cookie(kw["key"], path=kw["path"], httponly=True, samesite=kw["samesite"], secure=kw["secure"])
+def logout(request: Request, response: Response) -> dict:
+    """Ends the session on the server too: the cookie, replayed, no longer opens anything."""
+    sessions.end(request.cookies.get(sessions.COOKIE_NAME))
+    _drop_cookie(request, response)
     return ok()
 
 
@@ -74,18 +83,20 @@ def get_self(user: CurrentUser) -> dict:
 
 
 @router.put("/self")
-def update_self(user: CurrentUser, body: SelfUpdateIn) -> dict:
+def update_self(user: CurrentUser, body: SelfUpdateIn, request: Request) -> dict:
+    """A new password ends the user's other sessions and the access token; this one stays."""
     updated = users.update_self(
         user.id, username=body.username, display_name=body.display_name,
         password=body.password, original_password=body.original_password,
+        keep_session=request.cookies.get(sessions.COOKIE_NAME),
     )
     return ok(users.public_user(updated))
 
 
 @router.delete("/self")
-def delete_self(user: CurrentUser, response: Response) -> dict:
+def delete_self(user: CurrentUser, request: Request, response: Response) -> dict:
     users.delete_self(user.id)
-    response.delete_cookie(sessions.COOKIE_NAME, path="/")
+    _drop_cookie(request, response)
     return ok()
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel
 
 from backend.api.deps import AdminUser
 from backend.api.paging import PagingDep
 from backend.api.responses import ok, page
+from backend.api.types import ApiModel, Int64
 from backend.models.enums import Role
 from backend.services import user_admin
 from backend.services.users import public_user
@@ -17,26 +17,26 @@ from backend.services.users import public_user
 router = APIRouter(prefix="/user", tags=["user-admin"])
 
 
-class CreateIn(BaseModel):
+class CreateIn(ApiModel):
     username: str
     password: str
     display_name: str = ""
-    role: int = Role.COMMON
+    role: Int64 = Role.COMMON
 
 
-class UpdateIn(BaseModel):
-    id: int
+class UpdateIn(ApiModel):
+    id: Int64
     username: str | None = None
     display_name: str | None = None
     password: str | None = None
     group: str | None = None
-    quota: int | None = None
+    quota: Int64 | None = None
     email: str | None = None
     remark: str | None = None
 
 
-class ManageIn(BaseModel):
-    id: int
+class ManageIn(ApiModel):
+    id: Int64
     action: str
 
 
@@ -55,7 +55,7 @@ def search_users(
 
 
 @router.get("/{user_id:int}")
-def get_user(admin: AdminUser, user_id: int) -> dict:
+def get_user(admin: AdminUser, user_id: Int64) -> dict:
     return ok(user_admin.get_user(admin, user_id))
 
 
@@ -73,7 +73,7 @@ def update_user(admin: AdminUser, body: UpdateIn) -> dict:
 
 
 @router.delete("/{user_id:int}")
-def delete_user(admin: AdminUser, user_id: int) -> dict:
+def delete_user(admin: AdminUser, user_id: Int64) -> dict:
     user_admin.hard_delete(admin, user_id)
     return ok()
 

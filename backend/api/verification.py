@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel
 
 from backend.api.ratelimit import critical_limit
 from backend.api.responses import ok
+from backend.api.types import ApiModel
 from backend.services import verification
 
 router = APIRouter(tags=["verification"], dependencies=[Depends(critical_limit)])
 
 
-class ResetIn(BaseModel):
+class ResetIn(ApiModel):
     email: str = ""
     token: str = ""
 

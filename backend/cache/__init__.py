@@ -4,6 +4,10 @@ Layer 1 is this process's memory, layer 2 is Redis (when REDIS_CONN_STRING is se
 database. Entries live SYNC_FREQUENCY seconds; any write calls `invalidate_*`, which drops the
 entry here and in Redis and tells the other instances through the bus, so edits apply at once.
 Unknown keys are remembered briefly too, so a flood of bad keys does not become a flood of queries.
+Both kinds of entry are bounded (`lru.BoundedTTL`): memory stays flat whatever keys callers send,
+and a key longer than any real one is refused before any lookup (`MAX_KEY_CHARS`).
+Cache misses read through the relay's own connection pool (`relay_session_scope`), so console
+traffic cannot make the relay wait.
 """
 
 from __future__ import annotations
@@ -21,19 +25,25 @@ from sqlmodel import select
 from backend import lifecycle
 from backend.cache import bus
 from backend.cache.entities import TokenInfo, UserInfo
+from backend.cache.lru import MISS, BoundedTTL
 from backend.cache.redis_client import get_async_redis, get_sync_redis
 from backend.config import get_settings
-from backend.db import session_scope
+from backend.db import relay_session_scope
 from backend.models import Token, User
 
-__all__ = ["TokenInfo", "UserInfo", "get_token", "get_user", "invalidate_token", "invalidate_user"]
+__all__ = ["MAX_KEY_CHARS", "TokenInfo", "UserInfo", "get_token", "get_user", "invalidate_token", "invalidate_user"]
 
 log = logging.getLogger("newapi.cache")
 NEGATIVE_TTL = 5.0
+MAX_KEY_CHARS = 128
+"""Longer than any real credential: API keys are 48 characters (`sk-` and `-<channel id>` around
+them), access tokens 32. Anything longer is refused unread: no lookup, no cache entry."""
+MAX_FOUND = 50_000  # snapshots of real rows kept per kind (a few hundred bytes each)
+MAX_MISSING = 10_000  # remembered misses per kind: a flood of unknown keys stays within this
 T = TypeVar("T")
 
-_tokens: dict[str, tuple[TokenInfo | None, float]] = {}
-_users: dict[int, tuple[UserInfo | None, float]] = {}
+_tokens: BoundedTTL[str, TokenInfo] = BoundedTTL(MAX_FOUND, MAX_MISSING)
+_users: BoundedTTL[int, UserInfo] = BoundedTTL(MAX_FOUND, MAX_MISSING)
 _inflight: dict[tuple[str, str], asyncio.Future] = {}
 
 
@@ -52,13 +62,13 @@ def _user_redis_key(user_id: int) -> str:
 
 
 def _load_token_row(key: str) -> TokenInfo | None:
-    with session_scope() as s:
+    with relay_session_scope() as s:
         row = s.exec(select(Token).where(Token.key == key, Token.deleted_at.is_(None))).first()  # type: ignore[union-attr]
         return TokenInfo.from_row(row) if row else None
 
 
 def _load_user_row(user_id: int) -> UserInfo | None:
-    with session_scope() as s:
+    with relay_session_scope() as s:
         row = s.get(User, user_id)
         return UserInfo.from_row(row) if row and row.deleted_at is None else None
 
@@ -84,10 +94,12 @@ async def _single_flight(kind: str, ident: str, load: Callable[[], T]) -> T:
 
 
 async def get_token(key: str) -> TokenInfo | None:
+    if len(key) > MAX_KEY_CHARS:
+        return None
     now = time.monotonic()
-    hit = _tokens.get(key)
-    if hit is not None and hit[1] > now:
-        return hit[0]
+    hit = _tokens.get(key, now)
+    if hit is not MISS:
+        return hit  # type: ignore[return-value]
     redis = get_async_redis()
     info: TokenInfo | None = None
     found_in_redis = False
@@ -105,15 +117,15 @@ async def get_token(key: str) -> TokenInfo | None:
                 await redis.set(_token_redis_key(key), info.to_json(), ex=int(_ttl()))
             except Exception:
                 log.warning("redis write failed", exc_info=True)
-    _tokens[key] = (info, now + (_ttl() if info is not None else NEGATIVE_TTL))
+    _tokens.put(key, info, now + (_ttl() if info is not None else NEGATIVE_TTL))
     return info
 
 
 async def get_user(user_id: int) -> UserInfo | None:
     now = time.monotonic()
-    hit = _users.get(user_id)
-    if hit is not None and hit[1] > now:
-        return hit[0]
+    hit = _users.get(user_id, now)
+    if hit is not MISS:
+        return hit  # type: ignore[return-value]
     redis = get_async_redis()
     info: UserInfo | None = None
     found_in_redis = False
@@ -131,17 +143,17 @@ async def get_user(user_id: int) -> UserInfo | None:
                 await redis.set(_user_redis_key(user_id), info.to_json(), ex=int(_ttl()))
             except Exception:
                 log.warning("redis write failed", exc_info=True)
-    _users[user_id] = (info, now + (_ttl() if info is not None else NEGATIVE_TTL))
+    _users.put(user_id, info, now + (_ttl() if info is not None else NEGATIVE_TTL))
     return info
 
 
 def _drop_token(key: str) -> None:
-    _tokens.pop(key, None)
+    _tokens.pop(key)
 
 
 def _drop_user(ident: str) -> None:
     if ident.isdigit():
-        _users.pop(int(ident), None)
+        _users.pop(int(ident))
 
 
 def invalidate_token(key: str) -> None:

@@ -12,5 +12,9 @@ from backend.models.setup import Setup
 from backend.models.token import Token
 from backend.models.top_up import TopUp
 from backend.models.user import User
+from backend.models.user_session import UserSession
 
-__all__ = ["Ability", "Channel", "LedgerJournalState", "Log", "Option", "QuotaData", "Redemption", "Setup", "Token", "TopUp", "User"]
+__all__ = [
+    "Ability", "Channel", "LedgerJournalState", "Log", "Option", "QuotaData", "Redemption", "Setup", "Token", "TopUp",
+    "User", "UserSession",
+]

@@ -1,11 +1,14 @@
 from sqlalchemy import BigInteger, Column, Float, String, Text
 from sqlmodel import Field, SQLModel
 
+from backend.models.ids import no_id_reuse
+
 
 class Channel(SQLModel, table=True):
     """An upstream provider account. `key` may hold several keys, one per line."""
 
     __tablename__ = "channels"
+    __table_args__ = no_id_reuse()
 
     id: int | None = Field(default=None, primary_key=True)
     type: int = Field(default=0)

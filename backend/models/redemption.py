@@ -3,9 +3,12 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Column, DateTime
 from sqlmodel import Field, SQLModel
 
+from backend.models.ids import no_id_reuse
+
 
 class Redemption(SQLModel, table=True):
     __tablename__ = "redemptions"
+    __table_args__ = no_id_reuse()
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(default=0)

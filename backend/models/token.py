@@ -3,11 +3,14 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Column, DateTime
 from sqlmodel import Field, SQLModel
 
+from backend.models.ids import no_id_reuse
+
 
 class Token(SQLModel, table=True):
     """An API key. `key` is stored without the `sk-` prefix."""
 
     __tablename__ = "tokens"
+    __table_args__ = no_id_reuse()
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(default=0, index=True)

@@ -1,9 +1,12 @@
 from sqlalchemy import BigInteger, Column, Float
 from sqlmodel import Field, SQLModel
 
+from backend.models.ids import no_id_reuse
+
 
 class TopUp(SQLModel, table=True):
     __tablename__ = "top_ups"
+    __table_args__ = no_id_reuse()
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(default=0, index=True)

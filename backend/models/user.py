@@ -3,9 +3,12 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Column, DateTime, Text
 from sqlmodel import Field, SQLModel
 
+from backend.models.ids import no_id_reuse
+
 
 class User(SQLModel, table=True):
     __tablename__ = "users"
+    __table_args__ = no_id_reuse()
 
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(default="", max_length=20, unique=True, index=True)

@@ -1,8 +1,8 @@
 """API-key auth for the relay: which token, which user, which group, which pinned channel.
 
 new-api's rules (reference §2) with two of its holes closed: the client IP is the socket peer
-(a forged X-Forwarded-For cannot satisfy allow_ips; a trusted proxy is the ASGI server's job),
-and allow_ips entries may be CIDR ranges.
+unless that peer is a trusted proxy (TRUSTED_PROXIES, `backend/client_ip.py`), so a forged
+X-Forwarded-For cannot satisfy allow_ips; and allow_ips entries may be CIDR ranges.
 """
 
 from __future__ import annotations
@@ -15,10 +15,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
 from backend import cache
 from backend.cache import TokenInfo, UserInfo
 from backend.models.enums import Role, TokenStatus, UserStatus
-from backend.relay.errors import forbidden, unauthorized
+from backend.relay.errors import forbidden, server_busy, unauthorized
+from backend.relay.redact import clip
 from backend.services import groups, ledger, tokens
 
 log = logging.getLogger("newapi.relay.auth")
@@ -103,10 +106,20 @@ def _write_back(token: TokenInfo, status: TokenStatus) -> None:
 
 
 async def authenticate(headers: Mapping[str, str], ip: str) -> Caller:
-    """401 for a missing/unusable key, 403 for a user, IP, group or pinning refusal."""
+    """401 for a missing/unusable key, 403 for a user, IP, group or pinning refusal, 503 when the
+    database had no free connection for a cache miss in time."""
+    try:
+        return await _authenticate(headers, ip)
+    except PoolTimeout as exc:
+        raise server_busy() from exc
+
+
+async def _authenticate(headers: Mapping[str, str], ip: str) -> Caller:
     raw = extract_key(headers)
     if not raw:
         raise unauthorized("no API key provided (Authorization: Bearer sk-...)")
+    if len(raw) > cache.MAX_KEY_CHARS:  # no real key is this long: refused before any lookup
+        raise unauthorized("invalid API key")
     key, pin = split_key(raw)
     if not key:
         raise unauthorized("invalid API key")
@@ -127,7 +140,7 @@ async def authenticate(headers: Mapping[str, str], ip: str) -> Caller:
         if user.role < Role.ADMIN:
             raise forbidden("only administrators may pin a channel", code="channel_pin_forbidden")
         if not pin.isdigit():
-            raise forbidden(f"invalid channel id {pin!r}", code="channel_pin_invalid")
+            raise forbidden(f"invalid channel id {clip(pin)!r}", code="channel_pin_invalid")
         pinned = int(pin)
     group = user.group
     if token.group:
@@ -141,5 +154,5 @@ def check_model(caller: Caller, model: str) -> None:
     """403 when the key's model list is on and does not name `model`."""
     token = caller.token
     if token.model_limits_enabled and model not in token.model_limits:
-        raise forbidden(f"this API key may not use model {model}", code="model_not_allowed")
+        raise forbidden(f"this API key may not use model {clip(model)}", code="model_not_allowed")
 

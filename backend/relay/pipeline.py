@@ -18,11 +18,14 @@ from typing import Any
 import orjson
 from fastapi import Request
 from fastapi.responses import Response
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.requests import ClientDisconnect
-from starlette.types import Scope
+from starlette.types import Receive, Scope
 
+from backend import client_ip as client_address
 from backend.config import get_settings
-from backend.relay import adaptors, auth, distributor, token_counter
+from backend.models.enums import Role
+from backend.relay import adaptors, auth, distributor, model_limit, token_counter
 from backend.relay.adaptors.base import (
     Adaptor,
     AdaptorError,
@@ -31,18 +34,22 @@ from backend.relay.adaptors.base import (
     StreamConverter,
     UpstreamError,
 )
-from backend.relay.body import parse_json_object, read_limited, too_large
+from backend.relay.body import check_declared, check_model_name, parse_json_object, read_limited
 from backend.relay.channel_types import ANTHROPIC_ID
 from backend.relay.context import RelayContext, new_request_id, request_id_of
+from backend.relay.disconnect import unless_client_leaves
 from backend.relay.distributor import Route
 from backend.relay.errors import (
     RelayError,
     bad_request,
     error_response,
+    for_caller,
     from_upstream,
-    sse_error_event,
+    openai_body,
+    server_busy,
     transport_failure,
 )
+from backend.relay.redact import redact_secrets
 from backend.relay.streaming import PumpResult, StreamResponse, Write, pump
 from backend.relay.upstream import UpstreamResponse, UpstreamTransportError, get_client
 from backend.relay.usage import Usage
@@ -67,7 +74,8 @@ _background: set[asyncio.Task] = set()
 
 
 def client_ip(request: Request) -> str:
-    return request.client.host if request.client else ""
+    """The caller's address for allow-lists and logs: through trusted proxies only (TRUSTED_PROXIES)."""
+    return client_address.client_ip(request.scope)
 
 
 def header_dict(scope: Scope) -> dict[str, str]:
@@ -94,9 +102,15 @@ async def relay(
     rid = request_id_of(request.scope) or new_request_id()
     try:
         ctx = await _prepare(request, fmt, rid, default_model, headers if headers is not None else header_dict(request.scope))
-        return await _run(ctx)
+        async with model_limit.admitted(ctx.caller) as outcome:  # per-user limit, before any price
+            response = await _run(ctx, request.receive)
+            outcome.ok = response.status_code < 400
+            return response
     except RelayError as err:
         return error_response(err, rid)
+    except PoolTimeout:
+        log.warning("request %s: no database connection free in time", rid)
+        return error_response(server_busy(), rid)
     except Exception:
         log.exception("request %s failed", rid)
         return error_response(RelayError(500, "internal error", code="internal_error"), rid)
@@ -108,9 +122,7 @@ async def _prepare(
     scope = request.scope
     caller = await auth.authenticate(headers, client_ip(request))
     limit = get_settings().max_body_bytes
-    length = headers.get("content-length", "")
-    if length.isdigit() and int(length) > limit:
-        raise too_large(limit)
+    check_declared(headers.get("content-length"), limit)
     try:
         raw = await read_limited(request.stream(), limit, headers.get("content-encoding", ""))
     except ClientDisconnect as exc:
@@ -121,6 +133,7 @@ async def _prepare(
         model = default_model
     if not isinstance(model, str) or not model:
         raise bad_request("model is required" if not model else "model must be a string")
+    check_model_name(model)  # before any lookup, log row or message can carry it
     body["model"] = model  # a route default (e.g. the engine path) is part of the request too
     auth.check_model(caller, model)
     stream = body.get("stream") is True
@@ -190,7 +203,7 @@ def _prompt_estimate(ctx: RelayContext) -> int:
     return -(-len(ctx.raw) // BYTES_PER_TOKEN)
 
 
-async def _run(ctx: RelayContext) -> Response:
+async def _run(ctx: RelayContext, receive: Receive) -> Response:
     caller = ctx.caller
     try:
         pricing = billing.pricing_for(ctx.model, caller.group, caller.user)
@@ -217,7 +230,7 @@ async def _run(ctx: RelayContext) -> Response:
     handed_off = False
     error: RelayError | None = None
     try:
-        response = await _attempts(ctx, charge)
+        response = await unless_client_leaves(_attempts(ctx, charge), receive, ctx.request_id)
         handed_off = isinstance(response, StreamResponse)
         return response
     except RelayError as err:
@@ -225,6 +238,8 @@ async def _run(ctx: RelayContext) -> Response:
         raise
     finally:
         if not handed_off and charge.state == "open":
+            if error is not None and error.detail is not None:
+                _admin_info(ctx, charge)["upstream_error"] = error.detail  # the user's log view drops admin_info
             await _shielded(billing.refund(charge, error=error.message if error else "relay aborted",
                                            status_code=error.status if error else 0))
 
@@ -278,7 +293,7 @@ def _check_health(route: Route, err: RelayError) -> None:
         return
     error_obj = err.error_object()
     if channel_health.should_disable(err.status, error_obj, route.channel):
-        reason = f"status {err.status}: {err.message}"[:500]
+        reason = redact_secrets(f"status {err.status}: {err.message}", (route.key,))[:500]
         _spawn(channel_health.auto_disable(route.channel.id, reason, route.key))  # multi-key: only this key
 
 
@@ -303,11 +318,22 @@ async def _attempts(ctx: RelayContext, charge: billing.Charge) -> Response:
             err = map_status(err, route.channel.status_code_mapping)
             _check_health(route, err)
             if attempt >= retries or not should_retry(err, route.channel.type, pinned is not None):
-                raise err from None
+                raise _shown(ctx, route.key, err) from None
             failed.add(route.channel.id)
             last = err
             log.info("request %s: channel #%s failed with %s, retrying", ctx.request_id, route.channel.id, err.status)
     raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def _shown(ctx: RelayContext, key: str, err: RelayError) -> RelayError:
+    """The final failure as this caller may see it (errors.for_caller)."""
+    return for_caller(err, secrets=(key,), admin=ctx.caller.user.role >= Role.ADMIN)
+
+
+def _admin_info(ctx: RelayContext, charge: billing.Charge) -> dict[str, Any]:
+    info = charge.other.setdefault("admin_info", {})
+    info.setdefault("use_channel", [str(c) for c in ctx.tried])
+    return info
 
 
 def _meta(ctx: RelayContext, route: Route) -> RelayMeta:
@@ -426,21 +452,25 @@ def _stream(ctx: RelayContext, charge: billing.Charge, adaptor: Adaptor, resp: U
 
     async def close() -> None:
         await release()
-        await _settle_stream(ctx, charge, conv, result)
+        await _settle_stream(ctx, charge, conv, result, adaptor.key)
 
     async def produce(write: Write) -> None:
         try:
             await pump(resp, conv, write, idle_timeout=timeout, result=result)
             failure = _stream_failure(conv, result)
-            if failure is not None and conv.error is None:
-                await write(sse_error_event(failure, ctx.request_id))
             if conv.usage is None:
                 await _count_prompt_off_loop(ctx)
             usage = _stream_usage(ctx, conv)
             if not result.ended:  # the upstream is still going: stop it now
                 await release()
             # Settle before the closing frames: a client that has seen [DONE] sees its bill too.
-            await _shielded(_settle_stream(ctx, charge, conv, result))
+            await _shielded(_settle_stream(ctx, charge, conv, result, adaptor.key))
+            if failure is not None:
+                # A failed stream ends with the error and without the closing frames ([DONE],
+                # message_stop...): a client must not take a cut-short reply for a whole one.
+                shown = _shown(ctx, adaptor.key, failure)
+                await write(conv.error_frame(openai_body(shown, ctx.request_id)["error"], shown.status))
+                return
             for frame in conv.finish(usage):
                 await write(frame)
         finally:
@@ -453,12 +483,17 @@ def _stream(ctx: RelayContext, charge: billing.Charge, adaptor: Adaptor, resp: U
 
 
 def _stream_failure(conv: StreamConverter, result: PumpResult) -> RelayError | None:
+    """Why the upstream's stream failed, if it did. A stream the client abandoned is no failure
+    (the pump never finished); one whose upstream ended without its terminal marker is."""
     if conv.error is not None:
         return from_upstream(conv.error)
     if result.failure is not None:
         return RelayError(502, result.failure, code="stream_interrupted", local=False)
     if result.timed_out:
         return RelayError(504, "the upstream stream went idle for too long", code="stream_timeout", local=False)
+    if result.finished and not result.complete:
+        return RelayError(502, "the upstream ended the stream before it was complete", code="stream_interrupted",
+                          local=False)
     return None
 
 
@@ -468,13 +503,18 @@ def _stream_usage(ctx: RelayContext, conv: StreamConverter) -> Usage:
     return _local_usage(ctx, conv.completion_text, conv.tool_call_tokens)
 
 
-async def _settle_stream(ctx: RelayContext, charge: billing.Charge, conv: StreamConverter, result: PumpResult) -> None:
+async def _settle_stream(
+    ctx: RelayContext, charge: billing.Charge, conv: StreamConverter, result: PumpResult, key: str
+) -> None:
     """Settle for what was produced; a stream that failed before producing anything is refunded,
     like any failed call. Safe to call twice: the charge is settled or refunded once."""
     if result.first_frame_at is not None:
         charge.other["frt"] = int((result.first_frame_at - ctx.started_at) * 1000)
     failure = _stream_failure(conv, result)
     if conv.usage is None and failure is not None and not conv.completion_text:
-        await billing.refund(charge, error=failure.message, status_code=failure.status)
+        shown = for_caller(failure, secrets=(key,), admin=False)  # the log's content is the user's view
+        if shown.detail is not None:
+            _admin_info(ctx, charge)["upstream_error"] = shown.detail
+        await billing.refund(charge, error=shown.message, status_code=failure.status)
         return
     await billing.settle(charge, _stream_usage(ctx, conv))

@@ -13,5 +13,4 @@ relay.include_router(routes.router)
 
 def install(app: FastAPI) -> None:
     app.include_router(relay)
-    routes.install_not_found(app)
     app.add_middleware(RequestIdMiddleware)

@@ -1,7 +1,7 @@
 """The OpenAI-format relay routes: chat, completions, embeddings, models, and new-api's 501s.
 
 Thin: each route names its wire format and hands the request to the pipeline. Unknown `/v1/...`
-paths get OpenAI's 404 from `install_not_found` (an exception handler, so routes other modules
+paths get OpenAI's 404 from `http_error` (through the app's exception handler, so routes other modules
 add under /v1 are not shadowed by a catch-all).
 
 The three busiest (`HOT_ROUTES`) are also served by `serve_hot`, which the app calls ahead of
@@ -11,13 +11,13 @@ The pipeline answers every error itself, so the replies are the same either way.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI, Request
-from fastapi.exception_handlers import http_exception_handler
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Receive, Scope, Send
 
 from backend.cache import channels
+from backend.http_limits import headers_too_large
 from backend.relay import auth, pipeline
 from backend.relay.adaptors.base import RelayFormat
 from backend.relay.channel_types import channel_type_name
@@ -26,10 +26,12 @@ from backend.relay.errors import (
     REQUEST_ID_HEADER,
     RelayError,
     error_response,
+    header_fields_too_large,
     invalid_url,
     json_response,
     not_implemented,
 )
+from backend.relay.redact import clip
 from backend.relay_cors import open_headers
 
 router = APIRouter()
@@ -78,7 +80,10 @@ async def serve_hot(scope: Scope, receive: Receive, send: Send, fmt: RelayFormat
     rid = new_request_id()
     scope.setdefault("state", {})["request_id"] = rid
     headers = pipeline.header_dict(scope)
-    response = await pipeline.relay(Request(scope, receive), fmt, headers=headers)
+    if headers_too_large(scope):  # what RequestLimits does for every other route
+        response = error_response(header_fields_too_large(), rid)
+    else:
+        response = await pipeline.relay(Request(scope, receive), fmt, headers=headers)
     raw = [(k, v) for k, v in response.raw_headers if k != _RID_HEADER]
     raw.append((_RID_HEADER, rid.encode()))
     if cors and "origin" in headers:
@@ -126,7 +131,7 @@ async def retrieve_model(request: Request, model: str) -> Response:
     try:
         caller = await _caller(request)
         if model not in _visible_models(caller):
-            raise RelayError(404, f"The model '{model}' does not exist", type="invalid_request_error",
+            raise RelayError(404, f"The model '{clip(model)}' does not exist", type="invalid_request_error",
                              code="model_not_found", param="model")
     except RelayError as err:
         return error_response(err, _rid(request))
@@ -153,16 +158,13 @@ for _path, _methods in (
     router.add_api_route(_path, _not_implemented, methods=_methods, include_in_schema=False)
 
 
-def install_not_found(app: FastAPI) -> None:
-    """404 (and 405) under /v1 answer in OpenAI's shape: `Invalid URL (METHOD path)`."""
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        path = request.url.path
-        if exc.status_code in (404, 405) and (path == "/v1" or path.startswith("/v1/")):
-            return error_response(invalid_url(request.method, path), _rid(request))
-        return await http_exception_handler(request, exc)
-
+def http_error(request: Request, exc: StarletteHTTPException) -> Response | None:
+    """404 (and 405) under /v1 in OpenAI's shape: `Invalid URL (METHOD path)`; None elsewhere.
+    The app's one HTTP-exception handler (backend/main.py) asks this first."""
+    path = request.url.path
+    if exc.status_code in (404, 405) and (path == "/v1" or path.startswith("/v1/")):
+        return error_response(invalid_url(request.method, path), _rid(request))
+    return None
 
 
 _ANY = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]

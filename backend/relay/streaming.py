@@ -113,6 +113,11 @@ class PumpResult:
     first_frame_at: float | None = None  # time.time() of the first frame written (frt)
     frames: int = 0
     ended: bool = False  # the upstream said [DONE] or ended its body: its connection may be reused
+    # the loop ran to its end (not cancelled because the client left)
+    finished: bool = False
+    # the upstream sent its terminal marker ([DONE], message_stop, a finish reason...): a stream
+    # that ended without one was cut short, however cleanly its connection closed
+    complete: bool = False
 
 
 async def pump(
@@ -125,6 +130,7 @@ async def pump(
     max_line: int = DEFAULT_MAX_LINE,
 ) -> PumpResult:
     """Relay until the upstream ends, says [DONE], reports an error, fails or goes idle.
+    Whether it ended complete is `result.complete`: the caller decides what a cut means.
 
     `result` is filled in place so a caller cancelled half-way (client gone) still sees what was
     written. Never buffers beyond one SSE line: each frame is written as soon as it is converted.
@@ -178,6 +184,8 @@ async def pump(
     finally:
         with contextlib.suppress(Exception):
             await chunks.aclose()
+    result.complete = parser.done or conv.complete
+    result.finished = True
     return result
 
 

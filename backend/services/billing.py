@@ -108,6 +108,12 @@ class Charge:
             return True
 
 
+def _shown_name(model: str, limit: int = 64) -> str:
+    """A model name fit to quote back to the caller: the relay refuses control characters before
+    pricing, so only the length needs bounding here."""
+    return model if len(model) <= limit else model[:limit] + "…"
+
+
 def pricing_for(model: str, group: str, user: UserInfo) -> Pricing:
     """Ratios for `model` in `group` (the group ratio may be special for the user's own group)."""
     gr = ratios.group_ratio(group, user.group)
@@ -117,7 +123,8 @@ def pricing_for(model: str, group: str, user: UserInfo) -> Pricing:
         accept = bool((user.setting or {}).get("accept_unset_model_ratio_model"))
         if not (options.get_bool("SelfUseModeEnabled") or accept):
             raise ServiceError(
-                f"model {model} ratio or price not set; ask the administrator to set it, or enable self-use mode", 500)
+                f"model {_shown_name(model)} ratio or price not set; ask the administrator to set it, "
+                "or enable self-use mode", 500)
         mr = ratios.UNSET_MODEL_RATIO
     return Pricing(
         model_ratio=mr or 0.0,

@@ -15,6 +15,9 @@ from backend.models.enums import ChannelStatus
 from backend.services.errors import ServiceError
 
 VERTEX_AI = 41
+# Channel types whose `other` becomes part of the upstream host (Vertex AI: `{region}-aiplatform...`).
+# Elsewhere `other` is an API version or an account id in the path, on the same host.
+HOST_FROM_OTHER = frozenset({VERTEX_AI})
 _JSON_FIELDS = ("model_mapping", "status_code_mapping", "param_override", "header_override", "setting", "settings")
 _STR_LIMITS = {
     "name": 255, "openai_organization": 255, "test_model": 255, "base_url": 255,

@@ -18,8 +18,9 @@ from backend.cache import channels as channel_cache
 from backend.db import session_scope
 from backend.models import Ability, Channel
 from backend.models.enums import ChannelStatus
-from backend.services import abilities, ratios
+from backend.services import abilities, keywords, ratios
 from backend.services.channel_input import (
+    HOST_FROM_OTHER,
     VERTEX_AI,
     AddChannelRequest,
     ChannelFields,
@@ -29,7 +30,7 @@ from backend.services.channel_input import (
     parse,
     validate,
 )
-from backend.services.errors import NotFound, ServiceError
+from backend.services.errors import Forbidden, NotFound, ServiceError
 
 # ---- views --------------------------------------------------------------------------------
 
@@ -113,8 +114,8 @@ def search_channels(
             Channel.tag.contains(keyword, autoescape=True),
             Channel.base_url.contains(keyword, autoescape=True),
         ]
-        if keyword.isdigit():
-            matches.append(Channel.id == int(keyword))
+        if (row_id := keywords.as_id(keyword)) is not None:
+            matches.append(Channel.id == row_id)
         conds.append(or_(*matches))
     if model:
         conds.append(Channel.models.contains(model, autoescape=True))
@@ -214,9 +215,44 @@ def create_channels(body: Any) -> list[int]:
     return ids
 
 
-def update_channel(body: Any) -> dict[str, Any]:
+def _text(value: str | None) -> str:
+    return (value or "").strip().rstrip("/")
+
+
+def _proxy(setting: str | None) -> str:
+    try:
+        value = orjson.loads(setting) if (setting or "").strip() else {}
+    except orjson.JSONDecodeError:
+        return ""
+    proxy = value.get("proxy") if isinstance(value, dict) else None
+    return proxy.strip() if isinstance(proxy, str) else ""
+
+
+def destination_changes(c: Channel, values: dict[str, Any]) -> list[str]:
+    """Which of `values` would send the stored key to another place: the base URL, the type (its
+    default host, its URL shape), the proxy in `setting`, and `other` where it names the host
+    (Vertex AI's region). Compared with the stored row, so a form that re-sends unchanged values
+    (the console always does) is not a change."""
+    changed = []
+    if "base_url" in values and _text(values["base_url"]) != _text(c.base_url):
+        changed.append("base_url")
+    if "type" in values and values["type"] != c.type:
+        changed.append("type")
+    if "setting" in values and _proxy(values["setting"]) != _proxy(c.setting):
+        changed.append("setting.proxy")
+    if "other" in values and values.get("type", c.type) in HOST_FROM_OTHER and _text(values["other"]) != _text(c.other):
+        changed.append("other")
+    return changed
+
+
+def update_channel(body: Any, *, actor_is_root: bool = False) -> dict[str, Any]:
     """PUT /api/channel/: only the fields sent change; an empty key keeps the stored key.
-    `key_mode: "append"` adds the sent keys to the existing ones."""
+    `key_mode: "append"` adds the sent keys to the existing ones.
+
+    Only root may read channel keys. An admin who could point a channel at their own server and
+    press "test" would read it anyway, so a change of destination (`destination_changes`) by anyone
+    but root needs the key itself in the same request, replacing the stored one: then no stored
+    key goes anywhere new. Appending keys does not count (the old keys would follow)."""
     fields: ChannelFields = parse(ChannelFields, body)
     if not fields.id:
         raise ServiceError("id is required")
@@ -231,9 +267,15 @@ def update_channel(body: Any) -> dict[str, Any]:
         c = s.get(Channel, fields.id)
         if c is None:
             raise NotFound("channel not found")
+        new_key = (fields.key or "").strip()
+        moved = destination_changes(c, values)
+        if moved and not actor_is_root and (not new_key or append):
+            raise Forbidden(
+                f"changing {', '.join(moved)} would send this channel's stored key elsewhere: "
+                "only the root user may do that, or enter the key again in the same request"
+            )
         for name, value in values.items():
             setattr(c, name, value)
-        new_key = (fields.key or "").strip()
         if new_key:
             c.key = f"{c.key.rstrip()}\n{new_key}" if append and c.key.strip() else new_key
             info = channel_cache.parse_json_object(c.channel_info)

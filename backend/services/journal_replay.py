@@ -26,7 +26,7 @@ from typing import Any
 
 from backend.cache.redis_client import get_sync_redis
 from backend.config import get_settings
-from backend.db import get_engine, get_log_engine
+from backend.db import get_relay_engine, get_relay_log_engine
 from backend.services import journal as wal
 from backend.services import quota_data, usage_log
 from backend.services.journal_marks import LEDGER, LOG, QUOTA, drop_marks, marks, set_mark
@@ -69,7 +69,7 @@ def replay_node(directory: Path, node: str) -> Replayed:
     """Apply what the database lacks of `node`'s journal (the caller holds its lock)."""
     records, torn = _records(directory, node)
     done = Replayed(torn=torn)
-    with get_engine().begin() as conn:
+    with get_relay_engine().begin() as conn:
         have = marks(conn, node)
         ledger_mark, quota_mark = have.get(LEDGER, 0), have.get(QUOTA, 0)
         deltas, sums = Deltas(), {}
@@ -100,7 +100,7 @@ def replay_node(directory: Path, node: str) -> Replayed:
         for kind, seq in top.items():
             if seq > have.get(kind, 0):
                 set_mark(conn, node, kind, seq)
-    with get_log_engine().begin() as conn:
+    with get_relay_log_engine().begin() as conn:
         log_mark = marks(conn, node).get(LOG, 0)
         rows = [(int(rec[1]), rec[2]) for rec in records if rec[0] == "G" and int(rec[1]) > log_mark]
         if rows:
@@ -122,9 +122,9 @@ def _forget_node(directory: Path, node: str) -> None:
 
 def _drop_marks(node: str) -> None:
     """Best effort: a row left behind (DB down) is never read again, nodes are never reused."""
-    engines = [get_engine()]
+    engines = [get_relay_engine()]
     if get_settings().LOG_SQL_DSN:
-        engines.append(get_log_engine())
+        engines.append(get_relay_log_engine())
     for engine in engines:
         try:
             drop_marks(engine, node)

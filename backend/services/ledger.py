@@ -31,7 +31,7 @@ from sqlalchemy.engine import Engine
 from backend import lifecycle
 from backend.cache import bus
 from backend.config import get_settings
-from backend.db import get_engine
+from backend.db import get_relay_engine
 from backend.services import journal as wal
 from backend.services import journal_replay
 from backend.services.errors import ServiceError
@@ -82,7 +82,7 @@ __all__ = ["Deltas", "InsufficientTokenQuota", "InsufficientUserQuota", "Ledger"
 class Ledger:
     """One process's view of the quota counters; thread-safe and usable from asyncio."""
 
-    def __init__(self, redis=None, engine: Callable[[], Engine] = get_engine,  # noqa: ANN001
+    def __init__(self, redis=None, engine: Callable[[], Engine] = get_relay_engine,  # noqa: ANN001
                  base_ttl: float | None = None) -> None:
         self._shared = RedisBalances(redis) if redis is not None else None
         self._engine = engine
@@ -174,6 +174,20 @@ class Ledger:
             self._token_base.pop(token_id, None)
         if self._shared is not None:
             self._shared.forget_token(token_id)
+
+    def discard_user(self, user_id: int, token_ids: list[int], *, shared: bool = True) -> None:
+        """The user and these tokens were deleted: drop their balances and their unflushed deltas
+        (`shared`: the Redis balances too, which the instance that deleted them does once)."""
+        with self._lock:
+            self._user_base.pop(user_id, None)
+            for part in (self._pending.user_quota, self._pending.user_used, self._pending.user_requests):
+                part.pop(user_id, None)
+            for token_id in token_ids:
+                self._token_base.pop(token_id, None)
+                self._pending.token_remain.pop(token_id, None)
+                self._pending.token_used.pop(token_id, None)
+        if shared and self._shared is not None:
+            self._shared.discard(user_id, token_ids)
 
     # ---- changes --------------------------------------------------------------------------
 
@@ -366,6 +380,18 @@ def forget_token(token_id: int) -> None:
     get_ledger().forget_token(token_id)
 
 
+def discard_user(user_id: int, token_ids: list[int]) -> None:
+    """After a hard delete: no instance keeps a balance or an unflushed charge of the user or its tokens."""
+    get_ledger().discard_user(user_id, token_ids)
+    bus.publish("user_deleted", f"{user_id}:" + ",".join(str(t) for t in token_ids))
+
+
+def _on_user_deleted(value: str) -> None:
+    user_id, _, token_ids = value.partition(":")
+    if user_id.isdigit() and _ledger is not None:
+        _ledger.discard_user(int(user_id), [int(t) for t in token_ids.split(",") if t.isdigit()], shared=False)
+
+
 def _on_user_changed(ident: str) -> None:
     if ident.isdigit() and _ledger is not None:
         _ledger.forget_user(int(ident))
@@ -379,6 +405,7 @@ def _on_token_changed(key: str) -> None:
 
 bus.subscribe("user", _on_user_changed)
 bus.subscribe("token", _on_token_changed)
+bus.subscribe("user_deleted", _on_user_deleted)
 
 
 def flush_all() -> bool:

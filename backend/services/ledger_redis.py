@@ -136,6 +136,10 @@ class RedisBalances:
     def forget_token(self, token_id: int) -> None:
         self.client.hdel(token_key(token_id), "remain")
 
+    def discard(self, user_id: int, token_ids: list[int]) -> None:
+        """Deleted rows: their balances and every instance's `pending` for them go."""
+        self.client.delete(user_key(user_id), *(token_key(t) for t in token_ids))
+
     def release_dead(self, user_share: dict[int, int], token_share: dict[int, int]) -> None:
         """A dead process had added `*_share` to `pending` (its unflushed changes; the replay has
         now written the settled ones to the DB): take them out and re-seed those balances."""

@@ -14,9 +14,11 @@ from typing import Any
 from sqlalchemy import delete, func, or_
 from sqlmodel import Session, select
 
+from backend.cache import MAX_KEY_CHARS
 from backend.db import get_log_engine, session_scope
 from backend.models import Channel, Log, Token
 from backend.models.enums import LogType
+from backend.services import keywords
 
 SEARCH_LIMIT = 100
 
@@ -47,7 +49,7 @@ class LogFilter:
         if self.end_timestamp:
             conds.append(Log.created_at <= self.end_timestamp)
         if self.model_name:
-            conds.append(Log.model_name.like(f"%{self.model_name}%"))
+            conds.append(Log.model_name.contains(self.model_name, autoescape=True))
         if self.username and self.user_id is None:
             conds.append(Log.username == self.username)
         if self.token_name:
@@ -145,12 +147,10 @@ def search(keyword: str, *, user_id: int | None, admin: bool) -> list[dict[str, 
     """Newest matching rows (at most 100): keyword against model, token name, content, or a type number."""
     conds = [] if user_id is None else [Log.user_id == user_id]
     if keyword:
-        like = f"%{keyword}%"
-        match = [Log.model_name.like(like), Log.token_name.like(like), Log.content.like(like)]
-        if admin:
-            match.append(Log.username.like(like))
-        if keyword.isdigit():
-            match.append(Log.type == int(keyword))
+        columns = [Log.model_name, Log.token_name, Log.content] + ([Log.username] if admin else [])
+        match = [column.contains(keyword, autoescape=True) for column in columns]
+        if (log_type := keywords.as_id(keyword)) is not None:
+            match.append(Log.type == log_type)
         conds.append(or_(*match))
     with _session() as s:
         rows = s.exec(select(Log).where(*conds).order_by(Log.id.desc()).limit(SEARCH_LIMIT)).all()
@@ -164,12 +164,14 @@ def delete_before(target_timestamp: int) -> int:
     return count
 
 
-def token_logs(key: str, main_session: Session) -> list[dict[str, Any]]:
-    """Public lookup by API key: that token's newest rows, in the user-visible form."""
+def token_logs(key: str) -> list[dict[str, Any]]:
+    """Public lookup by API key: that token's newest rows, in the user-visible form. The token is
+    read in a session closed before the logs are queried: one connection at a time."""
     key = key.strip().removeprefix("sk-").split("-", 1)[0]
-    if not key:
+    if not key or len(key) > MAX_KEY_CHARS:
         return []
-    token = main_session.exec(select(Token).where(Token.key == key, Token.deleted_at.is_(None))).first()
+    with session_scope() as main:
+        token = main.exec(select(Token).where(Token.key == key, Token.deleted_at.is_(None))).first()
     if token is None:
         return []
     with _session() as s:

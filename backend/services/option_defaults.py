@@ -130,6 +130,15 @@ DEFAULTS: dict[str, str] = {
     "ModelRequestRateLimitCount": "0",
     "ModelRequestRateLimitSuccessCount": "1000",
     "ModelRequestRateLimitGroup": "{}",
+    # Fetching caller-supplied URLs (SSRF protection; backend/services/ssrf.py). Lists are JSON arrays.
+    "fetch_setting.enable_ssrf_protection": "true",
+    "fetch_setting.allow_private_ip": "false",
+    "fetch_setting.domain_filter_mode": "false",  # true: domain_list is a whitelist, false: a blacklist
+    "fetch_setting.ip_filter_mode": "false",  # the same for ip_list
+    "fetch_setting.domain_list": "[]",  # example.com, *.example.com
+    "fetch_setting.ip_list": "[]",  # IPs or CIDR ranges
+    "fetch_setting.allowed_ports": '["80","443","8080","8443"]',  # ports or ranges ("8000-9000"); [] = any
+    "fetch_setting.apply_ip_filter_for_domain": "true",
     # Model-specific
     "claude.default_max_tokens": '{"default":8192}',
     "claude.thinking_adapter_enabled": "true",
@@ -148,6 +157,13 @@ JSON_OPTIONS = {
     "ModelRatio", "CompletionRatio", "ModelPrice", "CacheRatio", "CreateCacheRatio", "GroupRatio", "UserUsableGroups",
     "TopupGroupRatio", "GroupGroupRatio", "Chats", "ModelRequestRateLimitGroup", "claude.default_max_tokens",
     "gemini.safety_settings",
+}
+# Options whose value must be a JSON array of strings.
+JSON_ARRAY_OPTIONS = {"fetch_setting.domain_list", "fetch_setting.ip_list", "fetch_setting.allowed_ports"}
+# Options whose value must be true or false (besides every key ending in Enabled / .enabled).
+BOOL_OPTIONS = {
+    "fetch_setting.enable_ssrf_protection", "fetch_setting.allow_private_ip", "fetch_setting.domain_filter_mode",
+    "fetch_setting.ip_filter_mode", "fetch_setting.apply_ip_filter_for_domain",
 }
 # Options whose value must be a number.
 NUMERIC_OPTIONS = {

@@ -21,7 +21,13 @@ from backend.config import get_settings
 from backend.db import session_scope
 from backend.models import Option
 from backend.services.errors import ServiceError
-from backend.services.option_defaults import DEFAULTS, JSON_OPTIONS, NUMERIC_OPTIONS
+from backend.services.option_defaults import (
+    BOOL_OPTIONS,
+    DEFAULTS,
+    JSON_ARRAY_OPTIONS,
+    JSON_OPTIONS,
+    NUMERIC_OPTIONS,
+)
 
 log = logging.getLogger("newapi.options")
 _SECRET_SUFFIXES = ("token", "secret", "key")
@@ -115,13 +121,49 @@ def validate(key: str, value: str) -> None:
             bad = [k for k, v in parsed.items() if not isinstance(v, int | float) or isinstance(v, bool) or v < 0]
             if bad:
                 raise ServiceError(f"{key}: values must be non-negative numbers (check {', '.join(bad[:5])})")
+        if key == "ModelRequestRateLimitGroup":
+            _check_rate_limit_groups(parsed)
+    elif key in JSON_ARRAY_OPTIONS:
+        _check_string_array(key, value)
     elif key in NUMERIC_OPTIONS:
         try:
             float(value)
         except ValueError as exc:
             raise ServiceError(f"{key} must be a number") from exc
-    elif key.endswith(("Enabled", ".enabled")) and value.strip().lower() not in ("true", "false"):
+    elif (key in BOOL_OPTIONS or key.endswith(("Enabled", ".enabled"))) and value.strip().lower() not in ("true", "false"):
         raise ServiceError(f"{key} must be true or false")
+
+
+def _check_rate_limit_groups(parsed: dict[str, Any]) -> None:
+    """new-api's rule: `{"group": [count, successCount]}`, count >= 0, successCount >= 1."""
+    for group, limits in parsed.items():
+        if (not isinstance(limits, list) or len(limits) != 2
+                or not all(isinstance(n, int) and not isinstance(n, bool) for n in limits)):
+            raise ServiceError(f"ModelRequestRateLimitGroup: {group} needs [total count, success count]")
+        if limits[0] < 0 or limits[1] < 1 or max(limits) > 2**31 - 1:
+            raise ServiceError(f"ModelRequestRateLimitGroup: {group} needs a total count >= 0 and a success count >= 1")
+
+
+def _check_string_array(key: str, value: str) -> None:
+    try:
+        parsed = orjson.loads(value)
+    except orjson.JSONDecodeError as exc:
+        raise ServiceError(f"{key} must be a JSON array: {exc}") from exc
+    if not isinstance(parsed, list) or not all(isinstance(v, str) for v in parsed):
+        raise ServiceError(f"{key} must be a JSON array of strings")
+    if key == "fetch_setting.allowed_ports":
+        bad = [p for p in parsed if not _port_entry_ok(p)]
+        if bad:
+            raise ServiceError(f"{key}: {bad[0]!r} is not a port (1-65535) or a range like 8000-9000")
+
+
+def _port_entry_ok(entry: str) -> bool:
+    low, sep, high = entry.strip().partition("-")
+    try:
+        start, end = int(low), int(high) if sep else int(low)
+    except ValueError:
+        return False
+    return 1 <= start <= end <= 65535
 
 
 def update(key: str, value: str) -> None:

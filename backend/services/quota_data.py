@@ -16,7 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from backend import lifecycle
-from backend.db import get_engine
+from backend.db import get_relay_engine
 from backend.services import journal as wal
 from backend.services.journal_marks import QUOTA, set_mark
 
@@ -92,7 +92,7 @@ class QuotaDataBuffer:
             if not batch:
                 return True
             try:
-                with get_engine().begin() as conn:
+                with get_relay_engine().begin() as conn:
                     write_sums(conn, batch)
                     if mark is not None:  # commits with the sums, or not at all
                         set_mark(conn, mark[0], QUOTA, mark[1])

@@ -14,7 +14,7 @@ from backend import cache
 from backend.db import session_scope
 from backend.models import Redemption, User
 from backend.models.enums import LogType, RedemptionStatus
-from backend.services import activity_log, ledger
+from backend.services import activity_log, keywords, ledger
 from backend.services.errors import NotFound, ServiceError
 
 MAX_COUNT = 100
@@ -47,9 +47,9 @@ def list_codes(p: int, page_size: int) -> tuple[list[dict[str, Any]], int]:
 def search_codes(keyword: str, p: int, page_size: int) -> tuple[list[dict[str, Any]], int]:
     conds = [_LIVE]
     if keyword:
-        match = [Redemption.name.like(f"%{keyword}%"), Redemption.key == keyword]
-        if keyword.isdigit():
-            match.append(Redemption.id == int(keyword))
+        match = [Redemption.name.contains(keyword, autoescape=True), Redemption.key == keyword]
+        if (row_id := keywords.as_id(keyword)) is not None:
+            match.append(Redemption.id == row_id)
         conds.append(or_(*match))
     with session_scope() as s:
         return _page(s, conds, p, page_size)

@@ -67,10 +67,10 @@ def list_tokens(user_id: int, p: int, page_size: int) -> tuple[list[dict[str, An
 def search_tokens(user_id: int, keyword: str, token: str, p: int, page_size: int) -> tuple[list[dict[str, Any]], int]:
     conds = list(_live(user_id))
     if keyword:
-        conds.append(Token.name.like(f"%{keyword}%"))
+        conds.append(Token.name.contains(keyword, autoescape=True))
     if token:
         part = token.strip().removeprefix("sk-")
-        conds.append(or_(Token.key == part, Token.key.like(f"%{part}%")))
+        conds.append(or_(Token.key == part, Token.key.contains(part, autoescape=True)))
     with session_scope() as s:
         total = s.exec(select(func.count()).select_from(Token).where(*conds)).one()
         rows = s.exec(

@@ -1,9 +1,10 @@
 """Consume and error log rows (`logs`), buffered and bulk-inserted into the log database.
 
-Rows go to `get_log_engine()` (LOG_SQL_DSN may put `logs` in a database of its own). The ledger's
-flusher writes them every BATCH_UPDATE_INTERVAL seconds and at shutdown; a failed insert keeps the
-rows for the next try. Each row is journaled too (`journal.py`, record "G"), and the insert marks
-how far it got in the same transaction, so a crash loses no row and a replay adds none twice.
+Rows go to `get_relay_log_engine()` (LOG_SQL_DSN may put `logs` in a database of its own; the relay's
+pool, so console traffic cannot hold the flush up). The ledger's flusher writes them every
+BATCH_UPDATE_INTERVAL seconds and at shutdown; a failed insert keeps the rows for the next try.
+Each row is journaled too (`journal.py`, record "G"), and the insert marks how far it got in the
+same transaction, so a crash loses no row and a replay adds none twice.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy import insert
 from sqlalchemy.engine import Connection
 
 from backend import lifecycle
-from backend.db import get_log_engine
+from backend.db import get_relay_log_engine
 from backend.models import Log
 from backend.services import journal as wal
 from backend.services.journal_marks import LOG, set_mark
@@ -68,7 +69,7 @@ class LogBuffer:
             if not rows:
                 return True
             try:
-                with get_log_engine().begin() as conn:
+                with get_relay_log_engine().begin() as conn:
                     insert_rows(conn, rows)
                     if mark is not None:  # commits with the rows, or not at all
                         set_mark(conn, mark[0], LOG, mark[1])

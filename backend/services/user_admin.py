@@ -19,7 +19,7 @@ from backend.auth.passwords import hash_password
 from backend.db import session_scope
 from backend.models import Token, User
 from backend.models.enums import LogType, Role, UserStatus
-from backend.services import activity_log, groups, ledger
+from backend.services import activity_log, groups, keywords, ledger, sessions
 from backend.services.errors import Forbidden, NotFound, ServiceError
 from backend.services.users import EMAIL, check_password, check_username, create_user, public_user
 
@@ -37,10 +37,9 @@ def list_users(p: int, page_size: int) -> tuple[list[dict[str, Any]], int]:
 def search_users(keyword: str, group: str, p: int, page_size: int) -> tuple[list[dict[str, Any]], int]:
     conds = []
     if keyword:
-        like = f"%{keyword}%"
-        match = [User.username.like(like), User.email.like(like), User.display_name.like(like)]
-        if keyword.isdigit():
-            match.append(User.id == int(keyword))
+        match = [column.contains(keyword, autoescape=True) for column in (User.username, User.email, User.display_name)]
+        if (row_id := keywords.as_id(keyword)) is not None:
+            match.append(User.id == row_id)
         conds.append(or_(*match))
     if group:
         conds.append(User.group == group)
@@ -90,8 +89,12 @@ def update(actor: User, user_id: int, fields: dict[str, Any]) -> User:
                 raise ServiceError("the display name must be at most 20 characters")
             user.display_name = fields["display_name"]
         if fields.get("password"):
+            # A reset by an admin is what follows a stolen account: every session and the access
+            # token end with the old password.
             check_password(fields["password"])
             user.password = hash_password(fields["password"])
+            user.access_token = None
+            sessions.end_user_sessions(s, user_id)
         if "group" in fields and fields["group"] != user.group:
             if fields["group"] not in groups.group_ratios():
                 raise ServiceError("unknown group")
@@ -137,10 +140,12 @@ def hard_delete(actor: User, user_id: int) -> None:
         owned = s.exec(select(Token.id, Token.key).where(Token.user_id == user_id)).all()
         s.execute(delete(Token).where(Token.user_id == user_id))
         s.delete(user)
-    for token_id, key in owned:
-        ledger.forget_token(token_id)
+        sessions.end_user_sessions(s, user_id)
+    # Charges not yet flushed die with the rows they were for (ids are never reused, so they could
+    # only land on nothing; dropping them keeps no trace of the user in any instance's ledger).
+    ledger.discard_user(user_id, [token_id for token_id, _key in owned])
+    for _token_id, key in owned:
         cache.invalidate_token(key)
-    ledger.forget_user(user_id)
     cache.invalidate_user(user_id)
 
 
@@ -168,6 +173,8 @@ def manage(actor: User, user_id: int, action: str) -> dict[str, Any]:
                 raise ServiceError("this user is already a common user")
             user.role = Role.COMMON
         s.add(user)
+        if action in ("disable", "delete"):
+            sessions.end_user_sessions(s, user_id)
         keys = s.exec(select(Token.key).where(Token.user_id == user_id)).all()
     cache.invalidate_user(user_id)
     for key in keys:  # token snapshots may carry the owner's state

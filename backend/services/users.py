@@ -21,7 +21,7 @@ from backend.config import get_settings
 from backend.db import session_scope
 from backend.models import User
 from backend.models.enums import LogType, Role, UserStatus
-from backend.services import activity_log, ledger, options
+from backend.services import activity_log, ledger, options, sessions, ssrf
 from backend.services.errors import Forbidden, NotFound, ServiceError
 
 _ALNUM = string.ascii_letters + string.digits
@@ -237,8 +237,11 @@ def get_user(user_id: int) -> User:
 
 def update_self(
     user_id: int, *, username: str | None = None, display_name: str | None = None,
-    password: str | None = None, original_password: str | None = None,
+    password: str | None = None, original_password: str | None = None, keep_session: str | None = None,
 ) -> User:
+    """A password change also ends every other session of the user (all but the one whose cookie is
+    `keep_session`) and clears the personal access token: whoever had the old password, or a
+    token obtained with it, is out."""
     with session_scope() as s:
         user = s.get(User, user_id)
         if user is None or user.deleted_at is not None:
@@ -257,6 +260,8 @@ def update_self(
             if not verify_password(original_password or "", user.password):
                 raise ServiceError("the original password is wrong")
             user.password = hash_password(password)
+            user.access_token = None
+            sessions.end_user_sessions(s, user_id, keep=keep_session)
         s.add(user)
         try:
             s.flush()
@@ -275,6 +280,7 @@ def delete_self(user_id: int) -> None:
             raise Forbidden("the root user cannot delete itself")
         user.deleted_at = datetime.now(UTC).replace(tzinfo=None)
         s.add(user)
+        sessions.end_user_sessions(s, user_id)
     cache.invalidate_user(user_id)
 
 
@@ -338,6 +344,10 @@ def update_setting(user_id: int, data: dict[str, Any]) -> dict[str, Any]:
         raise ServiceError("quota_warning_threshold must be positive")
     if notify == "webhook" and not str(clean.get("webhook_url", "")).startswith(("https://", "http://")):
         raise ServiceError("a webhook notification needs an http(s) webhook_url")
+    if clean.get("webhook_url"):
+        # Early word on a target the sender would refuse (private address, port, host lists);
+        # sending re-checks with DNS at connect time (safe_fetch), as the rules may change meanwhile.
+        ssrf.check_url(clean["webhook_url"])
     email = clean.get("notification_email", "")
     if email and not EMAIL.match(email):
         raise ServiceError("invalid notification email")

@@ -15,6 +15,8 @@ import logging
 import secrets
 import threading
 import time
+from collections.abc import Coroutine
+from typing import Any
 from urllib.parse import urlencode
 
 from sqlalchemy import update
@@ -25,7 +27,7 @@ from backend.auth.passwords import hash_password
 from backend.cache.redis_client import get_sync_redis
 from backend.db import session_scope
 from backend.models import User
-from backend.services import mailer, options
+from backend.services import mailer, options, sessions
 from backend.services.errors import ServiceError
 from backend.services.users import EMAIL
 
@@ -180,19 +182,38 @@ def _site() -> str:
 
 
 async def send_email_code(email: str) -> None:
-    """Mail a registration code to an address nobody uses yet."""
+    """Mail a registration code to an address nobody uses yet. The answer is the same whether or
+    not the address is taken (else this would tell anyone which addresses have accounts): the
+    lookup and the mail happen after the caller is answered, and a taken address gets no code."""
     email = email.strip()
     check_email_allowed(email)
-    if not mailer.configured():
-        raise ServiceError("mail is not configured: ask the administrator to set the SMTP server", 500)
+    _require_mailer()
+    _in_background(_mail_email_code(email))
+
+
+async def _mail_email_code(email: str) -> None:
     if await asyncio.to_thread(_email_taken, email):
-        raise ServiceError("this email address is already in use")
+        return
     code = issue(EMAIL_CODE, email)
     body = (
         f"<p>Your {html.escape(_site())} verification code is <strong>{code}</strong>.</p>"
         f"<p>It is valid for {TTL_SECONDS // 60} minutes. If you did not ask for it, ignore this mail.</p>"
     )
-    await mailer.send(email, f"{_site()} email verification", body)
+    try:
+        await mailer.send(email, f"{_site()} email verification", body)
+    except ServiceError:
+        log.warning("the verification mail could not be delivered")
+
+
+def _require_mailer() -> None:
+    if not mailer.configured():
+        raise ServiceError("mail is not configured: ask the administrator to set the SMTP server", 503)
+
+
+def _in_background(job: Coroutine[Any, Any, None]) -> None:
+    task = asyncio.get_running_loop().create_task(job)
+    _background.add(task)
+    task.add_done_callback(_background.discard)
 
 
 def reset_link(email: str, token: str) -> str:
@@ -222,11 +243,8 @@ async def request_password_reset(email: str) -> None:
     email = email.strip()
     if not EMAIL.match(email):
         raise ServiceError("invalid email address")
-    if not mailer.configured():
-        raise ServiceError("mail is not configured: ask the administrator to set the SMTP server", 500)
-    task = asyncio.get_running_loop().create_task(_mail_reset_link(email))
-    _background.add(task)
-    task.add_done_callback(_background.discard)
+    _require_mailer()
+    _in_background(_mail_reset_link(email))
 
 
 def new_password() -> str:
@@ -234,7 +252,8 @@ def new_password() -> str:
 
 
 def reset_password(email: str, token: str) -> str:
-    """Give every live account of this address a new random password and return it (this once)."""
+    """Give every live account of this address a new random password and return it (this once).
+    Their sessions and access tokens end with the old password."""
     email = email.strip()
     if not consume(PASSWORD_RESET, email, token):
         raise ServiceError("the reset link is invalid or has expired")
@@ -242,7 +261,9 @@ def reset_password(email: str, token: str) -> str:
     with session_scope() as s:
         ids = list(s.exec(select(User.id).where(User.email == email, User.deleted_at.is_(None))).all())
         if ids:
-            s.execute(update(User).where(User.id.in_(ids)).values(password=hash_password(password)))
+            s.execute(update(User).where(User.id.in_(ids)).values(password=hash_password(password), access_token=None))
+        for user_id in ids:
+            sessions.end_user_sessions(s, user_id)
     if not ids:
         raise ServiceError("the reset link is invalid or has expired")
     for user_id in ids:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from backend import client_ip
 from backend.models import User
 from backend.models.enums import Role
 from backend.services import options
@@ -47,6 +48,11 @@ class AuthState(I18nState):
     @rx.var
     def user_label(self) -> str:
         return self.display_name or self.username
+
+    def caller_ip(self) -> str:
+        """The visitor's address for per-IP limits: Reflex's socket peer, or what a trusted proxy
+        (TRUSTED_PROXIES) forwarded, by the same rule as the API."""
+        return client_ip.from_headers(self.router.session.client_ip, self.router.headers.raw_headers)
 
     def fmt_quota(self, quota: int) -> str:
         return fmt_quota(quota, self.lang, per_unit=self.quota_per_unit, in_currency=self.display_in_currency)

@@ -473,9 +473,9 @@ class ChannelsState(RoleGate, PagedState, AuthState):
             body["key"] = self.f_key.strip()
         return body
 
-    def _save(self, body: dict[str, Any]) -> None:
+    def _save(self, body: dict[str, Any], is_root: bool) -> None:
         if self.editing_id:
-            channels.update_channel({**body, "id": self.editing_id})
+            channels.update_channel({**body, "id": self.editing_id}, actor_is_root=is_root)
         else:
             channels.create_channels({"mode": "batch" if self.f_batch else "single", "channel": body})
 
@@ -493,7 +493,7 @@ class ChannelsState(RoleGate, PagedState, AuthState):
             return None
         self.saving = True
         try:
-            await backend_bridge.call(self._save, body)
+            await backend_bridge.call(self._save, body, user.role >= Role.ROOT)
         except ServiceError as exc:
             field = next((k for k in JSON_FIELDS if exc.message.startswith(k)), "")
             if field:

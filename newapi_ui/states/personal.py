@@ -89,8 +89,10 @@ class PersonalState(AuthState):
             return rx.toast.error(self.tr("the two passwords do not match"))
         if not new:
             return rx.toast.error(self.tr("the password must be 8 to 20 characters long"))
+        # This browser's session survives the change; every other session of the user ends.
         _res, err = await self._run("password", users.update_self, password=new,
-                                    original_password=str(form.get("original_password") or ""))
+                                    original_password=str(form.get("original_password") or ""),
+                                    keep_session=backend_bridge.session_cookie(self.router.headers.cookie))
         if err is not None:
             return err
         return [rx.set_value(f, "") for f in ("original_password", "new_password", "confirm_password")] + [

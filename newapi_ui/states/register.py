@@ -39,7 +39,7 @@ class RegisterState(AuthState):
         email = self.email.strip()
         if not email:
             return rx.toast.error(self.tr("Enter your email address"))
-        if not await backend_bridge.call(critical_allowed, self.router.session.client_ip):
+        if not await backend_bridge.call(critical_allowed, self.caller_ip()):
             return rx.toast.error(self.tr("too many requests, please try again later"))
         self.code_busy = True
         try:

@@ -50,7 +50,7 @@ class ResetRequestState(AuthState):
         email = str(form.get("email", "")).strip()
         if not email:
             return rx.toast.error(self.tr("Enter your email address"))
-        if not await backend_bridge.call(critical_allowed, self.router.session.client_ip):
+        if not await backend_bridge.call(critical_allowed, self.caller_ip()):
             return rx.toast.error(self.tr("too many requests, please try again later"))
         self.busy = True
         try:
@@ -81,7 +81,7 @@ class ResetConfirmState(AuthState):
     async def confirm(self):  # noqa: ANN201
         if not self.email or not self.token:
             return rx.toast.error(self.tr("the reset link is invalid or has expired"))
-        if not await backend_bridge.call(critical_allowed, self.router.session.client_ip):
+        if not await backend_bridge.call(critical_allowed, self.caller_ip()):
             return rx.toast.error(self.tr("too many requests, please try again later"))
         self.busy = True
         try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +19,7 @@ from backend.models import Channel, Log
 from backend.models.enums import LogType, Role
 from backend.services import channel_test, channels, options
 from tests.conftest import LiveServer
+from tests.support import wait_until
 
 OPENAI, CUSTOM, ANTHROPIC, OPENROUTER, GEMINI, SILICONFLOW, DEEPSEEK, AZURE = 1, 8, 14, 20, 24, 40, 43, 3
 DEAD = {"error": {"message": "Incorrect API key provided", "type": "invalid_request_error", "code": "invalid_api_key"}}
@@ -220,10 +220,7 @@ def test_test_all_runs_in_background(sqlite_storage, fake):
     with app_client() as c:
         assert data(c.get("/api/channel/test", headers=auth(admin))) is None
         refused(c.get("/api/channel/test", headers=auth(admin)), 400)  # one run at a time
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not channel_test._all_task.done():
-            time.sleep(0.05)
-        assert channel_test._all_task.done()
+        wait_until(channel_test._all_task.done, "the background run over all channels", 60)
     assert all(row(i).test_time > 0 for i in (fast, dead, dead_no_ban, revived))
     assert row(fast).status == 1 and row(dead).status == 3 and row(dead_no_ban).status == 1
     assert row(revived).status == 1

@@ -64,9 +64,20 @@ def test_ban_and_demotion_apply_on_the_next_request(storage):
     refused(c.get("/api/user/", headers=cookie_headers), 403)  # same cookie, no admin rights any more
     data(c.get("/api/user/self", headers=cookie_headers))
 
-    data(root_client.post("/api/user/manage", json={"id": admin.id, "action": "disable"}, headers=auth(root)))
+    # Status is read fresh on every request, whatever the session says.
+    with session_scope() as s:
+        s.get(User, admin.id).status = UserStatus.DISABLED
     refused(c.get("/api/user/self", headers=cookie_headers), 403)
+    with session_scope() as s:
+        s.get(User, admin.id).status = UserStatus.ENABLED
+    data(c.get("/api/user/self", headers=cookie_headers))
+
+    # A ban through the API also ends the user's sessions: enabling them again opens nothing.
+    data(root_client.post("/api/user/manage", json={"id": admin.id, "action": "disable"}, headers=auth(root)))
+    refused(c.get("/api/user/self", headers=cookie_headers), 401)
     refused(root_client.get("/api/user/self", headers=auth(admin)), 403)
+    data(root_client.post("/api/user/manage", json={"id": admin.id, "action": "enable"}, headers=auth(root)))
+    refused(c.get("/api/user/self", headers=cookie_headers), 401)
 
 
 def test_register_with_invite_credits_both_sides(storage):

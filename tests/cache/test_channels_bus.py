@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import orjson
 import redis
 
@@ -13,6 +11,7 @@ from backend.db import session_scope
 from backend.models import Channel
 from backend.services import abilities
 from tests.conftest import LiveServer
+from tests.support import wait_until
 
 
 def test_remote_publish_reloads_the_snapshot(sqlite_storage, redis_url):
@@ -26,11 +25,15 @@ def test_remote_publish_reloads_the_snapshot(sqlite_storage, redis_url):
             abilities.rebuild(s, row)
         assert cache.pick("default", "gpt-4o") is None  # pick reads memory only
         client = redis.Redis.from_url(redis_url)
-        deadline = time.monotonic() + 20
-        while cache.pick("default", "gpt-4o") is None and time.monotonic() < deadline:
-            # repeated in case the listener's SUBSCRIBE has not reached Redis yet
+
+        def reloaded() -> bool:
+            if cache.pick("default", "gpt-4o") is not None:
+                return True
+            # published on every poll, in case the listener's SUBSCRIBE has not reached Redis yet
             client.publish(bus.CHANNEL, orjson.dumps({"o": "another-node", "k": "channels", "v": ""}))
-            time.sleep(0.05)
+            return False
+
+        wait_until(reloaded, "the remote change to reload the snapshot", 20, interval=0.05)
         client.close()
         picked = cache.pick("default", "gpt-4o")
     assert picked is not None and picked.name == "remote"

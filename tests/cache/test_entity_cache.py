@@ -1,6 +1,3 @@
-import asyncio
-import time
-
 import orjson
 import redis
 
@@ -8,6 +5,7 @@ from backend import cache
 from backend.cache import bus
 from backend.db import session_scope
 from backend.models import Token, User
+from tests.support import wait_until_async
 
 
 def _seed() -> tuple[int, str]:
@@ -84,9 +82,7 @@ async def test_change_on_another_instance_reaches_this_one_through_redis(sqlite_
         other = redis.Redis.from_url(redis_url)  # what invalidate_token does on another node
         other.delete(cache._token_redis_key(key))
         other.publish(bus.CHANNEL, orjson.dumps({"o": "another-node", "k": "token", "v": key}))
-        deadline = time.time() + 5
-        while key in cache._tokens and time.time() < deadline:
-            await asyncio.sleep(0.02)
+        await wait_until_async(lambda: key not in cache._tokens, "the remote change to evict the token", 5)
         assert (await cache.get_token(key)).status == 2
     finally:
         await lifecycle.shutdown()

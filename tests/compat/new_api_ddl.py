@@ -5,10 +5,12 @@ columns looks like, so the test proves an upgrade in place."""
 from __future__ import annotations
 
 
-def ddl(dialect: str) -> list[str]:
+def ddl(dialect: str, sqlite_autoincrement: bool = True) -> list[str]:
+    """`sqlite_autoincrement=False`: SQLite ids as a plain rowid alias, which reuses the largest id
+    once its row is deleted (what a database made without AUTOINCREMENT has)."""
     q = (lambda n: f'"{n}"') if dialect == "postgresql" else (lambda n: f"`{n}`")
-    pk = {"sqlite": "integer PRIMARY KEY AUTOINCREMENT", "postgresql": "bigserial PRIMARY KEY",
-          "mysql": "bigint AUTO_INCREMENT PRIMARY KEY"}[dialect]
+    sqlite_pk = "integer PRIMARY KEY AUTOINCREMENT" if sqlite_autoincrement else "integer PRIMARY KEY"
+    pk = {"sqlite": sqlite_pk, "postgresql": "bigserial PRIMARY KEY", "mysql": "bigint AUTO_INCREMENT PRIMARY KEY"}[dialect]
     text = "longtext" if dialect == "mysql" else "text"
     vc = "varchar(191)" if dialect == "mysql" else "text"  # GORM maps Go strings to longtext/text; keys need a length
     boolean = "boolean" if dialect != "mysql" else "tinyint(1)"

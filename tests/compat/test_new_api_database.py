@@ -20,14 +20,14 @@ def _q(name: str) -> str:
     return f'"{name}"' if get_engine().dialect.name == "postgresql" else f"`{name}`"
 
 
-def build_new_api_database() -> None:
+def build_new_api_database(sqlite_autoincrement: bool = True) -> None:
     engine = get_engine()
     mark_schema_dirty({"postgresql": "postgres", "mysql": "mysql"}.get(engine.dialect.name, "sqlite"))
     with engine.begin() as conn:
         for table in ("users", "tokens", "channels", "abilities", "options", "logs", "redemptions", "top_ups",
-                      "quota_data", "setups", "alembic_version"):
+                      "quota_data", "setups", "user_sessions", "alembic_version"):
             conn.execute(text(f"DROP TABLE IF EXISTS {_q(table)}"))
-        for stmt in ddl(engine.dialect.name):
+        for stmt in ddl(engine.dialect.name, sqlite_autoincrement):
             conn.execute(text(stmt))
         g = _q("group")
         k = _q("key")
@@ -52,7 +52,7 @@ def test_new_api_database_upgrades_in_place(storage):
     build_new_api_database()
     migrate()
     insp = inspect(get_engine())
-    assert "setups" in insp.get_table_names()
+    assert {"setups", "user_sessions"} <= set(insp.get_table_names())
     assert {"linux_do_id", "setting", "stripe_customer", "discord_id"} <= {c["name"] for c in insp.get_columns("users")}
     assert {"header_override", "remark", "settings"} <= {c["name"] for c in insp.get_columns("channels")}
     assert "ip" in {c["name"] for c in insp.get_columns("logs")}

@@ -29,7 +29,6 @@ from backend.models import QuotaData
 from backend.relay.usage import Usage
 from backend.services import journal as wal
 from backend.services.ledger_redis import token_key, user_key
-from tests.conftest import free_port
 from tests.fakes import openai_wire as ow
 from tests.fakes.upstream import FakeUpstream
 from tests.relay.relay_seed import (
@@ -39,8 +38,8 @@ from tests.relay.relay_seed import (
     make_key,
     token_row,
     user_row,
-    wait_until,
 )
+from tests.support import free_port, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 CALLS = 150
@@ -61,7 +60,7 @@ class Gateway:
             [sys.executable, "-m", "backend.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port),
              "--workers", "2"],
             cwd=ROOT, env={**os.environ, **env}, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
-        wait_until(self._ready, "the gateway to answer /api/status", limit_s=90)
+        wait_until(self._ready, "the gateway to answer /api/status", timeout=90)
 
     def _ready(self) -> bool:
         if self.proc.poll() is not None:

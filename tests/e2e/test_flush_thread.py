@@ -10,6 +10,7 @@ import threading
 import pytest
 
 from backend.services import ledger
+from tests.support import wait_until_async
 
 
 async def test_a_stuck_flush_leaves_the_default_pool_free(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -23,7 +24,7 @@ async def test_a_stuck_flush_leaves_the_default_pool_free(monkeypatch: pytest.Mo
 
     monkeypatch.setattr(ledger, "flush_all", stuck_flush)
     flushes = [asyncio.ensure_future(ledger.aflush_all()) for _ in range(3)]
-    await asyncio.sleep(0.05)
+    await wait_until_async(lambda: seen, "the first flush to reach its thread", 10)
     # Every default-pool thread is still available to the request path.
     workers = min(32, (os.cpu_count() or 1) + 4)
     done = await asyncio.wait_for(asyncio.gather(*(asyncio.to_thread(lambda: 1) for _ in range(workers))), 5)

@@ -7,8 +7,12 @@
 Behaviour is picked by the model name (or the `x-fake-mode` header, which wins):
 - `fail-<code>` answers <code> with a provider error object (`error.message`, or Claude's
   `{"type":"error","error":{...}}` on /v1/messages); `fail-<code>-plain` answers `{"message": ...}`
-  (no error object), `fail-<code>-empty` an empty body, `fail-<code>-text` an HTML page.
-- `hang` never answers until the fake is closed; `hang-stream` sends one chunk, then hangs.
+  (no error object), `fail-<code>-empty` an empty body, `fail-<code>-text` an HTML page,
+  `fail-<code>-leaky` an error object whose message quotes the request's key and an internal URL.
+- `hang` never answers until the fake is closed or its client goes away; `hang-stream` sends one
+  chunk, then hangs.
+- `cut-stream` sends a few chunks, then ends its body cleanly without the end marker ([DONE],
+  finish_reason or message_stop), as an upstream whose process died mid-reply.
 - `slow-stream` pauses between chunks; `no-done` ends an OpenAI stream without `[DONE]`.
 - `bad-json` answers 200 with a broken body (streams: one broken event among good ones).
 - `stream-error` sends two chunks, then an error event.
@@ -44,7 +48,8 @@ from tests.fakes import openai_wire as ow
 
 HANG_LIMIT_S = 120.0
 SLOW_STREAM_PAUSE_S = 0.05
-_FAIL = re.compile(r"fail-(\d{3})(-plain|-empty|-text)?")
+_FAIL = re.compile(r"fail-(\d{3})(-plain|-empty|-text|-leaky)?")
+LEAKY_URL = "http://10.1.2.3:8080/internal/v1/chat?key="
 
 
 @dataclass
@@ -65,7 +70,8 @@ class RecordedRequest:
 @dataclass
 class _Failure:
     status: int
-    variant: str = ""  # "", "-plain", "-empty", "-text"
+    variant: str = ""  # "", "-plain", "-empty", "-text", "-leaky"
+    key: str = ""  # the key the request carried (the leaky variant quotes it)
 
 
 @dataclass
@@ -107,9 +113,12 @@ class FakeUpstream:
 
     # -- internals -------------------------------------------------------------------------
 
-    async def hang(self) -> None:
+    async def hang(self, request: Request | None = None) -> None:
+        """Until the fake closes, or (given the request) its client disconnects."""
         loop_deadline = asyncio.get_running_loop().time() + HANG_LIMIT_S
         while not self._release.is_set() and asyncio.get_running_loop().time() < loop_deadline:
+            if request is not None and await request.is_disconnected():
+                return
             await asyncio.sleep(0.02)
 
     def take_failure(self, key: str) -> _Failure | None:
@@ -161,6 +170,9 @@ def _key(request: Request) -> str:
 
 def _failure_response(fail: _Failure, claude: bool | str) -> Response:
     message = f"fake failure {fail.status}"
+    if fail.variant == "-leaky":
+        message = (f"Incorrect API key provided: Bearer {fail.key}. The proxy at {LEAKY_URL}{fail.key} "
+                   f"(backend 10.1.2.4:9000) refused it.")
     if fail.variant == "-plain":
         return JSONResponse({"message": message}, fail.status)
     if fail.variant == "-empty":
@@ -226,11 +238,11 @@ async def _prelude(
     if fail is None:
         match = _FAIL.search(mode)
         if match:
-            fail = _Failure(int(match.group(1)), match.group(2) or "")
+            fail = _Failure(int(match.group(1)), match.group(2) or "", key)
     if fail is not None:
         return body, mode, _failure_response(fail, claude)
     if "hang" in mode and "hang-stream" not in mode:
-        await fake.hang()
+        await fake.hang(request)
         return body, mode, JSONResponse(ow.error_body(504, "fake hang released"), 504)
     if body is None or not isinstance(body, dict):
         error = aw.error_body(400, "invalid JSON body") if claude else ow.error_body(400, "invalid JSON body")
@@ -285,6 +297,8 @@ def _build_app(fake: FakeUpstream) -> FastAPI:
             frames.insert(2, b"data: {not json\n\n")
         if "stream-error" in mode:
             frames = frames[:2] + [_data(ow.error_body(500, "fake stream failure"))]
+        elif "cut-stream" in mode:
+            frames = frames[:2]  # role chunk and the first piece: no finish_reason, no [DONE]
         elif "no-done" not in mode:
             frames.append(b"data: [DONE]\n\n")
         return _sse(frames, fake, mode)
@@ -381,6 +395,8 @@ def _build_app(fake: FakeUpstream) -> FastAPI:
         if "stream-error" in mode:
             err = aw.error_body(529, "Overloaded")
             frames = [*frames[:3], _event("error", err)]
+        elif "cut-stream" in mode:  # message_start, ping, the text block's start and first delta
+            frames = frames[:4]
         return _sse(frames, fake, mode)
 
     async def models(request: Request) -> Response:

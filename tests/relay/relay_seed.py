@@ -3,8 +3,7 @@ relay tests (HTTP through the real app; no relay code is called directly)."""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +22,7 @@ from backend.services import billing, channels, options, tokens, users
 from backend.services.ledger import flush_all
 from tests.conftest import LiveServer
 from tests.fakes.upstream import FakeUpstream
+from tests.support import wait_until  # noqa: F401 (re-exported: the relay tests import it from here)
 
 _counter = {"n": 0}
 
@@ -171,12 +171,3 @@ def expected_quota(user: User, model: str, usage: Usage, group: str = "default")
     """What billing charges for `usage` of `model` (billing's own formula is tested elsewhere)."""
     info = UserInfo.from_row(user_row(user.id))
     return billing.compute_quota(billing.pricing_for(model, group, info), usage)[0]
-
-
-def wait_until(condition: Callable[[], bool], what: str, limit_s: float = 30.0) -> None:
-    """Poll for something another thread does (never a timing assertion: the limit is a hang guard)."""
-    deadline = time.monotonic() + limit_s
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting for {what}")
-        time.sleep(0.02)

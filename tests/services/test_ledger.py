@@ -1,8 +1,5 @@
 """Ledger lifecycle: periodic flush, shutdown flush, forgetting bases, the DB writes themselves."""
 
-import asyncio
-import time
-
 from sqlmodel import select
 
 from backend import lifecycle
@@ -12,6 +9,7 @@ from backend.db import session_scope
 from backend.models import Channel, Log, Token, User
 from backend.services import billing, ledger
 from backend.services.billing import Charge, Pricing, Usage
+from tests.support import wait_until_async
 
 GPT4O = Pricing(model_ratio=1.25, completion_ratio=4, group_ratio=1, cache_ratio=0.5)
 
@@ -62,10 +60,7 @@ async def test_periodic_flush_writes_without_being_asked(storage, monkeypatch):
     await ledger._start()
     try:
         await a_call(user, token, ch)
-        deadline = time.monotonic() + 30  # a generous bound, not a timing assertion
-        while user_row(user.id).used_quota != 3625:
-            assert time.monotonic() < deadline, "the periodic flush never ran"
-            await asyncio.sleep(0.02)
+        await wait_until_async(lambda: user_row(user.id).used_quota == 3625, "the periodic flush")
     finally:
         await ledger._stop()
     assert user_row(user.id).quota == 100_000 - 3625
@@ -143,3 +138,22 @@ async def test_cache_invalidation_reaches_the_ledger(storage):
     assert ledger.flush_all()
     with session_scope() as s:
         assert s.get(Token, token.id).remain_quota == 70_000 - 3625
+
+
+def test_hard_deleting_a_user_drops_its_unflushed_charges(storage):
+    from backend.models.enums import Role
+    from backend.services import user_admin
+
+    user, token, ch = seed()
+    live = ledger.get_ledger()
+    live.apply(user.id, token.id, quota_delta=500, used=500, requests=1, channel_id=ch)
+    heard: list[str] = []
+    ledger.bus.subscribe("user_deleted", heard.append)
+    user_admin.hard_delete(User(id=10_000, username="root", role=Role.ROOT), user.id)
+    ledger.bus._subscribers["user_deleted"].remove(heard.append)
+    pending = live.pending()
+    assert not (pending.user_quota or pending.user_used or pending.user_requests)
+    assert not (pending.token_remain or pending.token_used)
+    assert pending.channel_used == {ch: 500}  # the channel did serve the calls
+    assert heard == [f"{user.id}:{token.id}"]  # other instances drop theirs too
+    assert ledger.flush_all()

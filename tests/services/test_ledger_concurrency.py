@@ -141,7 +141,7 @@ async def test_flush_failing_midway_loses_and_doubles_nothing(storage, monkeypat
         real_tokens(conn, batch)
 
     monkeypatch.setattr(ledger_deltas, "write_tokens", failing_once)
-    real_engine = usage_log.get_log_engine
+    real_engine = usage_log.get_relay_log_engine
     log_failures = []
 
     def log_engine_once():
@@ -150,7 +150,7 @@ async def test_flush_failing_midway_loses_and_doubles_nothing(storage, monkeypat
             raise RuntimeError("injected: log DB down")
         return real_engine()
 
-    monkeypatch.setattr(usage_log, "get_log_engine", log_engine_once)
+    monkeypatch.setattr(usage_log, "get_relay_log_engine", log_engine_once)
     assert not ledger.flush_all()  # users were updated inside the failed transaction: rolled back
     with session_scope() as s:
         assert s.get(User, user.id).quota == USER_QUOTA

@@ -191,3 +191,20 @@ def test_two_instances_with_racing_flushes_end_exact(storage, redis_url):
     assert int(client.hget(f"newapi:ledger:user:{uid}", "pending")) == 0  # every delta is in the DB
     a.forget_user(uid)
     assert b.user_quota(uid) == 4_000_000 - total  # a re-seed lands on the same number
+
+
+def test_discarding_a_deleted_user_drops_its_shared_balances(storage, redis_url):
+    from backend.services.ledger_redis import token_key, user_key
+
+    uid, tid = seed(100_000, 50_000)
+    a, b = two_ledgers(redis_url)
+    assert a.reserve(uid, tid, 625) == 625 and b.reserve(uid, tid, 625) == 625
+    client = redis.Redis.from_url(redis_url)
+    assert client.exists(user_key(uid), token_key(tid)) == 2
+    a.discard_user(uid, [tid])
+    b.discard_user(uid, [tid], shared=False)  # what b's bus subscriber does on the notice
+    assert client.exists(user_key(uid), token_key(tid)) == 0
+    for led in (a, b):
+        pending = led.pending()
+        assert uid not in pending.user_quota and tid not in pending.token_remain and tid not in pending.token_used
+    client.close()

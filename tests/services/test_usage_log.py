@@ -45,11 +45,11 @@ def test_logs_go_to_the_log_database(sqlite_storage, monkeypatch, tmp_path):
 
 def test_failed_insert_keeps_rows_in_order(sqlite_storage, monkeypatch):
     usage_log.record({"user_id": 1})
-    real = usage_log.get_log_engine
-    monkeypatch.setattr(usage_log, "get_log_engine", lambda: (_ for _ in ()).throw(RuntimeError("down")))
+    real = usage_log.get_relay_log_engine
+    monkeypatch.setattr(usage_log, "get_relay_log_engine", lambda: (_ for _ in ()).throw(RuntimeError("down")))
     assert not usage_log.flush()
     usage_log.record({"user_id": 2})
-    monkeypatch.setattr(usage_log, "get_log_engine", real)
+    monkeypatch.setattr(usage_log, "get_relay_log_engine", real)
     assert usage_log.flush()
     with session_scope() as s:
         assert [r.user_id for r in s.exec(select(Log).order_by(Log.id)).all()] == [1, 2]
@@ -76,11 +76,11 @@ def test_quota_data_upserts_by_user_model_hour(storage):
 
 def test_quota_data_failure_merges_back(sqlite_storage, monkeypatch):
     quota_data.record(1, "u", "m", 3600, 5, 50)
-    real = quota_data.get_engine
-    monkeypatch.setattr(quota_data, "get_engine", lambda: (_ for _ in ()).throw(RuntimeError("down")))
+    real = quota_data.get_relay_engine
+    monkeypatch.setattr(quota_data, "get_relay_engine", lambda: (_ for _ in ()).throw(RuntimeError("down")))
     assert not quota_data.flush()
     quota_data.record(1, "u", "m", 3601, 5, 50)
-    monkeypatch.setattr(quota_data, "get_engine", real)
+    monkeypatch.setattr(quota_data, "get_relay_engine", real)
     assert quota_data.flush()
     with session_scope() as s:
         [row] = s.exec(select(QuotaData)).all()

@@ -7,7 +7,7 @@ from backend.auth.passwords import hash_password
 from backend.db import session_scope
 from backend.models import User
 from backend.models.enums import Role
-from backend.services import ledger, user_admin, users
+from backend.services import ledger, options, user_admin, users
 from backend.services.errors import ServiceError
 
 
@@ -80,6 +80,17 @@ def test_setting_validation(sqlite_storage, bad):
     u = _user("picky")
     with pytest.raises(ServiceError):
         users.update_setting(u.id, bad)
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8080/hook", "http://169.254.169.254/", "http://[::1]/",
+                                 "https://hooks.example:6379/"])
+def test_webhook_url_follows_the_fetch_rules(sqlite_storage, url):
+    u = _user("hooker")
+    with pytest.raises(ServiceError, match="URL not allowed"):
+        users.update_setting(u.id, {"notify_type": "webhook", "webhook_url": url})
+    options.update("fetch_setting.allow_private_ip", "true")
+    options.update("fetch_setting.allowed_ports", "[]")
+    users.update_setting(u.id, {"notify_type": "webhook", "webhook_url": url})  # the operator allowed it
 
 
 def test_setting_keeps_secret_when_omitted_and_ignores_unknown_keys(sqlite_storage):

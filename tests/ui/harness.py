@@ -1,5 +1,6 @@
 """Serve the built console like `make run` (Reflex prod, one port) on a free port with a fresh
-SQLite database, and drive Debian's chromium against it."""
+SQLite database, and drive Debian's chromium against it. The pytest fixtures over these are in
+conftest.py."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ import contextlib
 import fcntl
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
@@ -25,20 +26,15 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
+from tests.support import free_port, wait_until
+
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 START_TIMEOUT = 240  # a cold start compiles the pages and runs the bundler
 WAIT = 30
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+ROOT_NAME, ROOT_PASSWORD = "root", "rootpass123"  # the root user the tests set up (or the wizard makes)
 
 
 def _group_alive(pgid: int) -> bool:
@@ -79,7 +75,7 @@ def _hold_build_lock() -> None:
 class ConsoleServer:
     def __init__(self, workdir: Path) -> None:
         if not _session.port:
-            _session.port = _free_port()
+            _session.port = free_port()
         self.port = _session.port
         self.url = f"http://127.0.0.1:{self.port}"
         self.db_path = workdir / "one-api.db"
@@ -128,14 +124,14 @@ class ConsoleServer:
         with self.log_path.open("wb") as log:
             self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                                          start_new_session=True)
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"console server exited:\n{self.log_path.read_text()[-4000:]}")
-            if self._up("/ping") and self._up("/"):
-                return
-            time.sleep(0.5)
-        raise RuntimeError(f"console server did not start:\n{self.log_path.read_text()[-4000:]}")
+        proc = self.proc
+        try:
+            wait_until(lambda: proc.poll() is not None or (self._up("/ping") and self._up("/")),
+                       "the console server", START_TIMEOUT, interval=0.5)
+        except AssertionError:
+            raise RuntimeError(f"console server did not start:\n{self.log_path.read_text()[-4000:]}") from None
+        if proc.poll() is not None:
+            raise RuntimeError(f"console server exited:\n{self.log_path.read_text()[-4000:]}")
 
     def _up(self, path: str) -> bool:
         try:
@@ -159,17 +155,22 @@ class ConsoleServer:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(pgid, signal.SIGKILL)
             self.proc.wait(timeout=10)
-        for step in range(300):  # at most 30 s; SIGKILL what is left after 10 s
-            if not _group_alive(pgid):
-                break
-            if step == 100:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(pgid, signal.SIGKILL)
-            time.sleep(0.1)
+        try:
+            wait_until(lambda: not _group_alive(pgid), "the server's workers to end", 10, interval=0.1)
+        except AssertionError:  # SIGKILL what is left after 10 s, and give it 20 s more
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pgid, signal.SIGKILL)
+            with contextlib.suppress(AssertionError):  # a straggler then fails the next server's start
+                wait_until(lambda: not _group_alive(pgid), "the server's workers to end", 20, interval=0.1)
         self.proc = None
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    def query(self, sql: str, *args: object) -> list[tuple]:
+        """Read (or write) the server's SQLite database directly, to check what a flow stored."""
+        with sqlite3.connect(self.db_path) as db:
+            return db.execute(sql, args).fetchall()
 
 
 def chromium(*, width: int = 1280, height: int = 900, accept_language: str = "en-US,en") -> WebDriver:

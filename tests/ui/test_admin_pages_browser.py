@@ -9,49 +9,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
-import sqlite3
 import urllib.request
-from collections.abc import Iterator
 
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.ui.harness import CHROMEDRIVER, CHROMIUM, WAIT, ConsoleServer, Page, chromium
-
-pytestmark = pytest.mark.skipif(
-    not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)), reason="needs Debian's chromium and chromium-driver"
-)
-
-ROOT_NAME, ROOT_PASSWORD = "root", "rootpass123"
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConsoleServer]:
-    with ConsoleServer(tmp_path_factory.mktemp("admin-console")) as srv:
-        req = urllib.request.Request(
-            srv.url + "/api/setup", method="POST",
-            data=json.dumps({"username": ROOT_NAME, "password": ROOT_PASSWORD,
-                             "confirmPassword": ROOT_PASSWORD}).encode(),
-            headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=10) as r:
-            assert json.loads(r.read())["success"]
-        yield srv
-
-
-@pytest.fixture
-def page(server: ConsoleServer) -> Iterator[Page]:
-    driver = chromium(width=1400, height=1000)
-    try:
-        yield Page(driver, server.url)
-    finally:
-        driver.quit()
-
-
-def _db(server: ConsoleServer, sql: str, *args: object) -> list[tuple]:
-    with sqlite3.connect(server.db_path) as db:
-        return db.execute(sql, args).fetchall()
+from tests.ui.harness import ROOT_NAME, ROOT_PASSWORD, WAIT, ConsoleServer, Page, chromium
 
 
 def _login(page: Page, username: str, password: str, label: str = "") -> None:
@@ -80,14 +44,14 @@ def _token_key(server: ConsoleServer, page: Page) -> str:
     """A gateway API key of the logged-in root, made through the management API with the browser's
     own session, read back from the database."""
     cookie = next(c["value"] for c in page.d.get_cookies() if c["name"] == "session")
-    ((user_id,),) = _db(server, "SELECT id FROM users WHERE username = ?", ROOT_NAME)
+    ((user_id,),) = server.query("SELECT id FROM users WHERE username = ?", ROOT_NAME)
     req = urllib.request.Request(
         server.url + "/api/token/", method="POST",
         data=json.dumps({"name": "fetch-models", "expired_time": -1, "unlimited_quota": True}).encode(),
         headers={"Content-Type": "application/json", "Cookie": f"session={cookie}", "New-Api-User": str(user_id)})
     with urllib.request.urlopen(req, timeout=10) as r:
         assert json.loads(r.read())["success"]
-    ((key,),) = _db(server, "SELECT key FROM tokens WHERE name = 'fetch-models'")
+    ((key,),) = server.query("SELECT key FROM tokens WHERE name = 'fetch-models'")
     return key if key.startswith("sk-") else f"sk-{key}"
 
 
@@ -167,19 +131,19 @@ def test_channels_create_validate_edit_disable_test_delete(server: ConsoleServer
     page.click("ch-save")
     page.wait_text("ch-json-model_mapping-error", "Invalid JSON")
     page.wait_text("ch-form-error", "Fix the fields marked in red")
-    assert _db(server, "SELECT COUNT(*) FROM channels") == [(0,)]
+    assert server.query("SELECT COUNT(*) FROM channels") == [(0,)]
     page.shot("admin-channel-form-error")
     page.fill("ch-json-model_mapping", '{"gpt-4o": ""}')  # valid JSON the service refuses
     page.click("ch-save")
     page.wait_text("ch-json-model_mapping-error", "model_mapping values must be non-empty model names")
-    assert _db(server, "SELECT COUNT(*) FROM channels") == [(0,)]
+    assert server.query("SELECT COUNT(*) FROM channels") == [(0,)]
     page.fill("ch-json-model_mapping", '{"gpt-4o": "gpt-4o-2024-11-20"}')
     page.click("ch-save")
     page.wait_body_text("Saved")
     rows = _wait_rows(page, "channels-table", lambda rs: len(rs) == 1)
     assert "primary" in rows[0] and "OpenAI" in rows[0] and "Enabled" in rows[0]
-    ((cid, key, models, mapping, group),) = _db(
-        server, "SELECT id, key, models, model_mapping, \"group\" FROM channels")
+    ((cid, key, models, mapping, group),) = server.query(
+        "SELECT id, key, models, model_mapping, \"group\" FROM channels")
     assert (key, models, group) == ("sk-upstream-secret-0001", "gpt-4o,gpt-4o-mini", "default")
     assert json.loads(mapping) == {"gpt-4o": "gpt-4o-2024-11-20"}
     assert "sk-upstream-secret-0001" not in page.d.page_source  # the key never comes back
@@ -193,7 +157,7 @@ def test_channels_create_validate_edit_disable_test_delete(server: ConsoleServer
     page.fill("ch-tag", "team-a")
     page.click("ch-save")
     _wait_rows(page, "channels-table", lambda rs: len(rs) == 1 and "team-a" in rs[0])
-    assert _db(server, "SELECT key, priority, tag FROM channels") == [("sk-upstream-secret-0001", 5, "team-a")]
+    assert server.query("SELECT key, priority, tag FROM channels") == [("sk-upstream-secret-0001", 5, "team-a")]
 
     # "Fetch upstream models" with the key typed in the form: the upstream here is this gateway
     # itself, whose /v1/models lists what the enabled channel serves to the token's group.
@@ -207,12 +171,12 @@ def test_channels_create_validate_edit_disable_test_delete(server: ConsoleServer
         "gpt-4o", "gpt-4o-mini"}
     page.click("ch-cancel")
     WebDriverWait(page.d, WAIT).until(lambda d: not d.find_elements(By.ID, "ch-form"))
-    assert _db(server, "SELECT COUNT(*) FROM channels") == [(1,)]
+    assert server.query("SELECT COUNT(*) FROM channels") == [(1,)]
 
     page.click(f"ch-disable-{cid}")
     _wait_rows(page, "channels-table", lambda rs: "Disabled" in rs[0])
-    assert _db(server, "SELECT status FROM channels") == [(2,)]
-    assert _db(server, "SELECT COUNT(*) FROM abilities WHERE enabled = 1") == [(0,)]
+    assert server.query("SELECT status FROM channels") == [(2,)]
+    assert server.query("SELECT COUNT(*) FROM abilities WHERE enabled = 1") == [(0,)]
     page.click(f"ch-enable-{cid}")
     _wait_rows(page, "channels-table", lambda rs: "Enabled" in rs[0])
 
@@ -241,7 +205,7 @@ def test_channels_create_validate_edit_disable_test_delete(server: ConsoleServer
     page.wait_text("ch-confirm-message", "Delete 1 selected channels?")
     page.click("ch-confirm-ok")
     page.wait_body_text("Nothing here yet")
-    assert _db(server, "SELECT COUNT(*) FROM channels") == [(0,)]
+    assert server.query("SELECT COUNT(*) FROM channels") == [(0,)]
 
 
 def test_users_create_edit_quota_roles_and_refusals(server: ConsoleServer, page: Page) -> None:
@@ -257,14 +221,14 @@ def test_users_create_edit_quota_roles_and_refusals(server: ConsoleServer, page:
     page.fill("password", "bobpass123")
     page.click("u-create-save")
     _wait_rows(page, "users-table", lambda rs: any("bob" in r for r in rs))
-    ((bob_id,),) = _db(server, "SELECT id FROM users WHERE username = 'bob'")
+    ((bob_id,),) = server.query("SELECT id FROM users WHERE username = 'bob'")
 
     page.click(f"u-edit-{bob_id}")
     page.wait_value("u-display-name", "Bob")
     page.fill("u-quota", "5")  # money: $5 = 2,500,000 quota
     page.click("u-edit-save")
     _wait_rows(page, "users-table", lambda rs: any("$5.00" in r for r in rs))
-    assert _db(server, "SELECT quota FROM users WHERE id = ?", bob_id) == [(2_500_000,)]
+    assert server.query("SELECT quota FROM users WHERE id = ?", bob_id) == [(2_500_000,)]
     page.click(f"u-edit-{bob_id}")
     page.wait_value("u-quota", "5")
     page.click("u-unit-tokens")
@@ -272,17 +236,17 @@ def test_users_create_edit_quota_roles_and_refusals(server: ConsoleServer, page:
     page.fill("u-quota", "1000000")
     page.click("u-edit-save")
     _wait_rows(page, "users-table", lambda rs: any("$2.00" in r for r in rs))
-    assert _db(server, "SELECT quota FROM users WHERE id = ?", bob_id) == [(1_000_000,)]
+    assert server.query("SELECT quota FROM users WHERE id = ?", bob_id) == [(1_000_000,)]
 
     page.click(f"u-promote-{bob_id}")
     _wait_rows(page, "users-table", lambda rs: any("bob" in r and "Admin" in r for r in rs))
-    assert _db(server, "SELECT role FROM users WHERE id = ?", bob_id) == [(10,)]
+    assert server.query("SELECT role FROM users WHERE id = ?", bob_id) == [(10,)]
     page.click(f"u-promote-{bob_id}")  # refused by the service, shown as it says
     page.wait_body_text("this user is already an administrator")
-    ((root_id,),) = _db(server, "SELECT id FROM users WHERE username = ?", ROOT_NAME)
+    ((root_id,),) = server.query("SELECT id FROM users WHERE username = ?", ROOT_NAME)
     page.click(f"u-disable-{root_id}")
     page.wait_body_text("the root user cannot be disabled, deleted or demoted")
-    assert _db(server, "SELECT status FROM users WHERE id = ?", root_id) == [(1,)]
+    assert server.query("SELECT status FROM users WHERE id = ?", root_id) == [(1,)]
     _shot(page, "admin-users")
 
     # bob is an admin now: the admin pages open, the root-only settings do not, and the role rules
@@ -318,7 +282,7 @@ def test_users_create_edit_quota_roles_and_refusals(server: ConsoleServer, page:
     page.wait_text("u-confirm-message", "bob")
     page.click("u-confirm-ok")
     _wait_rows(page, "users-table", lambda rs: not any("bob" in r for r in rs))
-    assert _db(server, "SELECT COUNT(*) FROM users WHERE username = 'bob'") == [(0,)]
+    assert server.query("SELECT COUNT(*) FROM users WHERE username = 'bob'") == [(0,)]
 
 
 def test_redemption_codes_generate_once_disable_delete(server: ConsoleServer, page: Page, tmp_path) -> None:  # noqa: ANN001
@@ -331,12 +295,12 @@ def test_redemption_codes_generate_once_disable_delete(server: ConsoleServer, pa
     page.fill("count", "101")
     page.click("r-create-save")
     page.wait_text("r-form-error", "count must be between 1 and 100")
-    assert _db(server, "SELECT COUNT(*) FROM redemptions") == [(0,)]
+    assert server.query("SELECT COUNT(*) FROM redemptions") == [(0,)]
     page.fill("count", "3")
     page.click("r-create-save")
     WebDriverWait(page.d, WAIT).until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#r-new-keys .new-key")) == 3)
     shown = sorted(e.get_attribute("textContent") for e in page.d.find_elements(By.CSS_SELECTOR, "#r-new-keys .new-key"))
-    stored = _db(server, "SELECT key, quota, status FROM redemptions ORDER BY key")
+    stored = server.query("SELECT key, quota, status FROM redemptions ORDER BY key")
     assert shown == [k for k, _q, _s in stored]
     assert {(q, s) for _k, q, s in stored} == {(1_000_000, 1)}
     page.shot("admin-redemption-keys")
@@ -353,10 +317,10 @@ def test_redemption_codes_generate_once_disable_delete(server: ConsoleServer, pa
     rows = _wait_rows(page, "redemptions-table", lambda rs: len(rs) == 3)
     assert all("promo" in r and "$2.00" in r and "Unused" in r for r in rows)
 
-    ((first,),) = _db(server, "SELECT MIN(id) FROM redemptions")
+    ((first,),) = server.query("SELECT MIN(id) FROM redemptions")
     page.click(f"r-disable-{first}")
     _wait_rows(page, "redemptions-table", lambda rs: sum("Disabled" in r for r in rs) == 1)
-    assert _db(server, "SELECT status FROM redemptions WHERE id = ?", first) == [(2,)]
+    assert server.query("SELECT status FROM redemptions WHERE id = ?", first) == [(2,)]
     _shot(page, "admin-redemptions")
     page.click("r-delete-invalid")
     page.click("r-confirm-ok")
@@ -377,7 +341,7 @@ def test_settings_root_only_json_refused_secrets_write_only(server: ConsoleServe
     page.click("opt-AutomaticDisableChannelEnabled")
     page.click("save-operation")
     page.wait_body_text("2 settings saved")
-    assert dict(_db(server, "SELECT key, value FROM options WHERE key IN ('RetryTimes', "
+    assert dict(server.query("SELECT key, value FROM options WHERE key IN ('RetryTimes', "
                             "'AutomaticDisableChannelEnabled')")) == {
         "RetryTimes": "3", "AutomaticDisableChannelEnabled": "true"}
     _shot(page, "admin-settings")
@@ -390,8 +354,8 @@ def test_settings_root_only_json_refused_secrets_write_only(server: ConsoleServe
     page.fill("opt-GroupRatio", '{"default": 1, "vip": 2}')
     page.click("save-ratios")
     page.wait_text("opt-ModelRatio-error", "ModelRatio must be valid JSON")
-    assert _db(server, "SELECT COUNT(*) FROM options WHERE key = 'ModelRatio'") == [(0,)]
-    assert json.loads(_db(server, "SELECT value FROM options WHERE key = 'GroupRatio'")[0][0]) == {
+    assert server.query("SELECT COUNT(*) FROM options WHERE key = 'ModelRatio'") == [(0,)]
+    assert json.loads(server.query("SELECT value FROM options WHERE key = 'GroupRatio'")[0][0]) == {
         "default": 1, "vip": 2}
     _shot(page, "admin-settings-ratios")
 
@@ -402,7 +366,7 @@ def test_settings_root_only_json_refused_secrets_write_only(server: ConsoleServe
     page.click("save-system")
     _wait_exact(page, "secret-SMTPToken-state", "set")
     assert page.el("secret-SMTPToken").get_attribute("value") == ""
-    assert _db(server, "SELECT value FROM options WHERE key = 'SMTPToken'") == [("smtp-secret-value-42",)]
+    assert server.query("SELECT value FROM options WHERE key = 'SMTPToken'") == [("smtp-secret-value-42",)]
     page.open("/admin/settings")
     _tab(page, "system")
     page.wait_value("opt-SystemName", "Gateway Test")

@@ -8,45 +8,18 @@ Screenshots of each step land in artifacts/screenshots/flow-*.png.
 
 from __future__ import annotations
 
-import shutil
-import sqlite3
-import time
-from collections.abc import Iterator
-
 import openai
-import pytest
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.fakes.upstream import FakeUpstream
-from tests.ui.harness import CHROMEDRIVER, CHROMIUM, WAIT, ConsoleServer, Page, chromium
+from tests.support import wait_until
+from tests.ui.harness import ROOT_NAME, ROOT_PASSWORD, WAIT, ConsoleServer, Page, chromium
 
-pytestmark = pytest.mark.skipif(
-    not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)), reason="needs Debian's chromium and chromium-driver"
-)
-
-ROOT_NAME, ROOT_PASSWORD = "root", "rootpass123"
 MODEL = "gpt-4o-mini"
-
-
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakeUpstream]:
-    with FakeUpstream() as upstream:
-        yield upstream
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConsoleServer]:
-    srv = ConsoleServer(tmp_path_factory.mktemp("flow-console"))
-    srv.env["BATCH_UPDATE_INTERVAL"] = "0.5"  # the ledger's flush, so the dashboard moves promptly
-    with srv:
-        yield srv
-
-
-def _db(server: ConsoleServer, sql: str, *args: object) -> list[tuple]:
-    with sqlite3.connect(server.db_path) as db:
-        return db.execute(sql, args).fetchall()
+FRESH_START = True  # the setup wizard is the journey's first step
+CONSOLE_ENV = {"BATCH_UPDATE_INTERVAL": "0.5"}  # the ledger's flush, so the dashboard moves promptly
 
 
 def _rows(page: Page, table_id: str) -> list[str]:
@@ -114,7 +87,7 @@ def test_fresh_start_to_a_logged_chat_and_japanese(server: ConsoleServer, fake: 
         page.shot("flow-3-channel-form")
         page.click("ch-save")
         _wait_rows(page, "channels-table", lambda rs: len(rs) == 1 and "fake-openai" in rs[0] and "Enabled" in rs[0])
-        assert _db(server, "SELECT base_url, models, status FROM channels") == [(fake.url, MODEL, 1)]
+        assert server.query("SELECT base_url, models, status FROM channels") == [(fake.url, MODEL, 1)]
         page.shot("flow-3-channel")
 
         # An API key, made and copied on the API keys page.
@@ -124,7 +97,7 @@ def test_fresh_start_to_a_logged_chat_and_japanese(server: ConsoleServer, fake: 
         page.click("t-save")
         _gone(page, "t-name")
         _wait_rows(page, "tokens-table", lambda rs: len(rs) == 1 and rs[0].startswith("flow-key"))
-        ((token_id, stored),) = _db(server, "SELECT id, key FROM tokens WHERE name = 'flow-key'")
+        ((token_id, stored),) = server.query("SELECT id, key FROM tokens WHERE name = 'flow-key'")
         assert stored not in page.d.page_source  # the list shows the key masked
         page.d.execute_cdp_cmd("Browser.grantPermissions", {
             "origin": server.url, "permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"]})
@@ -150,10 +123,8 @@ def test_fresh_start_to_a_logged_chat_and_japanese(server: ConsoleServer, fake: 
         assert (reply.usage.prompt_tokens, reply.usage.completion_tokens) == (200000, 100000)
 
         # The log row on the Logs page (written after the answer: wait for it, bounded, then open the page).
-        deadline = time.monotonic() + WAIT
-        while time.monotonic() < deadline and not _db(server, "SELECT id FROM logs WHERE type = 2"):
-            time.sleep(0.2)
-        assert _db(server, "SELECT token_name, model_name, prompt_tokens, completion_tokens FROM logs WHERE type = 2") \
+        wait_until(lambda: server.query("SELECT id FROM logs WHERE type = 2"), "the consume log row", WAIT, 0.2)
+        assert server.query("SELECT token_name, model_name, prompt_tokens, completion_tokens FROM logs WHERE type = 2") \
             == [("flow-key", MODEL, 200000, 100000)]
         _go(page, "/log")
         rows = _wait_rows(page, "logs-table", lambda rs: any(MODEL in r and "flow-key" in r for r in rs))
@@ -161,14 +132,12 @@ def test_fresh_start_to_a_logged_chat_and_japanese(server: ConsoleServer, fake: 
         page.shot("flow-5-logs")
 
         # The dashboard numbers move once the ledger has flushed (bounded poll, reloading the page).
-        deadline = time.monotonic() + WAIT
-        while time.monotonic() < deadline and _db(
-                server, "SELECT request_count FROM users WHERE username = ?", ROOT_NAME) != [(1,)]:
-            time.sleep(0.2)
+        wait_until(lambda: server.query("SELECT request_count FROM users WHERE username = ?", ROOT_NAME) == [(1,)],
+                   "the ledger's flush of the request count", WAIT, 0.2)
         _go(page, "/detail")
         page.wait_text("dash-requests", "1")
-        ((used,),) = _db(server, "SELECT used_quota FROM users WHERE username = ?", ROOT_NAME)
-        assert used > 0 and _db(server, "SELECT used_quota FROM tokens WHERE id = ?", token_id) == [(used,)]
+        ((used,),) = server.query("SELECT used_quota FROM users WHERE username = ?", ROOT_NAME)
+        assert used > 0 and server.query("SELECT used_quota FROM tokens WHERE id = ?", token_id) == [(used,)]
         WebDriverWait(page.d, WAIT).until(lambda _d: page.el("dash-used").text not in ("", used_before),
                                           "used quota never changed")
         assert used_before == "$0.00"

@@ -6,7 +6,6 @@ from __future__ import annotations
 import http.cookiejar
 import json
 import re
-import shutil
 import sqlite3
 import urllib.request
 from collections.abc import Iterator
@@ -17,19 +16,9 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.smtp_sink import SmtpSink, body_text
-from tests.ui.harness import CHROMEDRIVER, CHROMIUM, ConsoleServer, Page, chromium
+from tests.ui.harness import ROOT_NAME, ROOT_PASSWORD, ConsoleServer, Page, chromium
 
-pytestmark = pytest.mark.skipif(
-    not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)), reason="needs Debian's chromium and chromium-driver"
-)
-
-ROOT_NAME, ROOT_PASSWORD = "root", "rootpass123"
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConsoleServer]:
-    with ConsoleServer(tmp_path_factory.mktemp("console")) as srv:
-        yield srv
+FRESH_START = True  # root is set up by the `api` fixture below, through the same API
 
 
 @pytest.fixture(scope="module")

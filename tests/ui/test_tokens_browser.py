@@ -7,11 +7,7 @@ Screenshots land in artifacts/screenshots/ (tokens-*.png, light and dark, deskto
 
 from __future__ import annotations
 
-import json
-import shutil
 import sqlite3
-import urllib.request
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -19,31 +15,7 @@ from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.ui.harness import CHROMEDRIVER, CHROMIUM, WAIT, ConsoleServer, Page, chromium
-
-pytestmark = pytest.mark.skipif(
-    not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)), reason="needs Debian's chromium and chromium-driver"
-)
-
-ROOT_NAME, ROOT_PASSWORD = "root", "rootpass123"
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConsoleServer]:
-    with ConsoleServer(tmp_path_factory.mktemp("tokens-console")) as srv:
-        req = urllib.request.Request(
-            srv.url + "/api/setup", method="POST",
-            data=json.dumps({"username": ROOT_NAME, "password": ROOT_PASSWORD,
-                             "confirmPassword": ROOT_PASSWORD}).encode(),
-            headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=10) as r:
-            assert json.loads(r.read())["success"]
-        yield srv
-
-
-def _db(server: ConsoleServer, sql: str, *args: object) -> list[tuple]:
-    with sqlite3.connect(server.db_path) as db:
-        return db.execute(sql, args).fetchall()
+from tests.ui.harness import ROOT_NAME, ROOT_PASSWORD, WAIT, ConsoleServer, Page, chromium
 
 
 def _login(page: Page) -> None:
@@ -105,9 +77,9 @@ def test_tokens_create_edit_copy_disable_search_delete_batch(server: ConsoleServ
         page.click("t-save")
         _dialog_closed(page, "t-name")
         _wait_rows(page, lambda rs: len(rs) == 1 and "alpha" in rs[0] and "$2.50" in rs[0])
-        ((aid, akey, remain, unlimited, limits_on, limits, ips, expires),) = _db(
-            server, "SELECT id, key, remain_quota, unlimited_quota, model_limits_enabled, model_limits, allow_ips,"
-                    " expired_time FROM tokens WHERE name = 'alpha'")
+        ((aid, akey, remain, unlimited, limits_on, limits, ips, expires),) = server.query(
+            "SELECT id, key, remain_quota, unlimited_quota, model_limits_enabled, model_limits, allow_ips,"
+            " expired_time FROM tokens WHERE name = 'alpha'")
         assert (remain, unlimited, limits_on, limits, ips, expires) == (
             1_250_000, 0, 1, "gpt-4o-mini,gpt-4o", "127.0.0.1", -1)
 
@@ -118,7 +90,7 @@ def test_tokens_create_edit_copy_disable_search_delete_batch(server: ConsoleServ
         _dialog_closed(page, "t-name")
         rows = _wait_rows(page, lambda rs: len(rs) == 2)
         assert rows[0].startswith("beta") and "Unlimited" in rows[0] and "Never" in rows[0]
-        ((bid, bkey),) = _db(server, "SELECT id, key FROM tokens WHERE name = 'beta'")
+        ((bid, bkey),) = server.query("SELECT id, key FROM tokens WHERE name = 'beta'")
 
         # The list is masked; "copy" reveals the full key through the service, once.
         assert akey not in page.d.page_source and bkey not in page.d.page_source
@@ -144,7 +116,7 @@ def test_tokens_create_edit_copy_disable_search_delete_batch(server: ConsoleServ
         page.click("t-save")
         _dialog_closed(page, "t-name")
         _wait_rows(page, lambda rs: any(r.startswith("alpha2") and "$1.00" in r for r in rs))
-        assert _db(server, "SELECT name, remain_quota, model_limits, allow_ips FROM tokens WHERE id = ?", aid) == [
+        assert server.query("SELECT name, remain_quota, model_limits, allow_ips FROM tokens WHERE id = ?", aid) == [
             ("alpha2", 500_000, "gpt-4o-mini,gpt-4o", "127.0.0.1")]
 
         # An expiry date: a past one is refused in the service's words, a future one is stored as
@@ -155,30 +127,30 @@ def test_tokens_create_edit_copy_disable_search_delete_batch(server: ConsoleServ
         page.el("t-expiry").send_keys("01012020")  # en-US date box: mm dd yyyy
         page.click("t-save")
         page.wait_text("t-form-error", "the expiry time must be in the future, or -1 for never")
-        assert _db(server, "SELECT expired_time FROM tokens WHERE id = ?", bid) == [(-1,)]
+        assert server.query("SELECT expired_time FROM tokens WHERE id = ?", bid) == [(-1,)]
         page.el("t-expiry").send_keys("01312030")
         page.click("t-save")
         _dialog_closed(page, "t-name")
         _wait_rows(page, lambda rs: any(r.startswith("beta") and "Jan 31, 2030" in r for r in rs))
-        assert _db(server, "SELECT expired_time FROM tokens WHERE id = ?", bid) == [
+        assert server.query("SELECT expired_time FROM tokens WHERE id = ?", bid) == [
             (int(datetime(2030, 1, 31, 23, 59, 59, tzinfo=UTC).timestamp()),)]
         _no_toasts(page)
 
         # Disable, and enabling a used-up key is refused in the service's words.
         page.click(f"t-disable-{aid}")
         _wait_rows(page, lambda rs: any(r.startswith("alpha2") and "Disabled" in r for r in rs))
-        assert _db(server, "SELECT status FROM tokens WHERE id = ?", aid) == [(2,)]
+        assert server.query("SELECT status FROM tokens WHERE id = ?", aid) == [(2,)]
         with sqlite3.connect(server.db_path) as db:
             db.execute("UPDATE tokens SET remain_quota = 0 WHERE id = ?", (aid,))
         page.click(f"t-enable-{aid}")
         page.wait_body_text("the token's quota is used up; raise its remaining quota before enabling it")
-        assert _db(server, "SELECT status FROM tokens WHERE id = ?", aid) == [(2,)]
+        assert server.query("SELECT status FROM tokens WHERE id = ?", aid) == [(2,)]
         with sqlite3.connect(server.db_path) as db:
             db.execute("UPDATE tokens SET remain_quota = 500000 WHERE id = ?", (aid,))
         _no_toasts(page)
         page.click(f"t-enable-{aid}")
         _wait_rows(page, lambda rs: any(r.startswith("alpha2") and "Enabled" in r for r in rs))
-        assert _db(server, "SELECT status FROM tokens WHERE id = ?", aid) == [(1,)]
+        assert server.query("SELECT status FROM tokens WHERE id = ?", aid) == [(1,)]
 
         # Search by name, then by part of the key.
         page.fill("t-keyword", "bet")
@@ -197,11 +169,11 @@ def test_tokens_create_edit_copy_disable_search_delete_batch(server: ConsoleServ
         page.wait_text("t-confirm-message", "beta")
         page.click("t-confirm-cancel")
         _dialog_closed(page, "t-confirm-message")
-        assert _db(server, "SELECT deleted_at FROM tokens WHERE id = ?", bid) == [(None,)]
+        assert server.query("SELECT deleted_at FROM tokens WHERE id = ?", bid) == [(None,)]
         page.click(f"t-delete-{bid}")
         page.click("t-confirm-ok")
         _wait_rows(page, lambda rs: len(rs) == 1)
-        assert _db(server, "SELECT deleted_at IS NOT NULL FROM tokens WHERE id = ?", bid) == [(1,)]
+        assert server.query("SELECT deleted_at IS NOT NULL FROM tokens WHERE id = ?", bid) == [(1,)]
 
         # Batch delete of the selected rows.
         for name in ("gamma", "delta"):
@@ -210,7 +182,7 @@ def test_tokens_create_edit_copy_disable_search_delete_batch(server: ConsoleServ
             page.click("t-save")
             _dialog_closed(page, "t-name")
         _wait_rows(page, lambda rs: len(rs) == 3)
-        ids = [i for (i,) in _db(server, "SELECT id FROM tokens WHERE name IN ('gamma', 'delta')")]
+        ids = [i for (i,) in server.query("SELECT id FROM tokens WHERE name IN ('gamma', 'delta')")]
         for i in ids:
             page.click(f"tokens-table-select-{i}")
         page.wait_text("t-batch-delete", "(2)")
@@ -220,7 +192,7 @@ def test_tokens_create_edit_copy_disable_search_delete_batch(server: ConsoleServ
         page.click("t-confirm-ok")
         rows = _wait_rows(page, lambda rs: len(rs) == 1)
         assert rows[0].startswith("alpha2")
-        assert _db(server, "SELECT name FROM tokens WHERE deleted_at IS NULL") == [("alpha2",)]
+        assert server.query("SELECT name FROM tokens WHERE deleted_at IS NULL") == [("alpha2",)]
         page.shot("tokens")
     finally:
         driver.quit()

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import http.cookiejar
 import json
-import shutil
 import sqlite3
 import time
 import urllib.request
-from collections.abc import Iterator
 
 import pytest
 from selenium.common.exceptions import StaleElementReferenceException
@@ -21,13 +19,9 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.fakes.upstream import FakeUpstream
-from tests.ui.harness import CHROMEDRIVER, CHROMIUM, WAIT, ConsoleServer, Page, chromium
+from tests.support import wait_until
+from tests.ui.harness import ROOT_NAME, ROOT_PASSWORD, WAIT, ConsoleServer, Page, chromium
 
-pytestmark = pytest.mark.skipif(
-    not (shutil.which(CHROMIUM) and shutil.which(CHROMEDRIVER)), reason="needs Debian's chromium and chromium-driver"
-)
-
-ROOT_NAME, ROOT_PASSWORD = "root", "rootpass123"
 PAGES = ("/detail", "/log", "/topup", "/setting", "/pricing", "/about", "/playground")
 
 
@@ -56,36 +50,8 @@ class Api:
 
 
 @pytest.fixture(scope="module")
-def fake() -> Iterator[FakeUpstream]:
-    with FakeUpstream() as upstream:
-        yield upstream
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ConsoleServer]:
-    with ConsoleServer(tmp_path_factory.mktemp("user-console")) as srv:
-        Api(srv.url).call("POST", "/api/setup", {"username": ROOT_NAME, "password": ROOT_PASSWORD,
-                                                 "confirmPassword": ROOT_PASSWORD})
-        yield srv
-
-
-@pytest.fixture(scope="module")
 def api(server: ConsoleServer) -> Api:
     return Api(server.url).login(ROOT_NAME, ROOT_PASSWORD)
-
-
-@pytest.fixture
-def page(server: ConsoleServer) -> Iterator[Page]:
-    driver = chromium(width=1400, height=1000)
-    try:
-        yield Page(driver, server.url)
-    finally:
-        driver.quit()
-
-
-def _db(server: ConsoleServer, sql: str, *args: object) -> list[tuple]:
-    with sqlite3.connect(server.db_path) as db:
-        return db.execute(sql, args).fetchall()
 
 
 def _login(page: Page, username: str = ROOT_NAME, password: str = ROOT_PASSWORD) -> None:
@@ -191,7 +157,7 @@ def test_wallet_redeems_once(server: ConsoleServer, page: Page) -> None:
     with sqlite3.connect(server.db_path) as db:
         db.execute("INSERT INTO redemptions (user_id, key, status, name, quota, created_time, redeemed_time, "
                    "used_user_id, expired_time) VALUES (1, 'ui2-code-0001', 1, 'gift', 5000000, ?, 0, 0, 0)", (now,))
-    (before,) = _db(server, "SELECT quota FROM users WHERE id = 1")[0]
+    (before,) = server.query("SELECT quota FROM users WHERE id = 1")[0]
     _login(page)
     _go(page, "/topup")
     page.wait_text("wallet-balance", "$")
@@ -199,13 +165,13 @@ def test_wallet_redeems_once(server: ConsoleServer, page: Page) -> None:
     page.click("redeem")
     page.wait_body_text("$10.00")
     _wait_rows(page, "topup-table", lambda r: any("redeemed code" in x for x in r))
-    assert _db(server, "SELECT quota FROM users WHERE id = 1")[0][0] == before + 5_000_000
+    assert server.query("SELECT quota FROM users WHERE id = 1")[0][0] == before + 5_000_000
     page.wait_text("wallet-balance", f"${(before + 5_000_000) / 500_000:,.2f}")  # the card follows at once
     page.shot("user-wallet")
     page.fill("redeem_key", "ui2-code-0001")  # a second try is refused and costs nothing
     page.click("redeem")
     page.wait_body_text("already been used")
-    assert _db(server, "SELECT quota FROM users WHERE id = 1")[0][0] == before + 5_000_000
+    assert server.query("SELECT quota FROM users WHERE id = 1")[0][0] == before + 5_000_000
 
 
 def test_personal_settings(server: ConsoleServer, page: Page) -> None:
@@ -214,7 +180,7 @@ def test_personal_settings(server: ConsoleServer, page: Page) -> None:
     page.fill("display_name", "Root Admin")
     page.click("save-profile")
     page.wait_body_text("Saved")
-    assert _db(server, "SELECT display_name FROM users WHERE id = 1") == [("Root Admin",)]
+    assert server.query("SELECT display_name FROM users WHERE id = 1") == [("Root Admin",)]
 
     page.fill("original_password", "not-the-password")
     page.fill("new_password", "newpass1234")
@@ -225,7 +191,7 @@ def test_personal_settings(server: ConsoleServer, page: Page) -> None:
     page.click("rotate-token")
     shown = WebDriverWait(page.d, WAIT).until(lambda _d: page.el("access-token").get_attribute("value"),
                                               "the new access token was never shown")
-    assert len(shown) == 32 and _db(server, "SELECT access_token FROM users WHERE id = 1") == [(shown,)]
+    assert len(shown) == 32 and server.query("SELECT access_token FROM users WHERE id = 1") == [(shown,)]
 
     page.click("notify-webhook")
     page.fill("threshold", "250000")
@@ -233,7 +199,7 @@ def test_personal_settings(server: ConsoleServer, page: Page) -> None:
     page.fill("webhook_secret", "s3cret-value")
     page.click("save-notify")
     page.wait_body_text("Saved")
-    setting = json.loads(_db(server, "SELECT setting FROM users WHERE id = 1")[0][0])
+    setting = json.loads(server.query("SELECT setting FROM users WHERE id = 1")[0][0])
     assert setting["notify_type"] == "webhook" and setting["quota_warning_threshold"] == 250000
     assert setting["webhook_url"] == "https://hooks.example/notify" and setting["webhook_secret"] == "s3cret-value"
     page.wait_text("secret-set", "secret")  # the secret itself is never shown back
@@ -264,6 +230,7 @@ def test_public_pricing_about_and_notice(server: ConsoleServer, api: Api, fake: 
     WebDriverWait(page.d, WAIT).until(lambda d: not d.find_elements(By.ID, "site-notice"), "notice stayed")
     page.open("/")  # the browser remembers the dismissal
     page.wait_path("/")
+    # An absence has no event to wait on: give the notice's load (on mount) a second to show it.
     time.sleep(1)
     assert not page.d.find_elements(By.ID, "site-notice")
 
@@ -280,7 +247,7 @@ def test_playground_streams_through_the_relay(server: ConsoleServer, api: Api, f
                                               page: Page) -> None:
     _ensure_channel(api, fake)
     api.call("POST", "/api/token/", {"name": "playground-key", "unlimited_quota": True, "expired_time": -1})
-    (used_before,) = _db(server, "SELECT used_quota FROM users WHERE id = 1")[0]
+    (used_before,) = server.query("SELECT used_quota FROM users WHERE id = 1")[0]
     _login(page)
     _go(page, "/playground")
     page.wait_text("pg-key", "playground-key")
@@ -295,13 +262,11 @@ def test_playground_streams_through_the_relay(server: ConsoleServer, api: Api, f
     assert fake.last.headers["authorization"] == "Bearer sk-upstream"  # the relay, not the browser, called out
     page.shot("user-playground")
     # Billed and logged like any API call made with that key.
-    deadline = time.monotonic() + WAIT
-    while time.monotonic() < deadline and not _db(
-            server, "SELECT id FROM logs WHERE type = 2 AND token_name = 'playground-key'"):
-        time.sleep(0.5)
-    assert _db(server, "SELECT model_name, is_stream FROM logs WHERE type = 2 AND token_name = 'playground-key'") \
+    wait_until(lambda: server.query("SELECT id FROM logs WHERE type = 2 AND token_name = 'playground-key'"),
+               "the playground call's consume log", WAIT, 0.5)
+    assert server.query("SELECT model_name, is_stream FROM logs WHERE type = 2 AND token_name = 'playground-key'") \
         == [("gpt-4o-mini", 1)]
-    assert _db(server, "SELECT used_quota FROM users WHERE id = 1")[0][0] > used_before
+    assert server.query("SELECT used_quota FROM users WHERE id = 1")[0][0] > used_before
 
 
 @pytest.mark.parametrize(("width", "height", "dark", "tag"), [

@@ -59,7 +59,7 @@ import orjson
 from backend.relay.convert.multipart import rewrite_form_field
 from backend.relay.convert.param_override import ParamOverrideError, apply_param_override
 from backend.relay.convert.system_prompt import Kind, apply_system_prompt
-from backend.relay.sse import DEFAULT_MAX_LINE, SSEEvent, SSEParser
+from backend.relay.sse import DEFAULT_MAX_LINE, SSEEvent, SSEParser, data_frame
 from backend.relay.usage import Usage
 
 
@@ -222,6 +222,9 @@ class StreamConverter(abc.ABC):
         self.meta = meta
         self.usage: Usage | None = None  # set when the upstream reported usage
         self.error: UpstreamError | None = None  # set when the stream carried an error event
+        # the upstream sent its own end marker (message_stop, a finish reason, response.completed;
+        # the SSE parser's [DONE] counts too): without one, an ended stream was cut short
+        self.complete = False
         self.finish_reason: str | None = None
         self.tool_call_tokens = 0  # new-api's fallback: 7 x the most tool calls seen in one chunk
         self._text: list[str] = []
@@ -245,6 +248,12 @@ class StreamConverter(abc.ABC):
     @abc.abstractmethod
     def finish(self, usage: Usage) -> list[bytes]:
         """Closing frames once the upstream ended; `usage` is what will be billed."""
+
+    def error_frame(self, error: dict[str, Any], status: int) -> bytes:
+        """The frame that ends a failed stream, in the client's format (OpenAI's here). `error`
+        is an OpenAI error object, already fit for the caller. Converters write no error frames
+        of their own: they set `error`, and the pipeline writes this one (redacted) instead."""
+        return data_frame({"error": error})
 
 
 class Adaptor(abc.ABC):

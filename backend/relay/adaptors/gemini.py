@@ -19,7 +19,7 @@ from backend.relay.adaptors.base import (
     UpstreamError,
 )
 from backend.relay.adaptors.errors import bad_body, upstream_error
-from backend.relay.adaptors.streams import OpenAIStream, load_json
+from backend.relay.adaptors.streams import OpenAIStream, claude_error_frame, gemini_error_frame, load_json
 from backend.relay.convert.claude_openai import claude_to_openai_request
 from backend.relay.convert.gemini_openai import (
     GeminiToOpenAIStream,
@@ -70,7 +70,10 @@ def native_action(path: str) -> str:
 
 
 class GeminiStream(OpenAIStream):
-    """OpenAI-format client, Gemini upstream: a gateway-made finish chunk closes the stream."""
+    """OpenAI-format client, Gemini upstream: a gateway-made finish chunk closes the stream.
+    Complete once a candidate carried its finishReason (Gemini streams have no [DONE])."""
+
+    FINISH_ENDS_STREAM = False
 
     def __init__(self, meta: RelayMeta, thinking_to_content: bool = False) -> None:
         super().__init__(meta, thinking_to_content)
@@ -82,11 +85,12 @@ class GeminiStream(OpenAIStream):
             return []
         if isinstance(obj.get("error"), dict):
             self.error = upstream_error(500, event.data)
-            return [b"data: " + orjson.dumps({"error": self.error.openai_error()}) + b"\n\n"]
+            return []  # the pipeline writes the (redacted) error frame
         frames: list[bytes] = []
         for chunk in self.conv.feed(obj):
             frames += self._emit(chunk, None)
         self.usage = self.conv.usage
+        self.complete = self.conv.finish_reason is not None
         return frames
 
     def finish(self, usage: Usage) -> list[bytes]:
@@ -104,15 +108,22 @@ class GeminiPassStream(StreamConverter):
         if usage is not None:
             self.usage = usage
         for cand in obj.get("candidates") or ():
+            if not isinstance(cand, dict):
+                continue
+            if cand.get("finishReason"):
+                self.complete = True
             for part in (cand.get("content") or {}).get("parts") or ():
                 if isinstance(part, dict) and isinstance(part.get("text"), str):
                     self._text.append(part["text"])
         if isinstance(obj.get("error"), dict):
             self.error = upstream_error(500, event.data)
+            return []  # the pipeline writes the (redacted) error frame
         return [b"data: " + event.data + b"\n\n"]
 
     def finish(self, usage: Usage) -> list[bytes]:
         return []
+
+    error_frame = staticmethod(gemini_error_frame)
 
 
 class GeminiToClaudeStream(StreamConverter):
@@ -129,7 +140,7 @@ class GeminiToClaudeStream(StreamConverter):
             return []
         if isinstance(obj.get("error"), dict):
             self.error = upstream_error(500, event.data)
-            return [event_frame("error", self.error.claude_error())]
+            return []  # the pipeline writes the (redacted) error event
         frames: list[bytes] = []
         for chunk in self.to_openai.feed(obj):
             delta = chunk["choices"][0]["delta"]
@@ -138,7 +149,10 @@ class GeminiToClaudeStream(StreamConverter):
                 self._text.append(call["function"]["name"] + call["function"]["arguments"])
             frames += [event_frame(kind, payload) for kind, payload in self.to_claude.feed(chunk)]
         self.usage = self.to_openai.usage
+        self.complete = self.to_openai.finish_reason is not None
         return frames
+
+    error_frame = staticmethod(claude_error_frame)
 
     def finish(self, usage: Usage) -> list[bytes]:
         events = self.to_claude.feed(self.to_openai.closing()) + self.to_claude.finish(usage)

@@ -4,7 +4,7 @@ the stream converters that turn those upstreams' events into Gemini chunks."""
 from __future__ import annotations
 
 from backend.relay.adaptors.base import RelayMeta, StreamConverter
-from backend.relay.adaptors.streams import OpenAIChunkReader, load_json, stream_error
+from backend.relay.adaptors.streams import OpenAIChunkReader, gemini_error_frame, load_json, stream_error
 from backend.relay.convert.claude_openai import ClaudeToOpenAIStream
 from backend.relay.convert.openai_gemini import OpenAIToGeminiStream
 from backend.relay.sse import SSEEvent, data_frame
@@ -30,12 +30,14 @@ class OpenAIToGeminiStreamConverter(OpenAIChunkReader):
         if not isinstance(chunk, dict):
             return []
         self._read_chunk(chunk)
-        if chunk.get("error") and not chunk.get("choices") and self.error is not None:
-            return [data_frame({"error": {"code": 500, "message": self.error.message, "status": "INTERNAL"}})]
+        if self.error is not None:
+            return []  # the pipeline writes the (redacted) error frame
         return [data_frame(c) for c in self.conv.feed(chunk)]
 
     def finish(self, usage: Usage) -> list[bytes]:
         return _closing(self.conv, usage)
+
+    error_frame = staticmethod(gemini_error_frame)
 
 
 class ClaudeToGeminiStreamConverter(StreamConverter):
@@ -60,12 +62,13 @@ class ClaudeToGeminiStreamConverter(StreamConverter):
                 self._text.append((fn.get("name") or "") + (fn.get("arguments") or ""))
             frames += [data_frame(c) for c in self.to_gemini.feed(chunk)]
         self.usage = self.to_openai.usage
+        if obj.get("type") == "message_stop":
+            self.complete = True
         if obj.get("type") == "error" and self.to_openai.error is not None:
-            self.error = stream_error(self.to_openai.error, "api_error")
-            frames.append(
-                data_frame({"error": {"code": 500, "message": self.error.message, "status": "INTERNAL"}})
-            )
+            self.error = stream_error(self.to_openai.error, "api_error")  # the pipeline writes the frame
         return frames
 
     def finish(self, usage: Usage) -> list[bytes]:
         return _closing(self.to_gemini, usage)
+
+    error_frame = staticmethod(gemini_error_frame)

@@ -28,6 +28,17 @@ def load_json(data: bytes) -> Any:
         return None  # a malformed event is skipped, as new-api does, rather than killing the stream
 
 
+def claude_error_frame(error: dict[str, Any], status: int) -> bytes:
+    """A failed stream's last frame for a Claude-format client."""
+    return event_frame("error", {"type": "error", "error": {"type": error.get("type") or "api_error",
+                                                             "message": str(error.get("message") or "")}})
+
+
+def gemini_error_frame(error: dict[str, Any], status: int) -> bytes:
+    """A failed stream's last frame for a native Gemini client."""
+    return data_frame({"error": {"code": status, "message": str(error.get("message") or ""), "status": "INTERNAL"}})
+
+
 def stream_error(err: Any, fallback_type: str = "upstream_error") -> UpstreamError:
     if isinstance(err, dict):
         message = err.get("message") if isinstance(err.get("message"), str) else "upstream stream error"
@@ -38,7 +49,15 @@ def stream_error(err: Any, fallback_type: str = "upstream_error") -> UpstreamErr
 
 
 class OpenAIChunkReader(StreamConverter):
-    """Reads usage, text and finish reasons from OpenAI chat / completion chunks."""
+    """Reads usage, text and finish reasons from OpenAI chat / completion chunks.
+
+    An OpenAI-format upstream ends with [DONE] (the parser sees it); a finish reason counts as
+    its end too, since several OpenAI-compatible servers close after it without [DONE]. Readers
+    of converted chunks (Claude, Gemini upstreams) set `FINISH_ENDS_STREAM` off and watch their
+    upstream's own marker instead.
+    """
+
+    FINISH_ENDS_STREAM = True
 
     def _read_chunk(self, chunk: dict) -> None:
         usage = openai_usage(chunk.get("usage"))
@@ -51,6 +70,7 @@ class OpenAIChunkReader(StreamConverter):
                 continue
             if choice.get("finish_reason"):
                 self.finish_reason = choice["finish_reason"]
+                self.complete = self.complete or self.FINISH_ENDS_STREAM
             text = choice.get("text")  # completions
             if isinstance(text, str):
                 self._text.append(text)
@@ -92,6 +112,8 @@ class OpenAIStream(OpenAIChunkReader):
 
     def _emit(self, chunk: dict, raw: bytes | None) -> list[bytes]:
         self._read_chunk(chunk)
+        if self.error is not None:
+            return []  # the pipeline ends the stream with its own (redacted) error frame
         for name in ("id", "created", "model", "object", "system_fingerprint"):
             if chunk.get(name) is not None:
                 self._last[name] = chunk[name]
@@ -151,7 +173,9 @@ class OpenAIStream(OpenAIChunkReader):
 
 
 class ClaudeToOpenAIStreamConverter(OpenAIStream):
-    """OpenAI-format client, Claude upstream."""
+    """OpenAI-format client, Claude upstream (complete at message_stop)."""
+
+    FINISH_ENDS_STREAM = False
 
     def __init__(self, meta: RelayMeta, thinking_to_content: bool = False) -> None:
         super().__init__(meta, thinking_to_content)
@@ -166,9 +190,10 @@ class ClaudeToOpenAIStreamConverter(OpenAIStream):
         for chunk in self.conv.feed(obj):
             frames += self._emit(chunk, None)
         self.usage = self.conv.usage
+        if obj.get("type") == "message_stop":
+            self.complete = True
         if obj.get("type") == "error" and self.conv.error is not None:
             self.error = stream_error(self.conv.error, "api_error")
-            frames.append(data_frame({"error": self.error.openai_error()}))
         return frames
 
 
@@ -199,13 +224,18 @@ class ClaudePassStream(StreamConverter):
         elif kind == "content_block_delta":
             delta = obj.get("delta") or {}
             self._text.append(delta.get("text") or delta.get("thinking") or delta.get("partial_json") or "")
+        elif kind == "message_stop":
+            self.complete = True
         elif kind == "error":
             self.error = stream_error(obj.get("error"), "api_error")
+            return []  # the pipeline writes the (redacted) error event
         self.usage = claude_usage(self._usage_raw)
         return [b"event: " + kind.encode() + b"\ndata: " + event.data + b"\n\n"]
 
     def finish(self, usage: Usage) -> list[bytes]:
         return []  # the upstream already sent message_stop
+
+    error_frame = staticmethod(claude_error_frame)
 
 
 class OpenAIToClaudeStreamConverter(OpenAIChunkReader):
@@ -220,12 +250,14 @@ class OpenAIToClaudeStreamConverter(OpenAIChunkReader):
         if not isinstance(chunk, dict):
             return []
         self._read_chunk(chunk)
-        if chunk.get("error") and not chunk.get("choices") and self.error is not None:
-            return [event_frame("error", self.error.claude_error())]
+        if self.error is not None:
+            return []  # the pipeline writes the (redacted) error event
         return [event_frame(kind, payload) for kind, payload in self.conv.feed(chunk)]
 
     def finish(self, usage: Usage) -> list[bytes]:
         return [event_frame(kind, payload) for kind, payload in self.conv.finish(usage)]
+
+    error_frame = staticmethod(claude_error_frame)
 
 
 class ResponsesPassStream(StreamConverter):
@@ -237,6 +269,7 @@ class ResponsesPassStream(StreamConverter):
             return []
         kind = obj.get("type") or event.event or "message"
         if kind in ("response.completed", "response.incomplete", "response.failed"):
+            self.complete = True
             usage = responses_usage((obj.get("response") or {}).get("usage"))
             if usage is not None:
                 self.usage = usage
@@ -244,7 +277,12 @@ class ResponsesPassStream(StreamConverter):
             self._text.append(obj["delta"])
         elif kind == "error":
             self.error = stream_error(obj.get("error") or obj)
+            return []  # the pipeline writes the (redacted) error event
         return [b"event: " + kind.encode() + b"\ndata: " + event.data + b"\n\n"]
 
     def finish(self, usage: Usage) -> list[bytes]:
         return []
+
+    def error_frame(self, error: dict[str, Any], status: int) -> bytes:
+        return event_frame("error", {"type": "error", "code": error.get("code"), "message": error.get("message"),
+                                     "param": error.get("param") or None})

@@ -113,11 +113,15 @@ def test_tool_call_fallback_weight():
     assert conv.completion_text == "f{}" * 4
 
 
-def test_error_chunk_sets_error_and_is_forwarded():
+def test_error_chunk_sets_error_and_the_error_frame_is_the_pipelines():
+    # The upstream's own error frame is not forwarded: it may name the channel key or an internal
+    # address, so the pipeline writes a redacted one through `error_frame`.
     conv = OpenAIStream(meta(stream=True))
     frames = conv.feed(ev({"error": {"message": "boom", "type": "server_error"}}))
-    assert payloads(frames) == [{"error": {"message": "boom", "type": "server_error"}}]
-    assert conv.error.message == "boom"
+    assert frames == [] and conv.error.message == "boom"
+    assert payloads([conv.error_frame({"message": "shown", "type": "upstream_error"}, 500)]) == [
+        {"error": {"message": "shown", "type": "upstream_error"}}
+    ]
 
 
 def test_malformed_and_non_object_events_are_skipped():
@@ -155,17 +159,19 @@ def test_claude_to_openai_converter_reports_error_in_openai_shape():
     frames = conv.feed(
         ev({"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}, "error")
     )
-    assert payloads(frames) == [{"error": {"type": "overloaded_error", "message": "Overloaded"}}]
-    assert conv.error.type == "overloaded_error"
+    assert frames == []
+    assert conv.error.type == "overloaded_error" and conv.error.openai_error() == {
+        "type": "overloaded_error", "message": "Overloaded"}
 
 
 def test_openai_to_claude_converter_error_then_more_chunks():
     conv = OpenAIToClaudeStreamConverter(meta(RelayFormat.CLAUDE_MESSAGES, stream=True))
     conv.feed(ev(chunk({"content": "a"})))
-    err = conv.feed(ev({"error": {"message": "mid", "type": "server_error"}}))
-    assert err[0].startswith(b"event: error\n")
-    later = conv.feed(ev(chunk({"content": "b"})))
-    assert all(not f.startswith(b"event: error") for f in later)
+    assert conv.feed(ev({"error": {"message": "mid", "type": "server_error"}})) == []
+    assert conv.error.message == "mid"
+    frame = conv.error_frame({"message": "shown", "type": "upstream_error"}, 500)
+    assert frame == b'event: error\ndata: {"type":"error","error":{"type":"upstream_error","message":"shown"}}\n\n'
+    assert conv.feed(ev(chunk({"content": "b"}))) == []
 
 
 def test_claude_error_reported_once():
@@ -173,3 +179,25 @@ def test_claude_error_reported_once():
     conv.feed(ev({"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}}))
     later = conv.feed(ev({"type": "ping"}))
     assert later == []
+
+
+# -- completeness: did the upstream send its own end marker? ------------------------------------
+
+
+def test_openai_stream_is_complete_at_a_finish_reason():
+    conv = OpenAIStream(meta(stream=True))
+    conv.feed(ev(chunk({"content": "a"})))
+    assert not conv.complete
+    conv.feed(ev(chunk({}, finish="stop")))
+    assert conv.complete
+
+
+def test_claude_upstream_is_complete_only_at_message_stop():
+    for conv in (ClaudeToOpenAIStreamConverter(meta(stream=True)),
+                 ClaudePassStream(meta(RelayFormat.CLAUDE_MESSAGES, stream=True))):
+        conv.feed(ev({"type": "message_start", "message": {"id": "m", "usage": {"input_tokens": 3}}}))
+        conv.feed(ev({"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "hi"}}))
+        conv.feed(ev({"type": "message_delta", "delta": {"stop_reason": "end_turn"}, "usage": {"output_tokens": 1}}))
+        assert not conv.complete, type(conv).__name__  # a stop reason, but the upstream had more to say
+        conv.feed(ev({"type": "message_stop"}))
+        assert conv.complete, type(conv).__name__

@@ -1,16 +1,16 @@
 """ledger_journal_state: how far each process's ledger journal is in the database.
 
-Revision ID: 0002
-Revises: 0001
-Create Date: 2026-11-29
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-12-05
 """
 
 from alembic import op
 
 from backend.schema import ensure_schema
 
-revision = "0002"
-down_revision = "0001"
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
