@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     MEMORY_CACHE_ENABLED: bool = True
     BATCH_UPDATE_ENABLED: bool = True
     BATCH_UPDATE_INTERVAL: float = 5.0
+    # Settled charges and their log rows are journaled here (fsynced before the response ends) and
+    # replayed at start after a crash. Empty: `ledger-journal` next to SQLITE_PATH; "off" disables.
+    LEDGER_JOURNAL_DIR: str = ""
 
     # Secrets: when unset a random one is made per boot (sessions then do not survive restarts).
     SESSION_SECRET: str = ""
@@ -128,6 +131,14 @@ class Settings(BaseSettings):
     @property
     def sqlite_file(self) -> Path:
         return Path(self.SQLITE_PATH.split("?", 1)[0])
+
+    @property
+    def ledger_journal_dir(self) -> Path | None:
+        """Where the ledger journal lives; None when LEDGER_JOURNAL_DIR is "off"."""
+        raw = self.LEDGER_JOURNAL_DIR.strip()
+        if raw.lower() == "off":
+            return None
+        return Path(raw) if raw else self.sqlite_file.parent / "ledger-journal"
 
 
 @lru_cache

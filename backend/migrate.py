@@ -32,7 +32,7 @@ def migrate() -> None:
         command.upgrade(cfg, "head")
     if get_settings().LOG_SQL_DSN:
         with get_log_engine().begin() as conn:
-            ensure_schema(conn, tables=["logs"])
+            ensure_schema(conn, tables=["logs", "ledger_journal_state"])  # the log flush marks its own progress
             ensure_sqlite_autoincrement(conn, tables=["logs"])
     mark_upgraded_instance_initialised()
 

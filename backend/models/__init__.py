@@ -4,6 +4,7 @@ so an existing One API / new-api database opens in place."""
 from backend.models.ability import Ability
 from backend.models.channel import Channel
 from backend.models.checkin import Checkin
+from backend.models.journal_state import LedgerJournalState
 from backend.models.log import Log
 from backend.models.model_meta import ModelMeta, PrefillGroup, Vendor
 from backend.models.oauth import AuthNonce, CustomOAuthProvider, UserOAuthBinding
@@ -19,7 +20,7 @@ from backend.models.user import User
 from backend.models.user_session import UserSession
 
 __all__ = [
-    "Ability", "AuthNonce", "Channel", "Checkin", "CustomOAuthProvider", "Log", "ModelMeta", "Option",
-    "PasskeyCredential", "PrefillGroup", "QuotaData", "Redemption", "Setup", "Token", "TopUp", "TwoFA", "TwoFABackupCode", "User", "UserOAuthBinding",
-    "UserSession", "Vendor",
+    "Ability", "AuthNonce", "Channel", "Checkin", "CustomOAuthProvider", "LedgerJournalState", "Log", "ModelMeta",
+    "Option", "PasskeyCredential", "PrefillGroup", "QuotaData", "Redemption", "Setup", "Token", "TopUp", "TwoFA",
+    "TwoFABackupCode", "User", "UserOAuthBinding", "UserSession", "Vendor",
 ]
