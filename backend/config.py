@@ -71,6 +71,12 @@ class Settings(BaseSettings):
     # Outbound fetches of user-supplied URLs (webhooks, media): largest body read.
     MAX_FILE_DOWNLOAD_MB: int = 64
 
+    # Observability. /metrics asks for `Authorization: Bearer <METRICS_TOKEN>` when set.
+    METRICS_TOKEN: str = ""
+    # Per-worker metric files with several workers; `newapi serve --workers N` and the Makefile set
+    # it up themselves (read by prometheus_client, which must see it before the workers start).
+    PROMETHEUS_MULTIPROC_DIR: str = ""
+
     GENERATE_DEFAULT_TOKEN: bool = False
     NOTIFY_LIMIT_COUNT: int = 2
     NOTIFICATION_LIMIT_DURATION_MINUTE: int = 10

@@ -25,6 +25,7 @@ from starlette.types import Receive, Scope
 from backend import client_ip as client_address
 from backend.config import get_settings
 from backend.models.enums import Role
+from backend.observability import metrics
 from backend.relay import adaptors, auth, distributor, model_limit, token_counter
 from backend.relay.adaptors.base import (
     Adaptor,
@@ -100,20 +101,32 @@ async def relay(
 ) -> Response:
     """`headers`: the request's `header_dict`, when the caller has it already."""
     rid = request_id_of(request.scope) or new_request_id()
+    started = time.time()
+    ctx: RelayContext | None = None
     try:
         ctx = await _prepare(request, fmt, rid, default_model, headers if headers is not None else header_dict(request.scope))
         async with model_limit.admitted(ctx.caller) as outcome:  # per-user limit, before any price
             response = await _run(ctx, request.receive)
             outcome.ok = response.status_code < 400
-            return response
     except RelayError as err:
-        return error_response(err, rid)
+        response = error_response(err, rid)
     except PoolTimeout:
         log.warning("request %s: no database connection free in time", rid)
-        return error_response(server_busy(), rid)
+        response = error_response(server_busy(), rid)
     except Exception:
         log.exception("request %s failed", rid)
-        return error_response(RelayError(500, "internal error", code="internal_error"), rid)
+        response = error_response(RelayError(500, "internal error", code="internal_error"), rid)
+    _observe(fmt, ctx, response, started)
+    return response
+
+
+def _observe(fmt: RelayFormat, ctx: RelayContext | None, response: Response, started: float) -> None:
+    """Metrics of an answered call. The model is named only once a channel was routed for it (a
+    bounded set); a stream's duration is recorded when it ends (`_stream`)."""
+    routed = ctx is not None and bool(ctx.tried)
+    metrics.request_done(fmt.value, ctx.model if routed else "", ctx.tried[-1] if routed else None,
+                         response.status_code,
+                         None if isinstance(response, StreamResponse) else time.time() - started)
 
 
 async def _prepare(
@@ -316,9 +329,11 @@ async def _attempts(ctx: RelayContext, charge: billing.Charge) -> Response:
             if err.local:
                 raise
             err = map_status(err, route.channel.status_code_mapping)
+            metrics.upstream_failed(route.channel.id, err.status)
             _check_health(route, err)
             if attempt >= retries or not should_retry(err, route.channel.type, pinned is not None):
                 raise _shown(ctx, route.key, err) from None
+            metrics.retried(route.channel.id)
             failed.add(route.channel.id)
             last = err
             log.info("request %s: channel #%s failed with %s, retrying", ctx.request_id, route.channel.id, err.status)
@@ -368,11 +383,13 @@ async def _attempt(ctx: RelayContext, charge: billing.Charge, route: Route, atte
         request = adaptor.build_request(body)
     except AdaptorError as err:
         raise RelayError(err.status_code, err.message, code=err.code) from err
+    sent = time.perf_counter()
     try:
         resp = await get_client().send(request)
     except UpstreamTransportError as exc:
         log.warning("request %s: channel #%s unreachable: %s", ctx.request_id, route.channel.id, exc)
         raise transport_failure() from exc
+    metrics.upstream_answered(route.channel.id, time.perf_counter() - sent)
     if resp.status_code != 200:
         try:
             raw = await _read_capped(resp, ERROR_BODY_CAP)
@@ -455,6 +472,7 @@ def _stream(ctx: RelayContext, charge: billing.Charge, adaptor: Adaptor, resp: U
         await _settle_stream(ctx, charge, conv, result, adaptor.key)
 
     async def produce(write: Write) -> None:
+        metrics.stream_started()
         try:
             await pump(resp, conv, write, idle_timeout=timeout, result=result)
             failure = _stream_failure(conv, result)
@@ -474,9 +492,11 @@ def _stream(ctx: RelayContext, charge: billing.Charge, adaptor: Adaptor, resp: U
             for frame in conv.finish(usage):
                 await write(frame)
         finally:
+            metrics.stream_ended(ctx.fmt.value, ctx.started_at)
             await _shielded(close())
 
     async def abandon() -> None:
+        metrics.observe_request(ctx.fmt.value, time.time() - ctx.started_at)
         await _shielded(close())
 
     return StreamResponse(produce, abandon=abandon)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from backend.config import get_settings
 from backend.models.enums import QUOTA_PER_UNIT, LogType
+from backend.observability import metrics
 from backend.relay.usage import Usage
 from backend.services import options, quota_data, ratios, usage_log
 from backend.services.errors import ServiceError
@@ -276,6 +277,7 @@ async def settle(charge: Charge, usage: Usage) -> int:
     else:
         await get_ledger().aapply(charge.user.id, token_id, quota_delta=quota - charge.reserved, used=quota,
                                   requests=1, channel_id=charge.channel_id)
+        metrics.consumed(charge.model, usage.prompt_tokens, usage.completion_tokens, quota)
     if options.get_bool("LogConsumeEnabled"):
         usage_log.record(_log_row(charge, LogType.CONSUME, _content(charge.pricing, note), quota, usage,
                                   _other(charge, usage)))

@@ -31,6 +31,7 @@ from backend import lifecycle
 from backend.cache import bus
 from backend.config import get_settings
 from backend.db import get_relay_engine
+from backend.observability import metrics
 from backend.services.errors import ServiceError
 from backend.services.ledger_redis import RedisBalances
 
@@ -70,6 +71,11 @@ class Deltas:
     token_remain: dict[int, int] = field(default_factory=dict)
     token_used: dict[int, int] = field(default_factory=dict)
     channel_used: dict[int, int] = field(default_factory=dict)
+    since: float = 0.0  # time.time() of the oldest change here (0: none yet): the flush lag metric
+
+    def mark(self) -> None:
+        if not self.since:
+            self.since = time.time()
 
     def parts(self) -> tuple[dict[int, int], ...]:
         return (self.user_quota, self.user_used, self.user_requests, self.token_remain, self.token_used,
@@ -82,6 +88,8 @@ class Deltas:
         for mine, theirs in zip(self.parts(), other.parts(), strict=True):
             for k, v in theirs.items():
                 _add(mine, k, v)
+        if other.since and (not self.since or other.since < self.since):
+            self.since = other.since
 
 
 class Ledger:
@@ -240,6 +248,7 @@ class Ledger:
         raise RuntimeError(f"cannot load the balances of user {user_id} / token {token_id}")
 
     def _record_reserve(self, user_id: int, token_id: int | None, taken: int) -> None:
+        self._pending.mark()
         _add(self._pending.user_quota, user_id, -taken)
         if token_id is not None:
             _add(self._pending.token_remain, token_id, -taken)
@@ -263,6 +272,7 @@ class Ledger:
         with `quota_delta` (the reservation already counted there).
         """
         with self._lock:
+            self._pending.mark()
             _add(self._pending.user_quota, user_id, -quota_delta)
             _add(self._pending.user_used, user_id, used)
             _add(self._pending.user_requests, user_id, requests)
@@ -291,6 +301,7 @@ class Ledger:
             with self._lock:
                 batch, self._pending = self._pending, Deltas()
                 if batch.empty():
+                    metrics.ledger_flushed(0.0, True)
                     return True
                 self._inflight = batch
             try:
@@ -301,6 +312,7 @@ class Ledger:
                 with self._lock:
                     self._pending.merge(batch)
                     self._inflight = None
+                metrics.ledger_flushed(batch.since, False)
                 return False
             with self._lock:
                 for bases, part in ((self._user_base, batch.user_quota), (self._token_base, batch.token_remain)):
@@ -311,6 +323,7 @@ class Ledger:
                 self._inflight = None
             if self._shared is not None:
                 self._shared.flushed(batch.user_quota, batch.token_remain)
+            metrics.ledger_flushed(batch.since, True)
             return True
 
     def _write(self, conn: Connection, batch: Deltas) -> None:
