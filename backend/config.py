@@ -76,6 +76,9 @@ class Settings(BaseSettings):
     # Per-worker metric files with several workers; `newapi serve --workers N` and the Makefile set
     # it up themselves (read by prometheus_client, which must see it before the workers start).
     PROMETHEUS_MULTIPROC_DIR: str = ""
+    # OpenTelemetry traces of relay calls, exported over OTLP/HTTP; off when the endpoint is empty.
+    OTEL_EXPORTER_OTLP_ENDPOINT: str = ""
+    OTEL_SERVICE_NAME: str = "newapi"
 
     GENERATE_DEFAULT_TOKEN: bool = False
     NOTIFY_LIMIT_COUNT: int = 2

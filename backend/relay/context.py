@@ -83,3 +83,4 @@ class RelayContext:
     prompt_tokens: int = 0  # local count, or only the reservation's estimate until prompt_counted
     prompt_counted: bool = False
     tried: list[int] = field(default_factory=list)
+    span: Any = None  # the call's OpenTelemetry span (observability/tracing.py); None when tracing is off
