@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
 from collections.abc import Awaitable
@@ -23,6 +24,7 @@ from starlette.requests import ClientDisconnect
 from starlette.types import Receive, Scope
 
 from backend import client_ip as client_address
+from backend.cache import channels
 from backend.config import get_settings
 from backend.models.enums import Role
 from backend.observability import metrics, tracing
@@ -232,6 +234,9 @@ def _prompt_estimate(ctx: RelayContext) -> int:
 
 async def _run(ctx: RelayContext, receive: Receive) -> Response:
     caller = ctx.caller
+    group = distributor.resolve_group(caller.group, caller.user.group, ctx.model)
+    if group != caller.group:  # `auto`: the call runs, and is billed, in the group it landed in
+        caller = ctx.caller = dataclasses.replace(caller, group=group)
     try:
         pricing = billing.pricing_for(ctx.model, caller.group, caller.user)
         if ctx.fmt in ESTIMATED_FORMATS:
@@ -346,6 +351,8 @@ async def _attempts(ctx: RelayContext, charge: billing.Charge) -> Response:
             err = map_status(err, route.channel.status_code_mapping)
             metrics.upstream_failed(route.channel.id, err.status)
             _check_health(route, err)
+            if err.status == 429 or err.status >= 500:  # may pass: rest it (ChannelCooldownSeconds)
+                channels.cool_down(route.channel.id, options.get_float("ChannelCooldownSeconds"))
             if attempt >= retries or not should_retry(err, route.channel.type, pinned is not None):
                 raise _shown(ctx, route.key, err) from None
             metrics.retried(route.channel.id)

@@ -90,6 +90,9 @@ DEFAULTS: dict[str, str] = {
     "UserUsableGroups": '{"default":"默认分组","vip":"vip分组"}',
     "TopupGroupRatio": '{"default":1,"vip":1,"svip":1}',
     "GroupGroupRatio": "{}",
+    # The `auto` token group tries these groups in order (those the user may use), first with a channel wins.
+    "AutoGroups": '["default"]',
+    "DefaultUseAutoGroup": "false",
     # Payment
     "PayAddress": "",
     "CustomCallbackAddress": "",
@@ -104,6 +107,9 @@ DEFAULTS: dict[str, str] = {
     "StripeMinTopUp": "1",
     # Operations
     "RetryTimes": "0",
+    # newapi-py: seconds a channel that just failed (5xx, 429, unreachable) is passed over while its
+    # tier has others; it is tried again by itself afterwards. 0 = off (new-api's behaviour).
+    "ChannelCooldownSeconds": "0",
     "ChannelDisableThreshold": "5",
     "AutomaticDisableChannelEnabled": "false",
     "AutomaticEnableChannelEnabled": "false",
@@ -159,7 +165,8 @@ JSON_OPTIONS = {
     "gemini.safety_settings",
 }
 # Options whose value must be a JSON array of strings.
-JSON_ARRAY_OPTIONS = {"fetch_setting.domain_list", "fetch_setting.ip_list", "fetch_setting.allowed_ports"}
+JSON_ARRAY_OPTIONS = {"fetch_setting.domain_list", "fetch_setting.ip_list", "fetch_setting.allowed_ports",
+                      "AutoGroups"}
 # Options whose value must be true or false (besides every key ending in Enabled / .enabled).
 BOOL_OPTIONS = {
     "fetch_setting.enable_ssrf_protection", "fetch_setting.allow_private_ip", "fetch_setting.domain_filter_mode",
@@ -169,6 +176,7 @@ BOOL_OPTIONS = {
 NUMERIC_OPTIONS = {
     "QuotaPerUnit", "QuotaForNewUser", "QuotaForInviter", "QuotaForInvitee", "QuotaRemindThreshold",
     "PreConsumedQuota", "Price", "MinTopUp", "RetryTimes", "ChannelDisableThreshold", "DataExportInterval",
+    "ChannelCooldownSeconds",
     "ModelRequestRateLimitDurationMinutes", "ModelRequestRateLimitCount", "ModelRequestRateLimitSuccessCount",
     "SMTPPort", "USDExchangeRate", "StripeUnitPrice", "StripeMinTopUp", "MaxUserTokens",
     "checkin_setting.min_quota", "checkin_setting.max_quota", "claude.thinking_adapter_budget_tokens_percentage",
