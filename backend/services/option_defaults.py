@@ -117,6 +117,9 @@ DEFAULTS: dict[str, str] = {
     "AutomaticDisableStatusCodes": "401",
     "LogConsumeEnabled": "true",
     "ErrorLogEnabled": "false",
+    # newapi-py: days of usage/error logs kept by the daily pruning job (services/log_retention.py);
+    # 0 keeps them all (new-api's behaviour: only DELETE /api/log/ removes logs).
+    "LogRetentionDays": "0",
     "DataExportEnabled": "true",
     "DataExportInterval": "5",
     "DataExportDefaultTime": "hour",
@@ -176,7 +179,7 @@ BOOL_OPTIONS = {
 NUMERIC_OPTIONS = {
     "QuotaPerUnit", "QuotaForNewUser", "QuotaForInviter", "QuotaForInvitee", "QuotaRemindThreshold",
     "PreConsumedQuota", "Price", "MinTopUp", "RetryTimes", "ChannelDisableThreshold", "DataExportInterval",
-    "ChannelCooldownSeconds",
+    "ChannelCooldownSeconds", "LogRetentionDays",
     "ModelRequestRateLimitDurationMinutes", "ModelRequestRateLimitCount", "ModelRequestRateLimitSuccessCount",
     "SMTPPort", "USDExchangeRate", "StripeUnitPrice", "StripeMinTopUp", "MaxUserTokens",
     "checkin_setting.min_quota", "checkin_setting.max_quota", "claude.thinking_adapter_budget_tokens_percentage",
