@@ -92,6 +92,14 @@ class Settings(BaseSettings):
     # (getUpdates instead of the webhook, for an instance without a public URL; run it on one node).
     TELEGRAM_API_BASE: str = "https://api.telegram.org"
     TELEGRAM_BOT_POLLING: bool = False
+    # Observability. /metrics asks for `Authorization: Bearer <METRICS_TOKEN>` when set.
+    METRICS_TOKEN: str = ""
+    # Per-worker metric files with several workers; `newapi serve --workers N` and the Makefile set
+    # it up themselves (read by prometheus_client, which must see it before the workers start).
+    PROMETHEUS_MULTIPROC_DIR: str = ""
+    # OpenTelemetry traces of relay calls, exported over OTLP/HTTP; off when the endpoint is empty.
+    OTEL_EXPORTER_OTLP_ENDPOINT: str = ""
+    OTEL_SERVICE_NAME: str = "newapi"
 
     GENERATE_DEFAULT_TOKEN: bool = False
     NOTIFY_LIMIT_COUNT: int = 2

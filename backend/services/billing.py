@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from backend.config import get_settings
 from backend.models.enums import QUOTA_PER_UNIT, LogType
+from backend.observability import metrics
 from backend.relay.usage import Usage
 from backend.services import journal, options, quota_data, quota_notify, ratios, usage_log
 from backend.services.errors import ServiceError
@@ -321,6 +322,7 @@ async def settle(charge: Charge, usage: Usage) -> int:
         await get_ledger().aapply(charge.user.id, token_id, quota_delta=quota - charge.reserved, used=quota,
                                   requests=1, channel_id=charge.channel_id, reserved=charge.reserved)
         quota_notify.after_charge(charge.user, quota)
+        metrics.consumed(charge.model, usage.prompt_tokens, usage.completion_tokens, quota)
     if options.get_bool("LogConsumeEnabled"):
         content = _content(charge.pricing, note) + (f", {charge.content_note}" if charge.content_note else "")
         usage_log.record(_log_row(charge, LogType.CONSUME, content, quota, usage, _other(charge, usage)))

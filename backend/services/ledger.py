@@ -32,6 +32,7 @@ from backend import lifecycle
 from backend.cache import bus
 from backend.config import get_settings
 from backend.db import get_relay_engine
+from backend.observability import metrics
 from backend.services import journal as wal
 from backend.services import journal_replay
 from backend.services.errors import ServiceError
@@ -291,6 +292,7 @@ class Ledger:
             with self._lock:
                 batch, self._pending = self._pending, Deltas()
                 if batch.empty():
+                    metrics.ledger_flushed(0.0, True)
                     return True
                 self._inflight = batch
                 journal = wal.current()  # every record up to _max_seq is in this batch or an earlier one
@@ -305,6 +307,7 @@ class Ledger:
                 with self._lock:
                     self._pending.merge(batch)
                     self._inflight = None
+                metrics.ledger_flushed(batch.since, False)
                 return False
             with self._lock:
                 for bases, part in ((self._user_base, batch.user_quota), (self._token_base, batch.token_remain)):
@@ -315,6 +318,7 @@ class Ledger:
                 self._inflight = None
             if self._shared is not None:
                 self._shared.flushed(batch.user_quota, batch.token_remain)
+            metrics.ledger_flushed(batch.since, True)
             return True
 
     # ---- asyncio front ----------------------------------------------------------------------

@@ -6,6 +6,7 @@ exactly the same statements (`col = col + :delta`, rows in id order).
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 from sqlalchemy import text
@@ -27,6 +28,11 @@ class Deltas:
     token_remain: dict[int, int] = field(default_factory=dict)
     token_used: dict[int, int] = field(default_factory=dict)
     channel_used: dict[int, int] = field(default_factory=dict)
+    since: float = 0.0  # time.time() of the oldest change here (0: none yet): the flush lag metric
+
+    def mark(self) -> None:
+        if not self.since:
+            self.since = time.time()
 
     def parts(self) -> tuple[dict[int, int], ...]:
         return (self.user_quota, self.user_used, self.user_requests, self.token_remain, self.token_used,
@@ -39,9 +45,12 @@ class Deltas:
         for mine, theirs in zip(self.parts(), other.parts(), strict=True):
             for k, v in theirs.items():
                 add(mine, k, v)
+        if other.since and (not self.since or other.since < self.since):
+            self.since = other.since
 
     def reserve(self, user_id: int, token_id: int | None, taken: int) -> None:
         """A reservation: `taken` leaves the user's and token's balance, counts as token usage."""
+        self.mark()
         add(self.user_quota, user_id, -taken)
         if token_id is not None:
             add(self.token_remain, token_id, -taken)
@@ -50,6 +59,7 @@ class Deltas:
     def apply(self, user_id: int, token_id: int | None, quota_delta: int, used: int, requests: int,
               channel_id: int) -> None:
         """A settle or refund (see `Ledger.apply`)."""
+        self.mark()
         add(self.user_quota, user_id, -quota_delta)
         add(self.user_used, user_id, used)
         add(self.user_requests, user_id, requests)

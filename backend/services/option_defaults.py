@@ -108,6 +108,9 @@ DEFAULTS: dict[str, str] = {
     "TopupGroupRatio": '{"default":1,"vip":1,"svip":1}',
     "GroupGroupRatio": "{}",
     "ExposeRatioEnabled": "false",  # GET /api/ratio_config answers (other new-api instances sync from it)
+    # The `auto` token group tries these groups in order (those the user may use), first with a channel wins.
+    "AutoGroups": '["default"]',
+    "DefaultUseAutoGroup": "false",
     # Payment
     "PayAddress": "",
     "CustomCallbackAddress": "",
@@ -129,6 +132,9 @@ DEFAULTS: dict[str, str] = {
     "payment_setting.amount_discount": "{}",
     # Operations
     "RetryTimes": "0",
+    # newapi-py: seconds a channel that just failed (5xx, 429, unreachable) is passed over while its
+    # tier has others; it is tried again by itself afterwards. 0 = off (new-api's behaviour).
+    "ChannelCooldownSeconds": "0",
     "ChannelDisableThreshold": "5",
     "AutomaticDisableChannelEnabled": "false",
     "AutomaticEnableChannelEnabled": "false",
@@ -136,6 +142,9 @@ DEFAULTS: dict[str, str] = {
     "AutomaticDisableStatusCodes": "401",
     "LogConsumeEnabled": "true",
     "ErrorLogEnabled": "false",
+    # newapi-py: days of usage/error logs kept by the daily pruning job (services/log_retention.py);
+    # 0 keeps them all (new-api's behaviour: only DELETE /api/log/ removes logs).
+    "LogRetentionDays": "0",
     "DataExportEnabled": "true",
     "DataExportInterval": "5",
     "DataExportDefaultTime": "hour",
@@ -202,7 +211,8 @@ JSON_OPTIONS = {
 # JSON options whose value is an array rather than an object.
 JSON_LIST_OPTIONS = {"Chats", "PayMethods", "payment_setting.amount_options"}
 # Options whose value must be a JSON array of strings.
-JSON_ARRAY_OPTIONS = {"fetch_setting.domain_list", "fetch_setting.ip_list", "fetch_setting.allowed_ports"}
+JSON_ARRAY_OPTIONS = {"fetch_setting.domain_list", "fetch_setting.ip_list", "fetch_setting.allowed_ports",
+                      "AutoGroups"}
 # Options whose value must be true or false (besides every key ending in Enabled / .enabled).
 BOOL_OPTIONS = {
     "fetch_setting.enable_ssrf_protection", "fetch_setting.allow_private_ip", "fetch_setting.domain_filter_mode",
@@ -212,6 +222,7 @@ BOOL_OPTIONS = {
 NUMERIC_OPTIONS = {
     "QuotaPerUnit", "QuotaForNewUser", "QuotaForInviter", "QuotaForInvitee", "QuotaRemindThreshold",
     "PreConsumedQuota", "Price", "MinTopUp", "RetryTimes", "ChannelDisableThreshold", "DataExportInterval",
+    "ChannelCooldownSeconds", "LogRetentionDays",
     "ModelRequestRateLimitDurationMinutes", "ModelRequestRateLimitCount", "ModelRequestRateLimitSuccessCount",
     "SMTPPort", "USDExchangeRate", "StripeUnitPrice", "StripeMinTopUp", "MaxUserTokens",
     "checkin_setting.min_quota", "checkin_setting.max_quota", "claude.thinking_adapter_budget_tokens_percentage",

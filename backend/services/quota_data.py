@@ -1,7 +1,7 @@
 """Hourly usage per user and model (`quota_data`): aggregated in memory, upserted in batches.
 
-The dashboard charts read these rows. One increment per settled call; the flush adds to the row of
-(user_id, model_name, hour) or inserts it, inside one transaction, and merges the increments back if
+The dashboard charts read these rows. One increment per settled call; the flush upserts the row of
+(user_id, model_name, hour) (a unique key) inside one transaction, and merges the increments back if
 that transaction fails. Increments are journaled (`journal.py`, record "Q") and the flush marks how
 far it got in its transaction, so a crash loses none and a replay adds none twice.
 """
@@ -31,6 +31,19 @@ class _Sums:
     quota: int = 0
 
 
+# One statement per bucket, atomic on the unique key (user_id, model_name, created_at): two instances
+# writing the same new hour at once end with one row holding both sums (an UPDATE-then-INSERT let
+# both insert). PostgreSQL and SQLite say ON CONFLICT, MySQL/MariaDB ON DUPLICATE KEY.
+_INSERT = ("INSERT INTO quota_data (user_id, username, model_name, created_at, token_used, count, quota) "
+           "VALUES (:uid, :un, :m, :h, :t, :c, :q) ")
+UPSERT = _INSERT + (
+    "ON CONFLICT (user_id, model_name, created_at) DO UPDATE SET token_used = quota_data.token_used + "
+    "excluded.token_used, count = quota_data.count + excluded.count, quota = quota_data.quota + excluded.quota")
+UPSERT_MYSQL = _INSERT + (
+    "ON DUPLICATE KEY UPDATE token_used = token_used + VALUES(token_used), count = count + VALUES(count), "
+    "quota = quota + VALUES(quota)")
+
+
 def hour_bucket(ts: int) -> int:
     return int(ts) - int(ts) % 3600
 
@@ -50,17 +63,13 @@ def add_to(batch: Batch, user_id: int, username: str, model: str, created_at: in
 
 
 def write_sums(conn: Connection, batch: Batch) -> None:
-    """Add each bucket to its row, or insert the row, inside the caller's transaction."""
-    for (user_id, model, hour), s in sorted(batch.items()):
-        params = {"uid": user_id, "m": model, "h": hour, "t": s.token_used, "c": s.count,
-                  "q": s.quota, "un": s.username}
-        hit = conn.execute(text(
-            "UPDATE quota_data SET token_used = token_used + :t, count = count + :c, "
-            "quota = quota + :q WHERE user_id = :uid AND model_name = :m AND created_at = :h"), params)
-        if hit.rowcount == 0:
-            conn.execute(text(
-                "INSERT INTO quota_data (user_id, username, model_name, created_at, token_used, "
-                "count, quota) VALUES (:uid, :un, :m, :h, :t, :c, :q)"), params)
+    """Upsert each bucket's row inside the caller's transaction (atomic on the unique key)."""
+    if not batch:
+        return
+    upsert = text(UPSERT_MYSQL if conn.dialect.name == "mysql" else UPSERT)
+    conn.execute(upsert, [
+        {"uid": user_id, "m": model, "h": hour, "t": s.token_used, "c": s.count, "q": s.quota, "un": s.username}
+        for (user_id, model, hour), s in sorted(batch.items())])
 
 
 class QuotaDataBuffer:
