@@ -14,6 +14,7 @@ from backend.models.enums import Role
 from backend.relay.adaptors import AdaptorError
 from backend.relay.adaptors.registry import get_adaptor_class
 from backend.relay.channel_types import CHANNEL_TYPES, unsupported_reason
+from tests.fakes.vertex import FakeVertex
 
 
 @pytest.mark.parametrize("type_id", sorted(CHANNEL_TYPES))
@@ -60,3 +61,16 @@ def test_unsupported_kinds_are_refused_on_create_and_update(storage) -> None:  #
         assert row is not None and (row.type, row.key) == (1, "sk-upstream")  # nothing changed
     data(c.put("/api/channel/", json={"id": cid, "type": 8, "base_url": "https://x.example/{model}", "key": "k3"},
                headers=auth(admin)))
+
+
+def test_the_channel_test_button_buys_a_vertex_token_first(storage) -> None:  # noqa: ANN001
+    """The admin's channel test goes through the same `prepare` step as the relay."""
+    admin = make_user("admin", Role.ADMIN)
+    with FakeVertex() as vx, app_client() as c:
+        body = {"mode": "single", "channel": _channel(type=41, key=vx.service_account(), other="us-east5",
+                                                      base_url=vx.url, models="gemini-2.5-flash")}
+        [cid] = data(c.post("/api/channel/", json=body, headers=auth(admin)))["ids"]
+        reply = c.get(f"/api/channel/test/{cid}", headers=auth(admin)).json()
+        assert reply["success"] is True, reply
+        assert vx.exchanges == 1
+        assert vx.requests[-1].path.endswith("/locations/us-east5/publishers/google/models/gemini-2.5-flash:generateContent")
