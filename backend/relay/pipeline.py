@@ -456,12 +456,18 @@ async def _attempt(ctx: RelayContext, charge: billing.Charge, route: Route, atte
         body = ctx.body if attempt == 0 else {**orjson.loads(ctx.raw), "model": ctx.model}
     try:
         adaptor = adaptors.get_adaptor(route.channel, route.key, _meta(ctx, route))
+        await adaptor.prepare(get_client())  # e.g. Vertex AI's access token
         if ctx.form is not None:
             request = adaptor.build_raw_request(ctx.raw, ctx.content_type)
         else:
             request = adaptor.build_request(body)
     except AdaptorError as err:
         raise RelayError(err.status_code, err.message, code=err.code) from err
+    except UpstreamError as err:  # from prepare
+        raise from_upstream(err) from err
+    except UpstreamTransportError as exc:  # from prepare
+        log.warning("request %s: channel #%s unreachable: %s", ctx.request_id, route.channel.id, exc)
+        raise transport_failure() from exc
     with tracing.child(ctx.span, "upstream", **{"newapi.channel_id": route.channel.id}) as up:
         if up is not None:
             tracing.inject(request.headers)  # W3C traceparent: the upstream's spans join this trace
