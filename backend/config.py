@@ -100,6 +100,15 @@ class Settings(BaseSettings):
     # OpenTelemetry traces of relay calls, exported over OTLP/HTTP; off when the endpoint is empty.
     OTEL_EXPORTER_OTLP_ENDPOINT: str = ""
     OTEL_SERVICE_NAME: str = "newapi"
+    # Continuous profiling (new-api's names); off when PYROSCOPE_URL is empty. The two rates are
+    # Go runtime profiles new-api has; accepted for compatibility, unused here.
+    PYROSCOPE_URL: str = ""
+    PYROSCOPE_APP_NAME: str = "new-api"
+    PYROSCOPE_BASIC_AUTH_USER: str = ""
+    PYROSCOPE_BASIC_AUTH_PASSWORD: str = ""
+    PYROSCOPE_MUTEX_RATE: int = 5
+    PYROSCOPE_BLOCK_RATE: int = 5
+    PYROSCOPE_UPLOAD_INTERVAL: int = 10  # seconds between pushes (ours)
 
     GENERATE_DEFAULT_TOKEN: bool = False
     NOTIFY_LIMIT_COUNT: int = 2

@@ -16,6 +16,7 @@ from backend.api import responses as api_responses
 from backend.api import router as api_router
 from backend.config import get_settings
 from backend.observability import endpoint as metrics_endpoint
+from backend.observability import profiling  # noqa: F401 - registers its start-up hook (PYROSCOPE_URL)
 from backend.relay import router as relay_router
 from backend.relay import routes as relay_routes
 from backend.relay_cors import RelayCORS
