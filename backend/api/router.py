@@ -8,6 +8,7 @@ from backend.api import (
     channel,
     channel_tools,
     checkin,
+    creem_topup,
     custom_oauth,
     data,
     external_login,
@@ -60,6 +61,7 @@ api.include_router(secure_verify.router)
 api.include_router(topup.router)
 api.include_router(checkin.router)
 api.include_router(stripe_topup.router)
+api.include_router(creem_topup.router)
 api.include_router(subscription.router)
 api.include_router(user_admin.router)
 api.include_router(token.router)

@@ -17,6 +17,7 @@ from backend.api.pay_responses import pay_error, pay_ok
 from backend.api.responses import ok
 from backend.api.types import ApiModel, Int64
 from backend.services import (
+    creem,
     options,
     subscription_grants,  # noqa: F401 - schedules the periodic quota grant
     subscription_orders,
@@ -84,6 +85,14 @@ def epay_pay(user: CurrentUser, body: PayIn) -> Response | dict:
 def stripe_pay(user: CurrentUser, body: PayIn) -> Response | dict:
     try:
         return pay_ok({"pay_link": subscription_orders.stripe_purchase(user, body.plan_id)})
+    except ServiceError as exc:
+        return pay_error(exc)
+
+
+@router.post("/creem/pay", response_model=None)
+def creem_pay(user: CurrentUser, body: PayIn) -> Response | dict:
+    try:
+        return pay_ok(creem.subscription(user, body.plan_id))
     except ServiceError as exc:
         return pay_error(exc)
 

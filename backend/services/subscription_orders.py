@@ -29,7 +29,7 @@ log = logging.getLogger("newapi.subscriptions")
 
 EPAY_NOTIFY_PATH = "/api/subscription/epay/notify"
 TRADE_PREFIX = "SUBUSR"
-STRIPE_PREFIX = "sub_ref_"
+REF_PREFIX = "sub_ref_"  # Stripe and Creem orders: the provider carries it back
 
 
 def view(o: SubscriptionOrder) -> dict[str, Any]:
@@ -37,7 +37,7 @@ def view(o: SubscriptionOrder) -> dict[str, Any]:
                                        "create_time", "complete_time")}
 
 
-def _purchasable(user: User, plan_id: int) -> Any:
+def purchasable(user: User, plan_id: int) -> Any:
     plan = subscriptions.get_plan(plan_id)
     if not plan.enabled:
         raise ServiceError("this plan is not available")
@@ -50,7 +50,7 @@ def _purchasable(user: User, plan_id: int) -> Any:
     return plan
 
 
-def _create(user_id: int, plan_id: int, money: float, trade_no: str, method: str) -> None:
+def create(user_id: int, plan_id: int, money: float, trade_no: str, method: str) -> None:
     with session_scope() as s:
         s.add(SubscriptionOrder(user_id=user_id, plan_id=plan_id, money=money, trade_no=trade_no,
                                 payment_method=method, status=topups.PENDING, create_time=int(time.time())))
@@ -58,7 +58,7 @@ def _create(user_id: int, plan_id: int, money: float, trade_no: str, method: str
 
 def epay_purchase(user: User, plan_id: int, method: str) -> epay.Purchase:
     """new-api's SubscriptionRequestEpay: the plan's price, 2 decimals, named `SUB:<title>`."""
-    plan = _purchasable(user, plan_id)
+    plan = purchasable(user, plan_id)
     if not epay.enabled():
         raise ServiceError("online payment is not configured by the administrator")
     if method not in {m["type"] for m in epay.pay_methods()}:
@@ -71,18 +71,18 @@ def epay_purchase(user: User, plan_id: int, method: str) -> epay.Purchase:
         "notify_url": epay.callback_address() + EPAY_NOTIFY_PATH, "return_url": server + "/console/topup",
         "name": f"SUB:{plan.title}", "money": f"{money:.2f}",
     }, options.get("EpayKey"))
-    _create(user.id, plan.id, float(money), trade_no, method)
+    create(user.id, plan.id, float(money), trade_no, method)
     return epay.Purchase(options.get("PayAddress").strip().rstrip("/") + epay.SUBMIT_PATH, params, trade_no)
 
 
 def stripe_purchase(user: User, plan_id: int) -> str:
     """A Checkout Session for one unit of the plan's own Stripe price; returns the pay link."""
-    plan = _purchasable(user, plan_id)
+    plan = purchasable(user, plan_id)
     if not plan.stripe_price_id:
         raise ServiceError("this plan has no Stripe price")
     if not options.get("StripeWebhookSecret").strip():
         raise ServiceError("Stripe payment is not configured by the administrator")
-    trade_no = STRIPE_PREFIX + stripe_pay.reference(user.id)[4:]
+    trade_no = REF_PREFIX + stripe_pay.reference(user.id)[4:]
     server = options.get("ServerAddress").strip().rstrip("/")
     params: dict[str, Any] = {
         "client_reference_id": trade_no, "success_url": server + "/console/topup",
@@ -101,12 +101,12 @@ def stripe_purchase(user: User, plan_id: int) -> str:
         raise ServiceError("could not start the payment", 502) from None
     if not session.url:
         raise ServiceError("could not start the payment", 502)
-    _create(user.id, plan.id, plan.price_amount, trade_no, "stripe")
+    create(user.id, plan.id, plan.price_amount, trade_no, "stripe")
     return session.url
 
 
 def is_subscription_trade(trade_no: str) -> bool:
-    return trade_no.startswith((TRADE_PREFIX, STRIPE_PREFIX))
+    return trade_no.startswith((TRADE_PREFIX, REF_PREFIX))
 
 
 def complete(trade_no: str, *, method: str = "", payload: str = "", note: str = "subscription purchase") -> bool:
