@@ -116,6 +116,9 @@ class Settings(BaseSettings):
 
     # Payments: the Stripe API root (calls go to <root>/v1/...); tests point it at a local fake.
     STRIPE_API_BASE: str = "https://api.stripe.com"
+    # The Creem API root (checkouts go to <root>/v1/checkouts); CreemTestMode switches the default
+    # one to https://test-api.creem.io, as new-api does.
+    CREEM_API_BASE: str = "https://api.creem.io"
 
     @field_validator("TRUSTED_PROXIES")
     @classmethod

@@ -8,6 +8,7 @@ from backend.api import (
     channel,
     channel_tools,
     checkin,
+    creem_topup,
     custom_oauth,
     data,
     external_login,
@@ -27,6 +28,7 @@ from backend.api import (
     setup,
     status,
     stripe_topup,
+    subscription,
     telegram,
     threads,  # noqa: F401 - registers the start-up hook that sizes the worker threads
     token,
@@ -59,6 +61,8 @@ api.include_router(secure_verify.router)
 api.include_router(topup.router)
 api.include_router(checkin.router)
 api.include_router(stripe_topup.router)
+api.include_router(creem_topup.router)
+api.include_router(subscription.router)
 api.include_router(user_admin.router)
 api.include_router(token.router)
 api.include_router(redemption.router)

@@ -13,6 +13,12 @@ from backend.models.passkey import PasskeyCredential
 from backend.models.quota_data import QuotaData
 from backend.models.redemption import Redemption
 from backend.models.setup import Setup
+from backend.models.subscription import (
+    SubscriptionOrder,
+    SubscriptionPlan,
+    SubscriptionQuotaGrant,
+    UserSubscription,
+)
 from backend.models.token import Token
 from backend.models.top_up import TopUp
 from backend.models.twofa import TwoFA, TwoFABackupCode
@@ -21,6 +27,7 @@ from backend.models.user_session import UserSession
 
 __all__ = [
     "Ability", "AuthNonce", "Channel", "Checkin", "CustomOAuthProvider", "LedgerJournalState", "Log", "ModelMeta",
-    "Option", "PasskeyCredential", "PrefillGroup", "QuotaData", "Redemption", "Setup", "Token", "TopUp", "TwoFA",
-    "TwoFABackupCode", "User", "UserOAuthBinding", "UserSession", "Vendor",
+    "Option", "PasskeyCredential", "PrefillGroup", "QuotaData", "Redemption", "Setup", "SubscriptionOrder", "SubscriptionPlan",
+    "SubscriptionQuotaGrant", "Token", "TopUp", "TwoFA",
+    "TwoFABackupCode", "User", "UserOAuthBinding", "UserSession", "UserSubscription", "Vendor",
 ]

@@ -124,6 +124,10 @@ DEFAULTS: dict[str, str] = {
     "StripeUnitPrice": "8.0",
     "StripeMinTopUp": "1",
     "StripePromotionCodesEnabled": "false",
+    "CreemApiKey": "",
+    "CreemWebhookSecret": "",
+    "CreemProducts": "[]",
+    "CreemTestMode": "false",
     "PayMethods": orjson.dumps([
         {"name": "支付宝", "color": "rgba(var(--semi-blue-5), 1)", "type": "alipay"},
         {"name": "微信", "color": "rgba(var(--semi-green-5), 1)", "type": "wxpay"},
@@ -206,10 +210,10 @@ JSON_OPTIONS = {
     "ModelRatio", "CompletionRatio", "ModelPrice", "CacheRatio", "CreateCacheRatio", "GroupRatio", "UserUsableGroups",
     "TopupGroupRatio", "GroupGroupRatio", "Chats", "ModelRequestRateLimitGroup", "claude.default_max_tokens",
     "gemini.safety_settings", "PayMethods", "payment_setting.amount_options", "payment_setting.amount_discount",
-    "global.chat_completions_to_responses_policy",
+    "global.chat_completions_to_responses_policy", "CreemProducts",
 }
 # JSON options whose value is an array rather than an object.
-JSON_LIST_OPTIONS = {"Chats", "PayMethods", "payment_setting.amount_options"}
+JSON_LIST_OPTIONS = {"Chats", "PayMethods", "payment_setting.amount_options", "CreemProducts"}
 # Options whose value must be a JSON array of strings.
 JSON_ARRAY_OPTIONS = {"fetch_setting.domain_list", "fetch_setting.ip_list", "fetch_setting.allowed_ports",
                       "AutoGroups"}
@@ -217,6 +221,7 @@ JSON_ARRAY_OPTIONS = {"fetch_setting.domain_list", "fetch_setting.ip_list", "fet
 BOOL_OPTIONS = {
     "fetch_setting.enable_ssrf_protection", "fetch_setting.allow_private_ip", "fetch_setting.domain_filter_mode",
     "fetch_setting.ip_filter_mode", "fetch_setting.apply_ip_filter_for_domain", "passkey.allow_insecure_origin",
+    "CreemTestMode",
 }
 # Options whose value must be a number.
 NUMERIC_OPTIONS = {
