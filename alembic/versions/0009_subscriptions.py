@@ -1,8 +1,8 @@
 """subscriptions: `subscription_plans`, `subscription_orders`, `user_subscriptions` (new-api's names)
 and `subscription_quota_grants` (one row per subscription and period).
 
-Revision ID: 0008_subscriptions
-Revises: 0007_ledger_journal_state
+Revision ID: 0009_subscriptions
+Revises: 0008_ops
 Create Date: 2026-12-07
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 
 from backend.schema import ensure_schema
 
-revision = "0008_subscriptions"
-down_revision = "0007_ledger_journal_state"
+revision = "0009_subscriptions"
+down_revision = "0008_ops"
 branch_labels = None
 depends_on = None
 
