@@ -94,7 +94,7 @@ INDEXED = {
     "username": (LogFilter(username="user9"), ("ix_logs_username",)),
     "token name": (LogFilter(token_name="tok3"), ("ix_logs_token_name",)),
     "channel": (LogFilter(channel=2), ("ix_logs_channel_id",)),
-    "time range": (LogFilter(start_timestamp=T0 + 500_000, end_timestamp=T0 + 600_000), ("ix_logs_created_at",)),
+    "time range": (LogFilter(start_timestamp=T0 + 500_000, end_timestamp=T0 + 600_000), ("ix_logs_created_at", "idx_created_at_id", "idx_created_at_type")),
 }
 
 
