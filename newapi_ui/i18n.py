@@ -11,14 +11,14 @@ from __future__ import annotations
 import gettext
 from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_datetime
-from babel.numbers import format_currency, format_decimal
+from babel.numbers import format_decimal
 
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "translations"
 DOMAIN = "messages"
@@ -118,14 +118,44 @@ def fmt_number(value: int | float | Decimal, lang: str) -> str:
     return format_decimal(value, locale=_locale(lang))
 
 
-def fmt_money(amount: Decimal, lang: str, currency: str = "USD") -> str:
-    return format_currency(amount, currency, locale=_locale(lang))
+# US dollars are written one way per language, on purpose: "$" everywhere as new-api's console does
+# (CLDR would give "US$" in Chinese and "$US" in French, so two languages read differently for one
+# amount), the number with the language's own separators, and French placing the sign after the
+# number as French text does. Every other language: "$" first.
+_MONEY_PATTERN: dict[str, str] = {"fr": "{number}\u00a0$"}
+MONEY_PLACES = 2  # balances, prices
+COST_PLACES = 6  # one call's cost: new-api's log table shows six decimals
+MAX_PLACES = 6  # the finest a quota unit gets at the default 500,000 per dollar ($0.000002)
 
 
-def fmt_quota(quota: int, lang: str, *, per_unit: int, in_currency: bool) -> str:
-    """Quota as new-api shows it: US dollars (quota / QuotaPerUnit) or raw quota units."""
+def money_places(amount: Decimal, places: int = MONEY_PLACES) -> int:
+    """Decimals to show: `places`, or, for a non-zero amount under one unit of the last place
+    (under a cent at two places), all six trimmed of trailing zeros, so a real cost never reads as
+    $0.00 nor gets rounded to a different one ($0.000076 stays $0.000076, not $0.0001)."""
+    if not amount or abs(amount) >= Decimal(1).scaleb(-places) or places >= MAX_PLACES:
+        return places
+    fine = abs(amount).quantize(Decimal(1).scaleb(-MAX_PLACES), ROUND_HALF_UP)
+    if not fine:
+        return MAX_PLACES
+    return max(places, -int(fine.normalize().as_tuple().exponent))
+
+
+def fmt_money(amount: Decimal | float | int, lang: str, *, places: int = MONEY_PLACES) -> str:
+    """US dollars in the language's number format (see _MONEY_PATTERN), with enough decimals."""
+    value = amount if isinstance(amount, Decimal) else Decimal(str(amount))
+    shown = money_places(value, places)
+    rounded = value.quantize(Decimal(1).scaleb(-shown), ROUND_HALF_UP)
+    pattern = "#,##0" + ("." + "0" * shown if shown else "")
+    number = format_decimal(abs(rounded), format=pattern, locale=_locale(lang), decimal_quantization=True)
+    text = _MONEY_PATTERN.get(lang, "${number}").format(number=number)
+    return "-" + text if rounded < 0 else text
+
+
+def fmt_quota(quota: int, lang: str, *, per_unit: int, in_currency: bool, places: int = MONEY_PLACES) -> str:
+    """Quota as new-api shows it: US dollars (quota / QuotaPerUnit) or raw quota units. Small
+    amounts get more decimals (up to six), so a real cost never shows as $0.00."""
     if in_currency and per_unit > 0:
-        return fmt_money(Decimal(quota) / Decimal(per_unit), lang)
+        return fmt_money(Decimal(quota) / Decimal(per_unit), lang, places=places)
     return fmt_number(quota, lang)
 
 

@@ -26,4 +26,5 @@ MESSAGES = (
     N_("this user is already an administrator"),
     N_("user not found"),
     N_("invalid action"),
+    N_("choose at least one model for the channel"),
 )

@@ -171,5 +171,6 @@ def delete_channel(_admin: AdminUser, channel_id: Int64) -> dict:
 @router.post("/{channel_id:int}/key", dependencies=[Depends(verified_root)])
 def reveal_key(root: RootUser, channel_id: Int64) -> dict:
     key = channels.reveal_key(channel_id)
-    activity_log.record(root.id, root.username, LogType.MANAGE, f"查看渠道 #{channel_id} 的密钥")
+    activity_log.record(root.id, root.username, LogType.MANAGE, f"查看渠道 #{channel_id} 的密钥",
+                        other={"event": "view_channel_key", "channel_id": channel_id})
     return ok({"key": key})

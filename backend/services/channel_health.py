@@ -144,11 +144,13 @@ def disable_now(channel_id: int, reason: str, key: str | None = None) -> bool:
         elif not one_key:
             return False
     channel_cache.reload()
+    facts = {"event": "channel_disabled", "channel_id": channel_id, "channel_name": name, "reason": reason[:500]}
     if one_key:
-        what = f"通道「{name}」（#{channel_id}）的第 {split_keys(c.key).index(key) + 1} 个密钥"
+        facts["key_index"] = split_keys(c.key).index(key) + 1
+        what = f"通道「{name}」（#{channel_id}）的第 {facts['key_index']} 个密钥"
     else:
         what = f"通道「{name}」（#{channel_id}）"
-    activity_log.record(0, "", LogType.SYSTEM, f"{what}已被禁用，原因：{reason[:500]}")
+    activity_log.record(0, "", LogType.SYSTEM, f"{what}已被禁用，原因：{reason[:500]}", other=facts)
     notify.notify_root(notify.CHANNEL_UPDATE, f"{what}已被禁用", f"{what}已被禁用，原因：{reason[:500]}")
     log.warning("%s auto-disabled: %s", what, reason[:200])
     return True
@@ -175,7 +177,8 @@ def enable_now(channel_id: int, reason: str = "test passed") -> bool:
         abilities.set_enabled(s, [channel_id], True)
         name = c.name
     channel_cache.reload()
-    activity_log.record(0, "", LogType.SYSTEM, f"通道「{name}」（#{channel_id}）已被启用")
+    activity_log.record(0, "", LogType.SYSTEM, f"通道「{name}」（#{channel_id}）已被启用",
+                        other={"event": "channel_enabled", "channel_id": channel_id, "channel_name": name})
     notify.notify_root(notify.CHANNEL_UPDATE, f"通道「{name}」（#{channel_id}）已被启用",
                        f"通道「{name}」（#{channel_id}）已被启用")
     return True

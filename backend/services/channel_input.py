@@ -141,6 +141,10 @@ def validate_json_field(name: str, raw: str | None) -> None:
             raise ServiceError("setting.proxy must be an http://, https:// or socks5:// URL")
 
 
+# new-api's console refuses a channel without models: it could never be chosen for a request.
+NO_MODELS = "choose at least one model for the channel"
+
+
 def validate(f: ChannelFields, set_fields: set[str]) -> None:
     for name in _JSON_FIELDS:
         if name in set_fields:
@@ -159,6 +163,8 @@ def validate(f: ChannelFields, set_fields: set[str]) -> None:
         raise ServiceError("auto_ban must be 0 or 1")
     if "base_url" in set_fields and f.base_url and not f.base_url.strip().startswith(("http://", "https://")):
         raise ServiceError("base_url must start with http:// or https://")
+    if "models" in set_fields and f.models is not None and not split_csv(f.models):
+        raise ServiceError(NO_MODELS)
     if "models" in set_fields:
         long = [m for m in split_csv(f.models) if len(m) > 255]
         if long:

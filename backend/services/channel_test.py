@@ -126,7 +126,9 @@ def _record(info: ChannelInfo, model: str, result: TestResult, user_id: int, use
         s.execute(update(Channel).where(Channel.id == info.id).values(response_time=ms, test_time=int(time.time())))
     outcome = "成功" if result.success else f"失败：{result.message[:300]}"
     activity_log.record(
-        user_id, username, LogType.SYSTEM, f"模型测试：通道「{info.name}」（#{info.id}）模型 {model}，{ms} ms，{outcome}"
+        user_id, username, LogType.SYSTEM, f"模型测试：通道「{info.name}」（#{info.id}）模型 {model}，{ms} ms，{outcome}",
+        other={"event": "channel_test", "channel_id": info.id, "channel_name": info.name, "model": model,
+               "ms": ms, "success": result.success, "error": "" if result.success else result.message[:300]},
     )
 
 

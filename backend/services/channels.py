@@ -21,6 +21,7 @@ from backend.models.enums import ChannelStatus
 from backend.services import abilities, keywords, ratios
 from backend.services.channel_input import (
     HOST_FROM_OTHER,
+    NO_MODELS,
     VERTEX_AI,
     AddChannelRequest,
     ChannelFields,
@@ -191,6 +192,8 @@ def create_channels(body: Any) -> list[int]:
         mode = "single" if (fields.key or "").strip().startswith("{") else "batch"
     set_fields = fields.model_fields_set - {"id"}
     validate(fields, set_fields)
+    if not channel_cache.split_csv(fields.models or ""):  # a new channel must name its models (an update may omit them)
+        raise ServiceError(NO_MODELS)
     check_vertex(fields.type, fields.other)
     check_relayable(fields.type, fields.base_url)
     if not (fields.key or "").strip():

@@ -146,16 +146,20 @@ def register(kind: AccountKind, external_id: str, new: NewAccount, aff: str = ""
     cache.invalidate_user(user.id)
     if inviter is not None:
         cache.invalidate_user(inviter.id)
-    activity_log.record(user.id, user.username, LogType.SYSTEM, f"registered through {kind.name}")
+    activity_log.record(user.id, user.username, LogType.SYSTEM, f"registered through {kind.name}",
+                        other={"event": "oauth_signup", "provider": kind.name})
     if quota:
         activity_log.record(user.id, user.username, LogType.SYSTEM,
-                            f"new user bonus {activity_log.format_quota(quota)}")
+                            f"new user bonus {activity_log.format_quota(quota)}",
+                            other={"event": "signup_bonus", "quota": quota})
     if invitee_bonus:
         activity_log.record(user.id, user.username, LogType.SYSTEM,
-                            f"invitation bonus {activity_log.format_quota(invitee_bonus)}")
+                            f"invitation bonus {activity_log.format_quota(invitee_bonus)}",
+                            other={"event": "invitee_bonus", "quota": invitee_bonus})
     if inviter is not None and inviter_bonus:
         activity_log.record(inviter.id, inviter.username, LogType.SYSTEM,
-                            f"invited {user.username}: {activity_log.format_quota(inviter_bonus)} added to the invitation reward")
+                            f"invited {user.username}: {activity_log.format_quota(inviter_bonus)} added to the invitation reward",
+                            other={"event": "inviter_reward", "invitee": user.username, "quota": inviter_bonus})
     return user
 
 

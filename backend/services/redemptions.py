@@ -164,6 +164,7 @@ def redeem(user: User, key: str) -> int:
     activity_log.record(
         user.id, user.username, LogType.TOPUP,
         f"redeemed code #{code_id} for {activity_log.format_quota(quota)}",
+        other={"event": "redeem", "code_id": code_id, "quota": quota},
     )
     return quota
 

@@ -128,6 +128,7 @@ def update(actor: User, user_id: int, fields: dict[str, Any]) -> User:
             user.id, user.username, LogType.MANAGE,
             f"admin {actor.username} changed the quota from {activity_log.format_quota(old_quota)}"
             f" to {activity_log.format_quota(new_quota)}",
+            other={"event": "admin_quota", "admin": actor.username, "old_quota": old_quota, "new_quota": new_quota},
         )
     return user
 

@@ -195,15 +195,18 @@ def register(
     if inviter is not None:
         cache.invalidate_user(inviter.id)
     if quota:
-        activity_log.record(user.id, user.username, LogType.SYSTEM, f"new user bonus {activity_log.format_quota(quota)}")
+        activity_log.record(user.id, user.username, LogType.SYSTEM, f"new user bonus {activity_log.format_quota(quota)}",
+                            other={"event": "signup_bonus", "quota": quota})
     if invitee_bonus:
         activity_log.record(
-            user.id, user.username, LogType.SYSTEM, f"invitation bonus {activity_log.format_quota(invitee_bonus)}"
+            user.id, user.username, LogType.SYSTEM, f"invitation bonus {activity_log.format_quota(invitee_bonus)}",
+            other={"event": "invitee_bonus", "quota": invitee_bonus},
         )
     if inviter is not None and inviter_bonus:
         activity_log.record(
             inviter.id, inviter.username, LogType.SYSTEM,
             f"invited {user.username}: {activity_log.format_quota(inviter_bonus)} added to the invitation reward",
+            other={"event": "inviter_reward", "invitee": user.username, "quota": inviter_bonus},
         )
     return user
 
@@ -330,7 +333,8 @@ def transfer_aff_quota(user_id: int, quota: int) -> None:
     ledger.forget_user(user_id)
     cache.invalidate_user(user_id)
     activity_log.record(user_id, username, LogType.SYSTEM,
-                        f"transferred {activity_log.format_quota(quota)} of invitation reward to the balance")
+                        f"transferred {activity_log.format_quota(quota)} of invitation reward to the balance",
+                        other={"event": "reward_transfer", "quota": quota})
 
 
 def update_setting(user_id: int, data: dict[str, Any]) -> dict[str, Any]:

@@ -24,6 +24,7 @@ _HELPERS = (
     "  o.response.signature = a2b(r.signature); o.response.userHandle = r.userHandle ? a2b(r.userHandle) : null; }"
     " return o; };"
     "const post = (url, body, headers) => fetch(url, {method: 'POST', credentials: 'same-origin',"
+    " signal: AbortSignal.timeout(30000),"
     " headers: Object.assign({'Content-Type': 'application/json'}, headers || {}),"
     " body: JSON.stringify(body || {})}).then(r => r.json().catch(() => ({success: false, message: ''})));"
 )

@@ -10,6 +10,15 @@ from newapi_ui.template import template
 # Radix colour scales for the series; "Other" is grey.
 SERIES_COLOURS = ["indigo", "grass", "amber", "crimson", "cyan", "purple", "gray"]
 
+# Axis ticks and tooltip values, formatted in the browser in the page's language (<html lang>):
+# four significant digits, so $0.000076 reads as such instead of a cut-off ".00006"; money with "$"
+# placed as newapi_ui.i18n.fmt_money places it (after the number in French).
+_JS_NUMBER = ("(v) => Number(v).toLocaleString((document.documentElement.lang || 'en').replace('_', '-'),"
+              " {maximumSignificantDigits: 4})")
+_JS_MONEY = ("(v) => { const l = document.documentElement.lang || 'en';"
+             " const n = Number(v).toLocaleString(l, {maximumSignificantDigits: 4});"
+             " return l.startsWith('fr') ? n + '\u00a0$' : '$' + n; }")
+
 
 def _filters() -> rx.Component:
     return rx.form(
@@ -45,7 +54,9 @@ def _granularity() -> rx.Component:
     )
 
 
-def _chart(title: str, data: rx.Var, chart_id: str) -> rx.Component:
+def _chart(title: str, data: rx.Var, chart_id: str, money: bool = False) -> rx.Component:
+    """One stacked bar chart; `money`: the values are US dollars (ticks and tooltip say so)."""
+    js = _JS_MONEY if money else _JS_NUMBER
     bars = [
         rx.recharts.bar(
             data_key=key,
@@ -64,9 +75,10 @@ def _chart(title: str, data: rx.Var, chart_id: str) -> rx.Component:
             rx.recharts.bar_chart(
                 rx.recharts.cartesian_grid(stroke_dasharray="3 3", stroke=rx.color("gray", 5)),
                 rx.recharts.x_axis(data_key="t", stroke=rx.color("gray", 9)),
-                rx.recharts.y_axis(stroke=rx.color("gray", 9), width=60),
+                rx.recharts.y_axis(stroke=rx.color("gray", 9), width=80, tick_formatter=js),
                 rx.recharts.graphing_tooltip(
                     content_style={"backgroundColor": rx.color("gray", 2), "borderColor": rx.color("gray", 6)},
+                    custom_attrs={"formatter": rx.Var(_js_expr=js)},
                 ),
                 rx.recharts.legend(),
                 *bars,
@@ -102,7 +114,11 @@ def dashboard_page() -> rx.Component:
             DashboardState.has_data,
             rx.grid(
                 _chart(N_("Calls per model"), DashboardState.calls_chart, "chart-calls"),
-                _chart(N_("Quota per model"), DashboardState.quota_chart, "chart-quota"),
+                rx.cond(
+                    DashboardState.display_in_currency,
+                    _chart(N_("Quota per model"), DashboardState.quota_chart, "chart-quota", money=True),
+                    _chart(N_("Quota per model"), DashboardState.quota_chart, "chart-quota"),
+                ),
                 columns=rx.breakpoints(initial="1", lg="2"),
                 spacing="4",
                 width="100%",

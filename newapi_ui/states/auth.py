@@ -11,7 +11,7 @@ from backend.models import User
 from backend.models.enums import Role
 from backend.services import options
 from newapi_ui import backend_bridge
-from newapi_ui.i18n import fmt_quota
+from newapi_ui.i18n import MONEY_PLACES, fmt_quota
 from newapi_ui.states.i18n import I18nState
 
 LOGIN_ROUTE = "/login"
@@ -54,8 +54,9 @@ class AuthState(I18nState):
         (TRUSTED_PROXIES) forwarded, by the same rule as the API."""
         return client_ip.from_headers(self.router.session.client_ip, self.router.headers.raw_headers)
 
-    def fmt_quota(self, quota: int) -> str:
-        return fmt_quota(quota, self.lang, per_unit=self.quota_per_unit, in_currency=self.display_in_currency)
+    def fmt_quota(self, quota: int, places: int = MONEY_PLACES) -> str:
+        return fmt_quota(quota, self.lang, per_unit=self.quota_per_unit, in_currency=self.display_in_currency,
+                         places=places)
 
     def _remember(self, user: User | None) -> None:
         if user is None:

@@ -16,6 +16,7 @@ class LoginState(AuthState):
     @rx.event
     async def on_load(self):  # noqa: ANN201
         """An already logged-in user goes straight to the console."""
+        self.busy = False  # a reload must never inherit a spinner from this tab's server-side state
         redirect = await self.guard_public()
         if redirect is not None:
             return redirect

@@ -38,6 +38,7 @@ class LoginSecurityState(AuthState):
     @rx.event
     async def load(self) -> None:
         self.need_code = False
+        self.busy = False  # a reload must never inherit a spinner from this tab's server-side state
         self.turnstile_on, self.turnstile_site_key, self.passkey_on = await backend_bridge.call(_site)
 
     @rx.event

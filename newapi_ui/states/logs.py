@@ -5,6 +5,7 @@ Filter times are read in the browser's time zone, like every date the console sh
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -18,7 +19,8 @@ from backend.services.errors import ServiceError
 from backend.services.log_queries import LogFilter
 from backend.services.pricing import USD_PER_RATIO_PER_MILLION
 from newapi_ui import backend_bridge
-from newapi_ui.i18n import N_, fmt_money, fmt_number, zone
+from newapi_ui.i18n import COST_PLACES, N_, fmt_money, fmt_number, zone
+from newapi_ui.log_details import event_text
 from newapi_ui.states.auth import AuthState
 from newapi_ui.states.paging import PagedState
 
@@ -33,6 +35,9 @@ TYPE_LABELS = {
 ALL = N_("All")
 UNKNOWN = N_("Unknown")
 TYPE_OPTIONS = ["0", *[str(int(t)) for t in TYPE_LABELS]]
+# Rows whose quota column shows an amount, as new-api's log table does: charges and refunds. Other
+# rows (top-up, manage, system, error) are blank there; their amounts are in their details.
+_COSTED_TYPES = {LogType.CONSUME, LogType.REFUND}
 _SHOWN_OTHER_KEYS = {
     "model_price", "model_ratio", "group_ratio", "completion_ratio", "cache_tokens", "cache_ratio",
     "cache_creation_tokens", "cache_creation_ratio", "frt", "request_id", "admin_info",
@@ -62,6 +67,18 @@ def parse_other(raw: str) -> dict[str, Any]:
     except ValueError:
         return {}
     return value if isinstance(value, dict) else {}
+
+
+def _priced(other: dict[str, Any]) -> bool:
+    """Whether `other` holds the pricing facts a consume row's (Chinese, new-api) content spells out."""
+    return "model_ratio" in other or "model_price" in other
+
+
+def cost_text(row: dict[str, Any], fmt_quota: Callable[[int, int], str]) -> str:
+    """A row's amount with new-api's six decimals; blank for rows that are not a charge or refund."""
+    if row["type"] not in _COSTED_TYPES:
+        return ""
+    return fmt_quota(int(row["quota"]), COST_PLACES)
 
 
 class LogsState(PagedState, AuthState):
@@ -156,8 +173,11 @@ class LogsState(PagedState, AuthState):
             "use_time": use + (" · " + self.tr("Stream") if row["is_stream"] else ""),
             "prompt": fmt_number(int(row["prompt_tokens"]), self.lang),
             "completion": fmt_number(int(row["completion_tokens"]), self.lang),
-            "quota": self.fmt_quota(int(row["quota"])),
+            "quota": self.cost_text(row),
         }
+
+    def cost_text(self, row: dict[str, Any]) -> str:
+        return cost_text(row, self.fmt_quota)
 
     @rx.event
     def open_detail(self, idx: str) -> None:
@@ -177,68 +197,74 @@ class LogsState(PagedState, AuthState):
         if not row:
             return []
         other = parse_other(row.get("other", ""))
-        t, lang = self.tr, self.lang
+        lang = self.lang
         items = [
-            [t("Time"), self.fmt_datetime(int(row["created_at"]))],
-            [t("Type"), t(TYPE_LABELS.get(row["type"], UNKNOWN))],
-            [t("Model"), row["model_name"]],
-            [t("Token"), row["token_name"]],
-            [t("Group"), row["group"]],
-            [t("Prompt tokens"), fmt_number(int(row["prompt_tokens"]), lang)],
-            [t("Completion tokens"), fmt_number(int(row["completion_tokens"]), lang)],
-            [t("Quota"), self.fmt_quota(int(row["quota"]))],
-            [t("Duration"), f"{row['use_time']} s"],
-            [t("Stream"), t("Yes") if row["is_stream"] else t("No")],
+            [self.tr("Time"), self.fmt_datetime(int(row["created_at"]))],
+            [self.tr("Type"), self.tr(TYPE_LABELS.get(row["type"], UNKNOWN))],
+            [self.tr("Model"), row["model_name"]],
+            [self.tr("Token"), row["token_name"]],
+            [self.tr("Group"), row["group"]],
+            [self.tr("Prompt tokens"), fmt_number(int(row["prompt_tokens"]), lang)],
+            [self.tr("Completion tokens"), fmt_number(int(row["completion_tokens"]), lang)],
+            [self.tr("Duration"), f"{fmt_number(int(row['use_time']), lang)} s"],
         ]
+        if row["type"] in _COSTED_TYPES:
+            items.insert(7, [self.tr("Quota"), self.cost_text(row)])
+        if row["type"] == LogType.CONSUME:
+            items.append([self.tr("Stream"), self.tr("Yes") if row["is_stream"] else self.tr("No")])
         items += self._pricing_items(other)
         if "frt" in other:
-            items.append([t("First response time"), f"{fmt_number(int(other['frt']), lang)} ms"])
+            items.append([self.tr("First response time"), f"{fmt_number(int(other['frt']), lang)} ms"])
         if other.get("request_id"):
-            items.append([t("Request ID"), str(other["request_id"])])
+            items.append([self.tr("Request ID"), str(other["request_id"])])
         if row.get("ip"):
-            items.append([t("IP"), row["ip"]])
-        if row["content"]:
-            items.append([t("Details"), row["content"]])
+            items.append([self.tr("IP"), row["ip"]])
+        details = event_text(other, self.tr, self.fmt_quota, lambda n: fmt_number(n, lang))
+        if details is not None:
+            other = {k: v for k, v in other.items() if k in _SHOWN_OTHER_KEYS}  # all said in `details`
+        elif row["content"] and not _priced(other):  # a consume row's content repeats the ratios above
+            details = row["content"]
+        if details:
+            items.append([self.tr("Details"), details])
         if self.is_admin:
             items += self._admin_items(row, other)
         extra = {k: v for k, v in other.items() if k not in _SHOWN_OTHER_KEYS}
         if extra:
-            items.append([t("Other"), json.dumps(extra, ensure_ascii=False)])
+            items.append([self.tr("Other"), json.dumps(extra, ensure_ascii=False)])
         return items
 
     def _pricing_items(self, other: dict[str, Any]) -> list[list[str]]:
-        t, lang = self.tr, self.lang
+        lang = self.lang
         items: list[list[str]] = []
         price = _decimal(other.get("model_price"))
         ratio, group = _decimal(other.get("model_ratio")), _decimal(other.get("group_ratio"))
         completion = _decimal(other.get("completion_ratio"))
         if group is not None:
-            items.append([t("Group ratio"), fmt_number(group, lang)])
+            items.append([self.tr("Group ratio"), fmt_number(group, lang)])
         if price is not None and price >= 0:
-            items.append([t("Price per call"), fmt_money(price, lang)])
+            items.append([self.tr("Price per call"), fmt_money(price, lang)])
         elif ratio is not None:
-            items.append([t("Model ratio"), fmt_number(ratio, lang)])
+            items.append([self.tr("Model ratio"), fmt_number(ratio, lang)])
             if completion is not None:
-                items.append([t("Completion ratio"), fmt_number(completion, lang)])
+                items.append([self.tr("Completion ratio"), fmt_number(completion, lang)])
             inp = ratio * USD_PER_RATIO_PER_MILLION * (group if group is not None else 1)
-            items.append([t("Input price (per 1M tokens)"), fmt_money(inp, lang)])
+            items.append([self.tr("Input price (per 1M tokens)"), fmt_money(inp, lang)])
             if completion is not None:
-                items.append([t("Output price (per 1M tokens)"), fmt_money(inp * completion, lang)])
+                items.append([self.tr("Output price (per 1M tokens)"), fmt_money(inp * completion, lang)])
         for key, label in (("cache_tokens", N_("Cached tokens")), ("cache_ratio", N_("Cache ratio")),
                            ("cache_creation_tokens", N_("Cache write tokens")),
                            ("cache_creation_ratio", N_("Cache write ratio"))):
             value = _decimal(other.get(key))
             if value is not None and (value or key.endswith("tokens")):
-                items.append([t(label), fmt_number(value, lang)])
+                items.append([self.tr(label), fmt_number(value, lang)])
         return items
 
     def _admin_items(self, row: dict[str, Any], other: dict[str, Any]) -> list[list[str]]:
-        t = self.tr
-        items = [[t("User"), f"{row['username']} (#{row['user_id']})"]]
+        items = [[self.tr("User"), f"{row['username']} (#{row['user_id']})"]]
         if row["channel"]:
-            items.append([t("Channel"), f"#{row['channel']} {row.get('channel_name', '')}".strip()])
+            items.append([self.tr("Channel"), f"#{row['channel']} {row.get('channel_name', '')}".strip()])
         info = other.get("admin_info")
         tried = info.get("use_channel") if isinstance(info, dict) else None
         if isinstance(tried, list) and tried:
-            items.append([t("Channels tried"), " → ".join(str(c) for c in tried)])
+            items.append([self.tr("Channels tried"), " → ".join(str(c) for c in tried)])
         return items

@@ -22,6 +22,7 @@ class RegisterState(AuthState):
 
     @rx.event
     async def on_load(self):  # noqa: ANN201
+        self.busy = self.code_busy = False  # a reload must never inherit a spinner (server-side tab state)
         redirect = await self.guard_public()
         if redirect is not None:
             return redirect

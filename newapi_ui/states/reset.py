@@ -44,6 +44,7 @@ class ResetRequestState(AuthState):
     @rx.event
     async def on_load(self):  # noqa: ANN201
         self.sent = False
+        self.busy = False  # a reload must never inherit a spinner from this tab's server-side state
         return await self.guard_public()
 
     @rx.event
@@ -74,6 +75,7 @@ class ResetConfirmState(AuthState):
 
     @rx.event
     async def on_load(self):  # noqa: ANN201
+        self.busy = False  # a reload must never inherit a spinner from this tab's server-side state
         params = self.router.page.params
         self.email = str(params.get("email", ""))[:254]
         self.token = str(params.get("token", ""))[:64]

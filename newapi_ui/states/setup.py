@@ -16,6 +16,7 @@ class SetupState(AuthState):
 
     @rx.event
     async def on_load(self):  # noqa: ANN201
+        self.busy = False  # a reload must never inherit a spinner from this tab's server-side state
         if await backend_bridge.is_initialised():
             return rx.redirect(LOGIN_ROUTE, replace=True)
         self.database_type = (await backend_bridge.call(setup.state))["database_type"]

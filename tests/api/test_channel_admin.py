@@ -122,6 +122,8 @@ def test_validation_messages(storage):
         ({"models": "m" * 300}, "model name too long"),
         ({"weight": "heavy"}, "invalid channel field channel.weight"),
         ({"type": 41, "other": ""}, "Vertex AI channels need a deployment region"),
+        ({"models": ""}, "choose at least one model"),  # new-api refuses a channel no request can reach
+        ({"models": " , ,"}, "choose at least one model"),
     ]
     for extra, message in cases:
         msg = refused(c.post("/api/channel/", json={"mode": "single", "channel": channel(**extra)},
@@ -134,6 +136,11 @@ def test_validation_messages(storage):
                      headers=auth(admin)))
     assert cache.get_channel(ok["ids"][0]).model_mapping == {"gpt-4o": "x"}
     refused(c.put("/api/channel/", json={"id": ok["ids"][0], "param_override": "[]"}, headers=auth(admin)), 400)
+    assert "choose at least one model" in refused(
+        c.put("/api/channel/", json={"id": ok["ids"][0], "models": ""}, headers=auth(admin)), 400)
+    no_models = {k: v for k, v in channel().items() if k != "models"}
+    assert "choose at least one model" in refused(
+        c.post("/api/channel/", json={"mode": "single", "channel": no_models}, headers=auth(admin)), 400)
     refused(c.put("/api/channel/", json={"name": "no id"}, headers=auth(admin)), 400)
     refused(c.put("/api/channel/", json={"id": 999, "name": "x"}, headers=auth(admin)), 404)
 

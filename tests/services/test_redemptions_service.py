@@ -1,11 +1,13 @@
+import json
 import threading
 
 import pytest
+from sqlmodel import select
 
 from backend.auth.passwords import hash_password
-from backend.db import session_scope
-from backend.models import Redemption, User
-from backend.models.enums import RedemptionStatus
+from backend.db import log_session_scope, session_scope
+from backend.models import Log, Redemption, User
+from backend.models.enums import LogType, RedemptionStatus
 from backend.services import ledger, redemptions
 from backend.services.errors import ServiceError
 
@@ -59,3 +61,15 @@ def test_deleted_code_cannot_be_redeemed(sqlite_storage):
     redemptions.delete_code(code_id)
     with pytest.raises(ServiceError, match="invalid"):
         redemptions.redeem(u, key)
+
+
+def test_redeem_log_carries_the_facts_as_json(storage):
+    """The console words the log in the reader's language from `other`, not from `content` (#15)."""
+    u = _user("logged", quota=0)
+    [key] = redemptions.create_codes(u.id, "gift", 900, 1)
+    redemptions.redeem(u, key)
+    with log_session_scope() as s:
+        row = s.exec(select(Log).where(Log.user_id == u.id, Log.type == int(LogType.TOPUP))).one()
+    other = json.loads(row.other)
+    assert other["event"] == "redeem" and other["quota"] == 900 and isinstance(other["code_id"], int)
+    assert row.content.startswith("redeemed code #")  # new-api's text stays for API readers

@@ -90,9 +90,9 @@ def test_cookie_values_are_normalised() -> None:
 def test_quota_money_and_dates_follow_the_locale() -> None:
     money = {"per_unit": 500000, "in_currency": True}
     assert fmt_quota(1_234_567_890, "en", **money) == "$2,469.14"
-    assert fmt_quota(1_234_567_890, "fr", **money).replace("\u202f", " ").replace("\xa0", " ") == "2 469,14 $US"
+    assert fmt_quota(1_234_567_890, "fr", **money).replace("\u202f", " ").replace("\xa0", " ") == "2 469,14 $"
     assert fmt_quota(1_234_567_890, "ja", **money) == "$2,469.14"
-    assert fmt_quota(1_234_567_890, "zh_TW", **money) == "US$2,469.14"
+    assert fmt_quota(1_234_567_890, "zh_TW", **money) == "$2,469.14"
     assert fmt_quota(1_234_567, "fr", per_unit=500000, in_currency=False).replace("\u202f", " ") == "1 234 567"
     assert fmt_quota(1_234_567, "en", per_unit=500000, in_currency=False) == "1,234,567"
     assert fmt_datetime(0, "en") == ""
