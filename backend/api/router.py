@@ -22,6 +22,7 @@ from backend.api import (
     passkey,
     prefill_group,
     pricing,
+    ratio_sync,
     redemption,
     responses,
     secure_verify,
@@ -77,6 +78,7 @@ api.include_router(token_usage.router)
 api.include_router(models.router)
 api.include_router(vendors.router)
 api.include_router(prefill_group.router)
+api.include_router(ratio_sync.router)
 
 
 @api.api_route("/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
