@@ -19,6 +19,7 @@ from backend.api import (
     oauth,
     oauth_bindings,
     option,
+    option_tools,
     passkey,
     prefill_group,
     pricing,
@@ -70,6 +71,7 @@ api.include_router(redemption.router)
 api.include_router(log.router)
 api.include_router(data.router)
 api.include_router(option.router)
+api.include_router(option_tools.router)
 api.include_router(group.router)
 api.include_router(channel.router)
 api.include_router(channel_tools.router)

@@ -35,6 +35,7 @@ ADMIN_ROUTES = [
 ROOT_ROUTES = [
     ("GET", "/api/option/"), ("PUT", "/api/option/"),
     ("GET", "/api/ratio_sync/channels"), ("POST", "/api/ratio_sync/fetch"),
+    ("POST", "/api/option/rest_model_ratio"), ("POST", "/api/option/migrate_console_setting"),
 ]
 BODY = {"id": 1, "key": "x", "value": "x", "action": "disable", "ids": [1], "quota": 1, "name": "n",
         "username": "u", "password": "p" * 8}
