@@ -21,6 +21,7 @@ from backend.api import (
     option,
     option_tools,
     passkey,
+    performance,
     prefill_group,
     pricing,
     ratio_sync,
@@ -81,6 +82,7 @@ api.include_router(models.router)
 api.include_router(vendors.router)
 api.include_router(prefill_group.router)
 api.include_router(ratio_sync.router)
+api.include_router(performance.router)
 
 
 @api.api_route("/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
