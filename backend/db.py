@@ -172,6 +172,26 @@ def _drop_inherited_pools() -> None:
 os.register_at_fork(after_in_child=_drop_inherited_pools)
 
 
+def pool_status() -> dict[str, dict[str, object]]:
+    """The connection pools created so far in this process (none is created by asking): SQLAlchemy's
+    status line, and the counts where the pool kind keeps them."""
+    out: dict[str, dict[str, object]] = {}
+    seen: set[int] = set()
+    for name, engine in (("main", _engine), ("relay", _relay_engine), ("log", _log_engine),
+                         ("relay_log", _relay_log_engine)):
+        if engine is None or id(engine) in seen:
+            continue
+        seen.add(id(engine))
+        pool = engine.pool
+        row: dict[str, object] = {"kind": type(pool).__name__, "status": pool.status()}
+        for attr in ("size", "checkedin", "checkedout", "overflow"):
+            method = getattr(pool, attr, None)
+            if callable(method):
+                row[attr] = method()
+        out[name] = row
+    return out
+
+
 def reset_engines() -> None:
     global _engine, _relay_engine, _log_engine, _relay_log_engine
     for e in {id(e): e for e in (_engine, _relay_engine, _log_engine, _relay_log_engine) if e is not None}.values():

@@ -19,9 +19,12 @@ from backend.api import (
     oauth,
     oauth_bindings,
     option,
+    option_tools,
     passkey,
+    performance,
     prefill_group,
     pricing,
+    ratio_sync,
     redemption,
     responses,
     secure_verify,
@@ -69,6 +72,7 @@ api.include_router(redemption.router)
 api.include_router(log.router)
 api.include_router(data.router)
 api.include_router(option.router)
+api.include_router(option_tools.router)
 api.include_router(group.router)
 api.include_router(channel.router)
 api.include_router(channel_tools.router)
@@ -77,6 +81,8 @@ api.include_router(token_usage.router)
 api.include_router(models.router)
 api.include_router(vendors.router)
 api.include_router(prefill_group.router)
+api.include_router(ratio_sync.router)
+api.include_router(performance.router)
 
 
 @api.api_route("/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)

@@ -187,3 +187,19 @@ def _reset() -> None:
     _tokens.clear()
     _users.clear()
     _inflight.clear()
+
+
+def local_sizes() -> dict[str, dict[str, int]]:
+    """This process's token and user caches: entries held (found rows, remembered misses) and bounds."""
+    return {name: {"found": c.counts()[0], "missing": c.counts()[1], "max_found": c.max_found,
+                   "max_missing": c.max_missing}
+            for name, c in (("tokens", _tokens), ("users", _users))}
+
+
+def clear_local() -> int:
+    """Drop this process's token and user snapshots (they reload from Redis or the DB on the next
+    request); answers how many entries were dropped. Balances live in the ledger, not here."""
+    dropped = len(_tokens) + len(_users)
+    _tokens.clear()
+    _users.clear()
+    return dropped

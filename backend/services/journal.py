@@ -164,6 +164,13 @@ class Journal:
         self.failures = 0  # failed writes (logged)
         self.fsyncs = 0  # group commits so far (bench/journal_fsync.py reports records per fsync)
 
+    def state(self) -> dict[str, object]:
+        """For the performance page: where it writes, how far behind fsync is, failures so far."""
+        with self._cond:
+            queued, synced = self._appended, self._synced
+        return {"node": self.node, "directory": str(self.directory), "segment": self._index, "fsync": self._fsync,
+                "records": queued, "unsynced": queued - synced, "fsyncs": self.fsyncs, "failures": self.failures}
+
     # ---- life -------------------------------------------------------------------------------
 
     def open(self) -> Journal:

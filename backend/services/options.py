@@ -183,6 +183,27 @@ def update(key: str, value: str) -> None:
     bus.publish("options", key)
 
 
+def replace(updates: dict[str, str], removed: list[str]) -> None:
+    """Write several options and delete others in one transaction (a migration must not stop half
+    way), then reload the snapshot and tell every node. The values are validated first."""
+    for key, value in updates.items():
+        validate(key, value)
+    with session_scope() as s:
+        for key in removed:
+            row = s.get(Option, key)
+            if row is not None:
+                s.delete(row)
+        for key, value in updates.items():
+            row = s.get(Option, key)
+            if row is None:
+                s.add(Option(key=key, value=value))
+            else:
+                row.value = value
+                s.add(row)
+    load()
+    bus.publish("options", ",".join([*updates, *removed]))
+
+
 def _on_remote_change(_key: str) -> None:
     load()
 

@@ -33,4 +33,9 @@ def ratio_config() -> dict[str, Any]:
     chosen to share them: they are the site's prices, which some operators keep to themselves."""
     if not options.get_bool("ExposeRatioEnabled"):
         raise ServiceError(RATIO_CONFIG_DISABLED, 403)
+    return ratio_tables()
+
+
+def ratio_tables() -> dict[str, Any]:
+    """Our effective ratio tables under new-api's field names (what ratio sync compares against)."""
     return {name: ratios.effective_map(key) for name, key in EXPOSED_RATIOS.items()}

@@ -32,7 +32,13 @@ ADMIN_ROUTES = [
     ("GET", "/api/prefill_group/"), ("POST", "/api/prefill_group/"), ("PUT", "/api/prefill_group/"),
     ("DELETE", "/api/prefill_group/1"), ("POST", "/api/channel/copy/1"), ("GET", "/api/channel/tag/models"),
 ]
-ROOT_ROUTES = [("GET", "/api/option/"), ("PUT", "/api/option/")]
+ROOT_ROUTES = [
+    ("GET", "/api/option/"), ("PUT", "/api/option/"),
+    ("GET", "/api/ratio_sync/channels"), ("POST", "/api/ratio_sync/fetch"),
+    ("POST", "/api/option/rest_model_ratio"), ("POST", "/api/option/migrate_console_setting"),
+    ("GET", "/api/performance/stats"), ("POST", "/api/performance/gc"), ("POST", "/api/performance/reset_stats"),
+    ("DELETE", "/api/performance/disk_cache"), ("GET", "/api/performance/logs"), ("DELETE", "/api/performance/logs"),
+]
 BODY = {"id": 1, "key": "x", "value": "x", "action": "disable", "ids": [1], "quota": 1, "name": "n",
         "username": "u", "password": "p" * 8}
 

@@ -170,3 +170,14 @@ async def test_closing_wakes_every_waiter_and_ignores_later_appends(tmp_path: Pa
     j.append(["G", j.next_seq(), "after close"])
     await asyncio.wait_for(j.wait_async(), 10)
     assert all_records(tmp_path, j.node) == [["G", 1, "x"]]
+
+
+def test_state_counts_records_and_fsyncs(tmp_path: Path) -> None:
+    """What the performance page shows: records queued, how many await fsync, group commits."""
+    j = open_journal(tmp_path)
+    j.append(["A", j.next_seq(), 1, 2, 3, 10, 10, 1, 5, 0])
+    assert j.wait(10)
+    state = j.state()
+    assert state["node"] == j.node and state["records"] == 1 and state["unsynced"] == 0
+    assert state["fsyncs"] >= 1 and state["failures"] == 0
+    j.close(delete=True)
