@@ -5,12 +5,14 @@ from backend.models.ability import Ability
 from backend.models.channel import Channel
 from backend.models.checkin import Checkin
 from backend.models.log import Log
+from backend.models.midjourney import Midjourney
 from backend.models.oauth import AuthNonce, CustomOAuthProvider, UserOAuthBinding
 from backend.models.option import Option
 from backend.models.passkey import PasskeyCredential
 from backend.models.quota_data import QuotaData
 from backend.models.redemption import Redemption
 from backend.models.setup import Setup
+from backend.models.task import Task
 from backend.models.token import Token
 from backend.models.top_up import TopUp
 from backend.models.twofa import TwoFA, TwoFABackupCode
@@ -18,7 +20,7 @@ from backend.models.user import User
 from backend.models.user_session import UserSession
 
 __all__ = [
-    "Ability", "AuthNonce", "Channel", "Checkin", "CustomOAuthProvider", "Log", "Option", "PasskeyCredential",
-    "QuotaData", "Redemption", "Setup", "Token", "TopUp", "TwoFA", "TwoFABackupCode", "User", "UserOAuthBinding",
+    "Ability", "AuthNonce", "Channel", "Checkin", "CustomOAuthProvider", "Log", "Midjourney", "Option", "PasskeyCredential",
+    "QuotaData", "Redemption", "Setup", "Task", "Token", "TopUp", "TwoFA", "TwoFABackupCode", "User", "UserOAuthBinding",
     "UserSession",
 ]

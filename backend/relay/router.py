@@ -11,6 +11,7 @@ from backend.relay import (
     routes_claude,
     routes_gemini,
     routes_media,
+    routes_mj,
     routes_playground,
     routes_responses,
     routes_usage,
@@ -26,6 +27,7 @@ relay.include_router(model_lists.router)
 relay.include_router(routes_media.router)
 relay.include_router(routes_usage.router)
 relay.include_router(routes_playground.router)
+relay.include_router(routes_mj.router)
 relay.include_router(realtime.router)
 relay.include_router(routes.router)
 

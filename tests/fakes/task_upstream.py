@@ -1,0 +1,162 @@
+"""A fake of the task providers on loopback: Midjourney-Proxy, Suno-API, OpenAI videos and Kling.
+
+Tasks move on by polls, not by the clock: each time a task is read (MJ `list-by-condition` or
+`fetch`, Suno `fetch`, a video retrieve) it goes one step: queued -> in progress (50%) -> done. A
+task whose prompt contains `fail` ends in failure; a prompt `refuse` is refused at submit. Finished
+results point at `/files/<id>` on this server, which serves `RESULT_BYTES`. Every request is
+recorded (`fake.requests`) with its headers, so tests can see which key reached the upstream.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+
+from tests.conftest import LiveServer
+
+MJ_KEY = "mj-channel-secret"
+SUNO_KEY = "suno-channel-key"
+VIDEO_KEY = "sk-video-channel"
+KLING_KEY = "kling-ak|kling-sk"
+RESULT_BYTES = b"\x89PNG\r\n\x1a\n-fake-result-bytes-" + bytes(range(256))
+STEPS = 2  # reads until a task is done
+
+
+@dataclass
+class Job:
+    id: str
+    kind: str
+    prompt: str
+    action: str = ""
+    reads: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def fails(self) -> bool:
+        return "fail" in self.prompt
+
+    def step(self) -> str:
+        """Advance one read; "queued", "running", "success" or "failure"."""
+        self.reads += 1
+        if self.reads == 1:
+            return "queued"
+        if self.reads < STEPS + 1:
+            return "running"
+        return "failure" if self.fails else "success"
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any
+
+
+class TaskFake:
+    def __init__(self) -> None:
+        self.jobs: dict[str, Job] = {}
+        self.requests: list[Recorded] = []
+        self._ids = itertools.count(1000)
+        self.app = self._build()
+        self.server = LiveServer(self.app)
+        self.url = self.server.url
+
+    def __enter__(self) -> TaskFake:
+        self.server.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.__exit__(*exc)
+
+    def submits(self, prefix: str) -> list[Recorded]:
+        return [r for r in self.requests if r.method == "POST" and r.path.startswith(prefix)]
+
+    def _new(self, kind: str, prompt: str, action: str = "", **extra: Any) -> Job:
+        job = Job(id=f"{kind}-{next(self._ids)}", kind=kind, prompt=prompt, action=action, extra=extra)
+        self.jobs[job.id] = job
+        return job
+
+    # -- Midjourney-Proxy ----------------------------------------------------------------------
+
+    def _mj_dto(self, job: Job) -> dict[str, Any]:
+        state = job.step()
+        now = time.time_ns() // 1_000_000
+        dto = {"id": job.id, "action": job.action, "prompt": job.prompt, "promptEn": job.prompt,
+               "description": "", "state": "", "submitTime": now, "startTime": 0, "finishTime": 0,
+               "imageUrl": "", "status": "SUBMITTED", "progress": "0%", "failReason": ""}
+        if state == "running":
+            dto.update(status="IN_PROGRESS", progress="50%", startTime=now)
+        elif state == "success":
+            dto.update(status="SUCCESS", progress="100%", startTime=now, finishTime=now,
+                       imageUrl=f"{self.url}/files/{job.id}",
+                       buttons=[{"customId": f"MJ::JOB::upsample::1::{job.id}", "label": "U1"}])
+        elif state == "failure":
+            dto.update(status="FAILURE", progress="50%", failReason="banned prompt")
+        return dto
+
+    def _build(self) -> FastAPI:  # noqa: C901 - one fake, one route table
+        app = FastAPI()
+        fake = self
+
+        @app.middleware("http")
+        async def record(request: Request, call_next: Any) -> Response:
+            raw = await request.body()
+            try:
+                body = orjson.loads(raw) if raw else None
+            except orjson.JSONDecodeError:
+                body = raw
+            fake.requests.append(Recorded(request.method, request.url.path, dict(request.headers), body))
+            return await call_next(request)
+
+        def mj_auth(request: Request) -> bool:
+            return request.headers.get("mj-api-secret") == MJ_KEY and "authorization" not in request.headers
+
+        @app.post("/mj-{mode}/mj/submit/{action}")
+        async def mj_submit_mode(mode: str, action: str, request: Request) -> Response:
+            return await mj_submit(action, request)
+
+        @app.post("/mj/submit/{action}")
+        async def mj_submit(action: str, request: Request) -> Response:
+            if not mj_auth(request):
+                return JSONResponse({"code": 4, "description": "bad secret"}, status_code=401)
+            body = orjson.loads(await request.body())
+            prompt = body.get("prompt") or ""
+            if "refuse" in prompt:
+                return JSONResponse({"code": 24, "description": "可能包含敏感词", "properties": {"bannedWord": "refuse"}})
+            if action == "upload-discord-images":
+                return JSONResponse({"code": 1, "description": "success", "result": [f"{fake.url}/files/up"]})
+            job = fake._new("mj", prompt, body.get("action") or action.upper())
+            return JSONResponse({"code": 1, "description": "提交成功", "result": job.id, "properties": {}})
+
+        @app.post("/mj/insight-face/swap")
+        async def mj_swap(request: Request) -> Response:
+            if not mj_auth(request):
+                return JSONResponse({"code": 4, "description": "bad secret"}, status_code=401)
+            job = fake._new("mj", "InsightFace", "SWAP_FACE")
+            return JSONResponse({"code": 1, "description": "提交成功", "result": job.id})
+
+        @app.post("/mj/task/list-by-condition")
+        async def mj_list(request: Request) -> Response:
+            if not mj_auth(request):
+                return JSONResponse({"code": 4, "description": "bad secret"}, status_code=401)
+            ids = orjson.loads(await request.body()).get("ids") or []
+            return JSONResponse([fake._mj_dto(fake.jobs[i]) for i in ids if i in fake.jobs])
+
+        @app.get("/mj/task/{task_id}/image-seed")
+        async def mj_seed(task_id: str, request: Request) -> Response:
+            if not mj_auth(request) or task_id not in fake.jobs:
+                return JSONResponse({"code": 4, "description": "not found"}, status_code=404)
+            return JSONResponse({"code": 1, "description": "success", "result": "4242"})
+
+        @app.get("/files/{name}")
+        async def files(name: str) -> Response:
+            return Response(RESULT_BYTES, media_type="image/png" if not name.startswith("video") else "video/mp4")
+
+        return app
