@@ -14,6 +14,7 @@ from backend.relay import (
     routes_mj,
     routes_playground,
     routes_responses,
+    routes_suno,
     routes_usage,
 )
 from backend.relay.context import RequestIdMiddleware
@@ -28,6 +29,7 @@ relay.include_router(routes_media.router)
 relay.include_router(routes_usage.router)
 relay.include_router(routes_playground.router)
 relay.include_router(routes_mj.router)
+relay.include_router(routes_suno.router)
 relay.include_router(realtime.router)
 relay.include_router(routes.router)
 

@@ -155,6 +155,45 @@ class TaskFake:
                 return JSONResponse({"code": 4, "description": "not found"}, status_code=404)
             return JSONResponse({"code": 1, "description": "success", "result": "4242"})
 
+        # -- Suno-API ------------------------------------------------------------------------
+
+        def bearer(request: Request, key: str) -> bool:
+            return request.headers.get("authorization") == f"Bearer {key}"
+
+        @app.post("/suno/submit/{action}")
+        async def suno_submit(action: str, request: Request) -> Response:
+            if not bearer(request, SUNO_KEY):
+                return JSONResponse({"code": "unauthorized", "message": "bad key"}, status_code=401)
+            body = orjson.loads(await request.body())
+            prompt = body.get("gpt_description_prompt") or body.get("prompt") or ""
+            if "refuse" in prompt:
+                return JSONResponse({"code": "error", "message": "prompt refused", "data": None})
+            job = fake._new("suno", prompt, action)
+            return JSONResponse({"code": "success", "message": "", "data": job.id})
+
+        @app.post("/suno/fetch")
+        async def suno_fetch(request: Request) -> Response:
+            if not bearer(request, SUNO_KEY):
+                return JSONResponse({"code": "unauthorized", "message": "bad key"}, status_code=401)
+            ids = orjson.loads(await request.body()).get("ids") or []
+            items = []
+            for i in ids:
+                if i not in fake.jobs:
+                    continue
+                job = fake.jobs[i]
+                state = job.step()
+                item: dict[str, Any] = {"task_id": job.id, "action": job.action, "status": "QUEUED",
+                                        "progress": "0%", "fail_reason": "", "data": None}
+                if state == "running":
+                    item.update(status="IN_PROGRESS", progress="50%")
+                elif state == "success":
+                    item.update(status="SUCCESS", progress="100%",
+                                data=[{"id": "clip-1", "audio_url": f"{fake.url}/files/{job.id}.mp3"}])
+                elif state == "failure":
+                    item.update(status="FAILURE", fail_reason="generation failed")
+                items.append(item)
+            return JSONResponse({"code": "success", "message": "", "data": items})
+
         @app.get("/files/{name}")
         async def files(name: str) -> Response:
             return Response(RESULT_BYTES, media_type="image/png" if not name.startswith("video") else "video/mp4")
