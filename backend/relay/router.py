@@ -16,6 +16,7 @@ from backend.relay import (
     routes_responses,
     routes_suno,
     routes_usage,
+    routes_video,
 )
 from backend.relay.context import RequestIdMiddleware
 
@@ -30,6 +31,7 @@ relay.include_router(routes_usage.router)
 relay.include_router(routes_playground.router)
 relay.include_router(routes_mj.router)
 relay.include_router(routes_suno.router)
+relay.include_router(routes_video.router)
 relay.include_router(realtime.router)
 relay.include_router(routes.router)
 

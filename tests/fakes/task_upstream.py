@@ -9,6 +9,9 @@ recorded (`fake.requests`) with its headers, so tests can see which key reached 
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import itertools
 import time
 from dataclasses import dataclass, field
@@ -193,6 +196,100 @@ class TaskFake:
                     item.update(status="FAILURE", fail_reason="generation failed")
                 items.append(item)
             return JSONResponse({"code": "success", "message": "", "data": items})
+
+        # -- OpenAI videos ---------------------------------------------------------------------
+
+        def video_object(job: Job, state: str | None = None) -> dict[str, Any]:
+            obj: dict[str, Any] = {"id": job.id, "object": "video", "model": job.extra.get("model", "sora-2"),
+                                   "status": "queued", "progress": 0, "created_at": 1700000000,
+                                   "seconds": job.extra.get("seconds", "4"), "size": job.extra.get("size", "720x1280")}
+            if state == "running":
+                obj.update(status="in_progress", progress=50)
+            elif state == "success":
+                obj.update(status="completed", progress=100, completed_at=1700000100)
+            elif state == "failure":
+                obj.update(status="failed", error={"code": "moderation", "message": "video generation failed"})
+            return obj
+
+        def openai_refusal(message: str, status: int) -> JSONResponse:
+            return JSONResponse({"error": {"message": message, "type": "invalid_request_error"}}, status_code=status)
+
+        @app.post("/v1/videos")
+        async def videos_create(request: Request) -> Response:
+            if not bearer(request, VIDEO_KEY):
+                return openai_refusal("bad key", 401)
+            ctype = request.headers.get("content-type", "")
+            if "multipart/form-data" in ctype:
+                form = await request.form()
+                fields = {k: v for k, v in form.items() if isinstance(v, str)}
+            else:
+                fields = orjson.loads(await request.body())
+            prompt = fields.get("prompt") or ""
+            if "refuse" in prompt:
+                return openai_refusal("content policy", 400)
+            job = fake._new("video", prompt, "generate", model=fields.get("model"), seconds=fields.get("seconds", "4"),
+                            size=fields.get("size", "720x1280"))
+            return JSONResponse(video_object(job))
+
+        @app.get("/v1/videos/{video_id}/content")
+        async def videos_content(video_id: str, request: Request) -> Response:
+            job = fake.jobs.get(video_id)
+            if not bearer(request, VIDEO_KEY) or job is None or job.reads <= STEPS or job.fails:
+                return openai_refusal("no content", 404)
+            return Response(RESULT_BYTES, media_type="video/mp4")
+
+        @app.post("/v1/videos/{video_id}/remix")
+        async def videos_remix(video_id: str, request: Request) -> Response:
+            if not bearer(request, VIDEO_KEY) or video_id not in fake.jobs:
+                return openai_refusal("not found", 404)
+            prompt = orjson.loads(await request.body()).get("prompt") or ""
+            job = fake._new("video", prompt, "remix", model=fake.jobs[video_id].extra.get("model"))
+            return JSONResponse({**video_object(job), "remixed_from_video_id": video_id})
+
+        @app.get("/v1/videos/{video_id}")
+        async def videos_retrieve(video_id: str, request: Request) -> Response:
+            if not bearer(request, VIDEO_KEY) or video_id not in fake.jobs:
+                return openai_refusal("not found", 404)
+            job = fake.jobs[video_id]
+            return JSONResponse(video_object(job, job.step()))
+
+        # -- Kling ---------------------------------------------------------------------------
+
+        def kling_auth(request: Request) -> bool:
+            raw = request.headers.get("authorization", "").removeprefix("Bearer ")
+            try:
+                head, body, sig = raw.split(".")
+            except ValueError:
+                return False
+            access, _sep, secret = KLING_KEY.partition("|")
+            expected = hmac.new(secret.encode(), f"{head}.{body}".encode(), hashlib.sha256).digest()
+            claims = orjson.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+            good_sig = hmac.compare_digest(base64.urlsafe_b64encode(expected).rstrip(b"=").decode(), sig)
+            return good_sig and claims.get("iss") == access and claims.get("exp", 0) > time.time()
+
+        @app.post("/v1/videos/{kind}")
+        async def kling_submit(kind: str, request: Request) -> Response:
+            if not kling_auth(request):
+                return JSONResponse({"code": 1000, "message": "auth failed"}, status_code=401)
+            body = orjson.loads(await request.body())
+            job = fake._new("kling", body.get("prompt") or "", kind, model=body.get("model_name"))
+            return JSONResponse({"code": 0, "message": "SUCCEED", "request_id": "r1",
+                                 "data": {"task_id": job.id, "task_status": "submitted"}})
+
+        @app.get("/v1/videos/{kind}/{task_id}")
+        async def kling_fetch(kind: str, task_id: str, request: Request) -> Response:
+            if not kling_auth(request) or task_id not in fake.jobs:
+                return JSONResponse({"code": 1201, "message": "not found"}, status_code=404)
+            job = fake.jobs[task_id]
+            state = job.step()
+            data: dict[str, Any] = {"task_id": job.id, "task_status": {"queued": "submitted", "running": "processing",
+                                                                      "success": "succeed", "failure": "failed"}[state]}
+            if state == "success":
+                data["task_result"] = {"videos": [{"id": "v1", "url": f"{fake.url}/files/video-{job.id}.mp4",
+                                                   "duration": "5"}]}
+            if state == "failure":
+                data["task_status_msg"] = "kling failed"
+            return JSONResponse({"code": 0, "message": "SUCCEED", "data": data})
 
         @app.get("/files/{name}")
         async def files(name: str) -> Response:

@@ -55,6 +55,7 @@ class TaskUpdate:
 # platform name -> fetch(task) answering its state (registered by relay/tasks/platforms.py)
 Fetcher = Callable[[Task], Awaitable[TaskUpdate]]
 FETCHERS: dict[str, Fetcher] = {}
+VIDEO_FETCHER: Fetcher | None = None  # video platforms (named by channel type) without their own
 
 
 async def _acquire() -> str | None:
@@ -189,7 +190,7 @@ async def poll_tasks() -> None:
         if _timed_out(row.submit_time):
             await _fail_task(row, TIMEOUT_REASON)
             continue
-        fetcher = FETCHERS.get(row.platform)
+        fetcher = FETCHERS.get(row.platform) or (VIDEO_FETCHER if row.platform.isdigit() else None)
         if fetcher is None:
             continue
         try:
