@@ -23,6 +23,7 @@ from backend.api import (
     setup,
     status,
     stripe_topup,
+    tasks,
     telegram,
     threads,  # noqa: F401 - registers the start-up hook that sizes the worker threads
     token,
@@ -63,6 +64,7 @@ api.include_router(group.router)
 api.include_router(channel.router)
 api.include_router(pricing.router)
 api.include_router(token_usage.router)
+api.include_router(tasks.router)
 
 
 @api.api_route("/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
