@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import select
 
+from backend.config import reset_settings
 from backend.db import session_scope
 from backend.models import Log, Midjourney
 from backend.models.enums import LogType
@@ -38,9 +39,11 @@ class Env:
 
 
 @pytest.fixture
-def env(storage: Storage) -> Iterator[Env]:
+def env(storage: Storage, monkeypatch: pytest.MonkeyPatch) -> Iterator[Env]:
     from backend.main import create_app
 
+    monkeypatch.setenv("UPDATE_TASK", "false")  # the tests poll by hand, one round at a time
+    reset_settings()
     with TaskFake() as fake, LiveServer(create_app()) as gateway:
         make_channel(fake.url, MJ_MODELS, type_=2, key=MJ_KEY)
         set_option("ServerAddress", gateway.url)
@@ -215,3 +218,15 @@ def test_redis_lock_keeps_a_second_instance_out(env: Env, redis_url: str) -> Non
         return second, await poller.poll_once()
 
     assert asyncio.run(scenario()) == (False, True)
+
+
+@pytest.mark.parametrize("update_task,running", [("true", True), ("false", False)])
+def test_poll_job_runs_with_the_app_when_update_task_is_on(sqlite_storage: Storage, monkeypatch: pytest.MonkeyPatch,
+                                                           update_task: str, running: bool) -> None:
+    from backend.main import create_app
+
+    monkeypatch.setenv("UPDATE_TASK", update_task)
+    reset_settings()
+    with LiveServer(create_app()):
+        assert (poller.job.task is not None) is running
+    assert poller.job.task is None

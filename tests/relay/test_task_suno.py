@@ -5,15 +5,18 @@ failure refunded once, bad actions refused for free, users kept apart."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import httpx
 import pytest
+from sqlalchemy import update
 from sqlmodel import select
 
+from backend.config import reset_settings
 from backend.db import session_scope
-from backend.models import Log
+from backend.models import Log, Task
 from backend.models.enums import LogType
 from backend.relay.tasks import poller
 from tests.conftest import LiveServer, Storage
@@ -33,9 +36,11 @@ class Env:
 
 
 @pytest.fixture
-def env(storage: Storage) -> Iterator[Env]:
+def env(storage: Storage, monkeypatch: pytest.MonkeyPatch) -> Iterator[Env]:
     from backend.main import create_app
 
+    monkeypatch.setenv("UPDATE_TASK", "false")  # the tests poll by hand, one round at a time
+    reset_settings()
     with TaskFake() as fake, LiveServer(create_app()) as gateway:
         make_channel(fake.url, "suno_music,suno_lyrics", type_=36, key=SUNO_KEY)
         yield Env(fake, gateway.url)
@@ -124,3 +129,19 @@ def test_another_users_task_is_not_found(env: Env) -> None:
     with env.client(key_b) as b:
         assert b.get(f"/suno/fetch/{task_id}").json()["code"] == "task_not_exist"
         assert b.post("/suno/fetch", json={"ids": [task_id]}).json()["data"] == []
+
+
+def test_stuck_task_times_out_with_a_refund(env: Env) -> None:
+    user, _token, key = make_key(quota=1_000_000)
+    with env.client(key) as c:
+        task_id = c.post("/suno/submit/music", json={"prompt": "slow"}).json()["data"]
+    with session_scope() as s:
+        s.exec(update(Task).where(Task.task_id == task_id).values(submit_time=int(time.time()) - 2 * 86400))  # type: ignore[call-overload]
+        s.commit()
+    poll()
+    poll()
+    flush()
+    assert user_row(user.id).quota == 1_000_000
+    assert [log.quota for log in refund_logs(user.id)] == [MUSIC]
+    with env.client(key) as c:
+        assert c.get(f"/suno/fetch/{task_id}").json()["data"]["status"] == "FAILURE"

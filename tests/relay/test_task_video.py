@@ -12,6 +12,7 @@ import openai
 import pytest
 from sqlmodel import select
 
+from backend.config import reset_settings
 from backend.db import session_scope
 from backend.models import Log
 from backend.models.enums import LogType
@@ -34,9 +35,11 @@ class Env:
 
 
 @pytest.fixture
-def env(storage: Storage) -> Iterator[Env]:
+def env(storage: Storage, monkeypatch: pytest.MonkeyPatch) -> Iterator[Env]:
     from backend.main import create_app
 
+    monkeypatch.setenv("UPDATE_TASK", "false")  # the tests poll by hand, one round at a time
+    reset_settings()
     with TaskFake() as fake, LiveServer(create_app()) as gateway:
         make_channel(fake.url, "sora-2,sora-2-pro", type_=55, key=VIDEO_KEY)
         make_channel(fake.url, "kling-v1", type_=50, key=KLING_KEY)
