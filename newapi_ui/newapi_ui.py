@@ -33,6 +33,7 @@ from newapi_ui.pages import (  # noqa: F401 - declares the pages
     register,
     reset,
     setup,
+    tasks,
     tokens,
     users,
     wallet,

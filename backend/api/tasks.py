@@ -38,8 +38,6 @@ def own_mj(user: CurrentUser, paging: PagingDep, mj_id: Annotated[str, Query()] 
     f = _mj_filter(0, mj_id, start_timestamp, end_timestamp)
     f.user_id = user.id
     items, total = tasks.mj_page(f, (paging.p - 1) * paging.page_size, paging.page_size)
-    for item in items:
-        item.pop("channel_id", None)
     return page(items, total, paging.p, paging.page_size)
 
 

@@ -248,6 +248,8 @@ def mj_page(f: MjFilter, offset: int, limit: int) -> tuple[list[dict[str, Any]],
         item = row.model_dump(exclude={"token_id", "billing_channel_id"})
         if options.get_bool("MjForwardUrlEnabled") and row.image_url:
             item["image_url"] = image_proxy_url(row.mj_id)
+        if f.user_id is not None:
+            item.pop("channel_id", None)  # new-api omits the channel from a user's own view
         items.append(item)
     return items, total
 
