@@ -230,3 +230,12 @@ def test_poll_job_runs_with_the_app_when_update_task_is_on(sqlite_storage: Stora
     with LiveServer(create_app()):
         assert (poller.job.task is not None) is running
     assert poller.job.task is None
+
+
+@pytest.mark.parametrize("path,open_", [("/mj/submit/imagine", True), ("/relax/mj/task/x/fetch", True),
+                                        ("/suno/fetch", True), ("/kling/v1/videos/text2video", True),
+                                        ("/midjourney", False), ("/api/mj/self", False)])
+def test_task_routes_are_open_to_any_origin_like_the_relay(path: str, open_: bool) -> None:
+    from backend.relay_cors import is_open_path
+
+    assert is_open_path(path) is open_
