@@ -171,6 +171,9 @@ class TaskFake:
             prompt = body.get("gpt_description_prompt") or body.get("prompt") or ""
             if "refuse" in prompt:
                 return JSONResponse({"code": "error", "message": "prompt refused", "data": None})
+            if "leak" in prompt:  # an upstream that quotes the key and its own address
+                return JSONResponse({"code": "error", "message": f"bad {SUNO_KEY} at http://10.9.8.7:9000/x"},
+                                    status_code=400)
             job = fake._new("suno", prompt, action)
             return JSONResponse({"code": "success", "message": "", "data": job.id})
 

@@ -239,3 +239,14 @@ def test_task_routes_are_open_to_any_origin_like_the_relay(path: str, open_: boo
     from backend.relay_cors import is_open_path
 
     assert is_open_path(path) is open_
+
+
+def test_a_channel_key_the_upstream_refuses_is_a_502_and_costs_nothing(env: Env) -> None:
+    make_channel(env.fake.url, "mj_shorten", type_=2, key="wrong-channel-secret")
+    user, _token, key = make_key(quota=1_000_000)
+    with env.client(key) as c:
+        reply = c.post("/mj/submit/shorten", json={"prompt": "x"})
+    assert reply.status_code == 502 and reply.json()["code"] == 5
+    assert "wrong-channel-secret" not in reply.text
+    flush()
+    assert user_row(user.id).quota == 1_000_000

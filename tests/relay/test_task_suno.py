@@ -145,3 +145,13 @@ def test_stuck_task_times_out_with_a_refund(env: Env) -> None:
     assert [log.quota for log in refund_logs(user.id)] == [MUSIC]
     with env.client(key) as c:
         assert c.get(f"/suno/fetch/{task_id}").json()["data"]["status"] == "FAILURE"
+
+
+def test_upstream_messages_lose_keys_and_addresses(env: Env) -> None:
+    user, _token, key = make_key(quota=1_000_000)
+    with env.client(key) as c:
+        reply = c.post("/suno/submit/music", json={"prompt": "leak please"})
+    assert reply.status_code == 400
+    assert SUNO_KEY not in reply.text and "10.9.8.7" not in reply.text
+    flush()
+    assert user_row(user.id).quota == 1_000_000

@@ -16,7 +16,7 @@ from backend.models import Task
 from backend.models.task import FAILURE, IN_PROGRESS, QUEUED, SUCCESS
 from backend.relay.tasks import poller
 from backend.relay.tasks.common import FETCH_TIMEOUT_S, SUBMIT_TIMEOUT_S, UpstreamFailed, channel_of, send
-from backend.relay.tasks.submit import TaskRefused
+from backend.relay.tasks.submit import upstream_refusal
 
 CHANNEL_TYPE = 50
 PLATFORM = str(CHANNEL_TYPE)  # new-api names a video task's platform by its channel type
@@ -69,8 +69,7 @@ async def submit(channel: ChannelInfo, key: str, kind: str, body: dict[str, Any]
     data = answer.get("data") if isinstance(answer, dict) else None
     if reply.status != 200 or not isinstance(data, dict) or answer.get("code") not in (0, None):
         message = answer.get("message") if isinstance(answer, dict) else ""
-        raise TaskRefused("fail_to_fetch_task", str(message or "the upstream refused the task"),
-                          reply.status if reply.status >= 400 else 502)
+        raise upstream_refusal(reply.status, message, channel.keys)
     return str(data.get("task_id") or ""), answer
 
 

@@ -21,9 +21,11 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
 from backend.models import Midjourney
+from backend.relay import distributor
 from backend.relay.auth import Caller
 from backend.relay.context import request_id_of
 from backend.relay.errors import RelayError
+from backend.relay.redact import clip, redact
 from backend.relay.tasks import charge as task_charge
 from backend.relay.tasks.common import (
     FETCH_TIMEOUT_S,
@@ -195,7 +197,7 @@ async def _submit(request: Request, mode: str) -> Response:
         channel = channel_of(origin.channel_id)
         if channel is None:
             raise MjRefused("该任务所属渠道已被禁用")
-        key = channel.keys[0] if channel.keys else ""
+        key = distributor.choose_key(channel)
     else:
         try:
             route = route_for(caller, model)
@@ -221,7 +223,7 @@ async def _submit(request: Request, mode: str) -> Response:
         if charge is not None:
             await task_charge.decline(charge)
         raise MjRefused("unmarshal_response_body_failed" if reply.body else "empty_response_body", UNKNOWN_ERROR)
-    return await _record(caller, action, body, channel.id, charge, reply.status, answer, reply.body)
+    return await _record(caller, action, body, channel.id, charge, reply.status, answer, reply.body, channel.keys)
 
 
 def _action_of(mode: str, body: dict[str, Any]) -> tuple[str, str]:
@@ -265,8 +267,8 @@ def _action_of(mode: str, body: dict[str, Any]) -> tuple[str, str]:
     raise MjRefused("unknown_relay_action")
 
 
-async def _record(caller: Caller, action: str, body: dict[str, Any], channel_id: int,
-                  charge: Any, status: int, answer: dict[str, Any], raw: bytes) -> Response:
+async def _record(caller: Caller, action: str, body: dict[str, Any], channel_id: int, charge: Any, status: int,
+                  answer: dict[str, Any], raw: bytes, secrets: tuple[str, ...]) -> Response:
     code = answer.get("code") if isinstance(answer.get("code"), int) else 0
     result = answer.get("result")
     accepted = status == 200 and code in ACCEPTED
@@ -289,6 +291,11 @@ async def _record(caller: Caller, action: str, body: dict[str, Any], channel_id:
     elif charge is not None:
         await task_charge.decline(charge)
     await asyncio.to_thread(tasks.insert_mj, row)
+    if status in (401, 403):  # the channel's key was refused, not the caller's
+        return mj_error(UNKNOWN_ERROR, "the upstream refused this channel's credentials", 502)
+    if not accepted:  # the upstream's words, without keys or addresses
+        answer = {**answer, "description": redact(clip(answer.get("description") or ""), secrets)}
+        return JSONResponse(answer, status_code=status if status < 500 else 502)
     if code in (21, 22) and action not in UNBILLED:
         raw = raw.replace(f'"code":{code}'.encode(), b'"code":1')
     return Response(raw, status_code=status, media_type="application/json")

@@ -18,6 +18,7 @@ from backend.models import Task
 from backend.models.task import SUBMITTED
 from backend.relay.auth import Caller
 from backend.relay.errors import RelayError
+from backend.relay.redact import clip, redact
 from backend.relay.tasks import charge as task_charge
 from backend.relay.tasks.common import UpstreamFailed
 from backend.services import tasks
@@ -34,6 +35,15 @@ class TaskRefused(Exception):
 
 def task_error(exc: TaskRefused) -> JSONResponse:
     return JSONResponse({"code": exc.code, "message": exc.message, "data": None}, status_code=exc.status)
+
+
+def upstream_refusal(status: int, message: object, secrets: tuple[str, ...]) -> TaskRefused:
+    """The upstream said no: its message for the caller (no keys, no addresses), its 4xx status, or
+    502 when the fault is the channel's (5xx, or 401/403: the channel's key, not the caller's)."""
+    if status in (401, 403):
+        return TaskRefused("channel_auth_failed", "the upstream refused this channel's credentials", 502)
+    text = redact(clip(message), secrets) if message else "the upstream refused the task"
+    return TaskRefused("fail_to_fetch_task", text, status if 400 <= status < 500 else 502)
 
 
 def from_relay_error(exc: RelayError) -> TaskRefused:

@@ -29,7 +29,15 @@ from backend.relay.tasks.common import (
     route_for,
     send,
 )
-from backend.relay.tasks.submit import Submission, TaskRefused, from_relay_error, submit, task_dto, task_error
+from backend.relay.tasks.submit import (
+    Submission,
+    TaskRefused,
+    from_relay_error,
+    submit,
+    task_dto,
+    task_error,
+    upstream_refusal,
+)
 from backend.services import tasks
 
 PLATFORM = "suno"
@@ -72,8 +80,7 @@ async def submit_route(request: Request, action: str) -> Response:
             answer = reply.json()
             if reply.status != 200 or not isinstance(answer, dict) or answer.get("code") != "success":
                 message = answer.get("message") if isinstance(answer, dict) else ""
-                raise TaskRefused("fail_to_fetch_task", str(message or "the upstream refused the task"),
-                                  reply.status if reply.status >= 400 else 502)
+                raise upstream_refusal(reply.status, message, channel.keys)
             data = answer.get("data")
             return (data if isinstance(data, str) else ""), answer
 

@@ -36,7 +36,15 @@ from backend.relay.tasks.common import (
     route_for,
     send,
 )
-from backend.relay.tasks.submit import Submission, TaskRefused, from_relay_error, submit, task_dto, task_error
+from backend.relay.tasks.submit import (
+    Submission,
+    TaskRefused,
+    from_relay_error,
+    submit,
+    task_dto,
+    task_error,
+    upstream_refusal,
+)
 from backend.relay.upstream import UpstreamTransportError, get_client
 from backend.services import options, safe_fetch, tasks
 from backend.services.errors import ServiceError
@@ -104,19 +112,17 @@ async def _openai_submit(caller: Caller, request: Request, fields: dict[str, Any
     async def send_it() -> tuple[str, Any]:
         reply = await send(channel, "POST", f"{channel.base_url}/v1/videos", {**_bearer(key), "Content-Type": ctype},
                            body_bytes, SUBMIT_TIMEOUT_S)
-        return _accepted(reply.status, reply.json())
+        return _accepted(reply.status, reply.json(), channel.keys)
 
     sub = Submission(str(channel.type), "generate", model, channel, prompt=str(fields.get("prompt") or ""),
                      upstream_model=route.upstream_model, ratios=sora_ratios(fields))
     return await submit(caller, sub, send_it, request_id_of(request.scope))
 
 
-def _accepted(status: int, answer: Any) -> tuple[str, Any]:
+def _accepted(status: int, answer: Any, secrets: tuple[str, ...]) -> tuple[str, Any]:
     if status != 200 or not isinstance(answer, dict):
         error = answer.get("error") if isinstance(answer, dict) else None
-        message = error.get("message") if isinstance(error, dict) else ""
-        raise TaskRefused("fail_to_fetch_task", str(message or "the upstream refused the task"),
-                          status if status >= 400 else 502)
+        raise upstream_refusal(status, error.get("message") if isinstance(error, dict) else "", secrets)
     return str(answer.get("id") or answer.get("task_id") or ""), answer
 
 
@@ -246,7 +252,7 @@ async def remix(request: Request, video_id: str) -> Response:
             reply = await send(channel, "POST", f"{channel.base_url}/v1/videos/{upstream_id}/remix",
                                {**_bearer(key), "Content-Type": "application/json"},
                                orjson.dumps({"prompt": prompt}), SUBMIT_TIMEOUT_S)
-            return _accepted(reply.status, reply.json())
+            return _accepted(reply.status, reply.json(), channel.keys)
 
         sub = Submission(origin.platform, "remix", model, channel, prompt=prompt, ratios=ratios)
         row = await submit(caller, sub, send_it, request_id_of(request.scope))
