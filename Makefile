@@ -51,8 +51,15 @@ serve: setup
 
 # Console + management API + relay on one port (Reflex prod mode, single port). Each start rebuilds
 # the console bundle from the installed JS dependencies; nothing is downloaded.
+# Several workers (WORKERS>1, or Reflex's own choice when REDIS_CONN_STRING is set) count metrics in
+# per-worker files: METRICS_ENV exports PROMETHEUS_MULTIPROC_DIR for them (backend/observability/multiproc.py).
+METRICS_ENV = METRICS_DIR=$$($(BIN)/newapi metrics-dir --workers $(1)) && \
+	if [ -n "$$METRICS_DIR" ]; then export PROMETHEUS_MULTIPROC_DIR="$$METRICS_DIR"; fi
+
 run: setup
 	$(BIN)/newapi migrate
+	if [ -n "$${WORKERS:-}" ]; then export GRANIAN_WORKERS=$$WORKERS; fi; \
+	$(call METRICS_ENV,$${WORKERS:-$$([ -n "$${REDIS_CONN_STRING:-}" ] && echo 2 || echo 1)}) && \
 	PORT=$${PORT:-3000} $(BIN)/reflex run --env prod --frontend-port $${PORT:-3000} --backend-port $${PORT:-3000}
 
 # The console bundle built by `make setup`, served as is (no bundler, so no Node.js or bun at run
@@ -60,6 +67,7 @@ run: setup
 # for, so PORT must be the one `make setup` saw (3000 unless set).
 start:
 	$(BIN)/newapi migrate
+	$(call METRICS_ENV,$${WORKERS:-1}) && \
 	REFLEX_ENV_MODE=prod __REFLEX_SKIP_COMPILE=true __REFLEX_MOUNT_FRONTEND_COMPILED_APP=true \
 		$(BIN)/granian --interface asgi --factory --host $${HOST:-0.0.0.0} --port $${PORT:-3000} \
 		--workers $${WORKERS:-1} newapi_ui.newapi_ui:app

@@ -8,6 +8,13 @@ import sys
 
 
 def _serve(args: argparse.Namespace) -> None:
+    from backend.observability import multiproc
+
+    # Before anything imports prometheus_client: the workers (forked from here) inherit the mode.
+    metrics_dir = multiproc.prepare(args.workers)
+    if metrics_dir:
+        os.environ[multiproc.ENV] = metrics_dir
+
     from granian import Granian
     from granian.constants import HTTPModes, Interfaces, Loops
 
@@ -38,6 +45,14 @@ def _migrate(_args: argparse.Namespace) -> None:
     print("database is at the current schema")
 
 
+def _metrics_dir(args: argparse.Namespace) -> None:
+    """For the Makefile, which starts granian or Reflex itself: prints the directory to export as
+    PROMETHEUS_MULTIPROC_DIR (made empty), or nothing for one worker."""
+    from backend.observability import multiproc
+
+    print(multiproc.prepare(args.workers))
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="newapi", description="newapi-py LLM gateway")
     sub = parser.add_subparsers(dest="cmd", required=True)
@@ -52,6 +67,9 @@ def main(argv: list[str] | None = None) -> None:
     serve.set_defaults(func=_serve)
     mig = sub.add_parser("migrate", help="create or upgrade the database schema")
     mig.set_defaults(func=_migrate)
+    mdir = sub.add_parser("metrics-dir", help="prepare PROMETHEUS_MULTIPROC_DIR for N workers and print it")
+    mdir.add_argument("--workers", type=int, default=int(os.environ.get("WORKERS", "1")))
+    mdir.set_defaults(func=_metrics_dir)
     args = parser.parse_args(argv)
     args.func(args)
 

@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     MEMORY_CACHE_ENABLED: bool = True
     BATCH_UPDATE_ENABLED: bool = True
     BATCH_UPDATE_INTERVAL: float = 5.0
+    # Settled charges and their log rows are journaled here (fsynced before the response ends) and
+    # replayed at start after a crash. Empty: `ledger-journal` next to SQLITE_PATH; "off" disables.
+    LEDGER_JOURNAL_DIR: str = ""
 
     # Secrets: when unset a random one is made per boot (sessions then do not survive restarts).
     SESSION_SECRET: str = ""
@@ -77,6 +80,9 @@ class Settings(BaseSettings):
 
     # Cloudflare Turnstile's siteverify endpoint (TurnstileCheckEnabled); tests point it at a fake.
     TURNSTILE_VERIFY_URL: str = "https://challenges.cloudflare.com/turnstile/v0/siteverify"
+    # new-api's public model metadata catalogue (/api/models/sync_upstream reads
+    # <base>/api/newapi/models.json and vendors.json); tests point it at a local fake.
+    SYNC_UPSTREAM_BASE: str = "https://basellm.github.io/llm-metadata"
     # Social logins: where the fixed-endpoint providers live (new-api hard-codes them; overridable so
     # a deployment behind a mirror, or the tests' local fakes, can point elsewhere).
     GITHUB_OAUTH_BASE: str = "https://github.com"
@@ -90,6 +96,23 @@ class Settings(BaseSettings):
     # (getUpdates instead of the webhook, for an instance without a public URL; run it on one node).
     TELEGRAM_API_BASE: str = "https://api.telegram.org"
     TELEGRAM_BOT_POLLING: bool = False
+    # Observability. /metrics asks for `Authorization: Bearer <METRICS_TOKEN>` when set.
+    METRICS_TOKEN: str = ""
+    # Per-worker metric files with several workers; `newapi serve --workers N` and the Makefile set
+    # it up themselves (read by prometheus_client, which must see it before the workers start).
+    PROMETHEUS_MULTIPROC_DIR: str = ""
+    # OpenTelemetry traces of relay calls, exported over OTLP/HTTP; off when the endpoint is empty.
+    OTEL_EXPORTER_OTLP_ENDPOINT: str = ""
+    OTEL_SERVICE_NAME: str = "newapi"
+    # Continuous profiling (new-api's names); off when PYROSCOPE_URL is empty. The two rates are
+    # Go runtime profiles new-api has; accepted for compatibility, unused here.
+    PYROSCOPE_URL: str = ""
+    PYROSCOPE_APP_NAME: str = "new-api"
+    PYROSCOPE_BASIC_AUTH_USER: str = ""
+    PYROSCOPE_BASIC_AUTH_PASSWORD: str = ""
+    PYROSCOPE_MUTEX_RATE: int = 5
+    PYROSCOPE_BLOCK_RATE: int = 5
+    PYROSCOPE_UPLOAD_INTERVAL: int = 10  # seconds between pushes (ours)
 
     GENERATE_DEFAULT_TOKEN: bool = False
     NOTIFY_LIMIT_COUNT: int = 2
@@ -97,6 +120,9 @@ class Settings(BaseSettings):
 
     # Payments: the Stripe API root (calls go to <root>/v1/...); tests point it at a local fake.
     STRIPE_API_BASE: str = "https://api.stripe.com"
+    # The Creem API root (checkouts go to <root>/v1/checkouts); CreemTestMode switches the default
+    # one to https://test-api.creem.io, as new-api does.
+    CREEM_API_BASE: str = "https://api.creem.io"
 
     @field_validator("TRUSTED_PROXIES")
     @classmethod
@@ -129,6 +155,14 @@ class Settings(BaseSettings):
     @property
     def sqlite_file(self) -> Path:
         return Path(self.SQLITE_PATH.split("?", 1)[0])
+
+    @property
+    def ledger_journal_dir(self) -> Path | None:
+        """Where the ledger journal lives; None when LEDGER_JOURNAL_DIR is "off"."""
+        raw = self.LEDGER_JOURNAL_DIR.strip()
+        if raw.lower() == "off":
+            return None
+        return Path(raw) if raw else self.sqlite_file.parent / "ledger-journal"
 
 
 @lru_cache

@@ -158,6 +158,20 @@ def get_relay_log_engine() -> Engine:
     return _relay_log_engine
 
 
+def _drop_inherited_pools() -> None:
+    """In a forked child (granian's workers): new pools, without closing the parent's connections.
+
+    `newapi serve` migrates in the main process before granian forks; a worker that reused a
+    pooled connection it inherited would share its socket with its siblings (PostgreSQL and
+    MariaDB then answer one worker's query on another's socket). SQLAlchemy's recipe for fork.
+    """
+    for e in {id(e): e for e in (_engine, _relay_engine, _log_engine, _relay_log_engine) if e is not None}.values():
+        e.dispose(close=False)
+
+
+os.register_at_fork(after_in_child=_drop_inherited_pools)
+
+
 def reset_engines() -> None:
     global _engine, _relay_engine, _log_engine, _relay_log_engine
     for e in {id(e): e for e in (_engine, _relay_engine, _log_engine, _relay_log_engine) if e is not None}.values():

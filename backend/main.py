@@ -15,6 +15,8 @@ from backend import lifecycle
 from backend.api import responses as api_responses
 from backend.api import router as api_router
 from backend.config import get_settings
+from backend.observability import endpoint as metrics_endpoint
+from backend.observability import profiling  # noqa: F401 - registers its start-up hook (PYROSCOPE_URL)
 from backend.relay import router as relay_router
 from backend.relay import routes as relay_routes
 from backend.relay_cors import RelayCORS
@@ -53,6 +55,7 @@ def create_app(*, with_lifespan: bool = True, cors: bool = True) -> FastAPI:
     # Added first, so it runs inside the request-id middleware (relay refusals carry the id).
     app.add_middleware(RequestLimits)
     api_router.install(app)
+    metrics_endpoint.install(app)
     relay_router.install(app)
 
     @app.exception_handler(StarletteHTTPException)

@@ -13,7 +13,7 @@ from backend.config import get_settings
 from backend.db import get_engine, get_log_engine, session_scope
 from backend.models import Setup, User
 from backend.models.enums import Role
-from backend.schema import ensure_schema, ensure_sqlite_autoincrement
+from backend.schema import ensure_indexes, ensure_schema, ensure_sqlite_autoincrement
 
 ROOT = Path(__file__).resolve().parent.parent
 VERSION = "0.1.0"
@@ -32,8 +32,9 @@ def migrate() -> None:
         command.upgrade(cfg, "head")
     if get_settings().LOG_SQL_DSN:
         with get_log_engine().begin() as conn:
-            ensure_schema(conn, tables=["logs"])
+            ensure_schema(conn, tables=["logs", "ledger_journal_state"])  # the log flush marks its own progress
             ensure_sqlite_autoincrement(conn, tables=["logs"])
+            ensure_indexes(conn, tables=["logs"])
     mark_upgraded_instance_initialised()
 
 

@@ -99,3 +99,35 @@ def _unreflected_uniques(conn: Connection, table: str) -> list[list[str]]:
         if tuple(cols) not in reflected:
             found.append(cols)
     return found
+
+
+def ensure_indexes(conn: Connection, tables: list[str] | None = None) -> list[str]:
+    """Create the models' indexes that an existing table lacks (by name). Returns their names."""
+    made = []
+    for table in SQLModel.metadata.sorted_tables:
+        if tables is not None and table.name not in tables:
+            continue
+        existing = {ix["name"] for ix in inspect(conn).get_indexes(table.name)}
+        existing |= {uc["name"] for uc in inspect(conn).get_unique_constraints(table.name)}
+        for index in table.indexes:
+            if index.name not in existing:
+                index.create(conn)
+                made.append(index.name)
+    return made
+
+
+def merge_quota_data_duplicates(conn: Connection) -> int:
+    """Fold rows sharing (user_id, model_name, created_at) into the oldest one, summing the counters,
+    so the unique key can be added (instances flushing the same new hour at once used to insert one
+    row each). Returns the rows removed."""
+    groups = conn.execute(text(
+        "SELECT user_id, model_name, created_at, MIN(id), SUM(token_used), SUM(count), SUM(quota), COUNT(*) "
+        "FROM quota_data GROUP BY user_id, model_name, created_at HAVING COUNT(*) > 1")).all()
+    removed = 0
+    for user_id, model, hour, keep, token_used, count, quota, rows in groups:
+        conn.execute(text("UPDATE quota_data SET token_used = :t, count = :c, quota = :q WHERE id = :id"),
+                     {"t": token_used, "c": count, "q": quota, "id": keep})
+        conn.execute(text("DELETE FROM quota_data WHERE user_id = :u AND model_name = :m AND created_at = :h "
+                          "AND id <> :id"), {"u": user_id, "m": model, "h": hour, "id": keep})
+        removed += rows - 1
+    return removed

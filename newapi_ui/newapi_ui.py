@@ -19,6 +19,7 @@ from newapi_ui import styles
 from newapi_ui.components.toast import toaster
 from newapi_ui.pages import (  # noqa: F401 - declares the pages
     about,
+    admin_orders,
     admin_settings,
     channels,
     dashboard,

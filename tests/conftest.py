@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import closing
@@ -27,6 +28,8 @@ from sqlmodel import SQLModel
 os.environ.setdefault("SESSION_SECRET", "test-session-secret")
 os.environ.setdefault("GLOBAL_API_RATE_LIMIT_ENABLE", "false")
 os.environ.setdefault("CRITICAL_RATE_LIMIT_ENABLE", "false")
+# The ledger journal's default is next to SQLITE_PATH (data/ in the work tree): never in tests.
+os.environ.setdefault("LEDGER_JOURNAL_DIR", tempfile.mkdtemp(prefix="newapi-test-journal-"))
 
 from backend import lifecycle  # noqa: E402
 from backend.auth import passwords  # noqa: E402
@@ -96,10 +99,13 @@ class Storage:
     dsn: str
 
 
-def use_database(monkeypatch: pytest.MonkeyPatch, dsn: str, sqlite_path: Path | None = None) -> None:
+def use_database(monkeypatch: pytest.MonkeyPatch, dsn: str, sqlite_path: Path | None = None,
+                 journal_dir: Path | None = None) -> None:
     monkeypatch.setenv("SQL_DSN", dsn)
     if sqlite_path is not None:
         monkeypatch.setenv("SQLITE_PATH", str(sqlite_path))
+    if journal_dir is not None:  # each test its own: no journal left by another test is replayed
+        monkeypatch.setenv("LEDGER_JOURNAL_DIR", str(journal_dir))
     reset_settings()
     reset_engines()
     lifecycle.reset_process_state()
@@ -159,7 +165,7 @@ def _fresh_sqlite(monkeypatch: pytest.MonkeyPatch, path: Path, template: Path) -
     """What `use_database` + `migrate()` leave on a new SQLite file, from the migrated template."""
     with closing(sqlite3.connect(template)) as src, closing(sqlite3.connect(path)) as dst:
         src.backup(dst)
-    use_database(monkeypatch, "", path)
+    use_database(monkeypatch, "", path, path.parent / "journal")
 
 
 @pytest.fixture(params=_selected())
@@ -169,7 +175,7 @@ def storage(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp
     if name == "sqlite":
         _fresh_sqlite(monkeypatch, tmp_path / "test.db", migrated_sqlite)
     else:
-        use_database(monkeypatch, DATABASES[name])
+        use_database(monkeypatch, DATABASES[name], journal_dir=tmp_path / "journal")
         if name in _schema_ready:
             _empty_tables()
         else:

@@ -10,7 +10,10 @@ from backend.api.deps import AdminUser, CurrentUser
 from backend.api.paging import PagingDep
 from backend.api.responses import ok, page
 from backend.api.types import Int64
-from backend.services import log_queries
+from backend.services import (
+    log_queries,
+    log_retention,  # noqa: F401 (registers the daily pruning job)
+)
 from backend.services.errors import ServiceError
 from backend.services.log_queries import LogFilter
 

@@ -6,16 +6,21 @@ from fastapi import APIRouter, Depends, FastAPI
 
 from backend.api import (
     channel,
+    channel_tools,
     checkin,
+    creem_topup,
     custom_oauth,
     data,
     external_login,
     group,
     log,
+    misc,
+    models,
     oauth,
     oauth_bindings,
     option,
     passkey,
+    prefill_group,
     pricing,
     redemption,
     responses,
@@ -23,6 +28,7 @@ from backend.api import (
     setup,
     status,
     stripe_topup,
+    subscription,
     tasks,
     telegram,
     threads,  # noqa: F401 - registers the start-up hook that sizes the worker threads
@@ -32,6 +38,7 @@ from backend.api import (
     twofa,
     user,
     user_admin,
+    vendors,
     verification,
 )
 from backend.api.ratelimit import global_api_limit
@@ -41,6 +48,7 @@ from backend.services.errors import NotFound
 api = APIRouter(prefix="/api")
 api.include_router(setup.router)
 api.include_router(status.router)
+api.include_router(misc.router)
 api.include_router(verification.router)
 api.include_router(telegram.router)
 api.include_router(oauth.router)
@@ -54,6 +62,8 @@ api.include_router(secure_verify.router)
 api.include_router(topup.router)
 api.include_router(checkin.router)
 api.include_router(stripe_topup.router)
+api.include_router(creem_topup.router)
+api.include_router(subscription.router)
 api.include_router(user_admin.router)
 api.include_router(token.router)
 api.include_router(redemption.router)
@@ -62,8 +72,12 @@ api.include_router(data.router)
 api.include_router(option.router)
 api.include_router(group.router)
 api.include_router(channel.router)
+api.include_router(channel_tools.router)
 api.include_router(pricing.router)
 api.include_router(token_usage.router)
+api.include_router(models.router)
+api.include_router(vendors.router)
+api.include_router(prefill_group.router)
 api.include_router(tasks.router)
 
 

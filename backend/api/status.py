@@ -74,6 +74,9 @@ def status() -> dict:
         "self_use_mode_enabled": o.get_bool("SelfUseModeEnabled"),
         "demo_site_enabled": o.get_bool("DemoSiteEnabled"),
         "checkin_enabled": o.get_bool("checkin_setting.enabled"),
+        "user_agreement_enabled": bool(o.get("legal.user_agreement")),
+        "privacy_policy_enabled": bool(o.get("legal.privacy_policy")),
+        "uptime_kuma_enabled": o.get_bool("console_setting.uptime_kuma_enabled"),
         "setup": setup.is_initialised(),
     })
 

@@ -11,7 +11,7 @@ from fastapi.responses import Response
 from backend.api.deps import CurrentUser
 from backend.api.pay_responses import pay_error, pay_ok
 from backend.api.types import ApiModel, Int64
-from backend.services import stripe_pay
+from backend.services import stripe_events, stripe_pay
 from backend.services.errors import ServiceError
 
 router = APIRouter(tags=["stripe"])
@@ -50,7 +50,7 @@ async def stripe_webhook(request: Request) -> Response:
     if len(payload) > MAX_WEBHOOK_BYTES:
         return Response(status_code=413)
     try:
-        outcome = await run_in_threadpool(stripe_pay.webhook, payload, request.headers.get("Stripe-Signature", ""))
+        outcome = await run_in_threadpool(stripe_events.handle, payload, request.headers.get("Stripe-Signature", ""))
     except stripe_pay.BadSignature:
         log.warning("Stripe webhook with a bad signature refused")
         return Response(status_code=400)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
 from backend.api.deps import CurrentUser
 from backend.api.paging import PagingDep
+from backend.api.ratelimit import critical_limit
 from backend.api.responses import ok, page
 from backend.api.types import ApiModel, Int64
 from backend.services import tokens
@@ -79,3 +80,9 @@ def delete_token(user: CurrentUser, token_id: Int64) -> dict:
 @router.post("/batch")
 def delete_batch(user: CurrentUser, body: BatchIn) -> dict:
     return ok(tokens.delete_tokens(user.id, body.ids))
+
+
+@router.post("/batch/keys", dependencies=[Depends(critical_limit)])
+def reveal_keys(user: CurrentUser, body: BatchIn) -> dict:
+    """The full keys of several of the caller's own tokens (`{keys: {id: key}}`), never another's."""
+    return ok({"keys": tokens.reveal_keys(user.id, body.ids)})

@@ -13,6 +13,7 @@ import contextlib
 import logging
 import random
 import threading
+import time
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Any
@@ -103,6 +104,7 @@ class ChannelInfo:
     header_override: dict[str, Any] = field(default_factory=dict)
     setting: dict[str, Any] = field(default_factory=dict)
     test_model: str = ""
+    multi_key_mode: str = ""  # a multi-key channel's `channel_info.multi_key_mode`: random | polling
 
     @classmethod
     def from_row(cls, row: Channel) -> ChannelInfo:
@@ -127,7 +129,14 @@ class ChannelInfo:
             header_override=parse_json_object(row.header_override),
             setting=parse_json_object(row.setting),
             test_model=row.test_model or "",
+            multi_key_mode=_multi_key_mode(row.channel_info),
         )
+
+
+def _multi_key_mode(channel_info: str | None) -> str:
+    info = parse_json_object(channel_info)
+    mode = info.get("multi_key_mode") if info.get("is_multi_key") else None
+    return mode if isinstance(mode, str) else ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +148,8 @@ class _Tier:
     cumulative: tuple[int, ...]
 
     def choose(self, rng: random.Random, exclude: frozenset[int]) -> ChannelInfo:
+        if _cooling:  # channels that failed moments ago wait, while the tier has others
+            exclude = exclude | {c.id for c in self.channels if _cooling.get(c.id, 0.0) > time.monotonic()}
         if exclude and any(c.id in exclude for c in self.channels):
             rest = [c for c in self.channels if c.id not in exclude]
             if rest:  # every channel failed already: retry within the full tier rather than give up
@@ -234,6 +245,25 @@ def pick(group: str, model: str, retry: int = 0, exclude: frozenset[int] = froze
     return tier.choose(_rng, exclude)
 
 
+# channel id -> time.monotonic() until which `pick` passes it over (this process; see cool_down)
+_cooling: dict[int, float] = {}
+
+
+def cool_down(channel_id: int, seconds: float) -> None:
+    """Pass this channel over for `seconds` while its tier has other channels: it just failed in a
+    way that may pass (5xx, 429, unreachable). It comes back by itself when the time is up, without
+    waiting for the channel test job; a channel alone in its tier is still used meanwhile."""
+    if seconds > 0:
+        now = time.monotonic()
+        for cid in [c for c, until in _cooling.items() if until <= now]:  # keep the map small
+            del _cooling[cid]
+        _cooling[channel_id] = now + seconds
+
+
+def cooling(channel_id: int) -> bool:
+    return _cooling.get(channel_id, 0.0) > time.monotonic()
+
+
 def get_channel(channel_id: int) -> ChannelInfo | None:
     """An enabled channel by id (disabled and deleted ones are None)."""
     return _current().by_id.get(channel_id)
@@ -301,3 +331,4 @@ def _reset() -> None:
     global _snapshot, _refresher
     _snapshot = None
     _refresher = None
+    _cooling.clear()

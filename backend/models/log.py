@@ -1,4 +1,4 @@
-from sqlalchemy import BigInteger, Column, Text
+from sqlalchemy import BigInteger, Column, Index, Text
 from sqlmodel import Field, SQLModel
 
 from backend.models.ids import no_id_reuse
@@ -6,7 +6,16 @@ from backend.models.ids import no_id_reuse
 
 class Log(SQLModel, table=True):
     __tablename__ = "logs"
-    __table_args__ = no_id_reuse()
+    # new-api's composite indexes (model/log.go): the console's pages (newest first, per user or in a
+    # time range), its stats (type in a time range) and the username+model filters stay index scans
+    # at millions of rows. Existing databases gain them through alembic revision 0003_ops.
+    __table_args__ = (
+        Index("idx_created_at_id", "id", "created_at"),
+        Index("idx_user_id_id", "user_id", "id"),
+        Index("idx_created_at_type", "created_at", "type"),
+        Index("index_username_model_name", "username", "model_name"),
+        no_id_reuse(),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(default=0, index=True)

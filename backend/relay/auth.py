@@ -145,7 +145,8 @@ async def _authenticate(headers: Mapping[str, str], ip: str, api_key: str | None
         pinned = int(pin)
     group = user.group
     if token.group:
-        if not groups.is_usable(user.group, token.group) or token.group not in groups.group_ratios():
+        priced = token.group == groups.AUTO or token.group in groups.group_ratios()
+        if not groups.is_usable(user.group, token.group) or not priced:
             raise forbidden(f"this API key's group {token.group} is not available to this user", code="group_not_allowed")
         group = token.group
     return Caller(token=token, user=user, group=group, pinned_channel=pinned, ip=ip)

@@ -117,6 +117,32 @@ def channel_type(type_id: int) -> ChannelType:
     return ChannelType(type_id, f"Type{type_id}", "")
 
 
+# task kinds the task relays serve (backend/relay/tasks/): Midjourney-Proxy (Plus), Suno, Kling, Sora
+TASK_RELAYED_TYPES = frozenset({2, 5, 36, 50, 55})
+# families the relay has no adaptor for yet, and why a channel of that kind is refused on write
+_UNSUPPORTED_FAMILIES = {
+    TASK: "this asynchronous task API (music, video) is not relayed by this gateway",
+    NATIVE: "this provider's own protocol is not implemented by this gateway",
+}
+# families that can run without a base URL (a default host, or one built from the key or region)
+_NO_BASE_URL_NEEDED = frozenset({AWS, VERTEX, CODEX, ANTHROPIC, GEMINI, CLOUDFLARE, COHERE})
+
+
+def unsupported_reason(type_id: int, base_url: str | None = None) -> str | None:
+    """Why a channel of this type (with this base URL) could never relay a call, or None when it
+    can. Checked when a channel is created or changed, so no channel accepts traffic and then fails
+    every call with `channel_type_not_supported`."""
+    known = CHANNEL_TYPES.get(type_id)
+    if known is None or type_id == 0:
+        return f"channel type {type_id} is not a known channel type"
+    reason = None if type_id in TASK_RELAYED_TYPES else _UNSUPPORTED_FAMILIES.get(known.family)
+    if reason is not None:
+        return f"channel type {known.name} ({type_id}) cannot be used: {reason}"
+    if not known.base_url and known.family not in _NO_BASE_URL_NEEDED and not (base_url or "").strip():
+        return f"channel type {known.name} ({type_id}) needs a base URL: it has no default"
+    return None
+
+
 def channel_type_name(type_id: int) -> str:
     return channel_type(type_id).name
 

@@ -86,3 +86,4 @@ class RelayContext:
     tried: list[int] = field(default_factory=list)
     form: Form | None = None  # a multipart body, parsed (`raw` is what goes upstream)
     content_type: str = ""
+    span: Any = None  # the call's OpenTelemetry span (observability/tracing.py); None when tracing is off

@@ -8,8 +8,10 @@ from dataclasses import dataclass
 from backend.cache import channels
 from backend.cache.channels import ChannelInfo
 from backend.relay.errors import forbidden, no_channel
+from backend.services import groups
 
 _rng = random.SystemRandom()
+_polling: dict[int, int] = {}  # channel id -> the next key's position (multi-key "polling" mode)
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,9 +28,36 @@ def upstream_model(channel: ChannelInfo, model: str) -> str:
 
 
 def choose_key(channel: ChannelInfo) -> str:
-    if not channel.keys:
+    """A multi-key channel's `polling` mode takes its enabled keys in turn (per process, as new-api
+    keeps the position in its memory cache); any other channel with several keys picks at random."""
+    keys = channel.keys
+    if not keys:
         return ""
-    return channel.keys[0] if len(channel.keys) == 1 else _rng.choice(channel.keys)
+    if len(keys) == 1:
+        return keys[0]
+    if channel.multi_key_mode == "polling":
+        position = _polling.get(channel.id, 0)
+        _polling[channel.id] = position + 1
+        return keys[position % len(keys)]
+    return _rng.choice(keys)
+
+
+def resolve_group(group: str, user_group: str, model: str) -> str:
+    """The group a call runs (and is billed) in: for `auto`, the first of the user's AutoGroups with
+    a channel for the model (new-api's order), else the group as it is."""
+    if group != groups.AUTO:
+        return group
+    for candidate in groups.auto_groups(user_group):
+        if channels.priorities(candidate, model):
+            return candidate
+    raise no_channel(model, group)
+
+
+def models_for(group: str, user_group: str) -> list[str]:
+    """Models a group can route; for `auto`, those of any of the user's AutoGroups."""
+    if group != groups.AUTO:
+        return channels.models_for_group(group)
+    return sorted({m for g in groups.auto_groups(user_group) for m in channels.models_for_group(g)})
 
 
 def select(group: str, model: str, attempt: int, exclude: frozenset[int], pinned: int | None) -> ChannelInfo:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
 from collections.abc import Awaitable
@@ -23,8 +24,10 @@ from starlette.requests import ClientDisconnect
 from starlette.types import Receive, Scope
 
 from backend import client_ip as client_address
+from backend.cache import channels
 from backend.config import get_settings
 from backend.models.enums import Role
+from backend.observability import metrics, tracing
 from backend.relay import adaptors, auth, distributor, media, model_limit, token_counter
 from backend.relay.adaptors.base import (
     Adaptor,
@@ -33,6 +36,7 @@ from backend.relay.adaptors.base import (
     RelayMeta,
     StreamConverter,
     UpstreamError,
+    UpstreamRequest,
 )
 from backend.relay.body import check_declared, check_model_name, parse_json_object, read_limited
 from backend.relay.channel_types import ANTHROPIC_ID
@@ -117,25 +121,48 @@ async def relay(
     Errors answer in the client format's own shape (error_shapes)."""
     rid = request_id_of(request.scope) or new_request_id()
     shape = shape_for(fmt)
+    started = time.time()
+    headers = headers if headers is not None else header_dict(request.scope)
+    span = tracing.start_request(fmt.value, headers)
+    ctx: RelayContext | None = None
     try:
-        ctx = await _prepare(request, fmt, rid, default_model,
-                             headers if headers is not None else header_dict(request.scope),
-                             ingress or _NO_INGRESS, caller)
+        ctx = await _prepare(request, fmt, rid, default_model, headers, ingress or _NO_INGRESS, caller)
+        ctx.span = span
         async with model_limit.admitted(ctx.caller) as outcome:  # per-user limit, before any price
             response = await _run(ctx, request.receive)
             outcome.ok = response.status_code < 400
-            return response
     except RelayError as err:
-        return error_response(err, rid, shape)
+        response = error_response(err, rid, shape)
     except PoolTimeout:
         log.warning("request %s: no database connection free in time", rid)
-        return error_response(server_busy(), rid, shape)
+        response = error_response(server_busy(), rid, shape)
     except Exception:
         log.exception("request %s failed", rid)
-        return error_response(RelayError(500, "internal error", code="internal_error"), rid, shape)
+        response = error_response(RelayError(500, "internal error", code="internal_error"), rid, shape)
+    _observe(fmt, ctx, response, started, span, rid)
+    return response
 
 
 _NO_INGRESS = Ingress()
+
+
+def _observe(fmt: RelayFormat, ctx: RelayContext | None, response: Response, started: float, span: Any,
+             rid: str) -> None:
+    """Metrics (and the trace span) of an answered call. The model is named only once a channel was
+    routed for it (a bounded set); a stream's duration and span end when it ends (`_stream`)."""
+    routed = ctx is not None and bool(ctx.tried)
+    model, channel = (ctx.model, ctx.tried[-1]) if routed else ("", None)
+    stream = isinstance(response, StreamResponse)
+    metrics.request_done(fmt.value, model, channel, response.status_code, None if stream else time.time() - started)
+    if span is not None and not stream:
+        tracing.end_request(span, status=response.status_code, model=model, channel=channel, request_id=rid)
+
+
+def _stream_observed(ctx: RelayContext) -> None:
+    """A stream's end: its duration, and its span."""
+    metrics.stream_ended(ctx.fmt.value, ctx.started_at)
+    tracing.end_request(ctx.span, status=200, model=ctx.model, channel=ctx.tried[-1] if ctx.tried else None,
+                        request_id=ctx.request_id)
 
 
 async def _prepare(
@@ -255,6 +282,9 @@ def _prompt_estimate(ctx: RelayContext) -> int:
 
 async def _run(ctx: RelayContext, receive: Receive) -> Response:
     caller = ctx.caller
+    group = distributor.resolve_group(caller.group, caller.user.group, ctx.model)
+    if group != caller.group:  # `auto`: the call runs, and is billed, in the group it landed in
+        caller = ctx.caller = dataclasses.replace(caller, group=group)
     try:
         pricing = media.priced(ctx.fmt, ctx.model, ctx.body, billing.pricing_for(ctx.model, caller.group, caller.user))
         if ctx.fmt in ESTIMATED_FORMATS:
@@ -291,8 +321,9 @@ async def _run(ctx: RelayContext, receive: Receive) -> Response:
         if not handed_off and charge.state == "open":
             if error is not None and error.detail is not None:
                 _admin_info(ctx, charge)["upstream_error"] = error.detail  # the user's log view drops admin_info
-            await _shielded(billing.refund(charge, error=error.message if error else "relay aborted",
-                                           status_code=error.status if error else 0))
+            with tracing.child(ctx.span, "refund"):
+                await _shielded(billing.refund(charge, error=error.message if error else "relay aborted",
+                                               status_code=error.status if error else 0))
 
 
 async def _shielded(coro: Awaitable[Any]) -> None:
@@ -367,9 +398,13 @@ async def _attempts(ctx: RelayContext, charge: billing.Charge) -> Response:
             if err.local:
                 raise
             err = map_status(err, route.channel.status_code_mapping)
+            metrics.upstream_failed(route.channel.id, err.status)
             _check_health(route, err)
+            if err.status == 429 or err.status >= 500:  # may pass: rest it (ChannelCooldownSeconds)
+                channels.cool_down(route.channel.id, options.get_float("ChannelCooldownSeconds"))
             if attempt >= retries or not should_retry(err, route.channel.type, pinned is not None):
                 raise _shown(ctx, route.key, err) from None
+            metrics.retried(route.channel.id)
             failed.add(route.channel.id)
             last = err
             log.info("request %s: channel #%s failed with %s, retrying", ctx.request_id, route.channel.id, err.status)
@@ -421,17 +456,24 @@ async def _attempt(ctx: RelayContext, charge: billing.Charge, route: Route, atte
         body = ctx.body if attempt == 0 else {**orjson.loads(ctx.raw), "model": ctx.model}
     try:
         adaptor = adaptors.get_adaptor(route.channel, route.key, _meta(ctx, route))
+        await adaptor.prepare(get_client())  # e.g. Vertex AI's access token
         if ctx.form is not None:
             request = adaptor.build_raw_request(ctx.raw, ctx.content_type)
         else:
             request = adaptor.build_request(body)
     except AdaptorError as err:
         raise RelayError(err.status_code, err.message, code=err.code) from err
-    try:
-        resp = await get_client().send(request)
-    except UpstreamTransportError as exc:
+    except UpstreamError as err:  # from prepare
+        raise from_upstream(err) from err
+    except UpstreamTransportError as exc:  # from prepare
         log.warning("request %s: channel #%s unreachable: %s", ctx.request_id, route.channel.id, exc)
         raise transport_failure() from exc
+    with tracing.child(ctx.span, "upstream", **{"newapi.channel_id": route.channel.id}) as up:
+        if up is not None:
+            tracing.inject(request.headers)  # W3C traceparent: the upstream's spans join this trace
+        resp = await _send(ctx, route, request)
+        if up is not None:
+            up.set_attribute("http.response.status_code", resp.status_code)
     if resp.status_code != 200:
         try:
             raw = await _read_capped(resp, ERROR_BODY_CAP)
@@ -452,6 +494,17 @@ async def _attempt(ctx: RelayContext, charge: billing.Charge, route: Route, atte
             await resp.aclose()
             raise
     return await _whole(ctx, charge, adaptor, resp, content_type)
+
+
+async def _send(ctx: RelayContext, route: Route, request: UpstreamRequest) -> UpstreamResponse:
+    sent = time.perf_counter()
+    try:
+        resp = await get_client().send(request)
+    except UpstreamTransportError as exc:
+        log.warning("request %s: channel #%s unreachable: %s", ctx.request_id, route.channel.id, exc)
+        raise transport_failure() from exc
+    metrics.upstream_answered(route.channel.id, time.perf_counter() - sent)
+    return resp
 
 
 def _log_other(ctx: RelayContext, route: Route, adaptor: Adaptor) -> dict[str, Any]:
@@ -491,7 +544,8 @@ async def _whole(
         if out.usage is None:
             await _count_prompt_off_loop(ctx)
         usage = out.usage if out.usage is not None else _local_usage(ctx, out.completion_text)
-    await _shielded(billing.settle(charge, usage))
+    with tracing.child(ctx.span, "settle"):
+        await _shielded(billing.settle(charge, usage))
     return Response(out.body, status_code=200, media_type=out.content_type)
 
 
@@ -518,6 +572,7 @@ def _stream(ctx: RelayContext, charge: billing.Charge, adaptor: Adaptor, resp: U
         await _settle_stream(ctx, charge, conv, result, adaptor.key)
 
     async def produce(write: Write) -> None:
+        metrics.stream_started()
         try:
             await pump(resp, conv, write, idle_timeout=timeout, result=result)
             failure = _stream_failure(conv, result)
@@ -538,9 +593,12 @@ def _stream(ctx: RelayContext, charge: billing.Charge, adaptor: Adaptor, resp: U
                 await write(frame)
         finally:
             await _shielded(close())
+            _stream_observed(ctx)
 
     async def abandon() -> None:
+        metrics.stream_started()  # counted as a stream that ended at once
         await _shielded(close())
+        _stream_observed(ctx)
 
     return StreamResponse(produce, abandon=abandon)
 
@@ -573,11 +631,15 @@ async def _settle_stream(
     like any failed call. Safe to call twice: the charge is settled or refunded once."""
     if result.first_frame_at is not None:
         charge.other["frt"] = int((result.first_frame_at - ctx.started_at) * 1000)
+    if charge.state != "open":
+        return  # settled already (the producer settles before its closing frames; `close` calls again)
     failure = _stream_failure(conv, result)
     if conv.usage is None and failure is not None and not conv.completion_text:
         shown = for_caller(failure, secrets=(key,), admin=False)  # the log's content is the user's view
         if shown.detail is not None:
             _admin_info(ctx, charge)["upstream_error"] = shown.detail
-        await billing.refund(charge, error=shown.message, status_code=failure.status)
+        with tracing.child(ctx.span, "refund"):
+            await billing.refund(charge, error=shown.message, status_code=failure.status)
         return
-    await billing.settle(charge, _stream_usage(ctx, conv))
+    with tracing.child(ctx.span, "settle"):
+        await billing.settle(charge, _stream_usage(ctx, conv))

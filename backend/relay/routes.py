@@ -18,7 +18,7 @@ from starlette.types import Receive, Scope, Send
 
 from backend.cache import channels
 from backend.http_limits import headers_too_large
-from backend.relay import auth, pipeline
+from backend.relay import auth, distributor, pipeline
 from backend.relay.adaptors.base import RelayFormat
 from backend.relay.channel_types import channel_type_name
 from backend.relay.context import new_request_id, request_id_of
@@ -109,7 +109,7 @@ def visible_models(caller: auth.Caller) -> list[str]:
     """The key's model list when it has one, else every model its group can route."""
     if caller.token.model_limits_enabled:
         return sorted(caller.token.model_limits)
-    return channels.models_for_group(caller.group)
+    return distributor.models_for(caller.group, caller.user.group)
 
 
 def _rid(request: Request) -> str:

@@ -23,8 +23,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from backend.config import get_settings
 from backend.models.enums import QUOTA_PER_UNIT, LogType
+from backend.observability import metrics
 from backend.relay.usage import Usage
-from backend.services import options, quota_data, quota_notify, ratios, usage_log
+from backend.services import journal, options, quota_data, quota_notify, ratios, usage_log
 from backend.services.errors import ServiceError
 from backend.services.ledger import (
     TRUST_QUOTA,
@@ -88,7 +89,7 @@ class Charge:
     model: str  # the client's (origin) model name: billing and logs use it
     group: str
     pricing: Pricing
-    reserved: int
+    reserved: int  # a ledger.Reservation from pre_consume (it carries the reservation's journal number)
     is_stream: bool = False
     started_at: float = field(default_factory=time.time)
     channel_id: int = 0
@@ -204,6 +205,7 @@ async def spend(charge: Charge, amount: int) -> None:
         token_id = charge.token.id if charge.token is not None else None
         await get_ledger().aapply(charge.user.id, token_id, quota_delta=amount)
         charge.reserved += amount
+        await journal.durable()  # a completed response stays charged after a crash
 
 
 async def settle_quota(charge: Charge, quota: int, usage: Usage, other: dict[str, Any] | None = None) -> int:
@@ -218,6 +220,7 @@ async def settle_quota(charge: Charge, quota: int, usage: Usage, other: dict[str
         content = _content(charge.pricing, "") + (f", {charge.content_note}" if charge.content_note else "")
         usage_log.record(_log_row(charge, LogType.CONSUME, content, quota, usage,
                                   {**_other(charge, usage), **(other or {})}))
+    await journal.durable()
     await _flush_if_unbatched()
     return quota
 
@@ -314,17 +317,19 @@ async def settle(charge: Charge, usage: Usage) -> int:
         return charge.charged
     token_id = charge.token.id if charge.token is not None else None
     if note:  # nothing was used: give the reservation back, count nothing
-        await get_ledger().aapply(charge.user.id, token_id, quota_delta=-charge.reserved)
+        await get_ledger().aapply(charge.user.id, token_id, quota_delta=-charge.reserved, reserved=charge.reserved)
     else:
         await get_ledger().aapply(charge.user.id, token_id, quota_delta=quota - charge.reserved, used=quota,
-                                  requests=1, channel_id=charge.channel_id)
+                                  requests=1, channel_id=charge.channel_id, reserved=charge.reserved)
         quota_notify.after_charge(charge.user, quota)
+        metrics.consumed(charge.model, usage.prompt_tokens, usage.completion_tokens, quota)
     if options.get_bool("LogConsumeEnabled"):
         content = _content(charge.pricing, note) + (f", {charge.content_note}" if charge.content_note else "")
         usage_log.record(_log_row(charge, LogType.CONSUME, content, quota, usage, _other(charge, usage)))
     if not note and options.get_bool("DataExportEnabled"):
         quota_data.record(charge.user.id, charge.user.username, charge.model, int(time.time()),
                           usage.total_tokens, quota)
+    await journal.durable()  # the bill survives a crash before the response ends (group-committed fsync)
     await _flush_if_unbatched()
     return quota
 
@@ -338,9 +343,10 @@ async def refund(charge: Charge, *, error: str | None = None, status_code: int =
         return
     if charge.reserved:
         token_id = charge.token.id if charge.token is not None else None
-        await get_ledger().aapply(charge.user.id, token_id, quota_delta=-charge.reserved)
+        await get_ledger().aapply(charge.user.id, token_id, quota_delta=-charge.reserved, reserved=charge.reserved)
     if error and options.get_bool("ErrorLogEnabled"):
         other = {"status_code": status_code, **({"request_id": charge.request_id} if charge.request_id else {}),
                  **charge.other}
         usage_log.record(_log_row(charge, LogType.ERROR, error, 0, None, other))
+    await journal.durable()  # a flushed reservation is given back even after a crash
     await _flush_if_unbatched()

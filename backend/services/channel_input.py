@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from backend.cache.channels import split_csv
 from backend.models.enums import ChannelStatus
+from backend.relay.channel_types import unsupported_reason
 from backend.services.errors import ServiceError
 
 VERTEX_AI = 41
@@ -192,3 +193,11 @@ def check_vertex(type_: int | None, other: str | None) -> None:
         raise ServiceError("Vertex AI channels need a deployment region in `other`")
     if other.strip().startswith("{") and "default" not in _json_object("other", other):
         raise ServiceError("the Vertex AI region map in `other` must have a `default` entry")
+
+
+def check_relayable(type_: int | None, base_url: str | None) -> None:
+    """Refuse a channel the relay could never use (a kind it does not speak, no URL to call), so
+    no channel accepts traffic and then fails every call."""
+    reason = unsupported_reason(type_ if type_ is not None else 0, base_url)
+    if reason is not None:
+        raise ServiceError(reason)

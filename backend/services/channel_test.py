@@ -95,6 +95,7 @@ async def _send(info: ChannelInfo, model: str, key: str) -> None:
     fmt = RelayFormat.OPENAI_EMBEDDINGS if path.endswith("embeddings") else RelayFormat.OPENAI_CHAT
     meta = RelayMeta(fmt=fmt, origin_model=model, upstream_model=upstream_model, path=path)
     adaptor = get_adaptor(info, key, meta)
+    await adaptor.prepare(get_client())
     req = adaptor.build_request(body)
     resp = await get_client().send(req)
     try:

@@ -25,6 +25,7 @@ from backend.services.channel_input import (
     AddChannelRequest,
     ChannelFields,
     TagEdit,
+    check_relayable,
     check_vertex,
     normalise,
     parse,
@@ -191,6 +192,7 @@ def create_channels(body: Any) -> list[int]:
     set_fields = fields.model_fields_set - {"id"}
     validate(fields, set_fields)
     check_vertex(fields.type, fields.other)
+    check_relayable(fields.type, fields.base_url)
     if not (fields.key or "").strip():
         raise ServiceError("key must not be empty")
     keys = _split_new_keys(mode, fields.type, fields.key or "")
@@ -285,6 +287,8 @@ def update_channel(body: Any, *, actor_is_root: bool = False) -> dict[str, Any]:
                     info["multi_key_status_list"], info["multi_key_disabled_reason"] = {}, {}
                 c.channel_info = orjson.dumps(info).decode()
         check_vertex(c.type, c.other)
+        if {"type", "base_url"} & values.keys():  # a stored channel of another kind may still be edited
+            check_relayable(c.type, c.base_url)
         s.add(c)
         abilities.rebuild(s, c)
         result = view(c)

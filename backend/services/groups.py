@@ -6,6 +6,8 @@ from typing import Any
 
 from backend.services import options
 
+AUTO = "auto"  # the token group that tries the user's AutoGroups in order (new-api's)
+
 
 def _json_dict(key: str) -> dict[str, Any]:
     try:
@@ -36,8 +38,25 @@ def usable_groups_with_ratio(user_group: str) -> dict[str, dict[str, Any]]:
     return {name: {"ratio": ratios.get(name, 1.0), "desc": desc} for name, desc in usable_groups(user_group).items()}
 
 
+def auto_groups(user_group: str) -> list[str]:
+    """new-api's GetUserAutoGroup: the `AutoGroups` option's groups, in its order, that this user may
+    use and that are priced (an unpriced group would bill at 1x), without repeats."""
+    try:
+        listed = options.get_json("AutoGroups")
+    except ValueError:
+        listed = []
+    usable, ratios, out = usable_groups(user_group), group_ratios(), []
+    for group in listed if isinstance(listed, list) else []:
+        if isinstance(group, str) and group != AUTO and group in usable and group in ratios and group not in out:
+            out.append(group)
+    return out
+
+
 def is_usable(user_group: str, group: str) -> bool:
-    """'' means the user's own group. A group is usable if offered to the user and priced."""
+    """'' means the user's own group. A group is usable if offered to the user and priced; `auto`
+    when UserUsableGroups offers it (it has no ratio of its own: the group it lands in is billed)."""
     if group == "":
         return True
+    if group == AUTO:
+        return AUTO in usable_groups(user_group)
     return group in usable_groups(user_group) and (group == user_group or group in group_ratios())

@@ -6,7 +6,9 @@ SYNC_FREQUENCY seconds, in a worker thread); with REDIS_CONN_STRING they live in
 (`ledger_redis.py`) so several gateway instances agree. Every counter change is also kept as a
 local delta and written every BATCH_UPDATE_INTERVAL seconds in one transaction of
 `UPDATE … SET col = col + :delta`; a failed flush puts its deltas back for the next one, so a
-delta is never lost and never applied twice.
+delta is never lost and never applied twice. Every reservation gets a sequence number of the
+process's journal (`journal.py`) and every settle or refund is journaled, so a crash between two
+flushes loses no answered call: the next start replays what the DB lacks (`journal_replay.py`).
 
 Writers outside the ledger (admin quota edits, top-ups, redemptions) change the DB row and call
 `backend.cache.invalidate_user` / `invalidate_token`; the ledger listens on the same bus and
@@ -22,16 +24,20 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 
 from sqlalchemy import text
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 
 from backend import lifecycle
 from backend.cache import bus
 from backend.config import get_settings
 from backend.db import get_relay_engine
+from backend.observability import metrics
+from backend.services import journal as wal
+from backend.services import journal_replay
 from backend.services.errors import ServiceError
+from backend.services.journal_marks import LEDGER, set_mark
+from backend.services.ledger_deltas import Deltas, write_deltas
 from backend.services.ledger_redis import RedisBalances
 
 log = logging.getLogger("newapi.ledger")
@@ -55,33 +61,23 @@ class InsufficientTokenQuota(ServiceError):
         self.remaining, self.needed = remaining, needed
 
 
-def _add(d: dict[int, int], key: int, value: int) -> None:
-    if value:
-        d[key] = d.get(key, 0) + value
+class Reservation(int):
+    """What a reservation took (an int), remembering the journal sequence number it got.
+
+    `pre_consume` returns it and the Charge keeps it as `reserved`; settle and refund hand the
+    number to `apply`, so after a crash the replay knows whether the reservation itself had been
+    flushed already (then only the settle's difference is missing from the DB) or not.
+    """
+
+    seq: int
+
+    def __new__(cls, value: int, seq: int = 0) -> Reservation:
+        obj = super().__new__(cls, value)
+        obj.seq = seq
+        return obj
 
 
-@dataclass
-class Deltas:
-    """Counter changes not yet in the DB, by row id."""
-
-    user_quota: dict[int, int] = field(default_factory=dict)
-    user_used: dict[int, int] = field(default_factory=dict)
-    user_requests: dict[int, int] = field(default_factory=dict)
-    token_remain: dict[int, int] = field(default_factory=dict)
-    token_used: dict[int, int] = field(default_factory=dict)
-    channel_used: dict[int, int] = field(default_factory=dict)
-
-    def parts(self) -> tuple[dict[int, int], ...]:
-        return (self.user_quota, self.user_used, self.user_requests, self.token_remain, self.token_used,
-                self.channel_used)
-
-    def empty(self) -> bool:
-        return not any(v for part in self.parts() for v in part.values())
-
-    def merge(self, other: Deltas) -> None:
-        for mine, theirs in zip(self.parts(), other.parts(), strict=True):
-            for k, v in theirs.items():
-                _add(mine, k, v)
+__all__ = ["Deltas", "InsufficientTokenQuota", "InsufficientUserQuota", "Ledger", "Reservation", "get_ledger"]
 
 
 class Ledger:
@@ -96,6 +92,7 @@ class Ledger:
         self._flush_lock = threading.Lock()  # one flush at a time; base loads wait for it
         self._pending = Deltas()
         self._inflight: Deltas | None = None
+        self._max_seq = 0  # the highest journal sequence number among the deltas taken so far
         # In-process balances (no Redis): DB value as of the load, plus flushed deltas since.
         self._user_base: dict[int, tuple[int, float]] = {}
         self._token_base: dict[int, tuple[int, float]] = {}
@@ -218,8 +215,8 @@ class Ledger:
                 if status == 2:
                     raise InsufficientTokenQuota(value, amount)
                 with self._lock:
-                    self._record_reserve(user_id, token_id, value)
-                return value
+                    seq = self._record_reserve(user_id, token_id, value)
+                return Reservation(value, seq)
             with self._lock:
                 user_ok = self._fresh(self._user_base, user_id, user_loaded)
                 token_ok = token_id is None or self._fresh(self._token_base, token_id, token_loaded)
@@ -229,8 +226,7 @@ class Ledger:
                     if token_id is not None:
                         tr = self._token_base[token_id][0] + self._unflushed("token_remain", token_id)
                     taken = self._decide(uq, tr, amount, token_id is not None, token_unlimited, trust_quota)
-                    self._record_reserve(user_id, token_id, taken)
-                    return taken
+                    return Reservation(taken, self._record_reserve(user_id, token_id, taken))
             if not user_ok:
                 self._load("user", user_id)
                 user_loaded = True
@@ -239,11 +235,16 @@ class Ledger:
                 token_loaded = True
         raise RuntimeError(f"cannot load the balances of user {user_id} / token {token_id}")
 
-    def _record_reserve(self, user_id: int, token_id: int | None, taken: int) -> None:
-        _add(self._pending.user_quota, user_id, -taken)
-        if token_id is not None:
-            _add(self._pending.token_remain, token_id, -taken)
-            _add(self._pending.token_used, token_id, taken)
+    def _record_reserve(self, user_id: int, token_id: int | None, taken: int) -> int:
+        """Under `_lock`: the reservation joins the pending deltas; returns its sequence number."""
+        self._pending.reserve(user_id, token_id, taken)
+        journal = wal.current()
+        if journal is None or not taken:
+            return 0
+        seq = self._max_seq = journal.next_seq()
+        if self._shared is not None:  # only the Redis clean-up after a crash reads it (journal_replay)
+            journal.append(["R", seq, user_id, token_id, taken])
+        return seq
 
     @staticmethod
     def _decide(uq: int, tr: int, amount: int, has_token: bool, unlimited: bool, trust: int) -> int:
@@ -256,21 +257,21 @@ class Ledger:
         return amount
 
     def apply(self, user_id: int, token_id: int | None, *, quota_delta: int = 0, used: int = 0,
-              requests: int = 0, channel_id: int = 0) -> None:
+              requests: int = 0, channel_id: int = 0, reserved: int = 0) -> None:
         """Spend `quota_delta` more (negative gives back) from user and token; count usage.
 
         `used` goes to users.used_quota and channels.used_quota; the token's used_quota moves
-        with `quota_delta` (the reservation already counted there).
+        with `quota_delta` (the reservation already counted there). `reserved` is the call's
+        reservation (a `Reservation` from `reserve`): the journal record names it, see
+        `journal_replay`. Callers that need the record on disk await `journal.durable()`.
         """
         with self._lock:
-            _add(self._pending.user_quota, user_id, -quota_delta)
-            _add(self._pending.user_used, user_id, used)
-            _add(self._pending.user_requests, user_id, requests)
-            if token_id is not None:
-                _add(self._pending.token_remain, token_id, -quota_delta)
-                _add(self._pending.token_used, token_id, quota_delta)
-            if channel_id:
-                _add(self._pending.channel_used, channel_id, used)
+            self._pending.apply(user_id, token_id, quota_delta, used, requests, channel_id)
+            journal = wal.current()
+            if journal is not None:
+                seq = self._max_seq = journal.next_seq()
+                journal.append(["A", seq, user_id, token_id, channel_id, quota_delta, used, requests,
+                                int(reserved), getattr(reserved, "seq", 0)])
         if self._shared is not None and quota_delta:
             self._shared.apply(user_id, token_id, -quota_delta)
 
@@ -291,16 +292,22 @@ class Ledger:
             with self._lock:
                 batch, self._pending = self._pending, Deltas()
                 if batch.empty():
+                    metrics.ledger_flushed(0.0, True)
                     return True
                 self._inflight = batch
+                journal = wal.current()  # every record up to _max_seq is in this batch or an earlier one
+                mark = (journal.node, self._max_seq) if journal is not None and self._max_seq else None
             try:
                 with self._engine().begin() as conn:
-                    self._write(conn, batch)
+                    write_deltas(conn, batch)
+                    if mark is not None:  # commits with the batch, or not at all
+                        set_mark(conn, mark[0], LEDGER, mark[1])
             except Exception:
                 log.exception("quota flush failed; %d rows kept for the next try", sum(map(len, batch.parts())))
                 with self._lock:
                     self._pending.merge(batch)
                     self._inflight = None
+                metrics.ledger_flushed(batch.since, False)
                 return False
             with self._lock:
                 for bases, part in ((self._user_base, batch.user_quota), (self._token_base, batch.token_remain)):
@@ -311,39 +318,8 @@ class Ledger:
                 self._inflight = None
             if self._shared is not None:
                 self._shared.flushed(batch.user_quota, batch.token_remain)
+            metrics.ledger_flushed(batch.since, True)
             return True
-
-    def _write(self, conn: Connection, batch: Deltas) -> None:
-        self._write_users(conn, batch)
-        self._write_tokens(conn, batch)
-        self._write_channels(conn, batch)
-
-    @staticmethod
-    def _write_users(conn: Connection, batch: Deltas) -> None:
-        ids = sorted(set(batch.user_quota) | set(batch.user_used) | set(batch.user_requests))
-        if ids:  # sorted ids: instances flushing at once lock rows in the same order (no deadlock)
-            conn.execute(
-                text("UPDATE users SET quota = quota + :q, used_quota = used_quota + :u, "
-                     "request_count = request_count + :r WHERE id = :id"),
-                [{"id": i, "q": batch.user_quota.get(i, 0), "u": batch.user_used.get(i, 0),
-                  "r": batch.user_requests.get(i, 0)} for i in ids],
-            )
-
-    @staticmethod
-    def _write_tokens(conn: Connection, batch: Deltas) -> None:
-        ids = sorted(set(batch.token_remain) | set(batch.token_used))
-        if ids:
-            conn.execute(
-                text("UPDATE tokens SET remain_quota = remain_quota + :r, used_quota = used_quota + :u WHERE id = :id"),
-                [{"id": i, "r": batch.token_remain.get(i, 0), "u": batch.token_used.get(i, 0)} for i in ids],
-            )
-
-    @staticmethod
-    def _write_channels(conn: Connection, batch: Deltas) -> None:
-        ids = sorted(batch.channel_used)
-        if ids:
-            conn.execute(text("UPDATE channels SET used_quota = used_quota + :u WHERE id = :id"),
-                         [{"id": i, "u": batch.channel_used[i]} for i in ids])
 
     # ---- asyncio front ----------------------------------------------------------------------
 
@@ -440,6 +416,10 @@ def flush_all() -> bool:
     """Counters, consume logs and quota_data; True when everything reached the DB."""
     from backend.services import quota_data, usage_log
 
+    journal = wal.current()
+    # Records queued before the cut were added to their buffer before it, so they are in the
+    # batches below: once all three are written, the segments before the cut can go.
+    cut = journal.rotate() if journal is not None else None
     ok = True
     for step in (get_ledger().flush, usage_log.flush, quota_data.flush):
         try:
@@ -447,6 +427,8 @@ def flush_all() -> bool:
         except Exception:  # one failing buffer must not keep the others from being written
             log.exception("flush step %s failed", getattr(step, "__qualname__", step))
             ok = False
+    if ok and journal is not None and cut is not None:
+        journal.release(cut)
     return ok
 
 
@@ -472,6 +454,8 @@ async def _flush_forever() -> None:
 @lifecycle.on_startup
 async def _start() -> None:
     global _flusher
+    # Before the first request: what a crashed process journaled reaches the DB (and Redis) first.
+    await asyncio.get_running_loop().run_in_executor(_flush_thread, journal_replay.recover_and_open)
     _flusher = asyncio.create_task(_flush_forever(), name="newapi-ledger-flush")
 
 
@@ -485,14 +469,17 @@ async def _stop() -> None:
         _flusher = None
     for attempt in range(3):  # the last chance to write: ride out a short DB hiccup
         if await aflush_all():
+            await asyncio.to_thread(journal_replay.retire, True)
             return
         await asyncio.sleep(0.5 * (attempt + 1))
     log.error("shutdown flush failed; unwritten counter deltas: %s", get_ledger().pending())
+    await asyncio.to_thread(journal_replay.retire, False)  # kept: the next start replays it
 
 
 @lifecycle.on_reset
 def _reset() -> None:
     global _ledger, _flusher
+    journal_replay.discard()
     _ledger = None
     _flusher = None
     _token_ids.clear()

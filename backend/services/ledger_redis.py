@@ -6,7 +6,10 @@ DB. Changes move the balance and `pending` together (atomic Lua); an instance th
 deltas takes them out of `pending`. A balance that is missing (first use, or dropped by
 `forget_*` after an outside write) is re-seeded as DB value + `pending`, so it stays exact with
 any number of instances. Only a flush racing the re-seed by milliseconds, or Redis losing its data,
-can shift a balance (by at most one flush interval's deltas).
+can shift a balance (by at most one flush interval's deltas). A process that crashed leaves its
+unflushed share in `pending`; the journal replay at the next start writes the settled part to the
+DB and takes the whole share out of `pending` (`release_dead`), then drops the balance so it is
+re-seeded from the DB.
 
 Integers travel as strings and all arithmetic is HINCRBY: Lua numbers are doubles.
 """
@@ -67,6 +70,19 @@ return 1
 """
 
 
+# KEYS: hashes; ARGV[2i-1]: what to add to KEYS[i]'s `pending`; ARGV[2i]: its balance field, dropped.
+# A hash that is gone (Redis restarted) is left alone: its `pending` went with it.
+_RELEASE = """
+for i, key in ipairs(KEYS) do
+  if redis.call('EXISTS', key) == 1 then
+    redis.call('HINCRBY', key, 'pending', ARGV[2 * i - 1])
+    redis.call('HDEL', key, ARGV[2 * i])
+  end
+end
+return 1
+"""
+
+
 def user_key(user_id: int) -> str:
     return f"{PREFIX}:user:{user_id}"
 
@@ -81,6 +97,7 @@ class RedisBalances:
         self._reserve = client.register_script(_RESERVE)
         self._apply = client.register_script(_APPLY)
         self._seed = client.register_script(_SEED)
+        self._release = client.register_script(_RELEASE)
         # Flushed deltas whose `pending` decrement failed (Redis hiccup): retried on the next flush.
         self._backlog_users: dict[int, int] = {}
         self._backlog_tokens: dict[int, int] = {}
@@ -122,6 +139,18 @@ class RedisBalances:
     def discard(self, user_id: int, token_ids: list[int]) -> None:
         """Deleted rows: their balances and every instance's `pending` for them go."""
         self.client.delete(user_key(user_id), *(token_key(t) for t in token_ids))
+
+    def release_dead(self, user_share: dict[int, int], token_share: dict[int, int]) -> None:
+        """A dead process had added `*_share` to `pending` (its unflushed changes; the replay has
+        now written the settled ones to the DB): take them out and re-seed those balances."""
+        keys: list[str] = []
+        args: list[str] = []
+        for key, field, share in ([(user_key(u), "quota", d) for u, d in user_share.items()]
+                                  + [(token_key(t), "remain", d) for t, d in token_share.items()]):
+            keys.append(key)
+            args += [str(-int(share)), field]
+        if keys:
+            self._release(keys=keys, args=args)
 
     def flushed(self, user_quota: dict[int, int], token_remain: dict[int, int]) -> None:
         """These deltas are in the DB now: take them out of `pending`."""

@@ -157,11 +157,22 @@ def search(keyword: str, *, user_id: int | None, admin: bool) -> list[dict[str, 
     return [view(r, admin=admin) for r in rows]
 
 
-def delete_before(target_timestamp: int) -> int:
-    with _session() as s:
-        count = s.execute(delete(Log).where(Log.created_at < target_timestamp)).rowcount or 0
-        s.commit()
-    return count
+DELETE_BATCH = 5_000
+
+
+def delete_before(target_timestamp: int, batch: int = DELETE_BATCH) -> int:
+    """Delete rows created before `target_timestamp`; returns how many. In batches of ids, each its
+    own short transaction: pruning millions of rows never holds one long lock over the table the
+    relay appends to (found through the created_at index)."""
+    removed = 0
+    while True:
+        with _session() as s:
+            ids = list(s.exec(select(Log.id).where(Log.created_at < target_timestamp).order_by(Log.id)
+                              .limit(batch)).all())
+            if not ids:
+                return removed
+            removed += s.execute(delete(Log).where(Log.id.in_(ids))).rowcount or 0
+            s.commit()
 
 
 def token_logs(key: str) -> list[dict[str, Any]]:

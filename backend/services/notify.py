@@ -26,12 +26,13 @@ import orjson
 from sqlmodel import select
 
 from backend import lifecycle
+from backend.cache import redis_client
 from backend.cache.entities import UserInfo
 from backend.config import get_settings
 from backend.db import session_scope
 from backend.models import User
 from backend.models.enums import Role
-from backend.services import mailer, safe_fetch
+from backend.services import mailer, ratelimit, safe_fetch
 
 log = logging.getLogger("newapi.notify")
 
@@ -75,7 +76,9 @@ def webhook_signature(secret: str, body: bytes) -> str:
 
 
 class Throttle:
-    """At most `count` notices per (user, type) in a sliding window of `window` seconds."""
+    """At most `count` notices per (user, type) in a sliding window of `window` seconds: counted in
+    Redis when it is configured, so every gateway instance shares one budget (new-api counts in
+    Redis too), else in this process."""
 
     def __init__(self) -> None:
         self._sent: dict[tuple[int, str], deque[float]] = {}
@@ -84,6 +87,8 @@ class Throttle:
     def allow(self, user_id: int, kind: str) -> bool:
         s = get_settings()
         count, window = s.NOTIFY_LIMIT_COUNT, s.NOTIFICATION_LIMIT_DURATION_MINUTE * 60
+        if count > 0 and redis_client.enabled():
+            return ratelimit.allow("notify:", f"{user_id}:{kind}", count, window)
         now = time.monotonic()
         with self._lock:
             sent = self._sent.setdefault((user_id, kind), deque())

@@ -76,6 +76,18 @@ DEFAULTS: dict[str, str] = {
     "USDExchangeRate": "7.3",
     "Chats": orjson.dumps([{"ChatGPT Next Web": "https://app.nextchat.dev/#/?settings={\"key\":\"{key}\",\"url\":\"{address}\"}"}]).decode(),
     "DefaultCollapseSidebar": "false",
+    # Legal pages (new-api's `legal.*`; empty: the register page shows no link)
+    "legal.user_agreement": "",
+    "legal.privacy_policy": "",
+    # Console panels (new-api's `console_setting.*`; the lists are JSON arrays saved as strings)
+    "console_setting.api_info": "",
+    "console_setting.announcements": "",
+    "console_setting.faq": "",
+    "console_setting.uptime_kuma_groups": "",
+    "console_setting.api_info_enabled": "true",
+    "console_setting.announcements_enabled": "true",
+    "console_setting.faq_enabled": "true",
+    "console_setting.uptime_kuma_enabled": "true",
     # Quota
     "QuotaPerUnit": "500000",
     "DisplayInCurrencyEnabled": "true",
@@ -95,6 +107,10 @@ DEFAULTS: dict[str, str] = {
     "UserUsableGroups": '{"default":"默认分组","vip":"vip分组"}',
     "TopupGroupRatio": '{"default":1,"vip":1,"svip":1}',
     "GroupGroupRatio": "{}",
+    "ExposeRatioEnabled": "false",  # GET /api/ratio_config answers (other new-api instances sync from it)
+    # The `auto` token group tries these groups in order (those the user may use), first with a channel wins.
+    "AutoGroups": '["default"]',
+    "DefaultUseAutoGroup": "false",
     # Payment
     "PayAddress": "",
     "CustomCallbackAddress": "",
@@ -108,6 +124,10 @@ DEFAULTS: dict[str, str] = {
     "StripeUnitPrice": "8.0",
     "StripeMinTopUp": "1",
     "StripePromotionCodesEnabled": "false",
+    "CreemApiKey": "",
+    "CreemWebhookSecret": "",
+    "CreemProducts": "[]",
+    "CreemTestMode": "false",
     "PayMethods": orjson.dumps([
         {"name": "支付宝", "color": "rgba(var(--semi-blue-5), 1)", "type": "alipay"},
         {"name": "微信", "color": "rgba(var(--semi-green-5), 1)", "type": "wxpay"},
@@ -116,6 +136,9 @@ DEFAULTS: dict[str, str] = {
     "payment_setting.amount_discount": "{}",
     # Operations
     "RetryTimes": "0",
+    # newapi-py: seconds a channel that just failed (5xx, 429, unreachable) is passed over while its
+    # tier has others; it is tried again by itself afterwards. 0 = off (new-api's behaviour).
+    "ChannelCooldownSeconds": "0",
     "ChannelDisableThreshold": "5",
     "AutomaticDisableChannelEnabled": "false",
     "AutomaticEnableChannelEnabled": "false",
@@ -123,6 +146,9 @@ DEFAULTS: dict[str, str] = {
     "AutomaticDisableStatusCodes": "401",
     "LogConsumeEnabled": "true",
     "ErrorLogEnabled": "false",
+    # newapi-py: days of usage/error logs kept by the daily pruning job (services/log_retention.py);
+    # 0 keeps them all (new-api's behaviour: only DELETE /api/log/ removes logs).
+    "LogRetentionDays": "0",
     "DataExportEnabled": "true",
     "DataExportInterval": "5",
     "DataExportDefaultTime": "hour",
@@ -189,21 +215,24 @@ JSON_OPTIONS = {
     "ModelRatio", "CompletionRatio", "ModelPrice", "CacheRatio", "CreateCacheRatio", "GroupRatio", "UserUsableGroups",
     "TopupGroupRatio", "GroupGroupRatio", "Chats", "ModelRequestRateLimitGroup", "claude.default_max_tokens",
     "gemini.safety_settings", "PayMethods", "payment_setting.amount_options", "payment_setting.amount_discount",
-    "global.chat_completions_to_responses_policy",
+    "global.chat_completions_to_responses_policy", "CreemProducts",
 }
 # JSON options whose value is an array rather than an object.
-JSON_LIST_OPTIONS = {"Chats", "PayMethods", "payment_setting.amount_options"}
+JSON_LIST_OPTIONS = {"Chats", "PayMethods", "payment_setting.amount_options", "CreemProducts"}
 # Options whose value must be a JSON array of strings.
-JSON_ARRAY_OPTIONS = {"fetch_setting.domain_list", "fetch_setting.ip_list", "fetch_setting.allowed_ports"}
+JSON_ARRAY_OPTIONS = {"fetch_setting.domain_list", "fetch_setting.ip_list", "fetch_setting.allowed_ports",
+                      "AutoGroups"}
 # Options whose value must be true or false (besides every key ending in Enabled / .enabled).
 BOOL_OPTIONS = {
     "fetch_setting.enable_ssrf_protection", "fetch_setting.allow_private_ip", "fetch_setting.domain_filter_mode",
     "fetch_setting.ip_filter_mode", "fetch_setting.apply_ip_filter_for_domain", "passkey.allow_insecure_origin",
+    "CreemTestMode",
 }
 # Options whose value must be a number.
 NUMERIC_OPTIONS = {
     "QuotaPerUnit", "QuotaForNewUser", "QuotaForInviter", "QuotaForInvitee", "QuotaRemindThreshold",
     "PreConsumedQuota", "Price", "MinTopUp", "RetryTimes", "ChannelDisableThreshold", "DataExportInterval",
+    "ChannelCooldownSeconds", "LogRetentionDays",
     "ModelRequestRateLimitDurationMinutes", "ModelRequestRateLimitCount", "ModelRequestRateLimitSuccessCount",
     "SMTPPort", "USDExchangeRate", "StripeUnitPrice", "StripeMinTopUp", "MaxUserTokens",
     "checkin_setting.min_quota", "checkin_setting.max_quota", "claude.thinking_adapter_budget_tokens_percentage",

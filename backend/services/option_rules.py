@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from backend.services import options
+from backend.services import options, uptime_kuma
 from backend.services.errors import ServiceError
 
 # switch -> (option that must be non-empty, what to tell the admin)
@@ -34,6 +34,8 @@ def as_string(value: Any) -> str:
 
 def save(key: str, value: Any) -> None:
     text = as_string(value)
+    if key == uptime_kuma.GROUPS_OPTION:
+        uptime_kuma.parse_groups(text)  # refused now rather than ignored at every status read
     need = _REQUIRES.get(key)
     if need and text.strip().lower() == "true" and not options.get(need[0]).strip():
         raise ServiceError(f"cannot enable {key}: {need[1]}")

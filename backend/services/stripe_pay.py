@@ -52,7 +52,7 @@ def quote(user: User, amount: int) -> str:
     return f"{money:.2f}"
 
 
-def _reference(user_id: int) -> str:
+def reference(user_id: int) -> str:
     seed = f"new-api-ref-{user_id}-{int(time.time() * 1000)}-{secrets.token_hex(4)}"
     return "ref_" + hashlib.sha1(seed.encode()).hexdigest()  # noqa: S324 (an identifier, not a signature)
 
@@ -64,7 +64,7 @@ def checkout(user: User, amount: int, method: str) -> str:
     if not enabled():
         raise ServiceError("Stripe payment is not configured by the administrator")
     payment_pricing.check_amount(amount, payment_pricing.min_topup("StripeMinTopUp"), payment_pricing.STRIPE_MAX_AMOUNT)
-    trade_no = _reference(user.id)
+    trade_no = reference(user.id)
     server = options.get("ServerAddress").strip().rstrip("/")
     params: dict[str, Any] = {
         "client_reference_id": trade_no,
@@ -92,8 +92,8 @@ def checkout(user: User, amount: int, method: str) -> str:
     return session.url
 
 
-def webhook(payload: bytes, signature: str) -> str:
-    """Verify and apply one event; returns what was done (for the log). BadSignature when the
+def verified_event(payload: bytes, signature: str) -> tuple[str, dict[str, Any]]:
+    """The event's type and object, once the library verified it; BadSignature when the
     signature, its timestamp (older than 300 s) or the payload does not hold."""
     secret = options.get("StripeWebhookSecret")
     if not secret or not signature:
@@ -102,8 +102,19 @@ def webhook(payload: bytes, signature: str) -> str:
         event = stripe.Webhook.construct_event(payload, signature, secret, tolerance=TOLERANCE)
     except (stripe.SignatureVerificationError, ValueError):
         raise BadSignature() from None
-    obj = event.data.object.to_dict()  # a StripeObject is not a dict; its fields are read as one
-    kind = event.type
+    return event.type, event.data.object.to_dict()  # a StripeObject is not a dict; read as one
+
+
+def paid(obj: dict[str, Any]) -> bool:
+    return _field(obj, "status") == "complete" and _field(obj, "payment_status") in ("paid", "no_payment_required")
+
+
+def webhook(payload: bytes, signature: str) -> str:
+    """Verify and apply one top-up event; returns what was done (for the log)."""
+    return apply(*verified_event(payload, signature))
+
+
+def apply(kind: str, obj: dict[str, Any]) -> str:
     if kind == COMPLETED:
         return _completed(obj)
     if kind == EXPIRED:
@@ -118,7 +129,7 @@ def _field(obj: dict[str, Any], name: str) -> str:
 
 def _completed(obj: dict[str, Any]) -> str:
     trade_no = _field(obj, "client_reference_id")
-    if _field(obj, "status") != "complete" or _field(obj, "payment_status") not in ("paid", "no_payment_required"):
+    if not paid(obj):
         log.info("Stripe session %s completed without payment (%s/%s)", trade_no, _field(obj, "status"),
                  _field(obj, "payment_status"))
         return "unpaid"

@@ -209,3 +209,18 @@ def delete_tokens(user_id: int, ids: list[int]) -> int:
 def delete_token(user_id: int, token_id: int) -> None:
     if delete_tokens(user_id, [token_id]) == 0:
         raise NotFound("token not found")
+
+
+MAX_BATCH_KEYS = 100
+
+
+def reveal_keys(user_id: int, token_ids: list[int]) -> dict[str, str]:
+    """`POST /api/token/batch/keys`: the full keys of several of the caller's own tokens, by id.
+    Ids that are not the caller's (or are deleted) are left out, as new-api's query leaves them."""
+    if not token_ids:
+        raise ServiceError("invalid parameters: ids must not be empty")
+    if len(token_ids) > MAX_BATCH_KEYS:
+        raise ServiceError(f"at most {MAX_BATCH_KEYS} tokens at once")
+    with session_scope() as s:
+        rows = s.exec(select(Token).where(*_live(user_id), Token.id.in_(token_ids))).all()
+        return {str(t.id): f"sk-{t.key}" for t in rows}

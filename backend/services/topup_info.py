@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from backend.services import epay, options, payment_pricing, stripe_pay
+from backend.services import creem, epay, options, payment_pricing, stripe_pay
 
 
 def info() -> dict[str, Any]:
@@ -18,7 +18,8 @@ def info() -> dict[str, Any]:
     return {
         "enable_online_topup": epay.enabled(),
         "enable_stripe_topup": stripe_on,
-        "enable_creem_topup": False,
+        "enable_creem_topup": creem.enabled(),
+        "creem_products": creem.product_views() if creem.enabled() else [],
         "enable_redemption": True,
         "pay_methods": methods,
         "min_topup": payment_pricing.min_topup(),

@@ -1,8 +1,10 @@
 """Consume and error log rows (`logs`), buffered and bulk-inserted into the log database.
 
 Rows go to `get_relay_log_engine()` (LOG_SQL_DSN may put `logs` in a database of its own; the relay's
-pool, so console traffic cannot hold the flush up). The ledger's flusher writes them every BATCH_UPDATE_INTERVAL seconds and at shutdown; a failed insert keeps the
-rows for the next try.
+pool, so console traffic cannot hold the flush up). The ledger's flusher writes them every
+BATCH_UPDATE_INTERVAL seconds and at shutdown; a failed insert keeps the rows for the next try.
+Each row is journaled too (`journal.py`, record "G"), and the insert marks how far it got in the
+same transaction, so a crash loses no row and a replay adds none twice.
 """
 
 from __future__ import annotations
@@ -14,10 +16,13 @@ from typing import Any
 
 import orjson
 from sqlalchemy import insert
+from sqlalchemy.engine import Connection
 
 from backend import lifecycle
 from backend.db import get_relay_log_engine
 from backend.models import Log
+from backend.services import journal as wal
+from backend.services.journal_marks import LOG, set_mark
 
 log = logging.getLogger("newapi.usage_log")
 
@@ -31,6 +36,7 @@ class LogBuffer:
         self._lock = threading.Lock()
         self._flush_lock = threading.Lock()
         self._rows: list[dict[str, Any]] = []
+        self._max_seq = 0  # the highest journal sequence number among the rows taken so far
         self.dropped = 0
 
     def add(self, row: dict[str, Any]) -> None:
@@ -39,6 +45,10 @@ class LogBuffer:
             raise ValueError(f"unknown log columns: {sorted(unknown)}")
         with self._lock:
             self._rows.append(row)
+            journal = wal.current()
+            if journal is not None:
+                seq = self._max_seq = journal.next_seq()
+                journal.append(["G", seq, row])
             overflow = len(self._rows) - MAX_BUFFERED_ROWS
             if overflow > 0:
                 del self._rows[:overflow]
@@ -54,18 +64,26 @@ class LogBuffer:
         with self._flush_lock:
             with self._lock:
                 rows, self._rows = self._rows, []
+                journal = wal.current()
+                mark = (journal.node, self._max_seq) if journal is not None and self._max_seq else None
             if not rows:
                 return True
             try:
                 with get_relay_log_engine().begin() as conn:
-                    for start in range(0, len(rows), _INSERT_CHUNK):
-                        conn.execute(insert(Log.__table__), _complete(rows[start:start + _INSERT_CHUNK]))
+                    insert_rows(conn, rows)
+                    if mark is not None:  # commits with the rows, or not at all
+                        set_mark(conn, mark[0], LOG, mark[1])
             except Exception:
                 log.exception("log insert failed; %d rows kept for the next try", len(rows))
                 with self._lock:
                     self._rows[:0] = rows
                 return False
             return True
+
+
+def insert_rows(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    for start in range(0, len(rows), _INSERT_CHUNK):
+        conn.execute(insert(Log.__table__), _complete(rows[start:start + _INSERT_CHUNK]))
 
 
 def _complete(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

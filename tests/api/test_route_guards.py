@@ -12,8 +12,9 @@ USER_ROUTES = [
     ("PUT", "/api/user/setting"), ("POST", "/api/user/aff_transfer"),
     ("GET", "/api/token/"), ("GET", "/api/token/search"), ("GET", "/api/token/1"), ("POST", "/api/token/1/key"),
     ("POST", "/api/token/"), ("PUT", "/api/token/"), ("DELETE", "/api/token/1"), ("POST", "/api/token/batch"),
+    ("POST", "/api/token/batch/keys"),
     ("GET", "/api/log/self"), ("GET", "/api/log/self/stat"), ("GET", "/api/log/self/search"),
-    ("GET", "/api/data/self"),
+    ("GET", "/api/data/self"), ("GET", "/api/models"),
 ]
 ADMIN_ROUTES = [
     ("GET", "/api/user/"), ("GET", "/api/user/search"), ("GET", "/api/user/1"), ("POST", "/api/user/"),
@@ -22,7 +23,14 @@ ADMIN_ROUTES = [
     ("POST", "/api/redemption/"), ("PUT", "/api/redemption/"), ("DELETE", "/api/redemption/1"),
     ("DELETE", "/api/redemption/invalid"),
     ("GET", "/api/log/"), ("GET", "/api/log/stat"), ("GET", "/api/log/search"), ("DELETE", "/api/log/"),
-    ("GET", "/api/data/"), ("GET", "/api/group/"),
+    ("GET", "/api/data/"), ("GET", "/api/group/"), ("GET", "/api/status/test"),
+    ("GET", "/api/models/"), ("GET", "/api/models/search"), ("GET", "/api/models/1"), ("POST", "/api/models/"),
+    ("PUT", "/api/models/"), ("DELETE", "/api/models/1"), ("GET", "/api/models/missing"),
+    ("GET", "/api/models/sync_upstream/preview"), ("POST", "/api/models/sync_upstream"),
+    ("GET", "/api/vendors/"), ("GET", "/api/vendors/search"), ("GET", "/api/vendors/1"), ("POST", "/api/vendors/"),
+    ("PUT", "/api/vendors/"), ("DELETE", "/api/vendors/1"),
+    ("GET", "/api/prefill_group/"), ("POST", "/api/prefill_group/"), ("PUT", "/api/prefill_group/"),
+    ("DELETE", "/api/prefill_group/1"), ("POST", "/api/channel/copy/1"), ("GET", "/api/channel/tag/models"),
 ]
 ROOT_ROUTES = [("GET", "/api/option/"), ("PUT", "/api/option/")]
 BODY = {"id": 1, "key": "x", "value": "x", "action": "disable", "ids": [1], "quota": 1, "name": "n",

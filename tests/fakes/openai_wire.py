@@ -18,6 +18,12 @@ CACHED_TOKENS = 4
 TOOL_ARGUMENTS = '{"city":"Paris"}'
 TOOL_ARGUMENT_PIECES = ['{"city"', ':"Paris"}']
 EMBEDDING = [0.1, -0.2, 0.3]
+# Arguments for the shell tools agent CLIs offer (Claude Code's `Bash`, Gemini CLI's
+# `run_shell_command`): when one is offered the fake calls it, so the CLI really runs something
+AGENT_TOOL_ARGUMENTS = {
+    "Bash": '{"command":"echo fake-tool-ran","description":"Print a marker"}',
+    "run_shell_command": '{"command":"echo fake-tool-ran"}',
+}
 
 
 def usage(prompt: int, completion: int, cached: int = 0) -> dict[str, Any]:
@@ -43,12 +49,26 @@ def first_tool_name(body: dict) -> str:
 
 
 def tool_call_names(body: dict) -> list[str]:
-    """The calls a tool turn makes: the first tool, or (a `parallel` model) each of the first two
-    tools, the first one again if only one is offered."""
+    """The calls a tool turn makes: an agent CLI's shell tool when offered, else the first tool, or
+    (a `parallel` model) each of the first two tools, the first one again if only one is offered."""
+    names = [(t.get("function") or {}).get("name") or t.get("name") or "tool" for t in body.get("tools") or []]
+    agent = [n for n in names if n in AGENT_TOOL_ARGUMENTS]
+    if agent:
+        return agent[:1]
     if "parallel" not in str(body.get("model", "")):
         return [first_tool_name(body)]
-    names = [(t.get("function") or {}).get("name") or t.get("name") or "tool" for t in body.get("tools") or []]
     return (names + names)[:2]
+
+
+def tool_arguments(name: str) -> str:
+    return AGENT_TOOL_ARGUMENTS.get(name, TOOL_ARGUMENTS)
+
+
+def tool_argument_pieces(name: str) -> list[str]:
+    if name not in AGENT_TOOL_ARGUMENTS:
+        return TOOL_ARGUMENT_PIECES
+    text = AGENT_TOOL_ARGUMENTS[name]
+    return [text[: len(text) // 2], text[len(text) // 2 :]]
 
 
 def chat_completion(body: dict, *, reasoning: bool, usage_obj: dict | None) -> dict:
@@ -62,7 +82,7 @@ def chat_completion(body: dict, *, reasoning: bool, usage_obj: dict | None) -> d
             {
                 "id": f"call_fake_{n}",
                 "type": "function",
-                "function": {"name": name, "arguments": TOOL_ARGUMENTS},
+                "function": {"name": name, "arguments": tool_arguments(name)},
             }
             for n, name in enumerate(tool_call_names(body), start=1)
         ]
@@ -119,7 +139,7 @@ def chat_chunks(body: dict, *, reasoning: bool, usage_obj: dict | None, usage_mo
                 )
             )
             chunks += [
-                chunk({"tool_calls": [{"index": i, "function": {"arguments": p}}]}) for p in TOOL_ARGUMENT_PIECES
+                chunk({"tool_calls": [{"index": i, "function": {"arguments": p}}]}) for p in tool_argument_pieces(name)
             ]
         finish = "tool_calls"
     else:

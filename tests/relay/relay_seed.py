@@ -65,8 +65,10 @@ def make_channel(base_url: str, models: str, *, type_: int = 1, key: str = "sk-u
     for name in ("model_mapping", "status_code_mapping", "param_override", "header_override", "setting"):
         if isinstance(extra.get(name), dict):
             extra[name] = orjson.dumps(extra[name]).decode()
+    key_mode = extra.pop("multi_key_mode", "random")  # multi_key only: random | polling
     body.update(extra)
-    ids = channels.create_channels({"mode": "multi_to_single", "channel": body} if multi_key else body)
+    ids = channels.create_channels({"mode": "multi_to_single", "multi_key_mode": key_mode, "channel": body}
+                                   if multi_key else body)
     channel_cache.reload()
     return ids[0]
 

@@ -10,7 +10,7 @@ from sqlmodel import select
 from backend.cache import TokenInfo, UserInfo
 from backend.db import session_scope
 from backend.models import Channel, Log, QuotaData, Token, User
-from backend.services import billing, ledger, usage_log
+from backend.services import billing, ledger, ledger_deltas, usage_log
 from backend.services.billing import Charge, Pricing, Usage, compute_quota
 
 GPT4O = Pricing(model_ratio=1.25, completion_ratio=4, group_ratio=1, cache_ratio=0.5)
@@ -131,7 +131,7 @@ def test_threads_each_with_a_loop(storage):
 async def test_flush_failing_midway_loses_and_doubles_nothing(storage, monkeypatch):
     user, token, ch = seed()
     await asyncio.gather(*(one_call(user, token, ch, i) for i in range(50)))
-    real_tokens = ledger.Ledger._write_tokens
+    real_tokens = ledger_deltas.write_tokens
     failures = []
 
     def failing_once(conn, batch):
@@ -140,7 +140,7 @@ async def test_flush_failing_midway_loses_and_doubles_nothing(storage, monkeypat
             raise RuntimeError("injected: DB went away after the users UPDATE")
         real_tokens(conn, batch)
 
-    monkeypatch.setattr(ledger.Ledger, "_write_tokens", staticmethod(failing_once))
+    monkeypatch.setattr(ledger_deltas, "write_tokens", failing_once)
     real_engine = usage_log.get_relay_log_engine
     log_failures = []
 

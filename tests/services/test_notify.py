@@ -166,3 +166,16 @@ def test_channel_disable_and_enable_notify_root(receiver):
     assert channel_health.enable_now(cid)
     wait_until(lambda: len(rec.hits) == 2, "the enable notice")
     assert "已被启用" in orjson.loads(rec.hits[1][3])["title"]
+
+
+def test_throttle_is_shared_through_redis(redis_url, monkeypatch):
+    """Two instances (two Throttle objects, as two processes would hold) share one budget in Redis."""
+    from backend.config import reset_settings
+    from backend.services.notify import Throttle
+
+    monkeypatch.setenv("NOTIFY_LIMIT_COUNT", "2")
+    reset_settings()
+    first, second = Throttle(), Throttle()
+    assert first.allow(7, "quota_exceed") and second.allow(7, "quota_exceed")
+    assert not first.allow(7, "quota_exceed") and not second.allow(7, "quota_exceed")
+    assert first.allow(7, "channel_update") and second.allow(8, "quota_exceed")

@@ -280,6 +280,12 @@ class Adaptor(abc.ABC):
 
     # -- request ---------------------------------------------------------------------------
 
+    async def prepare(self, client: Any) -> None:
+        """I/O a kind needs before its request can be built, through the pipeline's upstream
+        client (Vertex AI buys an access token). Raises UpstreamError or the client's transport
+        error like a failed call. Most kinds need none."""
+        return None
+
     def build_request(self, body: dict) -> UpstreamRequest:
         """Converted body + channel system_prompt + param_override (simple or operations form), URL, headers +
         header_override. A broken override is an AdaptorError 500 (code param_override_failed)."""

@@ -12,6 +12,7 @@ from backend.relay.adaptors.gemini import GeminiAdaptor
 from backend.relay.adaptors.ollama import OllamaAdaptor
 from backend.relay.adaptors.openai import AzureAdaptor, CustomAdaptor, OpenAIAdaptor
 from backend.relay.adaptors.responses_bridge import wrap
+from backend.relay.adaptors.vertex import VertexAdaptor
 
 _BY_FAMILY: dict[str, type[Adaptor]] = {
     ct.OPENAI: OpenAIAdaptor,
@@ -24,6 +25,7 @@ _BY_FAMILY: dict[str, type[Adaptor]] = {
     ct.CLOUDFLARE: CloudflareAdaptor,
     ct.COHERE: CohereAdaptor,
     ct.CODEX: CodexAdaptor,
+    ct.VERTEX: VertexAdaptor,
 }
 
 

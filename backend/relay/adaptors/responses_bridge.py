@@ -126,6 +126,9 @@ class _Bridge(Adaptor):
     def buffers_stream(self) -> bool:  # type: ignore[override]
         return self.inner.buffers_stream
 
+    async def prepare(self, client: Any) -> None:
+        await self.inner.prepare(client)
+
     def _convert(self, body: dict) -> dict:
         raise NotImplementedError
 

@@ -1,15 +1,15 @@
-"""Asynchronous task relays: new-api's `midjourneys` and `tasks` tables.
+"""Model metadata, vendors and prefill groups: new-api's `models`, `vendors`, `prefill_groups`.
 
-Revision ID: 0006_tasks
+Revision ID: 0006_model_meta
 Revises: 0005_money
-Create Date: 2026-12-04
+Create Date: 2026-12-07
 """
 
 from alembic import op
 
 from backend.schema import ensure_schema, ensure_sqlite_autoincrement
 
-revision = "0006_tasks"
+revision = "0006_model_meta"
 down_revision = "0005_money"
 branch_labels = None
 depends_on = None

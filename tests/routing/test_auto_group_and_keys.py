@@ -1,0 +1,145 @@
+"""Routing modes through the live gateway: the `auto` token group (AutoGroups, in order; billed in
+the group it lands in), multi-key channels' `polling` and `random` modes, and the cooldown of a
+channel that just failed, with its recovery without the test job."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+
+import httpx
+import openai
+import pytest
+from sqlmodel import select
+
+from backend.cache import channels as channel_cache
+from backend.db import session_scope
+from backend.models import Token
+from backend.relay.usage import Usage
+from backend.services import tokens
+from backend.services.errors import ServiceError
+from tests.relay.relay_seed import (
+    RelayEnv,
+    consume_logs,
+    expected_quota,
+    flush,
+    make_channel,
+    make_key,
+    make_token,
+    make_user,
+    relay_env,
+    set_option,
+    wait_until,
+)
+
+MESSAGES = [{"role": "user", "content": "Say hello"}]
+
+
+@pytest.fixture
+def env(sqlite_storage) -> Iterator[RelayEnv]:  # noqa: ANN001
+    with relay_env() as e:
+        yield e
+
+
+def auto_setup(env: RelayEnv) -> None:
+    set_option("GroupRatio", '{"default":1,"vip":2,"svip":3}')
+    set_option("UserUsableGroups", '{"default":"d","vip":"v","auto":"a"}')
+    set_option("AutoGroups", '["vip","default","svip"]')
+    make_channel(env.fake.url, "gpt-4o,gpt-4o-mini", group="default", key="sk-default")
+    make_channel(env.fake.url, "gpt-4o", group="vip", key="sk-vip")
+    make_channel(env.fake.url, "gpt-4o,o1-mini", group="svip", key="sk-svip")  # svip: not usable by the user
+
+
+def test_auto_tries_the_users_groups_in_order_and_bills_the_one_used(env: RelayEnv) -> None:
+    auto_setup(env)
+    user = make_user(group="default")
+    key = f"sk-{make_token(user, group='auto').key}"
+    client = env.openai(key)
+    client.chat.completions.create(model="gpt-4o", messages=MESSAGES)  # vip comes first and has it
+    assert env.fake.last.headers["authorization"] == "Bearer sk-vip"
+    client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)  # only default has it
+    assert env.fake.last.headers["authorization"] == "Bearer sk-default"
+    with pytest.raises(openai.APIStatusError) as refused:  # svip has it, but the user may not use svip
+        client.chat.completions.create(model="o1-mini", messages=MESSAGES)
+    assert refused.value.status_code == 503
+    flush()
+    vip, default = consume_logs(user.id)
+    assert (vip.group, default.group) == ("vip", "default")
+    for row, group in ((vip, "vip"), (default, "default")):
+        usage = Usage(row.prompt_tokens, row.completion_tokens)
+        assert row.quota == expected_quota(user, row.model_name, usage, group=group) > 0
+    assert vip.quota == 2 * expected_quota(user, "gpt-4o", Usage(vip.prompt_tokens, vip.completion_tokens))
+    models = httpx.get(env.url + "/v1/models", headers={"Authorization": f"Bearer {key}"}).json()["data"]
+    assert sorted(m["id"] for m in models) == ["gpt-4o", "gpt-4o-mini"]
+
+
+def test_auto_is_a_token_group_only_where_offered(env: RelayEnv) -> None:
+    auto_setup(env)
+    user = make_user(group="default")
+    assert tokens.create_token(user, {"name": "a", "group": "auto", "unlimited_quota": True})["group"] == "auto"
+    set_option("UserUsableGroups", '{"default":"d","vip":"v"}')
+    with pytest.raises(ServiceError):
+        tokens.create_token(user, {"name": "b", "group": "auto"})
+    with session_scope() as s:
+        row = s.exec(select(Token).where(Token.user_id == user.id)).one()
+    with pytest.raises(openai.PermissionDeniedError):  # a key made while it was offered stops working
+        env.openai(f"sk-{row.key}").chat.completions.create(model="gpt-4o", messages=MESSAGES)
+
+
+def test_polling_takes_the_keys_in_turn_and_random_uses_them_all(env: RelayEnv) -> None:
+    polled = make_channel(env.fake.url, "gpt-4o", key="sk-p1\nsk-p2\nsk-p3", multi_key=True,
+                          multi_key_mode="polling")
+    _user, _token, key = make_key()
+    client = env.openai(key)
+    for _ in range(7):
+        client.chat.completions.create(model="gpt-4o", messages=MESSAGES)
+    seen = [r.headers["authorization"][7:] for r in env.fake.requests]
+    assert seen == ["sk-p1", "sk-p2", "sk-p3", "sk-p1", "sk-p2", "sk-p3", "sk-p1"]
+    assert channel_cache.get_channel(polled).multi_key_mode == "polling"
+
+    env.fake.reset()
+    make_channel(env.fake.url, "gpt-4o-mini", key="sk-r1\nsk-r2\nsk-r3", multi_key=True, multi_key_mode="random")
+    for _ in range(40):
+        client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
+    counts = Counter(r.headers["authorization"][7:] for r in env.fake.requests)
+    assert set(counts) == {"sk-r1", "sk-r2", "sk-r3"} and sum(counts.values()) == 40
+
+
+def test_a_failing_channel_cools_down_and_comes_back_by_itself(env: RelayEnv) -> None:
+    set_option("RetryTimes", "1")
+    set_option("ChannelCooldownSeconds", "3600")
+    flaky = make_channel(env.fake.url, "gpt-4o", key="sk-flaky")
+    make_channel(env.fake.url, "gpt-4o", key="sk-steady")
+    env.fake.fail_keys["sk-flaky"] = 502
+    _user, _token, key = make_key()
+    client = env.openai(key)
+
+    def flaky_calls() -> int:
+        return sum(r.headers["authorization"] == "Bearer sk-flaky" for r in env.fake.requests)
+
+    while flaky_calls() == 0:  # the weighted pick reaches it sooner or later (each call succeeds)
+        client.chat.completions.create(model="gpt-4o", messages=MESSAGES)
+    assert channel_cache.cooling(flaky)
+    for _ in range(20):  # cooling: passed over while its tier has another channel
+        client.chat.completions.create(model="gpt-4o", messages=MESSAGES)
+    assert flaky_calls() == 1
+
+    del env.fake.fail_keys["sk-flaky"]  # the upstream recovers; a short cooldown ends by itself
+    set_option("ChannelCooldownSeconds", "0.2")
+    channel_cache.cool_down(flaky, 0.2)
+
+    def back() -> bool:
+        client.chat.completions.create(model="gpt-4o", messages=MESSAGES)
+        return flaky_calls() > 1
+
+    wait_until(back, "the cooled channel to be used again", interval=0.05)
+    assert not channel_cache.cooling(flaky)
+
+
+def test_no_cooldown_by_default(env: RelayEnv) -> None:
+    flaky = make_channel(env.fake.url, "gpt-4o", key="sk-flaky")
+    env.fake.fail_keys["sk-flaky"] = 502
+    _user, _token, key = make_key()
+    with pytest.raises(openai.APIStatusError):
+        env.openai(key).chat.completions.create(model="gpt-4o", messages=MESSAGES)
+    assert not channel_cache.cooling(flaky)

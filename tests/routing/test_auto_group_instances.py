@@ -1,0 +1,107 @@
+"""Two gateway processes on one database and one Redis: the `auto` group routes alike on both, an
+AutoGroups change made on one reaches the other, and each call is billed in the group it ran in."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from backend.main import create_app
+from tests.conftest import LiveServer, free_port
+from tests.fakes.upstream import FakeUpstream
+from tests.relay.relay_seed import (
+    consume_logs,
+    flush,
+    make_channel,
+    make_token,
+    make_user,
+    set_option,
+    wait_until,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+INSTANCE_B = (
+    "import sys, uvicorn\n"
+    "from backend.main import create_app\n"
+    "uvicorn.run(create_app(), host='127.0.0.1', port=int(sys.argv[1]), log_level='warning')\n"
+)
+BODY = {"model": "gpt-4o", "messages": [{"role": "user", "content": "Say hello"}]}
+
+
+@contextlib.contextmanager
+def instance_b(tmp_path: Path) -> Iterator[str]:
+    port = free_port()
+    log = (tmp_path / "instance_b.log").open("wb")
+    proc = subprocess.Popen([sys.executable, "-c", INSTANCE_B, str(port)], cwd=ROOT, env=dict(os.environ),
+                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(url + "/api/status").status_code == 200:
+                    break
+            assert proc.poll() is None and time.monotonic() < deadline, (tmp_path / "instance_b.log").read_text()
+            time.sleep(0.1)
+        yield url
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeUpstream]:
+    with FakeUpstream() as f:
+        yield f
+
+
+def test_auto_group_on_two_instances(storage, redis_url, fake: FakeUpstream, tmp_path: Path) -> None:  # noqa: ANN001
+    set_option("GroupRatio", '{"default":1,"vip":2}')
+    set_option("UserUsableGroups", '{"default":"d","vip":"v","auto":"a"}')
+    set_option("AutoGroups", '["vip","default"]')
+    make_channel(fake.url, "gpt-4o,gpt-4o-mini", group="default", key="sk-default")
+    make_channel(fake.url, "gpt-4o", group="vip", key="sk-vip")
+    user = make_user()
+    headers = {"Authorization": f"Bearer sk-{make_token(user, group='auto').key}"}
+
+    def used_key(url: str, model: str = "gpt-4o") -> str:
+        reply = httpx.post(url + "/v1/chat/completions", json={**BODY, "model": model}, headers=headers, timeout=60)
+        assert reply.status_code == 200, reply.text
+        return fake.last.headers["authorization"][7:]
+
+    with LiveServer(create_app()) as a, instance_b(tmp_path) as b:
+        assert [used_key(a.url), used_key(b)] == ["sk-vip", "sk-vip"]
+        assert [used_key(a.url, "gpt-4o-mini"), used_key(b, "gpt-4o-mini")] == ["sk-default", "sk-default"]
+        set_option("AutoGroups", '["default","vip"]')  # on A; B hears it on the bus
+        wait_until(lambda: used_key(b) == "sk-default", "instance B to take the new AutoGroups order")
+        assert used_key(a.url) == "sk-default"
+        set_option("AutoGroups", '["vip"]')  # now gpt-4o-mini has no group left
+        wait_until(lambda: httpx.post(b + "/v1/chat/completions", json={**BODY, "model": "gpt-4o-mini"},
+                                      headers=headers).status_code == 503, "instance B to drop the default group")
+    flush()
+
+    def groups_logged() -> list[str]:
+        return sorted(r.group for r in consume_logs(user.id))
+
+    # B's logs reach the database through its own flush (on its shutdown at the latest).
+    wait_until(lambda: len(groups_logged()) == len(fake.requests), "both instances' logs")
+    rows = consume_logs(user.id)
+    by_group = {g: [r for r in rows if r.group == g] for g in ("vip", "default")}
+    assert len(by_group["vip"]) == 2 and len(by_group["default"]) == len(rows) - 2
+    vip_quota = by_group["vip"][0].quota
+    default_quota = next(r.quota for r in by_group["default"] if r.model_name == "gpt-4o")
+    assert vip_quota == 2 * default_quota > 0  # the same reply, billed at the group it ran in
