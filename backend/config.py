@@ -60,6 +60,10 @@ class Settings(BaseSettings):
     # Jobs
     CHANNEL_TEST_FREQUENCY: int = 0
     CHANNEL_UPDATE_FREQUENCY: int = 0
+    # Poll the upstreams of Midjourney / Suno / video tasks; a task unfinished after
+    # TASK_TIMEOUT_MINUTES fails and is refunded (0 = no timeout).
+    UPDATE_TASK: bool = True
+    TASK_TIMEOUT_MINUTES: int = 1440
 
     # Rate limits (management API only, like new-api)
     GLOBAL_API_RATE_LIMIT_ENABLE: bool = True

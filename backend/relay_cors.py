@@ -11,13 +11,15 @@ from __future__ import annotations
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # Paths called with an API key (new-api: the relay, the billing endpoints and the per-key log lookup).
-OPEN_PREFIXES = ("/v1/", "/v1beta/", "/dashboard/billing/", "/api/log/token")
+OPEN_PREFIXES = ("/v1/", "/v1beta/", "/dashboard/billing/", "/api/log/token",
+                 "/mj/", "/suno/", "/kling/")  # the task relays, which take keys too
+_MJ_MODE = ("/mj-fast/mj/", "/mj-relax/mj/", "/mj-turbo/mj/", "/fast/mj/", "/relax/mj/", "/turbo/mj/")
 _ALLOW_METHODS = b"GET, POST, PUT, PATCH, DELETE, OPTIONS"
 _MAX_AGE = b"86400"
 
 
 def is_open_path(path: str) -> bool:
-    return path in ("/v1", "/v1beta") or path.startswith(OPEN_PREFIXES)
+    return path in ("/v1", "/v1beta") or path.startswith(OPEN_PREFIXES) or path.startswith(_MJ_MODE)
 
 
 def open_headers(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:

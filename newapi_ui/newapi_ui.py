@@ -34,6 +34,7 @@ from newapi_ui.pages import (  # noqa: F401 - declares the pages
     register,
     reset,
     setup,
+    tasks,
     tokens,
     users,
     wallet,

@@ -32,6 +32,7 @@ from backend.api import (
     status,
     stripe_topup,
     subscription,
+    tasks,
     telegram,
     threads,  # noqa: F401 - registers the start-up hook that sizes the worker threads
     token,
@@ -83,6 +84,7 @@ api.include_router(vendors.router)
 api.include_router(prefill_group.router)
 api.include_router(ratio_sync.router)
 api.include_router(performance.router)
+api.include_router(tasks.router)
 
 
 @api.api_route("/{path:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)

@@ -6,6 +6,7 @@ from backend.models.channel import Channel
 from backend.models.checkin import Checkin
 from backend.models.journal_state import LedgerJournalState
 from backend.models.log import Log
+from backend.models.midjourney import Midjourney
 from backend.models.model_meta import ModelMeta, PrefillGroup, Vendor
 from backend.models.oauth import AuthNonce, CustomOAuthProvider, UserOAuthBinding
 from backend.models.option import Option
@@ -19,6 +20,7 @@ from backend.models.subscription import (
     SubscriptionQuotaGrant,
     UserSubscription,
 )
+from backend.models.task import Task
 from backend.models.token import Token
 from backend.models.top_up import TopUp
 from backend.models.twofa import TwoFA, TwoFABackupCode
@@ -26,8 +28,8 @@ from backend.models.user import User
 from backend.models.user_session import UserSession
 
 __all__ = [
-    "Ability", "AuthNonce", "Channel", "Checkin", "CustomOAuthProvider", "LedgerJournalState", "Log", "ModelMeta",
+    "Ability", "AuthNonce", "Channel", "Checkin", "CustomOAuthProvider", "LedgerJournalState", "Log", "Midjourney", "ModelMeta",
     "Option", "PasskeyCredential", "PrefillGroup", "QuotaData", "Redemption", "Setup", "SubscriptionOrder", "SubscriptionPlan",
-    "SubscriptionQuotaGrant", "Token", "TopUp", "TwoFA",
+    "SubscriptionQuotaGrant", "Task", "Token", "TopUp", "TwoFA",
     "TwoFABackupCode", "User", "UserOAuthBinding", "UserSession", "UserSubscription", "Vendor",
 ]

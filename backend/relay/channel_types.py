@@ -117,10 +117,11 @@ def channel_type(type_id: int) -> ChannelType:
     return ChannelType(type_id, f"Type{type_id}", "")
 
 
+# task kinds the task relays serve (backend/relay/tasks/): Midjourney-Proxy (Plus), Suno, Kling, Sora
+TASK_RELAYED_TYPES = frozenset({2, 5, 36, 50, 55})
 # families the relay has no adaptor for yet, and why a channel of that kind is refused on write
 _UNSUPPORTED_FAMILIES = {
-    MIDJOURNEY: "Midjourney proxies take drawing tasks, which this gateway does not relay",
-    TASK: "asynchronous task APIs (music, video) are not relayed by this gateway",
+    TASK: "this asynchronous task API (music, video) is not relayed by this gateway",
     NATIVE: "this provider's own protocol is not implemented by this gateway",
 }
 # families that can run without a base URL (a default host, or one built from the key or region)
@@ -134,7 +135,7 @@ def unsupported_reason(type_id: int, base_url: str | None = None) -> str | None:
     known = CHANNEL_TYPES.get(type_id)
     if known is None or type_id == 0:
         return f"channel type {type_id} is not a known channel type"
-    reason = _UNSUPPORTED_FAMILIES.get(known.family)
+    reason = None if type_id in TASK_RELAYED_TYPES else _UNSUPPORTED_FAMILIES.get(known.family)
     if reason is not None:
         return f"channel type {known.name} ({type_id}) cannot be used: {reason}"
     if not known.base_url and known.family not in _NO_BASE_URL_NEEDED and not (base_url or "").strip():

@@ -11,9 +11,12 @@ from backend.relay import (
     routes_claude,
     routes_gemini,
     routes_media,
+    routes_mj,
     routes_playground,
     routes_responses,
+    routes_suno,
     routes_usage,
+    routes_video,
 )
 from backend.relay.context import RequestIdMiddleware
 
@@ -26,6 +29,9 @@ relay.include_router(model_lists.router)
 relay.include_router(routes_media.router)
 relay.include_router(routes_usage.router)
 relay.include_router(routes_playground.router)
+relay.include_router(routes_mj.router)
+relay.include_router(routes_suno.router)
+relay.include_router(routes_video.router)
 relay.include_router(realtime.router)
 relay.include_router(routes.router)
 

@@ -156,6 +156,11 @@ DEFAULTS: dict[str, str] = {
     "DemoSiteEnabled": "false",
     "DrawingEnabled": "true",
     "TaskEnabled": "true",
+    "MjNotifyEnabled": "false",
+    "MjAccountFilterEnabled": "false",
+    "MjModeClearEnabled": "false",
+    "MjForwardUrlEnabled": "true",
+    "MjActionCheckSuccessEnabled": "true",
     "MaxUserTokens": "1000",
     # Content filter
     "CheckSensitiveEnabled": "false",

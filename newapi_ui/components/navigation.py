@@ -21,6 +21,8 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("/detail", N_("Dashboard"), "layout-dashboard", Role.COMMON),
     NavItem("/token", N_("API keys"), "key-round", Role.COMMON),
     NavItem("/log", N_("Logs"), "scroll-text", Role.COMMON),
+    NavItem("/midjourney", N_("Drawing logs"), "image", Role.COMMON),
+    NavItem("/task", N_("Task logs"), "list-video", Role.COMMON),
     NavItem("/playground", N_("Playground"), "message-square", Role.COMMON),
     NavItem("/topup", N_("Wallet"), "wallet", Role.COMMON),
     NavItem("/setting", N_("Personal settings"), "user-cog", Role.COMMON),

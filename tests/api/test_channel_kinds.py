@@ -13,19 +13,20 @@ from backend.models import Channel
 from backend.models.enums import Role
 from backend.relay.adaptors import AdaptorError
 from backend.relay.adaptors.registry import get_adaptor_class
-from backend.relay.channel_types import CHANNEL_TYPES, unsupported_reason
+from backend.relay.channel_types import CHANNEL_TYPES, TASK_RELAYED_TYPES, unsupported_reason
 from tests.fakes.vertex import FakeVertex
 
 
 @pytest.mark.parametrize("type_id", sorted(CHANNEL_TYPES))
 def test_the_write_check_agrees_with_the_relay(type_id: int) -> None:
-    """A kind accepted on write has an adaptor; a kind refused for its family has none."""
+    """A kind accepted on write has an adaptor (or is one the task relays serve); a kind refused for
+    its family has none."""
     reason = unsupported_reason(type_id, "https://upstream.example")
     try:
         get_adaptor_class(type_id)
         relays = type_id != 0
     except AdaptorError:
-        relays = False
+        relays = type_id in TASK_RELAYED_TYPES
     assert (reason is None) == relays, (type_id, reason)
 
 
@@ -38,8 +39,8 @@ def test_unsupported_kinds_are_refused_on_create_and_update(storage) -> None:  #
     c = app_client()
     cases = [
         ({"type": 37}, "Dify (37) cannot be used"),
-        ({"type": 2}, "Midjourney (2) cannot be used"),
-        ({"type": 50}, "Kling (50) cannot be used"),
+        ({"type": 52}, "Vidu (52) cannot be used"),
+        ({"type": 2, "base_url": ""}, "Midjourney (2) needs a base URL"),
         ({"type": 999}, "channel type 999 is not a known channel type"),
         ({"type": 8}, "Custom (8) needs a base URL"),
         ({"type": 3, "base_url": ""}, "Azure (3) needs a base URL"),

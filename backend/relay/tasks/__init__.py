@@ -1,0 +1,1 @@
+"""Asynchronous task relays: Midjourney-Proxy, Suno and video generation (submit, fetch, poll)."""
