@@ -56,7 +56,9 @@ def test_no_route_fails_on_a_number_wider_than_64_bits(storage):
         query = {p.alias: str(HUGE) for p in route.dependant.query_params}
         for method in route.methods:
             response = client.request(method, path, params=query, headers=headers,
-                                      json=None if method in ("GET", "DELETE") else body)
+                                      json=None if method in ("GET", "DELETE") else body, follow_redirects=False)
+            if 300 <= response.status_code < 400:  # a payment return page sends the browser on
+                continue
             if route.path in PLAIN_TEXT and response.status_code < 500:
                 assert response.text == "fail" or response.json()["success"] is False, (method, route.path)
             elif response.status_code >= 500 or not response.headers["content-type"].startswith("application/json"):

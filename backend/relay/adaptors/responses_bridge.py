@@ -12,6 +12,7 @@ through the Chat shape it already converts, so nothing here knows about Claude o
 
 from __future__ import annotations
 
+import abc
 import dataclasses
 import functools
 import re
@@ -129,8 +130,9 @@ class _Bridge(Adaptor):
     async def prepare(self, client: Any) -> None:
         await self.inner.prepare(client)
 
+    @abc.abstractmethod
     def _convert(self, body: dict) -> dict:
-        raise NotImplementedError
+        """The client's body in the inner adaptor's format (each bridge direction has its own)."""
 
     def build_request(self, body: dict) -> UpstreamRequest:
         if self.meta.fmt not in self.formats:
