@@ -24,7 +24,7 @@ NUMERIC_FIELDS = ["id", "quota", "count", "expired_time", "remain_quota", "statu
 # Routes whose side effect would end the walk (a new access token invalidates the one in use).
 SKIPPED = {"/api/user/token", "/api/user/logout"}
 # Routes answering a payment provider in its own protocol (Epay reads plain `success` / `fail`).
-PLAIN_TEXT = {"/api/user/epay/notify"}
+PLAIN_TEXT = {"/api/user/epay/notify", "/api/subscription/epay/notify"}  # Epay expects success/fail
 
 
 def _routes(client: TestClient) -> list:
