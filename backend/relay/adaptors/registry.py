@@ -13,6 +13,7 @@ from backend.relay.adaptors.ollama import OllamaAdaptor
 from backend.relay.adaptors.openai import AzureAdaptor, CustomAdaptor, OpenAIAdaptor
 from backend.relay.adaptors.responses_bridge import wrap
 from backend.relay.adaptors.vertex import VertexAdaptor
+from backend.relay.adaptors.zhipu import ZhipuAdaptor
 
 _BY_FAMILY: dict[str, type[Adaptor]] = {
     ct.OPENAI: OpenAIAdaptor,
@@ -26,6 +27,7 @@ _BY_FAMILY: dict[str, type[Adaptor]] = {
     ct.COHERE: CohereAdaptor,
     ct.CODEX: CodexAdaptor,
     ct.VERTEX: VertexAdaptor,
+    ct.ZHIPU: ZhipuAdaptor,
 }
 
 
