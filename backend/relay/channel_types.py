@@ -21,6 +21,7 @@ AWS = "aws"
 VERTEX = "vertex"
 CLOUDFLARE = "cloudflare"
 COHERE = "cohere"
+ALI = "ali"  # DashScope: compatible mode + native rerank
 ZHIPU = "zhipu"  # Zhipu's v3 model API, JWT auth
 CODEX = "codex"  # ChatGPT's Codex backend: Responses API only, OAuth key JSON
 MIDJOURNEY = "midjourney"
@@ -60,7 +61,7 @@ CHANNEL_TYPES: dict[int, ChannelType] = {
         _T(14, "Anthropic", "https://api.anthropic.com", ANTHROPIC, stream_options=True),
         _T(15, "Baidu", "https://aip.baidubce.com", NATIVE),
         _T(16, "Zhipu", "https://open.bigmodel.cn", ZHIPU),
-        _T(17, "Ali", "https://dashscope.aliyuncs.com", OPENAI, "/compatible-mode/v1", stream_options=True),
+        _T(17, "Ali", "https://dashscope.aliyuncs.com", ALI, "/compatible-mode/v1", stream_options=True),
         _T(18, "Xunfei", "", NATIVE),
         _T(19, "360", "https://ai.360.cn"),
         _T(20, "OpenRouter", "https://openrouter.ai/api", stream_options=True),

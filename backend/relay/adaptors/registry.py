@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from backend.relay import channel_types as ct
+from backend.relay.adaptors.ali import AliAdaptor
 from backend.relay.adaptors.anthropic import AnthropicAdaptor
 from backend.relay.adaptors.aws import AwsAdaptor
 from backend.relay.adaptors.base import Adaptor, AdaptorError, ChannelLike, RelayMeta
@@ -28,6 +29,7 @@ _BY_FAMILY: dict[str, type[Adaptor]] = {
     ct.CODEX: CodexAdaptor,
     ct.VERTEX: VertexAdaptor,
     ct.ZHIPU: ZhipuAdaptor,
+    ct.ALI: AliAdaptor,
 }
 
 
