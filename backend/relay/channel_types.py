@@ -22,6 +22,7 @@ VERTEX = "vertex"
 CLOUDFLARE = "cloudflare"
 COHERE = "cohere"
 ALI = "ali"  # DashScope: compatible mode + native rerank
+BAIDU = "baidu"  # ERNIE wenxinworkshop, OAuth access token
 ZHIPU = "zhipu"  # Zhipu's v3 model API, JWT auth
 CODEX = "codex"  # ChatGPT's Codex backend: Responses API only, OAuth key JSON
 MIDJOURNEY = "midjourney"
@@ -59,7 +60,7 @@ CHANNEL_TYPES: dict[int, ChannelType] = {
         _T(12, "API2GPT", "https://api.api2gpt.com"),
         _T(13, "AIGC2D", "https://api.aigc2d.com"),
         _T(14, "Anthropic", "https://api.anthropic.com", ANTHROPIC, stream_options=True),
-        _T(15, "Baidu", "https://aip.baidubce.com", NATIVE),
+        _T(15, "Baidu", "https://aip.baidubce.com", BAIDU),
         _T(16, "Zhipu", "https://open.bigmodel.cn", ZHIPU),
         _T(17, "Ali", "https://dashscope.aliyuncs.com", ALI, "/compatible-mode/v1", stream_options=True),
         _T(18, "Xunfei", "", NATIVE),

@@ -6,6 +6,7 @@ from backend.relay import channel_types as ct
 from backend.relay.adaptors.ali import AliAdaptor
 from backend.relay.adaptors.anthropic import AnthropicAdaptor
 from backend.relay.adaptors.aws import AwsAdaptor
+from backend.relay.adaptors.baidu import BaiduAdaptor
 from backend.relay.adaptors.base import Adaptor, AdaptorError, ChannelLike, RelayMeta
 from backend.relay.adaptors.codex import CodexAdaptor
 from backend.relay.adaptors.compat import CloudflareAdaptor, CohereAdaptor
@@ -30,6 +31,7 @@ _BY_FAMILY: dict[str, type[Adaptor]] = {
     ct.VERTEX: VertexAdaptor,
     ct.ZHIPU: ZhipuAdaptor,
     ct.ALI: AliAdaptor,
+    ct.BAIDU: BaiduAdaptor,
 }
 
 
