@@ -23,6 +23,7 @@ CLOUDFLARE = "cloudflare"
 COHERE = "cohere"
 ALI = "ali"  # DashScope: compatible mode + native rerank
 BAIDU = "baidu"  # ERNIE wenxinworkshop, OAuth access token
+TENCENT = "tencent"  # Hunyuan API 3.0, TC3-HMAC-SHA256
 ZHIPU = "zhipu"  # Zhipu's v3 model API, JWT auth
 CODEX = "codex"  # ChatGPT's Codex backend: Responses API only, OAuth key JSON
 MIDJOURNEY = "midjourney"
@@ -68,7 +69,7 @@ CHANNEL_TYPES: dict[int, ChannelType] = {
         _T(20, "OpenRouter", "https://openrouter.ai/api", stream_options=True),
         _T(21, "AIProxyLibrary", "https://api.aiproxy.io", NATIVE),
         _T(22, "FastGPT", "https://fastgpt.run/api/openapi"),
-        _T(23, "Tencent", "https://hunyuan.tencentcloudapi.com", NATIVE),
+        _T(23, "Tencent", "https://hunyuan.tencentcloudapi.com", TENCENT),
         _T(24, "Gemini", "https://generativelanguage.googleapis.com", GEMINI, stream_options=True),
         _T(25, "Moonshot", "https://api.moonshot.cn"),
         _T(26, "ZhipuV4", "https://open.bigmodel.cn", OPENAI, "/api/paas/v4", stream_options=True),

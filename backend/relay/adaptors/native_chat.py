@@ -17,6 +17,7 @@ import orjson
 from backend.relay.adaptors.base import RelayFormat, RelayResponse, StreamConverter, UpstreamError
 from backend.relay.adaptors.errors import bad_body
 from backend.relay.adaptors.openai import OpenAIAdaptor
+from backend.relay.convert.system_prompt import Kind, apply_system_prompt
 from backend.relay.sse import DEFAULT_MAX_LINE, SSEEvent
 from backend.relay.usage import Usage
 
@@ -32,7 +33,13 @@ class NativeChatAdaptor(OpenAIAdaptor):
     def convert_request(self, body: dict) -> dict:
         chat = super().convert_request(body)
         chat.pop("stream_options", None)
+        prompt = self.setting.get("system_prompt")
+        if isinstance(prompt, str) and prompt:
+            chat = apply_system_prompt(chat, "chat", prompt, self.setting.get("system_prompt_override") is True)
         return self.to_native(chat)
+
+    def system_prompt_kind(self) -> Kind | None:
+        return None  # applied to the OpenAI pivot in convert_request: the native body differs
 
     def to_native(self, chat: dict) -> dict:
         """The provider's body for an OpenAI chat body (model already mapped)."""

@@ -14,6 +14,7 @@ from backend.relay.adaptors.gemini import GeminiAdaptor
 from backend.relay.adaptors.ollama import OllamaAdaptor
 from backend.relay.adaptors.openai import AzureAdaptor, CustomAdaptor, OpenAIAdaptor
 from backend.relay.adaptors.responses_bridge import wrap
+from backend.relay.adaptors.tencent import TencentAdaptor
 from backend.relay.adaptors.vertex import VertexAdaptor
 from backend.relay.adaptors.zhipu import ZhipuAdaptor
 
@@ -32,6 +33,7 @@ _BY_FAMILY: dict[str, type[Adaptor]] = {
     ct.ZHIPU: ZhipuAdaptor,
     ct.ALI: AliAdaptor,
     ct.BAIDU: BaiduAdaptor,
+    ct.TENCENT: TencentAdaptor,
 }
 
 
