@@ -24,6 +24,7 @@ COHERE = "cohere"
 ALI = "ali"  # DashScope: compatible mode + native rerank
 BAIDU = "baidu"  # ERNIE wenxinworkshop, OAuth access token
 TENCENT = "tencent"  # Hunyuan API 3.0, TC3-HMAC-SHA256
+DIFY = "dify"  # Dify ChatFlow app API
 ZHIPU = "zhipu"  # Zhipu's v3 model API, JWT auth
 CODEX = "codex"  # ChatGPT's Codex backend: Responses API only, OAuth key JSON
 MIDJOURNEY = "midjourney"
@@ -79,7 +80,7 @@ CHANNEL_TYPES: dict[int, ChannelType] = {
         _T(34, "Cohere", "https://api.cohere.ai", COHERE, "/compatibility/v1"),
         _T(35, "MiniMax", "https://api.minimax.chat"),
         _T(36, "SunoAPI", "", TASK),
-        _T(37, "Dify", "https://api.dify.ai", NATIVE),
+        _T(37, "Dify", "https://api.dify.ai", DIFY),
         _T(38, "Jina", "https://api.jina.ai"),
         _T(39, "Cloudflare", "https://api.cloudflare.com", CLOUDFLARE, stream_options=True),
         _T(40, "SiliconFlow", "https://api.siliconflow.cn", stream_options=True),
