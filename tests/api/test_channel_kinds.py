@@ -37,7 +37,7 @@ def test_unsupported_kinds_are_refused_on_create_and_update(storage) -> None:  #
     admin = make_user("admin", Role.ADMIN)
     c = app_client()
     cases = [
-        ({"type": 37}, "Dify (37) cannot be used"),
+        ({"type": 11}, "PaLM (11) cannot be used"),
         ({"type": 2}, "Midjourney (2) cannot be used"),
         ({"type": 50}, "Kling (50) cannot be used"),
         ({"type": 999}, "channel type 999 is not a known channel type"),
