@@ -25,6 +25,7 @@ ALI = "ali"  # DashScope: compatible mode + native rerank
 BAIDU = "baidu"  # ERNIE wenxinworkshop, OAuth access token
 TENCENT = "tencent"  # Hunyuan API 3.0, TC3-HMAC-SHA256
 DIFY = "dify"  # Dify ChatFlow app API
+COZE = "coze"  # Coze v3 chat API
 ZHIPU = "zhipu"  # Zhipu's v3 model API, JWT auth
 CODEX = "codex"  # ChatGPT's Codex backend: Responses API only, OAuth key JSON
 MIDJOURNEY = "midjourney"
@@ -92,7 +93,7 @@ CHANNEL_TYPES: dict[int, ChannelType] = {
         _T(46, "BaiduV2", "https://qianfan.baidubce.com", OPENAI, "/v2", stream_options=True),
         _T(47, "Xinference", ""),
         _T(48, "xAI", "https://api.x.ai", stream_options=True),
-        _T(49, "Coze", "https://api.coze.cn", NATIVE),
+        _T(49, "Coze", "https://api.coze.cn", COZE),
         _T(50, "Kling", "https://api.klingai.com", TASK),
         _T(51, "Jimeng", "https://visual.volcengineapi.com", TASK),
         _T(52, "Vidu", "https://api.vidu.cn", TASK),

@@ -10,6 +10,7 @@ from backend.relay.adaptors.baidu import BaiduAdaptor
 from backend.relay.adaptors.base import Adaptor, AdaptorError, ChannelLike, RelayMeta
 from backend.relay.adaptors.codex import CodexAdaptor
 from backend.relay.adaptors.compat import CloudflareAdaptor, CohereAdaptor
+from backend.relay.adaptors.coze import CozeAdaptor
 from backend.relay.adaptors.dify import DifyAdaptor
 from backend.relay.adaptors.gemini import GeminiAdaptor
 from backend.relay.adaptors.ollama import OllamaAdaptor
@@ -36,6 +37,7 @@ _BY_FAMILY: dict[str, type[Adaptor]] = {
     ct.BAIDU: BaiduAdaptor,
     ct.TENCENT: TencentAdaptor,
     ct.DIFY: DifyAdaptor,
+    ct.COZE: CozeAdaptor,
 }
 
 
