@@ -28,14 +28,15 @@ from tests.relay.relay_seed import (
 )
 
 MODEL = "ERNIE-4.0-8K"
+EMBED = "Embedding-V1"
 
 
 @pytest.fixture
 def baidu(sqlite_storage) -> Iterator[tuple[RelayEnv, FakeBaidu]]:  # noqa: ANN001
     baidu_token.clear()
     with FakeBaidu() as bd, relay_env() as env:
-        make_channel(bd.url, MODEL, type_=15, key=KEY)
-        set_option("ModelRatio", orjson.dumps({MODEL: 0.6, "ERNIE-bad": 0.6}).decode())
+        make_channel(bd.url, f"{MODEL},{EMBED}", type_=15, key=KEY)
+        set_option("ModelRatio", orjson.dumps({MODEL: 0.6, "ERNIE-bad": 0.6, EMBED: 0.1}).decode())
         yield env, bd
     baidu_token.clear()
 
@@ -61,6 +62,17 @@ def test_chat_whole_and_streamed_with_one_token(baidu) -> None:  # noqa: ANN001
     flush()
     q = expected_quota(user_row(user.id), MODEL, Usage(ow.PROMPT_TOKENS, ow.COMPLETION_TOKENS))
     assert [(r.model_name, r.quota) for r in consume_logs(user.id)] == [(MODEL, q)] * 2
+
+
+def test_embeddings(baidu) -> None:  # noqa: ANN001
+    env, bd = baidu
+    user, _, key = make_key()
+    out = env.openai(key).embeddings.create(model=EMBED, input=["a", "b"])
+    assert [d.embedding for d in out.data] == [ow.EMBEDDING, ow.EMBEDDING] and out.usage.prompt_tokens == ow.PROMPT_TOKENS
+    assert bd.requests[0].path.endswith("/embeddings/embedding-v1") and bd.requests[0].json == {"input": ["a", "b"]}
+    flush()
+    q = expected_quota(user_row(user.id), EMBED, Usage(ow.PROMPT_TOKENS, 0))
+    assert [(r.model_name, r.quota) for r in consume_logs(user.id)] == [(EMBED, q)]
 
 
 def test_a_refused_client_is_a_channel_failure_and_free(baidu) -> None:  # noqa: ANN001

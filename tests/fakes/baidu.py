@@ -1,5 +1,6 @@
 """A fake Baidu ERNIE API: the OAuth token endpoint (`/oauth/2.0/token`, client_credentials,
-answering a wrong client with 200 + `error` as Baidu does) and the wenxinworkshop chat endpoints,
+answering a wrong client with 200 + `error` as Baidu does) and the wenxinworkshop chat and
+embeddings endpoints,
 which accept only a token it issued (`?access_token=`) and answer in ERNIE's shapes."""
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class FakeBaidu:
         self.app = FastAPI()
         self.app.add_api_route("/oauth/2.0/token", self._token, methods=["POST"])
         self.app.add_api_route("/rpc/2.0/ai_custom/v1/wenxinworkshop/chat/{name}", self._chat, methods=["POST"])
+        self.app.add_api_route("/rpc/2.0/ai_custom/v1/wenxinworkshop/embeddings/{name}", self._embed, methods=["POST"])
 
     def __enter__(self) -> FakeBaidu:
         self._server = LiveServer(self.app).__enter__()
@@ -73,3 +75,18 @@ class FakeBaidu:
             "result": piece, "usage": usage if i == n - 1 else {"prompt_tokens": p, "total_tokens": 0}}) + b"\n\n"
             for i, piece in enumerate(ow.REPLY_PIECES)]
         return StreamingResponse(iter(frames), media_type="text/event-stream")
+
+    async def _embed(self, request: Request, name: str) -> Response:
+        raw = await request.body()
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        self.requests.append(RecordedRequest("POST", request.url.path, str(request.url),
+                                             dict(request.query_params), headers, raw))
+        if request.query_params.get("access_token") not in self._issued:
+            return JSONResponse({"error_code": 110, "error_msg": "Access token invalid or no longer valid"})
+        texts = orjson.loads(raw).get("input")
+        if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
+            return JSONResponse({"error_code": 336003, "error_msg": "input must be a list of strings"})
+        return JSONResponse({"id": "e-1", "object": "embedding_list", "created": 1,
+                             "data": [{"object": "embedding", "embedding": ow.EMBEDDING, "index": i}
+                                      for i in range(len(texts))],
+                             "usage": {"prompt_tokens": ow.PROMPT_TOKENS, "total_tokens": ow.PROMPT_TOKENS}})

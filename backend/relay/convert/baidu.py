@@ -94,3 +94,21 @@ def baidu_chunk(resp: dict, model: str) -> dict:
     if usage:
         out["usage"] = usage
     return out
+
+
+def embeddings_to_baidu(body: dict) -> dict:
+    """new-api's embeddingRequestOpenAI2Baidu: the input as a list of strings."""
+    raw = body.get("input")
+    return {"input": [raw] if isinstance(raw, str) else [str(x) for x in raw or []]}
+
+
+def baidu_to_embeddings(resp: dict, model: str) -> dict:
+    data = [d for d in resp.get("data") or [] if isinstance(d, dict)]
+    usage = resp.get("usage") if isinstance(resp.get("usage"), dict) else {}
+    p = int(usage.get("prompt_tokens") or 0)
+    return {
+        "object": "list", "model": model,
+        "data": [{"object": "embedding", "index": d.get("index", i), "embedding": d.get("embedding") or []}
+                 for i, d in enumerate(data)],
+        "usage": {"prompt_tokens": p, "total_tokens": int(usage.get("total_tokens") or p)},
+    }

@@ -49,3 +49,11 @@ def test_replies_and_errors() -> None:
     assert baidu_chunk({**resp, "is_end": True}, "m")["choices"][0]["finish_reason"] == "stop"
     assert baidu_error({"error_code": 110, "error_msg": "token bad"}) == ("token bad", 110)
     assert baidu_error(resp) is None
+
+
+def test_embeddings() -> None:
+    assert embeddings_to_baidu({"input": "one"}) == {"input": ["one"]}
+    assert embeddings_to_baidu({"input": ["a", "b"]}) == {"input": ["a", "b"]}
+    out = baidu_to_embeddings({"data": [{"embedding": [0.5], "index": 0}], "usage": {"prompt_tokens": 3}}, "m")
+    assert out == {"object": "list", "model": "m", "data": [{"object": "embedding", "index": 0, "embedding": [0.5]}],
+                   "usage": {"prompt_tokens": 3, "total_tokens": 3}}
