@@ -7,7 +7,9 @@ import pytest
 from backend.relay.convert.baidu import (
     baidu_chunk,
     baidu_error,
+    baidu_to_embeddings,
     baidu_to_openai,
+    embeddings_to_baidu,
     endpoint_path,
     openai_to_baidu,
 )
