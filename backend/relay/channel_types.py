@@ -129,6 +129,8 @@ _UNSUPPORTED_FAMILIES = {
     TASK: "asynchronous task APIs (music, video) are not relayed by this gateway",
     NATIVE: "this provider's own protocol is not implemented by this gateway",
 }
+# families whose provider has no model-listing API: their models are entered by hand
+NO_MODEL_LIST = frozenset({ZHIPU, BAIDU, TENCENT, DIFY, COZE})
 # families that can run without a base URL (a default host, or one built from the key or region)
 _NO_BASE_URL_NEEDED = frozenset({AWS, VERTEX, CODEX, ANTHROPIC, GEMINI, CLOUDFLARE, COHERE})
 
