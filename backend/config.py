@@ -52,6 +52,7 @@ class Settings(BaseSettings):
     RELAY_MAX_IDLE_CONNS: int = 500
     RELAY_MAX_IDLE_CONNS_PER_HOST: int = 100
     FORCE_STREAM_OPTION: bool = True
+    DIFY_DEBUG: bool = True  # Dify streams: workflow/node progress as reasoning text, as new-api
     COUNT_TOKEN: bool = Field(default=True, alias="CountToken")
     GET_MEDIA_TOKEN: bool = True
     AZURE_DEFAULT_API_VERSION: str = "2025-04-01-preview"

@@ -21,6 +21,12 @@ AWS = "aws"
 VERTEX = "vertex"
 CLOUDFLARE = "cloudflare"
 COHERE = "cohere"
+ALI = "ali"  # DashScope: compatible mode + native rerank
+BAIDU = "baidu"  # ERNIE wenxinworkshop, OAuth access token
+TENCENT = "tencent"  # Hunyuan API 3.0, TC3-HMAC-SHA256
+DIFY = "dify"  # Dify ChatFlow app API
+COZE = "coze"  # Coze v3 chat API
+ZHIPU = "zhipu"  # Zhipu's v3 model API, JWT auth
 CODEX = "codex"  # ChatGPT's Codex backend: Responses API only, OAuth key JSON
 MIDJOURNEY = "midjourney"
 TASK = "task"  # async task APIs (Suno, video)
@@ -57,15 +63,15 @@ CHANNEL_TYPES: dict[int, ChannelType] = {
         _T(12, "API2GPT", "https://api.api2gpt.com"),
         _T(13, "AIGC2D", "https://api.aigc2d.com"),
         _T(14, "Anthropic", "https://api.anthropic.com", ANTHROPIC, stream_options=True),
-        _T(15, "Baidu", "https://aip.baidubce.com", NATIVE),
-        _T(16, "Zhipu", "https://open.bigmodel.cn", NATIVE),
-        _T(17, "Ali", "https://dashscope.aliyuncs.com", OPENAI, "/compatible-mode/v1", stream_options=True),
+        _T(15, "Baidu", "https://aip.baidubce.com", BAIDU),
+        _T(16, "Zhipu", "https://open.bigmodel.cn", ZHIPU),
+        _T(17, "Ali", "https://dashscope.aliyuncs.com", ALI, "/compatible-mode/v1", stream_options=True),
         _T(18, "Xunfei", "", NATIVE),
         _T(19, "360", "https://ai.360.cn"),
         _T(20, "OpenRouter", "https://openrouter.ai/api", stream_options=True),
         _T(21, "AIProxyLibrary", "https://api.aiproxy.io", NATIVE),
         _T(22, "FastGPT", "https://fastgpt.run/api/openapi"),
-        _T(23, "Tencent", "https://hunyuan.tencentcloudapi.com", NATIVE),
+        _T(23, "Tencent", "https://hunyuan.tencentcloudapi.com", TENCENT),
         _T(24, "Gemini", "https://generativelanguage.googleapis.com", GEMINI, stream_options=True),
         _T(25, "Moonshot", "https://api.moonshot.cn"),
         _T(26, "ZhipuV4", "https://open.bigmodel.cn", OPENAI, "/api/paas/v4", stream_options=True),
@@ -75,7 +81,7 @@ CHANNEL_TYPES: dict[int, ChannelType] = {
         _T(34, "Cohere", "https://api.cohere.ai", COHERE, "/compatibility/v1"),
         _T(35, "MiniMax", "https://api.minimax.chat"),
         _T(36, "SunoAPI", "", TASK),
-        _T(37, "Dify", "https://api.dify.ai", NATIVE),
+        _T(37, "Dify", "https://api.dify.ai", DIFY),
         _T(38, "Jina", "https://api.jina.ai"),
         _T(39, "Cloudflare", "https://api.cloudflare.com", CLOUDFLARE, stream_options=True),
         _T(40, "SiliconFlow", "https://api.siliconflow.cn", stream_options=True),
@@ -87,7 +93,7 @@ CHANNEL_TYPES: dict[int, ChannelType] = {
         _T(46, "BaiduV2", "https://qianfan.baidubce.com", OPENAI, "/v2", stream_options=True),
         _T(47, "Xinference", ""),
         _T(48, "xAI", "https://api.x.ai", stream_options=True),
-        _T(49, "Coze", "https://api.coze.cn", NATIVE),
+        _T(49, "Coze", "https://api.coze.cn", COZE),
         _T(50, "Kling", "https://api.klingai.com", TASK),
         _T(51, "Jimeng", "https://visual.volcengineapi.com", TASK),
         _T(52, "Vidu", "https://api.vidu.cn", TASK),
@@ -124,6 +130,8 @@ _UNSUPPORTED_FAMILIES = {
     TASK: "this asynchronous task API (music, video) is not relayed by this gateway",
     NATIVE: "this provider's own protocol is not implemented by this gateway",
 }
+# families whose provider has no model-listing API: their models are entered by hand
+NO_MODEL_LIST = frozenset({ZHIPU, BAIDU, TENCENT, DIFY, COZE})
 # families that can run without a base URL (a default host, or one built from the key or region)
 _NO_BASE_URL_NEEDED = frozenset({AWS, VERTEX, CODEX, ANTHROPIC, GEMINI, CLOUDFLARE, COHERE})
 

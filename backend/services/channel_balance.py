@@ -167,6 +167,8 @@ async def fetch_models(base_url: str, channel_type: int, key: str, setting: dict
     ctype = channel_types.channel_type(channel_type)
     if ctype.family == channel_types.CUSTOM:
         raise ServiceError("a custom channel's URL is a single endpoint; it has no model list")
+    if ctype.family in channel_types.NO_MODEL_LIST:
+        raise ServiceError(f"{ctype.name} has no model list API; enter the channel's models by hand")
     base = (base_url or ctype.base_url).strip().rstrip("/")
     if not base.startswith(("http://", "https://")):
         raise ServiceError("base_url must start with http:// or https://")

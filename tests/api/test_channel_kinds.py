@@ -38,7 +38,7 @@ def test_unsupported_kinds_are_refused_on_create_and_update(storage) -> None:  #
     admin = make_user("admin", Role.ADMIN)
     c = app_client()
     cases = [
-        ({"type": 37}, "Dify (37) cannot be used"),
+        ({"type": 11}, "PaLM (11) cannot be used"),
         ({"type": 52}, "Vidu (52) cannot be used"),
         ({"type": 2, "base_url": ""}, "Midjourney (2) needs a base URL"),
         ({"type": 999}, "channel type 999 is not a known channel type"),
@@ -53,7 +53,7 @@ def test_unsupported_kinds_are_refused_on_create_and_update(storage) -> None:  #
         assert s.exec(select(Channel)).all() == []
 
     [cid] = data(c.post("/api/channel/", json={"mode": "single", "channel": _channel()}, headers=auth(admin)))["ids"]
-    assert "Coze (49) cannot be used" in refused(c.put("/api/channel/", json={"id": cid, "type": 49, "key": "k2"},
+    assert "Xunfei (18) cannot be used" in refused(c.put("/api/channel/", json={"id": cid, "type": 18, "key": "k2"},
                                                       headers=auth(admin)), 400)
     assert "Custom (8) needs a base URL" in refused(c.put("/api/channel/", json={"id": cid, "type": 8, "key": "k2"},
                                                           headers=auth(admin)), 400)

@@ -294,3 +294,7 @@ def test_fetch_models(sqlite_storage, fake):
                        headers=auth(admin)), 400)
         refused(c.post("/api/channel/fetch_models", json={"base_url": fake.url, "type": CUSTOM, "key": "k"},
                        headers=auth(admin)), 400)
+        for native in (15, 16, 23, 37, 49):  # Baidu, Zhipu, Tencent, Dify, Coze: no listing API to call
+            msg = refused(c.post("/api/channel/fetch_models", json={"base_url": fake.url, "type": native, "key": "a|b"},
+                                 headers=auth(admin)), 400)
+            assert "has no model list API" in msg

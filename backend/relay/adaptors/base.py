@@ -293,7 +293,7 @@ class Adaptor(abc.ABC):
             raise AdaptorError(f"this channel does not support {self.meta.fmt.value} requests")
         converted = self.convert_request(body)
         prompt = self.setting.get("system_prompt")
-        kind = SYSTEM_PROMPT_KINDS.get(self.upstream_format)
+        kind = self.system_prompt_kind()
         if isinstance(prompt, str) and prompt and kind:
             converted = apply_system_prompt(
                 converted, kind, prompt, self.setting.get("system_prompt_override") is True
@@ -320,6 +320,11 @@ class Adaptor(abc.ABC):
         headers = self._headers(False)
         headers["Content-Type"] = content_type
         return UpstreamRequest("POST", self.request_url(), headers, raw, False, self._proxy())
+
+    def system_prompt_kind(self) -> Kind | None:
+        """Where `build_request` puts the channel's system_prompt in the converted body; None
+        when the adaptor places it itself (native protocols apply it to the OpenAI pivot)."""
+        return SYSTEM_PROMPT_KINDS.get(self.upstream_format)
 
     @abc.abstractmethod
     def convert_request(self, body: dict) -> dict:

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 from backend.relay import channel_types as ct
+from backend.relay.adaptors.ali import AliAdaptor
 from backend.relay.adaptors.anthropic import AnthropicAdaptor
 from backend.relay.adaptors.aws import AwsAdaptor
+from backend.relay.adaptors.baidu import BaiduAdaptor
 from backend.relay.adaptors.base import Adaptor, AdaptorError, ChannelLike, RelayMeta
 from backend.relay.adaptors.codex import CodexAdaptor
 from backend.relay.adaptors.compat import CloudflareAdaptor, CohereAdaptor
+from backend.relay.adaptors.coze import CozeAdaptor
+from backend.relay.adaptors.dify import DifyAdaptor
 from backend.relay.adaptors.gemini import GeminiAdaptor
 from backend.relay.adaptors.ollama import OllamaAdaptor
 from backend.relay.adaptors.openai import AzureAdaptor, CustomAdaptor, OpenAIAdaptor
 from backend.relay.adaptors.responses_bridge import wrap
+from backend.relay.adaptors.tencent import TencentAdaptor
 from backend.relay.adaptors.vertex import VertexAdaptor
+from backend.relay.adaptors.zhipu import ZhipuAdaptor
 
 _BY_FAMILY: dict[str, type[Adaptor]] = {
     ct.OPENAI: OpenAIAdaptor,
@@ -26,6 +32,12 @@ _BY_FAMILY: dict[str, type[Adaptor]] = {
     ct.COHERE: CohereAdaptor,
     ct.CODEX: CodexAdaptor,
     ct.VERTEX: VertexAdaptor,
+    ct.ZHIPU: ZhipuAdaptor,
+    ct.ALI: AliAdaptor,
+    ct.BAIDU: BaiduAdaptor,
+    ct.TENCENT: TencentAdaptor,
+    ct.DIFY: DifyAdaptor,
+    ct.COZE: CozeAdaptor,
 }
 
 
