@@ -15,6 +15,9 @@ export PATH := $(CURDIR)/tools/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH)
 .PHONY: setup run start serve migrate test test-fast lint bench clean chromium
 
 BUN := tools/node_modules/.bin/bun
+# The agent CLIs (Claude Code, Codex, Gemini CLI) the end-to-end tests drive: only `make test` needs
+# them, so a plain `make run` never downloads them.
+AGENT_CLIS := tools/agents/node_modules/.bin/claude
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.po))
 # Marks the console's JS dependencies as installed in .web (the only step that needs the npm registry).
 # Pages can bring JS packages (charts...), so any console source change re-runs the export here,
@@ -26,6 +29,10 @@ setup: $(STAMP) $(BUN) $(MO_FILES) $(FRONTEND_STAMP)
 
 $(BUN): tools/package.json tools/package-lock.json
 	npm ci --prefix tools --no-audit --no-fund
+	@touch $@
+
+$(AGENT_CLIS): tools/agents/package.json tools/agents/package-lock.json
+	npm ci --prefix tools/agents --no-audit --no-fund
 	@touch $@
 
 translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(STAMP)
@@ -78,7 +85,7 @@ chromium:
 	@test -x /usr/bin/chromium -a -x /usr/bin/chromedriver -a -d /usr/share/fonts/truetype/wqy || \
 		(apt-get update && apt-get install -y chromium chromium-driver fonts-wqy-microhei)
 
-test: setup chromium
+test: setup chromium $(AGENT_CLIS)
 	$(BIN)/ruff check backend newapi_ui tests bench rxconfig.py
 	$(BIN)/python -m pytest -q
 

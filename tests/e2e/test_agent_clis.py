@@ -1,4 +1,4 @@
-"""The real Claude Code and Gemini CLI (from npm, installed into tools/ like bun and Codex) against
+"""The real Claude Code and Gemini CLI (from npm, installed into tools/agents/ by make test) against
 the gateway, each configured only through its documented base-URL and key settings, each on an
 OpenAI channel, a kind it does not speak: the fake OpenAI upstream answers the first turn with a
 call of the CLI's own shell tool (`Bash`, `run_shell_command`), the CLI runs it and sends the
@@ -29,7 +29,7 @@ from tests.relay.relay_seed import (
     user_row,
 )
 
-BIN = Path(__file__).resolve().parents[2] / "tools" / "node_modules" / ".bin"
+BIN = Path(__file__).resolve().parents[2] / "tools" / "agents" / "node_modules" / ".bin"
 CLAUDE, GEMINI = BIN / "claude", BIN / "gemini"
 MODEL = "gpt-4o-mini"
 PROMPT = "Run a shell command that says hi."

@@ -1,4 +1,4 @@
-"""The real Codex CLI (`@openai/codex` from npm, installed into tools/ like bun) against the gateway,
+"""The real Codex CLI (`@openai/codex` from npm, installed into tools/agents/ by make test) against the gateway,
 configured only through its documented provider settings (`base_url`, `env_key`, `wire_api =
 "responses"`), on a Claude channel whose fake Anthropic upstream answers with one tool call, then
 text. Codex runs the tool itself and sends its output back; both turns are billed exactly.
@@ -26,7 +26,7 @@ from tests.relay.relay_seed import (
     user_row,
 )
 
-CODEX = Path(__file__).resolve().parents[2] / "tools" / "node_modules" / ".bin" / "codex"
+CODEX = Path(__file__).resolve().parents[2] / "tools" / "agents" / "node_modules" / ".bin" / "codex"
 MODEL = "claude-sonnet-4-20250514"
 
 pytestmark = pytest.mark.skipif(not CODEX.exists(), reason="Codex CLI not installed (npm install --prefix tools)")
