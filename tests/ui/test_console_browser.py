@@ -230,7 +230,7 @@ def test_unknown_api_paths_answer_json_not_the_console(server: ConsoleServer) ->
     must still get their error object."""
     import json
 
-    for method, path, shape in (("POST", "/v1/no/such", "error"), ("GET", "/v1beta/models/x:nothing", "error"),
+    for method, path, shape in (("POST", "/v1/no/such", "error"), ("GET", "/v1beta/no/such", "error"),
                                 ("GET", "/api/no/such", "success")):
         conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
         try:
