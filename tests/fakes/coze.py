@@ -5,44 +5,27 @@ non-stream call gets the create-chat JSON (which this gateway must never need)."
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from tests.conftest import LiveServer
 from tests.fakes import openai_wire as ow
-from tests.fakes.upstream import RecordedRequest
+from tests.fakes.served import ServedFake
 
 KEY, BOT_ID = "pat_fakecoze", "7350000000000000001"
 
 
 @dataclass
-class FakeCoze:
-    requests: list[RecordedRequest] = field(default_factory=list)
+class FakeCoze(ServedFake):
     fail: bool = False
-    url: str = ""
 
-    def __post_init__(self) -> None:
-        self._server: LiveServer | None = None
-        self.app = FastAPI()
-        self.app.add_api_route("/v3/chat", self._chat, methods=["POST"])
-
-    def __enter__(self) -> FakeCoze:
-        self._server = LiveServer(self.app).__enter__()
-        self.url = self._server.url
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._server is not None:
-            self._server.__exit__(*exc)
+    def install(self, app: FastAPI) -> None:
+        app.add_api_route("/v3/chat", self._chat, methods=["POST"])
 
     async def _chat(self, request: Request) -> Response:
-        raw = await request.body()
-        headers = {k.lower(): v for k, v in request.headers.items()}
-        self.requests.append(RecordedRequest("POST", request.url.path, str(request.url),
-                                             dict(request.query_params), headers, raw))
+        raw, headers = await self.record(request)
         if headers.get("authorization") != f"Bearer {KEY}":
             return JSONResponse({"code": 4100, "msg": "authentication is invalid"})
         body = orjson.loads(raw)

@@ -4,43 +4,26 @@ Bearer KEY only, DashScope's `{output: {results}, usage: {total_tokens}}` reply 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
-from tests.conftest import LiveServer
-from tests.fakes.upstream import RecordedRequest
+from tests.fakes.served import ServedFake
 
 KEY = "sk-dashscope"
 RERANK_TOKENS = 23
 
 
 @dataclass
-class FakeDashScope:
-    requests: list[RecordedRequest] = field(default_factory=list)
-    url: str = ""
+class FakeDashScope(ServedFake):
 
-    def __post_init__(self) -> None:
-        self._server: LiveServer | None = None
-        self.app = FastAPI()
-        self.app.add_api_route("/api/v1/services/rerank/text-rerank/text-rerank", self._rerank, methods=["POST"])
-
-    def __enter__(self) -> FakeDashScope:
-        self._server = LiveServer(self.app).__enter__()
-        self.url = self._server.url
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._server is not None:
-            self._server.__exit__(*exc)
+    def install(self, app: FastAPI) -> None:
+        app.add_api_route("/api/v1/services/rerank/text-rerank/text-rerank", self._rerank, methods=["POST"])
 
     async def _rerank(self, request: Request) -> Response:
-        raw = await request.body()
-        headers = {k.lower(): v for k, v in request.headers.items()}
-        self.requests.append(RecordedRequest("POST", request.url.path, str(request.url),
-                                             dict(request.query_params), headers, raw))
+        raw, headers = await self.record(request)
         if headers.get("authorization") != f"Bearer {KEY}":
             return JSONResponse({"code": "InvalidApiKey", "message": "Invalid API-key provided."}, 401)
         body = orjson.loads(raw)

@@ -4,44 +4,27 @@ events, `message` pieces, `message_end` with usage); `fail_stream` ends a stream
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from tests.conftest import LiveServer
 from tests.fakes import openai_wire as ow
-from tests.fakes.upstream import RecordedRequest
+from tests.fakes.served import ServedFake
 
 KEY = "app-fakedifykey"
 
 
 @dataclass
-class FakeDify:
-    requests: list[RecordedRequest] = field(default_factory=list)
+class FakeDify(ServedFake):
     fail_stream: bool = False
-    url: str = ""
 
-    def __post_init__(self) -> None:
-        self._server: LiveServer | None = None
-        self.app = FastAPI()
-        self.app.add_api_route("/v1/chat-messages", self._chat, methods=["POST"])
-
-    def __enter__(self) -> FakeDify:
-        self._server = LiveServer(self.app).__enter__()
-        self.url = self._server.url
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._server is not None:
-            self._server.__exit__(*exc)
+    def install(self, app: FastAPI) -> None:
+        app.add_api_route("/v1/chat-messages", self._chat, methods=["POST"])
 
     async def _chat(self, request: Request) -> Response:
-        raw = await request.body()
-        headers = {k.lower(): v for k, v in request.headers.items()}
-        self.requests.append(RecordedRequest("POST", request.url.path, str(request.url),
-                                             dict(request.query_params), headers, raw))
+        raw, headers = await self.record(request)
         if headers.get("authorization") != f"Bearer {KEY}":
             return JSONResponse({"code": "unauthorized", "message": "Access token is invalid", "status": 401}, 401)
         body = orjson.loads(raw)

@@ -7,16 +7,15 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from tests.conftest import LiveServer
 from tests.fakes import openai_wire as ow
-from tests.fakes.upstream import RecordedRequest
+from tests.fakes.served import ServedFake
 
 APP_ID, SECRET_ID, SECRET_KEY = "1300000000", "AKIDfake", "fake-secret-key"
 KEY = f"{APP_ID}|{SECRET_ID}|{SECRET_KEY}"
@@ -45,29 +44,13 @@ def _error(code: str, message: str) -> JSONResponse:
 
 
 @dataclass
-class FakeTencent:
-    requests: list[RecordedRequest] = field(default_factory=list)
-    url: str = ""
+class FakeTencent(ServedFake):
 
-    def __post_init__(self) -> None:
-        self._server: LiveServer | None = None
-        self.app = FastAPI()
-        self.app.add_api_route("/", self._call, methods=["POST"])
-
-    def __enter__(self) -> FakeTencent:
-        self._server = LiveServer(self.app).__enter__()
-        self.url = self._server.url
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._server is not None:
-            self._server.__exit__(*exc)
+    def install(self, app: FastAPI) -> None:
+        app.add_api_route("/", self._call, methods=["POST"])
 
     async def _call(self, request: Request) -> Response:
-        raw = await request.body()
-        headers = {k.lower(): v for k, v in request.headers.items()}
-        self.requests.append(RecordedRequest("POST", request.url.path, str(request.url),
-                                             dict(request.query_params), headers, raw))
+        raw, headers = await self.record(request)
         if headers.get("x-tc-action") != "ChatCompletions" or headers.get("x-tc-version") != "2023-09-01":
             return _error("InvalidAction", "unknown action or version")
         if not hmac.compare_digest(headers.get("authorization", ""), expected_authorization(headers, raw)):

@@ -12,15 +12,14 @@ import base64
 import hashlib
 import hmac
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from tests.conftest import LiveServer
 from tests.fakes import openai_wire as ow
-from tests.fakes.upstream import RecordedRequest
+from tests.fakes.served import ServedFake
 
 KEY_ID, SECRET = "fake-id", "fake-secret"
 KEY = f"{KEY_ID}.{SECRET}"
@@ -47,30 +46,14 @@ def token_problem(token: str) -> str | None:
 
 
 @dataclass
-class FakeZhipu:
-    requests: list[RecordedRequest] = field(default_factory=list)
+class FakeZhipu(ServedFake):
     fail_with: str = ""  # answer invoke with success=false and this msg
-    url: str = ""
 
-    def __post_init__(self) -> None:
-        self._server: LiveServer | None = None
-        self.app = FastAPI()
-        self.app.add_api_route("/api/paas/v3/model-api/{model}/{method}", self._invoke, methods=["POST"])
-
-    def __enter__(self) -> FakeZhipu:
-        self._server = LiveServer(self.app).__enter__()
-        self.url = self._server.url
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._server is not None:
-            self._server.__exit__(*exc)
+    def install(self, app: FastAPI) -> None:
+        app.add_api_route("/api/paas/v3/model-api/{model}/{method}", self._invoke, methods=["POST"])
 
     async def _invoke(self, request: Request, model: str, method: str) -> Response:
-        raw = await request.body()
-        headers = {k.lower(): v for k, v in request.headers.items()}
-        self.requests.append(RecordedRequest("POST", request.url.path, str(request.url),
-                                             dict(request.query_params), headers, raw))
+        raw, headers = await self.record(request)
         problem = token_problem(headers.get("authorization", ""))
         if problem:
             return JSONResponse({"code": 1000, "msg": f"auth failed: {problem}", "success": False}, 401)
