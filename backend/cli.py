@@ -6,8 +6,12 @@ import argparse
 import os
 import sys
 
+# Each command imports what it runs inside its function: `newapi migrate` loads no web server, and
+# `serve` must export the metrics directory before anything imports prometheus_client.
+
 
 def _serve(args: argparse.Namespace) -> None:
+    # deferred: see the comment above _serve
     from backend.observability import multiproc
 
     # Before anything imports prometheus_client: the workers (forked from here) inherit the mode.
@@ -15,9 +19,11 @@ def _serve(args: argparse.Namespace) -> None:
     if metrics_dir:
         os.environ[multiproc.ENV] = metrics_dir
 
+    # only now: the app's modules (and prometheus_client) see the metrics mode
     from granian import Granian
     from granian.constants import HTTPModes, Interfaces, Loops
 
+    # deferred: see the comment above _serve
     from backend.config import get_settings
     from backend.migrate import migrate
 
@@ -39,7 +45,7 @@ def _serve(args: argparse.Namespace) -> None:
 
 
 def _migrate(_args: argparse.Namespace) -> None:
-    from backend.migrate import migrate
+    from backend.migrate import migrate  # deferred: see the comment above _serve
 
     migrate()
     print("database is at the current schema")
@@ -48,7 +54,7 @@ def _migrate(_args: argparse.Namespace) -> None:
 def _metrics_dir(args: argparse.Namespace) -> None:
     """For the Makefile, which starts granian or Reflex itself: prints the directory to export as
     PROMETHEUS_MULTIPROC_DIR (made empty), or nothing for one worker."""
-    from backend.observability import multiproc
+    from backend.observability import multiproc  # deferred: see the comment above _serve
 
     print(multiproc.prepare(args.workers))
 

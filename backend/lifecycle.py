@@ -2,6 +2,11 @@
 
 Both `newapi serve` (FastAPI lifespan) and the Reflex app (`register_lifespan_task`) run
 `lifespan`. Modules holding per-process state register a reset hook so tests start clean.
+
+Work started off the request path goes through `spawn` (or `shielded`, for bookkeeping a cancelled
+request must still finish): one set keeps a reference to each task (asyncio only keeps weak ones),
+failures are logged, and shutdown waits for what is still running before the hooks flush buffers,
+so a refund or a write-back started by the last requests is not lost.
 """
 
 from __future__ import annotations
@@ -15,7 +20,10 @@ from typing import Any
 
 log = logging.getLogger("newapi")
 
+DRAIN_SECONDS = 10.0  # shutdown waits this long for background work before the final flushes
+
 _startup_hooks: list[Callable[[], Awaitable[None]]] = []
+_background: set[asyncio.Future[Any]] = set()
 _shutdown_hooks: list[Callable[[], Awaitable[None]]] = []
 _reset_hooks: list[Callable[[], None]] = []
 
@@ -38,8 +46,45 @@ def on_reset(fn: Callable[[], None]) -> Callable[[], None]:
 
 def reset_process_state() -> None:
     """Forget every per-process cache and buffer (tests; a new database under the same process)."""
+    _background.clear()
     for fn in _reset_hooks:
         fn()
+
+
+def spawn(work: Awaitable[Any], what: str = "background task") -> asyncio.Future[Any]:
+    """Run `work` off the caller's path: referenced until done, its failure logged as `what`,
+    awaited by `shutdown`. Needs a running loop."""
+    task = asyncio.ensure_future(work)
+    _background.add(task)
+    task.add_done_callback(_background.discard)
+    task.add_done_callback(lambda t: _log_failure(t, what))
+    return task
+
+
+def _log_failure(task: asyncio.Future[Any], what: str) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("%s failed", what, exc_info=task.exception())
+
+
+async def shielded(work: Awaitable[Any], what: str = "bookkeeping") -> None:
+    """Run `work` to its end even if the caller is cancelled (money bookkeeping: a settle or a
+    refund must not stop half-way because the client left). A failure is logged, not raised."""
+    task = spawn(work, what)
+    try:
+        await asyncio.shield(task)
+    except asyncio.CancelledError:
+        raise  # the caller is cancelled; the task goes on (spawn keeps it referenced)
+    except Exception:
+        pass  # logged by spawn's callback
+
+
+async def drain_background(timeout: float = DRAIN_SECONDS) -> None:
+    """Wait for the spawned work still running (the first step of shutdown)."""
+    pending = [t for t in _background if not t.done()]
+    if pending:
+        _done, late = await asyncio.wait(pending, timeout=timeout)
+        if late:
+            log.warning("%d background tasks were still running at shutdown", len(late))
 
 
 async def startup() -> None:
@@ -48,6 +93,7 @@ async def startup() -> None:
 
 
 async def shutdown() -> None:
+    await drain_background()
     for fn in reversed(_shutdown_hooks):
         try:
             await fn()

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 from functools import lru_cache
+from typing import Any
 
 import orjson
 
@@ -124,7 +125,7 @@ def _error(status: int, message: str) -> tuple[int, bytes]:
     )
 
 
-async def app(scope, proto) -> None:
+async def app(scope: Any, proto: Any) -> None:  # granian's RSGI scope and protocol
     """RSGI entry point."""
     if scope.proto != "http":
         return

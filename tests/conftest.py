@@ -214,7 +214,7 @@ class LiveServer:
     `options` go to uvicorn.Config (e.g. `h11_max_incomplete_event_size` to accept request heads as
     large as granian does, so the app's own header checks can be reached)."""
 
-    def __init__(self, app, port: int | None = None, **options: object) -> None:  # noqa: ANN001
+    def __init__(self, app, port: int | None = None, **options: object) -> None:
         import uvicorn
 
         self.port = port or free_port()

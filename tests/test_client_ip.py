@@ -110,7 +110,7 @@ def test_api_rate_limit_without_trusted_proxies_is_per_socket_peer(sqlite_storag
     assert c.get("/api/status", headers={"X-Forwarded-For": "198.51.100.2"}).status_code == 429
 
 
-def _relay(c: TestClient, key: str, **headers: str):  # noqa: ANN202
+def _relay(c: TestClient, key: str, **headers: str):
     return c.post("/v1/chat/completions", json=CHAT, headers={"Authorization": f"Bearer {key}", **headers})
 
 

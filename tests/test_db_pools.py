@@ -34,7 +34,7 @@ def test_no_lifetime_means_no_recycling() -> None:
     assert sizes(SQL_MAX_LIFETIME=0)[0].lifetime == -1
 
 
-def test_engines_are_built_to_their_share(sqlite_storage, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+def test_engines_are_built_to_their_share(sqlite_storage, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SQL_MAX_OPEN_CONNS", "10")
     monkeypatch.setenv("SQL_MAX_IDLE_CONNS", "4")
     monkeypatch.setenv("SQL_MAX_LIFETIME", "30")

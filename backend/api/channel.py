@@ -15,7 +15,8 @@ from backend.api.responses import ok
 from backend.api.secure_verify import verified_root
 from backend.api.types import ApiModel, Int64
 from backend.models.enums import LogType, Role
-from backend.services import activity_log, channel_balance, channel_test, channels
+from backend.relay import channel_balance, channel_test
+from backend.services import activity_log, channels
 
 router = APIRouter(prefix="/channel", tags=["channel"])
 JsonBody = Annotated[Any, Body()]

@@ -12,6 +12,7 @@ and time out together (a request must never wait for a connection while holding 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -46,7 +47,7 @@ def authenticate(request: Request, session: Session) -> User:
     return user
 
 
-def _require(min_role: Role):
+def _require(min_role: Role) -> Callable[[Request], User]:
     def dep(request: Request) -> User:
         with session_scope() as session:  # closed (connection returned) before the route runs
             user = authenticate(request, session)

@@ -12,21 +12,15 @@ traffic cannot make the relay wait.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import logging
-import time
-from collections.abc import Callable
-from typing import TypeVar
 
 from sqlmodel import select
 
 from backend import lifecycle
-from backend.cache import bus
 from backend.cache.entities import TokenInfo, UserInfo
-from backend.cache.lru import MISS, BoundedTTL
-from backend.cache.redis_client import get_async_redis, get_sync_redis
+from backend.cache.tiered import TieredCache
 from backend.config import get_settings
 from backend.db import relay_session_scope
 from backend.models import Token, User
@@ -40,12 +34,6 @@ MAX_KEY_CHARS = 128
 them), access tokens 32. Anything longer is refused unread: no lookup, no cache entry."""
 MAX_FOUND = 50_000  # snapshots of real rows kept per kind (a few hundred bytes each)
 MAX_MISSING = 10_000  # remembered misses per kind: a flood of unknown keys stays within this
-T = TypeVar("T")
-
-_tokens: BoundedTTL[str, TokenInfo] = BoundedTTL(MAX_FOUND, MAX_MISSING)
-_users: BoundedTTL[int, UserInfo] = BoundedTTL(MAX_FOUND, MAX_MISSING)
-_inflight: dict[tuple[str, str], asyncio.Future] = {}
-
 
 def _ttl() -> float:
     return float(max(get_settings().SYNC_FREQUENCY, 1))
@@ -73,120 +61,47 @@ def _load_user_row(user_id: int) -> UserInfo | None:
         return UserInfo.from_row(row) if row and row.deleted_at is None else None
 
 
-async def _single_flight(kind: str, ident: str, load: Callable[[], T]) -> T:
-    """Concurrent misses for one key share one load."""
-    slot = (kind, ident)
-    pending = _inflight.get(slot)
-    if pending is not None and pending.get_loop() is asyncio.get_running_loop():
-        return await asyncio.shield(pending)
-    fut: asyncio.Future = asyncio.get_running_loop().create_future()
-    _inflight[slot] = fut
-    try:
-        value = await asyncio.to_thread(load)
-        fut.set_result(value)
-        return value
-    except BaseException as exc:
-        fut.set_exception(exc)
-        fut.exception()  # mark retrieved
-        raise
-    finally:
-        _inflight.pop(slot, None)
+def _user_id(ident: str) -> int | None:
+    return int(ident) if ident.isdigit() else None
+
+
+# `load` goes through the module name at call time, so a test can count the database reads.
+_token_cache: TieredCache[str, TokenInfo] = TieredCache(
+    "token", load=lambda key: _load_token_row(key), redis_key=_token_redis_key, encode=TokenInfo.to_json,
+    decode=TokenInfo.from_json, ident=str, parse=str, ttl=_ttl, negative_ttl=NEGATIVE_TTL,
+    max_found=MAX_FOUND, max_missing=MAX_MISSING)
+_user_cache: TieredCache[int, UserInfo] = TieredCache(
+    "user", load=lambda user_id: _load_user_row(user_id), redis_key=_user_redis_key, encode=UserInfo.to_json,
+    decode=lambda raw, _user_id: UserInfo.from_json(raw), ident=str, parse=_user_id, ttl=_ttl,
+    negative_ttl=NEGATIVE_TTL, max_found=MAX_FOUND, max_missing=MAX_MISSING)
+_tokens = _token_cache.local  # this process's entries (diagnostics, tests)
+_users = _user_cache.local
 
 
 async def get_token(key: str) -> TokenInfo | None:
     if len(key) > MAX_KEY_CHARS:
-        return None
-    now = time.monotonic()
-    hit = _tokens.get(key, now)
-    if hit is not MISS:
-        return hit  # type: ignore[return-value]
-    redis = get_async_redis()
-    info: TokenInfo | None = None
-    found_in_redis = False
-    if redis is not None:
-        try:
-            raw = await redis.get(_token_redis_key(key))
-            if raw:
-                info, found_in_redis = TokenInfo.from_json(raw, key), True
-        except Exception:
-            log.warning("redis read failed; falling back to the database", exc_info=True)
-    if not found_in_redis:
-        info = await _single_flight("token", key, lambda: _load_token_row(key))
-        if info is not None and redis is not None:
-            try:
-                await redis.set(_token_redis_key(key), info.to_json(), ex=int(_ttl()))
-            except Exception:
-                log.warning("redis write failed", exc_info=True)
-    _tokens.put(key, info, now + (_ttl() if info is not None else NEGATIVE_TTL))
-    return info
+        return None  # longer than any real key: no lookup, no entry
+    return await _token_cache.get(key)
 
 
 async def get_user(user_id: int) -> UserInfo | None:
-    now = time.monotonic()
-    hit = _users.get(user_id, now)
-    if hit is not MISS:
-        return hit  # type: ignore[return-value]
-    redis = get_async_redis()
-    info: UserInfo | None = None
-    found_in_redis = False
-    if redis is not None:
-        try:
-            raw = await redis.get(_user_redis_key(user_id))
-            if raw:
-                info, found_in_redis = UserInfo.from_json(raw), True
-        except Exception:
-            log.warning("redis read failed; falling back to the database", exc_info=True)
-    if not found_in_redis:
-        info = await _single_flight("user", str(user_id), lambda: _load_user_row(user_id))
-        if info is not None and redis is not None:
-            try:
-                await redis.set(_user_redis_key(user_id), info.to_json(), ex=int(_ttl()))
-            except Exception:
-                log.warning("redis write failed", exc_info=True)
-    _users.put(user_id, info, now + (_ttl() if info is not None else NEGATIVE_TTL))
-    return info
-
-
-def _drop_token(key: str) -> None:
-    _tokens.pop(key)
-
-
-def _drop_user(ident: str) -> None:
-    if ident.isdigit():
-        _users.pop(int(ident))
+    return await _user_cache.get(user_id)
 
 
 def invalidate_token(key: str) -> None:
     """Call after any write to a tokens row (create, edit, status, delete)."""
-    client = get_sync_redis()
-    if client is not None:
-        try:
-            client.delete(_token_redis_key(key))
-        except Exception:
-            log.warning("redis delete failed", exc_info=True)
-    bus.publish("token", key)
+    _token_cache.invalidate(key)
 
 
 def invalidate_user(user_id: int) -> None:
     """Call after any write to a users row (edit, ban, role, group, quota set by an admin)."""
-    client = get_sync_redis()
-    if client is not None:
-        try:
-            client.delete(_user_redis_key(user_id))
-        except Exception:
-            log.warning("redis delete failed", exc_info=True)
-    bus.publish("user", str(user_id))
-
-
-bus.subscribe("token", _drop_token)
-bus.subscribe("user", _drop_user)
+    _user_cache.invalidate(user_id)
 
 
 @lifecycle.on_reset
 def _reset() -> None:
-    _tokens.clear()
-    _users.clear()
-    _inflight.clear()
+    _token_cache.clear()
+    _user_cache.clear()
 
 
 def local_sizes() -> dict[str, dict[str, int]]:

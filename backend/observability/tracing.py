@@ -59,6 +59,7 @@ def setup(exporter: Any = None) -> bool:
     if exporter is not None:
         provider.add_span_processor(SimpleSpanProcessor(exporter))
     else:
+        # the OTLP exporter pulls in protobuf: loaded only when traces are sent somewhere
         from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
         provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))

@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from backend import cache
+from backend import cache, lifecycle
 from backend.cache import TokenInfo, UserInfo
 from backend.models.enums import Role, TokenStatus, UserStatus
 from backend.relay.errors import forbidden, server_busy, unauthorized
@@ -25,7 +25,6 @@ from backend.relay.redact import clip
 from backend.services import groups, ledger, tokens
 
 log = logging.getLogger("newapi.relay.auth")
-_writebacks: set[asyncio.Task] = set()
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,14 +94,10 @@ def check_token(token: TokenInfo | None, now: float | None = None) -> TokenInfo:
 def _write_back(token: TokenInfo, status: TokenStatus) -> None:
     """Store the expired/exhausted status off the request path; the refusal does not wait for it."""
     try:
-        loop = asyncio.get_running_loop()
+        asyncio.get_running_loop()
     except RuntimeError:
         return
-    task = loop.create_task(asyncio.to_thread(tokens.mark_unusable, token.id, token.key, status))
-    _writebacks.add(task)
-    task.add_done_callback(_writebacks.discard)
-    task.add_done_callback(lambda t: t.cancelled() or t.exception() is None
-                           or log.warning("token status write-back failed", exc_info=t.exception()))
+    lifecycle.spawn(asyncio.to_thread(tokens.mark_unusable, token.id, token.key, status), "token status write-back")
 
 
 async def authenticate(headers: Mapping[str, str], ip: str, api_key: str | None = None) -> Caller:

@@ -19,12 +19,12 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
+from backend.models.usage import Usage
 from backend.relay import token_counter
 from backend.relay.adaptors.base import RelayFormat
 from backend.relay.audio_duration import AudioFormatError, audio_seconds, duration_tokens
 from backend.relay.convert.multipart import Form
 from backend.relay.errors import RelayError, bad_request
-from backend.relay.usage import Usage
 from backend.services.billing import Pricing
 
 F = RelayFormat

@@ -25,12 +25,13 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from backend import client_ip
 from backend.config import get_settings
-from backend.relay import auth, channel_types, distributor
+from backend.models import channel_types
+from backend.models.usage import Usage
+from backend.relay import auth, distributor
 from backend.relay.body import check_model_name
 from backend.relay.context import new_request_id
 from backend.relay.distributor import Route
 from backend.relay.errors import RelayError, bad_request, error_response
-from backend.relay.usage import Usage
 from backend.services import billing, ratios
 from backend.services.errors import ServiceError
 from backend.services.ledger import get_ledger

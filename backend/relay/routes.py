@@ -18,9 +18,9 @@ from starlette.types import Receive, Scope, Send
 
 from backend.cache import channels
 from backend.http_limits import headers_too_large
+from backend.models.channel_types import channel_type_name
 from backend.relay import auth, distributor, pipeline
 from backend.relay.adaptors.base import RelayFormat
-from backend.relay.channel_types import channel_type_name
 from backend.relay.context import new_request_id, request_id_of
 from backend.relay.errors import (
     REQUEST_ID_HEADER,

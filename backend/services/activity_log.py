@@ -14,6 +14,7 @@ from typing import Any
 from backend.db import log_session_scope
 from backend.models import Log
 from backend.models.enums import LogType
+from backend.services import options
 
 
 def record(user_id: int, username: str, log_type: LogType, content: str, quota: int = 0,
@@ -34,8 +35,6 @@ def record(user_id: int, username: str, log_type: LogType, content: str, quota: 
 
 def format_quota(quota: int) -> str:
     """Quota as dollars when the site displays currency, else as raw units (new-api's LogQuota)."""
-    from backend.services import options
-
     if options.get_bool("DisplayInCurrencyEnabled"):
         per_unit = options.get_float("QuotaPerUnit") or 500000.0
         return f"${quota / per_unit:.6f}"

@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from backend.config import get_settings
 from backend.models.enums import QUOTA_PER_UNIT, LogType
+from backend.models.usage import Usage
 from backend.observability import metrics
-from backend.relay.usage import Usage
 from backend.services import journal, options, quota_data, quota_notify, ratios, usage_log
 from backend.services.errors import ServiceError
 from backend.services.ledger import (

@@ -11,8 +11,8 @@ import orjson
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from backend.cache.channels import split_csv
+from backend.models.channel_types import unsupported_reason
 from backend.models.enums import ChannelStatus
-from backend.relay.channel_types import unsupported_reason
 from backend.services.errors import ServiceError
 
 VERTEX_AI = 41

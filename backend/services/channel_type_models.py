@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from backend.relay import channel_types as ct
+from backend.models import channel_types as ct
 from backend.services import ratios
 from backend.services.channels import _owner
 

@@ -33,6 +33,7 @@ from backend.services.channel_input import (
     validate,
 )
 from backend.services.errors import Forbidden, NotFound, ServiceError
+from backend.services.paging import page_of
 
 # ---- views --------------------------------------------------------------------------------
 
@@ -90,12 +91,7 @@ def list_channels(
             rows = list(s.exec(select(Channel).where(*conds).order_by(*_order(id_sort))).all())
             items, total = _paginate(rows, p, page_size, True)
         else:
-            total = int(s.exec(select(func.count()).select_from(Channel).where(*conds)).one())
-            items = list(
-                s.exec(
-                    select(Channel).where(*conds).order_by(*_order(id_sort)).offset((p - 1) * page_size).limit(page_size)
-                ).all()
-            )
+            items, total = page_of(s, Channel, conds, p, page_size, _order(id_sort))
     return {
         "items": [view(c) for c in items], "total": total, "page": p, "page_size": page_size,
         "type_counts": _type_counts(base),
@@ -128,8 +124,7 @@ def search_channels(
         if tag_mode:  # a page holds whole tags, so the grouping needs every match
             items, total = _paginate(list(s.exec(query).all()), p, page_size, True)
         else:
-            total = int(s.exec(select(func.count()).select_from(Channel).where(*conds)).one())
-            items = list(s.exec(query.offset((p - 1) * page_size).limit(page_size)).all())
+            items, total = page_of(s, Channel, conds, p, page_size, _order(id_sort))
     return {"items": [view(c) for c in items], "total": total, "page": p, "page_size": page_size}
 
 

@@ -8,16 +8,14 @@ from sqlmodel import select
 from backend import cache
 from backend.db import session_scope
 from backend.models import User
+from backend.models.validation import is_email
 from backend.services import verification
 from backend.services.errors import NotFound, ServiceError
-from backend.services.users import EMAIL
-
-EMAIL_MAX = 50
 
 
 def bind(user_id: int, email: str, code: str) -> None:
     email = email.strip().lower()
-    if not email or len(email) > EMAIL_MAX or not EMAIL.match(email):
+    if not email or not is_email(email):
         raise ServiceError("invalid email address")
     # Checked without using it up first, so a refused bind (address taken) keeps the code.
     if not verification.check(verification.EMAIL_CODE, email, code):

@@ -30,11 +30,12 @@ from sqlalchemy.engine import Engine
 
 from backend import lifecycle
 from backend.cache import bus
+from backend.cache.redis_client import get_sync_redis
 from backend.config import get_settings
 from backend.db import get_relay_engine
 from backend.observability import metrics
+from backend.services import batch_buffer, journal_replay
 from backend.services import journal as wal
-from backend.services import journal_replay
 from backend.services.errors import ServiceError
 from backend.services.journal_marks import LEDGER, set_mark
 from backend.services.ledger_deltas import Deltas, write_deltas
@@ -362,8 +363,6 @@ def get_ledger() -> Ledger:
     if _ledger is None:
         with _ledger_lock:
             if _ledger is None:
-                from backend.cache.redis_client import get_sync_redis
-
                 _ledger = Ledger(redis=get_sync_redis())
     return _ledger
 
@@ -413,23 +412,19 @@ bus.subscribe("user_deleted", _on_user_deleted)
 
 
 def flush_all() -> bool:
-    """Counters, consume logs and quota_data; True when everything reached the DB."""
-    from backend.services import quota_data, usage_log
-
+    """Counters, consume logs and quota_data (every `batch_buffer` flush); True when everything
+    reached the DB."""
     journal = wal.current()
     # Records queued before the cut were added to their buffer before it, so they are in the
-    # batches below: once all three are written, the segments before the cut can go.
+    # batches below: once all are written, the segments before the cut can go.
     cut = journal.rotate() if journal is not None else None
-    ok = True
-    for step in (get_ledger().flush, usage_log.flush, quota_data.flush):
-        try:
-            ok = step() and ok
-        except Exception:  # one failing buffer must not keep the others from being written
-            log.exception("flush step %s failed", getattr(step, "__qualname__", step))
-            ok = False
+    ok = batch_buffer.flush_all()
     if ok and journal is not None and cut is not None:
         journal.release(cut)
     return ok
+
+
+batch_buffer.register_flush(0, lambda: get_ledger().flush())  # counters first: the balances
 
 
 # Flushes get a thread of their own. In the default pool a flush waiting on the SQLite write lock

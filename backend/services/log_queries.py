@@ -19,6 +19,7 @@ from backend.db import get_log_engine, session_scope
 from backend.models import Channel, Log, Token
 from backend.models.enums import LogType
 from backend.services import keywords
+from backend.services.paging import page_of
 
 SEARCH_LIMIT = 100
 
@@ -113,10 +114,7 @@ def _channel_names(ids: set[int]) -> dict[int, str]:
 def page(f: LogFilter, p: int, page_size: int, *, admin: bool) -> tuple[list[dict[str, Any]], int]:
     conds = f.conditions()
     with _session() as s:
-        total = s.exec(select(func.count()).select_from(Log).where(*conds)).one()
-        rows = s.exec(
-            select(Log).where(*conds).order_by(Log.id.desc()).offset((p - 1) * page_size).limit(page_size)
-        ).all()
+        rows, total = page_of(s, Log, conds, p, page_size)
     items = [view(r, admin=admin) for r in rows]
     if admin:
         names = _channel_names({r.channel_id for r in rows if r.channel_id})

@@ -21,6 +21,7 @@ from backend.models import Ability, Channel, ModelMeta, Vendor
 from backend.models.model_meta import NAME_RULE_CONTAINS, NAME_RULE_EXACT, NAME_RULE_PREFIX, NAME_RULE_SUFFIX
 from backend.services import ratios
 from backend.services.errors import NotFound, ServiceError
+from backend.services.paging import page_of_query
 
 DUPLICATE = "模型名称已存在"
 EDITABLE = ("model_name", "description", "icon", "tags", "vendor_id", "endpoints", "status", "sync_official",
@@ -113,9 +114,8 @@ def _filtered(keyword: str, vendor: str, status: str, sync_official: str) -> Any
 def search(keyword: str, vendor: str, status: str, sync_official: str, p: int, page_size: int) -> dict[str, Any]:
     with session_scope() as s:
         q = _filtered(keyword, vendor, status, sync_official)
-        total = s.exec(select(func.count()).select_from(q.subquery())).one()
-        rows = list(s.exec(q.order_by(col(ModelMeta.id).desc()).offset((p - 1) * page_size).limit(page_size)).all())
-        return {"items": enrich(s, rows), "total": int(total), "page": p, "page_size": page_size,
+        rows, total = page_of_query(s, q, p, page_size, (col(ModelMeta.id).desc(),))
+        return {"items": enrich(s, rows), "total": total, "page": p, "page_size": page_size,
                 "vendor_counts": vendor_counts(s)}
 
 

@@ -23,11 +23,11 @@ from backend.config import get_settings
 from backend.db import session_scope
 from backend.models import CustomOAuthProvider, User, UserOAuthBinding
 from backend.models.enums import LogType, Role, UserStatus
+from backend.models.validation import is_email
 from backend.services import activity_log, options, tokens, users
 from backend.services.errors import Forbidden, NotFound, ServiceError
 
 USERNAME_MAX = 20
-EMAIL_MAX = 50
 # new-api's ClearBinding: binding type -> users column.
 BINDING_COLUMNS = {
     "email": "email", "github": "github_id", "discord": "discord_id", "oidc": "oidc_id",
@@ -111,7 +111,7 @@ def register(kind: AccountKind, external_id: str, new: NewAccount, aff: str = ""
     if require_open_registration and not options.get_bool("RegisterEnabled"):
         raise Forbidden("registration of new users is disabled by the administrator")
     email = new.email.strip().lower()
-    if email and (len(email) > EMAIL_MAX or not users.EMAIL.match(email)):
+    if email and not is_email(email):
         email = ""
     quota = options.get_int("QuotaForNewUser")
     invitee_bonus = inviter_bonus = 0

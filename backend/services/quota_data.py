@@ -9,7 +9,6 @@ far it got in its transaction, so a crash loses none and a replay adds none twic
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass
 
 from sqlalchemy import text
@@ -17,8 +16,8 @@ from sqlalchemy.engine import Connection
 
 from backend import lifecycle
 from backend.db import get_relay_engine
-from backend.services import journal as wal
-from backend.services.journal_marks import QUOTA, set_mark
+from backend.services.batch_buffer import JournaledBuffer, register_flush
+from backend.services.journal_marks import QUOTA
 
 log = logging.getLogger("newapi.quota_data")
 
@@ -72,56 +71,35 @@ def write_sums(conn: Connection, batch: Batch) -> None:
         for (user_id, model, hour), s in sorted(batch.items())])
 
 
-class QuotaDataBuffer:
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._flush_lock = threading.Lock()
-        self._sums: Batch = {}
-        self._max_seq = 0  # the highest journal sequence number among the increments taken so far
+class Sums(dict[tuple[int, str, int], _Sums]):
+    """A batch of hourly increments by (user_id, model_name, hour)."""
 
-    def add(self, user_id: int, username: str, model: str, created_at: int, token_used: int, quota: int,
-            count: int = 1) -> None:
-        with self._lock:
-            add_to(self._sums, user_id, username, model, created_at, token_used, quota, count)
-            journal = wal.current()
-            if journal is not None:
-                seq = self._max_seq = journal.next_seq()
-                journal.append(["Q", seq, user_id, username, model, int(created_at), token_used, quota, count])
+    def merge(self, other: Sums) -> None:
+        for key, s in other.items():
+            mine = self.setdefault(key, _Sums(s.username))
+            mine.token_used += s.token_used
+            mine.count += s.count
+            mine.quota += s.quota
+
+
+class QuotaDataBuffer(JournaledBuffer[Sums]):
+    def __init__(self) -> None:
+        super().__init__("quota_data", QUOTA, Sums, write_sums, lambda: get_relay_engine())
+
+    def add_sums(self, user_id: int, username: str, model: str, created_at: int, token_used: int, quota: int,
+                 count: int = 1) -> None:
+        self.add(lambda batch: add_to(batch, user_id, username, model, created_at, token_used, quota, count),
+                 lambda seq: ["Q", seq, user_id, username, model, int(created_at), token_used, quota, count])
 
     def pending(self) -> dict[tuple[int, str, int], tuple[int, int, int]]:
-        with self._lock:
-            return {k: (s.token_used, s.count, s.quota) for k, s in self._sums.items()}
-
-    def flush(self) -> bool:
-        with self._flush_lock:
-            with self._lock:
-                batch, self._sums = self._sums, {}
-                journal = wal.current()
-                mark = (journal.node, self._max_seq) if journal is not None and self._max_seq else None
-            if not batch:
-                return True
-            try:
-                with get_relay_engine().begin() as conn:
-                    write_sums(conn, batch)
-                    if mark is not None:  # commits with the sums, or not at all
-                        set_mark(conn, mark[0], QUOTA, mark[1])
-            except Exception:
-                log.exception("quota_data flush failed; %d buckets kept for the next try", len(batch))
-                with self._lock:
-                    for key, s in batch.items():
-                        mine = self._sums.setdefault(key, _Sums(s.username))
-                        mine.token_used += s.token_used
-                        mine.count += s.count
-                        mine.quota += s.quota
-                return False
-            return True
+        return self.snapshot(lambda batch: {k: (s.token_used, s.count, s.quota) for k, s in batch.items()})
 
 
 _buffer = QuotaDataBuffer()
 
 
 def record(user_id: int, username: str, model: str, created_at: int, token_used: int, quota: int) -> None:
-    _buffer.add(user_id, username, model, created_at, token_used, quota)
+    _buffer.add_sums(user_id, username, model, created_at, token_used, quota)
 
 
 def pending() -> dict[tuple[int, str, int], tuple[int, int, int]]:
@@ -130,6 +108,9 @@ def pending() -> dict[tuple[int, str, int], tuple[int, int, int]]:
 
 def flush() -> bool:
     return _buffer.flush()
+
+
+register_flush(20, flush)  # after the ledger's counters and the log rows
 
 
 @lifecycle.on_reset

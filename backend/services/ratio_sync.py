@@ -19,8 +19,7 @@ import yarl
 from sqlmodel import col, select
 
 from backend.db import session_scope
-from backend.models import Channel
-from backend.relay import channel_types
+from backend.models import Channel, channel_types
 from backend.services import ratio_diff, safe_fetch, site_info, ssrf
 from backend.services.errors import ServiceError
 from backend.services.ratio_convert import from_models_dev, from_openrouter, from_pricing_list

@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, update
+from sqlalchemy import and_, delete, or_, update
 from sqlmodel import Session, select
 
 from backend import cache
@@ -16,6 +16,7 @@ from backend.models import Redemption, User
 from backend.models.enums import LogType, RedemptionStatus
 from backend.services import activity_log, keywords, ledger
 from backend.services.errors import NotFound, ServiceError
+from backend.services.paging import page_of
 
 MAX_COUNT = 100
 
@@ -32,11 +33,8 @@ _LIVE = Redemption.deleted_at.is_(None)
 
 
 def _page(s: Session, conds: list, p: int, page_size: int) -> tuple[list[dict[str, Any]], int]:
-    total = s.exec(select(func.count()).select_from(Redemption).where(*conds)).one()
-    rows = s.exec(
-        select(Redemption).where(*conds).order_by(Redemption.id.desc()).offset((p - 1) * page_size).limit(page_size)
-    ).all()
-    return [view(r) for r in rows], int(total)
+    rows, total = page_of(s, Redemption, conds, p, page_size)
+    return [view(r) for r in rows], total
 
 
 def list_codes(p: int, page_size: int) -> tuple[list[dict[str, Any]], int]:

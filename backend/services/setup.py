@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import select
 
@@ -79,7 +80,5 @@ def initialise(username: str, password: str, confirm: str, self_use: bool, demo:
 
 def _bump_setups_sequence() -> None:
     """An explicit id does not advance PostgreSQL's sequence; move it past the row we wrote."""
-    from sqlalchemy import text
-
     with session_scope() as s:
         s.execute(text("SELECT setval(pg_get_serial_sequence('setups', 'id'), (SELECT MAX(id) FROM setups))"))

@@ -17,13 +17,14 @@ from decimal import Decimal
 from typing import Any
 
 import stripe
-from sqlalchemy import func, or_, update
+from sqlalchemy import or_, update
 from sqlmodel import select
 
 from backend.db import session_scope
 from backend.models import SubscriptionOrder, TopUp, User
 from backend.services import activity_log, epay, keywords, options, stripe_pay, subscriptions, topups
 from backend.services.errors import NotFound, ServiceError
+from backend.services.paging import page_of
 
 log = logging.getLogger("newapi.subscriptions")
 
@@ -188,7 +189,5 @@ def list_all(keyword: str, p: int, page_size: int) -> tuple[list[dict[str, Any]]
             match.append(SubscriptionOrder.user_id == row_id)
         conds.append(or_(*match))
     with session_scope() as s:
-        total = s.exec(select(func.count()).select_from(SubscriptionOrder).where(*conds)).one()
-        rows = s.exec(select(SubscriptionOrder).where(*conds).order_by(SubscriptionOrder.id.desc())
-                      .offset((p - 1) * page_size).limit(page_size))
-        return [view(r) for r in rows], int(total)
+        rows, total = page_of(s, SubscriptionOrder, conds, p, page_size)
+        return [view(r) for r in rows], total

@@ -18,6 +18,7 @@ from backend.models import Token, User
 from backend.models.enums import TokenStatus
 from backend.services import groups, ledger, options
 from backend.services.errors import NotFound, ServiceError
+from backend.services.paging import page_of
 
 _ALNUM = string.digits + string.ascii_letters
 KEY_LENGTH = 48
@@ -57,11 +58,8 @@ def _live(user_id: int):  # noqa: ANN202
 
 def list_tokens(user_id: int, p: int, page_size: int) -> tuple[list[dict[str, Any]], int]:
     with session_scope() as s:
-        total = s.exec(select(func.count()).select_from(Token).where(*_live(user_id))).one()
-        rows = s.exec(
-            select(Token).where(*_live(user_id)).order_by(Token.id.desc()).offset((p - 1) * page_size).limit(page_size)
-        ).all()
-    return [view(t) for t in rows], int(total)
+        rows, total = page_of(s, Token, _live(user_id), p, page_size)
+    return [view(t) for t in rows], total
 
 
 def search_tokens(user_id: int, keyword: str, token: str, p: int, page_size: int) -> tuple[list[dict[str, Any]], int]:
@@ -72,11 +70,8 @@ def search_tokens(user_id: int, keyword: str, token: str, p: int, page_size: int
         part = token.strip().removeprefix("sk-")
         conds.append(or_(Token.key == part, Token.key.contains(part, autoescape=True)))
     with session_scope() as s:
-        total = s.exec(select(func.count()).select_from(Token).where(*conds)).one()
-        rows = s.exec(
-            select(Token).where(*conds).order_by(Token.id.desc()).offset((p - 1) * page_size).limit(page_size)
-        ).all()
-    return [view(t) for t in rows], int(total)
+        rows, total = page_of(s, Token, conds, p, page_size)
+    return [view(t) for t in rows], total
 
 
 def _own(s: Session, user_id: int, token_id: int) -> Token:

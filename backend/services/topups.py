@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import or_, update
 from sqlmodel import Session, select
 
 from backend import cache
@@ -29,6 +29,7 @@ from backend.models import TopUp, User
 from backend.models.enums import LogType
 from backend.services import activity_log, keywords, ledger, payment_pricing
 from backend.services.errors import NotFound, ServiceError
+from backend.services.paging import page_of
 
 log = logging.getLogger("newapi.topups")
 
@@ -172,9 +173,8 @@ def admin_complete(trade_no: str) -> Completion:
 
 
 def _page(s: Session, conds: list, p: int, page_size: int) -> tuple[list[dict[str, Any]], int]:
-    total = s.exec(select(func.count()).select_from(TopUp).where(*conds)).one()
-    rows = s.exec(select(TopUp).where(*conds).order_by(TopUp.id.desc()).offset((p - 1) * page_size).limit(page_size))
-    return [view(r) for r in rows], int(total)
+    rows, total = page_of(s, TopUp, conds, p, page_size)
+    return [view(r) for r in rows], total
 
 
 def _keyword(keyword: str) -> list:

@@ -4,13 +4,12 @@ Rows go to `get_relay_log_engine()` (LOG_SQL_DSN may put `logs` in a database of
 pool, so console traffic cannot hold the flush up). The ledger's flusher writes them every
 BATCH_UPDATE_INTERVAL seconds and at shutdown; a failed insert keeps the rows for the next try.
 Each row is journaled too (`journal.py`, record "G"), and the insert marks how far it got in the
-same transaction, so a crash loses no row and a replay adds none twice.
+same transaction, so a crash loses no row and a replay adds none twice (`batch_buffer.py`).
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from typing import Any
 
@@ -21,8 +20,8 @@ from sqlalchemy.engine import Connection
 from backend import lifecycle
 from backend.db import get_relay_log_engine
 from backend.models import Log
-from backend.services import journal as wal
-from backend.services.journal_marks import LOG, set_mark
+from backend.services.batch_buffer import JournaledBuffer, register_flush
+from backend.services.journal_marks import LOG
 
 log = logging.getLogger("newapi.usage_log")
 
@@ -31,54 +30,40 @@ MAX_BUFFERED_ROWS = 200_000  # a log DB down for long must not exhaust memory; c
 _INSERT_CHUNK = 1000
 
 
-class LogBuffer:
+class LogRows(list[dict[str, Any]]):
+    """A batch of `logs` rows (oldest first)."""
+
+    def merge(self, other: LogRows) -> None:
+        self.extend(other)
+
+
+class LogBuffer(JournaledBuffer[LogRows]):
+    """Rows waiting for the log database; bounded, the oldest dropped first when it is down for long."""
+
     def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._flush_lock = threading.Lock()
-        self._rows: list[dict[str, Any]] = []
-        self._max_seq = 0  # the highest journal sequence number among the rows taken so far
+        super().__init__("log", LOG, LogRows, insert_rows, lambda: get_relay_log_engine())
         self.dropped = 0
 
-    def add(self, row: dict[str, Any]) -> None:
+    def add_row(self, row: dict[str, Any]) -> None:
         unknown = set(row) - _COLUMNS
         if unknown:
             raise ValueError(f"unknown log columns: {sorted(unknown)}")
-        with self._lock:
-            self._rows.append(row)
-            journal = wal.current()
-            if journal is not None:
-                seq = self._max_seq = journal.next_seq()
-                journal.append(["G", seq, row])
-            overflow = len(self._rows) - MAX_BUFFERED_ROWS
+        overflow = 0
+
+        def append(rows: LogRows) -> None:
+            nonlocal overflow
+            rows.append(row)
+            overflow = len(rows) - MAX_BUFFERED_ROWS
             if overflow > 0:
-                del self._rows[:overflow]
+                del rows[:overflow]
                 self.dropped += overflow
+
+        self.add(append, lambda seq: ["G", seq, row])
         if overflow > 0:
             log.error("log buffer full: dropped %d oldest rows (%d in all)", overflow, self.dropped)
 
     def pending(self) -> list[dict[str, Any]]:
-        with self._lock:
-            return list(self._rows)
-
-    def flush(self) -> bool:
-        with self._flush_lock:
-            with self._lock:
-                rows, self._rows = self._rows, []
-                journal = wal.current()
-                mark = (journal.node, self._max_seq) if journal is not None and self._max_seq else None
-            if not rows:
-                return True
-            try:
-                with get_relay_log_engine().begin() as conn:
-                    insert_rows(conn, rows)
-                    if mark is not None:  # commits with the rows, or not at all
-                        set_mark(conn, mark[0], LOG, mark[1])
-            except Exception:
-                log.exception("log insert failed; %d rows kept for the next try", len(rows))
-                with self._lock:
-                    self._rows[:0] = rows
-                return False
-            return True
+        return self.snapshot(list)
 
 
 def insert_rows(conn: Connection, rows: list[dict[str, Any]]) -> None:
@@ -103,7 +88,7 @@ def record(row: dict[str, Any]) -> None:
     if isinstance(row.get("other"), dict):
         row["other"] = orjson.dumps(row["other"]).decode()
     row.setdefault("created_at", int(time.time()))
-    _buffer.add(row)
+    _buffer.add_row(row)
 
 
 def pending() -> list[dict[str, Any]]:
@@ -112,6 +97,9 @@ def pending() -> list[dict[str, Any]]:
 
 def flush() -> bool:
     return _buffer.flush()
+
+
+register_flush(10, flush)  # after the ledger's counters
 
 
 @lifecycle.on_reset

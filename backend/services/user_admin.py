@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, or_
+from sqlalchemy import delete, or_
 from sqlalchemy import update as sql_update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
@@ -19,9 +19,11 @@ from backend.auth.passwords import hash_password
 from backend.db import session_scope
 from backend.models import Token, User
 from backend.models.enums import LogType, Role, UserStatus
+from backend.models.validation import DISPLAY_NAME_TOO_LONG, display_name_ok, is_email
 from backend.services import activity_log, groups, keywords, ledger, sessions
 from backend.services.errors import Forbidden, NotFound, ServiceError
-from backend.services.users import EMAIL, check_password, check_username, create_user, public_user
+from backend.services.paging import page_of
+from backend.services.users import check_password, check_username, create_user, public_user
 
 ACTIONS = ("disable", "enable", "delete", "promote", "demote")
 
@@ -29,9 +31,8 @@ ACTIONS = ("disable", "enable", "delete", "promote", "demote")
 def list_users(p: int, page_size: int) -> tuple[list[dict[str, Any]], int]:
     """Every user, soft-deleted ones included (admins need to see them), newest first."""
     with session_scope() as s:
-        total = s.exec(select(func.count()).select_from(User)).one()
-        rows = s.exec(select(User).order_by(User.id.desc()).offset((p - 1) * page_size).limit(page_size)).all()
-    return [public_user(u, admin=True) for u in rows], int(total)
+        rows, total = page_of(s, User, (), p, page_size)
+    return [public_user(u, admin=True) for u in rows], total
 
 
 def search_users(keyword: str, group: str, p: int, page_size: int) -> tuple[list[dict[str, Any]], int]:
@@ -44,11 +45,8 @@ def search_users(keyword: str, group: str, p: int, page_size: int) -> tuple[list
     if group:
         conds.append(User.group == group)
     with session_scope() as s:
-        total = s.exec(select(func.count()).select_from(User).where(*conds)).one()
-        rows = s.exec(
-            select(User).where(*conds).order_by(User.id.desc()).offset((p - 1) * page_size).limit(page_size)
-        ).all()
-    return [public_user(u, admin=True) for u in rows], int(total)
+        rows, total = page_of(s, User, conds, p, page_size)
+    return [public_user(u, admin=True) for u in rows], total
 
 
 def _target(s, actor: User, user_id: int) -> User:  # noqa: ANN001
@@ -85,8 +83,8 @@ def update(actor: User, user_id: int, fields: dict[str, Any]) -> User:
                 raise ServiceError("this username is already taken")
             user.username = fields["username"]
         if "display_name" in fields:
-            if len(fields["display_name"]) > 20:
-                raise ServiceError("the display name must be at most 20 characters")
+            if not display_name_ok(fields["display_name"]):
+                raise ServiceError(DISPLAY_NAME_TOO_LONG)
             user.display_name = fields["display_name"]
         if fields.get("password"):
             # A reset by an admin is what follows a stolen account: every session and the access
@@ -100,7 +98,7 @@ def update(actor: User, user_id: int, fields: dict[str, Any]) -> User:
                 raise ServiceError("unknown group")
             user.group = fields["group"]
         if "email" in fields:
-            if fields["email"] and (len(fields["email"]) > 50 or not EMAIL.match(fields["email"])):
+            if fields["email"] and not is_email(fields["email"]):
                 raise ServiceError("invalid email address")
             user.email = fields["email"]
         if "remark" in fields:

@@ -21,12 +21,12 @@ from backend.config import get_settings
 from backend.db import session_scope
 from backend.models import User
 from backend.models.enums import LogType, Role, UserStatus
-from backend.services import activity_log, ledger, options, sessions, ssrf
+from backend.models.validation import DISPLAY_NAME_TOO_LONG, display_name_ok, is_email
+from backend.services import activity_log, ledger, options, sessions, ssrf, tokens, verification
 from backend.services.errors import Forbidden, NotFound, ServiceError
 
 _ALNUM = string.ascii_letters + string.digits
 _USERNAME = re.compile(r"^[^\s]{1,20}$")
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 # users.setting keys a user may write, with their types.
 _SETTING_FIELDS: dict[str, type | tuple[type, ...]] = {
@@ -127,8 +127,8 @@ def create_user(
     """Insert a user in the caller's transaction. Soft-deleted users keep their name (unique index)."""
     check_username(username)
     check_password(password)
-    if display_name and len(display_name) > 20:
-        raise ServiceError("the display name must be at most 20 characters")
+    if display_name and not display_name_ok(display_name):
+        raise ServiceError(DISPLAY_NAME_TOO_LONG)
     if s.exec(select(User.id).where(User.username == username)).first() is not None:
         raise ServiceError("this username is already taken")
     user = User(
@@ -147,14 +147,12 @@ def create_user(
 def register(
     username: str, password: str, email: str = "", aff_code: str = "", verification_code: str = "",
 ) -> User:
-    from backend.services import verification
-
     if not (options.get_bool("RegisterEnabled") and options.get_bool("PasswordRegisterEnabled")):
         raise Forbidden("registration by password is disabled by the administrator")
     verify = options.get_bool("EmailVerificationEnabled")
     if verify and not email:
         raise ServiceError("an email address and its verification code are required")
-    if email and not EMAIL.match(email):
+    if email and not is_email(email):
         raise ServiceError("invalid email address")
     # Checked here and used up inside the transaction below: a refused registration (name taken)
     # keeps the code, and two registrations cannot share one.
@@ -188,8 +186,6 @@ def register(
                 )
             )
         if get_settings().GENERATE_DEFAULT_TOKEN:
-            from backend.services import tokens
-
             tokens.insert_token(s, user, name="default", unlimited_quota=True)
     cache.invalidate_user(user.id)
     if inviter is not None:
@@ -261,8 +257,8 @@ def update_self(
                 raise ServiceError("this username is already taken")
             user.username = username
         if display_name is not None:
-            if len(display_name) > 20:
-                raise ServiceError("the display name must be at most 20 characters")
+            if not display_name_ok(display_name):
+                raise ServiceError(DISPLAY_NAME_TOO_LONG)
             user.display_name = display_name
         if password:
             check_password(password)
@@ -367,7 +363,7 @@ def update_setting(user_id: int, data: dict[str, Any]) -> dict[str, Any]:
             # sending re-checks with DNS at connect time (safe_fetch), as the rules may change meanwhile.
             ssrf.check_url(clean[key].replace("{{title}}", "t").replace("{{content}}", "c"))
     email = clean.get("notification_email", "")
-    if email and not EMAIL.match(email):
+    if email and not is_email(email):
         raise ServiceError("invalid notification email")
     with session_scope() as s:
         user = s.get(User, user_id)

@@ -14,6 +14,7 @@ from backend.db import session_scope
 from backend.models import Vendor
 from backend.services.errors import NotFound, ServiceError
 from backend.services.model_meta import live, vendor_counts
+from backend.services.paging import page_of_query
 
 DUPLICATE = "供应商名称已存在"
 EDITABLE = ("name", "description", "icon", "status")
@@ -33,10 +34,9 @@ def search(keyword: str, p: int, page_size: int) -> dict[str, Any]:
         if keyword:
             like = f"%{keyword}%"
             q = q.where(or_(col(Vendor.name).ilike(like), col(Vendor.description).ilike(like)))
-        total = s.exec(select(func.count()).select_from(q.subquery())).one()
-        rows = s.exec(q.order_by(col(Vendor.id).desc()).offset((p - 1) * page_size).limit(page_size)).all()
+        rows, total = page_of_query(s, q, p, page_size, (col(Vendor.id).desc(),))
         counts = vendor_counts(s)
-        return {"items": [as_dict(r, counts) for r in rows], "total": int(total), "page": p, "page_size": page_size}
+        return {"items": [as_dict(r, counts) for r in rows], "total": total, "page": p, "page_size": page_size}
 
 
 def _get(s: Session, vendor_id: int) -> Vendor:

@@ -27,9 +27,9 @@ from backend.auth.passwords import hash_password
 from backend.cache.redis_client import get_sync_redis
 from backend.db import session_scope
 from backend.models import User
+from backend.models.validation import is_email
 from backend.services import mailer, options, sessions
 from backend.services.errors import ServiceError
-from backend.services.users import EMAIL
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,6 @@ MAX_FAILURES = 5
 _lock = threading.Lock()
 _memory: dict[str, tuple[str, float]] = {}
 _failures: dict[str, int] = {}
-_background: set[asyncio.Task] = set()
 
 # KEYS[1]; ARGV[1] the value read before. Deletes only if unchanged, so one caller wins.
 _CONSUME = """
@@ -161,7 +160,7 @@ def _reset() -> None:
 
 def check_email_allowed(email: str) -> None:
     """The address checks new-api applies before sending a registration code."""
-    if not EMAIL.match(email):
+    if not is_email(email):
         raise ServiceError("invalid email address")
     local, _, domain = email.rpartition("@")
     if options.get_bool("EmailDomainRestrictionEnabled"):
@@ -211,9 +210,7 @@ def _require_mailer() -> None:
 
 
 def _in_background(job: Coroutine[Any, Any, None]) -> None:
-    task = asyncio.get_running_loop().create_task(job)
-    _background.add(task)
-    task.add_done_callback(_background.discard)
+    lifecycle.spawn(job, "sending a mail")
 
 
 def reset_link(email: str, token: str) -> str:
@@ -241,7 +238,7 @@ async def request_password_reset(email: str) -> None:
     """Mail a reset link if an account uses this address. The answer, and how long it takes, are
     the same whether or not one does: the lookup and the mail happen after the caller is answered."""
     email = email.strip()
-    if not EMAIL.match(email):
+    if not is_email(email):
         raise ServiceError("invalid email address")
     _require_mailer()
     _in_background(_mail_reset_link(email))

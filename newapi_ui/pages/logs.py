@@ -1,5 +1,7 @@
 """/log: filters, the quota/RPM/TPM bar, a server-paged table and a dialog with one row's details."""
 
+from typing import Any
+
 import reflex as rx
 
 from newapi_ui import styles
@@ -24,7 +26,7 @@ COLUMNS = [
 ]
 
 
-def _text_filter(label: str, name: str, **props) -> rx.Component:
+def _text_filter(label: str, name: str, **props: Any) -> rx.Component:
     return labelled(label, rx.input(name=name, id=f"log-{name}", **props))
 
 

@@ -8,10 +8,10 @@ from typing import Any
 
 import reflex as rx
 
-from backend.models import User
+from backend.models import User, channel_types
 from backend.models.enums import ChannelStatus, Role
-from backend.relay import channel_types
-from backend.services import channel_balance, channel_test, channels, groups
+from backend.relay import channel_balance, channel_test
+from backend.services import channels, groups
 from backend.services.errors import ServiceError
 from newapi_ui import backend_bridge
 from newapi_ui.components.json_editor import json_problem, pretty

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from newapi_ui.i18n import LANGUAGES, fmt_datetime, html_lang, negotiate, normalise, translator, valid_zone
+from newapi_ui.locale import LANGUAGES, fmt_datetime, html_lang, negotiate, normalise, translator, valid_zone
 
 
 class I18nState(rx.State):

@@ -38,13 +38,13 @@ def auth(user: User) -> dict[str, str]:
     return {"Authorization": f"Bearer {user.access_token}", "New-Api-User": str(user.id)}
 
 
-def data(response) -> object:  # noqa: ANN001
+def data(response) -> object:
     body = response.json()
     assert body["success"] is True, body
     return body["data"]
 
 
-def refused(response, status: int) -> str:  # noqa: ANN001
+def refused(response, status: int) -> str:
     body = response.json()
     assert response.status_code == status, (response.status_code, body)
     assert body["success"] is False

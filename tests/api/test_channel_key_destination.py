@@ -25,7 +25,7 @@ def stored(cid: int) -> Channel:
 
 
 @pytest.fixture
-def setup(storage):  # noqa: ANN201
+def setup(storage):
     root, admin = make_user("root", Role.ROOT), make_user("admin", Role.ADMIN)
     c = app_client()
     body = {"mode": "single", "channel": {"name": "main", "type": 1, "key": SECRET, "models": "gpt-4o",

@@ -10,10 +10,10 @@ from sqlmodel import select
 
 from backend.db import session_scope
 from backend.models import Channel
+from backend.models.channel_types import CHANNEL_TYPES, TASK_RELAYED_TYPES, unsupported_reason
 from backend.models.enums import Role
 from backend.relay.adaptors import AdaptorError
 from backend.relay.adaptors.registry import get_adaptor_class
-from backend.relay.channel_types import CHANNEL_TYPES, TASK_RELAYED_TYPES, unsupported_reason
 from tests.fakes.vertex import FakeVertex
 
 
@@ -34,7 +34,7 @@ def _channel(**extra: object) -> dict:
     return {"name": "k", "type": 1, "key": "sk-upstream", "models": "m1", "group": "default", **extra}
 
 
-def test_unsupported_kinds_are_refused_on_create_and_update(storage) -> None:  # noqa: ANN001
+def test_unsupported_kinds_are_refused_on_create_and_update(storage) -> None:
     admin = make_user("admin", Role.ADMIN)
     c = app_client()
     cases = [
@@ -64,7 +64,7 @@ def test_unsupported_kinds_are_refused_on_create_and_update(storage) -> None:  #
                headers=auth(admin)))
 
 
-def test_the_channel_test_button_buys_a_vertex_token_first(storage) -> None:  # noqa: ANN001
+def test_the_channel_test_button_buys_a_vertex_token_first(storage) -> None:
     """The admin's channel test goes through the same `prepare` step as the relay."""
     admin = make_user("admin", Role.ADMIN)
     with FakeVertex() as vx, app_client() as c:

@@ -17,7 +17,8 @@ from backend.cache import channels as cache
 from backend.db import session_scope
 from backend.models import Channel, Log
 from backend.models.enums import LogType, Role
-from backend.services import channel_test, channels, options
+from backend.relay import channel_test
+from backend.services import channels, options
 from tests.conftest import LiveServer
 from tests.support import wait_until
 
@@ -53,7 +54,7 @@ def _fake_app(fake: Fake) -> FastAPI:
     app = FastAPI()
 
     @app.middleware("http")
-    async def record(request: Request, call_next):  # noqa: ANN001, ANN202
+    async def record(request: Request, call_next):
         body = await request.body()
         fake.seen.append(Seen(request.url.path, dict(request.headers), orjson.loads(body) if body else None))
         return await call_next(request)

@@ -38,11 +38,11 @@ def _quota(user_id: int) -> int:
         return s.get(User, user_id).quota
 
 
-def _deliver(c, payload: bytes, secret: str = SECRET):  # noqa: ANN001, ANN202
+def _deliver(c, payload: bytes, secret: str = SECRET):
     return c.post("/api/creem/webhook", content=payload, headers={"creem-signature": sign(payload, secret)})
 
 
-def _pay(c, user) -> str:  # noqa: ANN001
+def _pay(c, user) -> str:
     r = c.post("/api/user/creem/pay", json={"product_id": "prod_small", "payment_method": "creem"},
                headers=auth(user))
     body = r.json()

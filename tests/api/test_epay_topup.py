@@ -51,7 +51,7 @@ def _order(trade_no: str) -> TopUp:
         return s.exec(select(TopUp).where(TopUp.trade_no == trade_no)).one()
 
 
-def _pay(c, user, amount: int = 10, method: str = "alipay") -> dict:  # noqa: ANN001
+def _pay(c, user, amount: int = 10, method: str = "alipay") -> dict:
     r = c.post("/api/user/pay", json={"amount": amount, "payment_method": method}, headers=auth(user))
     body = r.json()
     assert r.status_code == 200 and body["message"] == "success", body

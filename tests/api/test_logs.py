@@ -13,7 +13,7 @@ NOW = int(time.time())
 OTHER = json.dumps({"model_ratio": 15, "admin_info": {"use_channel": [7]}})
 
 
-def _log(user, **kw) -> None:  # noqa: ANN001
+def _log(user, **kw) -> None:
     row = {"user_id": user.id, "username": user.username, "type": LogType.CONSUME, "created_at": NOW,
            "model_name": "gpt-4o", "token_name": "t1", "quota": 100, "prompt_tokens": 10, "completion_tokens": 5,
            "channel_id": 7, "group": "default", "other": OTHER, **kw}

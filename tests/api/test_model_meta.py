@@ -12,11 +12,11 @@ from backend.services import options
 from tests.fakes.json_site import JsonSite
 
 
-def _admin_client():  # noqa: ANN202
+def _admin_client():
     return app_client(), auth(make_user("adm", Role.ADMIN))
 
 
-def _channel(c, h, name: str, models: str, group: str = "default", type_: int = 1) -> int:  # noqa: ANN001
+def _channel(c, h, name: str, models: str, group: str = "default", type_: int = 1) -> int:
     body = {"name": name, "type": type_, "key": "sk-x", "models": models, "group": group}
     return data(c.post("/api/channel/", json=body, headers=h))["ids"][0]
 

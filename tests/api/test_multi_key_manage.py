@@ -17,17 +17,17 @@ URL = "/api/channel/multi_key/manage"
 
 
 @pytest.fixture
-def setup(storage):  # noqa: ANN001, ANN201
+def setup(storage):
     admin = make_user("admin", Role.ADMIN)
     channel_id = make_channel("http://127.0.0.1:9", "m1", key="\n".join(KEYS), multi_key=True)
     return app_client(), auth(admin), channel_id
 
 
-def _post(client, headers, channel_id, action, **extra):  # noqa: ANN001, ANN202
+def _post(client, headers, channel_id, action, **extra):
     return client.post(URL, headers=headers, json={"channel_id": channel_id, "action": action, **extra})
 
 
-def _status(client, headers, channel_id, **extra) -> dict:  # noqa: ANN001
+def _status(client, headers, channel_id, **extra) -> dict:
     return data(_post(client, headers, channel_id, "get_key_status", **extra))
 
 

@@ -45,7 +45,7 @@ def _github(fake: FakeOAuthProvider, monkeypatch: pytest.MonkeyPatch) -> None:
     options.update("GitHubOAuthEnabled", "true")
 
 
-def _state(client, aff: str = "") -> str:  # noqa: ANN001
+def _state(client, aff: str = "") -> str:
     return data(client.get("/api/oauth/state", params={"aff": aff} if aff else None))
 
 

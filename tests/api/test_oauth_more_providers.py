@@ -34,7 +34,7 @@ def fake(storage, monkeypatch):
         yield provider
 
 
-def _login_via(client: TestClient, slug: str, code: str):  # noqa: ANN202
+def _login_via(client: TestClient, slug: str, code: str):
     return client.get(f"/api/oauth/{slug}", params={"code": code, "state": data(client.get("/api/oauth/state"))})
 
 
@@ -114,7 +114,7 @@ def test_external_jwt_login(storage):
     data(c.post("/api/custom-oauth-provider/", json=body, headers=auth(root)))
     browser = app_client()
 
-    def login(token: str, state: str | None = None):  # noqa: ANN202
+    def login(token: str, state: str | None = None):
         state = state if state is not None else data(browser.get("/api/oauth/state"))
         return browser.post("/api/auth/external/corpjwt/jwt/login", json={"state": state, "token": token})
 

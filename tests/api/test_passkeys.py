@@ -22,7 +22,7 @@ ORIGIN = "http://localhost:3000"  # ServerAddress's default: the RP id is "local
 
 
 @pytest.fixture
-def passkeys_on(storage) -> None:  # noqa: ANN001
+def passkeys_on(storage) -> None:
     options.update("passkey.enabled", "true")
 
 
@@ -33,7 +33,7 @@ def _register(c: TestClient, user: User, device: SoftAuthenticator) -> dict:
     return data(c.post("/api/user/passkey/register/finish", json=device.create(begun["options"]), headers=auth(user)))
 
 
-def _login(c: TestClient, device: SoftAuthenticator, **kw) -> object:  # noqa: ANN003
+def _login(c: TestClient, device: SoftAuthenticator, **kw) -> object:
     begun = data(c.post("/api/user/passkey/login/begin"))
     assert "allowCredentials" not in begun["options"]["publicKey"] or not begun["options"]["publicKey"]["allowCredentials"]
     return c.post("/api/user/passkey/login/finish", json=device.get(begun["options"], **kw))

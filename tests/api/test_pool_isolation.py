@@ -64,7 +64,7 @@ def assert_relayed(resp: httpx.Response) -> None:
 
 
 @pytest.fixture
-def flood_env(storage, monkeypatch: pytest.MonkeyPatch) -> Iterator[RelayEnv]:  # noqa: ANN001
+def flood_env(storage, monkeypatch: pytest.MonkeyPatch) -> Iterator[RelayEnv]:
     small_pools(monkeypatch, 12)
     with relay_env() as env:
         yield env
@@ -102,7 +102,7 @@ def test_a_console_flood_from_one_user_all_succeeds_and_the_relay_is_served_mean
     assert set(statuses) == {200}
 
 
-def test_the_relay_is_served_while_the_console_pool_is_exhausted(storage, monkeypatch) -> None:  # noqa: ANN001
+def test_the_relay_is_served_while_the_console_pool_is_exhausted(storage, monkeypatch) -> None:
     small_pools(monkeypatch, 4, wait_s=0.5)
     with relay_env() as env:
         user = make_user("console")
@@ -120,7 +120,7 @@ def test_the_relay_is_served_while_the_console_pool_is_exhausted(storage, monkey
         assert data(httpx.get(env.url + "/api/token/", headers=auth(user), timeout=60))["items"] == []
 
 
-def test_a_busy_relay_pool_answers_503_in_openai_shape(storage, monkeypatch) -> None:  # noqa: ANN001
+def test_a_busy_relay_pool_answers_503_in_openai_shape(storage, monkeypatch) -> None:
     small_pools(monkeypatch, 4, wait_s=0.5)
     with relay_env() as env:
         make_channel(env.fake.url, "gpt-4o")
@@ -138,7 +138,7 @@ def test_a_busy_relay_pool_answers_503_in_openai_shape(storage, monkeypatch) -> 
 
 
 @pytest.fixture
-def one_connection(storage, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:  # noqa: ANN001
+def one_connection(storage, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """A console pool of exactly one connection: a request that asks for a second while holding the
     first cannot get it, and answers 503 after the (short) pool wait."""
     small_pools(monkeypatch, 2, wait_s=2.0)
@@ -146,7 +146,7 @@ def one_connection(storage, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]: 
     yield
 
 
-def test_every_request_uses_one_connection_at_a_time(one_connection) -> None:  # noqa: ANN001
+def test_every_request_uses_one_connection_at_a_time(one_connection) -> None:
     user = make_user("solo")
     admin = make_user("boss", Role.ROOT)
     client = TestClient(create_app(with_lifespan=False))

@@ -77,7 +77,7 @@ def test_concurrent_redemption_credits_exactly_once(storage):
     barrier = threading.Barrier(len(users) * 2)
     results: list[bool] = []
 
-    def go(u) -> None:  # noqa: ANN001
+    def go(u) -> None:
         barrier.wait()
         results.append(c.post("/api/user/topup", json={"key": key}, headers=auth(u)).json()["success"])
 

@@ -34,7 +34,7 @@ def pieces(total: int) -> Iterator[bytes]:
 
 
 @pytest.fixture
-def gateway(sqlite_storage, monkeypatch: pytest.MonkeyPatch) -> Iterator[httpx.Client]:  # noqa: ANN001
+def gateway(sqlite_storage, monkeypatch: pytest.MonkeyPatch) -> Iterator[httpx.Client]:
     monkeypatch.setenv("MAX_REQUEST_BODY_MB", "2")
     reset_settings()
     with LiveServer(create_app(), **GRANIAN_LIKE) as server, httpx.Client(base_url=server.url, timeout=60) as client:
@@ -70,7 +70,7 @@ def test_a_64_mb_anonymous_login_leaves_memory_flat(gateway: httpx.Client) -> No
     assert grew < 10 * MB, f"resident memory rose {grew / MB:.1f} MB"
 
 
-def test_max_api_body_kb_sets_the_api_limit(sqlite_storage, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+def test_max_api_body_kb_sets_the_api_limit(sqlite_storage, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MAX_API_BODY_KB", "4")
     reset_settings()
     user = make_user("writer")
@@ -94,7 +94,7 @@ def test_headers_over_64_kb_are_431(gateway: httpx.Client) -> None:
     assert gateway.get("/api/status", headers={"X-Padding": "p" * 1000}).json()["success"]
 
 
-def test_an_over_long_access_token_is_refused_without_a_query(sqlite_storage) -> None:  # noqa: ANN001
+def test_an_over_long_access_token_is_refused_without_a_query(sqlite_storage) -> None:
     user = make_user("reader")
     client = TestClient(create_app(with_lifespan=False))
     statements: list[str] = []

@@ -43,7 +43,7 @@ BODY = {"id": 1, "key": "x", "value": "x", "action": "disable", "ids": [1], "quo
         "username": "u", "password": "p" * 8}
 
 
-def _call(client, method, path, headers=None):  # noqa: ANN001, ANN202
+def _call(client, method, path, headers=None):
     return client.request(method, path, headers=headers or {}, json=None if method in ("GET", "DELETE") else BODY)
 
 

@@ -21,7 +21,7 @@ KEY = "sk-upstream-secret"
 
 
 @pytest.fixture
-def channel_id(storage) -> int:  # noqa: ANN001
+def channel_id(storage) -> int:
     with session_scope() as s:
         row = Channel(name="main", key=KEY, type=1, models="gpt-4o", group="default")
         s.add(row)

@@ -46,14 +46,14 @@ def _order(trade_no: str) -> TopUp:
         return s.exec(select(TopUp).where(TopUp.trade_no == trade_no)).one()
 
 
-def _checkout(c, user, amount: int) -> str:  # noqa: ANN001
+def _checkout(c, user, amount: int) -> str:
     r = c.post("/api/user/stripe/pay", json={"amount": amount, "payment_method": "stripe"}, headers=auth(user))
     body = r.json()
     assert r.status_code == 200 and body["message"] == "success", body
     return body["data"]["pay_link"]
 
 
-def _deliver(c, payload: bytes, *, secret: str = WHSEC, timestamp: int | None = None):  # noqa: ANN001, ANN202
+def _deliver(c, payload: bytes, *, secret: str = WHSEC, timestamp: int | None = None):
     return c.post("/api/stripe/webhook", content=payload,
                   headers={"Stripe-Signature": sign_webhook(payload, secret, timestamp),
                            "Content-Type": "application/json"})

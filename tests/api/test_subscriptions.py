@@ -25,11 +25,11 @@ PLAN = {"title": "Pro", "subtitle": "monthly", "price_amount": 9.9, "duration_un
         "total_amount": 2_500_000, "quota_reset_period": "daily", "stripe_price_id": "price_sub"}
 
 
-def _admin():  # noqa: ANN202
+def _admin():
     return make_user("root", Role.ROOT)
 
 
-def _plan(c, admin, **changes) -> dict:  # noqa: ANN001
+def _plan(c, admin, **changes) -> dict:
     return data(c.post("/api/subscription/admin/plans", json={"plan": {**PLAN, **changes}}, headers=auth(admin)))
 
 
@@ -61,7 +61,7 @@ def _notify(params: dict, status: str = "TRADE_SUCCESS", key: str = KEY) -> dict
     return out
 
 
-def _epay_buy(c, user, plan_id: int) -> dict:  # noqa: ANN001
+def _epay_buy(c, user, plan_id: int) -> dict:
     r = c.post("/api/subscription/epay/pay", json={"plan_id": plan_id, "payment_method": "alipay"},
                headers=auth(user))
     assert r.status_code == 200 and r.json()["message"] == "success", r.json()

@@ -105,7 +105,7 @@ def bot_api(storage, monkeypatch):
         yield fake
 
 
-def _webhook(client, update: dict, secret: str | None = SECRET):  # noqa: ANN001, ANN202
+def _webhook(client, update: dict, secret: str | None = SECRET):
     headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
     return client.post("/api/telegram/webhook", json=update, headers=headers)
 

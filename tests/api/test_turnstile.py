@@ -25,7 +25,7 @@ def siteverify(sqlite_storage, monkeypatch: pytest.MonkeyPatch) -> Iterator[Fake
         yield fake
 
 
-def _login(query: str = ""):  # noqa: ANN202
+def _login(query: str = ""):
     return app_client().post(f"/api/user/login{query}", json={"username": "alice", "password": PASSWORD})
 
 

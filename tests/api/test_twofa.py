@@ -30,7 +30,7 @@ def _code(secret: str, clock: dict[str, float], steps: int = 0) -> str:
     return pyotp.TOTP(secret).at(clock["now"] + steps * 30)
 
 
-def _enable(user, clock) -> tuple[str, list[str]]:  # noqa: ANN001
+def _enable(user, clock) -> tuple[str, list[str]]:
     """2FA set up and switched on for the user; returns the secret and the backup codes."""
     c = app_client()
     setup = data(c.post("/api/user/2fa/setup", headers=auth(user)))

@@ -39,7 +39,7 @@ INSTANCE_B = (
 
 
 @pytest.fixture
-def instance_b(storage, redis_url, tmp_path) -> Iterator[httpx.Client]:  # noqa: ANN001
+def instance_b(storage, redis_url, tmp_path) -> Iterator[httpx.Client]:
     port = free_port()
     log = (tmp_path / "instance_b.log").open("wb")
     proc = subprocess.Popen([sys.executable, "-c", INSTANCE_B, str(port)], cwd=ROOT, env=dict(os.environ),
@@ -70,7 +70,7 @@ def _status(b: httpx.Client, cookie: str, user_id: int) -> int:
                  cookies={sessions.COOKIE_NAME: cookie}).status_code
 
 
-def _wait_refused(b: httpx.Client, cookie: str, user_id: int, what: str, probe=None) -> None:  # noqa: ANN001
+def _wait_refused(b: httpx.Client, cookie: str, user_id: int, what: str, probe=None) -> None:
     deadline = time.monotonic() + 20
     while _status(b, cookie, user_id) != 401:
         assert time.monotonic() < deadline, f"instance B still accepts the session after {what}"

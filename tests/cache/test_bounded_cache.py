@@ -59,13 +59,13 @@ def no_lookups(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(cache, "_load_token_row", refuse)
 
 
-async def test_over_long_keys_are_neither_looked_up_nor_stored(sqlite_storage, no_lookups) -> None:  # noqa: ANN001
+async def test_over_long_keys_are_neither_looked_up_nor_stored(sqlite_storage, no_lookups) -> None:
     for n in range(100):
         assert await cache.get_token(f"{n}" + "k" * (cache.MAX_KEY_CHARS + 1)) is None
     assert len(cache._tokens) == 0
 
 
-async def test_a_flood_of_unknown_keys_keeps_the_cache_bounded(sqlite_storage, monkeypatch) -> None:  # noqa: ANN001
+async def test_a_flood_of_unknown_keys_keeps_the_cache_bounded(sqlite_storage, monkeypatch) -> None:
     monkeypatch.setattr(cache._tokens, "max_missing", 20)
     with session_scope() as s:
         user = User(username="u", password="x")

@@ -18,13 +18,13 @@ from tests.compat.test_new_api_database import KEY, build_new_api_database
 IDENTITY_TABLES = ("users", "tokens", "channels", "redemptions", "top_ups", "logs")
 
 
-def _create_sql(table: str, engine=None) -> str:  # noqa: ANN001
+def _create_sql(table: str, engine=None) -> str:
     with (engine or get_engine()).connect() as conn:
         return conn.execute(text("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = :n"),
                             {"n": table}).scalar() or ""
 
 
-def _insert_user(conn, name: str) -> int:  # noqa: ANN001
+def _insert_user(conn, name: str) -> int:
     conn.execute(text("INSERT INTO users (username, password, display_name, aff_code) VALUES (:n, 'x', :n, :n)"),
                  {"n": name})
     return conn.execute(text("SELECT id FROM users WHERE username = :n"), {"n": name}).scalar()

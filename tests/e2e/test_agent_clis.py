@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from backend.relay.usage import Usage
+from backend.models.usage import Usage
 from tests.fakes import openai_wire as ow
 from tests.relay.relay_seed import (
     consume_logs,
@@ -66,7 +66,7 @@ def _assert_billed(user_id: int, n_calls: int) -> None:
 
 
 @pytest.mark.skipif(not CLAUDE.exists(), reason="Claude Code not installed (npm ci --prefix tools)")
-def test_claude_code_completes_a_tool_call_through_an_openai_channel(sqlite_storage, tmp_path: Path) -> None:  # noqa: ANN001
+def test_claude_code_completes_a_tool_call_through_an_openai_channel(sqlite_storage, tmp_path: Path) -> None:
     with relay_env() as env:
         make_channel(env.fake.url, MODEL, type_=1)
         user, _, key = make_key()
@@ -104,7 +104,7 @@ def _gemini_settings(home: Path) -> None:
 
 
 @pytest.mark.skipif(not GEMINI.exists(), reason="Gemini CLI not installed (npm ci --prefix tools)")
-def test_gemini_cli_completes_a_tool_call_through_an_openai_channel(sqlite_storage, tmp_path: Path) -> None:  # noqa: ANN001
+def test_gemini_cli_completes_a_tool_call_through_an_openai_channel(sqlite_storage, tmp_path: Path) -> None:
     with relay_env() as env:
         make_channel(env.fake.url, MODEL, type_=1)
         user, _, key = make_key()

@@ -25,14 +25,14 @@ MODEL = "gte-rerank"
 
 
 @pytest.fixture
-def ali(sqlite_storage) -> Iterator[tuple[RelayEnv, FakeDashScope]]:  # noqa: ANN001
+def ali(sqlite_storage) -> Iterator[tuple[RelayEnv, FakeDashScope]]:
     with FakeDashScope() as ds, relay_env() as env:
         make_channel(ds.url, MODEL, type_=17, key=KEY)
         set_option("ModelRatio", orjson.dumps({MODEL: 10}).decode())
         yield env, ds
 
 
-def test_rerank_through_the_native_service(ali) -> None:  # noqa: ANN001
+def test_rerank_through_the_native_service(ali) -> None:
     env, ds = ali
     user, _, key = make_key()
     docs = ["short", {"text": "a much longer document"}]
@@ -49,7 +49,7 @@ def test_rerank_through_the_native_service(ali) -> None:  # noqa: ANN001
     assert [(r.quota, r.prompt_tokens) for r in consume_logs(user.id)] == [(RERANK_TOKENS * 10, RERANK_TOKENS)]
 
 
-def test_a_refused_key_is_a_channel_failure_and_free(ali) -> None:  # noqa: ANN001
+def test_a_refused_key_is_a_channel_failure_and_free(ali) -> None:
     env, ds = ali
     make_channel(ds.url, "gte-bad", type_=17, key="sk-wrong")
     set_option("ModelRatio", orjson.dumps({"gte-bad": 10}).decode())

@@ -11,8 +11,8 @@ import openai
 import orjson
 import pytest
 
+from backend.models.usage import Usage
 from backend.relay.adaptors import baidu_token
-from backend.relay.usage import Usage
 from tests.fakes import openai_wire as ow
 from tests.fakes.baidu import KEY, FakeBaidu
 from tests.relay.relay_seed import (
@@ -32,7 +32,7 @@ EMBED = "Embedding-V1"
 
 
 @pytest.fixture
-def baidu(sqlite_storage) -> Iterator[tuple[RelayEnv, FakeBaidu]]:  # noqa: ANN001
+def baidu(sqlite_storage) -> Iterator[tuple[RelayEnv, FakeBaidu]]:
     baidu_token.clear()
     with FakeBaidu() as bd, relay_env() as env:
         make_channel(bd.url, f"{MODEL},{EMBED}", type_=15, key=KEY)
@@ -41,7 +41,7 @@ def baidu(sqlite_storage) -> Iterator[tuple[RelayEnv, FakeBaidu]]:  # noqa: ANN0
     baidu_token.clear()
 
 
-def test_chat_whole_and_streamed_with_one_token(baidu) -> None:  # noqa: ANN001
+def test_chat_whole_and_streamed_with_one_token(baidu) -> None:
     env, bd = baidu
     user, _, key = make_key()
     client = env.openai(key)
@@ -64,7 +64,7 @@ def test_chat_whole_and_streamed_with_one_token(baidu) -> None:  # noqa: ANN001
     assert [(r.model_name, r.quota) for r in consume_logs(user.id)] == [(MODEL, q)] * 2
 
 
-def test_embeddings(baidu) -> None:  # noqa: ANN001
+def test_embeddings(baidu) -> None:
     env, bd = baidu
     user, _, key = make_key()
     out = env.openai(key).embeddings.create(model=EMBED, input=["a", "b"])
@@ -75,7 +75,7 @@ def test_embeddings(baidu) -> None:  # noqa: ANN001
     assert [(r.model_name, r.quota) for r in consume_logs(user.id)] == [(EMBED, q)]
 
 
-def test_a_refused_client_is_a_channel_failure_and_free(baidu) -> None:  # noqa: ANN001
+def test_a_refused_client_is_a_channel_failure_and_free(baidu) -> None:
     env, bd = baidu
     make_channel(bd.url, "ERNIE-bad", type_=15, key="fake-client|wrong-secret")
     user, _, key = make_key()

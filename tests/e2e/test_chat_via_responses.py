@@ -12,7 +12,7 @@ import openai
 import orjson
 import pytest
 
-from backend.relay.usage import Usage
+from backend.models.usage import Usage
 from tests.fakes import openai_wire as ow
 from tests.fakes import responses_wire as rw
 from tests.relay.relay_seed import (
@@ -35,7 +35,7 @@ MESSAGES = [{"role": "system", "content": "Answer briefly."}, {"role": "user", "
 
 
 @pytest.fixture
-def env(sqlite_storage) -> Iterator[RelayEnv]:  # noqa: ANN001
+def env(sqlite_storage) -> Iterator[RelayEnv]:
     with relay_env() as e:
         yield e
 

@@ -13,8 +13,8 @@ import httpx
 import orjson
 import pytest
 
+from backend.models.usage import Usage
 from backend.relay import token_counter
-from backend.relay.usage import Usage
 from tests.fakes import anthropic_wire as aw
 from tests.fakes import openai_wire as ow
 from tests.relay.format_grid import (
@@ -59,7 +59,7 @@ GRID = [pytest.param(kind, stream, id=f"{name}-{'stream' if stream else 'whole'}
 
 
 @pytest.fixture
-def env(sqlite_storage) -> Iterator[RelayEnv]:  # noqa: ANN001
+def env(sqlite_storage) -> Iterator[RelayEnv]:
     with relay_env() as e:
         yield e
 
@@ -312,7 +312,7 @@ def test_model_list_in_anthropic_shape(env: RelayEnv) -> None:
 # -- billing on every database ---------------------------------------------------------------------
 
 
-def test_every_upstream_kind_billed_exactly_on_each_database(storage) -> None:  # noqa: ANN001
+def test_every_upstream_kind_billed_exactly_on_each_database(storage) -> None:
     models = {"openai": PLAIN, "anthropic": PARALLEL, "gemini": "claude-sonnet-4-20250514"}
     with relay_env() as env:
         for name, model in models.items():

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from backend.relay.usage import Usage
+from backend.models.usage import Usage
 from tests.fakes import openai_wire as ow
 from tests.relay.relay_seed import (
     consume_logs,
@@ -48,7 +48,7 @@ enabled = false
 '''
 
 
-def test_codex_cli_completes_a_tool_call_through_a_claude_channel(sqlite_storage, tmp_path: Path) -> None:  # noqa: ANN001
+def test_codex_cli_completes_a_tool_call_through_a_claude_channel(sqlite_storage, tmp_path: Path) -> None:
     with relay_env() as env:
         make_channel(env.fake.url, MODEL, type_=14)
         user, _, key = make_key()

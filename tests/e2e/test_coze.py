@@ -12,7 +12,7 @@ import openai
 import orjson
 import pytest
 
-from backend.relay.usage import Usage
+from backend.models.usage import Usage
 from tests.fakes import openai_wire as ow
 from tests.fakes.coze import BOT_ID, KEY, FakeCoze
 from tests.relay.relay_seed import (
@@ -31,7 +31,7 @@ MODEL = "coze-bot"
 
 
 @pytest.fixture
-def coze(sqlite_storage) -> Iterator[tuple[RelayEnv, FakeCoze]]:  # noqa: ANN001
+def coze(sqlite_storage) -> Iterator[tuple[RelayEnv, FakeCoze]]:
     with FakeCoze() as cz, relay_env() as env:
         make_channel(cz.url, MODEL, type_=49, key=KEY, other=BOT_ID)
         set_option("ModelRatio", orjson.dumps({MODEL: 1, "coze-nobot": 1}).decode())
@@ -44,7 +44,7 @@ def _billed(user_id: int, n: int) -> None:
     assert [(r.model_name, r.quota) for r in consume_logs(user_id)] == [(MODEL, q)] * n
 
 
-def test_whole_and_streamed_replies_from_the_v3_stream(coze) -> None:  # noqa: ANN001
+def test_whole_and_streamed_replies_from_the_v3_stream(coze) -> None:
     env, cz = coze
     user, _, key = make_key()
     client = env.openai(key)
@@ -61,7 +61,7 @@ def test_whole_and_streamed_replies_from_the_v3_stream(coze) -> None:  # noqa: A
     _billed(user.id, 2)
 
 
-def test_claude_messages_reach_the_bot(coze) -> None:  # noqa: ANN001
+def test_claude_messages_reach_the_bot(coze) -> None:
     env, _ = coze
     user, _, key = make_key()
     claude = anthropic.Anthropic(api_key=key, base_url=env.url, max_retries=0)
@@ -70,7 +70,7 @@ def test_claude_messages_reach_the_bot(coze) -> None:  # noqa: ANN001
     _billed(user.id, 1)
 
 
-def test_a_failed_chat_is_an_upstream_error(coze) -> None:  # noqa: ANN001
+def test_a_failed_chat_is_an_upstream_error(coze) -> None:
     env, cz = coze
     cz.fail = True
     user, _, key = make_key()
@@ -81,7 +81,7 @@ def test_a_failed_chat_is_an_upstream_error(coze) -> None:  # noqa: ANN001
     assert consume_logs(user.id) == []
 
 
-def test_a_channel_without_a_bot_fails_before_any_call(coze) -> None:  # noqa: ANN001
+def test_a_channel_without_a_bot_fails_before_any_call(coze) -> None:
     env, cz = coze
     make_channel(cz.url, "coze-nobot", type_=49, key=KEY)
     user, _, key = make_key()

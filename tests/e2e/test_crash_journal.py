@@ -26,7 +26,7 @@ from sqlmodel import select
 from backend.config import get_settings
 from backend.db import session_scope
 from backend.models import QuotaData
-from backend.relay.usage import Usage
+from backend.models.usage import Usage
 from backend.services import journal as wal
 from backend.services.ledger_redis import token_key, user_key
 from tests.fakes import openai_wire as ow
@@ -88,7 +88,7 @@ class Gateway:
 
 
 @pytest.fixture
-def fake(storage) -> Iterator[FakeUpstream]:  # noqa: ANN001
+def fake(storage) -> Iterator[FakeUpstream]:
     with FakeUpstream() as upstream:
         yield upstream
 
@@ -148,7 +148,7 @@ def _crash_and_restart(fake: FakeUpstream, tmp_path: Path, extra_env: dict[str, 
     return user, token
 
 
-def _assert_charged_exactly(user, token) -> None:  # noqa: ANN001
+def _assert_charged_exactly(user, token) -> None:
     q = expected_quota(user, "gpt-4o", Usage(ow.PROMPT_TOKENS, ow.COMPLETION_TOKENS))
     total = q * CALLS
     u, t = user_row(user.id), token_row(token.id)

@@ -11,7 +11,7 @@ import openai
 import orjson
 import pytest
 
-from backend.relay.usage import Usage
+from backend.models.usage import Usage
 from tests.fakes import openai_wire as ow
 from tests.fakes.dify import KEY, FakeDify
 from tests.relay.relay_seed import (
@@ -31,7 +31,7 @@ IMAGE = "https://example.com/cat.png"
 
 
 @pytest.fixture
-def dify(sqlite_storage) -> Iterator[tuple[RelayEnv, FakeDify]]:  # noqa: ANN001
+def dify(sqlite_storage) -> Iterator[tuple[RelayEnv, FakeDify]]:
     with FakeDify() as df, relay_env() as env:
         make_channel(df.url, MODEL, type_=37, key=KEY)
         set_option("ModelRatio", orjson.dumps({MODEL: 1}).decode())
@@ -42,7 +42,7 @@ def _quota(user_id: int, usage: Usage) -> int:
     return expected_quota(user_row(user_id), MODEL, usage)
 
 
-def test_blocking_and_streaming_chatflow(dify) -> None:  # noqa: ANN001
+def test_blocking_and_streaming_chatflow(dify) -> None:
     env, df = dify
     user, _, key = make_key()
     client = env.openai(key)
@@ -67,7 +67,7 @@ def test_blocking_and_streaming_chatflow(dify) -> None:  # noqa: ANN001
     assert [r.quota for r in consume_logs(user.id)] == [_quota(user.id, Usage(p, c)), _quota(user.id, Usage(p, c + 4))]
 
 
-def test_inline_images_are_refused_before_any_call(dify) -> None:  # noqa: ANN001
+def test_inline_images_are_refused_before_any_call(dify) -> None:
     env, df = dify
     user, _, key = make_key()
     with pytest.raises(openai.BadRequestError) as info:
@@ -79,7 +79,7 @@ def test_inline_images_are_refused_before_any_call(dify) -> None:  # noqa: ANN00
     assert consume_logs(user.id) == []
 
 
-def test_a_stream_ending_in_error_ends_with_the_error(dify) -> None:  # noqa: ANN001
+def test_a_stream_ending_in_error_ends_with_the_error(dify) -> None:
     env, df = dify
     df.fail_stream = True
     user, _, key = make_key()

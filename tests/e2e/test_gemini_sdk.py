@@ -14,8 +14,8 @@ import pytest
 from google import genai
 from google.genai import errors, types
 
+from backend.models.usage import Usage
 from backend.relay import token_counter
-from backend.relay.usage import Usage
 from tests.fakes import gemini_wire as gw
 from tests.fakes import openai_wire as ow
 from tests.relay.format_grid import KINDS, PNG_B64, WEATHER_SCHEMA, Kind, grid_channel, upstream_calls
@@ -49,7 +49,7 @@ GRID = [pytest.param(kind, stream, id=f"{name}-{'stream' if stream else 'whole'}
 
 
 @pytest.fixture
-def env(sqlite_storage) -> Iterator[RelayEnv]:  # noqa: ANN001
+def env(sqlite_storage) -> Iterator[RelayEnv]:
     with relay_env() as e:
         yield e
 
@@ -286,7 +286,7 @@ def test_model_lists(env: RelayEnv) -> None:
 # -- billing on every database ---------------------------------------------------------------------
 
 
-def test_every_upstream_kind_billed_exactly_on_each_database(storage) -> None:  # noqa: ANN001
+def test_every_upstream_kind_billed_exactly_on_each_database(storage) -> None:
     models = {"openai": PLAIN, "anthropic": PARALLEL, "gemini": "gemini-2.0-flash"}
     with relay_env() as env:
         for name, model in models.items():

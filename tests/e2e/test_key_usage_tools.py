@@ -12,7 +12,7 @@ import pytest
 from backend.db import session_scope
 from backend.models import Token
 from backend.models.enums import TokenStatus
-from backend.relay.usage import Usage
+from backend.models.usage import Usage
 from backend.services import sessions
 from tests.fakes import openai_wire as ow
 from tests.relay.relay_seed import (
@@ -32,7 +32,7 @@ MESSAGES = [{"role": "user", "content": "Say hello"}]
 
 
 @pytest.fixture
-def env(storage) -> Iterator[RelayEnv]:  # noqa: ANN001
+def env(storage) -> Iterator[RelayEnv]:
     with relay_env() as e:
         yield e
 

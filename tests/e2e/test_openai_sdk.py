@@ -14,8 +14,8 @@ import pytest
 from backend.cache import invalidate_user
 from backend.db import session_scope
 from backend.models import User
+from backend.models.usage import Usage
 from backend.relay import token_counter
-from backend.relay.usage import Usage
 from tests.fakes import openai_wire as ow
 from tests.relay.relay_seed import (
     RelayEnv,
@@ -37,7 +37,7 @@ QUOTA = 10_000_000
 
 
 @pytest.fixture
-def env(sqlite_storage) -> Iterator[RelayEnv]:  # noqa: ANN001
+def env(sqlite_storage) -> Iterator[RelayEnv]:
     with relay_env() as e:
         yield e
 

@@ -12,8 +12,8 @@ import orjson
 import pytest
 
 from backend.config import reset_settings
+from backend.models.usage import Usage
 from backend.relay import token_counter
-from backend.relay.usage import Usage
 from tests.fakes import openai_wire as ow
 from tests.relay.relay_seed import (
     RelayEnv,
@@ -35,7 +35,7 @@ TOKEN_QUOTA = 2_000_000
 
 
 @pytest.fixture
-def env(storage) -> Iterator[RelayEnv]:  # noqa: ANN001
+def env(storage) -> Iterator[RelayEnv]:
     with relay_env() as e:
         yield e
 
@@ -129,7 +129,7 @@ def test_upstream_error_mid_stream_bills_what_was_produced(env: RelayEnv) -> Non
     assert balances(user.id, token.id) == (USER_QUOTA - 2 * q, 2 * q, 2, TOKEN_QUOTA - 2 * q, 2 * q)
 
 
-def test_idle_stream_times_out_and_is_refunded(storage, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+def test_idle_stream_times_out_and_is_refunded(storage, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("STREAMING_TIMEOUT", "1")
     reset_settings()
     try:
@@ -190,6 +190,6 @@ def test_200_concurrent_calls_on_one_key_lose_and_double_nothing(env: RelayEnv) 
     _check_burst(env, 200)
 
 
-def test_200_concurrent_calls_with_redis_balances(sqlite_storage, redis_url) -> None:  # noqa: ANN001
+def test_200_concurrent_calls_with_redis_balances(sqlite_storage, redis_url) -> None:
     with relay_env() as env:
         _check_burst(env, 200)

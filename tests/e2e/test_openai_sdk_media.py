@@ -11,8 +11,8 @@ import openai
 import orjson
 import pytest
 
+from backend.models.usage import Usage
 from backend.relay import token_counter
-from backend.relay.usage import Usage
 from tests.fakes import openai_extra as ox
 from tests.fakes import openai_wire as ow
 from tests.relay.relay_seed import (
@@ -34,7 +34,7 @@ PER_USD = 500_000
 
 
 @pytest.fixture
-def env(storage) -> Iterator[RelayEnv]:  # noqa: ANN001
+def env(storage) -> Iterator[RelayEnv]:
     with relay_env() as e:
         yield e
 

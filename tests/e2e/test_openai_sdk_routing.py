@@ -35,7 +35,7 @@ ANTHROPIC = 14
 
 
 @pytest.fixture
-def env(sqlite_storage) -> Iterator[RelayEnv]:  # noqa: ANN001
+def env(sqlite_storage) -> Iterator[RelayEnv]:
     with relay_env() as e:
         yield e
 
@@ -232,7 +232,7 @@ def test_auto_disable_of_a_multi_key_channel_drops_only_the_failing_key(env: Rel
     assert upstream_keys(env) == ["Bearer sk-live"] * 5
 
 
-def test_relay_timeout_fails_over_to_the_next_channel(sqlite_storage, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+def test_relay_timeout_fails_over_to_the_next_channel(sqlite_storage, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("RELAY_TIMEOUT", "1")
     reset_settings()
     try:

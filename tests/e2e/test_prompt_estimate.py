@@ -10,8 +10,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from backend.relay import pipeline, token_counter
-from backend.relay.usage import Usage
+from backend.models.usage import Usage
+from backend.relay import prompt_count, token_counter
 from tests.fakes import openai_wire as ow
 from tests.relay.relay_seed import (
     RelayEnv,
@@ -27,7 +27,7 @@ MESSAGES = [{"role": "user", "content": "Say hello"}]
 
 
 @pytest.fixture
-def env(sqlite_storage) -> Iterator[RelayEnv]:  # noqa: ANN001
+def env(sqlite_storage) -> Iterator[RelayEnv]:
     with relay_env() as e:
         yield e
 
@@ -50,7 +50,7 @@ def test_the_estimate_is_a_ceiling_of_bytes_over_three() -> None:
     class Ctx:
         raw = b"x" * 3001
 
-    assert pipeline._prompt_estimate(Ctx()) == 1001  # type: ignore[arg-type]
+    assert prompt_count.prompt_estimate(Ctx()) == 1001  # type: ignore[arg-type]
 
 
 def test_bpe_is_imported_only_when_a_count_is_needed() -> None:

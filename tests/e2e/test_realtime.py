@@ -21,7 +21,7 @@ USER_QUOTA = 3_000_000
 
 
 @pytest.fixture
-def env(storage) -> Iterator[RelayEnv]:  # noqa: ANN001
+def env(storage) -> Iterator[RelayEnv]:
     with relay_env() as e:
         yield e
 

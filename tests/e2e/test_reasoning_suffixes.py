@@ -11,7 +11,7 @@ import pytest
 from google import genai
 from google.genai import types
 
-from backend.relay.channel_types import ANTHROPIC_ID, GEMINI_ID
+from backend.models.channel_types import ANTHROPIC_ID, GEMINI_ID
 from tests.fakes import openai_wire as ow
 from tests.relay.relay_seed import (
     RelayEnv,
@@ -27,7 +27,7 @@ HI = [{"role": "user", "content": "hi"}]
 
 
 @pytest.fixture
-def env(sqlite_storage) -> Iterator[RelayEnv]:  # noqa: ANN001
+def env(sqlite_storage) -> Iterator[RelayEnv]:
     with relay_env() as e:
         yield e
 

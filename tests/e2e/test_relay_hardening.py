@@ -17,9 +17,9 @@ from sqlmodel import Session, select
 from backend.db import get_log_engine
 from backend.models import Log
 from backend.models.enums import LogType, Role
+from backend.models.usage import Usage
 from backend.relay import token_counter
 from backend.relay.errors import CHANNEL_AUTH_MESSAGE
-from backend.relay.usage import Usage
 from backend.services import log_queries
 from tests.fakes import openai_wire as ow
 from tests.relay.relay_seed import (
@@ -46,7 +46,7 @@ CLAUDE_MODEL = "claude-3-5-sonnet-20241022"
 
 
 @pytest.fixture
-def env(storage) -> Iterator[RelayEnv]:  # noqa: ANN001
+def env(storage) -> Iterator[RelayEnv]:
     with relay_env() as e:
         yield e
 

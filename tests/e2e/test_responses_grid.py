@@ -12,7 +12,7 @@ import openai
 import orjson
 import pytest
 
-from backend.relay.usage import Usage
+from backend.models.usage import Usage
 from tests.fakes import openai_wire as ow
 from tests.relay.relay_seed import (
     RelayEnv,
@@ -48,7 +48,7 @@ KINDS = [
 
 
 @pytest.fixture
-def env(sqlite_storage) -> Iterator[RelayEnv]:  # noqa: ANN001
+def env(sqlite_storage) -> Iterator[RelayEnv]:
     with relay_env() as e:
         yield e
 
@@ -161,7 +161,7 @@ def test_reasoning_cache_and_length_on_a_chat_upstream(env: RelayEnv) -> None:
     assert _charged(user_id, 2) == [(ow.PROMPT_TOKENS, ow.COMPLETION_TOKENS, q)] * 2
 
 
-def _user(user_id: int):  # noqa: ANN202
+def _user(user_id: int):
     from tests.relay.relay_seed import user_row
 
     return user_row(user_id)

@@ -12,7 +12,7 @@ import openai
 import orjson
 import pytest
 
-from backend.relay.usage import Usage
+from backend.models.usage import Usage
 from tests.fakes import openai_wire as ow
 from tests.fakes.tencent import APP_ID, KEY, SECRET_ID, FakeTencent
 from tests.relay.relay_seed import (
@@ -31,7 +31,7 @@ MODEL = "hunyuan-lite"
 
 
 @pytest.fixture
-def tencent(sqlite_storage) -> Iterator[tuple[RelayEnv, FakeTencent]]:  # noqa: ANN001
+def tencent(sqlite_storage) -> Iterator[tuple[RelayEnv, FakeTencent]]:
     with FakeTencent() as tc, relay_env() as env:
         make_channel(tc.url, MODEL, type_=23, key=KEY, setting={"system_prompt": "be kind"})
         set_option("ModelRatio", orjson.dumps({MODEL: 0.5, "hunyuan-bad": 0.5}).decode())
@@ -44,7 +44,7 @@ def _billed(user_id: int, n: int) -> None:
     assert [(r.model_name, r.quota) for r in consume_logs(user_id)] == [(MODEL, q)] * n
 
 
-def test_signed_chat_whole_and_streamed(tencent) -> None:  # noqa: ANN001
+def test_signed_chat_whole_and_streamed(tencent) -> None:
     env, tc = tencent
     user, _, key = make_key()
     client = env.openai(key)
@@ -64,7 +64,7 @@ def test_signed_chat_whole_and_streamed(tencent) -> None:  # noqa: ANN001
     _billed(user.id, 2)
 
 
-def test_claude_messages_reach_hunyuan(tencent) -> None:  # noqa: ANN001
+def test_claude_messages_reach_hunyuan(tencent) -> None:
     env, _ = tencent
     user, _, key = make_key()
     claude = anthropic.Anthropic(api_key=key, base_url=env.url, max_retries=0)
@@ -73,7 +73,7 @@ def test_claude_messages_reach_hunyuan(tencent) -> None:  # noqa: ANN001
     _billed(user.id, 1)
 
 
-def test_a_wrong_secret_is_a_channel_failure_and_free(tencent) -> None:  # noqa: ANN001
+def test_a_wrong_secret_is_a_channel_failure_and_free(tencent) -> None:
     env, tc = tencent
     make_channel(tc.url, "hunyuan-bad", type_=23, key=f"{APP_ID}|{SECRET_ID}|not-the-secret")
     user, _, key = make_key()

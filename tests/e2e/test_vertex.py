@@ -11,7 +11,7 @@ import anthropic
 import openai
 import pytest
 
-from backend.relay.usage import Usage
+from backend.models.usage import Usage
 from tests.fakes import openai_wire as ow
 from tests.fakes.vertex import PROJECT, FakeVertex
 from tests.relay.relay_seed import (
@@ -30,7 +30,7 @@ REGION = "us-east5"
 
 
 @pytest.fixture
-def vertex(sqlite_storage) -> Iterator[tuple[RelayEnv, FakeVertex]]:  # noqa: ANN001
+def vertex(sqlite_storage) -> Iterator[tuple[RelayEnv, FakeVertex]]:
     with FakeVertex() as vx, relay_env() as env:
         make_channel(vx.url, f"{GEMINI},{CLAUDE}", type_=41, key=vx.service_account(), other=REGION)
         yield env, vx
@@ -42,7 +42,7 @@ def _billed(user_id: int, model: str, n: int = 1) -> None:
     assert [(r.model_name, r.quota) for r in consume_logs(user_id)] == [(model, q)] * n
 
 
-def test_gemini_on_vertex_chat_and_stream_share_one_token(vertex) -> None:  # noqa: ANN001
+def test_gemini_on_vertex_chat_and_stream_share_one_token(vertex) -> None:
     env, vx = vertex
     user, _, key = make_key()
     client = env.openai(key)
@@ -59,7 +59,7 @@ def test_gemini_on_vertex_chat_and_stream_share_one_token(vertex) -> None:  # no
     _billed(user.id, GEMINI, 2)
 
 
-def test_claude_on_vertex_through_openai_and_anthropic_sdks(vertex) -> None:  # noqa: ANN001
+def test_claude_on_vertex_through_openai_and_anthropic_sdks(vertex) -> None:
     env, vx = vertex
     user, _, key = make_key()
     stream = env.openai(key).chat.completions.create(
@@ -76,7 +76,7 @@ def test_claude_on_vertex_through_openai_and_anthropic_sdks(vertex) -> None:  # 
     _billed(user.id, CLAUDE, 2)
 
 
-def test_a_refused_token_exchange_is_a_channel_failure_and_free(vertex) -> None:  # noqa: ANN001
+def test_a_refused_token_exchange_is_a_channel_failure_and_free(vertex) -> None:
     env, vx = vertex
     vx.refuse_tokens = True
     user, _, key = make_key()

@@ -12,7 +12,7 @@ import openai
 import orjson
 import pytest
 
-from backend.relay.usage import Usage
+from backend.models.usage import Usage
 from tests.fakes import openai_wire as ow
 from tests.fakes.zhipu import KEY, FakeZhipu
 from tests.relay.relay_seed import (
@@ -31,7 +31,7 @@ MODEL = "chatglm_turbo"
 
 
 @pytest.fixture
-def zhipu(sqlite_storage) -> Iterator[tuple[RelayEnv, FakeZhipu]]:  # noqa: ANN001
+def zhipu(sqlite_storage) -> Iterator[tuple[RelayEnv, FakeZhipu]]:
     with FakeZhipu() as zp, relay_env() as env:
         make_channel(zp.url, MODEL, type_=16, key=KEY)
         set_option("ModelRatio", orjson.dumps({MODEL: 0.5, "glm-bad": 0.5}).decode())
@@ -45,7 +45,7 @@ def _billed(user_id: int, n: int) -> None:
     assert [(r.model_name, r.quota) for r in consume_logs(user_id)] == [(MODEL, q)] * n
 
 
-def test_chat_whole_and_streamed_through_the_v3_api(zhipu) -> None:  # noqa: ANN001
+def test_chat_whole_and_streamed_through_the_v3_api(zhipu) -> None:
     env, zp = zhipu
     user, _, key = make_key()
     client = env.openai(key)
@@ -69,7 +69,7 @@ def test_chat_whole_and_streamed_through_the_v3_api(zhipu) -> None:  # noqa: ANN
     _billed(user.id, 2)
 
 
-def test_claude_messages_reach_zhipu(zhipu) -> None:  # noqa: ANN001
+def test_claude_messages_reach_zhipu(zhipu) -> None:
     env, _ = zhipu
     user, _, key = make_key()
     claude = anthropic.Anthropic(api_key=key, base_url=env.url, max_retries=0)
@@ -80,7 +80,7 @@ def test_claude_messages_reach_zhipu(zhipu) -> None:  # noqa: ANN001
     _billed(user.id, 2)
 
 
-def test_a_failed_envelope_is_an_upstream_error_and_free(zhipu) -> None:  # noqa: ANN001
+def test_a_failed_envelope_is_an_upstream_error_and_free(zhipu) -> None:
     env, zp = zhipu
     zp.fail_with = "model overloaded"
     user, _, key = make_key()
@@ -91,7 +91,7 @@ def test_a_failed_envelope_is_an_upstream_error_and_free(zhipu) -> None:  # noqa
     assert consume_logs(user.id) == []
 
 
-def test_a_key_without_a_secret_is_refused_before_any_call(zhipu) -> None:  # noqa: ANN001
+def test_a_key_without_a_secret_is_refused_before_any_call(zhipu) -> None:
     env, zp = zhipu
     make_channel(zp.url, "glm-bad", type_=16, key="no-secret-here")
     user, _, key = make_key()

@@ -26,7 +26,7 @@ class ServedFake:
     def install(self, app: FastAPI) -> None:
         """Add the provider's routes to `app` (each fake has its own)."""
 
-    def __enter__(self):  # noqa: ANN204 - returns the subclass itself
+    def __enter__(self):
         self._server = LiveServer(self.app).__enter__()
         self.url = self._server.url
         return self

@@ -12,7 +12,7 @@ import pytest
 from metrics_scrape import moved, scrape, value
 
 from backend.config import reset_settings
-from backend.relay.usage import Usage
+from backend.models.usage import Usage
 from tests.fakes import openai_wire as ow
 from tests.relay.relay_seed import (
     RelayEnv,
@@ -30,7 +30,7 @@ FMT = "openai_chat"
 
 
 @pytest.fixture
-def env(sqlite_storage) -> Iterator[RelayEnv]:  # noqa: ANN001
+def env(sqlite_storage) -> Iterator[RelayEnv]:
     with relay_env() as e:
         yield e
 

@@ -75,7 +75,7 @@ def _per_worker_requests(metrics_dir: Path) -> dict[str, float]:
 
 
 @pytest.mark.parametrize("given_dir", [True, False], ids=["operator-dir", "own-dir"])
-def test_two_workers_report_every_call_exactly(sqlite_storage, tmp_path: Path, given_dir: bool) -> None:  # noqa: ANN001
+def test_two_workers_report_every_call_exactly(sqlite_storage, tmp_path: Path, given_dir: bool) -> None:
     metrics_dir = tmp_path / "metrics"
     metrics_dir.mkdir()
     (metrics_dir / "counter_1.db").write_bytes(b"stale")  # an earlier run's file: must be cleared at start

@@ -31,7 +31,7 @@ CLIENT_PARENT = "00f067aa0ba902b7"
 
 
 @pytest.fixture
-def traced(sqlite_storage) -> Iterator[tuple[RelayEnv, InMemorySpanExporter]]:  # noqa: ANN001
+def traced(sqlite_storage) -> Iterator[tuple[RelayEnv, InMemorySpanExporter]]:
     exporter = InMemorySpanExporter()
     with relay_env() as env:
         tracing.setup(exporter)
@@ -48,7 +48,7 @@ def _by_name(spans: list) -> dict[str, list]:
     return out
 
 
-def test_a_call_is_one_span_with_upstream_and_settlement_children(traced) -> None:  # noqa: ANN001
+def test_a_call_is_one_span_with_upstream_and_settlement_children(traced) -> None:
     env, exporter = traced
     channel = make_channel(env.fake.url, "gpt-4o")
     _user, _token, key = make_key()
@@ -70,7 +70,7 @@ def test_a_call_is_one_span_with_upstream_and_settlement_children(traced) -> Non
     assert sent == f"00-{CLIENT_TRACE}-{format(upstream.context.span_id, '016x')}-01"
 
 
-def test_a_retried_failure_has_an_upstream_span_per_attempt_and_a_refund(traced) -> None:  # noqa: ANN001
+def test_a_retried_failure_has_an_upstream_span_per_attempt_and_a_refund(traced) -> None:
     env, exporter = traced
     set_option("RetryTimes", "1")
     make_channel(env.fake.url, "gpt-4o", key="sk-broken")
@@ -87,7 +87,7 @@ def test_a_retried_failure_has_an_upstream_span_per_attempt_and_a_refund(traced)
     assert len({r.headers["traceparent"] for r in env.fake.requests}) == 2  # one context per attempt
 
 
-def test_a_stream_span_ends_with_the_stream(traced) -> None:  # noqa: ANN001
+def test_a_stream_span_ends_with_the_stream(traced) -> None:
     env, exporter = traced
     make_channel(env.fake.url, "gpt-4o")
     _user, _token, key = make_key()
@@ -99,7 +99,7 @@ def test_a_stream_span_ends_with_the_stream(traced) -> None:  # noqa: ANN001
     assert settle.parent.span_id == root.context.span_id and root.end_time >= settle.end_time
 
 
-def test_off_by_default_nothing_is_traced_or_sent(sqlite_storage, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+def test_off_by_default_nothing_is_traced_or_sent(sqlite_storage, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("OTEL_EXPORTER_OTLP_ENDPOINT", raising=False)
     with relay_env() as env:
         assert tracing.start_request("openai_chat", {}) is None
@@ -123,7 +123,7 @@ def test_the_gateway_alone_never_loads_the_sdk_when_off() -> None:
     assert out.stdout.strip() == "[]"
 
 
-def test_spans_reach_an_otlp_collector(sqlite_storage, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+def test_spans_reach_an_otlp_collector(sqlite_storage, monkeypatch: pytest.MonkeyPatch) -> None:
     """With OTEL_EXPORTER_OTLP_ENDPOINT set, the gateway exports on its own (OTLP/HTTP protobuf)."""
     received: list[bytes] = []
     collector = FastAPI()

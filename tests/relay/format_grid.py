@@ -10,8 +10,8 @@ from dataclasses import dataclass
 import httpx
 import orjson
 
-from backend.relay.channel_types import ANTHROPIC_ID, GEMINI_ID, OPENAI_ID
-from backend.relay.usage import Usage
+from backend.models.channel_types import ANTHROPIC_ID, GEMINI_ID, OPENAI_ID
+from backend.models.usage import Usage
 from tests.fakes import openai_wire as ow
 from tests.fakes.upstream import RecordedRequest
 from tests.relay.relay_seed import RelayEnv, make_channel

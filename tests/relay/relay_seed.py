@@ -17,7 +17,7 @@ from backend.cache import channels as channel_cache
 from backend.db import session_scope
 from backend.models import Channel, Log, Token, User
 from backend.models.enums import LogType, Role
-from backend.relay.usage import Usage
+from backend.models.usage import Usage
 from backend.services import billing, channels, options, tokens, users
 from backend.services.ledger import flush_all
 from tests.conftest import LiveServer

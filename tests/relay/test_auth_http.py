@@ -26,7 +26,7 @@ CHAT = {"model": "gpt-4o", "messages": [{"role": "user", "content": "hi"}]}
 
 
 @pytest.fixture
-def gateway(sqlite_storage, monkeypatch: pytest.MonkeyPatch) -> Iterator[httpx.Client]:  # noqa: ANN001
+def gateway(sqlite_storage, monkeypatch: pytest.MonkeyPatch) -> Iterator[httpx.Client]:
     monkeypatch.setenv("MAX_REQUEST_BODY_MB", "1")
     reset_settings()
     with LiveServer(create_app()) as server, httpx.Client(base_url=server.url, timeout=30) as client:
@@ -34,7 +34,7 @@ def gateway(sqlite_storage, monkeypatch: pytest.MonkeyPatch) -> Iterator[httpx.C
     reset_settings()
 
 
-def post(client: httpx.Client, key: str | None, body: object = CHAT, **kw) -> httpx.Response:  # noqa: ANN003
+def post(client: httpx.Client, key: str | None, body: object = CHAT, **kw) -> httpx.Response:
     headers = kw.pop("headers", {})
     if key is not None:
         headers["Authorization"] = f"Bearer {key}"

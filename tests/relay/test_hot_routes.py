@@ -18,13 +18,13 @@ RID = re.compile(r"\d{23}[A-Za-z0-9]{8}")
 
 
 @pytest.fixture
-def gateway(sqlite_storage) -> Iterator[httpx.Client]:  # noqa: ANN001
+def gateway(sqlite_storage) -> Iterator[httpx.Client]:
     with LiveServer(create_app()) as server, httpx.Client(base_url=server.url, timeout=30) as client:
         yield client
 
 
 @pytest.fixture
-def key(sqlite_storage) -> str:  # noqa: ANN001
+def key(sqlite_storage) -> str:
     return make_key()[2]
 
 
@@ -61,7 +61,7 @@ def test_other_methods_and_paths_still_go_through_fastapi(gateway: httpx.Client,
     assert preflight.status_code == 204 and preflight.headers["access-control-allow-origin"] == "*"
 
 
-def test_without_own_cors_the_hot_path_leaves_cors_to_the_outer_layer(sqlite_storage, key: str) -> None:  # noqa: ANN001
+def test_without_own_cors_the_hot_path_leaves_cors_to_the_outer_layer(sqlite_storage, key: str) -> None:
     with LiveServer(create_app(cors=False)) as server, httpx.Client(base_url=server.url, timeout=30) as client:
         resp = client.post("/v1/chat/completions", json={"model": "gpt-4o"},
                            headers={"Authorization": f"Bearer {key}", "Origin": "https://chat.example"})

@@ -17,7 +17,7 @@ MESSAGES = [{"role": "user", "content": "hi"}]
 
 
 @pytest.fixture
-def env(sqlite_storage) -> Iterator[RelayEnv]:  # noqa: ANN001
+def env(sqlite_storage) -> Iterator[RelayEnv]:
     with relay_env() as e:
         make_channel(e.fake.url, "gpt-4o,text-embedding-3-small")
         yield e

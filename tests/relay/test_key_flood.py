@@ -25,7 +25,7 @@ GRANIAN_LIKE = {"h11_max_incomplete_event_size": 1 << 20}
 
 
 @pytest.fixture
-def gateway(sqlite_storage, monkeypatch: pytest.MonkeyPatch) -> Iterator[httpx.Client]:  # noqa: ANN001
+def gateway(sqlite_storage, monkeypatch: pytest.MonkeyPatch) -> Iterator[httpx.Client]:
     monkeypatch.setenv("MAX_REQUEST_BODY_MB", "1")
     reset_settings()
     with LiveServer(create_app(), **GRANIAN_LIKE) as server, httpx.Client(base_url=server.url, timeout=60) as client:
@@ -39,7 +39,7 @@ def lookups(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     seen: list[str] = []
     real = cache._load_token_row
 
-    def counted(key: str):  # noqa: ANN202
+    def counted(key: str):
         seen.append(key)
         return real(key)
 

@@ -40,13 +40,13 @@ async def limiters(request: pytest.FixtureRequest, redis_url: str) -> AsyncItera
     await b.aclose()
 
 
-async def admitted(limiter, user: int = 1, limits: Limits = MINUTE, now: float = T0) -> Ticket:  # noqa: ANN001
+async def admitted(limiter, user: int = 1, limits: Limits = MINUTE, now: float = T0) -> Ticket:
     verdict = await limiter.admit(user, limits, now)
     assert isinstance(verdict, Ticket), verdict
     return verdict
 
 
-async def refused(limiter, user: int = 1, limits: Limits = MINUTE, now: float = T0) -> Refusal:  # noqa: ANN001
+async def refused(limiter, user: int = 1, limits: Limits = MINUTE, now: float = T0) -> Refusal:
     verdict = await limiter.admit(user, limits, now)
     assert isinstance(verdict, Refusal), verdict
     return verdict
@@ -122,7 +122,7 @@ def test_options_and_group_override(storage) -> None:
 
 
 @pytest.fixture
-def env(sqlite_storage) -> Iterator[RelayEnv]:  # noqa: ANN001
+def env(sqlite_storage) -> Iterator[RelayEnv]:
     with relay_env() as e:
         yield e
 
@@ -183,7 +183,7 @@ def test_group_override(env: RelayEnv) -> None:
     assert [post(env, plain).status_code for _ in range(2)] == [200, 200]
 
 
-def test_redis_mode_over_http(redis_url: str, sqlite_storage) -> None:  # noqa: ANN001
+def test_redis_mode_over_http(redis_url: str, sqlite_storage) -> None:
     with relay_env() as env:
         make_channel(env.fake.url, "gpt-4o")
         limit_successes(2)

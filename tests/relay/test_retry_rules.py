@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from backend.models.channel_types import ANTHROPIC_ID, OPENAI_ID
 from backend.relay.adaptors.base import UpstreamError
-from backend.relay.channel_types import ANTHROPIC_ID, OPENAI_ID
 from backend.relay.errors import RelayError, bad_request, from_upstream, openai_body, transport_failure
-from backend.relay.pipeline import map_status, should_retry
+from backend.relay.retry_rules import map_status, should_retry
 
 
 def upstream(status: int) -> RelayError:

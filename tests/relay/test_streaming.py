@@ -52,7 +52,7 @@ def converter() -> OpenAIStream:
     return OpenAIStream(RelayMeta(fmt=RelayFormat.OPENAI_CHAT, origin_model="m", upstream_model="m", stream=True))
 
 
-async def run_pump(script: list, idle: float = 60.0, on_frame=None) -> tuple[list[bytes], PumpResult, OpenAIStream]:  # noqa: ANN001
+async def run_pump(script: list, idle: float = 60.0, on_frame=None) -> tuple[list[bytes], PumpResult, OpenAIStream]:
     frames: list[bytes] = []
     conv = converter()
 
@@ -105,7 +105,7 @@ async def test_client_disconnect_cancels_the_producer() -> None:
     cleaned_up = asyncio.Event()
     sent: list[dict] = []
 
-    async def producer(write) -> None:  # noqa: ANN001
+    async def producer(write) -> None:
         try:
             await write(b"data: 1\n\n")
             wrote_first.set()
@@ -134,7 +134,7 @@ async def test_client_disconnect_cancels_the_producer() -> None:
 async def test_finished_producer_ends_the_body() -> None:
     sent: list[dict] = []
 
-    async def producer(write) -> None:  # noqa: ANN001
+    async def producer(write) -> None:
         await write(b"data: [DONE]\n\n")
 
     async def receive() -> dict:
@@ -154,7 +154,7 @@ async def test_finished_producer_ends_the_body() -> None:
 async def test_a_response_that_cannot_start_is_abandoned() -> None:
     abandoned = asyncio.Event()
 
-    async def producer(write) -> None:  # noqa: ANN001
+    async def producer(write) -> None:
         raise AssertionError("never runs")
 
     async def abandon() -> None:
@@ -175,7 +175,7 @@ async def test_server_shutdown_cancels_the_producer_and_propagates() -> None:
     wrote_first = asyncio.Event()
     cleaned_up = asyncio.Event()
 
-    async def producer(write) -> None:  # noqa: ANN001
+    async def producer(write) -> None:
         try:
             await write(b"data: 1\n\n")
             wrote_first.set()

@@ -15,7 +15,7 @@ from sqlmodel import select
 from backend.cache import channels as channel_cache
 from backend.db import session_scope
 from backend.models import Token
-from backend.relay.usage import Usage
+from backend.models.usage import Usage
 from backend.services import tokens
 from backend.services.errors import ServiceError
 from tests.relay.relay_seed import (
@@ -36,7 +36,7 @@ MESSAGES = [{"role": "user", "content": "Say hello"}]
 
 
 @pytest.fixture
-def env(sqlite_storage) -> Iterator[RelayEnv]:  # noqa: ANN001
+def env(sqlite_storage) -> Iterator[RelayEnv]:
     with relay_env() as e:
         yield e
 

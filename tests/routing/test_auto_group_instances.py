@@ -69,7 +69,7 @@ def fake() -> Iterator[FakeUpstream]:
         yield f
 
 
-def test_auto_group_on_two_instances(storage, redis_url, fake: FakeUpstream, tmp_path: Path) -> None:  # noqa: ANN001
+def test_auto_group_on_two_instances(storage, redis_url, fake: FakeUpstream, tmp_path: Path) -> None:
     set_option("GroupRatio", '{"default":1,"vip":2}')
     set_option("UserUsableGroups", '{"default":"d","vip":"v","auto":"a"}')
     set_option("AutoGroups", '["vip","default"]')

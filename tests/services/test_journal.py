@@ -14,7 +14,7 @@ import pytest
 from backend.services import journal as wal
 
 
-def open_journal(tmp_path: Path, **kw) -> wal.Journal:  # noqa: ANN003
+def open_journal(tmp_path: Path, **kw) -> wal.Journal:
     return wal.Journal(tmp_path, **kw).open()
 
 

@@ -31,7 +31,7 @@ from tests.services.test_ledger_concurrency import (
 
 
 @pytest.fixture
-def journaled(storage):  # noqa: ANN001, ANN201
+def journaled(storage):
     """A fresh process: its journal open (as at start-up), nothing else running."""
     assert journal_replay.recover_and_open() == []
     assert wal.current() is not None
@@ -60,7 +60,7 @@ def marks_of(node: str) -> int:
         return conn.execute(text("SELECT COUNT(*) FROM ledger_journal_state WHERE node = :n"), {"n": node}).scalar()
 
 
-async def test_a_crash_before_any_flush_loses_no_settled_call(journaled) -> None:  # noqa: ANN001
+async def test_a_crash_before_any_flush_loses_no_settled_call(journaled) -> None:
     user, token, ch = seed()
     await asyncio.gather(*(one_call(user, token, ch, i) for i in range(60)))
     with session_scope() as s:  # nothing flushed: the database knows nothing yet
@@ -74,7 +74,7 @@ async def test_a_crash_before_any_flush_loses_no_settled_call(journaled) -> None
     assert restart() == []  # replayed once; the files are gone
 
 
-async def test_records_already_flushed_are_not_applied_again(journaled, monkeypatch) -> None:  # noqa: ANN001
+async def test_records_already_flushed_are_not_applied_again(journaled, monkeypatch) -> None:
     user, token, ch = seed()
     # The flush commits but the process dies before the flushed segments are deleted.
     monkeypatch.setattr(wal.Journal, "release", lambda self, cut: None)
@@ -88,7 +88,7 @@ async def test_records_already_flushed_are_not_applied_again(journaled, monkeypa
     assert_exact(user, token, ch, total, count)
 
 
-async def test_a_reservation_flushed_before_its_settle_is_counted_once(journaled) -> None:  # noqa: ANN001
+async def test_a_reservation_flushed_before_its_settle_is_counted_once(journaled) -> None:
     user, token, ch = seed()
     reserved = await billing.pre_consume(user, token, 5000)
     assert reserved == 5000 and reserved.seq > 0
@@ -103,7 +103,7 @@ async def test_a_reservation_flushed_before_its_settle_is_counted_once(journaled
     assert_exact(user, token, ch, quota, 1)
 
 
-async def test_a_torn_last_record_is_ignored_and_the_rest_replayed(journaled) -> None:  # noqa: ANN001
+async def test_a_torn_last_record_is_ignored_and_the_rest_replayed(journaled) -> None:
     user, token, ch = seed()
     await asyncio.gather(*(one_call(user, token, ch, i) for i in range(1, 7)))
     dead = crash()
@@ -115,7 +115,7 @@ async def test_a_torn_last_record_is_ignored_and_the_rest_replayed(journaled) ->
     assert_exact(user, token, ch, total, count)
 
 
-async def test_a_replay_interrupted_after_its_commit_repeats_nothing(journaled) -> None:  # noqa: ANN001
+async def test_a_replay_interrupted_after_its_commit_repeats_nothing(journaled) -> None:
     user, token, ch = seed()
     await asyncio.gather(*(one_call(user, token, ch, i) for i in range(1, 20)))
     dead = crash()
@@ -129,7 +129,7 @@ async def test_a_replay_interrupted_after_its_commit_repeats_nothing(journaled) 
     assert_exact(user, token, ch, total, count)
 
 
-async def test_a_live_process_journal_is_left_alone(journaled) -> None:  # noqa: ANN001
+async def test_a_live_process_journal_is_left_alone(journaled) -> None:
     user, token, ch = seed()
     other = wal.Journal(wal.current().directory).open()  # another worker, alive
     other.append(["A", other.next_seq(), user.id, token.id, ch, 123, 123, 1, 0, 0])
@@ -140,7 +140,7 @@ async def test_a_live_process_journal_is_left_alone(journaled) -> None:  # noqa:
     other.close(delete=True)
 
 
-async def test_logs_without_a_charge_are_replayed_too(journaled) -> None:  # noqa: ANN001
+async def test_logs_without_a_charge_are_replayed_too(journaled) -> None:
     usage_log.record({"user_id": 7, "type": 3, "content": "manage: quota edited"})
     await wal.durable()
     crash()
@@ -151,7 +151,7 @@ async def test_logs_without_a_charge_are_replayed_too(journaled) -> None:  # noq
 
 
 async def test_with_redis_the_dead_share_leaves_pending_and_balances_are_reseeded(
-        storage, redis_url) -> None:  # noqa: ANN001
+        storage, redis_url) -> None:
     restart()
     user, token, ch = seed()
     await asyncio.gather(*(one_call(user, token, ch, i) for i in range(40)))
@@ -168,13 +168,13 @@ async def test_with_redis_the_dead_share_leaves_pending_and_balances_are_reseede
     journal_replay.discard()
 
 
-def test_the_marks_table_exists_after_migrate(storage) -> None:  # noqa: ANN001
+def test_the_marks_table_exists_after_migrate(storage) -> None:
     with session_scope() as s:
         assert s.exec(select(func.count()).select_from(text("ledger_journal_state"))).one() == 0
 
 
 async def test_an_unusable_journal_dir_is_logged_and_calls_still_work(storage, tmp_path, monkeypatch,
-                                                                       caplog) -> None:  # noqa: ANN001
+                                                                       caplog) -> None:
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("")
     monkeypatch.setenv("LEDGER_JOURNAL_DIR", str(blocker / "journal"))
@@ -188,7 +188,7 @@ async def test_an_unusable_journal_dir_is_logged_and_calls_still_work(storage, t
     assert_exact(user, token, ch, total, count)
 
 
-async def test_log_rows_replay_into_a_separate_log_database(sqlite_storage, tmp_path, monkeypatch) -> None:  # noqa: ANN001
+async def test_log_rows_replay_into_a_separate_log_database(sqlite_storage, tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("LOG_SQL_DSN", f"sqlite:///{tmp_path / 'logs.db'}")
     reset_settings()
     reset_engines()

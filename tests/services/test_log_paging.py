@@ -66,7 +66,7 @@ def statements(seeded: Engine) -> Iterator[list[tuple[str, tuple]]]:
     """The SQL the services send to the logs database while the test runs."""
     seen: list[tuple[str, tuple]] = []
 
-    def capture(_conn, _cursor, statement, params, _context, _many) -> None:  # noqa: ANN001
+    def capture(_conn, _cursor, statement, params, _context, _many) -> None:
         if " logs" in statement and not statement.startswith("EXPLAIN"):
             seen.append((statement, params))
 

@@ -33,7 +33,7 @@ def log_ages() -> list[str]:
         return sorted(r.content for r in s.exec(select(Log)).all())
 
 
-def test_retention_keeps_the_last_days_only(storage) -> None:  # noqa: ANN001
+def test_retention_keeps_the_last_days_only(storage) -> None:
     add_logs(0, 1, 6.9, 7.1, 30, 400)
     assert log_retention.prune(0, now=NOW) == 0  # 0 keeps everything
     assert len(log_ages()) == 6
@@ -41,13 +41,13 @@ def test_retention_keeps_the_last_days_only(storage) -> None:  # noqa: ANN001
     assert log_ages() == ["0", "1", "6.9"]
 
 
-def test_deletes_go_in_batches(storage) -> None:  # noqa: ANN001
+def test_deletes_go_in_batches(storage) -> None:
     add_logs(*[10 + i for i in range(7)], 1)
     assert log_queries.delete_before(NOW - 5 * DAY, batch=3) == 7  # three batches: 3 + 3 + 1
     assert log_ages() == ["1"]
 
 
-async def test_the_daily_job_reads_the_option(storage, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+async def test_the_daily_job_reads_the_option(storage, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(log_retention.time, "time", lambda: NOW)
     add_logs(1, 10)
     await log_retention._run()
@@ -62,7 +62,7 @@ def test_the_job_runs_soon_after_start_then_daily() -> None:
     assert [log_retention._interval() for _ in range(3)] == [log_retention.FIRST_RUN_S, DAY, DAY]
 
 
-def test_migrated_tables_have_the_console_indexes(storage) -> None:  # noqa: ANN001
+def test_migrated_tables_have_the_console_indexes(storage) -> None:
     found = inspect(get_engine())
     log_indexes = {ix["name"] for ix in found.get_indexes("logs")}
     assert {"idx_created_at_id", "idx_user_id_id", "idx_created_at_type", "index_username_model_name"} <= log_indexes
@@ -78,12 +78,12 @@ def _rows() -> list[tuple[int, str, int, int, int, int]]:
                       for r in s.exec(select(QuotaData)).all())
 
 
-def test_two_writers_flushing_the_same_new_hours_make_one_row_each(storage) -> None:  # noqa: ANN001
+def test_two_writers_flushing_the_same_new_hours_make_one_row_each(storage) -> None:
     hours = [hour_bucket(NOW) + i * 3600 for i in range(20)]
     writers = [QuotaDataBuffer(), QuotaDataBuffer()]
     for n, buffer in enumerate(writers, start=1):
         for hour in hours:
-            buffer.add(7, "alice", "gpt-4o", hour, token_used=10 * n, quota=100 * n)
+            buffer.add_sums(7, "alice", "gpt-4o", hour, token_used=10 * n, quota=100 * n)
     start = threading.Barrier(2)
     results: list[bool] = []
 
@@ -100,7 +100,7 @@ def test_two_writers_flushing_the_same_new_hours_make_one_row_each(storage) -> N
     assert _rows() == [(7, "gpt-4o", h, 30, 2, 300) for h in hours]
 
 
-def test_the_migration_merges_old_duplicate_rows(storage) -> None:  # noqa: ANN001
+def test_the_migration_merges_old_duplicate_rows(storage) -> None:
     engine = get_engine()
     mark_schema_dirty(storage.name)  # the unique index is dropped and made again here
     with engine.begin() as conn:
@@ -120,11 +120,11 @@ def test_the_migration_merges_old_duplicate_rows(storage) -> None:  # noqa: ANN0
         assert min(r.id for r in s.exec(select(QuotaData)).all()) == 1  # the oldest row was kept
 
 
-def test_flushes_into_an_existing_hour_add_up(storage) -> None:  # noqa: ANN001
+def test_flushes_into_an_existing_hour_add_up(storage) -> None:
     """The upsert's update branch: the same hour flushed twice."""
     buffer = QuotaDataBuffer()
     for _ in range(2):
-        buffer.add(1, "u", "m", int(time.time()), token_used=3, quota=5)
+        buffer.add_sums(1, "u", "m", int(time.time()), token_used=3, quota=5)
         assert buffer.flush()
     [(_, _, _, token_used, count, quota)] = _rows()
     assert (token_used, count, quota) == (6, 2, 10)

@@ -87,7 +87,7 @@ def test_a_check_racing_an_ending_does_not_remember_it(storage, redis_url, monke
     cookie = sessions.start(uid)
     read = sessions._read
 
-    def read_then_revoked(sid, session):  # noqa: ANN001, ANN202
+    def read_then_revoked(sid, session):
         row = read(sid, session)  # the row as it was just before another instance ended it
         bus.publish(sessions.BUS_KIND, f"user:{uid}")  # ...whose notice lands before we cache
         return row

@@ -197,7 +197,7 @@ class Page:
     def open(self, path: str) -> None:
         self.d.get(self.base + path)
 
-    def _wait(self, condition, message: str, ignored: tuple = ()) -> object:  # noqa: ANN001
+    def _wait(self, condition, message: str, ignored: tuple = ()) -> object:
         """WebDriverWait that, on timeout, leaves a screenshot and says where the page was."""
         try:
             return WebDriverWait(self.d, WAIT, ignored_exceptions=ignored).until(condition)

@@ -61,7 +61,7 @@ def _rows(page: Page, table_id: str) -> list[str]:
         "return Array.from(document.querySelectorAll(arguments[0])).map(r => r.innerText)", f"#{table_id} tbody tr")
 
 
-def _wait_rows(page: Page, table_id: str, predicate) -> list[str]:  # noqa: ANN001
+def _wait_rows(page: Page, table_id: str, predicate) -> list[str]:
     found: list[list[str]] = []
 
     def check(_d: object) -> bool:
@@ -285,7 +285,7 @@ def test_users_create_edit_quota_roles_and_refusals(server: ConsoleServer, page:
     assert server.query("SELECT COUNT(*) FROM users WHERE username = 'bob'") == [(0,)]
 
 
-def test_redemption_codes_generate_once_disable_delete(server: ConsoleServer, page: Page, tmp_path) -> None:  # noqa: ANN001
+def test_redemption_codes_generate_once_disable_delete(server: ConsoleServer, page: Page, tmp_path) -> None:
     _login(page, ROOT_NAME, ROOT_PASSWORD)
     page.click("nav-redemption")
     page.wait_path("/redemption")

@@ -20,7 +20,7 @@ def _make_user(name: str = "alice") -> int:
         return users.create_user(s, name, "password123").id
 
 
-async def test_session_user_reads_the_cookie_header(storage) -> None:  # noqa: ANN001
+async def test_session_user_reads_the_cookie_header(storage) -> None:
     uid = _make_user()
     cookie = sessions.start(uid)
     header = f"lang=ja; {sessions.COOKIE_NAME}={cookie}; other=1"
@@ -28,7 +28,7 @@ async def test_session_user_reads_the_cookie_header(storage) -> None:  # noqa: A
     assert user is not None and user.id == uid and user.username == "alice"
 
 
-async def test_missing_forged_or_ended_cookies_are_nobody(storage) -> None:  # noqa: ANN001
+async def test_missing_forged_or_ended_cookies_are_nobody(storage) -> None:
     uid = _make_user()
     good = sessions.start(uid)
     assert await backend_bridge.session_user(f"{sessions.COOKIE_NAME}={good}") is not None
@@ -42,7 +42,7 @@ async def test_missing_forged_or_ended_cookies_are_nobody(storage) -> None:  # n
     assert await backend_bridge.session_user(f"{sessions.COOKIE_NAME}={expired}") is None
 
 
-async def test_banned_or_deleted_user_is_out_at_once(storage) -> None:  # noqa: ANN001
+async def test_banned_or_deleted_user_is_out_at_once(storage) -> None:
     uid = _make_user()
     header = f"{sessions.COOKIE_NAME}={sessions.start(uid)}"
     assert await backend_bridge.session_user(header) is not None
@@ -54,7 +54,7 @@ async def test_banned_or_deleted_user_is_out_at_once(storage) -> None:  # noqa: 
     assert await backend_bridge.session_user(header) is None
 
 
-async def test_initialised_is_remembered_only_once_true(storage) -> None:  # noqa: ANN001
+async def test_initialised_is_remembered_only_once_true(storage) -> None:
     from backend.services import setup
 
     assert await backend_bridge.is_initialised() is False

@@ -72,7 +72,7 @@ def _login(page: Page) -> None:
 def _rows(page: Page) -> list[str]:
     found: list[str] = []
 
-    def two(d) -> bool:  # noqa: ANN001
+    def two(d) -> bool:
         found[:] = [r.text for r in d.find_elements(By.CSS_SELECTOR, "#logs-table tbody tr")]
         return len(found) == 2
 

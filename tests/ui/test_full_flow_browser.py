@@ -27,7 +27,7 @@ def _rows(page: Page, table_id: str) -> list[str]:
         "return Array.from(document.querySelectorAll(arguments[0])).map(r => r.innerText.trim())", f"#{table_id} tbody tr")
 
 
-def _wait_rows(page: Page, table_id: str, predicate) -> list[str]:  # noqa: ANN001
+def _wait_rows(page: Page, table_id: str, predicate) -> list[str]:
     found: list[list[str]] = []
 
     def check(_d: object) -> bool:

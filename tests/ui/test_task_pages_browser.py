@@ -35,7 +35,7 @@ def _seed(server: ConsoleServer) -> None:
 def _rows(page: Page, table_id: str, count: int) -> list[str]:
     found: list[str] = []
 
-    def check(d) -> bool:  # noqa: ANN001
+    def check(d) -> bool:
         found[:] = [r.text for r in d.find_elements(By.CSS_SELECTOR, f"#{table_id} tbody tr")]
         return len(found) == count
 

@@ -33,7 +33,7 @@ def _rows(page: Page) -> list[str]:
         "return Array.from(document.querySelectorAll('#tokens-table tbody tr')).map(r => r.innerText.trim())")
 
 
-def _wait_rows(page: Page, predicate) -> list[str]:  # noqa: ANN001
+def _wait_rows(page: Page, predicate) -> list[str]:
     found: list[list[str]] = []
 
     def check(_d: object) -> bool:

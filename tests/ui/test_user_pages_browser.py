@@ -75,10 +75,10 @@ def _rows(page: Page, table_id: str) -> list[str]:
     return [r.text for r in page.d.find_elements(By.CSS_SELECTOR, f"#{table_id} tbody tr")]
 
 
-def _wait_rows(page: Page, table_id: str, predicate) -> list[str]:  # noqa: ANN001
+def _wait_rows(page: Page, table_id: str, predicate) -> list[str]:
     found: list[list[str]] = []
 
-    def check(_d) -> bool:  # noqa: ANN001
+    def check(_d) -> bool:
         found[:] = [_rows(page, table_id)]
         return bool(predicate(found[0]))
 

@@ -21,7 +21,7 @@ from newapi_ui.states import playground as pg
 TOKYO = ZoneInfo("Asia/Tokyo")
 
 
-def _ts(text: str, tz=UTC) -> int:  # noqa: ANN001
+def _ts(text: str, tz=UTC) -> int:
     return int(datetime.fromisoformat(text).replace(tzinfo=tz).timestamp())
 
 

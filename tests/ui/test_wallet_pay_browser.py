@@ -17,7 +17,7 @@ from tests.ui.harness import ROOT_NAME, ROOT_PASSWORD, ConsoleServer, Page
 KEY = "browser-epay-key"
 
 
-def _api(server: ConsoleServer):  # noqa: ANN202
+def _api(server: ConsoleServer):
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
     state = {"uid": 0}
 

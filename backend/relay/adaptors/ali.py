@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import orjson
 
+from backend.models.usage import Usage
 from backend.relay.adaptors.base import RelayFormat, RelayResponse, UpstreamError
-from backend.relay.adaptors.errors import bad_body
+from backend.relay.adaptors.errors import json_object
 from backend.relay.adaptors.openai import OpenAIAdaptor
 from backend.relay.convert.ali import dashscope_error, dashscope_to_rerank, rerank_to_dashscope
-from backend.relay.usage import Usage
 
 F = RelayFormat
 RERANK_PATH = "/api/v1/services/rerank/text-rerank/text-rerank"
@@ -30,12 +30,7 @@ class AliAdaptor(OpenAIAdaptor):
     def parse_response(self, raw: bytes, content_type: str | None = None) -> RelayResponse:
         if self.meta.fmt != F.RERANK:
             return super().parse_response(raw, content_type)
-        try:
-            resp = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            resp = None
-        if not isinstance(resp, dict):
-            raise bad_body()
+        resp = json_object(raw)
         failed = dashscope_error(resp)
         if failed is not None:
             raise UpstreamError(500, failed[0], type=failed[1], code=failed[1])

@@ -7,9 +7,17 @@ from typing import Any
 
 import orjson
 
-from backend.relay import channel_types
-from backend.relay.adaptors.base import Adaptor, AdaptorError, RelayFormat, RelayResponse, StreamConverter
-from backend.relay.adaptors.errors import bad_body, upstream_error
+from backend.models import channel_types
+from backend.models.usage import Usage
+from backend.relay.adaptors.base import (
+    Adaptor,
+    AdaptorError,
+    OptionReader,
+    RelayFormat,
+    RelayResponse,
+    StreamConverter,
+)
+from backend.relay.adaptors.errors import json_object, upstream_error
 from backend.relay.adaptors.gemini_client import ClaudeToGeminiStreamConverter
 from backend.relay.adaptors.streams import ClaudePassStream, ClaudeToOpenAIStreamConverter
 from backend.relay.convert.claude_openai import claude_to_openai_response
@@ -22,16 +30,13 @@ from backend.relay.convert.openai_claude import (
 )
 from backend.relay.convert.openai_gemini import openai_to_gemini_response
 from backend.relay.convert.usage import claude_usage
-from backend.relay.usage import Usage
 
 F = RelayFormat
 DEFAULT_VERSION = "2023-06-01"
 
 
-def claude_options(model: str) -> ClaudeOptions:
+def claude_options(model: str, options: OptionReader) -> ClaudeOptions:
     """The `claude.*` options; default_max_tokens is a {model or "default": n} map."""
-    from backend.services import options
-
     per_model = options.get_json("claude.default_max_tokens")
     per_model = per_model if isinstance(per_model, dict) else {}
     base = split_thinking_suffix(model).model
@@ -94,7 +99,7 @@ class AnthropicAdaptor(Adaptor):
         return headers
 
     def convert_request(self, body: dict) -> dict:
-        opts = claude_options(self.upstream_model)
+        opts = claude_options(self.upstream_model, self.meta.options)
         if self.meta.fmt == F.GEMINI:  # via the OpenAI shape: one conversion pair per direction
             body = gemini_to_openai_request(body, self.upstream_model, self.meta.stream)
         if self.meta.fmt in (F.OPENAI_CHAT, F.GEMINI):
@@ -110,12 +115,7 @@ class AnthropicAdaptor(Adaptor):
         return out
 
     def parse_response(self, raw: bytes, content_type: str | None = None) -> RelayResponse:
-        try:
-            resp = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            resp = None
-        if not isinstance(resp, dict):
-            raise bad_body()
+        resp = json_object(raw)
         if resp.get("type") == "error":
             raise upstream_error(500, raw)
         if self.meta.fmt == F.CLAUDE_MESSAGES:

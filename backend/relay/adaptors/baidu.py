@@ -8,9 +8,10 @@ from typing import Any
 
 import orjson
 
+from backend.models.usage import Usage
 from backend.relay.adaptors.baidu_token import access_token
 from backend.relay.adaptors.base import RelayFormat, RelayResponse, UpstreamError
-from backend.relay.adaptors.errors import bad_body
+from backend.relay.adaptors.errors import bad_body, json_object
 from backend.relay.adaptors.native_chat import NativeChatAdaptor
 from backend.relay.convert.baidu import (
     AUTH_ERROR_CODES,
@@ -23,7 +24,6 @@ from backend.relay.convert.baidu import (
     openai_to_baidu,
 )
 from backend.relay.sse import SSEEvent
-from backend.relay.usage import Usage
 
 
 def _raise(failed: tuple[str, int]) -> None:
@@ -43,12 +43,7 @@ class BaiduAdaptor(NativeChatAdaptor):
     def parse_response(self, raw: bytes, content_type: str | None = None) -> RelayResponse:
         if self.meta.fmt != RelayFormat.OPENAI_EMBEDDINGS:
             return super().parse_response(raw, content_type)
-        try:
-            resp = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            resp = None
-        if not isinstance(resp, dict):
-            raise bad_body()
+        resp = json_object(raw)
         failed = baidu_error(resp)
         if failed is not None:
             _raise(failed)

@@ -56,11 +56,12 @@ from typing import Any, ClassVar, Protocol
 
 import orjson
 
+from backend.models.usage import Usage
+from backend.relay.adaptors.errors import UpstreamError, upstream_error
 from backend.relay.convert.multipart import rewrite_form_field
 from backend.relay.convert.param_override import ParamOverrideError, apply_param_override
 from backend.relay.convert.system_prompt import Kind, apply_system_prompt
 from backend.relay.sse import DEFAULT_MAX_LINE, SSEEvent, SSEParser, data_frame
-from backend.relay.usage import Usage
 
 
 class RelayFormat(StrEnum):
@@ -112,6 +113,39 @@ SYSTEM_PROMPT_KINDS: dict[RelayFormat, Kind] = {
 }
 
 
+class OptionReader(Protocol):
+    """The settings an adaptor may read, handed in through `RelayMeta.options` (the pipeline passes
+    `backend.services.options`): adaptors stay free of the service layer and of I/O."""
+
+    def get(self, key: str) -> str: ...
+    def get_bool(self, key: str) -> bool: ...
+    def get_int(self, key: str, default: int = 0) -> int: ...
+    def get_float(self, key: str, default: float = 0.0) -> float: ...
+    def get_json(self, key: str) -> Any: ...
+
+
+class NoOptions:
+    """Every option unset: what an adaptor sees when nobody handed it settings (pure tests)."""
+
+    def get(self, key: str) -> str:
+        return ""
+
+    def get_bool(self, key: str) -> bool:
+        return False
+
+    def get_int(self, key: str, default: int = 0) -> int:
+        return default
+
+    def get_float(self, key: str, default: float = 0.0) -> float:
+        return default
+
+    def get_json(self, key: str) -> Any:
+        return None
+
+
+NO_OPTIONS = NoOptions()
+
+
 class ChannelLike(Protocol):
     """What an adaptor reads from a channel; `backend.cache.channels.ChannelInfo` satisfies it."""
 
@@ -147,6 +181,7 @@ class RelayMeta:
     # new-api's `global.chat_completions_to_responses_policy` (Chat calls only; the pipeline reads the
     # option so adaptors stay free of settings): which Chat calls go through the Responses API
     responses_policy: Mapping[str, Any] | None = None
+    options: OptionReader = NO_OPTIONS  # the settings (claude.*, gemini.*, ServerAddress...)
 
 
 @dataclass(slots=True)
@@ -177,44 +212,6 @@ class AdaptorError(Exception):
         self.message = message
         self.status_code = status_code
         self.code = code
-
-
-class UpstreamError(Exception):
-    """A failed upstream answer, normalised to new-api's error fields.
-
-    `passthrough` is the upstream's own error object when it had `error.message`: new-api hands
-    that object to OpenAI-format clients unchanged.
-    """
-
-    def __init__(
-        self,
-        status_code: int,
-        message: str,
-        type: str = "upstream_error",  # noqa: A002 - the wire field's name
-        code: str | int | None = "bad_response_status_code",
-        param: str | None = None,
-        passthrough: dict | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status_code = status_code
-        self.message = message
-        self.type = type
-        self.code = code
-        self.param = param
-        self.passthrough = passthrough
-
-    def openai_error(self) -> dict:
-        """The `error` object for OpenAI-format replies."""
-        if self.passthrough is not None:
-            return dict(self.passthrough)
-        return {"message": self.message, "type": self.type, "param": self.param or "", "code": self.code}
-
-    def claude_error(self) -> dict:
-        """The whole body for Claude-format replies."""
-        return {"type": "error", "error": {"type": self.type, "message": self.message}}
-
-    def __repr__(self) -> str:
-        return f"UpstreamError({self.status_code}, {self.message!r}, type={self.type!r}, code={self.code!r})"
 
 
 class StreamConverter(abc.ABC):
@@ -380,8 +377,6 @@ class Adaptor(abc.ABC):
 
     def parse_error(self, status_code: int, raw: bytes) -> UpstreamError:
         """new-api's extraction rules for a non-200 body (see errors.upstream_error)."""
-        from backend.relay.adaptors.errors import upstream_error
-
         return upstream_error(status_code, raw)
 
     # -- helpers ---------------------------------------------------------------------------

@@ -1,4 +1,8 @@
-"""Turning an upstream's failure body into an `UpstreamError` (new-api's rules, reference §3)."""
+"""An upstream's failure: `UpstreamError`, and new-api's rules for reading one from a body (reference §3).
+
+It sits below `base.py` (which re-exports `UpstreamError`) so both the adaptor contract and the
+extraction rules can use it without a cycle.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,44 @@ from typing import Any
 
 import orjson
 
-from backend.relay.adaptors.base import UpstreamError
+
+class UpstreamError(Exception):
+    """A failed upstream answer, normalised to new-api's error fields.
+
+    `passthrough` is the upstream's own error object when it had `error.message`: new-api hands
+    that object to OpenAI-format clients unchanged.
+    """
+
+    def __init__(
+        self,
+        status_code: int,
+        message: str,
+        type: str = "upstream_error",  # noqa: A002 - the wire field's name
+        code: str | int | None = "bad_response_status_code",
+        param: str | None = None,
+        passthrough: dict | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.message = message
+        self.type = type
+        self.code = code
+        self.param = param
+        self.passthrough = passthrough
+
+    def openai_error(self) -> dict:
+        """The `error` object for OpenAI-format replies."""
+        if self.passthrough is not None:
+            return dict(self.passthrough)
+        return {"message": self.message, "type": self.type, "param": self.param or "", "code": self.code}
+
+    def claude_error(self) -> dict:
+        """The whole body for Claude-format replies."""
+        return {"type": "error", "error": {"type": self.type, "message": self.message}}
+
+    def __repr__(self) -> str:
+        return f"UpstreamError({self.status_code}, {self.message!r}, type={self.type!r}, code={self.code!r})"
+
 
 
 def _text(value: Any) -> str:
@@ -55,6 +96,17 @@ def upstream_error(status_code: int, raw: bytes) -> UpstreamError:
         if message:
             return UpstreamError(status_code, message, param=str(status_code))
     return UpstreamError(status_code, f"bad response status code {status_code}", param=str(status_code))
+
+
+def json_object(raw: bytes) -> dict[str, Any]:
+    """A 200 body that must be a JSON object; anything else is `bad_body()`."""
+    try:
+        resp = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        resp = None
+    if not isinstance(resp, dict):
+        raise bad_body()
+    return resp
 
 
 def bad_body() -> UpstreamError:

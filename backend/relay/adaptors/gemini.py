@@ -8,17 +8,20 @@ from typing import Any
 
 import orjson
 
-from backend.relay import channel_types
+from backend.config import get_settings
+from backend.models import channel_types
+from backend.models.usage import Usage
 from backend.relay.adaptors.base import (
     Adaptor,
     AdaptorError,
+    OptionReader,
     RelayFormat,
     RelayMeta,
     RelayResponse,
     StreamConverter,
     UpstreamError,
 )
-from backend.relay.adaptors.errors import bad_body, upstream_error
+from backend.relay.adaptors.errors import json_object, upstream_error
 from backend.relay.adaptors.streams import OpenAIStream, claude_error_frame, gemini_error_frame, load_json
 from backend.relay.convert.claude_openai import claude_to_openai_request
 from backend.relay.convert.gemini_openai import (
@@ -38,15 +41,12 @@ from backend.relay.convert.openai_gemini import (
     thinking_config,
 )
 from backend.relay.sse import SSEEvent, event_frame
-from backend.relay.usage import Usage
 
 F = RelayFormat
 
 
-def gemini_options() -> GeminiOptions:
-    from backend.config import get_settings
-    from backend.services import options
-
+def gemini_options(options: OptionReader) -> GeminiOptions:
+    """The `gemini.*` options and the vision image limit."""
     safety = options.get_json("gemini.safety_settings")
     return GeminiOptions(
         thinking_adapter=options.get_bool("gemini.thinking_adapter_enabled"),
@@ -210,7 +210,7 @@ class GeminiAdaptor(Adaptor):
         if fmt == F.OPENAI_IMAGES:
             self._action = "predict"
             return openai_to_imagen_request(body)
-        opts = gemini_options()
+        opts = gemini_options(self.meta.options)
         if fmt == F.CLAUDE_MESSAGES:
             body = claude_to_openai_request(body, self.upstream_model)
         if fmt in (F.OPENAI_CHAT, F.CLAUDE_MESSAGES):
@@ -230,17 +230,8 @@ class GeminiAdaptor(Adaptor):
             out["generationConfig"] = {**config, "thinkingConfig": thinking}
         return out
 
-    def _load(self, raw: bytes) -> dict:
-        try:
-            resp = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            resp = None
-        if not isinstance(resp, dict):
-            raise bad_body()
-        return resp
-
     def parse_response(self, raw: bytes, content_type: str | None = None) -> RelayResponse:
-        resp = self._load(raw)
+        resp = json_object(raw)
         fmt = self.meta.fmt
         if fmt == F.OPENAI_EMBEDDINGS:
             body = gemini_embeddings_to_openai(resp, self.meta.origin_model)

@@ -3,12 +3,12 @@ the stream converters that turn those upstreams' events into Gemini chunks."""
 
 from __future__ import annotations
 
+from backend.models.usage import Usage
 from backend.relay.adaptors.base import RelayMeta, StreamConverter
 from backend.relay.adaptors.streams import OpenAIChunkReader, gemini_error_frame, load_json, stream_error
 from backend.relay.convert.claude_openai import ClaudeToOpenAIStream
 from backend.relay.convert.openai_gemini import OpenAIToGeminiStream
 from backend.relay.sse import SSEEvent, data_frame
-from backend.relay.usage import Usage
 
 
 def _closing(conv: OpenAIToGeminiStream, usage: Usage) -> list[bytes]:

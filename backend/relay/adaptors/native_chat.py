@@ -14,12 +14,12 @@ from typing import Any
 
 import orjson
 
+from backend.models.usage import Usage
 from backend.relay.adaptors.base import RelayFormat, RelayResponse, StreamConverter, UpstreamError
-from backend.relay.adaptors.errors import bad_body
+from backend.relay.adaptors.errors import json_object
 from backend.relay.adaptors.openai import OpenAIAdaptor
 from backend.relay.convert.system_prompt import Kind, apply_system_prompt
 from backend.relay.sse import DEFAULT_MAX_LINE, SSEEvent
-from backend.relay.usage import Usage
 
 F = RelayFormat
 
@@ -58,12 +58,7 @@ class NativeChatAdaptor(OpenAIAdaptor):
         return None
 
     def parse_response(self, raw: bytes, content_type: str | None = None) -> RelayResponse:
-        try:
-            resp = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            resp = None
-        if not isinstance(resp, dict):
-            raise bad_body()
+        resp = json_object(raw)
         return super().parse_response(orjson.dumps(self.from_native(resp)), "application/json")
 
     def stream_converter(self) -> StreamConverter:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import orjson
 
+from backend.models.usage import Usage
 from backend.relay.adaptors.base import RelayFormat, RelayResponse
-from backend.relay.adaptors.errors import bad_body
+from backend.relay.adaptors.errors import json_object
 from backend.relay.adaptors.openai import OpenAIAdaptor
-from backend.relay.usage import Usage
 
 F = RelayFormat
 
@@ -51,11 +51,6 @@ class OllamaAdaptor(OpenAIAdaptor):
     def parse_response(self, raw: bytes, content_type: str | None = None) -> RelayResponse:
         if self.meta.fmt != F.OPENAI_EMBEDDINGS:
             return super().parse_response(raw, content_type)
-        try:
-            resp = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            resp = None
-        if not isinstance(resp, dict):
-            raise bad_body()
+        resp = json_object(raw)
         body, usage = ollama_embed_to_openai(resp, self.upstream_model)
         return RelayResponse(orjson.dumps(body), "application/json", usage, "")

@@ -13,7 +13,8 @@ from typing import Any
 import orjson
 
 from backend.config import get_settings
-from backend.relay import channel_types
+from backend.models import channel_types
+from backend.models.usage import Usage
 from backend.relay.adaptors.base import (
     OPENAI_PATHS,
     Adaptor,
@@ -22,7 +23,8 @@ from backend.relay.adaptors.base import (
     RelayResponse,
     StreamConverter,
 )
-from backend.relay.adaptors.errors import bad_body, upstream_error
+from backend.relay.adaptors.errors import json_object, upstream_error
+from backend.relay.adaptors.gemini_client import OpenAIToGeminiStreamConverter
 from backend.relay.adaptors.streams import OpenAIStream, OpenAIToClaudeStreamConverter, ResponsesPassStream
 from backend.relay.convert.claude_openai import claude_to_openai_request
 from backend.relay.convert.gemini_embeddings import (
@@ -33,7 +35,6 @@ from backend.relay.convert.gemini_openai import gemini_to_openai_request
 from backend.relay.convert.openai_claude import openai_to_claude_response
 from backend.relay.convert.openai_gemini import openai_to_gemini_response
 from backend.relay.convert.usage import openai_usage, responses_usage
-from backend.relay.usage import Usage
 
 F = RelayFormat
 EFFORT_SUFFIXES = ("-xhigh", "-high", "-medium", "-low", "-minimal", "-none")
@@ -147,10 +148,8 @@ class OpenAIAdaptor(Adaptor):
         if self.channel.openai_organization:
             headers["OpenAI-Organization"] = self.channel.openai_organization
         if self.channel.type == channel_types.OPENROUTER_ID:
-            from backend.services import options
-
-            headers["HTTP-Referer"] = options.get("ServerAddress")
-            headers["X-Title"] = options.get("SystemName")
+            headers["HTTP-Referer"] = self.meta.options.get("ServerAddress")
+            headers["X-Title"] = self.meta.options.get("SystemName")
         return headers
 
     # -- body ------------------------------------------------------------------------------
@@ -203,12 +202,7 @@ class OpenAIAdaptor(Adaptor):
         if fmt in (F.OPENAI_AUDIO_TRANSCRIPTIONS, F.OPENAI_AUDIO_TRANSLATIONS) and not is_json:
             # text, srt and vtt formats: nothing to read but the text itself
             return RelayResponse(raw, content_type or "text/plain", None, raw.decode("utf-8", "replace"))
-        try:
-            resp = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            resp = None
-        if not isinstance(resp, dict):
-            raise bad_body()
+        resp = json_object(raw)
         if isinstance(resp.get("error"), dict) and not resp.get("choices") and not resp.get("data"):
             raise upstream_error(500, raw)
         upstream_fmt = self.upstream_format
@@ -241,8 +235,6 @@ class OpenAIAdaptor(Adaptor):
         if fmt == F.OPENAI_RESPONSES:
             return ResponsesPassStream(self.meta)
         if fmt == F.GEMINI:
-            from backend.relay.adaptors.gemini_client import OpenAIToGeminiStreamConverter
-
             return OpenAIToGeminiStreamConverter(self.meta)
         return OpenAIStream(self.meta, thinking_to_content=self.setting.get("thinking_to_content") is True)
 

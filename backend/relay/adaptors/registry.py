@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from backend.relay import channel_types as ct
+from backend.models import channel_types as ct
 from backend.relay.adaptors.ali import AliAdaptor
 from backend.relay.adaptors.anthropic import AnthropicAdaptor
 from backend.relay.adaptors.aws import AwsAdaptor

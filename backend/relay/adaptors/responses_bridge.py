@@ -20,7 +20,8 @@ from typing import Any
 
 import orjson
 
-from backend.relay import channel_types
+from backend.models import channel_types
+from backend.models.usage import Usage
 from backend.relay.adaptors.base import (
     Adaptor,
     AdaptorError,
@@ -47,7 +48,6 @@ from backend.relay.convert.responses_openai import (
 )
 from backend.relay.convert.responses_openai_stream import ChatToResponsesStream
 from backend.relay.sse import SSEEvent, SSEParser, event_frame
-from backend.relay.usage import Usage
 
 F = RelayFormat
 CODEX_ID = channel_types.CODEX_ID

@@ -10,13 +10,13 @@ from typing import Any
 
 import orjson
 
+from backend.models.usage import Usage
 from backend.relay.adaptors.base import RelayMeta, StreamConverter, UpstreamError
 from backend.relay.convert.claude_openai import ClaudeToOpenAIStream
 from backend.relay.convert.openai_claude import OpenAIToClaudeStream
 from backend.relay.convert.usage import claude_usage, openai_usage, openai_usage_dict, responses_usage
 from backend.relay.error_shapes import claude_error, google_error
 from backend.relay.sse import DONE_FRAME, SSEEvent, data_frame, event_frame
-from backend.relay.usage import Usage
 
 THINK_OPEN = "<think>\n"
 THINK_CLOSE = "\n</think>\n"

@@ -9,8 +9,8 @@ from typing import Any
 
 import orjson
 
+from backend.models.usage import Usage
 from backend.relay.convert.usage import claude_usage, openai_usage_dict
-from backend.relay.usage import Usage
 
 FINISH_REASONS = {
     "end_turn": "stop",

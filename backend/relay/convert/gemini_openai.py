@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-from backend.relay.usage import Usage
+from backend.models.usage import Usage
 
 
 def gemini_usage(meta: Any) -> Usage | None:

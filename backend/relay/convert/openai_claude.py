@@ -15,8 +15,8 @@ from typing import Any
 
 import orjson
 
+from backend.models.usage import Usage
 from backend.relay.convert.usage import claude_usage_dict
-from backend.relay.usage import Usage
 
 FILLER = "..."
 THINKING_MIN_MAX_TOKENS = 1280

@@ -11,8 +11,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from backend.models.usage import Usage
 from backend.relay.convert.usage import responses_usage
-from backend.relay.usage import Usage
 
 # Responses fields a Chat body carries under the same name and meaning
 SAME_FIELDS = ("temperature", "top_p", "parallel_tool_calls", "user", "store", "metadata", "service_tier",

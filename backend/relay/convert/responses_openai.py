@@ -22,7 +22,7 @@ from typing import Any
 
 import orjson
 
-from backend.relay.usage import Usage
+from backend.models.usage import Usage
 
 STATEFUL_FIELDS = ("previous_response_id", "conversation", "background", "prompt")
 # chat fields a Responses body carries under the same name and meaning

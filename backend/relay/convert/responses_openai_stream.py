@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from backend.models.usage import Usage
 from backend.relay.convert.responses_openai import (
     call_item,
     finish_status,
@@ -24,7 +25,6 @@ from backend.relay.convert.responses_openai import (
     tool_names,
     usage_object,
 )
-from backend.relay.usage import Usage
 
 Event = tuple[str, dict[str, Any]]
 

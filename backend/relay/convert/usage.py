@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from backend.relay.usage import Usage
+from backend.models.usage import Usage
 
 
 def _int(value: Any) -> int:

@@ -12,9 +12,10 @@ from openai.types.chat import ChatCompletionChunk
 from pydantic import TypeAdapter
 
 from backend.cache.channels import ChannelInfo
+from backend.models.usage import Usage
 from backend.relay.adaptors import Adaptor, RelayFormat, RelayMeta, UpstreamError, get_adaptor
 from backend.relay.sse import SSEParser
-from backend.relay.usage import Usage
+from backend.services import options
 
 CLAUDE_EVENT = TypeAdapter(RawMessageStreamEvent)
 FALLBACK = Usage(5, 6)  # what the pipeline would count locally when the upstream reports nothing
@@ -44,6 +45,7 @@ def channel(type_id: int = 1, base_url: str = "", **overrides: Any) -> ChannelIn
 def meta(
     fmt: RelayFormat = RelayFormat.OPENAI_CHAT, model: str = "gpt-4o", upstream: str | None = None, **kw: Any
 ) -> RelayMeta:
+    kw.setdefault("options", options)  # the settings the tests store, as the pipeline hands them over
     return RelayMeta(fmt=fmt, origin_model=model, upstream_model=upstream or model, **kw)
 
 

@@ -9,8 +9,8 @@ from anthropic.types import Message
 from openai.types import CreateEmbeddingResponse
 from openai.types.chat import ChatCompletion
 
+from backend.models.usage import Usage
 from backend.relay.adaptors import RelayFormat
-from backend.relay.usage import Usage
 from tests.fakes import anthropic_wire as aw
 from tests.fakes import openai_wire as ow
 from tests.fakes.upstream import FakeUpstream

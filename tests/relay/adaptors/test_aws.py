@@ -12,11 +12,11 @@ import orjson
 import pytest
 from openai.types.chat import ChatCompletion
 
+from backend.models.usage import Usage
 from backend.relay.adaptors import AdaptorError, RelayFormat
 from backend.relay.adaptors.aws import AwsAdaptor, bedrock_model_id
 from backend.relay.adaptors.aws_eventstream import EventStreamError, EventStreamParser, parse_headers
 from backend.relay.adaptors.aws_sigv4 import sign
-from backend.relay.usage import Usage
 from tests.fakes import bedrock_wire as bw
 from tests.fakes import openai_wire as ow
 from tests.fakes.upstream import FakeUpstream

@@ -7,10 +7,10 @@ import pytest
 from openai.types import CreateEmbeddingResponse
 from openai.types.chat import ChatCompletion
 
+from backend.models.usage import Usage
 from backend.relay.adaptors import RelayFormat
 from backend.relay.adaptors.gemini import GeminiAdaptor, api_version, native_action
 from backend.relay.sse import SSEParser
-from backend.relay.usage import Usage
 from tests.fakes import gemini_wire as gw
 from tests.fakes import openai_wire as ow
 from tests.fakes.upstream import FakeUpstream

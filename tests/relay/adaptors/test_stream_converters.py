@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import orjson
 
+from backend.models.usage import Usage
 from backend.relay.adaptors import RelayFormat
 from backend.relay.adaptors.streams import (
     ClaudePassStream,
@@ -12,7 +13,6 @@ from backend.relay.adaptors.streams import (
     OpenAIToClaudeStreamConverter,
 )
 from backend.relay.sse import DONE_FRAME, SSEEvent, SSEParser
-from backend.relay.usage import Usage
 from tests.relay.adaptors.adaptor_helpers import meta
 
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 import pytest
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
+from backend.models.usage import Usage
 from backend.relay.convert.claude_openai import (
     ClaudeToOpenAIStream,
     claude_to_openai_request,
     claude_to_openai_response,
 )
-from backend.relay.usage import Usage
 
 CLAUDE_REPLY = {
     "id": "msg_1",

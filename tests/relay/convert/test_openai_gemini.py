@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
+from backend.models.usage import Usage
 from backend.relay.convert.gemini_openai import (
     GeminiToOpenAIStream,
     gemini_embeddings_to_openai,
@@ -19,7 +20,6 @@ from backend.relay.convert.openai_gemini import (
     openai_to_gemini_request,
     thinking_config,
 )
-from backend.relay.usage import Usage
 
 ON = GeminiOptions(thinking_adapter=True)
 

@@ -9,12 +9,12 @@ from anthropic.lib.streaming._messages import accumulate_event
 from anthropic.types import Message, RawMessageStreamEvent
 from pydantic import TypeAdapter
 
+from backend.models.usage import Usage
 from backend.relay.convert.openai_claude import (
     OpenAIToClaudeStream,
     claude_stop_reason,
     openai_to_claude_response,
 )
-from backend.relay.usage import Usage
 
 EVENT = TypeAdapter(RawMessageStreamEvent)
 

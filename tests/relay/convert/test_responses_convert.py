@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 import pytest
 
+from backend.models.usage import Usage
 from backend.relay.adaptors.base import AdaptorError, UpstreamError
 from backend.relay.adaptors.codex import codex_credentials, collect_stream
 from backend.relay.adaptors.responses_bridge import policy_applies, responses_only
@@ -25,7 +26,6 @@ from backend.relay.convert.responses_openai import (
     responses_to_chat_request,
 )
 from backend.relay.convert.responses_openai_stream import ChatToResponsesStream
-from backend.relay.usage import Usage
 
 CALL = {"type": "function_call", "call_id": "c1", "name": "f", "arguments": '{"a":1}'}
 FN_TOOL = {"type": "function", "name": "f", "description": "d", "parameters": {"type": "object"}}

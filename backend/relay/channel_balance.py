@@ -22,9 +22,8 @@ from backend import lifecycle
 from backend.cache.channels import ChannelInfo, split_keys
 from backend.config import get_settings
 from backend.db import session_scope
-from backend.models import Channel
+from backend.models import Channel, channel_types
 from backend.models.enums import ChannelStatus
-from backend.relay import channel_types
 from backend.relay.adaptors.errors import upstream_error
 from backend.services import channel_health
 from backend.services.errors import NotFound, ServiceError

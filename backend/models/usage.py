@@ -1,7 +1,7 @@
 """Token usage of one upstream call, as billing consumes it.
 
-It lives here (not in billing) so adaptors and converters can produce it without importing the
-billing service; `backend/services/billing.py` re-exports it.
+It lives in the bottom layer because both sides speak it: adaptors and converters (relay) produce
+it, billing (services) prices it, and services never import the relay.
 """
 
 from __future__ import annotations

@@ -1,4 +1,8 @@
-"""Channel tests: one tiny request per channel through the relay's upstream layer.
+"""Channel tests: one tiny request per channel through the relay's own rules.
+
+The test call takes the same path as live traffic where their rules meet: the distributor's
+model mapping, the adaptor's request and error reading, and `retry_rules.map_status`, so a test
+sees the status (and the auto-disable decision) a caller's request would.
 
 A test sends a non-stream chat "hi" (max_tokens 10) or, for embedding models, one embeddings
 call; it stores the latency and the time, writes a "模型测试" system log and charges nobody.
@@ -15,6 +19,7 @@ import logging
 import random
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import orjson
 from sqlalchemy import update
@@ -24,11 +29,14 @@ from backend import lifecycle
 from backend.cache.channels import ChannelInfo
 from backend.config import get_settings
 from backend.db import session_scope
-from backend.models import Channel
+from backend.models import Channel, channel_types
 from backend.models.enums import ChannelStatus, LogType
-from backend.relay import channel_types
+from backend.relay import distributor
 from backend.relay.adaptors import AdaptorError, RelayFormat, RelayMeta, UpstreamError, get_adaptor
 from backend.relay.adaptors.errors import upstream_error
+from backend.relay.attempts import read_capped
+from backend.relay.errors import RelayError, from_upstream
+from backend.relay.retry_rules import map_status
 from backend.relay.upstream import UpstreamTransportError, get_client
 from backend.services import activity_log, channel_health, options
 from backend.services.errors import NotFound, ServiceError
@@ -45,7 +53,7 @@ class TestResult:
     message: str
     time: float  # seconds, as new-api reports it
     status_code: int = 0
-    error: UpstreamError | None = None
+    error: dict[str, Any] | None = None  # the upstream's error object, after status_code_mapping
 
 
 def choose_model(info: ChannelInfo, requested: str | None) -> str:
@@ -86,30 +94,30 @@ def _check_reply(raw: bytes, embedding: bool) -> None:
 
 
 async def _send(info: ChannelInfo, model: str, key: str) -> None:
-    """One test call through the relay's adaptor for this channel type; raises UpstreamError,
-    UpstreamTransportError, AdaptorError or ServiceError on failure."""
+    """One test call through the relay's adaptor for this channel type; raises RelayError (the
+    upstream's failure, status mapped as for live traffic), UpstreamTransportError, AdaptorError
+    or ServiceError on failure."""
     if not key:
         raise ServiceError("the channel has no key")
-    upstream_model = str(info.model_mapping.get(model) or model)
+    upstream_model = distributor.upstream_model(info, model)
     path, body = request_body(info, upstream_model)
     fmt = RelayFormat.OPENAI_EMBEDDINGS if path.endswith("embeddings") else RelayFormat.OPENAI_CHAT
-    meta = RelayMeta(fmt=fmt, origin_model=model, upstream_model=upstream_model, path=path)
+    meta = RelayMeta(fmt=fmt, origin_model=model, upstream_model=upstream_model, path=path, options=options)
     adaptor = get_adaptor(info, key, meta)
-    await adaptor.prepare(get_client())
-    req = adaptor.build_request(body)
-    resp = await get_client().send(req)
     try:
-        raw = await resp.aread()
-    finally:
-        await resp.aclose()
-    if resp.status_code != 200:
-        err = adaptor.parse_error(resp.status_code, raw)
-        mapped = info.status_code_mapping.get(str(resp.status_code))
-        with contextlib.suppress(TypeError, ValueError):  # validated on write; a bad value keeps the real code
-            err.status_code = int(mapped) if mapped is not None else err.status_code
-        raise err
-    out = adaptor.parse_response(raw, resp.headers.get("content-type"))
-    _check_reply(out.body, fmt == RelayFormat.OPENAI_EMBEDDINGS)
+        await adaptor.prepare(get_client())
+        req = adaptor.build_request(body)
+        resp = await get_client().send(req)
+        try:
+            raw = await resp.aread() if resp.status_code == 200 else await read_capped(resp)
+        finally:
+            await resp.aclose()
+        if resp.status_code != 200:
+            raise adaptor.parse_error(resp.status_code, raw)
+        out = adaptor.parse_response(raw, resp.headers.get("content-type"))
+        _check_reply(out.body, fmt == RelayFormat.OPENAI_EMBEDDINGS)
+    except UpstreamError as err:
+        raise map_status(from_upstream(err), info.status_code_mapping) from err
 
 
 def _load(channel_id: int) -> ChannelInfo:
@@ -144,8 +152,8 @@ async def run_test(
     try:
         await asyncio.wait_for(_send(info, chosen, key), TEST_TIMEOUT)
         success, message = True, ""
-    except UpstreamError as exc:
-        success, message, status_code, error = False, exc.message, exc.status_code, exc
+    except RelayError as exc:
+        success, message, status_code, error = False, exc.message, exc.status, exc.error_object()
     except UpstreamTransportError as exc:
         success, message = False, f"upstream request failed: {exc}"
     except TimeoutError:
