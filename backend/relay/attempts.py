@@ -16,7 +16,7 @@ import orjson
 from fastapi.responses import Response
 
 from backend import lifecycle
-from backend.cache import channels
+from backend.cache import channel_state
 from backend.observability import metrics, tracing
 from backend.relay import adaptors, distributor, replies, token_counter
 from backend.relay.adaptors.base import (
@@ -50,7 +50,7 @@ async def attempts(ctx: RelayContext, charge: billing.Charge) -> Response:
     last: RelayError | None = None
     for attempt in range(retries + 1):
         try:
-            route = distributor.route(ctx.caller.group, ctx.model, attempt, frozenset(failed), pinned)
+            route = await distributor.route(ctx.caller.group, ctx.model, attempt, frozenset(failed), pinned)
         except RelayError:
             if last is not None:  # the channels vanished mid-call (reload): report the real failure
                 raise last from None
@@ -65,7 +65,7 @@ async def attempts(ctx: RelayContext, charge: billing.Charge) -> Response:
             metrics.upstream_failed(route.channel.id, err.status)
             _check_health(route, err)
             if err.status == 429 or err.status >= 500:  # may pass: rest it (ChannelCooldownSeconds)
-                channels.cool_down(route.channel.id, options.get_float("ChannelCooldownSeconds"))
+                await channel_state.cool_down(route.channel.id, options.get_float("ChannelCooldownSeconds"))
             if attempt >= retries or not should_retry(err, route.channel.type, pinned is not None):
                 raise replies.shown(ctx, route.key, err) from None
             metrics.retried(route.channel.id)

@@ -4,6 +4,7 @@ channel that just failed, with its recovery without the test job."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import Iterator
 
@@ -12,6 +13,7 @@ import openai
 import pytest
 from sqlmodel import select
 
+from backend.cache import channel_state
 from backend.cache import channels as channel_cache
 from backend.db import session_scope
 from backend.models import Token
@@ -119,21 +121,22 @@ def test_a_failing_channel_cools_down_and_comes_back_by_itself(env: RelayEnv) ->
 
     while flaky_calls() == 0:  # the weighted pick reaches it sooner or later (each call succeeds)
         client.chat.completions.create(model="gpt-4o", messages=MESSAGES)
-    assert channel_cache.cooling(flaky)
+    assert channel_state.cooling(flaky)
     for _ in range(20):  # cooling: passed over while its tier has another channel
         client.chat.completions.create(model="gpt-4o", messages=MESSAGES)
     assert flaky_calls() == 1
 
     del env.fake.fail_keys["sk-flaky"]  # the upstream recovers; a short cooldown ends by itself
     set_option("ChannelCooldownSeconds", "0.2")
-    channel_cache.cool_down(flaky, 0.2)
+    channel_state._reset()  # a cooldown is only ever lengthened; start a short one afresh
+    asyncio.run(channel_state.cool_down(flaky, 0.2))  # no Redis: memory only, any loop will do
 
     def back() -> bool:
         client.chat.completions.create(model="gpt-4o", messages=MESSAGES)
         return flaky_calls() > 1
 
     wait_until(back, "the cooled channel to be used again", interval=0.05)
-    assert not channel_cache.cooling(flaky)
+    assert not channel_state.cooling(flaky)
 
 
 def test_no_cooldown_by_default(env: RelayEnv) -> None:
@@ -142,4 +145,4 @@ def test_no_cooldown_by_default(env: RelayEnv) -> None:
     _user, _token, key = make_key()
     with pytest.raises(openai.APIStatusError):
         env.openai(key).chat.completions.create(model="gpt-4o", messages=MESSAGES)
-    assert not channel_cache.cooling(flaky)
+    assert not channel_state.cooling(flaky)

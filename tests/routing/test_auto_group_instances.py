@@ -3,12 +3,6 @@ AutoGroups change made on one reaches the other, and each call is billed in the 
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +10,7 @@ import httpx
 import pytest
 
 from backend.main import create_app
-from tests.conftest import LiveServer, free_port
+from tests.conftest import LiveServer
 from tests.fakes.upstream import FakeUpstream
 from tests.relay.relay_seed import (
     consume_logs,
@@ -27,40 +21,9 @@ from tests.relay.relay_seed import (
     set_option,
     wait_until,
 )
+from tests.routing.instances import instance_b
 
-ROOT = Path(__file__).resolve().parents[2]
-INSTANCE_B = (
-    "import sys, uvicorn\n"
-    "from backend.main import create_app\n"
-    "uvicorn.run(create_app(), host='127.0.0.1', port=int(sys.argv[1]), log_level='warning')\n"
-)
 BODY = {"model": "gpt-4o", "messages": [{"role": "user", "content": "Say hello"}]}
-
-
-@contextlib.contextmanager
-def instance_b(tmp_path: Path) -> Iterator[str]:
-    port = free_port()
-    log = (tmp_path / "instance_b.log").open("wb")
-    proc = subprocess.Popen([sys.executable, "-c", INSTANCE_B, str(port)], cwd=ROOT, env=dict(os.environ),
-                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(url + "/api/status").status_code == 200:
-                    break
-            assert proc.poll() is None and time.monotonic() < deadline, (tmp_path / "instance_b.log").read_text()
-            time.sleep(0.1)
-        yield url
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
-        log.close()
 
 
 @pytest.fixture
