@@ -260,6 +260,11 @@ def priorities(group: str, model: str) -> list[int]:
     return [t.priority for t in _current().tiers.get((group, model), ())]
 
 
+def members(group: str, model: str) -> frozenset[int]:
+    """Ids of the enabled channels serving (group, model), every tier."""
+    return frozenset(c.id for t in _current().tiers.get((group, model), ()) for c in t.channels)
+
+
 def reload() -> None:
     """Reload after a channel or ability write, and tell the other nodes."""
     _load()

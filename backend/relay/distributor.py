@@ -40,15 +40,21 @@ async def choose_key(channel: ChannelInfo) -> str:
     return _rng.choice(keys)
 
 
-def resolve_group(group: str, user_group: str, model: str) -> str:
-    """The group a call runs (and is billed) in: for `auto`, the first of the user's AutoGroups with
-    a channel for the model (new-api's order), else the group as it is."""
+def auto_route(group: str, user_group: str, model: str) -> tuple[str, ...]:
+    """The groups a call may run (and is billed) in, in order: for `auto`, those of the user's
+    AutoGroups with a channel for the model (new-api's order; a retry moves to the next one when
+    the channels of the current one are exhausted), else the group alone."""
     if group != groups.AUTO:
-        return group
-    for candidate in groups.auto_groups(user_group):
-        if channels.priorities(candidate, model):
-            return candidate
-    raise no_channel(model, group)
+        return (group,)
+    candidates = tuple(g for g in groups.auto_groups(user_group) if channels.priorities(g, model))
+    if not candidates:
+        raise no_channel(model, group)
+    return candidates
+
+
+def exhausted(group: str, model: str, failed: set[int]) -> bool:
+    """Every channel of `group` serving `model` has failed in this call (an `auto` call moves on)."""
+    return channels.members(group, model) <= failed
 
 
 def models_for(group: str, user_group: str) -> list[str]:

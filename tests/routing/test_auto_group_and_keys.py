@@ -15,10 +15,11 @@ from sqlmodel import select
 
 from backend.cache import channel_state
 from backend.cache import channels as channel_cache
+from backend.config import reset_settings
 from backend.db import session_scope
 from backend.models import Token
 from backend.models.usage import Usage
-from backend.services import tokens
+from backend.services import groups, tokens, users
 from backend.services.errors import ServiceError
 from tests.relay.relay_seed import (
     RelayEnv,
@@ -146,3 +147,85 @@ def test_no_cooldown_by_default(env: RelayEnv) -> None:
     with pytest.raises(openai.APIStatusError):
         env.openai(key).chat.completions.create(model="gpt-4o", messages=MESSAGES)
     assert not channel_state.cooling(flaky)
+
+
+def vip_then_default(*, offer_auto: bool = True) -> None:
+    set_option("GroupRatio", '{"default":1,"vip":2}')
+    set_option("UserUsableGroups", '{"default":"d","vip":"v","auto":"a"}' if offer_auto else '{"default":"d","vip":"v"}')
+    set_option("AutoGroups", '["vip","default"]')
+
+
+def test_an_auto_retry_moves_to_the_next_group_once_its_channels_are_exhausted(env: RelayEnv) -> None:
+    vip_then_default()
+    set_option("RetryTimes", "3")
+    make_channel(env.fake.url, "gpt-4o", group="vip", key="sk-vip1", priority=10)
+    make_channel(env.fake.url, "gpt-4o", group="vip", key="sk-vip2")
+    make_channel(env.fake.url, "gpt-4o", group="default", key="sk-default")
+    env.fake.fail_keys.update({"sk-vip1": 502, "sk-vip2": 503})
+    user = make_user(group="default")
+    client = env.openai(f"sk-{make_token(user, group='auto').key}")
+    client.chat.completions.create(model="gpt-4o", messages=MESSAGES)
+    # vip's two tiers first (each channel once), then default: the group that answered
+    assert [r.headers["authorization"][7:] for r in env.fake.requests] == ["sk-vip1", "sk-vip2", "sk-default"]
+    flush()
+    (row,) = consume_logs(user.id)
+    assert row.group == "default"
+    assert row.quota == expected_quota(user, "gpt-4o", Usage(row.prompt_tokens, row.completion_tokens)) > 0
+
+
+def test_an_auto_retry_stays_in_its_group_while_the_group_has_channels(env: RelayEnv) -> None:
+    vip_then_default()
+    set_option("RetryTimes", "1")
+    make_channel(env.fake.url, "gpt-4o", group="vip", key="sk-vip-down")
+    make_channel(env.fake.url, "gpt-4o", group="vip", key="sk-vip-up")
+    make_channel(env.fake.url, "gpt-4o", group="default", key="sk-default")
+    env.fake.fail_keys["sk-vip-down"] = 502
+    user = make_user(group="default")
+    client = env.openai(f"sk-{make_token(user, group='auto').key}")
+    while not any(r.headers["authorization"] == "Bearer sk-vip-down" for r in env.fake.requests):
+        client.chat.completions.create(model="gpt-4o", messages=MESSAGES)  # until a call met the bad one
+    assert "Bearer sk-default" not in {r.headers["authorization"] for r in env.fake.requests}
+    flush()
+    assert {row.group for row in consume_logs(user.id)} == {"vip"}
+
+
+def test_without_retries_an_auto_call_fails_in_its_first_group_and_costs_nothing(env: RelayEnv) -> None:
+    vip_then_default()
+    make_channel(env.fake.url, "gpt-4o", group="vip", key="sk-vip")
+    make_channel(env.fake.url, "gpt-4o", group="default", key="sk-default")
+    env.fake.fail_keys["sk-vip"] = 502
+    user = make_user(group="default", quota=1_000_000)
+    with pytest.raises(openai.APIStatusError) as failed:
+        env.openai(f"sk-{make_token(user, group='auto').key}").chat.completions.create(model="gpt-4o",
+                                                                                       messages=MESSAGES)
+    assert failed.value.status_code == 502 and len(env.fake.requests) == 1
+    flush()
+    assert consume_logs(user.id) == [] and users.get_user(user.id).quota == 1_000_000
+
+
+def test_default_use_auto_group_offers_auto_and_gives_new_keys_to_it(env: RelayEnv, monkeypatch) -> None:
+    vip_then_default(offer_auto=False)  # auto only through DefaultUseAutoGroup
+    make_channel(env.fake.url, "gpt-4o", group="vip", key="sk-vip")
+    set_option("QuotaForNewUser", "1000000")
+    monkeypatch.setenv("GENERATE_DEFAULT_TOKEN", "true")
+    reset_settings()
+    status = httpx.get(env.url + "/api/status").json()["data"]
+    assert status["default_use_auto_group"] is False
+    before = users.register("plainuser", "long-enough")
+    assert [t.group for t in tokens_of(before.id)] == [""]
+
+    set_option("DefaultUseAutoGroup", "true")
+    assert httpx.get(env.url + "/api/status").json()["data"]["default_use_auto_group"] is True
+    assert groups.usable_groups("default")[groups.AUTO] == groups.AUTO_DESCRIPTION
+    new = users.register("autouser", "long-enough")
+    (key,) = tokens_of(new.id)
+    assert key.group == "auto"
+    env.openai(f"sk-{key.key}").chat.completions.create(model="gpt-4o", messages=MESSAGES)
+    assert env.fake.last.headers["authorization"] == "Bearer sk-vip"
+    flush()
+    assert [row.group for row in consume_logs(new.id)] == ["vip"]
+
+
+def tokens_of(user_id: int) -> list[Token]:
+    with session_scope() as s:
+        return list(s.exec(select(Token).where(Token.user_id == user_id)).all())

@@ -68,3 +68,31 @@ def test_auto_group_on_two_instances(storage, redis_url, fake: FakeUpstream, tmp
     vip_quota = by_group["vip"][0].quota
     default_quota = next(r.quota for r in by_group["default"] if r.model_name == "gpt-4o")
     assert vip_quota == 2 * default_quota > 0  # the same reply, billed at the group it ran in
+
+
+def test_default_use_auto_group_and_the_cross_group_retry_on_a_second_instance(storage, redis_url, fake: FakeUpstream,
+                                                                               tmp_path: Path) -> None:
+    set_option("GroupRatio", '{"default":1,"vip":2}')
+    set_option("UserUsableGroups", '{"default":"d","vip":"v"}')  # `auto` only through DefaultUseAutoGroup
+    set_option("AutoGroups", '["vip","default"]')
+    set_option("RetryTimes", "1")
+    make_channel(fake.url, "gpt-4o", group="vip", key="sk-vip")
+    make_channel(fake.url, "gpt-4o", group="default", key="sk-default")
+    fake.fail_keys["sk-vip"] = 502
+    user = make_user()
+    headers = {"Authorization": f"Bearer sk-{make_token(user, group='auto').key}"}
+
+    def status(url: str) -> int:
+        return httpx.post(url + "/v1/chat/completions", json=BODY, headers=headers, timeout=60).status_code
+
+    with LiveServer(create_app()), instance_b(tmp_path) as b:
+        assert status(b) == 403  # auto is not offered yet
+        set_option("DefaultUseAutoGroup", "true")  # on A; B hears it on the bus
+        wait_until(lambda: httpx.get(b + "/api/status").json()["data"]["default_use_auto_group"],
+                   "instance B to take DefaultUseAutoGroup")
+        assert status(b) == 200
+    assert [r.headers["authorization"][7:] for r in fake.requests] == ["sk-vip", "sk-default"]
+    flush()
+    wait_until(lambda: len(consume_logs(user.id)) == 1, "instance B's log")
+    (row,) = consume_logs(user.id)
+    assert row.group == "default"  # vip failed; the call ran and was billed in default
