@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from backend.api import (
     channel,
     channel_tools,
+    channel_upstream,
     checkin,
     creem_topup,
     custom_oauth,
@@ -77,6 +78,7 @@ api.include_router(option_tools.router)
 api.include_router(group.router)
 api.include_router(channel.router)
 api.include_router(channel_tools.router)
+api.include_router(channel_upstream.router)
 api.include_router(pricing.router)
 api.include_router(token_usage.router)
 api.include_router(models.router)
