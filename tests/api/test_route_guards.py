@@ -35,6 +35,9 @@ ADMIN_ROUTES = [
     ("POST", "/api/channel/upstream_updates/apply"), ("POST", "/api/channel/upstream_updates/apply_all"),
     ("POST", "/api/channel/ollama/pull"), ("POST", "/api/channel/ollama/pull/stream"),
     ("DELETE", "/api/channel/ollama/delete"), ("GET", "/api/channel/ollama/version/1"),
+    ("POST", "/api/channel/codex/oauth/start"), ("POST", "/api/channel/codex/oauth/complete"),
+    ("POST", "/api/channel/1/codex/oauth/start"), ("POST", "/api/channel/1/codex/oauth/complete"),
+    ("POST", "/api/channel/1/codex/refresh"), ("GET", "/api/channel/1/codex/usage"),
 ]
 ROOT_ROUTES = [
     ("GET", "/api/option/"), ("PUT", "/api/option/"),
