@@ -7,7 +7,9 @@ from fastapi import APIRouter, Depends, FastAPI
 from backend.api import (
     channel,
     channel_tools,
+    channel_upstream,
     checkin,
+    codex,
     creem_topup,
     custom_oauth,
     data,
@@ -79,6 +81,8 @@ api.include_router(option_tools.router)
 api.include_router(group.router)
 api.include_router(channel.router)
 api.include_router(channel_tools.router)
+api.include_router(channel_upstream.router)
+api.include_router(codex.router)
 api.include_router(pricing.router)
 api.include_router(token_usage.router)
 api.include_router(models.router)

@@ -32,6 +32,13 @@ ADMIN_ROUTES = [
     ("PUT", "/api/vendors/"), ("DELETE", "/api/vendors/1"),
     ("GET", "/api/prefill_group/"), ("POST", "/api/prefill_group/"), ("PUT", "/api/prefill_group/"),
     ("DELETE", "/api/prefill_group/1"), ("POST", "/api/channel/copy/1"), ("GET", "/api/channel/tag/models"),
+    ("POST", "/api/channel/upstream_updates/detect"), ("POST", "/api/channel/upstream_updates/detect_all"),
+    ("POST", "/api/channel/upstream_updates/apply"), ("POST", "/api/channel/upstream_updates/apply_all"),
+    ("POST", "/api/channel/ollama/pull"), ("POST", "/api/channel/ollama/pull/stream"),
+    ("DELETE", "/api/channel/ollama/delete"), ("GET", "/api/channel/ollama/version/1"),
+    ("POST", "/api/channel/codex/oauth/start"), ("POST", "/api/channel/codex/oauth/complete"),
+    ("POST", "/api/channel/1/codex/oauth/start"), ("POST", "/api/channel/1/codex/oauth/complete"),
+    ("POST", "/api/channel/1/codex/refresh"), ("GET", "/api/channel/1/codex/usage"),
 ]
 ROOT_ROUTES = [
     ("GET", "/api/option/"), ("PUT", "/api/option/"),
