@@ -15,6 +15,7 @@ from typing import Any
 
 from backend.cache.channels import ChannelInfo
 from backend.models import Task
+from backend.models.channel_types import default_base_url
 from backend.relay.tasks.common import Reply, UpstreamFailed
 from backend.relay.tasks.poller import TaskUpdate
 from backend.relay.tasks.submit import TaskRefused, upstream_refusal
@@ -161,6 +162,11 @@ class Provider:
     def public_result(self, row: Task) -> bool:
         """Whether the upstream's result URL may be shown to the caller as it is (it needs no key)."""
         return True
+
+
+def base_of(channel: ChannelInfo) -> str:
+    """The channel's base URL, else its type's default address (new-api's ChannelBaseURLs)."""
+    return (channel.base_url or default_base_url(channel.type)).strip().rstrip("/")
 
 
 def upstream_id_of(row: Task) -> str:

@@ -22,6 +22,7 @@ from backend.relay.tasks.providers.base import (
     Outbound,
     Provider,
     VideoRequest,
+    base_of,
     json_object,
     refused,
     upstream_id_of,
@@ -91,7 +92,7 @@ class Doubao(Provider):
 
     def submit_request(self, channel: ChannelInfo, key: str, req: VideoRequest, upstream_model: str,
                        token: str = "") -> Outbound:
-        return Outbound("POST", f"{channel.base_url}/api/v3/contents/generations/tasks",
+        return Outbound("POST", f"{base_of(channel)}/api/v3/contents/generations/tasks",
                         {"Content-Type": "application/json", "Accept": "application/json",
                          "Authorization": f"Bearer {key}"}, orjson.dumps(submit_body(req, upstream_model)))
 
@@ -103,7 +104,7 @@ class Doubao(Provider):
         return str(answer["id"]), answer
 
     def fetch_request(self, channel: ChannelInfo, key: str, row: Task, token: str = "") -> Outbound:
-        return Outbound("GET", f"{channel.base_url}/api/v3/contents/generations/tasks/{upstream_id_of(row)}",
+        return Outbound("GET", f"{base_of(channel)}/api/v3/contents/generations/tasks/{upstream_id_of(row)}",
                         {"Accept": "application/json", "Authorization": f"Bearer {key}"})
 
     def state(self, reply: Reply) -> TaskUpdate:

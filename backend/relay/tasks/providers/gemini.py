@@ -22,6 +22,7 @@ from backend.relay.tasks.providers.base import (
     Outbound,
     Provider,
     VideoRequest,
+    base_of,
     json_object,
     refused,
     upstream_id_of,
@@ -63,7 +64,7 @@ class Gemini(Provider):
 
     def submit_request(self, channel: ChannelInfo, key: str, req: VideoRequest, upstream_model: str,
                        token: str = "") -> Outbound:
-        return Outbound("POST", f"{channel.base_url}/{VERSION}/models/{upstream_model}:predictLongRunning",
+        return Outbound("POST", f"{base_of(channel)}/{VERSION}/models/{upstream_model}:predictLongRunning",
                         _headers(key), orjson.dumps(veo.payload(req, sample_count=False)))
 
     def accepted(self, reply: Reply, secrets: tuple[str, ...]) -> tuple[str, Any]:
@@ -74,7 +75,7 @@ class Gemini(Provider):
         return str(answer["name"]), answer
 
     def fetch_request(self, channel: ChannelInfo, key: str, row: Task, token: str = "") -> Outbound:
-        return Outbound("GET", f"{channel.base_url}/{VERSION}/{upstream_id_of(row)}",
+        return Outbound("GET", f"{base_of(channel)}/{VERSION}/{upstream_id_of(row)}",
                         {"Accept": "application/json", "x-goog-api-key": key})
 
     def state(self, reply: Reply) -> TaskUpdate:
@@ -88,6 +89,6 @@ class Gemini(Provider):
 
     def content(self, row: Task, channel: ChannelInfo, key: str) -> Content:
         uri = video_uri(row.data)
-        if not uri or urlsplit(uri).netloc != urlsplit(channel.base_url).netloc:
+        if not uri or urlsplit(uri).netloc != urlsplit(base_of(channel)).netloc:
             return Content()  # the key goes to the channel's own host only
         return Content(upstream=Outbound("GET", uri, {"x-goog-api-key": key}))

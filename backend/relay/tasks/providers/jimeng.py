@@ -25,6 +25,7 @@ from backend.relay.tasks.providers.base import (
     Outbound,
     Provider,
     VideoRequest,
+    base_of,
     json_object,
     refused,
     upstream_id_of,
@@ -97,7 +98,7 @@ def sign(method: str, url: str, body: bytes, access: str, secret: str, now: date
 def _request(channel: ChannelInfo, key: str, action: str, payload: dict[str, Any]) -> Outbound:
     body = orjson.dumps(payload)
     relay = key.startswith("sk-")  # another new-api in front
-    url = f"{channel.base_url}{'/jimeng' if relay else ''}/?Action={action}&Version={VERSION}"
+    url = f"{base_of(channel)}{'/jimeng' if relay else ''}/?Action={action}&Version={VERSION}"
     if relay:
         return Outbound("POST", url, {"Content-Type": "application/json", "Accept": "application/json",
                                       "Authorization": f"Bearer {key}"}, body)

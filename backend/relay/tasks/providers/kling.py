@@ -20,7 +20,14 @@ from backend.models import Task
 from backend.models.task import FAILURE, IN_PROGRESS, QUEUED, SUCCESS
 from backend.relay.tasks.common import Reply, UpstreamFailed
 from backend.relay.tasks.poller import TaskUpdate
-from backend.relay.tasks.providers.base import Outbound, Provider, VideoRequest, json_object, upstream_id_of
+from backend.relay.tasks.providers.base import (
+    Outbound,
+    Provider,
+    VideoRequest,
+    base_of,
+    json_object,
+    upstream_id_of,
+)
 from backend.relay.tasks.submit import upstream_refusal
 
 CHANNEL_TYPE = 50
@@ -68,7 +75,7 @@ def from_unified(req: VideoRequest, upstream_model: str) -> tuple[str, dict[str,
 
 
 def native_request(channel: ChannelInfo, key: str, kind: str, body: dict[str, Any]) -> Outbound:
-    return Outbound("POST", f"{channel.base_url}/v1/videos/{kind}", headers(key), orjson.dumps(body))
+    return Outbound("POST", f"{base_of(channel)}/v1/videos/{kind}", headers(key), orjson.dumps(body))
 
 
 def kling_dto(row: Task, video_url: str) -> dict[str, Any]:
@@ -102,7 +109,7 @@ class Kling(Provider):
 
     def fetch_request(self, channel: ChannelInfo, key: str, row: Task, token: str = "") -> Outbound:
         kind = row.action if row.action in KINDS else "text2video"
-        return Outbound("GET", f"{channel.base_url}/v1/videos/{kind}/{upstream_id_of(row)}", headers(key))
+        return Outbound("GET", f"{base_of(channel)}/v1/videos/{kind}/{upstream_id_of(row)}", headers(key))
 
     def state(self, reply: Reply) -> TaskUpdate:
         answer = json_object(reply)

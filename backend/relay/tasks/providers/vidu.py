@@ -22,6 +22,7 @@ from backend.relay.tasks.providers.base import (
     Outbound,
     Provider,
     VideoRequest,
+    base_of,
     json_object,
     refused,
     upstream_id_of,
@@ -67,7 +68,7 @@ class Vidu(Provider):
                        token: str = "") -> Outbound:
         action = action_for(req)
         path = _PATHS.get(action, "text2video")
-        return Outbound("POST", f"{channel.base_url}/ent/v2/{path}", _headers(key),
+        return Outbound("POST", f"{base_of(channel)}/ent/v2/{path}", _headers(key),
                         orjson.dumps(submit_body(req, upstream_model, action)))
 
     def accepted(self, reply: Reply, secrets: tuple[str, ...]) -> tuple[str, Any]:
@@ -77,7 +78,7 @@ class Vidu(Provider):
         return str(answer.get("task_id") or ""), answer
 
     def fetch_request(self, channel: ChannelInfo, key: str, row: Task, token: str = "") -> Outbound:
-        return Outbound("GET", f"{channel.base_url}/ent/v2/tasks/{upstream_id_of(row)}/creations",
+        return Outbound("GET", f"{base_of(channel)}/ent/v2/tasks/{upstream_id_of(row)}/creations",
                         {"Accept": "application/json", "Authorization": f"Token {key}"})
 
     def state(self, reply: Reply) -> TaskUpdate:
