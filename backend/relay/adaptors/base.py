@@ -320,6 +320,14 @@ class Adaptor(abc.ABC):
         proxy: the side requests a kind makes besides the call itself (token counts, task polls)."""
         return UpstreamRequest("POST", url, self._headers(False), orjson.dumps(body), False, self._proxy())
 
+    async def send(self, client: Any, request: UpstreamRequest) -> Any:
+        """The upstream's answer to the built request: an `UpstreamResponse` (status and headers
+        in, the body still to read) through the pipeline's pooled `client`. A kind whose call is
+        more than one HTTP request (an asynchronous job submitted, then polled) or no HTTP at all
+        (a WebSocket protocol) overrides this and hands back a reply the pipeline reads like any
+        other (`adaptors/made_reply.py`). May raise UpstreamError, or the client's transport error."""
+        return await client.send(request)
+
     def build_raw_request(self, raw: bytes, content_type: str) -> UpstreamRequest:
         """Forward a multipart form as it came, but for its `model` field after model mapping."""
         if self.meta.fmt not in self.formats:
