@@ -134,6 +134,15 @@ DEFAULTS: dict[str, str] = {
     ], option=orjson.OPT_NON_STR_KEYS).decode(),
     "payment_setting.amount_options": "[10,20,50,100,200,500]",
     "payment_setting.amount_discount": "{}",
+    # Written only by POST /api/option/payment_compliance (services/payment_compliance.py).
+    "payment_setting.compliance_confirmed": "false",
+    "payment_setting.compliance_terms_version": "",
+    "payment_setting.compliance_confirmed_at": "0",
+    "payment_setting.compliance_confirmed_by": "0",
+    "payment_setting.compliance_confirmed_ip": "",
+    # An inviter earns `percent` % of what an invitee pays on their first `times` top-ups (0 = off).
+    "invite_rebate_setting.times": "0",
+    "invite_rebate_setting.percent": "0",
     # Operations
     "RetryTimes": "0",
     # newapi-py: seconds a channel that just failed (5xx, 429, unreachable) is passed over while its
@@ -236,5 +245,5 @@ NUMERIC_OPTIONS = {
     "ModelRequestRateLimitDurationMinutes", "ModelRequestRateLimitCount", "ModelRequestRateLimitSuccessCount",
     "SMTPPort", "USDExchangeRate", "StripeUnitPrice", "StripeMinTopUp", "MaxUserTokens",
     "checkin_setting.min_quota", "checkin_setting.max_quota", "claude.thinking_adapter_budget_tokens_percentage",
-    "general_setting.custom_currency_exchange_rate",
+    "general_setting.custom_currency_exchange_rate", "invite_rebate_setting.times", "invite_rebate_setting.percent",
 }
