@@ -52,6 +52,11 @@ def auto_route(group: str, user_group: str, model: str) -> tuple[str, ...]:
     return candidates
 
 
+def resolve_group(group: str, user_group: str, model: str) -> str:
+    """The group a call starts in: for `auto`, the first usable AutoGroup with a channel for the model."""
+    return auto_route(group, user_group, model)[0]
+
+
 def exhausted(group: str, model: str, failed: set[int]) -> bool:
     """Every channel of `group` serving `model` has failed in this call (an `auto` call moves on)."""
     return channels.members(group, model) <= failed
