@@ -41,7 +41,7 @@ from typing import Any
 
 import orjson
 
-from bench import procs
+from bench import litellm_proxy, procs
 from bench.common import FULL, QUICK, RESULTS, STREAM_CHUNK_DELAY_MS, TARGETS, BenchError, Sizes
 from bench.gateway import Variant, gateway_env, seed, start_gateway
 from bench.measure import measure_gateway
@@ -50,6 +50,7 @@ from bench.reflex_app import REFLEX_AB, reflex_build_missing
 from bench.summary import print_report, summarize
 
 BUDGET_S = 480  # a hard stop: whatever hangs, the run ends and the finally blocks stop every server
+LITELLM_BUDGET_S = 300  # more when LiteLLM's proxy runs too (its start alone takes ~20 s)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -110,6 +111,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="granian's connections-per-worker cap (newapi serve option)",
     )
     parser.add_argument(
+        "--litellm",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="LiteLLM's proxy side by side (default: in a full stock run; installs into bench/.litellm-venv)",
+    )
+    parser.add_argument(
         "--fast-path",
         action="store_true",
         help="chat completions straight to the pipeline, past FastAPI's router",
@@ -126,14 +133,21 @@ def main(argv: list[str] | None = None) -> int:
     reflex_skip = _reflex_skip(args, variant)
     if reflex_skip:
         print(f"Reflex console app: skipped ({reflex_skip})", flush=True)
+    litellm_skip = _litellm_skip(args, variant)  # installs the proxy first, outside the time budget
+    if litellm_skip:
+        print(f"LiteLLM proxy: skipped ({litellm_skip})", flush=True)
     signal.signal(signal.SIGALRM, _over_budget)
-    signal.alarm(BUDGET_S)
+    signal.alarm(BUDGET_S + (0 if litellm_skip else LITELLM_BUDGET_S))
     started = time.time()
     load_before = os.getloadavg()
     commit = _git_head()  # what the gateway runs is the work tree at start: note uncommitted edits too
-    direct, gateways, reflex, extra = run_scenarios(args, variant, sizes, reflex_skip)
+    direct, gateways, reflex, extra, litellm = run_scenarios(args, variant, sizes, reflex_skip, litellm_skip)
     summary = summarize(direct, gateways)
     print_report(direct, gateways, summary, reflex, extra)
+    one = min(gateways, key=lambda g: g["workers"])
+    versus = litellm_proxy.compare(direct, one, litellm) if litellm else None
+    if versus:
+        litellm_proxy.print_comparison(versus)
     report = {
         "command": "python -m bench.run " + " ".join(argv if argv is not None else sys.argv[1:]),
         "variant": variant.__dict__ | {"name": variant.name},
@@ -152,6 +166,9 @@ def main(argv: list[str] | None = None) -> int:
         "reflex_skipped": reflex_skip,
         "reflex_heap": next((g for g in extra if g["server"] == "reflex-heap"), None),
         "reflex_ab": extra,
+        "litellm": litellm,
+        "litellm_skipped": litellm_skip,
+        "litellm_vs_newapi_1w": versus,
     }
     _write(report, args.out or RESULTS / _default_name(args.quick, variant))
     return 0
@@ -165,13 +182,22 @@ def _reflex_skip(args: argparse.Namespace, variant: Variant) -> str | None:
     return "not with an A/B variant" if variant.name != "stock" else reflex_build_missing()
 
 
+def _litellm_skip(args: argparse.Namespace, variant: Variant) -> str | None:
+    """Why LiteLLM's proxy is not measured, or None (after installing it when needed)."""
+    if args.litellm is False:
+        return "--no-litellm"
+    if args.litellm is None and (args.quick or args.reflex_only or variant.name != "stock"):
+        return "only in a full stock run unless --litellm"
+    return litellm_proxy.ensure_installed()
+
+
 def _default_name(quick: bool, variant: Variant) -> str:
     name = "quick.json" if quick else "latest.json"
     return name.replace(".json", f"-{variant.name}.json") if variant.name != "stock" else name
 
 
 def _over_budget(_sig: int, _frame: Any) -> None:
-    raise BenchError("benchmark exceeded its 8-minute budget")
+    raise BenchError("benchmark exceeded its time budget")
 
 
 def _write(report: dict[str, Any], out: Path) -> None:
@@ -182,10 +208,13 @@ def _write(report: dict[str, Any], out: Path) -> None:
 
 
 def run_scenarios(
-    args: argparse.Namespace, variant: Variant, sizes: Sizes, reflex_skip: str | None
-) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any] | None, list[dict[str, Any]]]:
+    args: argparse.Namespace, variant: Variant, sizes: Sizes, reflex_skip: str | None, litellm_skip: str | None
+) -> tuple[
+    dict[str, Any], list[dict[str, Any]], dict[str, Any] | None, list[dict[str, Any]], dict[str, Any] | None
+]:
     """The mock, a seeded database, then each scenario in turn: direct to the mock, `newapi serve`
-    per worker count, the Reflex app, the Reflex A/B servers. Stops the mock and the alarm at the end."""
+    per worker count, the Reflex app, the Reflex A/B servers, LiteLLM's proxy. Stops the mock and the
+    alarm at the end."""
     ab = [n for n in args.reflex_ab.split(",") if n] or (["reflex-heap"] if args.reflex_heap else [])
     unknown = set(ab) - set(REFLEX_AB)
     worker_counts = [1] if args.reflex_only else [int(w) for w in args.workers.split(",")]
@@ -222,12 +251,13 @@ def run_scenarios(
         if unknown:
             raise BenchError(f"unknown --reflex-ab server(s): {sorted(unknown)}")
         extra = [measure(1, name) for name in (ab if not reflex_skip else [])]
+        litellm = litellm_proxy.measure(tmp, mock_port, mock.pid, sizes) if not litellm_skip else None
     finally:
         procs.stop(mock)
         signal.alarm(0)
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)
-    return direct, gateways, reflex, extra
+    return direct, gateways, reflex, extra, litellm
 
 
 def _git_dirty(path: str) -> int:
