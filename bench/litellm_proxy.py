@@ -24,6 +24,7 @@ VERSION = "1.106.12"  # pinned (a proxy release is code run here); later ones ne
 VENV = Path(__file__).resolve().parent / ".litellm-venv"
 MASTER_KEY = "sk-bench-litellm-master"
 INSTALL_TIMEOUT_S = 900
+PHASE_TIMEOUT_S = 900  # it needs 10-40x the gateway's CPU per call: 2,300 calls at c=1 can take minutes
 
 
 def _binary() -> Path:
@@ -111,6 +112,7 @@ def measure(tmp: Path, mock_port: int, mock_pid: int, sizes: Sizes) -> dict[str,
             mock_port,
             proc.pid,
             mock_pid,
+            timeout=PHASE_TIMEOUT_S,
         )
         result["memory"] = [procs.memory(pid).__dict__ for pid in pids]
         result["memory_at_start"] = memory_at_start

@@ -26,6 +26,7 @@ def measure_gateway(
     profile_dir: Path | None,
     variant: Variant,
     server: str = "serve",
+    profile_phase: str = "throughput_c64",
 ) -> dict[str, Any]:
     """One fresh server on a copy of the seeded DB: `newapi serve` (server="serve") with `workers`
     workers, or the Reflex console app (server="reflex", always one worker like `make run`)."""
@@ -46,7 +47,7 @@ def measure_gateway(
     try:
         workers_pids = procs.worker_pids(gw.pid)
         memory_at_start = [procs.memory(pid).__dict__ for pid in workers_pids]
-        profile = (workers_pids[0], profile_dir / label) if profile_dir else None
+        profile = (workers_pids[0], profile_dir / f"{label}-{profile_phase}", profile_phase) if profile_dir else None
         result = run_phases(
             f"http://127.0.0.1:{port}/v1/chat/completions",
             {"Authorization": f"Bearer {key}"},

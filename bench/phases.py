@@ -1,6 +1,6 @@
 """The four load phases, run the same way against any target (the mock directly, `newapi serve`, the
 Reflex app), each from `bench/loadgen.py` in its own process; CPU per request from /proc, the mock's
-counters, and an optional py-spy profile of the c=64 phase."""
+counters, and an optional py-spy profile of one phase (the c=64 one unless told)."""
 
 from __future__ import annotations
 
@@ -48,19 +48,21 @@ def run_phases(
     mock_port: int,
     server_pid: int | None,
     mock_pid: int,
-    profile: tuple[int, Path] | None = None,
+    profile: tuple[int, Path, str] | None = None,
+    timeout: float = 120.0,
 ) -> dict[str, Any]:
     """The four phases against one target; with `server_pid`, also that server's CPU per request.
-    With `profile` (worker pid, output base), py-spy samples that worker during the c=64 phase."""
+    With `profile` (worker pid, output base, phase), py-spy samples that worker during that phase.
+    `timeout` bounds each phase's load generator (a slow server needs more than the default)."""
     out: dict[str, Any] = {}
 
     def phase(name: str, spec: dict[str, Any], chunk_delay_ms: float = 0) -> None:
         mock_config(mock_port, chunk_delay_ms)  # also zeroes the mock's counters
-        spy = start_profiler(*profile) if profile and name == "throughput_c64" else None
+        spy = start_profiler(profile[0], profile[1]) if profile and name == profile[2] else None
         mock_cpu0 = procs.tree_cpu_seconds(mock_pid)
         cpu0 = procs.tree_cpu_seconds(server_pid) if server_pid else 0.0
         try:
-            result = loadgen({"url": url, "headers": headers, **spec})
+            result = loadgen({"url": url, "headers": headers, **spec}, timeout)
         finally:
             if spy is not None:
                 stop_profiler(spy)

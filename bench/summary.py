@@ -101,12 +101,11 @@ def print_report(
             f"for {g['successful_calls']} successful calls"
         )
     for g in measured:
-        prof = g["throughput_c64"].get("profile")
-        if prof:
-            layers = ", ".join(f"{k} {v}%" for k, v in prof["layers_pct"].items())
-            print(
-                f"{_col_name(g)} c=64 profile ({prof['samples']} CPU samples, {prof['file']}): {layers}"
-            )
+        for phase in ("latency_c1", "throughput_c64", "stream_latency_c1", "streams"):
+            prof = g.get(phase, {}).get("profile")
+            if prof:
+                layers = ", ".join(f"{k} {v}%" for k, v in prof["layers_pct"].items())
+                print(f"{_col_name(g)} {phase} profile ({prof['samples']} CPU samples, {prof['file']}): {layers}")
     print()
     t = s["targets"]
 
