@@ -135,6 +135,8 @@ def compare(direct: dict[str, Any], serve: dict[str, Any], litellm: dict[str, An
         return round(a / b, 2) if a is not None and b else None
 
     rows: dict[str, dict[str, float | None]] = {}
+    failed = {phase for phase in ("latency_c1", "throughput_c64", "stream_latency_c1", "streams")
+              if litellm[phase]["errors"] or serve[phase]["errors"]}  # CPU per failed call means nothing
     for label, phase, key in (
         ("req_s_c64", "throughput_c64", "rps"),
         ("cpu_ms_per_req_c1", "latency_c1", "server_cpu_ms_per_req"),
@@ -143,7 +145,7 @@ def compare(direct: dict[str, Any], serve: dict[str, Any], litellm: dict[str, An
         ("cpu_ms_per_stream_1000", "streams", "server_cpu_ms_per_req"),
     ):
         a, b = serve[phase][key], litellm[phase][key]
-        rows[label] = {"newapi": a, "litellm": b, "ratio": ratio(b, a)}
+        rows[label] = {"newapi": a, "litellm": None if phase in failed else b, "ratio": None if phase in failed else ratio(b, a)}
     for label, phase, key in (
         ("added_p50_ms_c1", "latency_c1", "p50_ms"),
         ("added_p99_ms_c1", "latency_c1", "p99_ms"),
@@ -151,7 +153,8 @@ def compare(direct: dict[str, Any], serve: dict[str, Any], litellm: dict[str, An
     ):
         a, b = added(serve, phase, key), added(litellm, phase, key)
         rows[label] = {"newapi": a, "litellm": b, "ratio": ratio(b, a)}
-    rows["streams_ok_1000"] = {"newapi": serve["streams"]["ok"], "litellm": litellm["streams"]["ok"], "ratio": None}
+    rows["streams_ok"] = {"newapi": serve["streams"]["ok"], "litellm": litellm["streams"]["ok"], "ratio": None}
+    rows["streams_errors"] = {"newapi": serve["streams"]["errors"], "litellm": litellm["streams"]["errors"], "ratio": None}
     rss_a = max(m["rss_mb"] for m in serve["memory"])
     rss_b = max(m["rss_mb"] for m in litellm["memory"])
     rows["rss_mb_per_worker"] = {"newapi": rss_a, "litellm": rss_b, "ratio": ratio(rss_b, rss_a)}
@@ -162,6 +165,6 @@ def print_comparison(rows: dict[str, dict[str, float | None]]) -> None:
     print(f"\nLiteLLM {VERSION} vs newapi serve, both 1 worker, same mock, same run (ratio = litellm / newapi):")
     for label, row in rows.items():
         a, b, r = row["newapi"], row["litellm"], row["ratio"]
-        fa = f"{a:.3f}" if isinstance(a, float) else str(a)
-        fb = f"{b:.3f}" if isinstance(b, float) else str(b)
+        fa = f"{a:.3f}" if isinstance(a, float) else ("-" if a is None else str(a))
+        fb = f"{b:.3f}" if isinstance(b, float) else ("-" if b is None else str(b))
         print(f"  {label:26} newapi {fa:>10}  litellm {fb:>10}  {'x' + format(r, '.2f') if r else ''}")
