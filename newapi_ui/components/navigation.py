@@ -35,4 +35,5 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("/vendors", N_("Vendors"), "building-2", Role.ADMIN),
     NavItem("/admin/orders", N_("Orders"), "receipt", Role.ADMIN),
     NavItem("/admin/settings", N_("Settings"), "settings", Role.ROOT),
+    NavItem("/performance", N_("Performance"), "gauge", Role.ROOT),
 )
