@@ -32,6 +32,7 @@ from newapi_ui.pages import (  # noqa: F401 - declares the pages
     personal,
     playground,
     pricing,
+    ratio_sync,
     redemptions,
     register,
     reset,

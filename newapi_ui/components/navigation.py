@@ -35,5 +35,6 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("/vendors", N_("Vendors"), "building-2", Role.ADMIN),
     NavItem("/admin/orders", N_("Orders"), "receipt", Role.ADMIN),
     NavItem("/admin/settings", N_("Settings"), "settings", Role.ROOT),
+    NavItem("/ratio_sync", N_("Ratio sync"), "arrow-left-right", Role.ROOT),
     NavItem("/performance", N_("Performance"), "gauge", Role.ROOT),
 )
