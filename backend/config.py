@@ -128,6 +128,9 @@ class Settings(BaseSettings):
     # The Creem API root (checkouts go to <root>/v1/checkouts); CreemTestMode switches the default
     # one to https://test-api.creem.io, as new-api does.
     CREEM_API_BASE: str = "https://api.creem.io"
+    # The Waffo API root (orders go to <root>/order/create); empty = Waffo's production or sandbox
+    # root, chosen by option WaffoSandbox.
+    WAFFO_API_BASE: str = ""
 
     @field_validator("TRUSTED_PROXIES")
     @classmethod

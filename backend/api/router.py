@@ -45,6 +45,7 @@ from backend.api import (
     user_admin,
     vendors,
     verification,
+    waffo_topup,
 )
 from backend.api.ratelimit import global_api_limit
 from backend.api.types import strict_json_body
@@ -68,6 +69,7 @@ api.include_router(topup.router)
 api.include_router(checkin.router)
 api.include_router(stripe_topup.router)
 api.include_router(creem_topup.router)
+api.include_router(waffo_topup.router)
 api.include_router(subscription.router)
 api.include_router(user_admin.router)
 api.include_router(token.router)

@@ -15,6 +15,7 @@ USER_ROUTES = [
     ("POST", "/api/token/batch/keys"),
     ("GET", "/api/log/self"), ("GET", "/api/log/self/stat"), ("GET", "/api/log/self/search"),
     ("GET", "/api/data/self"), ("GET", "/api/models"),
+    ("POST", "/api/user/waffo/pay"), ("POST", "/api/user/waffo/amount"),
 ]
 ADMIN_ROUTES = [
     ("GET", "/api/user/"), ("GET", "/api/user/search"), ("GET", "/api/user/1"), ("POST", "/api/user/"),
@@ -43,6 +44,7 @@ ROOT_ROUTES = [
     ("GET", "/api/option/"), ("PUT", "/api/option/"),
     ("GET", "/api/ratio_sync/channels"), ("POST", "/api/ratio_sync/fetch"),
     ("POST", "/api/option/rest_model_ratio"), ("POST", "/api/option/migrate_console_setting"),
+    ("GET", "/api/option/payment_compliance"), ("POST", "/api/option/payment_compliance"),
     ("GET", "/api/performance/stats"), ("POST", "/api/performance/gc"), ("POST", "/api/performance/reset_stats"),
     ("DELETE", "/api/performance/disk_cache"), ("GET", "/api/performance/logs"), ("DELETE", "/api/performance/logs"),
 ]
