@@ -31,6 +31,7 @@ from newapi_ui.pages import (  # noqa: F401 - declares the pages
     performance,
     personal,
     playground,
+    prefill_groups,
     pricing,
     ratio_sync,
     redemptions,

@@ -57,3 +57,9 @@ def test_ratio_sync_helpers():
     keys = [r["key"] for r in rows]
     assert picked_changes(diffs, "a", keys) == [{"model": "m", "field": "model_ratio", "value": 2}]
     assert picked_changes(diffs, "b", keys) == [{"model": "m", "field": "model_price", "value": 0.5}]
+
+
+def test_split_items():
+    from newapi_ui.states.prefill_groups import split_items
+
+    assert split_items(" a, b\nb\n\n c ,") == ["a", "b", "c"] and split_items("") == []
