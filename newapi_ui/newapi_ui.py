@@ -24,6 +24,7 @@ from newapi_ui.pages import (  # noqa: F401 - declares the pages
     channels,
     dashboard,
     home,
+    legal,
     login,
     logs,
     models,
