@@ -70,7 +70,7 @@ def sora_ratios(fields: dict[str, Any]) -> dict[str, float]:
     return {"seconds": float(seconds), "size": 1.666667 if str(fields.get("size") or "") in WIDE_SIZES else 1.0}
 
 
-async def _read(request: Request) -> tuple[dict[str, Any], bytes, str]:
+async def read_fields(request: Request) -> tuple[dict[str, Any], bytes, str]:
     """(fields, raw body, content type): a JSON object or a multipart form."""
     raw = await request.body()
     ctype = request.headers.get("content-type", "")
@@ -148,7 +148,7 @@ async def create(request: Request) -> Response:
     """`POST /v1/videos` and `POST /v1/video/generations`."""
     try:
         caller = await caller_of(request)
-        fields, raw, ctype = await _read(request)
+        fields, raw, ctype = await read_fields(request)
         if not str(fields.get("prompt") or "").strip():
             raise TaskRefused("invalid_request", "field prompt is required")
         model = str(fields.get("model") or DEFAULT_MODEL)
@@ -188,7 +188,7 @@ async def remix(request: Request, video_id: str) -> Response:
     """`POST /v1/videos/{id}/remix`: on the original's channel, billed with its seconds and size."""
     try:
         caller, origin = await _own(request, video_id)
-        fields, _raw, _ctype = await _read(request)
+        fields, _raw, _ctype = await read_fields(request)
         prompt = str(fields.get("prompt") or "")
         if not prompt.strip():
             raise TaskRefused("invalid_request", "field prompt is required")
@@ -224,7 +224,7 @@ async def kling_submit(request: Request, kind: str) -> Response:
         caller = await caller_of(request)
         if kind not in kling.KINDS:
             raise TaskRefused("invalid_request", "unknown video kind", 404)
-        fields, _raw, _ctype = await _read(request)
+        fields, _raw, _ctype = await read_fields(request)
         model = str(fields.get("model_name") or fields.get("model") or kling.DEFAULT_MODEL)
         route = route_for(caller, model)
         if route.channel.type != kling.CHANNEL_TYPE:

@@ -55,6 +55,22 @@ def operation_state(answer: dict[str, Any]) -> TaskUpdate:
     return TaskUpdate(status=SUCCESS, data=answer)
 
 
+def operation_accepted(reply: Reply, secrets: tuple[str, ...]) -> tuple[str, Any]:
+    """A long-running predict's reply: the operation's name is the task's upstream id."""
+    answer = json_object(reply)
+    if reply.status != 200 or not str(answer.get("name") or "").strip():
+        error = answer.get("error") if isinstance(answer.get("error"), dict) else {}
+        raise refused(reply, error.get("message") or "missing operation name", secrets)
+    return str(answer["name"]), answer
+
+
+def operation_reply(reply: Reply) -> TaskUpdate:
+    answer = json_object(reply)
+    if not answer or (reply.status != 200 and not isinstance(answer.get("error"), dict)):
+        raise UpstreamFailed(f"no operation state (status {reply.status})")
+    return operation_state(answer)
+
+
 class Gemini(Provider):
     name = "Gemini"
     default_model = veo.DEFAULT_MODEL
@@ -68,21 +84,14 @@ class Gemini(Provider):
                         _headers(key), orjson.dumps(veo.payload(req, sample_count=False)))
 
     def accepted(self, reply: Reply, secrets: tuple[str, ...]) -> tuple[str, Any]:
-        answer = json_object(reply)
-        if reply.status != 200 or not str(answer.get("name") or "").strip():
-            error = answer.get("error") if isinstance(answer.get("error"), dict) else {}
-            raise refused(reply, error.get("message") or "missing operation name", secrets)
-        return str(answer["name"]), answer
+        return operation_accepted(reply, secrets)
 
     def fetch_request(self, channel: ChannelInfo, key: str, row: Task, token: str = "") -> Outbound:
         return Outbound("GET", f"{base_of(channel)}/{VERSION}/{upstream_id_of(row)}",
                         {"Accept": "application/json", "x-goog-api-key": key})
 
     def state(self, reply: Reply) -> TaskUpdate:
-        answer = json_object(reply)
-        if not answer or (reply.status != 200 and not isinstance(answer.get("error"), dict)):
-            raise UpstreamFailed(f"no operation state (status {reply.status})")
-        return operation_state(answer)
+        return operation_reply(reply)
 
     def public_result(self, row: Task) -> bool:
         return False  # the URI needs the channel's key
