@@ -122,7 +122,6 @@ class Provider:
 
     name = ""
     default_model = ""
-    needs_token = False  # the channel key buys an access token first (Vertex)
 
     def ratios(self, req: VideoRequest, upstream_model: str) -> dict[str, float]:
         """new-api's EstimateBilling: the factors ModelPrice is multiplied by (none: per call).

@@ -66,7 +66,7 @@ def operation_accepted(reply: Reply, secrets: tuple[str, ...]) -> tuple[str, Any
 
 def operation_reply(reply: Reply) -> TaskUpdate:
     answer = json_object(reply)
-    if not answer or (reply.status != 200 and not isinstance(answer.get("error"), dict)):
+    if reply.status != 200 or not answer:  # a failed operation is a 200 with `error`; anything else is asked again
         raise UpstreamFailed(f"no operation state (status {reply.status})")
     return operation_state(answer)
 

@@ -136,7 +136,7 @@ class Jimeng(Provider):
     def state(self, reply: Reply) -> TaskUpdate:
         answer = json_object(reply)
         data = answer.get("data") if isinstance(answer.get("data"), dict) else {}
-        if reply.status >= 500 or not answer:
+        if reply.status != 200 or not answer:  # refused or unreachable now: not a verdict on the task
             raise UpstreamFailed(f"no task state (status {reply.status})")
         if answer.get("code") != OK:
             return TaskUpdate(status=FAILURE, fail_reason=str(answer.get("message") or "task failed"), data=answer)

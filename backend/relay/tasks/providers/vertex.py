@@ -67,7 +67,6 @@ def _project(key: str) -> str:
 class Vertex(Provider):
     name = "Vertex AI"
     default_model = veo.DEFAULT_MODEL
-    needs_token = True
 
     def ratios(self, req: VideoRequest, upstream_model: str) -> dict[str, float]:
         return veo.ratios(req, upstream_model)
