@@ -55,11 +55,13 @@ def test_jimeng_req_keys(key: str, images: int, expected: str) -> None:
 @pytest.mark.parametrize(("fields", "frames", "image_field"), [
     ({"duration": 10}, 241, None), ({"duration": 7}, 121, None), ({}, 121, None),
     ({"images": ["https://a/1.png"]}, 121, "image_urls"), ({"image": "aGVsbG8="}, 121, "binary_data_base64"),
+    ({"image": "data:image/png;base64,aGVsbG8="}, 121, "binary_data_base64"),
 ])
 def test_jimeng_submit_body(fields: dict[str, Any], frames: int, image_field: str | None) -> None:
     body = jimeng.submit_body(req(**fields), "jimeng_vgfm_t2v_l20")
     assert body["frames"] == frames and body["req_key"] == "jimeng_vgfm_t2v_l20"
     assert image_field is None or len(body[image_field]) == 1
+    assert body.get("binary_data_base64", ["aGVsbG8="]) == ["aGVsbG8="]  # Jimeng takes bare base64
 
 
 def test_jimeng_signature_is_what_volcengine_checks() -> None:
@@ -157,3 +159,11 @@ def test_a_poll_the_upstream_refuses_is_asked_again_not_failed(provider: Any, st
 def test_an_answer_that_the_task_failed_fails_it(provider: Any, body: bytes, reason: str) -> None:
     update = provider.state(Reply(200, body, {}))
     assert (update.status, update.fail_reason) == ("FAILURE", reason)
+
+
+def test_jimeng_behind_another_new_api_takes_a_bearer_key() -> None:
+    """An `sk-` key is another new-api in front: its `/jimeng/` route, the key as Bearer, unsigned."""
+    channel = type("C", (), {"base_url": "https://relay.example", "type": 51})()
+    out = jimeng.Jimeng().submit_request(channel, "sk-relay", req(), "jimeng_vgfm_t2v_l20")  # type: ignore[arg-type]
+    assert out.url == "https://relay.example/jimeng/?Action=CVSync2AsyncSubmitTask&Version=2022-08-31"
+    assert out.headers["Authorization"] == "Bearer sk-relay" and "X-Date" not in out.headers

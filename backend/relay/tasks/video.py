@@ -13,6 +13,7 @@ upstream's bytes through.
 from __future__ import annotations
 
 import asyncio
+import base64
 from typing import Any
 
 import orjson
@@ -98,7 +99,8 @@ async def _openai_submit(caller: Caller, request: Request, fields: dict[str, Any
     channel, key = route.channel, route.key
     provider = provider_for(channel.type)
     if provider is not None:
-        req = VideoRequest.parse({**fields, "model": model}, provider.default_model)
+        req = VideoRequest.parse({**fields, **_uploaded_images(raw, ctype, fields), "model": model},
+                                 provider.default_model)
         return await lifecycle.submit_video(caller, provider, route, req, request_id_of(request.scope))
     if "multipart/form-data" in ctype:
         body_bytes = rewrite_form_field(raw, ctype, "model", route.upstream_model)
@@ -113,6 +115,18 @@ async def _openai_submit(caller: Caller, request: Request, fields: dict[str, Any
     sub = Submission(str(channel.type), "generate", model, channel, prompt=str(fields.get("prompt") or ""),
                      upstream_model=route.upstream_model, ratios=sora_ratios(fields))
     return await submit(caller, sub, send_it, request_id_of(request.scope))
+
+
+def _uploaded_images(raw: bytes, ctype: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """The OpenAI SDK's `input_reference` file(s) as data: URIs, the images a provider takes (new-api
+    reads them from the multipart form the same way)."""
+    if "multipart/form-data" not in ctype or fields.get("images"):
+        return {}
+    form = parse_form(raw, ctype)
+    files = [f for f in (form.files if form else []) if f.name == "input_reference" and f.data]
+    if not files:
+        return {}
+    return {"images": [f"data:{f.content_type};base64,{base64.b64encode(f.data).decode()}" for f in files]}
 
 
 def _accepted(status: int, answer: Any, secrets: tuple[str, ...]) -> tuple[str, Any]:

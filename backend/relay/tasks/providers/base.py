@@ -163,6 +163,13 @@ class Provider:
         return True
 
 
+def bare_base64(image: str) -> str:
+    """An image as plain base64 for providers that take no data: URI (Jimeng, Kling); URLs and bare
+    base64 are returned as they are."""
+    head, sep, data = image.partition(",")
+    return data if sep and head.startswith("data:") and head.endswith(";base64") else image
+
+
 def base_of(channel: ChannelInfo) -> str:
     """The channel's base URL, else its type's default address (new-api's ChannelBaseURLs)."""
     return (channel.base_url or default_base_url(channel.type)).strip().rstrip("/")

@@ -25,6 +25,7 @@ from backend.relay.tasks.providers.base import (
     Outbound,
     Provider,
     VideoRequest,
+    bare_base64,
     base_of,
     json_object,
     refused,
@@ -61,7 +62,10 @@ def submit_body(req: VideoRequest, upstream_model: str) -> dict[str, Any]:
     body: dict[str, Any] = {"req_key": upstream_model, "prompt": req.prompt, "seed": 0, "aspect_ratio": "",
                             "frames": 241 if req.duration == 10 else 121}
     if req.images:
-        body["image_urls" if req.images[0].startswith("http") else "binary_data_base64"] = list(req.images)
+        if req.images[0].startswith("http"):
+            body["image_urls"] = list(req.images)
+        else:
+            body["binary_data_base64"] = [bare_base64(i) for i in req.images]
     body.update({k: v for k, v in req.metadata.items() if k != "req_key"})
     images = max(len(req.images), len(body.get("image_urls") or []), len(body.get("binary_data_base64") or []))
     body["req_key"] = resolve_req_key(upstream_model, images)

@@ -24,6 +24,7 @@ from backend.relay.tasks.providers.base import (
     Outbound,
     Provider,
     VideoRequest,
+    bare_base64,
     base_of,
     json_object,
     upstream_id_of,
@@ -70,7 +71,7 @@ def from_unified(req: VideoRequest, upstream_model: str) -> tuple[str, dict[str,
     kling.update(req.metadata)
     kling["model_name"] = upstream_model  # metadata cannot rename the billed model
     if req.images:
-        kling["image"] = req.images[0]
+        kling["image"] = bare_base64(req.images[0])
     return ("image2video" if req.images else "text2video"), kling
 
 
