@@ -23,6 +23,7 @@ from backend.models import Log
 from backend.models.enums import LogType
 from backend.relay.adaptors import vertex_token
 from backend.relay.tasks import poller
+from backend.services import sessions
 from tests.conftest import LiveServer, Storage
 from tests.fakes.task_upstream import RESULT_BYTES, TaskFake
 from tests.fakes.video_providers import (
@@ -271,3 +272,22 @@ def test_openai_sdk_uploads_a_reference_image_to_vertex(env: Env) -> None:
     assert video.id.startswith("task_")
     image = env.vertex.predicts[-1]["instances"][0]["image"]
     assert image == {"bytesBase64Encoded": base64.b64encode(picture).decode(), "mimeType": "image/png"}
+
+
+def test_the_console_session_opens_its_own_video_and_no_one_elses(env: Env) -> None:
+    """The task log's preview link carries the session cookie, not a key (new-api: token or user)."""
+    user, _token, key = make_key(quota=QUOTA)
+    other, _t, _k = make_key(quota=QUOTA)
+    with env.http(key) as c:
+        task_id = c.post("/v1/video/generations", json={"model": "veo-3.0-generate-001", "prompt": "x"}).json()["task_id"]
+    for _ in range(3):
+        poll()
+    mine, theirs = sessions.start(user.id), sessions.start(other.id)
+    with httpx.Client(base_url=env.url, timeout=30) as browser:
+        assert browser.get(f"/v1/videos/{task_id}/content").status_code == 401
+        browser.cookies.set(sessions.COOKIE_NAME, theirs)
+        assert browser.get(f"/v1/videos/{task_id}/content").status_code == 404
+        browser.cookies.set(sessions.COOKIE_NAME, mine)
+        assert browser.get(f"/v1/videos/{task_id}/content").content == RESULT_BYTES
+        browser.cookies.set(sessions.COOKIE_NAME, "forged")
+        assert browser.get(f"/v1/videos/{task_id}/content").status_code == 401
