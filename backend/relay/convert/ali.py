@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from backend.json_shape import object_at
+
 
 def rerank_to_dashscope(body: dict, model: str) -> dict:
     """Documents as text (Jina's {"text": ...} objects unwrapped); return_documents defaults to
@@ -27,9 +29,10 @@ def dashscope_error(resp: dict) -> tuple[str, str] | None:
 
 def dashscope_to_rerank(resp: dict) -> tuple[dict, int]:
     """The rerank reply new-api gives (results + OpenAI-style usage) and the billed prompt tokens."""
-    output = resp.get("output") if isinstance(resp.get("output"), dict) else {}
-    usage = resp.get("usage") if isinstance(resp.get("usage"), dict) else {}
-    tokens = usage.get("total_tokens") if isinstance(usage.get("total_tokens"), int) else 0
+    output = object_at(resp, "output")
+    usage = object_at(resp, "usage")
+    total = usage.get("total_tokens")
+    tokens = total if isinstance(total, int) else 0
     results = [r for r in output.get("results") or [] if isinstance(r, dict)]
-    body = {"results": results, "usage": {"prompt_tokens": tokens, "completion_tokens": 0, "total_tokens": tokens}}
+    body: dict[str, Any] = {"results": results, "usage": {"prompt_tokens": tokens, "completion_tokens": 0, "total_tokens": tokens}}
     return body, tokens

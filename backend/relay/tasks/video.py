@@ -19,6 +19,7 @@ import orjson
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
+from backend.json_shape import object_at
 from backend.models import Task
 from backend.models.task import FAILURE, IN_PROGRESS, QUEUED, SUBMITTED, SUCCESS
 from backend.relay.adaptors.base import UpstreamRequest
@@ -319,7 +320,7 @@ async def poll(row: Task) -> poller.TaskUpdate:
         raise UpstreamFailed(f"no state for task {row.task_id} (status {reply.status})")
     status = _UPSTREAM_STATUS.get(str(answer.get("status") or "").lower(), QUEUED)
     progress = answer.get("progress")
-    error = answer.get("error") if isinstance(answer.get("error"), dict) else {}
+    error = object_at(answer, "error")
     return poller.TaskUpdate(
         status=status, progress=f"{progress}%" if isinstance(progress, int) and 0 < progress < 100 else "",
         fail_reason=str(error.get("message") or ""), data=answer,
