@@ -88,27 +88,27 @@ def openai_image_to_ali(body: dict, model: str, sync: bool) -> dict:
 
 
 def task_id(resp: dict) -> str:
-    output = resp.get("output") if isinstance(resp.get("output"), dict) else {}
+    output = object_at(resp, "output")
     value = output.get("task_id")
     return value if isinstance(value, str) else ""
 
 
 def task_status(resp: dict) -> str:
-    output = resp.get("output") if isinstance(resp.get("output"), dict) else {}
+    output = object_at(resp, "output")
     value = output.get("task_status")
     return value if isinstance(value, str) else ""
 
 
 def task_failure(resp: dict) -> tuple[str, str]:
     """(message, code) of a job that ended without images."""
-    output = resp.get("output") if isinstance(resp.get("output"), dict) else {}
+    output = object_at(resp, "output")
     code = str(output.get("code") or task_status(resp) or "ali_task_failed")
     return str(output.get("message") or f"the DashScope image job ended {task_status(resp) or 'without a status'}"), code
 
 
 def image_urls(resp: dict) -> list[str]:
     """Every image URL of a finished job (`output.results`) or a sync reply (`output.choices`)."""
-    output = resp.get("output") if isinstance(resp.get("output"), dict) else {}
+    output = object_at(resp, "output")
     urls = [r.get("url") for r in output.get("results") or () if isinstance(r, dict)]
     for choice in output.get("choices") or ():
         content = ((choice or {}).get("message") or {}).get("content") if isinstance(choice, dict) else None
@@ -120,7 +120,7 @@ def with_inline_images(resp: dict, fetched: dict[str, str]) -> dict:
     """The reply with each fetched image URL's bytes (base64) in place: `b64_image` on a job's
     result, the image itself in a sync reply's content (as DashScope gives base64 there)."""
     out = orjson.loads(orjson.dumps(resp))  # a deep copy: the reply read off the wire stays as it was
-    output = out.get("output") if isinstance(out.get("output"), dict) else {}
+    output = object_at(out, "output")
     for result in output.get("results") or ():
         if isinstance(result, dict) and result.get("url") in fetched:
             result["b64_image"] = fetched[result["url"]]
@@ -135,7 +135,7 @@ def with_inline_images(resp: dict, fetched: dict[str, str]) -> dict:
 def ali_to_openai_images(resp: dict, created: int) -> dict:
     """OpenAI's images reply: a result with bytes (`b64_image`, or a sync reply's non-URL image)
     as `b64_json`, otherwise its `url`; a sync reply's text as `revised_prompt`."""
-    output = resp.get("output") if isinstance(resp.get("output"), dict) else {}
+    output = object_at(resp, "output")
     data: list[dict[str, Any]] = []
     for result in output.get("results") or ():
         if not isinstance(result, dict):

@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 
 from backend.cache.channels import ChannelInfo
+from backend.json_shape import object_at
 from backend.models import Task
 from backend.relay.adaptors.base import UpstreamError
 from backend.relay.adaptors.vertex_token import access_token
@@ -98,7 +99,7 @@ class Vertex(Provider):
     def accepted(self, reply: Reply, secrets: tuple[str, ...]) -> tuple[str, Any]:
         answer = json_object(reply)
         if reply.status != 200 or not str(answer.get("name") or "").strip():
-            error = answer.get("error") if isinstance(answer.get("error"), dict) else {}
+            error = object_at(answer, "error")
             raise refused(reply, error.get("message") or "missing operation name", secrets)
         return str(answer["name"]), {"name": answer["name"]}
 
