@@ -37,8 +37,8 @@ async def jimeng_official(request: Request) -> Response:
             if row is None or row.platform == "suno":
                 raise TaskRefused("task_not_exist", "task_not_exist", 404)
             return JSONResponse({"code": "success", "message": "", "data": task_dto(row)})
-        model = body.get("req_key") if isinstance(body.get("req_key"), str) and body.get("req_key") else \
-            jimeng.DEFAULT_REQ_KEY
+        given = body.get("req_key")
+        model = given if isinstance(given, str) and given else jimeng.DEFAULT_REQ_KEY
         route = route_for(caller, model)
         provider = provider_for(route.channel.type)
         if provider is None:

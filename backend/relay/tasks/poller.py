@@ -70,7 +70,8 @@ async def _acquire() -> str | None:
 async def _release(token: str) -> None:
     client = get_async_redis()
     if client is not None:
-        await client.eval(_RELEASE, 1, LOCK_KEY, token)
+        # redis-py annotates eval once for both clients (`Awaitable[str] | str`); the asyncio one awaits.
+        await client.eval(_RELEASE, 1, LOCK_KEY, token)  # type: ignore[misc]
 
 
 async def poll_once() -> bool:

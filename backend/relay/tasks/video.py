@@ -21,6 +21,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
 from backend.cache.channels import ChannelInfo
+from backend.json_shape import object_at
 from backend.models import Task
 from backend.models.task import FAILURE, IN_PROGRESS, QUEUED, SUBMITTED, SUCCESS
 from backend.relay.auth import Caller
@@ -288,7 +289,7 @@ async def poll(row: Task) -> poller.TaskUpdate:
         raise UpstreamFailed(f"no state for task {row.task_id} (status {reply.status})")
     status = _UPSTREAM_STATUS.get(str(answer.get("status") or "").lower(), QUEUED)
     progress = answer.get("progress")
-    error = answer.get("error") if isinstance(answer.get("error"), dict) else {}
+    error = object_at(answer, "error")
     return poller.TaskUpdate(
         status=status, progress=f"{progress}%" if isinstance(progress, int) and 0 < progress < 100 else "",
         fail_reason=str(error.get("message") or ""), data=answer,

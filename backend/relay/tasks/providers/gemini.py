@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import orjson
 
 from backend.cache.channels import ChannelInfo
+from backend.json_shape import object_at
 from backend.models import Task
 from backend.models.task import FAILURE, IN_PROGRESS, SUCCESS
 from backend.relay.tasks.common import Reply, UpstreamFailed
@@ -41,13 +42,13 @@ def video_uri(data: Any) -> str:
     generated = response.get("generateVideoResponse") if isinstance(response, dict) else None
     samples = generated.get("generatedSamples") if isinstance(generated, dict) else None
     first = samples[0] if isinstance(samples, list) and samples and isinstance(samples[0], dict) else {}
-    video = first.get("video") if isinstance(first.get("video"), dict) else {}
+    video = object_at(first, "video")
     return str(video.get("uri") or "")
 
 
 def operation_state(answer: dict[str, Any]) -> TaskUpdate:
     """A long-running operation: an error fails it, `done` finishes it, else it is running."""
-    error = answer.get("error") if isinstance(answer.get("error"), dict) else {}
+    error = object_at(answer, "error")
     if error.get("message"):
         return TaskUpdate(status=FAILURE, fail_reason=str(error["message"]), data=answer)
     if not answer.get("done"):

@@ -16,6 +16,7 @@ from urllib.parse import quote, urlsplit
 import orjson
 
 from backend.cache.channels import ChannelInfo
+from backend.json_shape import object_at
 from backend.models import Task
 from backend.models.task import FAILURE, IN_PROGRESS, QUEUED, SUCCESS
 from backend.relay.tasks.common import Reply, UpstreamFailed
@@ -128,7 +129,7 @@ class Jimeng(Provider):
 
     def accepted(self, reply: Reply, secrets: tuple[str, ...]) -> tuple[str, Any]:
         answer = json_object(reply)
-        data = answer.get("data") if isinstance(answer.get("data"), dict) else {}
+        data = object_at(answer, "data")
         if reply.status != 200 or answer.get("code") != OK:
             raise refused(reply, answer.get("message"), secrets)
         return str(data.get("task_id") or ""), answer
@@ -139,7 +140,7 @@ class Jimeng(Provider):
 
     def state(self, reply: Reply) -> TaskUpdate:
         answer = json_object(reply)
-        data = answer.get("data") if isinstance(answer.get("data"), dict) else {}
+        data = object_at(answer, "data")
         if reply.status != 200 or not answer:  # refused or unreachable now: not a verdict on the task
             raise UpstreamFailed(f"no task state (status {reply.status})")
         if answer.get("code") != OK:

@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 
 from backend.cache.channels import ChannelInfo
+from backend.json_shape import object_at
 from backend.models import Task
 from backend.models.task import FAILURE, IN_PROGRESS, QUEUED, SUCCESS
 from backend.relay.tasks.common import Reply, UpstreamFailed
@@ -118,7 +119,7 @@ class Kling(Provider):
         if reply.status != 200 or not isinstance(data, dict):
             raise UpstreamFailed(f"no task state (status {reply.status})")
         status = _STATUS.get(str(data.get("task_status")), IN_PROGRESS)
-        result = data.get("task_result") if isinstance(data.get("task_result"), dict) else {}
+        result = object_at(data, "task_result")
         videos = result.get("videos")
         url = videos[0].get("url", "") if isinstance(videos, list) and videos and isinstance(videos[0], dict) else ""
         return TaskUpdate(status=status, fail_reason=str(data.get("task_status_msg") or ""),
