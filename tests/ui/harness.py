@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import http.cookiejar
+import json
 import os
 import signal
 import sqlite3
@@ -251,3 +253,31 @@ class Page:
         path = SCREENSHOTS / f"{name}.png"
         self.d.save_screenshot(str(path))
         return path
+
+
+class RootApi:
+    """The management API as root, over HTTP with a cookie jar (the console's own server)."""
+
+    def __init__(self, server: ConsoleServer) -> None:
+        self.server = server
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        self.user_id = ""
+
+    def call(self, method: str, path: str, body: dict | None = None) -> dict:
+        req = urllib.request.Request(
+            self.server.url + path, method=method, data=json.dumps(body).encode() if body is not None else None,
+            headers={"Content-Type": "application/json", "New-Api-User": self.user_id},
+        )
+        with self.opener.open(req, timeout=10) as r:
+            return json.loads(r.read())
+
+    def as_root(self) -> RootApi:
+        if not self.call("GET", "/api/setup")["data"]["status"]:
+            assert self.call("POST", "/api/setup", {"username": ROOT_NAME, "password": ROOT_PASSWORD,
+                                                    "confirmPassword": ROOT_PASSWORD})["success"]
+        login = self.call("POST", "/api/user/login", {"username": ROOT_NAME, "password": ROOT_PASSWORD})
+        self.user_id = str(login["data"]["id"])
+        return self
+
+    def option(self, key: str, value: str) -> None:
+        assert self.call("PUT", "/api/option/", {"key": key, "value": value})["success"], key

@@ -360,16 +360,20 @@ def test_settings_root_only_json_refused_secrets_write_only(server: ConsoleServe
     _shot(page, "admin-settings-ratios")
 
     _tab(page, "system")
-    _wait_exact(page, "secret-SMTPToken-state", "not set")
     page.fill("opt-SystemName", "Gateway Test")
-    page.fill("secret-SMTPToken", "smtp-secret-value-42")
     page.click("save-system")
+    page.wait_body_text("1 settings saved")
+    _tab(page, "smtp")
+    _wait_exact(page, "secret-SMTPToken-state", "not set")
+    page.fill("secret-SMTPToken", "smtp-secret-value-42")
+    page.click("save-smtp")
     _wait_exact(page, "secret-SMTPToken-state", "set")
     assert page.el("secret-SMTPToken").get_attribute("value") == ""
     assert server.query("SELECT value FROM options WHERE key = 'SMTPToken'") == [("smtp-secret-value-42",)]
     page.open("/admin/settings")
     _tab(page, "system")
     page.wait_value("opt-SystemName", "Gateway Test")
+    _tab(page, "smtp")
     _wait_exact(page, "secret-SMTPToken-state", "set")
     assert "smtp-secret-value-42" not in page.d.page_source
     _tab(page, "ratelimit")
