@@ -1,13 +1,20 @@
 """The settings pages' own helpers: the price table's rows (unpriced models first and flagged) and
-the option JSON it writes back, and the custom OAuth form's rows."""
+the option JSON it writes back, the custom OAuth form's rows, and the users page's security dialog
+(linked accounts, unbinding) under the role rule."""
 
 from __future__ import annotations
 
 import orjson
 import pytest
 
+from backend.db import session_scope
+from backend.models import CustomOAuthProvider, User, UserOAuthBinding
+from backend.models.enums import Role
+from backend.services.errors import ServiceError
 from newapi_ui.states.custom_oauth_admin import row_of
 from newapi_ui.states.ratio_table import build_rows, groups_json, is_unpriced, to_json
+from newapi_ui.states.user_security import security_of, unbind
+from tests.api.mgmt_helpers import make_user
 
 
 def test_rows_flag_served_models_without_any_price_and_list_them_first() -> None:
@@ -55,3 +62,32 @@ def test_custom_provider_rows_never_carry_the_secret() -> None:
     row = row_of({"id": 3, "name": "Corp", "slug": "corp", "kind": "oauth_code", "enabled": True,
                   "client_id": "cid", "client_secret": "never"})
     assert row == {"id": "3", "name": "Corp", "slug": "corp", "kind": "oauth_code", "enabled": "1", "client_id": "cid"}
+
+
+def test_the_security_dialog_reads_and_unbinds_under_the_role_rule(sqlite_storage: object) -> None:
+    root, admin = make_user("root", Role.ROOT), make_user("boss", Role.ADMIN)
+    ann = make_user("ann")
+    with session_scope() as s:
+        row = s.get(User, ann.id)
+        row.github_id, row.oidc_id = "gh-1", "sub-1"
+        s.add(row)
+        provider = CustomOAuthProvider(name="Corp", slug="corp", client_id="c")
+        s.add(provider)
+        s.flush()
+        s.add(UserOAuthBinding(user_id=ann.id, provider_id=provider.id, provider_user_id="corp-9"))
+        pid = provider.id
+    found = security_of(admin, ann.id)
+    assert found["bindings"] == [
+        {"kind": "github", "id": "", "name": "GitHub", "bound": "gh-1"},
+        {"kind": "oidc", "id": "", "name": "OIDC", "bound": "sub-1"},
+        {"kind": "custom", "id": str(pid), "name": "Corp", "bound": "corp-9"}]
+    assert found["twofa"] is False and found["passkeys"] == 0
+    unbind(admin, ann.id, "github", "")
+    unbind(admin, ann.id, "custom", str(pid))
+    assert [b["kind"] for b in security_of(admin, ann.id)["bindings"]] == ["oidc"]
+    with pytest.raises(ServiceError, match="same or a higher role"):
+        security_of(admin, root.id)
+    with pytest.raises(ServiceError, match="same or a higher role"):
+        unbind(admin, root.id, "oidc", "")
+    with pytest.raises(ServiceError, match="invalid binding type"):
+        unbind(root, ann.id, "myspace", "")
