@@ -28,6 +28,7 @@ from newapi_ui.pages import (  # noqa: F401 - declares the pages
     logs,
     oauth_callback,
     personal,
+    plans,
     playground,
     pricing,
     redemptions,

@@ -7,6 +7,7 @@ import reflex as rx
 
 from newapi_ui.components.admin_table import icon_action
 from newapi_ui.components.confirm import confirm_dialog
+from newapi_ui.components.forms import bound_field
 from newapi_ui.i18n import N_, _
 from newapi_ui.states.custom_oauth_admin import AUTH_STYLES, TEXT_FIELDS
 from newapi_ui.states.custom_oauth_admin import CustomOAuthState as S
@@ -30,12 +31,7 @@ def _row(p: rx.Var) -> rx.Component:
 
 
 def _text(name: str, label: str, hint: str) -> rx.Component:
-    element_id = f"coauth-{name}"
-    parts = [rx.text(_(label), as_="label", html_for=element_id, size="2", weight="medium"),
-             rx.input(value=S.form[name], on_change=lambda v: S.set_field(name, v), id=element_id, width="100%")]
-    if hint:
-        parts.append(rx.text(_(hint), size="1", color_scheme="gray"))
-    return rx.vstack(*parts, spacing="1", width="100%")
+    return bound_field(label, f"coauth-{name}", S.form[name], lambda v: S.set_field(name, v), hint=hint)
 
 
 def _dialog() -> rx.Component:

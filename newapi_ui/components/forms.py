@@ -32,3 +32,14 @@ def submit(label: str, busy: rx.Var) -> rx.Component:
 def form(*children: rx.Component, on_submit, form_id: str) -> rx.Component:  # noqa: ANN001
     return rx.form(rx.vstack(*children, spacing="4", width="100%"), on_submit=on_submit, reset_on_submit=False,
                    id=form_id, width="100%")
+
+
+def bound_field(label: str, element_id: str, value: rx.Var, on_change, *, hint: str = "",  # noqa: ANN001
+                type: str = "text") -> rx.Component:  # noqa: A002
+    """A labelled input bound to a state value (dialog forms that are filled from the state);
+    `label` and `hint` are msgids."""
+    parts = [rx.text(_(label), as_="label", html_for=element_id, size="2", weight="medium"),
+             rx.input(value=value, on_change=on_change, id=element_id, type=type, width="100%")]
+    if hint:
+        parts.append(rx.text(_(hint), size="1", color_scheme="gray"))
+    return rx.vstack(*parts, spacing="1", width="100%")

@@ -32,5 +32,6 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("/user", N_("Users"), "users", Role.ADMIN),
     NavItem("/redemption", N_("Redemption codes"), "ticket", Role.ADMIN),
     NavItem("/admin/orders", N_("Orders"), "receipt", Role.ADMIN),
+    NavItem("/admin/plans", N_("Subscription plans"), "calendar-check", Role.ADMIN),
     NavItem("/admin/settings", N_("Settings"), "settings", Role.ROOT),
 )

@@ -28,7 +28,7 @@ def twofa_stats() -> rx.Component:
 def security_dialog() -> rx.Component:
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title(_("Sign-in & security"), " ", S.username),
+            rx.dialog.title(_("Sign-in & security"), " ", S.target_name),
             rx.vstack(
                 rx.text(_("Linked accounts"), weight="medium"),
                 rx.cond(S.bindings.length() > 0, rx.vstack(rx.foreach(S.bindings, _binding), width="100%",

@@ -53,6 +53,7 @@ def build_rows(overlays: dict[str, dict[str, Any]], used: set[str], builtin: dic
         row = {field: _number_text(overlays[key].get(name)) for field, key in COLUMNS.items()}
         row.update(model=name, used="1" if name in used else "", builtin=builtin.get(name, ""))
         row["unpriced"] = "1" if is_unpriced(row) else ""
+        row["flagged"] = row["unpriced"]  # as loaded: the filter keeps a row while its price is typed
         rows.append(row)
     return sorted(rows, key=lambda r: (not r["unpriced"], r["model"]))
 
@@ -122,7 +123,7 @@ class RatioTableState(RoleGate, AuthState):
     def shown(self) -> list[dict[str, str]]:
         needle = self.search.strip().lower()
         return [r for r in self.rows if (not needle or needle in r["model"].lower())
-                and (not self.only_unpriced or r["unpriced"])]
+                and (not self.only_unpriced or r["flagged"])]
 
     @rx.var
     def unpriced_count(self) -> int:
@@ -169,7 +170,7 @@ class RatioTableState(RoleGate, AuthState):
         name = self.new_model.strip()
         if name and all(r["model"] != name for r in self.rows):
             row = {"model": name, "ratio": "", "completion": "", "price": "", "used": "", "builtin": "",
-                   "unpriced": ""}
+                   "unpriced": "", "flagged": ""}
             self.rows = [row, *self.rows]
         self.new_model = ""
 

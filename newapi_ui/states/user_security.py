@@ -55,8 +55,8 @@ def unbind(actor: User, user_id: int, kind: str, provider_id: str) -> None:
 
 class UserSecurityState(RoleGate, AuthState):
     dialog_open: bool = False
-    user_id: int = 0
-    username: str = ""
+    target_id: int = 0  # not `user_id` / `username`: AuthState's, the signed-in admin's
+    target_name: str = ""
     bindings: list[dict[str, str]] = []
     twofa_on: bool = False
     passkey_count: int = 0
@@ -74,7 +74,7 @@ class UserSecurityState(RoleGate, AuthState):
 
     async def _read(self, actor: User, user_id: int) -> None:
         found = await backend_bridge.call(security_of, actor, user_id)
-        self.user_id, self.username, self.bindings = user_id, found["username"], found["bindings"]
+        self.target_id, self.target_name, self.bindings = user_id, found["username"], found["bindings"]
         self.twofa_on, self.passkey_count = found["twofa"], found["passkeys"]
 
     @rx.event
@@ -98,8 +98,8 @@ class UserSecurityState(RoleGate, AuthState):
         if actor is None:
             return away
         try:
-            await backend_bridge.call(fn, actor, self.user_id, *args)
-            await self._read(actor, self.user_id)
+            await backend_bridge.call(fn, actor, self.target_id, *args)
+            await self._read(actor, self.target_id)
         except ServiceError as exc:
             return rx.toast.error(self.tr(exc.message))
         stats = await backend_bridge.call(twofa.stats)

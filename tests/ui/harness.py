@@ -208,6 +208,10 @@ class Page:
             body = self.d.find_element(By.TAG_NAME, "body").text[:1500]
             raise TimeoutException(f"{message}; at {self.d.current_url} ({shot}):\n{body}") from None
 
+    def until(self, condition, message: str) -> object:  # noqa: ANN001
+        """Wait for `condition(driver)`; a re-render mid-check (stale element) is retried."""
+        return self._wait(condition, message, (StaleElementReferenceException,))
+
     def path(self) -> str:
         return self.d.current_url.removeprefix(self.base).split("?")[0].rstrip("/") or "/"
 
@@ -253,6 +257,34 @@ class Page:
         path = SCREENSHOTS / f"{name}.png"
         self.d.save_screenshot(str(path))
         return path
+
+
+def login(page: Page, username: str, password: str, label: str = "") -> None:
+    page.open("/login")
+    page.wait_path("/login")
+    page.fill("username", username)
+    page.fill("password", password)
+    page.click("submit")
+    page.wait_path("/")
+    # The user menu shows the display name or the username.
+    names = {username, label or username}
+    WebDriverWait(page.d, WAIT).until(
+        lambda d: any(e.text.strip() in names for e in d.find_elements(By.ID, "user-menu")), "not logged in")
+
+
+def no_toasts(page: Page) -> None:
+    """Toasts sit over the top of the page for a few seconds: close them and wait until they are gone."""
+    page.d.execute_script("document.querySelectorAll('[data-sonner-toast] [data-close-button]')"
+                          ".forEach(b => b.click())")
+    WebDriverWait(page.d, WAIT).until(lambda d: not d.find_elements(By.CSS_SELECTOR, "[data-sonner-toast]"),
+                                      "toasts never went away")
+
+
+def click_tab(page: Page, name: str) -> None:
+    """Tabs sit at the top, under the sticky top bar once the page has scrolled."""
+    no_toasts(page)
+    page.d.execute_script("window.scrollTo(0, 0)")
+    page.click(f"tab-{name}")
 
 
 class RootApi:

@@ -16,19 +16,9 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.ui.harness import ROOT_NAME, ROOT_PASSWORD, WAIT, ConsoleServer, Page, chromium
-
-
-def _login(page: Page, username: str, password: str, label: str = "") -> None:
-    page.open("/login")
-    page.wait_path("/login")
-    page.fill("username", username)
-    page.fill("password", password)
-    page.click("submit")
-    page.wait_path("/")
-    # The user menu shows the display name or the username.
-    names = {username, label or username}
-    WebDriverWait(page.d, WAIT).until(
-        lambda d: any(e.text.strip() in names for e in d.find_elements(By.ID, "user-menu")), "not logged in")
+from tests.ui.harness import click_tab as _tab
+from tests.ui.harness import login as _login
+from tests.ui.harness import no_toasts as _no_toasts
 
 
 def _pick(page: Page, trigger_id: str, label: str) -> None:
@@ -74,21 +64,6 @@ def _wait_rows(page: Page, table_id: str, predicate) -> list[str]:
 
 def _wait_exact(page: Page, element_id: str, text: str) -> None:
     WebDriverWait(page.d, WAIT).until(lambda _d: page.el(element_id).text == text, f"#{element_id} != {text!r}")
-
-
-def _no_toasts(page: Page) -> None:
-    """Toasts sit over the top of the page for a few seconds: close them and wait until they are gone."""
-    page.d.execute_script("document.querySelectorAll('[data-sonner-toast] [data-close-button]')"
-                          ".forEach(b => b.click())")
-    WebDriverWait(page.d, WAIT).until(lambda d: not d.find_elements(By.CSS_SELECTOR, "[data-sonner-toast]"),
-                                      "toasts never went away")
-
-
-def _tab(page: Page, name: str) -> None:
-    """Tabs sit at the top, under the sticky top bar once the page has scrolled."""
-    _no_toasts(page)
-    page.d.execute_script("window.scrollTo(0, 0)")
-    page.click(f"tab-{name}")
 
 
 def _shot(page: Page, name: str) -> None:

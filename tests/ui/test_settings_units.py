@@ -10,8 +10,10 @@ import pytest
 from backend.db import session_scope
 from backend.models import CustomOAuthProvider, User, UserOAuthBinding
 from backend.models.enums import Role
+from backend.services import subscriptions
 from backend.services.errors import ServiceError
 from newapi_ui.states.custom_oauth_admin import row_of
+from newapi_ui.states.plans import body_of, form_of
 from newapi_ui.states.ratio_table import build_rows, groups_json, is_unpriced, to_json
 from newapi_ui.states.user_security import security_of, unbind
 from tests.api.mgmt_helpers import make_user
@@ -28,7 +30,7 @@ def test_rows_flag_served_models_without_any_price_and_list_them_first() -> None
     assert by_name["gpt-4o"]["unpriced"] == "" and by_name["img"]["unpriced"] == ""
     assert by_name["other"]["used"] == "" and by_name["other"]["unpriced"] == ""  # priced or not, no channel
     assert by_name["mine"] | {} == {"model": "mine", "ratio": "2", "completion": "4", "price": "", "used": "1",
-                                    "builtin": "", "unpriced": ""}
+                                    "builtin": "", "unpriced": "", "flagged": ""}
     assert by_name["img"]["price"] == "0.04"
 
 
@@ -91,3 +93,15 @@ def test_the_security_dialog_reads_and_unbinds_under_the_role_rule(sqlite_storag
         unbind(admin, root.id, "oidc", "")
     with pytest.raises(ServiceError, match="invalid binding type"):
         unbind(root, ann.id, "myspace", "")
+
+
+def test_a_plan_form_round_trips_through_the_service(sqlite_storage: object) -> None:
+    form = form_of({}) | {"title": " Pro ", "price_amount": "9.9", "total_amount": "5000000", "sort_order": "x"}
+    with pytest.raises(ServiceError, match="whole number"):
+        subscriptions.create_plan(body_of(form, "month", "never", True))
+    created = subscriptions.create_plan(body_of(form | {"sort_order": "2"}, "day", "weekly", False))
+    assert {k: created[k] for k in ("title", "price_amount", "total_amount", "sort_order", "duration_unit",
+                                    "quota_reset_period", "enabled")} == {
+        "title": "Pro", "price_amount": 9.9, "total_amount": 5_000_000, "sort_order": 2, "duration_unit": "day",
+        "quota_reset_period": "weekly", "enabled": False}
+    assert form_of(created)["total_amount"] == "5000000" and form_of(created)["title"] == "Pro"
