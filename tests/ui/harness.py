@@ -287,29 +287,35 @@ def click_tab(page: Page, name: str) -> None:
     page.click(f"tab-{name}")
 
 
-class RootApi:
-    """The management API as root, over HTTP with a cookie jar (the console's own server)."""
+class Api:
+    """The management API with the root's session cookie, to set the stage like an admin would."""
 
-    def __init__(self, server: ConsoleServer) -> None:
-        self.server = server
+    def __init__(self, base: str) -> None:
+        self.base = base
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
-        self.user_id = ""
+        self.user_id = 0
 
     def call(self, method: str, path: str, body: dict | None = None) -> dict:
-        req = urllib.request.Request(
-            self.server.url + path, method=method, data=json.dumps(body).encode() if body is not None else None,
-            headers={"Content-Type": "application/json", "New-Api-User": self.user_id},
-        )
+        headers = {"Content-Type": "application/json"}
+        if self.user_id:
+            headers["New-Api-User"] = str(self.user_id)
+        req = urllib.request.Request(self.base + path, method=method, headers=headers,
+                                     data=json.dumps(body).encode() if body is not None else None)
         with self.opener.open(req, timeout=10) as r:
-            return json.loads(r.read())
+            reply = json.loads(r.read())
+        assert reply["success"], reply
+        return reply
 
-    def as_root(self) -> RootApi:
-        if not self.call("GET", "/api/setup")["data"]["status"]:
-            assert self.call("POST", "/api/setup", {"username": ROOT_NAME, "password": ROOT_PASSWORD,
-                                                    "confirmPassword": ROOT_PASSWORD})["success"]
-        login = self.call("POST", "/api/user/login", {"username": ROOT_NAME, "password": ROOT_PASSWORD})
-        self.user_id = str(login["data"]["id"])
+    def login(self, username: str, password: str) -> Api:
+        self.user_id = self.call("POST", "/api/user/login", {"username": username, "password": password})["data"]["id"]
         return self
 
+    def as_root(self) -> Api:
+        """Set up the root user when the instance is fresh, then log in as root."""
+        if not self.call("GET", "/api/setup")["data"]["status"]:
+            self.call("POST", "/api/setup", {"username": ROOT_NAME, "password": ROOT_PASSWORD,
+                                             "confirmPassword": ROOT_PASSWORD})
+        return self.login(ROOT_NAME, ROOT_PASSWORD)
+
     def option(self, key: str, value: str) -> None:
-        assert self.call("PUT", "/api/option/", {"key": key, "value": value})["success"], key
+        self.call("PUT", "/api/option/", {"key": key, "value": value})

@@ -13,7 +13,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.smtp_sink import SmtpSink, body_text
-from tests.ui.harness import ConsoleServer, Page, RootApi, chromium
+from tests.ui.harness import Api, ConsoleServer, Page, chromium
 
 FRESH_START = True  # root is set up by the `api` fixture below, through the same API
 
@@ -25,8 +25,8 @@ def smtp() -> Iterator[SmtpSink]:
 
 
 @pytest.fixture(scope="module")
-def api(server: ConsoleServer, smtp: SmtpSink) -> RootApi:
-    api = RootApi(server).as_root()
+def api(server: ConsoleServer, smtp: SmtpSink) -> Api:
+    api = Api(server.url).as_root()
     api.option("SMTPServer", "127.0.0.1")
     api.option("SMTPPort", str(smtp.port))
     api.option("SMTPFrom", "noreply@example.com")
@@ -38,7 +38,7 @@ def _wait_nonempty_value(page: Page, element_id: str) -> str:
     return WebDriverWait(page.d, 30).until(lambda d: page.el(element_id).get_attribute("value"))
 
 
-def test_forgot_password_mail_link_new_password_once(server: ConsoleServer, smtp: SmtpSink, api: RootApi) -> None:
+def test_forgot_password_mail_link_new_password_once(server: ConsoleServer, smtp: SmtpSink, api: Api) -> None:
     assert api.call("POST", "/api/user/register", {"username": "mia", "password": "mia-password",
                                                    "email": "mia@example.com"})["success"]
     before = len(smtp.messages)
@@ -81,7 +81,7 @@ def test_forgot_password_mail_link_new_password_once(server: ConsoleServer, smtp
         page.d.quit()
 
 
-def test_reset_pages_dark_phone_and_unknown_address(server: ConsoleServer, smtp: SmtpSink, api: RootApi) -> None:
+def test_reset_pages_dark_phone_and_unknown_address(server: ConsoleServer, smtp: SmtpSink, api: Api) -> None:
     page = Page(chromium(width=390, height=844, accept_language="fr-FR,fr;q=0.9"), server.url)
     try:
         page.open("/reset")
@@ -102,7 +102,7 @@ def test_reset_pages_dark_phone_and_unknown_address(server: ConsoleServer, smtp:
         page.d.quit()
 
 
-def test_sign_up_with_a_mailed_code(server: ConsoleServer, smtp: SmtpSink, api: RootApi) -> None:
+def test_sign_up_with_a_mailed_code(server: ConsoleServer, smtp: SmtpSink, api: Api) -> None:
     api.option("EmailVerificationEnabled", "true")
     before = len(smtp.messages)
     page = Page(chromium(), server.url)

@@ -21,9 +21,9 @@ from tests.ui.harness import (
     ROOT_NAME,
     ROOT_PASSWORD,
     WAIT,
+    Api,
     ConsoleServer,
     Page,
-    RootApi,
     chromium,
     click_tab,
     login,
@@ -47,8 +47,8 @@ def _settings(page: Page) -> None:
 
 
 @pytest.fixture
-def api(server: ConsoleServer) -> RootApi:
-    return RootApi(server).as_root()
+def api(server: ConsoleServer) -> Api:
+    return Api(server.url).as_root()
 
 
 def test_settings_tabs_save_refuse_and_reload(server: ConsoleServer, page: Page) -> None:
@@ -135,7 +135,7 @@ def test_settings_tabs_save_refuse_and_reload(server: ConsoleServer, page: Page)
     page.shot("settings-payment")
 
 
-def test_custom_login_providers_and_the_price_table(server: ConsoleServer, page: Page, api: RootApi) -> None:
+def test_custom_login_providers_and_the_price_table(server: ConsoleServer, page: Page, api: Api) -> None:
     reply = api.call("POST", "/api/channel/", {"mode": "single", "channel": {
         "type": 1, "name": "priced", "key": "sk-x", "models": "gpt-4o,mystery-model", "group": "default"}})
     assert reply["success"], reply
@@ -198,7 +198,7 @@ def oidc() -> Iterator[FakeOAuthProvider]:
         yield provider
 
 
-def test_oidc_login_configured_in_the_console(server: ConsoleServer, page: Page, api: RootApi,
+def test_oidc_login_configured_in_the_console(server: ConsoleServer, page: Page, api: Api,
                                               oidc: FakeOAuthProvider) -> None:
     api.option("ServerAddress", server.url)
     _settings(page)
@@ -232,7 +232,7 @@ def _virtual_authenticator(page: Page) -> None:
         "isUserVerified": True, "automaticPresenceSimulation": True}})
 
 
-def test_passkey_registered_and_used_with_a_virtual_authenticator(server: ConsoleServer, api: RootApi) -> None:
+def test_passkey_registered_and_used_with_a_virtual_authenticator(server: ConsoleServer, api: Api) -> None:
     # WebAuthn needs a domain (an IP address is no relying party id): the browser uses localhost.
     local = server.url.replace("127.0.0.1", "localhost")
     api.option("ServerAddress", local)
@@ -264,7 +264,7 @@ def test_passkey_registered_and_used_with_a_virtual_authenticator(server: Consol
         page.d.quit()
 
 
-def test_users_security_dialog_unbinds_and_resets(server: ConsoleServer, page: Page, api: RootApi) -> None:
+def test_users_security_dialog_unbinds_and_resets(server: ConsoleServer, page: Page, api: Api) -> None:
     assert api.call("POST", "/api/user/", {"username": "dora", "password": "dora-pass-1"})["success"]
     ((uid,),) = server.query("SELECT id FROM users WHERE username = 'dora'")
     server.query("UPDATE users SET github_id = 'gh-77', oidc_id = 'sub-77' WHERE id = ?", uid)
