@@ -7,7 +7,7 @@ import reflex as rx
 
 from newapi_ui.components.admin_table import icon_action
 from newapi_ui.components.confirm import confirm_dialog
-from newapi_ui.components.forms import bound_field
+from newapi_ui.components.forms import bound_field, dialog_footer
 from newapi_ui.i18n import N_, _
 from newapi_ui.states.custom_oauth_admin import AUTH_STYLES, TEXT_FIELDS
 from newapi_ui.states.custom_oauth_admin import CustomOAuthState as S
@@ -61,13 +61,7 @@ def _dialog() -> rx.Component:
                     ),
                     spacing="1",
                 ),
-                rx.cond(S.form_error != "", rx.callout(S.form_error, icon="triangle-alert", color_scheme="red",
-                                                       id="coauth-error", width="100%")),
-                rx.hstack(
-                    rx.dialog.close(rx.button(_("Cancel"), variant="soft", color_scheme="gray")),
-                    rx.button(_("Save"), on_click=S.save, loading=S.busy, id="coauth-save"),
-                    justify="end", width="100%",
-                ),
+                dialog_footer(S.form_error, S.busy, S.save, "coauth"),
                 spacing="3", width="100%",
             ),
             max_width="44em",

@@ -43,3 +43,16 @@ def bound_field(label: str, element_id: str, value: rx.Var, on_change, *, hint: 
     if hint:
         parts.append(rx.text(_(hint), size="1", color_scheme="gray"))
     return rx.vstack(*parts, spacing="1", width="100%")
+
+
+def dialog_footer(error: rx.Var, busy: rx.Var, on_save, prefix: str) -> rx.Component:  # noqa: ANN001
+    """The refusal (if any) and Cancel / Save of a form dialog; ids `<prefix>-error`, `<prefix>-save`."""
+    return rx.fragment(
+        rx.cond(error != "", rx.callout(error, icon="triangle-alert", color_scheme="red", id=f"{prefix}-error",
+                                        width="100%")),
+        rx.hstack(
+            rx.dialog.close(rx.button(_("Cancel"), variant="soft", color_scheme="gray")),
+            rx.button(_("Save"), on_click=on_save, loading=busy, id=f"{prefix}-save"),
+            justify="end", width="100%",
+        ),
+    )

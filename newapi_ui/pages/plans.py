@@ -4,7 +4,7 @@ import reflex as rx
 
 from newapi_ui import styles
 from newapi_ui.components.admin_table import icon_action
-from newapi_ui.components.forms import bound_field
+from newapi_ui.components.forms import bound_field, dialog_footer
 from newapi_ui.i18n import N_, _
 from newapi_ui.states.plans import DURATION_UNITS, RESET_PERIODS, TEXT_FIELDS
 from newapi_ui.states.plans import PlansState as S
@@ -55,13 +55,7 @@ def _dialog() -> rx.Component:
                         _choice(N_("Duration unit"), "plan-unit", DURATION_UNITS, S.unit, S.set_unit),
                         _choice(N_("Quota reset"), "plan-reset", RESET_PERIODS, S.reset_period, S.set_reset),
                         columns=rx.breakpoints(initial="1", md="2"), spacing="3", width="100%"),
-                rx.cond(S.form_error != "", rx.callout(S.form_error, icon="triangle-alert", color_scheme="red",
-                                                       id="plan-error", width="100%")),
-                rx.hstack(
-                    rx.dialog.close(rx.button(_("Cancel"), variant="soft", color_scheme="gray")),
-                    rx.button(_("Save"), on_click=S.save, loading=S.busy, id="plan-save"),
-                    justify="end", width="100%",
-                ),
+                dialog_footer(S.form_error, S.busy, S.save, "plan"),
                 spacing="3", width="100%",
             ),
             max_width="44em",

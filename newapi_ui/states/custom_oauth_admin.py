@@ -15,6 +15,7 @@ from newapi_ui import backend_bridge
 from newapi_ui.i18n import N_
 from newapi_ui.states.admin_gate import RoleGate
 from newapi_ui.states.auth import AuthState
+from newapi_ui.states.dialog_form import DialogForm
 
 # Text fields of the form, in order: (field, label msgid, hint msgid).
 TEXT_FIELDS: tuple[tuple[str, str, str], ...] = (
@@ -54,17 +55,12 @@ def row_of(p: dict[str, Any]) -> dict[str, str]:
             "enabled": "1" if p.get("enabled") else "", "client_id": p.get("client_id") or ""}
 
 
-class CustomOAuthState(RoleGate, AuthState):
+class CustomOAuthState(RoleGate, DialogForm, AuthState):
     providers: list[dict[str, str]] = []
-    dialog_open: bool = False
-    edit_id: int = 0
     form: dict[str, str] = dict(_BLANK)
-    form_enabled: bool = False
     auth_style: str = "0"
     secret_input: str = ""
     secret_set: bool = False
-    form_error: str = ""
-    busy: bool = False
     confirm_open: bool = False
     confirm_message: str = ""
     _pending_delete: int = 0
@@ -85,8 +81,8 @@ class CustomOAuthState(RoleGate, AuthState):
         user, away = await self._require(Role.ROOT)
         if user is None:
             return away
-        self.edit_id, self.form, self.form_enabled, self.auth_style = 0, dict(_BLANK), False, "0"
-        self.secret_input, self.secret_set, self.form_error, self.dialog_open = "", False, "", True
+        self._open_form(0, dict(_BLANK), False)
+        self.auth_style, self.secret_input, self.secret_set = "0", "", False
         return None
 
     @rx.event
@@ -98,25 +94,10 @@ class CustomOAuthState(RoleGate, AuthState):
             p = await backend_bridge.call(custom_oauth.get, int(provider_id))
         except ServiceError as exc:
             return rx.toast.error(self.tr(exc.message))
-        self.edit_id = int(p.id or 0)
-        self.form = {f: str(getattr(p, f) or "") for f, _l, _h in TEXT_FIELDS}
-        self.form_enabled, self.auth_style = bool(p.enabled), str(p.auth_style or 0)
+        self._open_form(int(p.id or 0), {f: str(getattr(p, f) or "") for f, _l, _h in TEXT_FIELDS}, bool(p.enabled))
+        self.auth_style = str(p.auth_style or 0)
         self.secret_input, self.secret_set = "", bool((p.client_secret or "").strip())
-        self.form_error, self.dialog_open = "", True
         return None
-
-    @rx.event
-    def set_dialog_open(self, value: bool) -> None:
-        self.dialog_open = bool(value)
-
-    @rx.event
-    def set_field(self, name: str, value: str) -> None:
-        if name in self.form:
-            self.form = {**self.form, name: value}
-
-    @rx.event
-    def set_form_enabled(self, value: bool) -> None:
-        self.form_enabled = bool(value)
 
     @rx.event
     def set_auth_style(self, value: str) -> None:
@@ -141,18 +122,9 @@ class CustomOAuthState(RoleGate, AuthState):
         user, away = await self._require(Role.ROOT)
         if user is None:
             return away
-        self.busy = True
-        try:
-            if self.edit_id:
-                await backend_bridge.call(custom_oauth.update, self.edit_id, self._body())
-            else:
-                await backend_bridge.call(custom_oauth.create, self._body())
-        except ServiceError as exc:
-            self.form_error = self.tr(exc.message)
+        if not await self._submit(custom_oauth.create, custom_oauth.update, self._body()):
             return None
-        finally:
-            self.busy = False
-        self.dialog_open, self.secret_input = False, ""
+        self.secret_input = ""
         await self._reload()
         return rx.toast.success(self.tr("Saved"))
 

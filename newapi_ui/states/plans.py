@@ -15,6 +15,7 @@ from newapi_ui import backend_bridge
 from newapi_ui.i18n import N_
 from newapi_ui.states.admin_gate import RoleGate
 from newapi_ui.states.auth import AuthState
+from newapi_ui.states.dialog_form import DialogForm
 
 # Text fields of the form: (field, label msgid, hint msgid, input type).
 TEXT_FIELDS: tuple[tuple[str, str, str, str], ...] = (
@@ -73,16 +74,11 @@ def body_of(form: dict[str, str], unit: str, reset: str, enabled: bool) -> dict[
     return body
 
 
-class PlansState(RoleGate, AuthState):
+class PlansState(RoleGate, DialogForm, AuthState):
     plans: list[dict[str, str]] = []
-    dialog_open: bool = False
-    edit_id: int = 0
     form: dict[str, str] = dict(_BLANK)
     unit: str = "month"
     reset_period: str = "never"
-    form_enabled: bool = True
-    form_error: str = ""
-    busy: bool = False
 
     def _row(self, p: dict[str, Any]) -> dict[str, str]:
         unit = self.tr(DURATION_UNITS.get(p["duration_unit"], p["duration_unit"]))
@@ -109,8 +105,8 @@ class PlansState(RoleGate, AuthState):
         user, away = await self._require(Role.ADMIN)
         if user is None:
             return away
-        self.edit_id, self.form, self.unit, self.reset_period, self.form_enabled = 0, dict(_BLANK), "month", "never", True
-        self.form_error, self.dialog_open = "", True
+        self._open_form(0, dict(_BLANK), True)
+        self.unit, self.reset_period = "month", "never"
         return None
 
     @rx.event
@@ -122,19 +118,9 @@ class PlansState(RoleGate, AuthState):
             plan = subscriptions.plan_view(await backend_bridge.call(subscriptions.get_plan, int(plan_id)))
         except ServiceError as exc:
             return rx.toast.error(self.tr(exc.message))
-        self.edit_id, self.form = int(plan["id"]), form_of(plan)
-        self.unit, self.reset_period, self.form_enabled = plan["duration_unit"], plan["quota_reset_period"], plan["enabled"]
-        self.form_error, self.dialog_open = "", True
+        self._open_form(int(plan["id"]), form_of(plan), bool(plan["enabled"]))
+        self.unit, self.reset_period = plan["duration_unit"], plan["quota_reset_period"]
         return None
-
-    @rx.event
-    def set_dialog_open(self, value: bool) -> None:
-        self.dialog_open = bool(value)
-
-    @rx.event
-    def set_field(self, name: str, value: str) -> None:
-        if name in self.form:
-            self.form = {**self.form, name: value}
 
     @rx.event
     def set_unit(self, value: str) -> None:
@@ -147,27 +133,13 @@ class PlansState(RoleGate, AuthState):
             self.reset_period = value
 
     @rx.event
-    def set_form_enabled(self, value: bool) -> None:
-        self.form_enabled = bool(value)
-
-    @rx.event
     async def save(self):  # noqa: ANN201
         user, away = await self._require(Role.ADMIN)
         if user is None:
             return away
         body = body_of(self.form, self.unit, self.reset_period, self.form_enabled)
-        self.busy = True
-        try:
-            if self.edit_id:
-                await backend_bridge.call(subscriptions.update_plan, self.edit_id, body)
-            else:
-                await backend_bridge.call(subscriptions.create_plan, body)
-        except ServiceError as exc:
-            self.form_error = self.tr(exc.message)
+        if not await self._submit(subscriptions.create_plan, subscriptions.update_plan, body):
             return None
-        finally:
-            self.busy = False
-        self.dialog_open = False
         await self._reload()
         return rx.toast.success(self.tr("Saved"))
 

@@ -370,7 +370,7 @@ def test_admin_pages_at_phone_width(server: ConsoleServer, dark: bool) -> None:
             _dark(page)
         theme = "dark" if dark else "light"
         for route, marker in (("/channel", "ch-add"), ("/user", "u-add"), ("/redemption", "r-add"),
-                              ("/admin/settings", "save-operation")):
+                              ("/admin/settings", "save-operation"), ("/admin/plans", "plan-add")):
             page.open(route)
             page.wait_path(route)
             page.el(marker)

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.fakes.oauth_provider import CLIENT_ID, CLIENT_SECRET, FakeOAuthProvider
@@ -179,7 +180,10 @@ def test_custom_login_providers_and_the_price_table(server: ConsoleServer, page:
     page.fill("rt-ratio-mystery-model", "3")
     page.fill("rt-completion-mystery-model", "4")
     WebDriverWait(page.d, WAIT).until(lambda d: not d.find_elements(By.ID, "rt-unpriced-mystery-model"))
-    page.fill("rt-group-vip", "0.8")
+    box = page.el("rt-group-vip")  # a table cell: select what is there and type over it
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys("0.8")
+    page.until(lambda _d: page.el("rt-group-vip").get_attribute("value") == "0.8", "the group ratio was not typed")
     no_toasts(page)
     page.shot("settings-price-table")
     page.click("save-price-table")
