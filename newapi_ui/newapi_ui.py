@@ -29,6 +29,7 @@ from newapi_ui.pages import (  # noqa: F401 - declares the pages
     models,
     oauth_callback,
     personal,
+    plans,
     playground,
     pricing,
     redemptions,

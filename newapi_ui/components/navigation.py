@@ -34,5 +34,6 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("/models", N_("Models"), "box", Role.ADMIN),
     NavItem("/vendors", N_("Vendors"), "building-2", Role.ADMIN),
     NavItem("/admin/orders", N_("Orders"), "receipt", Role.ADMIN),
+    NavItem("/admin/plans", N_("Subscription plans"), "calendar-check", Role.ADMIN),
     NavItem("/admin/settings", N_("Settings"), "settings", Role.ROOT),
 )
