@@ -168,7 +168,8 @@ def _service_error(err: ServiceError) -> RelayError:
 
 async def _run(ctx: RelayContext, receive: Receive) -> Response:
     caller = ctx.caller
-    group = distributor.resolve_group(caller.group, caller.user.group, ctx.model)
+    in_order = distributor.auto_route(caller.group, caller.user.group, ctx.model)
+    group, ctx.auto_next = in_order[0], in_order[1:]
     if group != caller.group:  # `auto`: the call runs, and is billed, in the group it landed in
         caller = ctx.caller = dataclasses.replace(caller, group=group)
     try:

@@ -120,7 +120,7 @@ async def _open(ws: WebSocket, rid: str) -> tuple[auth.Caller, str, billing.Pric
             raise RelayError(err.status, err.message, code="model_price_error") from err
         if not pricing.free and await get_ledger().auser_quota(caller.user.id) <= 0:
             raise RelayError(403, "user quota is not enough", code="insufficient_user_quota")
-        route = distributor.route(caller.group, model, 0, frozenset(), caller.pinned_channel)
+        route = await distributor.route(caller.group, model, 0, frozenset(), caller.pinned_channel)
     except RelayError as err:
         await _deny(ws, err, rid)
         return None

@@ -144,7 +144,7 @@ def register(kind: AccountKind, external_id: str, new: NewAccount, aff: str = ""
                 aff_count=User.aff_count + 1, aff_quota=User.aff_quota + inviter_bonus,
                 aff_history_quota=User.aff_history_quota + inviter_bonus))
         if get_settings().GENERATE_DEFAULT_TOKEN:
-            tokens.insert_token(s, user, name="default", unlimited_quota=True)
+            tokens.insert_default_token(s, user)
     cache.invalidate_user(user.id)
     if inviter is not None:
         cache.invalidate_user(inviter.id)

@@ -39,7 +39,7 @@ async def jimeng_official(request: Request) -> Response:
             return JSONResponse({"code": "success", "message": "", "data": task_dto(row)})
         given = body.get("req_key")
         model = given if isinstance(given, str) and given else jimeng.DEFAULT_REQ_KEY
-        route = route_for(caller, model)
+        route = await route_for(caller, model)
         provider = provider_for(route.channel.type)
         if provider is None:
             raise TaskRefused("invalid_api_platform", f"model {model} is not served by a video provider channel")

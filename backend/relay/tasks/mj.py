@@ -198,10 +198,10 @@ async def _submit(request: Request, mode: str) -> Response:
         channel = channel_of(origin.channel_id)
         if channel is None:
             raise MjRefused("该任务所属渠道已被禁用")
-        key = distributor.choose_key(channel)
+        key = await distributor.choose_key(channel)
     else:
         try:
-            route = route_for(caller, model)
+            route = await route_for(caller, model)
         except RelayError as exc:
             raise MjRefused(exc.message, REQUEST_ERROR, exc.status) from exc
         channel, key = route.channel, route.key

@@ -72,7 +72,7 @@ async def submit_route(request: Request, action: str) -> Response:
         if action == "LYRICS" and not body.get("prompt"):
             raise TaskRefused("invalid_request", "prompt_empty")
         model = "suno_" + action.lower()
-        route = route_for(caller, model)
+        route = await route_for(caller, model)
         channel, key = route.channel, route.key
 
         async def send_it() -> tuple[str, Any]:

@@ -96,7 +96,7 @@ def _bearer(key: str) -> dict[str, str]:
 
 async def _openai_submit(caller: Caller, request: Request, fields: dict[str, Any], raw: bytes, ctype: str,
                          model: str) -> Task:
-    route = route_for(caller, model)
+    route = await route_for(caller, model)
     channel, key = route.channel, route.key
     provider = provider_for(channel.type)
     if provider is not None:
@@ -241,7 +241,7 @@ async def kling_submit(request: Request, kind: str) -> Response:
             raise TaskRefused("invalid_request", "unknown video kind", 404)
         fields, _raw, _ctype = await read_fields(request)
         model = str(fields.get("model_name") or fields.get("model") or kling.DEFAULT_MODEL)
-        route = route_for(caller, model)
+        route = await route_for(caller, model)
         if route.channel.type != kling.CHANNEL_TYPE:
             raise TaskRefused("invalid_api_platform", f"model {model} is not served by a Kling channel")
         body = {**fields, "model_name": route.upstream_model}
