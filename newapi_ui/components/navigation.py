@@ -36,4 +36,6 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("/admin/orders", N_("Orders"), "receipt", Role.ADMIN),
     NavItem("/admin/plans", N_("Subscription plans"), "calendar-check", Role.ADMIN),
     NavItem("/admin/settings", N_("Settings"), "settings", Role.ROOT),
+    NavItem("/ratio_sync", N_("Ratio sync"), "arrow-left-right", Role.ROOT),
+    NavItem("/performance", N_("Performance"), "gauge", Role.ROOT),
 )

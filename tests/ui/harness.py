@@ -252,6 +252,15 @@ class Page:
 
         self._wait(attempt, f"could not click #{element_id}", (StaleElementReferenceException, NoSuchElementException))
 
+    def login(self, username: str = ROOT_NAME, password: str = ROOT_PASSWORD) -> None:
+        """Through the login page, landing on the home page."""
+        self.open("/login")
+        self.wait_path("/login")
+        self.fill("username", username)
+        self.fill("password", password)
+        self.click("submit")
+        self.wait_path("/")
+
     def shot(self, name: str) -> Path:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{name}.png"
