@@ -34,7 +34,7 @@ from backend.services.paging import page_of
 log = logging.getLogger("newapi.topups")
 
 PENDING, SUCCESS, EXPIRED, FAILED = "pending", "success", "expired", "failed"
-PROVIDER_EPAY, PROVIDER_STRIPE, PROVIDER_CREEM = "epay", "stripe", "creem"
+PROVIDER_EPAY, PROVIDER_STRIPE, PROVIDER_CREEM, PROVIDER_WAFFO = "epay", "stripe", "creem", "waffo"
 SELF_WINDOW = 30 * 24 * 3600  # new-api shows a user the last 30 days of orders
 _ALNUM = string.ascii_letters + string.digits
 
@@ -167,13 +167,24 @@ def after_credit(user_id: int, username: str, quota: int, content: str, log_type
         log.exception("could not write the top-up log of user %d", user_id)
 
 
-def expire(trade_no: str, provider: str) -> bool:
-    """A pending order of this provider becomes expired; True when it did."""
+def expire(trade_no: str, provider: str, status: str = EXPIRED) -> bool:
+    """A pending order of this provider becomes expired (or failed); True when it did."""
     with session_scope() as s:
         return s.execute(
             update(TopUp)
             .where(TopUp.trade_no == trade_no, TopUp.status == PENDING, TopUp.payment_provider == provider)
-            .values(status=EXPIRED)
+            .values(status=status)
+        ).rowcount == 1
+
+
+def reopen_failed(trade_no: str, provider: str) -> bool:
+    """A failed order of this provider becomes pending again (its provider now reports it paid),
+    so `complete()` can claim it exactly once; True when it did."""
+    with session_scope() as s:
+        return s.execute(
+            update(TopUp)
+            .where(TopUp.trade_no == trade_no, TopUp.status == FAILED, TopUp.payment_provider == provider)
+            .values(status=PENDING)
         ).rowcount == 1
 
 
