@@ -18,6 +18,7 @@ from backend.relay.adaptors.openai import AzureAdaptor, CustomAdaptor, OpenAIAda
 from backend.relay.adaptors.responses_bridge import wrap
 from backend.relay.adaptors.tencent import TencentAdaptor
 from backend.relay.adaptors.vertex import VertexAdaptor
+from backend.relay.adaptors.xunfei import XunfeiAdaptor
 from backend.relay.adaptors.zhipu import ZhipuAdaptor
 
 _BY_FAMILY: dict[str, AdaptorFactory] = {
@@ -38,6 +39,7 @@ _BY_FAMILY: dict[str, AdaptorFactory] = {
     ct.TENCENT: TencentAdaptor,
     ct.DIFY: DifyAdaptor,
     ct.COZE: CozeAdaptor,
+    ct.XUNFEI: XunfeiAdaptor,
 }
 
 

@@ -131,6 +131,9 @@ class _Bridge(Adaptor):
     async def prepare(self, client: Any) -> None:
         await self.inner.prepare(client)
 
+    async def send(self, client: Any, request: UpstreamRequest) -> Any:
+        return await self.inner.send(client, request)  # the channel's own transport (a WebSocket, a job)
+
     @abc.abstractmethod
     def _convert(self, body: dict) -> dict:
         """The client's body in the inner adaptor's format (each bridge direction has its own)."""
