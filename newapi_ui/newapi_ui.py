@@ -31,6 +31,7 @@ from newapi_ui.pages import (  # noqa: F401 - declares the pages
     oauth_callback,
     performance,
     personal,
+    plans,
     playground,
     prefill_groups,
     pricing,
