@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 
 from backend.db import session_scope
 from backend.models import CustomOAuthProvider, UserOAuthBinding
@@ -137,7 +137,7 @@ def _save(p: CustomOAuthProvider) -> dict[str, Any]:
 
 def listing() -> list[dict[str, Any]]:
     with session_scope() as s:
-        return [public(p) for p in s.exec(select(CustomOAuthProvider).order_by(CustomOAuthProvider.id)).all()]
+        return [public(p) for p in s.exec(select(CustomOAuthProvider).order_by(col(CustomOAuthProvider.id))).all()]
 
 
 def get(provider_id: int) -> CustomOAuthProvider:
@@ -155,8 +155,8 @@ def by_slug(slug: str) -> CustomOAuthProvider | None:
 
 def enabled() -> list[CustomOAuthProvider]:
     with session_scope() as s:
-        return list(s.exec(select(CustomOAuthProvider).where(CustomOAuthProvider.enabled.is_(True))
-                           .order_by(CustomOAuthProvider.id)).all())
+        return list(s.exec(select(CustomOAuthProvider).where(col(CustomOAuthProvider.enabled).is_(True))
+                           .order_by(col(CustomOAuthProvider.id))).all())
 
 
 def create(body: dict[str, Any]) -> dict[str, Any]:

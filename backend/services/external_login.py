@@ -37,7 +37,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, KeySet, OKPKey, RSAKey
 from sqlalchemy import update
-from sqlmodel import select
+from sqlmodel import col, select
 
 from backend import cache
 from backend.config import get_settings
@@ -217,7 +217,7 @@ def _merge_by_email(kind: oauth_accounts.AccountKind, identity: Identity) -> Use
     if not email:
         return None
     with session_scope() as s:
-        user = s.exec(select(User).where(User.email == email, User.deleted_at.is_(None))).first()
+        user = s.exec(select(User).where(User.email == email, col(User.deleted_at).is_(None))).first()
     if user is None:
         return None
     oauth_accounts.bind(kind, identity.provider_user_id, user.id)

@@ -36,7 +36,8 @@ class CozeAdaptor(NativeChatAdaptor):
         if not bot:
             raise AdaptorError(f"Coze channel #{self.channel.id} names no bot id (its `other` field)", 500,
                                "channel_config_invalid")
-        user = chat.get("user") if isinstance(chat.get("user"), str) and chat.get("user") else self._id
+        given = chat.get("user")
+        user = given if isinstance(given, str) and given else self._id
         return openai_to_coze(chat, bot, user)
 
     def native_chunks(self, event: SSEEvent) -> list[dict]:
