@@ -86,7 +86,7 @@ def test_rerank_through_the_native_service(ali_env) -> None:
     user, _, key = make_key()
     docs = ["short", {"text": "a much longer document"}]
     resp = httpx.post(env.url + "/v1/rerank", headers={"Authorization": f"Bearer {key}"},
-                      json={"model": RERANK, "query": "q", "documents": docs, "top_n": 1})
+                      json={"model": RERANK, "query": "q", "documents": docs, "top_n": 1}, timeout=60)
     assert resp.status_code == 200, resp.text
     assert resp.json() == {
         "results": [{"index": 1, "relevance_score": 1.0, "document": {"text": "a much longer document"}}],
@@ -149,6 +149,6 @@ def test_a_refused_key_is_a_channel_failure_and_free(ali_env) -> None:
     set_option("ModelRatio", orjson.dumps({"gte-bad": 10}).decode())
     user, _, key = make_key()
     resp = httpx.post(env.url + "/v1/rerank", headers={"Authorization": f"Bearer {key}"},
-                      json={"model": "gte-bad", "query": "q", "documents": ["d"]})
+                      json={"model": "gte-bad", "query": "q", "documents": ["d"]}, timeout=60)
     assert resp.status_code == 502 and resp.json()["error"]["code"] == "channel_auth_failed"
     assert _quotas(user.id) == []

@@ -64,6 +64,7 @@ def test_gemini_on_vertex_chat_and_stream_share_one_token(vertex) -> None:
     assert vx.requests[1].query == {"alt": "sse"}
     assert vx.exchanges == 1  # the token was cached for the second call
     assert vx.requests[0].headers["authorization"] == vx.requests[1].headers["authorization"] == "Bearer ya29.fake-1"
+    assert vx.requests[0].headers["x-goog-user-project"] == PROJECT
     _billed(user.id, GEMINI, 2)
 
 

@@ -92,7 +92,10 @@ class _VertexAuth:
         self.token = await access_token(client, self.channel.id, self.key, self.creds, proxy)
 
     def auth_headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"} if self.creds is not None else {}
+        """The token, and the project billed for the call (`x-goog-user-project`, as new-api sends)."""
+        if self.creds is None:
+            return {}
+        return {"Authorization": f"Bearer {self.token}", "x-goog-user-project": self.creds.project_id}
 
     def _api_base(self) -> str:
         region = region_for(self.channel.other, self.meta.upstream_model)
