@@ -56,3 +56,9 @@ card = {"width": "100%"}
 auth_card = {"width": "100%", "max_width": "26em", "padding": "1.5em"}
 
 table = {"width": "100%", "overflow_x": "auto"}
+
+# Long names stay on one line, cut with an ellipsis (the cell's title shows the whole text).
+table_cell = {"max_width": "16em", "overflow": "hidden", "text_overflow": "ellipsis", "white_space": "nowrap"}
+
+# Headers never break between characters (CJK headers would otherwise stack one glyph a line).
+table_head = {"white_space": "nowrap", "word_break": "keep-all"}

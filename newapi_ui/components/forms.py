@@ -32,3 +32,17 @@ def submit(label: str, busy: rx.Var) -> rx.Component:
 def form(*children: rx.Component, on_submit, form_id: str) -> rx.Component:  # noqa: ANN001
     return rx.form(rx.vstack(*children, spacing="4", width="100%"), on_submit=on_submit, reset_on_submit=False,
                    id=form_id, width="100%")
+
+
+def quota_input(box: rx.Component, unit: rx.Var, on_unit, prefix: str) -> rx.Component:  # noqa: ANN001
+    """An amount box with its unit switch, money or quota units (`<prefix>-unit-money` / `-tokens`)."""
+    return rx.hstack(
+        box,
+        rx.segmented_control.root(
+            rx.segmented_control.item(_("Money"), value="money", id=f"{prefix}-unit-money"),
+            rx.segmented_control.item(_("Tokens"), value="tokens", id=f"{prefix}-unit-tokens"),
+            value=unit,
+            on_change=on_unit,
+        ),
+        width="100%",
+    )

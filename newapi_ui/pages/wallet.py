@@ -3,7 +3,7 @@
 import reflex as rx
 
 from newapi_ui.components.stats import stat_card, stat_grid
-from newapi_ui.components.table import paged_table
+from newapi_ui.components.table import data_table
 from newapi_ui.i18n import N_, _
 from newapi_ui.pages.wallet_pay import checkin_card, online_topup, orders
 from newapi_ui.states.wallet import WalletState
@@ -55,7 +55,7 @@ def wallet_page() -> rx.Component:
         _redeem(),
         orders(),
         rx.heading(_("Top-up history"), size="4"),
-        paged_table(WalletState, HISTORY_COLUMNS, "topup-table"),
+        data_table(WalletState, HISTORY_COLUMNS, "topup-table"),
         spacing="4",
         width="100%",
     )

@@ -14,7 +14,6 @@ from backend.services.errors import ServiceError
 from newapi_ui import backend_bridge
 from newapi_ui.components.json_editor import pretty
 from newapi_ui.i18n import N_
-from newapi_ui.states.admin_gate import RoleGate
 from newapi_ui.states.auth import AuthState
 
 
@@ -105,7 +104,7 @@ def _read() -> tuple[dict[str, str], dict[str, bool]]:
     return shown, {o.key: bool(values.get(o.key, "").strip()) for o in SECRETS}
 
 
-class AdminSettingsState(RoleGate, AuthState):
+class AdminSettingsState(AuthState):
     tab: str = "operation"
     values: dict[str, str] = {}
     errors: dict[str, str] = NO_ERRORS
