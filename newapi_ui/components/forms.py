@@ -8,20 +8,32 @@ from newapi_ui.i18n import _
 
 
 def field(label: str, name: str, *, type: str = "text", required: bool = False,  # noqa: A002
-          default: rx.Var | str = "", autocomplete: str = "off", hint: str = "") -> rx.Component:
+          default: rx.Var | str = "", autocomplete: str = "off", hint: str = "", autofocus: bool = False,
+          max_length: int | None = None) -> rx.Component:
     """`label` and `hint` are msgids; the input's id is `name`, so tests and labels can find it."""
     parts = [
-        rx.text(_(label), as_="label", html_for=name, size="2", weight="medium"),
+        rx.text(_(label), as_="label", custom_attrs={"htmlFor": name}, size="2", weight="medium"),
         rx.input(name=name, id=name, type=type, required=required, default_value=default,
-                 auto_complete=autocomplete, width="100%", size="3"),
+                 auto_complete=autocomplete, width="100%", size="3", auto_focus=autofocus,
+                 **({"max_length": max_length} if max_length else {})),
     ]
     if hint:
         parts.append(rx.text(_(hint), size="1", color_scheme="gray"))
     return rx.vstack(*parts, spacing="1", width="100%")
 
 
+def labelled(label: str, control: rx.Component, *, width: str | None = None) -> rx.Component:
+    """A small caption over a control, as its <label> (the control inside is what it names). By
+    default the pair keeps a filter's width (phone-friendly: it wraps as one); `width="100%"` in
+    dialogs."""
+    return rx.el.label(
+        rx.vstack(rx.text(_(label), size="1", color_scheme="gray"), control, spacing="1", width="100%"),
+        style={"min_width": "9em", "display": "block", **({"width": width} if width else {})},
+    )
+
+
 def switch(label: str, name: str) -> rx.Component:
-    return rx.hstack(rx.switch(name=name, id=name), rx.text(_(label), as_="label", html_for=name, size="2"),
+    return rx.hstack(rx.switch(name=name, id=name), rx.text(_(label), as_="label", custom_attrs={"htmlFor": name}, size="2"),
                      align="center")
 
 

@@ -20,12 +20,13 @@ def pager(state: type[PagedState]) -> rx.Component:
     return rx.hstack(
         rx.text(_("Total"), ": ", state.total, size="2", color_scheme="gray"),
         rx.spacer(),
-        rx.select(list(PAGE_SIZES), value=state.page_size_text, on_change=state.set_page_size, size="1"),
+        rx.select(list(PAGE_SIZES), value=state.page_size_text, on_change=state.set_page_size, size="1",
+                  aria_label=_("Rows per page")),
         rx.icon_button(rx.icon("chevron-left"), on_click=state.prev_page, disabled=state.page <= 1,
-                       variant="soft", size="1", aria_label="previous page", id="prev-page"),
+                       variant="soft", size="1", aria_label=_("Previous page"), id="prev-page"),
         rx.text(state.page, " / ", state.page_count, size="2", id="page-indicator"),
         rx.icon_button(rx.icon("chevron-right"), on_click=state.next_page, disabled=state.page >= state.page_count,
-                       variant="soft", size="1", aria_label="next page", id="next-page"),
+                       variant="soft", size="1", aria_label=_("Next page"), id="next-page"),
         align="center",
         width="100%",
         spacing="2",
@@ -47,7 +48,7 @@ def data_table(state: type[PagedState], columns: Columns, table_id: str, *,
     if select is not None:
         selected, toggle, toggle_all = select
         head.insert(0, rx.table.column_header_cell(
-            rx.checkbox(on_change=toggle_all, id=f"{table_id}-select-all", aria_label="select all")))
+            rx.checkbox(on_change=toggle_all, id=f"{table_id}-select-all", aria_label=_("Select all"))))
     if actions is not None:
         head.append(rx.table.column_header_cell(_("Actions"), style=styles.table_head))
 
@@ -56,7 +57,7 @@ def data_table(state: type[PagedState], columns: Columns, table_id: str, *,
         if select is not None:
             cells.insert(0, rx.table.cell(rx.checkbox(
                 checked=selected.contains(row["id"]), on_change=lambda _c: toggle(row["id"]),
-                id=f"{table_id}-select-" + row["id"].to(str), aria_label="select")))
+                id=f"{table_id}-select-" + row["id"].to(str), aria_label=_("Select"))))
         if actions is not None:
             cells.append(rx.table.cell(rx.hstack(actions(row), spacing="1", wrap="nowrap")))
         if actions is None and select is None:  # a read-only list: its rows need no id

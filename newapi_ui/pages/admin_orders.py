@@ -3,7 +3,7 @@
 import reflex as rx
 
 from newapi_ui.components.crud import crud_page, search_bar
-from newapi_ui.components.stats import labelled
+from newapi_ui.components.forms import labelled
 from newapi_ui.components.table import data_table, icon_action
 from newapi_ui.i18n import N_, _
 from newapi_ui.states.admin_orders import AdminOrdersState as S

@@ -10,7 +10,7 @@ from newapi_ui.template import template
 
 
 def _label(opt: Opt, element_id: str) -> rx.Component:
-    return rx.text(_(opt.label), as_="label", html_for=element_id, size="2", weight="medium")
+    return rx.text(_(opt.label), as_="label", custom_attrs={"htmlFor": element_id}, size="2", weight="medium")
 
 
 def _hint(opt: Opt) -> list[rx.Component]:
@@ -75,7 +75,7 @@ def _tab(name: str) -> rx.Component:
                      width="100%")] if small else []
     parts += [_control(o) for o in large]
     if name == "system":
-        parts += [rx.heading(_("Credentials"), size="3"),
+        parts += [rx.heading(_("Credentials"), as_="h2", size="3"),
                   rx.grid(*[_secret(o) for o in SECRETS], columns=rx.breakpoints(initial="1", md="2"), spacing="4",
                           width="100%")]
     parts.append(rx.button(rx.icon("save", size=16), _("Save"), on_click=S.save, loading=S.saving,

@@ -4,8 +4,8 @@ create/edit form, channel tests and balances."""
 import reflex as rx
 
 from newapi_ui.components.crud import crud_page, form_dialog
+from newapi_ui.components.forms import labelled
 from newapi_ui.components.json_editor import json_editor
-from newapi_ui.components.stats import labelled
 from newapi_ui.components.table import data_table, icon_action
 from newapi_ui.i18n import N_, _
 from newapi_ui.states.channel_checks import ChannelChecksState as C
@@ -85,7 +85,7 @@ def _batch_bar() -> rx.Component:
     return rx.flex(
         rx.text(_("Selected"), ": ", S.selected.length(), size="2", id="ch-selected-count"),
         rx.input(value=S.tag_input, on_change=S.set_tag_input, placeholder=_("Tag"), id="ch-tag-input",
-                 width="12em"),
+                 aria_label=_("Tag"), width="12em"),
         rx.button(_("Set tag on selected"), on_click=S.batch_tag, variant="soft", size="2", id="ch-batch-tag"),
         rx.button(_("Enable tag"), on_click=S.tag_status(True), variant="soft", size="2", id="ch-tag-enable"),
         rx.button(_("Disable tag"), on_click=S.tag_status(False), variant="soft", size="2", id="ch-tag-disable"),
@@ -129,7 +129,7 @@ def _models_editor() -> rx.Component:
         ),
         rx.flex(
             rx.input(value=F.model_input, on_change=lambda v: F.set_text("model_input", v), id="ch-model-input",
-                     placeholder=_("model-a, model-b"), flex="1", min_width="12em"),
+                     aria_label=_("Models"), placeholder=_("model-a, model-b"), flex="1", min_width="12em"),
             rx.button(_("Add"), on_click=F.add_models, variant="soft", id="ch-model-add"),
             rx.button(rx.icon("cloud-download", size=16), _("Fetch upstream models"), on_click=F.fetch_models,
                       loading=F.fetching, variant="soft", id="ch-fetch-models"),
@@ -196,12 +196,12 @@ def _form() -> rx.Component:
         rx.cond(F.editing_id > 0,
                 rx.text(_("Stored keys"), ": ", F.key_count, size="1", color_scheme="gray"),
                 rx.hstack(rx.switch(checked=F.f_batch, on_change=lambda v: F.set_flag("f_batch", v), id="ch-batch"),
-                          rx.text(_("Batch: one channel per key line"), as_="label", html_for="ch-batch", size="2"),
+                          rx.text(_("Batch: one channel per key line"), as_="label", custom_attrs={"htmlFor": "ch-batch"}, size="2"),
                           align="center")),
         _models_editor(),
         _groups_editor(),
         rx.hstack(rx.switch(checked=F.f_auto_ban, on_change=lambda v: F.set_flag("f_auto_ban", v), id="ch-auto-ban"),
-                  rx.text(_("Disable automatically on failure"), as_="label", html_for="ch-auto-ban", size="2"),
+                  rx.text(_("Disable automatically on failure"), as_="label", custom_attrs={"htmlFor": "ch-auto-ban"}, size="2"),
                   align="center"),
         *[_json(label, name, hint, rows) for label, name, hint, rows in JSON_EDITORS],
         open_=F.form_open, on_open_change=F.set_form_open, error=F.form_error, error_id="ch-form-error",

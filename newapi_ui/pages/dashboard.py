@@ -2,7 +2,8 @@
 
 import reflex as rx
 
-from newapi_ui.components.stats import labelled, stat_card, stat_grid
+from newapi_ui.components.forms import labelled
+from newapi_ui.components.stats import stat_card, stat_grid
 from newapi_ui.i18n import N_, _
 from newapi_ui.states.dashboard import GRANULARITY_LABELS, SERIES_KEYS, DashboardState
 from newapi_ui.template import template

@@ -3,6 +3,7 @@
 import reflex as rx
 
 from newapi_ui import styles
+from newapi_ui.components.navbar import link_button
 from newapi_ui.components.notice import notice
 from newapi_ui.i18n import N_, _
 from newapi_ui.states.home import HomeState
@@ -15,7 +16,7 @@ def _stat(label: str, value: rx.Var, icon: str, stat_id: str) -> rx.Component:
             rx.icon(icon, size=28, color=rx.color(styles.ACCENT, 10)),
             rx.vstack(
                 rx.text(_(label), size="2", color_scheme="gray"),
-                rx.heading(value, size="6", id=stat_id),
+                rx.text(value, size="6", weight="bold", id=stat_id),
                 spacing="1",
             ),
             align="center",
@@ -48,8 +49,8 @@ def _visitor() -> rx.Component:
         rx.text(_("One OpenAI-compatible endpoint in front of many model providers."), size="4",
                 color_scheme="gray"),
         rx.hstack(
-            rx.link(rx.button(_("Log in"), size="3"), href="/login"),
-            rx.link(rx.button(_("Sign up"), size="3", variant="outline"), href="/register"),
+            link_button(N_("Log in"), "/login", size="3"),
+            link_button(N_("Sign up"), "/register", size="3", variant="outline"),
         ),
         spacing="4",
         padding_y="2em",

@@ -12,7 +12,7 @@ from newapi_ui.template import template
 
 
 def _section(title: str, *children: rx.Component, section_id: str) -> rx.Component:
-    return rx.card(rx.vstack(rx.heading(_(title), size="4"), *children, spacing="3", width="100%"),
+    return rx.card(rx.vstack(rx.heading(_(title), as_="h2", size="4"), *children, spacing="3", width="100%"),
                    width="100%", id=section_id)
 
 
@@ -68,7 +68,7 @@ def _access_token() -> rx.Component:
                 rx.input(value=PersonalState.new_access_token, read_only=True, id="access-token", flex="1",
                          font_family="monospace"),
                 rx.icon_button(rx.icon("copy", size=16), on_click=PersonalState.copy_token, variant="soft",
-                               aria_label="copy", id="copy-access-token"),
+                               aria_label=_("Copy"), id="copy-access-token"),
                 width="100%",
             ),
         ),
@@ -145,7 +145,7 @@ def _appearance() -> rx.Component:
     )
 
 
-@template("/setting", "Settings", on_load=PersonalState.on_load)
+@template("/setting", "Personal settings", on_load=PersonalState.on_load)
 def personal_page() -> rx.Component:
     return rx.vstack(
         rx.heading(_("Personal settings"), size="6"),

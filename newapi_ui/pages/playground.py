@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from newapi_ui.components.stats import labelled
+from newapi_ui.components.forms import labelled
 from newapi_ui.i18n import N_, _
 from newapi_ui.states.playground import PlaygroundState
 from newapi_ui.template import template
@@ -50,8 +50,8 @@ def _pickers() -> rx.Component:
 def _composer() -> rx.Component:
     return rx.form(
         rx.flex(
-            rx.text_area(name="prompt", id="prompt", placeholder=_("Type a message"), rows="3", flex="1",
-                         min_width="12em", enter_key_submit=True),
+            rx.text_area(name="prompt", id="prompt", placeholder=_("Type a message"), aria_label=_("Type a message"),
+                         rows="3", flex="1", min_width="12em", enter_key_submit=True),
             rx.cond(
                 PlaygroundState.streaming,
                 rx.button(rx.icon("square", size=16), _("Stop"), type="button", color_scheme="red",

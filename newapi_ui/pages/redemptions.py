@@ -3,8 +3,7 @@
 import reflex as rx
 
 from newapi_ui.components.crud import crud_page, form_dialog, search_bar
-from newapi_ui.components.forms import field, quota_input
-from newapi_ui.components.stats import labelled
+from newapi_ui.components.forms import field, labelled, quota_input
 from newapi_ui.components.table import data_table, icon_action
 from newapi_ui.i18n import N_, _
 from newapi_ui.states.redemptions import RedemptionsState as S
@@ -72,7 +71,7 @@ def _keys_dialog() -> rx.Component:
                         rx.foreach(S.new_keys, lambda k: rx.hstack(
                             rx.code(k, class_name="new-key"),
                             rx.icon_button(rx.icon("copy", size=14), on_click=S.copy_one(k), size="1",
-                                           variant="ghost", aria_label="copy"),
+                                           variant="ghost", aria_label=_("Copy")),
                             align="center",
                         )),
                         spacing="1",

@@ -4,7 +4,7 @@ or a link to the video or song, fail reason), with filters and server paging."""
 import reflex as rx
 
 from newapi_ui import styles
-from newapi_ui.components.stats import labelled
+from newapi_ui.components.forms import labelled
 from newapi_ui.components.table import pager
 from newapi_ui.i18n import N_, _
 from newapi_ui.states.tasks import MjLogsState, TaskLogsState

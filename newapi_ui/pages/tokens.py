@@ -4,7 +4,7 @@ dialog, copy (reveals through the service), enable/disable, delete and batch del
 import reflex as rx
 
 from newapi_ui.components.crud import crud_page, form_dialog, search_bar
-from newapi_ui.components.stats import labelled
+from newapi_ui.components.forms import labelled
 from newapi_ui.components.table import data_table, icon_action
 from newapi_ui.i18n import N_, _
 from newapi_ui.states.tokens import TokensState as S
@@ -50,15 +50,14 @@ def _actions(row: rx.Var) -> rx.Component:
     )
 
 
-def _row(label: str, control: rx.Component) -> rx.Component:
-    """A full-width labelled field of the dialog (the filters' `labelled` keeps its own width)."""
-    return rx.vstack(rx.text(_(label), size="1", color_scheme="gray"), control, spacing="1", width="100%")
+def _wide(label: str, control: rx.Component) -> rx.Component:
+    return labelled(label, control, width="100%")
 
 
 def _switch(label: str, flag: str, value: rx.Var, element_id: str) -> rx.Component:
     return rx.hstack(
         rx.switch(checked=value, on_change=lambda v: S.set_flag(flag, v), id=element_id),
-        rx.text(_(label), as_="label", html_for=element_id, size="2"),
+        rx.text(_(label), as_="label", custom_attrs={"htmlFor": element_id}, size="2"),
         align="center",
     )
 
@@ -70,9 +69,9 @@ def _text(name: str, value: rx.Var, element_id: str, **props) -> rx.Component:  
 def _form_dialog() -> rx.Component:
     return form_dialog(
         rx.cond(S.edit_id == 0, _("Add API key"), _("Edit API key")),
-        _row(N_("Name"), _text("f_name", S.f_name, "t-name", max_length=50)),
+        _wide(N_("Name"), _text("f_name", S.f_name, "t-name", max_length=50)),
         _switch(N_("Unlimited quota"), "f_unlimited", S.f_unlimited, "t-unlimited"),
-        rx.cond(~S.f_unlimited, _row(N_("Quota"), rx.hstack(
+        rx.cond(~S.f_unlimited, _wide(N_("Quota"), rx.hstack(
             _text("f_quota", S.f_quota, "t-quota", flex="1"),
             rx.text(rx.cond(S.quota_unit == "money", _("in money"), _("in quota units")), size="2",
                     color_scheme="gray"),
@@ -80,8 +79,8 @@ def _form_dialog() -> rx.Component:
             width="100%",
         ))),
         _switch(N_("Never expires"), "f_never", S.f_never, "t-never"),
-        rx.cond(~S.f_never, _row(N_("Expires on"), _text("f_expiry", S.f_expiry, "t-expiry", type="date"))),
-        _row(N_("Group"), rx.select.root(
+        rx.cond(~S.f_never, _wide(N_("Expires on"), _text("f_expiry", S.f_expiry, "t-expiry", type="date"))),
+        _wide(N_("Group"), rx.select.root(
             rx.select.trigger(id="t-group", width="100%"),
             rx.select.content(rx.foreach(S.group_options, lambda g: rx.select.item(g[1], value=g[0]))),
             value=S.f_group,
@@ -97,7 +96,7 @@ def _form_dialog() -> rx.Component:
             spacing="2",
             width="100%",
         )),
-        _row(N_("Allowed IPs"), rx.text_area(
+        _wide(N_("Allowed IPs"), rx.text_area(
             value=S.f_ips, on_change=lambda v: S.set_text("f_ips", v), id="t-ips", width="100%", rows="2",
             placeholder=_("One IP or CIDR a line; empty allows any"))),
         open_=S.form_open, on_open_change=S.set_form_open, error=S.form_error, error_id="t-form-error",

@@ -3,8 +3,7 @@
 import reflex as rx
 
 from newapi_ui.components.crud import crud_page, form_dialog, search_bar
-from newapi_ui.components.forms import field, quota_input
-from newapi_ui.components.stats import labelled
+from newapi_ui.components.forms import field, labelled, quota_input
 from newapi_ui.components.table import data_table, icon_action
 from newapi_ui.i18n import N_, _
 from newapi_ui.states.users import UsersState as S
@@ -66,7 +65,7 @@ def _create_dialog() -> rx.Component:
         field(N_("Password"), "password", type="password", required=True, autocomplete="new-password",
               hint=N_("8 to 20 characters")),
         rx.cond(S.is_root, rx.hstack(rx.checkbox(name="role", value="admin", id="u-new-admin"),
-                                     rx.text(_("Administrator"), as_="label", html_for="u-new-admin", size="2"),
+                                     rx.text(_("Administrator"), as_="label", custom_attrs={"htmlFor": "u-new-admin"}, size="2"),
                                      align="center")),
         open_=S.create_open, on_open_change=S.set_create_open, error=S.form_error, error_id="u-form-error",
         save=rx.button(_("Save"), type="submit", loading=S.busy, id="u-create-save"), on_submit=S.create,

@@ -20,6 +20,7 @@ def _redeem() -> rx.Component:
                 rx.text(_("Redeem a code"), weight="medium"),
                 rx.flex(
                     rx.input(name="redeem_key", id="redeem_key", placeholder=_("Redemption code"), size="3",
+                             aria_label=_("Redemption code"),
                              flex="1", min_width="14em", auto_complete="off"),
                     rx.button(_("Redeem"), type="submit", size="3", loading=WalletState.redeeming, id="redeem"),
                     spacing="2",
@@ -54,7 +55,7 @@ def wallet_page() -> rx.Component:
         checkin_card(),
         _redeem(),
         orders(),
-        rx.heading(_("Top-up history"), size="4"),
+        rx.heading(_("Top-up history"), as_="h2", size="4"),
         data_table(WalletState, HISTORY_COLUMNS, "topup-table"),
         spacing="4",
         width="100%",
