@@ -26,10 +26,14 @@ from newapi_ui.pages import (  # noqa: F401 - declares the pages
     home,
     login,
     logs,
+    models,
     oauth_callback,
+    performance,
     personal,
+    plans,
     playground,
     pricing,
+    ratio_sync,
     redemptions,
     register,
     reset,
@@ -37,6 +41,7 @@ from newapi_ui.pages import (  # noqa: F401 - declares the pages
     tasks,
     tokens,
     users,
+    vendors,
     wallet,
 )
 from newapi_ui.template import PAGES

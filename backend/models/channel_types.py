@@ -27,6 +27,7 @@ TENCENT = "tencent"  # Hunyuan API 3.0, TC3-HMAC-SHA256
 DIFY = "dify"  # Dify ChatFlow app API
 COZE = "coze"  # Coze v3 chat API
 ZHIPU = "zhipu"  # Zhipu's v3 model API, JWT auth
+XUNFEI = "xunfei"  # Spark's WebSocket chat API, HMAC-signed URL
 CODEX = "codex"  # ChatGPT's Codex backend: Responses API only, OAuth key JSON
 MIDJOURNEY = "midjourney"
 TASK = "task"  # async task APIs (Suno, video)
@@ -66,7 +67,7 @@ CHANNEL_TYPES: dict[int, ChannelType] = {
         _T(15, "Baidu", "https://aip.baidubce.com", BAIDU),
         _T(16, "Zhipu", "https://open.bigmodel.cn", ZHIPU),
         _T(17, "Ali", "https://dashscope.aliyuncs.com", ALI, "/compatible-mode/v1", stream_options=True),
-        _T(18, "Xunfei", "", NATIVE),
+        _T(18, "Xunfei", "wss://spark-api.xf-yun.com", XUNFEI),
         _T(19, "360", "https://ai.360.cn"),
         _T(20, "OpenRouter", "https://openrouter.ai/api", stream_options=True),
         _T(21, "AIProxyLibrary", "https://api.aiproxy.io", NATIVE),
@@ -123,15 +124,21 @@ def channel_type(type_id: int) -> ChannelType:
     return ChannelType(type_id, f"Type{type_id}", "")
 
 
-# task kinds the task relays serve (backend/relay/tasks/): Midjourney-Proxy (Plus), Suno, Kling, Sora
-TASK_RELAYED_TYPES = frozenset({2, 5, 36, 50, 55})
+# task kinds the task relays serve (backend/relay/tasks/): Midjourney-Proxy (Plus), Suno, and the
+# video providers Kling, Jimeng, Vidu, Doubao and Sora (Veo rides on the Gemini and Vertex types)
+TASK_RELAYED_TYPES = frozenset({2, 5, 36, 50, 51, 52, 54, 55})
+REPLICATE_ID = 56
+# new-api relays Replicate through a synchronous image adaptor (relay/channel/replicate: create a
+# prediction, wait for it inside the call), not through its task relay; that adaptor is not ported
+_REPLICATE_REASON = ("new-api relays Replicate as synchronous image generation, not as an asynchronous task, "
+                     "and this gateway does not implement that adaptor")
 # families the relay has no adaptor for yet, and why a channel of that kind is refused on write
 _UNSUPPORTED_FAMILIES = {
     TASK: "this asynchronous task API (music, video) is not relayed by this gateway",
     NATIVE: "this provider's own protocol is not implemented by this gateway",
 }
 # families whose provider has no model-listing API: their models are entered by hand
-NO_MODEL_LIST = frozenset({ZHIPU, BAIDU, TENCENT, DIFY, COZE})
+NO_MODEL_LIST = frozenset({ZHIPU, BAIDU, TENCENT, DIFY, COZE, XUNFEI})
 # families that can run without a base URL (a default host, or one built from the key or region)
 _NO_BASE_URL_NEEDED = frozenset({AWS, VERTEX, CODEX, ANTHROPIC, GEMINI, CLOUDFLARE, COHERE})
 
@@ -144,6 +151,8 @@ def unsupported_reason(type_id: int, base_url: str | None = None) -> str | None:
     if known is None or type_id == 0:
         return f"channel type {type_id} is not a known channel type"
     reason = None if type_id in TASK_RELAYED_TYPES else _UNSUPPORTED_FAMILIES.get(known.family)
+    if type_id == REPLICATE_ID:
+        reason = _REPLICATE_REASON
     if reason is not None:
         return f"channel type {known.name} ({type_id}) cannot be used: {reason}"
     if not known.base_url and known.family not in _NO_BASE_URL_NEEDED and not (base_url or "").strip():

@@ -25,6 +25,7 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from backend import client_ip
 from backend.config import get_settings
+from backend.json_shape import object_at
 from backend.models import channel_types
 from backend.models.usage import Usage
 from backend.relay import auth, distributor
@@ -64,8 +65,8 @@ def response_usage(event: dict[str, Any]) -> tuple[int, int, int, int, int, int]
     usage = response.get("usage") if isinstance(response, dict) else None
     if not isinstance(usage, dict):
         return None
-    din = usage.get("input_token_details") if isinstance(usage.get("input_token_details"), dict) else {}
-    dout = usage.get("output_token_details") if isinstance(usage.get("output_token_details"), dict) else {}
+    din = object_at(usage, "input_token_details")
+    dout = object_at(usage, "output_token_details")
     return (_int(din.get("text_tokens")), _int(din.get("audio_tokens")), _int(dout.get("text_tokens")),
             _int(dout.get("audio_tokens")), _int(usage.get("input_tokens")), _int(usage.get("output_tokens")))
 
@@ -119,7 +120,7 @@ async def _open(ws: WebSocket, rid: str) -> tuple[auth.Caller, str, billing.Pric
             raise RelayError(err.status, err.message, code="model_price_error") from err
         if not pricing.free and await get_ledger().auser_quota(caller.user.id) <= 0:
             raise RelayError(403, "user quota is not enough", code="insufficient_user_quota")
-        route = distributor.route(caller.group, model, 0, frozenset(), caller.pinned_channel)
+        route = await distributor.route(caller.group, model, 0, frozenset(), caller.pinned_channel)
     except RelayError as err:
         await _deny(ws, err, rid)
         return None

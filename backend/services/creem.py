@@ -23,8 +23,9 @@ import httpx
 import orjson
 
 from backend.config import get_settings
+from backend.json_shape import object_at
 from backend.models import User
-from backend.services import options, payment_pricing, subscription_orders, topups
+from backend.services import options, payment_compliance, payment_pricing, subscription_orders, topups
 from backend.services.errors import ServiceError
 
 log = logging.getLogger("newapi.creem")
@@ -64,8 +65,13 @@ def products() -> list[Product]:
     return out
 
 
-def enabled() -> bool:
+def configured() -> bool:
     return bool(options.get("CreemApiKey").strip() and options.get("CreemWebhookSecret").strip() and products())
+
+
+def enabled() -> bool:
+    """Configured and the payment terms confirmed: new checkouts may start."""
+    return configured() and payment_compliance.confirmed()
 
 
 def api_base() -> str:
@@ -101,8 +107,9 @@ def topup(user: User, product_id: str, method: str) -> dict[str, str]:
         raise ServiceError("unsupported payment channel")
     if not product_id:
         raise ServiceError("please choose a product")
-    if not enabled():
+    if not configured():
         raise ServiceError("Creem payment is not configured by the administrator")
+    payment_compliance.require()
     product = next((p for p in products() if p.product_id == product_id), None)
     if product is None:
         raise ServiceError("this product does not exist")
@@ -143,8 +150,8 @@ def webhook(payload: bytes, signature: str) -> str:
         raise ServiceError("the webhook body is not JSON") from None
     if not isinstance(event, dict) or event.get("eventType") != "checkout.completed":
         return f"ignored {event.get('eventType') if isinstance(event, dict) else '?'}"
-    obj = event.get("object") if isinstance(event.get("object"), dict) else {}
-    order = obj.get("order") if isinstance(obj.get("order"), dict) else {}
+    obj = object_at(event, "object")
+    order = object_at(obj, "order")
     if order.get("status") != "paid":
         return "unpaid"
     ref = str(obj.get("request_id") or "")

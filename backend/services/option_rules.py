@@ -1,23 +1,30 @@
-"""Admin-side checks before an option is saved: no OAuth provider switched on without its
-credentials (the login page would offer a button that cannot work)."""
+"""Admin-side checks before an option is saved: no switch turned on without the settings it needs
+(an OAuth provider without its client id would put a button on the login page that cannot work;
+email verification without an SMTP server would lock every new account out)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from backend.services import options, uptime_kuma
+from backend.services import options, payment_compliance, uptime_kuma
 from backend.services.errors import ServiceError
 
-# switch -> (option that must be non-empty, what to tell the admin)
-_REQUIRES = {
-    "GitHubOAuthEnabled": ("GitHubClientId", "GitHub OAuth needs a client id first"),
-    "LinuxDOOAuthEnabled": ("LinuxDOClientId", "LinuxDO OAuth needs a client id first"),
-    "oidc.enabled": ("oidc.client_id", "OIDC needs a client id first"),
-    "discord.enabled": ("discord.client_id", "Discord OAuth needs a client id first"),
-    "TelegramOAuthEnabled": ("TelegramBotToken", "Telegram login needs a bot token first"),
-    "WeChatAuthEnabled": ("WeChatServerAddress", "WeChat login needs the WeChat server address first"),
-    "EmailDomainRestrictionEnabled": ("EmailDomainWhitelist", "the email domain whitelist is empty"),
-    "TurnstileCheckEnabled": ("TurnstileSiteKey", "Turnstile needs a site key first"),
+# switch -> (options that must be non-empty, the refusal: a whole sentence, so the console can
+# translate it)
+REQUIRES: dict[str, tuple[tuple[str, ...], str]] = {
+    "GitHubOAuthEnabled": (("GitHubClientId",), "cannot enable GitHub login: set the GitHub client id first"),
+    "LinuxDOOAuthEnabled": (("LinuxDOClientId",), "cannot enable LinuxDO login: set the LinuxDO client id first"),
+    "oidc.enabled": (("oidc.client_id",), "cannot enable OIDC login: set the OIDC client id first"),
+    "discord.enabled": (("discord.client_id",), "cannot enable Discord login: set the Discord client id first"),
+    "TelegramOAuthEnabled": (("TelegramBotToken",), "cannot enable Telegram login: set the bot token first"),
+    "WeChatAuthEnabled": (("WeChatServerAddress",),
+                          "cannot enable WeChat login: set the WeChat server address first"),
+    "EmailDomainRestrictionEnabled": (("EmailDomainWhitelist",),
+                                      "cannot restrict email domains: the domain whitelist is empty"),
+    "TurnstileCheckEnabled": (("TurnstileSiteKey", "TurnstileSecretKey"),
+                              "cannot enable Turnstile: set the site key and the secret key first"),
+    "EmailVerificationEnabled": (("SMTPServer",),
+                                 "cannot require email verification: set the SMTP server first"),
 }
 
 
@@ -34,11 +41,13 @@ def as_string(value: Any) -> str:
 
 def save(key: str, value: Any) -> None:
     text = as_string(value)
+    if payment_compliance.is_compliance_key(key):
+        raise ServiceError("the payment terms are confirmed with their own action, not as an option")
     if key == uptime_kuma.GROUPS_OPTION:
         uptime_kuma.parse_groups(text)  # refused now rather than ignored at every status read
-    need = _REQUIRES.get(key)
-    if need and text.strip().lower() == "true" and not options.get(need[0]).strip():
-        raise ServiceError(f"cannot enable {key}: {need[1]}")
+    need = REQUIRES.get(key)
+    if need and text.strip().lower() == "true" and not all(options.get(k).strip() for k in need[0]):
+        raise ServiceError(need[1])
     options.update(key, text)
 
 

@@ -18,11 +18,21 @@ from typing import Any
 
 import stripe
 from sqlalchemy import or_, update
-from sqlmodel import select
+from sqlmodel import col, select
+from stripe.params.checkout import SessionCreateParams
 
 from backend.db import session_scope
 from backend.models import SubscriptionOrder, TopUp, User
-from backend.services import activity_log, epay, keywords, options, stripe_pay, subscriptions, topups
+from backend.services import (
+    activity_log,
+    epay,
+    keywords,
+    options,
+    payment_compliance,
+    stripe_pay,
+    subscriptions,
+    topups,
+)
 from backend.services.errors import NotFound, ServiceError
 from backend.services.paging import page_of
 
@@ -39,6 +49,8 @@ def view(o: SubscriptionOrder) -> dict[str, Any]:
 
 
 def purchasable(user: User, plan_id: int) -> Any:
+    """The plan this user may buy now (every purchase path starts here)."""
+    payment_compliance.require()
     plan = subscriptions.get_plan(plan_id)
     if not plan.enabled:
         raise ServiceError("this plan is not available")
@@ -60,7 +72,7 @@ def create(user_id: int, plan_id: int, money: float, trade_no: str, method: str)
 def epay_purchase(user: User, plan_id: int, method: str) -> epay.Purchase:
     """new-api's SubscriptionRequestEpay: the plan's price, 2 decimals, named `SUB:<title>`."""
     plan = purchasable(user, plan_id)
-    if not epay.enabled():
+    if not epay.configured():
         raise ServiceError("online payment is not configured by the administrator")
     if method not in {m["type"] for m in epay.pay_methods()}:
         raise ServiceError("this payment method does not exist")
@@ -85,7 +97,7 @@ def stripe_purchase(user: User, plan_id: int) -> str:
         raise ServiceError("Stripe payment is not configured by the administrator")
     trade_no = REF_PREFIX + stripe_pay.reference(user.id)[4:]
     server = options.get("ServerAddress").strip().rstrip("/")
-    params: dict[str, Any] = {
+    params: SessionCreateParams = {
         "client_reference_id": trade_no, "success_url": server + "/console/topup",
         "cancel_url": server + "/console/topup", "mode": "payment",
         "line_items": [{"price": plan.stripe_price_id, "quantity": 1}],
@@ -120,8 +132,8 @@ def complete(trade_no: str, *, method: str = "", payload: str = "", note: str = 
             values["payment_method"] = method[:50]
         if payload:
             values["provider_payload"] = payload[:8000]
-        claimed = s.execute(update(SubscriptionOrder).where(
-            SubscriptionOrder.trade_no == trade_no, SubscriptionOrder.status == topups.PENDING).values(**values)).rowcount
+        claimed = s.exec(update(SubscriptionOrder).where(
+            col(SubscriptionOrder.trade_no) == trade_no, col(SubscriptionOrder.status) == topups.PENDING).values(**values)).rowcount
         order = s.exec(select(SubscriptionOrder).where(SubscriptionOrder.trade_no == trade_no)).first()
         if order is None:
             raise NotFound("subscription order not found")
@@ -146,14 +158,14 @@ def complete(trade_no: str, *, method: str = "", payload: str = "", note: str = 
 
 def expire(trade_no: str) -> bool:
     with session_scope() as s:
-        return s.execute(update(SubscriptionOrder).where(
-            SubscriptionOrder.trade_no == trade_no, SubscriptionOrder.status == topups.PENDING)
+        return s.exec(update(SubscriptionOrder).where(
+            col(SubscriptionOrder.trade_no) == trade_no, col(SubscriptionOrder.status) == topups.PENDING)
             .values(status=topups.EXPIRED, complete_time=int(time.time()))).rowcount == 1
 
 
 def epay_notify(params: Mapping[str, str]) -> bool:
     """True means answer `success`. A bad signature or unknown order answers `fail`, credits nothing."""
-    if not epay.enabled() or not params or not epay.verify(params, options.get("EpayKey")):
+    if not epay.configured() or not params or not epay.verify(params, options.get("EpayKey")):
         if params:
             log.warning("subscription epay notify refused (order %s)", str(params.get("out_trade_no", ""))[:64])
         return False
@@ -184,9 +196,9 @@ def stripe_completed(obj: dict[str, Any]) -> str:
 def list_all(keyword: str, p: int, page_size: int) -> tuple[list[dict[str, Any]], int]:
     conds = []
     if keyword:
-        match = [SubscriptionOrder.trade_no.contains(keyword, autoescape=True)]
+        match = [col(SubscriptionOrder.trade_no).contains(keyword, autoescape=True)]
         if (row_id := keywords.as_id(keyword)) is not None:
-            match.append(SubscriptionOrder.user_id == row_id)
+            match.append(col(SubscriptionOrder.user_id) == row_id)
         conds.append(or_(*match))
     with session_scope() as s:
         rows, total = page_of(s, SubscriptionOrder, conds, p, page_size)

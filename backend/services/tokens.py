@@ -118,6 +118,12 @@ def insert_token(s: Session, user: User, **fields: Any) -> Token:
     return t
 
 
+def insert_default_token(s: Session, user: User) -> Token:
+    """The key GENERATE_DEFAULT_TOKEN gives a new account: unlimited, never expiring, in `auto`
+    under DefaultUseAutoGroup."""
+    return insert_token(s, user, name="default", unlimited_quota=True, group=groups.default_token_group())
+
+
 def create_token(user: User, fields: dict[str, Any]) -> dict[str, Any]:
     fields = {k: v for k, v in fields.items() if k in EDITABLE and v is not None}
     fields.setdefault("name", "")

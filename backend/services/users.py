@@ -134,7 +134,7 @@ def create_user(
     user = User(
         username=username, password=hash_password(password), display_name=display_name or username,
         role=int(role), status=UserStatus.ENABLED, email=email, quota=quota, inviter_id=inviter_id,
-        group=group, aff_code=new_aff_code(s),
+        invite_rebate_eligible=inviter_id > 0, group=group, aff_code=new_aff_code(s),
     )
     s.add(user)
     try:
@@ -186,7 +186,7 @@ def register(
                 )
             )
         if get_settings().GENERATE_DEFAULT_TOKEN:
-            tokens.insert_token(s, user, name="default", unlimited_quota=True)
+            tokens.insert_default_token(s, user)
     cache.invalidate_user(user.id)
     if inviter is not None:
         cache.invalidate_user(inviter.id)

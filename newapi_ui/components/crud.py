@@ -38,8 +38,9 @@ def search_bar(state: type[CrudState], prefix: str, *fields: rx.Component,
     )
 
 
-def confirm_dialog(state: type[CrudState], prefix: str) -> rx.Component:
-    """A yes/no dialog for destructive actions; the state's message is already translated."""
+def confirm_dialog(state: type[CrudState], prefix: str, *, on_confirm: Any = None, on_cancel: Any = None) -> rx.Component:
+    """A yes/no dialog for destructive actions; the state's message is already translated. The
+    state's `confirm` / `cancel_confirm` answer it unless other handlers are given."""
     dialog_id = f"{prefix}-confirm"
     return rx.alert_dialog.root(
         rx.alert_dialog.content(
@@ -47,11 +48,11 @@ def confirm_dialog(state: type[CrudState], prefix: str) -> rx.Component:
             rx.alert_dialog.description(state.confirm_message, id=f"{dialog_id}-message"),
             rx.flex(
                 rx.alert_dialog.cancel(
-                    rx.button(_("Cancel"), variant="soft", color_scheme="gray", on_click=state.cancel_confirm,
+                    rx.button(_("Cancel"), variant="soft", color_scheme="gray", on_click=on_cancel or state.cancel_confirm,
                               id=f"{dialog_id}-cancel"),
                 ),
                 rx.alert_dialog.action(
-                    rx.button(_("Confirm"), color_scheme="red", on_click=state.confirm, id=f"{dialog_id}-ok"),
+                    rx.button(_("Confirm"), color_scheme="red", on_click=on_confirm or state.confirm, id=f"{dialog_id}-ok"),
                 ),
                 spacing="3",
                 justify="end",

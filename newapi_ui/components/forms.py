@@ -58,3 +58,27 @@ def quota_input(box: rx.Component, unit: rx.Var, on_unit, prefix: str) -> rx.Com
         ),
         width="100%",
     )
+
+
+def bound_field(label: str, element_id: str, value: rx.Var, on_change, *, hint: str = "",  # noqa: ANN001
+                type: str = "text") -> rx.Component:  # noqa: A002
+    """A labelled input bound to a state value (dialog forms that are filled from the state);
+    `label` and `hint` are msgids."""
+    parts = [rx.text(_(label), as_="label", custom_attrs={"htmlFor": element_id}, size="2", weight="medium"),
+             rx.input(value=value, on_change=on_change, id=element_id, type=type, width="100%")]
+    if hint:
+        parts.append(rx.text(_(hint), size="1", color_scheme="gray"))
+    return rx.vstack(*parts, spacing="1", width="100%")
+
+
+def dialog_footer(error: rx.Var, busy: rx.Var, on_save, prefix: str) -> rx.Component:  # noqa: ANN001
+    """The refusal (if any) and Cancel / Save of a form dialog; ids `<prefix>-error`, `<prefix>-save`."""
+    return rx.fragment(
+        rx.cond(error != "", rx.callout(error, icon="triangle-alert", color_scheme="red", id=f"{prefix}-error",
+                                        width="100%")),
+        rx.hstack(
+            rx.dialog.close(rx.button(_("Cancel"), variant="soft", color_scheme="gray")),
+            rx.button(_("Save"), on_click=on_save, loading=busy, id=f"{prefix}-save"),
+            justify="end", width="100%",
+        ),
+    )

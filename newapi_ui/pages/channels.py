@@ -3,6 +3,7 @@ create/edit form, channel tests and balances."""
 
 import reflex as rx
 
+from newapi_ui.components import channel_tools
 from newapi_ui.components.crud import crud_page, form_dialog
 from newapi_ui.components.forms import labelled
 from newapi_ui.components.json_editor import json_editor
@@ -50,6 +51,7 @@ def _toolbar() -> rx.Component:
                   variant="soft", id="ch-balance-all"),
         rx.button(rx.icon("trash-2", size=16), _("Delete disabled"), on_click=S.ask_delete_disabled,
                   variant="soft", color_scheme="red", id="ch-delete-disabled"),
+        channel_tools.toolbar_tools(),
         wrap="wrap",
         spacing="2",
     )
@@ -107,6 +109,7 @@ def _actions(row: rx.Var) -> rx.Component:
             icon_action("play", N_("Enable"), S.set_enabled(row.id, True), "ch-enable-" + row.id, color="green"),
         ),
         icon_action("wallet", N_("Update balance"), C.update_balance(row.id), "ch-balance-" + row.id),
+        channel_tools.row_tools(row),
         icon_action("trash-2", N_("Delete"), S.ask_delete(row.id, row.name), "ch-delete-" + row.id, color="red"),
     )
 
@@ -235,4 +238,5 @@ def channels_page() -> rx.Component:
                    select=(S.selected, S.toggle_selected, S.toggle_all)),
         _form(),
         _test_dialog(),
+        channel_tools.dialogs(),
     )

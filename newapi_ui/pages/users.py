@@ -5,7 +5,9 @@ import reflex as rx
 from newapi_ui.components.crud import crud_page, form_dialog, search_bar
 from newapi_ui.components.forms import field, labelled, quota_input
 from newapi_ui.components.table import data_table, icon_action
+from newapi_ui.components.user_security import security_dialog, twofa_stats
 from newapi_ui.i18n import N_, _
+from newapi_ui.states.user_security import UserSecurityState
 from newapi_ui.states.users import UsersState as S
 from newapi_ui.template import template
 
@@ -37,6 +39,7 @@ def _actions(row: rx.Var) -> rx.Component:
     """The root account can be edited, never disabled, promoted, demoted or deleted: those are not offered."""
     return rx.fragment(
         icon_action("pencil", N_("Edit"), S.open_edit(row.id), "u-edit-" + row.id),
+        icon_action("shield", N_("Sign-in & security"), UserSecurityState.show(row.id), "u-security-" + row.id),
         rx.cond(
             row.is_root,
             rx.fragment(),
@@ -93,8 +96,10 @@ def _edit_dialog() -> rx.Component:
 def users_page() -> rx.Component:
     return crud_page(
         N_("Users"), S, "u",
+        twofa_stats(),
         _toolbar(),
         data_table(S, COLUMNS, "users-table", actions=_actions),
         _create_dialog(),
         _edit_dialog(),
+        security_dialog(),
     )

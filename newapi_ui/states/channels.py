@@ -10,6 +10,7 @@ from typing import Any
 
 import reflex as rx
 
+from backend.cache.channels import parse_json_object
 from backend.models import User, channel_types
 from backend.models.enums import ChannelStatus, Role
 from backend.services import channels, groups
@@ -50,6 +51,8 @@ class ChannelRow:
     balance: str
     used: str
     tag: str
+    type_id: str
+    multi: bool  # a multi-key channel (its keys are managed one by one)
 
 
 def response_time_text(ms: int) -> str:
@@ -101,6 +104,8 @@ class ChannelsState(CrudState, PagedState, AuthState):
             balance=fmt_money(Decimal(str(row.get("balance") or 0)), self.lang),
             used=self.fmt_quota(int(row.get("used_quota") or 0)),
             tag=row.get("tag") or "",
+            type_id=str(row["type"]),
+            multi=bool(parse_json_object(row.get("channel_info")).get("is_multi_key")),
         )
 
     async def _prepare(self, user: User) -> None:

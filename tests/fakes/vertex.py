@@ -32,6 +32,9 @@ PROJECT = "fake-project"
 CLIENT_EMAIL = "relay@fake-project.iam.gserviceaccount.com"
 SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 TOKEN_LIFETIME_S = 3599
+EXPRESS_KEY = "AQ.fake-express-key"  # an express-mode API key (not JSON)
+EMBED_TOKENS = 6  # each embedded instance's token_count
+IMAGE_B64 = "iVBORw0KGgo="
 
 
 def _unb64(text: str) -> bytes:
@@ -101,19 +104,36 @@ class FakeVertex:
 
     # -- the model endpoints --------------------------------------------------------------------
 
-    async def _model(self, request: Request, project: str, region: str, publisher: str, target: str) -> Response:
+    async def _recorded(self, request: Request) -> tuple[bytes, dict[str, str]]:
         raw = await request.body()
         headers = {k.lower(): v for k, v in request.headers.items()}
         self.requests.append(RecordedRequest("POST", request.url.path, str(request.url),
                                              dict(request.query_params), headers, raw))
+        return raw, headers
+
+    async def _model(self, request: Request, project: str, region: str, publisher: str, target: str) -> Response:
+        raw, headers = await self._recorded(request)
         token = headers.get("authorization", "").removeprefix("Bearer ")
         if token not in self._issued:
             return JSONResponse(gw.error_body(401, "Request had invalid authentication credentials."), 401)
         if project != PROJECT:
             return JSONResponse(gw.error_body(403, f"Permission denied on project {project}"), 403)
-        body: Any = orjson.loads(raw)
+        return self._answer(request, publisher, target, orjson.loads(raw))
+
+    async def _express(self, request: Request, publisher: str, target: str) -> Response:
+        """Express mode: Gemini publisher models only, the API key in `?key=`, no project."""
+        raw, headers = await self._recorded(request)
+        if request.query_params.get("key") != EXPRESS_KEY or "authorization" in headers:
+            return JSONResponse(gw.error_body(401, "API key not valid. Please pass a valid API key."), 401)
+        if publisher != "google":
+            return JSONResponse(gw.error_body(400, "express mode serves Google models only"), 400)
+        return self._answer(request, publisher, target, orjson.loads(raw))
+
+    def _answer(self, request: Request, publisher: str, target: str, body: Any) -> Response:
         model, _, action = target.partition(":")
         p, c = ow.PROMPT_TOKENS, ow.COMPLETION_TOKENS
+        if publisher == "google" and action == "predict":
+            return _predict(model, body)
         if publisher == "google":
             problem = gw.validate(body)
             if problem:
@@ -123,6 +143,15 @@ class FakeVertex:
             if action == "streamGenerateContent" and request.query_params.get("alt") == "sse":
                 frames = [b"data: " + orjson.dumps(x) + b"\r\n\r\n" for x in gw.chunks(body, model, p, c)]
                 return StreamingResponse(iter(frames), media_type="text/event-stream")
+        elif publisher == "anthropic" and target == "count-tokens:rawPredict":
+            if body.get("anthropic_version") != "vertex-2023-10-16" or "@" not in str(body.get("model")):
+                return JSONResponse(
+                    aw.error_body(400, "anthropic_version and a Vertex model name required"), 400
+                )
+            problem = aw.count_problem({k: v for k, v in body.items() if k != "anthropic_version"})
+            if problem:
+                return JSONResponse(aw.error_body(400, problem), 400)
+            return JSONResponse({"input_tokens": aw.counted(body)})
         elif publisher == "anthropic":
             if "model" in body or body.get("anthropic_version") != "vertex-2023-10-16":
                 return JSONResponse(aw.error_body(400, "anthropic_version: vertex-2023-10-16 required, no model"), 400)
@@ -143,4 +172,27 @@ class FakeVertex:
         app.add_api_route("/token", self._token, methods=["POST"])
         app.add_api_route("/v1/projects/{project}/locations/{region}/publishers/{publisher}/models/{target}",
                           self._model, methods=["POST"])
+        app.add_api_route("/v1/publishers/{publisher}/models/{target}", self._express, methods=["POST"])
         return app
+
+
+def _predict(model: str, body: Any) -> Response:
+    """Imagen (`instances[].prompt` -> image bytes) and the text-embedding models
+    (`instances[].content` -> a vector and its token count each)."""
+    instances = body.get("instances") if isinstance(body, dict) else None
+    if not isinstance(instances, list) or not instances:
+        return JSONResponse(gw.error_body(400, "instances is required"), 400)
+    if model.startswith("imagen"):
+        if not instances[0].get("prompt"):
+            return JSONResponse(gw.error_body(400, "instances[0].prompt is required"), 400)
+        count = (body.get("parameters") or {}).get("sampleCount", 1)
+        return JSONResponse({"predictions": [{"bytesBase64Encoded": IMAGE_B64, "mimeType": "image/png"}] * count})
+    if "embedding" in model:
+        if not all(isinstance(i, dict) and isinstance(i.get("content"), str) for i in instances):
+            return JSONResponse(gw.error_body(400, "instances[].content must be a string"), 400)
+        size = (body.get("parameters") or {}).get("outputDimensionality") or len(ow.EMBEDDING)
+        return JSONResponse({"predictions": [
+            {"embeddings": {"values": (ow.EMBEDDING * size)[:size],
+                            "statistics": {"token_count": EMBED_TOKENS, "truncated": False}}}
+            for _ in instances]})
+    return JSONResponse(gw.error_body(404, f"{model} does not serve predict"), 404)

@@ -13,7 +13,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 from tests.ui.harness import ROOT_NAME, ROOT_PASSWORD, WAIT, ConsoleServer, Page, chromium
 
 USER_ROUTES = ("/", "/detail", "/token", "/log", "/midjourney", "/task", "/playground", "/topup", "/setting",
-               "/pricing", "/about", "/channel", "/user", "/redemption", "/admin/orders", "/admin/settings")
+               "/pricing", "/about", "/channel", "/user", "/redemption", "/models", "/vendors", "/admin/orders",
+               "/admin/plans", "/admin/settings", "/ratio_sync", "/performance")
 PUBLIC_ROUTES = ("/login", "/register", "/reset")
 
 # What the checks read in one go inside the page.
