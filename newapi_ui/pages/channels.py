@@ -175,11 +175,27 @@ def _json(label: str, name: str, hint: str, rows: int) -> rx.Component:
                        f"ch-json-{name}", hint=hint, rows=rows)
 
 
+def _type_picker() -> rx.Component:
+    """Only the types the relay serves, narrowed by a search box (there are dozens)."""
+    return labelled(N_("Type"), rx.hstack(
+        rx.select.root(
+            rx.select.trigger(id="ch-type", flex="1", min_width="0"),
+            rx.select.content(rx.foreach(F.type_options, lambda o: rx.select.item(o[1], value=o[0]))),
+            value=F.f_type,
+            on_change=F.set_type,
+        ),
+        rx.input(value=F.type_query, on_change=F.set_type_query, id="ch-type-search", placeholder=_("Search"),
+                 aria_label=_("Search types"), width="7em"),
+        width="100%",
+        spacing="2",
+    ))
+
+
 def _form() -> rx.Component:
     return form_dialog(
         rx.cond(F.editing_id > 0, _("Edit channel"), _("Add channel")),
         rx.grid(
-            labelled(N_("Type"), _select(F.f_type, F.set_type, TYPE_CHOICES, "ch-type")),
+            _type_picker(),
             _text(N_("Name"), "f_name", "ch-name"),
             _text(N_("Base URL"), "f_base_url", "ch-base-url"),
             _text(N_("Tag"), "f_tag", "ch-tag"),
@@ -192,7 +208,7 @@ def _form() -> rx.Component:
             width="100%",
         ),
         rx.cond(F.type_hint != "", rx.callout(F.type_hint, icon="info", size="1", width="100%", id="ch-type-hint")),
-        labelled(N_("Key"), rx.text_area(
+        labelled(N_("Key"), width="100%", control=rx.text_area(
             value=F.f_key, on_change=lambda v: F.set_text("f_key", v), id="ch-key", rows="3", width="100%",
             placeholder=rx.cond(F.editing_id > 0, _("Leave empty to keep the stored key"),
                                 _("One key per line in batch mode")))),

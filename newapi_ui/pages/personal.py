@@ -92,10 +92,13 @@ def _notifications() -> rx.Component:
         ),
         rx.form(
             rx.vstack(
-                forms.field(N_("Warning threshold (quota units)"), "threshold", type="number",
-                            default=PersonalState.threshold),
-                rx.cond(PersonalState.threshold_money != "",
-                        rx.text("≈ ", PersonalState.threshold_money, size="1", color_scheme="gray")),
+                rx.cond(PersonalState.display_in_currency,
+                        forms.field(N_("Warning threshold ($)"), "threshold", default=PersonalState.threshold_shown),
+                        forms.field(N_("Warning threshold (quota units)"), "threshold", type="number",
+                                    default=PersonalState.threshold_shown)),
+                rx.cond(PersonalState.threshold_note != "",
+                        rx.text("= ", PersonalState.threshold_note, size="1", color_scheme="gray",
+                                id="threshold-note")),
                 rx.cond(
                     PersonalState.notify_type == "email",
                     forms.field(N_("Notification email"), "notification_email", type="email",
@@ -114,7 +117,7 @@ def _notifications() -> rx.Component:
                 spacing="3", width="100%",
             ),
             on_submit=PersonalState.save_notifications, reset_on_submit=False, width="100%",
-            key=PersonalState.webhook_url + PersonalState.threshold + PersonalState.notification_email,
+            key=PersonalState.webhook_url + PersonalState.threshold_shown + PersonalState.notification_email,
         ),
         section_id="notifications",
     )

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import reflex as rx
@@ -29,6 +30,17 @@ TYPE_HINTS = {
                              "map of model to region with a default entry."),
     channel_types.CUSTOM: N_("Custom: the base URL is the whole endpoint; {model} is replaced by the model."),
 }
+
+
+def relaying_types() -> list[tuple[str, str]]:
+    """The types a channel can be created with: those the relay has an adaptor for, as (id, "id · name").
+    (A placeholder URL, so only the type itself is judged, not a missing base URL.)"""
+    return [(str(t.id), f"{t.id} · {t.name}") for t in channel_types.CHANNEL_TYPES.values()
+            if t.id and channel_types.unsupported_reason(t.id, "https://upstream.example") is None]
+
+
+RELAYING_TYPES = relaying_types()
+FIX_FIELDS = N_("Fix the fields marked in red")
 
 
 def merge(models: list[str], more: list[str]) -> list[str]:
@@ -65,8 +77,19 @@ class ChannelFormState(AuthState):
     json_text: dict[str, str] = {k: "" for k in JSON_FIELDS}
     json_errors: dict[str, str] = {k: "" for k in JSON_FIELDS}
     form_error: str = ""
+    type_query: str = ""
     saving: bool = False
     fetching: bool = False
+
+    @rx.var
+    def type_options(self) -> list[list[str]]:
+        """The relaying types whose id or name holds the search, and always the type chosen."""
+        q = self.type_query.strip().lower()
+        return [[v, label] for v, label in RELAYING_TYPES if not q or q in label.lower() or v == self.f_type]
+
+    @rx.event
+    def set_type_query(self, value: str) -> None:
+        self.type_query = value
 
     @rx.var(cache=False)
     def type_hint(self) -> str:
@@ -147,6 +170,8 @@ class ChannelFormState(AuthState):
         if name in JSON_FIELDS:
             self.json_text = {**self.json_text, name: value}
             self.json_errors = {**self.json_errors, name: ""}
+            if self.form_error == self.tr(FIX_FIELDS) and not any(self.json_errors.values()):
+                self.form_error = ""  # every marked field was edited: the summary has nothing left to say
 
     @rx.event
     def toggle_group(self, group: str) -> None:
@@ -165,25 +190,37 @@ class ChannelFormState(AuthState):
     def clear_models(self) -> None:
         self.f_models = []
 
+    def _setting(self) -> dict | None:
+        """The form's channel settings (its proxy), when they are a JSON object."""
+        try:
+            value = json.loads(self.json_text.get("setting", "") or "{}")
+        except ValueError:
+            return None
+        return value if isinstance(value, dict) else None
+
+    async def _key(self) -> str:
+        """The key typed in the form, else (editing) the stored one, read here and never sent to the page."""
+        if self.f_key.strip() or not self.editing_id:
+            return self.f_key
+        return await backend_bridge.call(channels.reveal_key, self.editing_id)
+
     @rx.event
     async def fetch_models(self):  # noqa: ANN201
-        """The upstream's model list: with the key typed in the form, else (editing) the stored key."""
+        """The upstream's model list, from the base URL and type in the form (what the admin is
+        about to save), with the typed key or, editing, the stored one."""
         user, away = await self._require(Role.ADMIN)
         if user is None:
             yield away
             return
         self.fetching = True
         yield
+        base = self.f_base_url.strip() or channel_types.default_base_url(int(self.f_type))
         try:
-            if self.f_key.strip():
-                found = await channel_balance.fetch_models(self.f_base_url, int(self.f_type), self.f_key)
-            elif self.editing_id:
-                found = await channel_balance.fetch_channel_models(self.editing_id)
-            else:
-                raise ServiceError("key must not be empty")
+            found = await channel_balance.fetch_models(base, int(self.f_type), await self._key(), self._setting())
         except ServiceError as exc:
             self.fetching = False
-            yield rx.toast.error(self.tr(exc.message))
+            yield rx.toast.error(self.tr("Could not list the models at {url}: {error}").format(
+                url=base or "—", error=self.tr(exc.message)))
             return
         self.fetching = False
         before = len(self.f_models)
@@ -206,7 +243,7 @@ class ChannelFormState(AuthState):
             self.form_error = self.tr("Priority and weight must be whole numbers")
             return None
         if errors:
-            self.form_error = self.tr("Fix the fields marked in red")
+            self.form_error = self.tr(FIX_FIELDS)
             return None
         body: dict[str, Any] = {
             "type": int(self.f_type), "name": self.f_name.strip(), "base_url": self.f_base_url.strip(),
