@@ -36,6 +36,7 @@ nav_item = {
 nav_item_active = {**nav_item, "background_color": rx.color(ACCENT, 4), "color": rx.color(ACCENT, 11)}
 
 navbar = {
+    "box_sizing": "border-box",  # a plain <header>: its padding stays inside the 100% width
     "height": NAVBAR_HEIGHT,
     "padding": "0 1em",
     "border_bottom": f"1px solid {rx.color('gray', 5)}",
@@ -46,6 +47,7 @@ navbar = {
 }
 
 content = {
+    "box_sizing": "border-box",  # a plain <main>: its padding stays inside the 100% width
     "padding": ["1em", "1em", "2em"],
     "width": "100%",
     "max_width": "75em",

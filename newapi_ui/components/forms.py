@@ -32,6 +32,16 @@ def labelled(label: str, control: rx.Component, *, width: str | None = None) -> 
     )
 
 
+def limit_note(value: rx.Var, limit: int, element_id: str) -> rx.Component:
+    """"n / limit" under a box whose input stops at `limit` characters, saying so once it is reached."""
+    count = value.to(str).length()
+    return rx.text(
+        count, f" / {limit}",
+        rx.cond(count >= limit, rx.fragment(" · ", _("That is the most this field takes"))),
+        size="1", color_scheme=rx.cond(count >= limit, "amber", "gray"), id=element_id,
+    )
+
+
 def switch(label: str, name: str) -> rx.Component:
     return rx.hstack(rx.switch(name=name, id=name), rx.text(_(label), as_="label", custom_attrs={"htmlFor": name}, size="2"),
                      align="center")

@@ -84,6 +84,14 @@ def data_table(state: type[PagedState], columns: Columns, table_id: str, *,
     )
 
 
+def empty_state(message: str, action: str, on_click: object, element_id: str) -> rx.Component:
+    """An empty table's message with the button that adds its first row (msgids)."""
+    return rx.hstack(rx.text(_(message), color_scheme="gray", size="2"),
+                     rx.button(rx.icon("plus", size=14), _(action), on_click=on_click, size="1", variant="soft",
+                               id=element_id),
+                     align="center", spacing="3")
+
+
 def icon_action(icon: str, label: str, on_click, element_id: rx.Var | str, *, color: str = "gray",  # noqa: ANN001
                 disabled: rx.Var | bool = False) -> rx.Component:
     """A small icon button with a translated tooltip (`label` is a msgid)."""

@@ -7,7 +7,7 @@ from newapi_ui.components import channel_tools
 from newapi_ui.components.crud import crud_page, form_dialog
 from newapi_ui.components.forms import labelled
 from newapi_ui.components.json_editor import json_editor
-from newapi_ui.components.table import data_table, icon_action
+from newapi_ui.components.table import data_table, empty_state, icon_action
 from newapi_ui.i18n import N_, _
 from newapi_ui.states.channel_checks import ChannelChecksState as C
 from newapi_ui.states.channel_form import ChannelFormState as F
@@ -251,7 +251,8 @@ def channels_page() -> rx.Component:
         _filters(),
         _batch_bar(),
         data_table(S, COLUMNS, "channels-table", actions=_actions,
-                   select=(S.selected, S.toggle_selected, S.toggle_all)),
+                   select=(S.selected, S.toggle_selected, S.toggle_all),
+                   empty=empty_state(N_("Nothing here yet"), N_("Add channel"), F.open_create, "ch-add-empty")),
         _form(),
         _test_dialog(),
         channel_tools.dialogs(),

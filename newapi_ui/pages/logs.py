@@ -70,7 +70,7 @@ def _stat_bar() -> rx.Component:
 
 
 def _header_cell(label: str, admin_only: bool) -> rx.Component:
-    cell = rx.table.column_header_cell(_(label))
+    cell = rx.table.column_header_cell(_(label), style=styles.table_head)
     return rx.cond(LogsState.is_admin, cell) if admin_only else cell
 
 

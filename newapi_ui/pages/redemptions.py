@@ -51,7 +51,7 @@ def _actions(row: rx.Var) -> rx.Component:
 def _create_dialog() -> rx.Component:
     return form_dialog(
         N_("Generate codes"),
-        field(N_("Name"), "name", required=True, hint=N_("1 to 20 characters")),
+        field(N_("Name"), "name", required=True, hint=N_("1 to 20 characters"), max_length=20),
         labelled(N_("Quota of each code"), quota_input(rx.input(name="quota", id="quota", required=True, flex="1"),
                                                        S.quota_unit, S.set_quota_unit, "r")),
         field(N_("How many"), "count", type="number", default="1", hint=N_("At most 100 at a time")),

@@ -41,7 +41,7 @@ def _cell(key: str, value: rx.Var, row: rx.Var) -> rx.Component:
 
 def _table(state: type, columns: list[tuple[str, str, bool]], table_id: str) -> rx.Component:
     def header(label: str, admin_only: bool) -> rx.Component:
-        cell = rx.table.column_header_cell(_(label))
+        cell = rx.table.column_header_cell(_(label), style=styles.table_head)
         return rx.cond(state.is_admin, cell) if admin_only else cell
 
     def row(r: rx.Var) -> rx.Component:

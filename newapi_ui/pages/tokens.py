@@ -4,11 +4,13 @@ dialog, copy (reveals through the service), enable/disable, delete and batch del
 import reflex as rx
 
 from newapi_ui.components.crud import crud_page, form_dialog, search_bar
-from newapi_ui.components.forms import labelled
-from newapi_ui.components.table import data_table, icon_action
+from newapi_ui.components.forms import labelled, limit_note
+from newapi_ui.components.table import data_table, empty_state, icon_action
 from newapi_ui.i18n import N_, _
 from newapi_ui.states.tokens import TokensState as S
 from newapi_ui.template import template
+
+NAME_LIMIT = 50  # new-api's limit on a key's name
 
 COLUMNS = [
     ("name", N_("Name")),
@@ -69,7 +71,8 @@ def _text(name: str, value: rx.Var, element_id: str, **props) -> rx.Component:  
 def _form_dialog() -> rx.Component:
     return form_dialog(
         rx.cond(S.edit_id == 0, _("Add API key"), _("Edit API key")),
-        _wide(N_("Name"), _text("f_name", S.f_name, "t-name", max_length=50)),
+        _wide(N_("Name"), _text("f_name", S.f_name, "t-name", max_length=NAME_LIMIT)),
+        limit_note(S.f_name, NAME_LIMIT, "t-name-limit"),
         _switch(N_("Unlimited quota"), "f_unlimited", S.f_unlimited, "t-unlimited"),
         rx.cond(~S.f_unlimited, _wide(N_("Quota"), rx.hstack(
             _text("f_quota", S.f_quota, "t-quota", flex="1"),
@@ -133,7 +136,8 @@ def tokens_page() -> rx.Component:
     return crud_page(
         N_("API keys"), S, "t",
         _toolbar(),
-        data_table(S, COLUMNS, "tokens-table", actions=_actions, select=(S.selected, S.toggle_selected, S.toggle_all)),
+        data_table(S, COLUMNS, "tokens-table", actions=_actions, select=(S.selected, S.toggle_selected, S.toggle_all),
+                   empty=empty_state(N_("No API keys yet"), N_("Add API key"), S.open_create, "t-add-empty")),
         _form_dialog(),
         _key_dialog(),
     )

@@ -63,8 +63,8 @@ def _actions(row: rx.Var) -> rx.Component:
 def _create_dialog() -> rx.Component:
     return form_dialog(
         N_("Add user"),
-        field(N_("Username"), "username", required=True),
-        field(N_("Display name"), "display_name"),
+        field(N_("Username"), "username", required=True, max_length=20, hint=N_("1 to 20 characters")),
+        field(N_("Display name"), "display_name", max_length=20, hint=N_("At most 20 characters")),
         field(N_("Password"), "password", type="password", required=True, autocomplete="new-password",
               hint=N_("8 to 20 characters")),
         rx.cond(S.is_root, rx.hstack(rx.checkbox(name="role", value="admin", id="u-new-admin"),

@@ -10,7 +10,7 @@ from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.ui.harness import ROOT_NAME, ROOT_PASSWORD, WAIT, ConsoleServer, Page, chromium
+from tests.ui.harness import ROOT_NAME, ROOT_PASSWORD, WAIT, ConsoleServer, Page, chromium, login
 
 USER_ROUTES = ("/", "/detail", "/token", "/log", "/midjourney", "/task", "/playground", "/topup", "/setting",
                "/pricing", "/about", "/channel", "/user", "/redemption", "/models", "/vendors", "/admin/orders",
@@ -52,15 +52,6 @@ def _settled(page: Page) -> dict:
 
     WebDriverWait(page.d, WAIT).until(ready, f"{page.path()} never rendered its h1")
     return found[0]
-
-
-def _login(page: Page) -> None:
-    page.open("/login")
-    page.fill("username", ROOT_NAME)
-    page.fill("password", ROOT_PASSWORD)
-    page.click("submit")
-    page.wait_path("/")
-    page.el("user-menu")
 
 
 def _problems(route: str, audit: dict, *, nav: bool = True) -> list[str]:
@@ -114,7 +105,7 @@ def test_every_page_has_landmarks_one_h1_named_controls_and_its_own_title(server
     finally:
         visitor.d.quit()
 
-    _login(page)
+    login(page, ROOT_NAME, ROOT_PASSWORD)
     problems: list[str] = []
     for route in USER_ROUTES:
         page.open(route)

@@ -13,18 +13,9 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from newapi_ui.states.channels import response_time_text
-from tests.ui.harness import ROOT_NAME, ROOT_PASSWORD, WAIT, ConsoleServer, Page
+from tests.ui.harness import ROOT_NAME, ROOT_PASSWORD, WAIT, ConsoleServer, Page, login
 
 WINDOW = (1440, 900)
-
-
-def _login(page: Page) -> None:
-    page.open("/login")
-    page.fill("username", ROOT_NAME)
-    page.fill("password", ROOT_PASSWORD)
-    page.click("submit")
-    page.wait_path("/")
-    page.el("user-menu")
 
 
 def test_channel_test_times_read_in_milliseconds() -> None:
@@ -33,7 +24,7 @@ def test_channel_test_times_read_in_milliseconds() -> None:
 
 
 def test_action_icons_stay_on_one_line(server: ConsoleServer, page: Page) -> None:
-    _login(page)
+    login(page, ROOT_NAME, ROOT_PASSWORD)
     page.open("/channel")
     page.click("ch-add")
     page.fill("ch-name", "a-channel-with-a-rather-long-name-for-the-table")
@@ -53,7 +44,7 @@ def test_action_icons_stay_on_one_line(server: ConsoleServer, page: Page) -> Non
 
 
 def test_threshold_in_dollars_presets_and_the_key_dialog(server: ConsoleServer, page: Page) -> None:
-    _login(page)
+    login(page, ROOT_NAME, ROOT_PASSWORD)
     page.open("/setting")
     page.fill("threshold", "0.5")  # $0.50 = 250,000 quota units
     page.click("save-notify")
@@ -87,4 +78,4 @@ def test_threshold_in_dollars_presets_and_the_key_dialog(server: ConsoleServer, 
     page.click("nav-token")
     page.wait_path("/token")
     page.el(f"t-copy-{tid}")
-    assert not page.d.find_elements(By.ID, "t-key-value")
+    WebDriverWait(page.d, WAIT).until(lambda d: not d.find_elements(By.ID, "t-key-value"), "the key came back")
