@@ -14,6 +14,9 @@ from tests.ui.harness import ROOT_NAME, ROOT_PASSWORD, WAIT, ConsoleServer, Page
 CLOSED = "http://127.0.0.1:9"  # nothing listens on the discard port: the request is refused
 
 
+PHONE = {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True}
+
+
 def _options(page: Page, trigger_id: str) -> list[str]:
     """The labels a Radix select offers (its list opens in a portal), closed again after."""
     page.click(trigger_id)
@@ -114,6 +117,7 @@ def test_channel_form_at_phone_width(server: ConsoleServer) -> None:
     phone = Page(chromium(width=390, height=844), server.url)
     try:
         login(phone, ROOT_NAME, ROOT_PASSWORD)
+        phone.d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", PHONE)  # headless windows are 500 px at least
         phone.open("/channel")
         phone.click("ch-add")
         phone.el("ch-type-search")

@@ -12,6 +12,9 @@ from tests.ui.harness import ROOT_NAME, ROOT_PASSWORD, WAIT, ConsoleServer, Page
 LONG = "an-api-key-name-that-goes-on-and-on-well-past-the-fifty-character-limit"
 
 
+PHONE = {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True}
+
+
 def test_key_name_limit_and_ellipsis(server: ConsoleServer, page: Page) -> None:
     login(page, ROOT_NAME, ROOT_PASSWORD)
     page.open("/token")
@@ -52,6 +55,7 @@ def test_playground_fits_a_phone(server: ConsoleServer) -> None:
     page = Page(chromium(width=390, height=844), server.url)
     try:
         login(page, ROOT_NAME, ROOT_PASSWORD)
+        page.d.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", PHONE)  # headless windows are 500 px at least
         page.open("/playground")
         page.el("prompt")
         assert page.d.execute_script("return document.documentElement.scrollWidth") <= 390
