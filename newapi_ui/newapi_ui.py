@@ -28,6 +28,7 @@ from newapi_ui.pages import (  # noqa: F401 - declares the pages
     login,
     logs,
     models,
+    not_found,
     oauth_callback,
     performance,
     personal,

@@ -36,6 +36,7 @@ nav_item = {
 nav_item_active = {**nav_item, "background_color": rx.color(ACCENT, 4), "color": rx.color(ACCENT, 11)}
 
 navbar = {
+    "box_sizing": "border-box",  # a plain <header>: its padding stays inside the 100% width
     "height": NAVBAR_HEIGHT,
     "padding": "0 1em",
     "border_bottom": f"1px solid {rx.color('gray', 5)}",
@@ -46,6 +47,7 @@ navbar = {
 }
 
 content = {
+    "box_sizing": "border-box",  # a plain <main>: its padding stays inside the 100% width
     "padding": ["1em", "1em", "2em"],
     "width": "100%",
     "max_width": "75em",
@@ -56,3 +58,9 @@ card = {"width": "100%"}
 auth_card = {"width": "100%", "max_width": "26em", "padding": "1.5em"}
 
 table = {"width": "100%", "overflow_x": "auto"}
+
+# Long names stay on one line, cut with an ellipsis (the cell's title shows the whole text).
+table_cell = {"max_width": "16em", "overflow": "hidden", "text_overflow": "ellipsis", "white_space": "nowrap"}
+
+# Headers never break between characters (CJK headers would otherwise stack one glyph a line).
+table_head = {"white_space": "nowrap", "word_break": "keep-all"}

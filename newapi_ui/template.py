@@ -19,9 +19,10 @@ from newapi_ui.components.sidebar import sidebar
 from newapi_ui.states.auth import AuthState
 from newapi_ui.states.i18n import I18nState
 
-# The page reports the browser's time zone once per mount, so dates can be shown in it.
-_REPORT_TIME_ZONE = rx.call_script("Intl.DateTimeFormat().resolvedOptions().timeZone",
-                                   callback=I18nState.set_time_zone)
+# The page reports the browser's time zone once per mount, so dates can be shown in it, and gets
+# `<html lang>` set to the console's language (screen readers and fonts follow it).
+_ON_MOUNT = [rx.call_script("Intl.DateTimeFormat().resolvedOptions().timeZone", callback=I18nState.set_time_zone),
+             I18nState.sync_html_lang]
 
 Access = Literal["public", "user", "admin", "root"]
 _GUARDS = {
@@ -44,15 +45,16 @@ PAGES: list[PageSpec] = []
 
 
 def frame(content: rx.Component) -> rx.Component:
+    """Landmarks: the sidebar's <nav>, the top bar's <header>, the page's <main>."""
     return rx.hstack(
         sidebar(),
-        rx.vstack(navbar(), rx.box(content, style=styles.content), spacing="0", width="100%", min_width="0"),
+        rx.vstack(navbar(), rx.el.main(content, style=styles.content), spacing="0", width="100%", min_width="0"),
         spacing="0",
         align="start",
         width="100%",
         min_height="100vh",
         custom_attrs={"lang": I18nState.lang_tag},
-        on_mount=_REPORT_TIME_ZONE,
+        on_mount=_ON_MOUNT,
         id="frame",
     )
 
@@ -61,12 +63,12 @@ def bare(content: rx.Component) -> rx.Component:
     """Setup, login and sign-up: a centred card under the top bar, no sidebar."""
     return rx.vstack(
         navbar(),
-        rx.center(content, width="100%", padding=["1em", "2em"]),
+        rx.el.main(rx.center(content, width="100%", padding=["1em", "2em"]), width="100%"),
         spacing="0",
         width="100%",
         min_height="100vh",
         custom_attrs={"lang": I18nState.lang_tag},
-        on_mount=_REPORT_TIME_ZONE,
+        on_mount=_ON_MOUNT,
         id="frame",
     )
 

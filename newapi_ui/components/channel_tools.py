@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from newapi_ui.components.admin_table import icon_action
+from newapi_ui.components.table import icon_action
 from newapi_ui.i18n import N_, _
 from newapi_ui.states.channel_tools import ChannelToolsState as T
 
@@ -22,7 +22,7 @@ def row_tools(row: rx.Var) -> rx.Component:
         rx.cond(row["type_id"] == OLLAMA,
                 icon_action("hard-drive-download", N_("Ollama models"), T.open_ollama(row["id"], row["name"]),
                             "ch-ollama-" + rid)),
-        rx.cond(row["multi"] == "1",
+        rx.cond(row["multi"],
                 icon_action("key-round", N_("Manage keys"), T.open_keys(row["id"], row["name"]), "ch-keys-" + rid)),
     )
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import reflex as rx
 
-from newapi_ui.components.admin_table import icon_action
-from newapi_ui.components.confirm import confirm_dialog
+from newapi_ui.components.crud import confirm_dialog
 from newapi_ui.components.forms import bound_field, dialog_footer
+from newapi_ui.components.table import icon_action
 from newapi_ui.i18n import N_, _
 from newapi_ui.states.custom_oauth_admin import AUTH_STYLES, TEXT_FIELDS
 from newapi_ui.states.custom_oauth_admin import CustomOAuthState as S
@@ -77,7 +77,7 @@ def custom_oauth_block() -> rx.Component:
     return rx.vstack(
         rx.separator(size="4"),
         rx.hstack(
-            rx.heading(_("Custom login providers"), size="3"),
+            rx.heading(_("Custom login providers"), as_="h2", size="3"),
             rx.spacer(),
             rx.button(rx.icon("plus", size=16), _("Add login provider"), on_click=S.open_new, variant="soft",
                       id="coauth-add"),
@@ -94,6 +94,6 @@ def custom_oauth_block() -> rx.Component:
             rx.text(_("Nothing here yet"), color_scheme="gray", size="2"),
         ),
         _dialog(),
-        confirm_dialog(S.confirm_open, S.confirm_message, S.confirm_delete, S.cancel_delete, "coauth-confirm"),
+        confirm_dialog(S, "coauth", on_confirm=S.confirm_delete, on_cancel=S.cancel_delete),
         spacing="3", width="100%", on_mount=S.load,
     )

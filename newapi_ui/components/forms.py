@@ -8,20 +8,42 @@ from newapi_ui.i18n import _
 
 
 def field(label: str, name: str, *, type: str = "text", required: bool = False,  # noqa: A002
-          default: rx.Var | str = "", autocomplete: str = "off", hint: str = "") -> rx.Component:
+          default: rx.Var | str = "", autocomplete: str = "off", hint: str = "", autofocus: bool = False,
+          max_length: int | None = None) -> rx.Component:
     """`label` and `hint` are msgids; the input's id is `name`, so tests and labels can find it."""
     parts = [
-        rx.text(_(label), as_="label", html_for=name, size="2", weight="medium"),
+        rx.text(_(label), as_="label", custom_attrs={"htmlFor": name}, size="2", weight="medium"),
         rx.input(name=name, id=name, type=type, required=required, default_value=default,
-                 auto_complete=autocomplete, width="100%", size="3"),
+                 auto_complete=autocomplete, width="100%", size="3", auto_focus=autofocus,
+                 **({"max_length": max_length} if max_length else {})),
     ]
     if hint:
         parts.append(rx.text(_(hint), size="1", color_scheme="gray"))
     return rx.vstack(*parts, spacing="1", width="100%")
 
 
+def labelled(label: str, control: rx.Component, *, width: str | None = None) -> rx.Component:
+    """A small caption over a control, as its <label> (the control inside is what it names). By
+    default the pair keeps a filter's width (phone-friendly: it wraps as one); `width="100%"` in
+    dialogs."""
+    return rx.el.label(
+        rx.vstack(rx.text(_(label), size="1", color_scheme="gray"), control, spacing="1", width="100%"),
+        style={"min_width": "9em", "display": "block", **({"width": width} if width else {})},
+    )
+
+
+def limit_note(value: rx.Var, limit: int, element_id: str) -> rx.Component:
+    """"n / limit" under a box whose input stops at `limit` characters, saying so once it is reached."""
+    count = value.to(str).length()
+    return rx.text(
+        count, f" / {limit}",
+        rx.cond(count >= limit, rx.fragment(" · ", _("That is the most this field takes"))),
+        size="1", color_scheme=rx.cond(count >= limit, "amber", "gray"), id=element_id,
+    )
+
+
 def switch(label: str, name: str) -> rx.Component:
-    return rx.hstack(rx.switch(name=name, id=name), rx.text(_(label), as_="label", html_for=name, size="2"),
+    return rx.hstack(rx.switch(name=name, id=name), rx.text(_(label), as_="label", custom_attrs={"htmlFor": name}, size="2"),
                      align="center")
 
 
@@ -34,11 +56,25 @@ def form(*children: rx.Component, on_submit, form_id: str) -> rx.Component:  # n
                    id=form_id, width="100%")
 
 
+def quota_input(box: rx.Component, unit: rx.Var, on_unit, prefix: str) -> rx.Component:  # noqa: ANN001
+    """An amount box with its unit switch, money or quota units (`<prefix>-unit-money` / `-tokens`)."""
+    return rx.hstack(
+        box,
+        rx.segmented_control.root(
+            rx.segmented_control.item(_("Money"), value="money", id=f"{prefix}-unit-money"),
+            rx.segmented_control.item(_("Tokens"), value="tokens", id=f"{prefix}-unit-tokens"),
+            value=unit,
+            on_change=on_unit,
+        ),
+        width="100%",
+    )
+
+
 def bound_field(label: str, element_id: str, value: rx.Var, on_change, *, hint: str = "",  # noqa: ANN001
                 type: str = "text") -> rx.Component:  # noqa: A002
     """A labelled input bound to a state value (dialog forms that are filled from the state);
     `label` and `hint` are msgids."""
-    parts = [rx.text(_(label), as_="label", html_for=element_id, size="2", weight="medium"),
+    parts = [rx.text(_(label), as_="label", custom_attrs={"htmlFor": element_id}, size="2", weight="medium"),
              rx.input(value=value, on_change=on_change, id=element_id, type=type, width="100%")]
     if hint:
         parts.append(rx.text(_(hint), size="1", color_scheme="gray"))

@@ -35,7 +35,7 @@ def json_editor(label: str, value: rx.Var, on_change, error: rx.Var, editor_id: 
                 *, hint: str = "", rows: int = 5) -> rx.Component:
     """`label` and `hint` are msgids; `error` is the state's translated message for this field."""
     parts = [
-        rx.text(_(label), as_="label", html_for=editor_id, size="2", weight="medium"),
+        rx.text(_(label), as_="label", custom_attrs={"htmlFor": editor_id}, size="2", weight="medium"),
         rx.text_area(value=value, on_change=on_change, id=editor_id, rows=str(rows), width="100%",
                      font_family="monospace", spell_check=False,
                      color_scheme=rx.cond(error != "", "red", "gray"),

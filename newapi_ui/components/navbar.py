@@ -6,14 +6,14 @@ import reflex as rx
 
 from newapi_ui import styles
 from newapi_ui.components.sidebar import mobile_menu
-from newapi_ui.i18n import LANGUAGES, _
+from newapi_ui.i18n import LANGUAGES, N_, _
 from newapi_ui.states.auth import AuthState
 from newapi_ui.states.i18n import I18nState
 
 
 def language_menu() -> rx.Component:
     return rx.menu.root(
-        rx.menu.trigger(rx.icon_button(rx.icon("languages"), variant="ghost", aria_label="language", id="lang-menu")),
+        rx.menu.trigger(rx.icon_button(rx.icon("languages"), variant="ghost", aria_label=_("Language"), id="lang-menu")),
         rx.menu.content(
             *[
                 rx.menu.item(name, on_click=I18nState.set_lang(code), id=f"lang-{code}")
@@ -28,7 +28,7 @@ def theme_switch() -> rx.Component:
         rx.color_mode_cond(light=rx.icon("moon"), dark=rx.icon("sun")),
         on_click=rx.toggle_color_mode,
         variant="ghost",
-        aria_label="theme",
+        aria_label=_("Theme"),
         id="theme-switch",
     )
 
@@ -44,15 +44,20 @@ def user_menu() -> rx.Component:
             rx.menu.content(rx.menu.item(_("Log out"), on_click=AuthState.logout, id="logout")),
         ),
         rx.hstack(
-            rx.link(rx.button(_("Log in"), variant="soft"), href="/login"),
-            rx.link(rx.button(_("Sign up")), href="/register", display=["none", "inline-flex"]),
+            link_button(N_("Log in"), "/login", variant="soft"),
+            link_button(N_("Sign up"), "/register", display=["none", "inline-flex"]),
             spacing="2",
         ),
     )
 
 
+def link_button(label: str, href: str, **props) -> rx.Component:  # noqa: ANN003
+    """A link that looks like a button: one <a>, never a button inside a link (`label` a msgid)."""
+    return rx.button(rx.link(_(label), href=href, underline="none", color="inherit"), as_child=True, **props)
+
+
 def navbar() -> rx.Component:
-    return rx.hstack(
+    return rx.el.header(rx.hstack(
         rx.box(mobile_menu(), display=styles.MOBILE_ONLY),
         rx.spacer(),
         language_menu(),
@@ -61,5 +66,5 @@ def navbar() -> rx.Component:
         align="center",
         spacing="3",
         width="100%",
-        style=styles.navbar,
-    )
+        height="100%",
+    ), style=styles.navbar, width="100%")

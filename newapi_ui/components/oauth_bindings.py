@@ -30,7 +30,7 @@ def _bind_button(p: rx.Var) -> rx.Component:
 def oauth_bindings() -> rx.Component:
     return rx.card(
         rx.vstack(
-            rx.heading(_("Linked accounts"), size="4"),
+            rx.heading(_("Linked accounts"), as_="h2", size="4"),
             rx.foreach(BindingsState.bindings, _row),
             rx.hstack(rx.foreach(BindingsState.providers, _bind_button), spacing="2", wrap="wrap"),
             rx.cond(BindingsState.telegram_bot, telegram_bot_link()),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from newapi_ui import styles
-from newapi_ui.components.admin_table import icon_action
+from newapi_ui.components.table import icon_action
 from newapi_ui.i18n import N_, _
 from newapi_ui.states.ratio_table import RatioTableState as S
 
@@ -60,7 +60,7 @@ def _group_row(g: rx.Var) -> rx.Component:
 
 def _groups() -> rx.Component:
     return rx.vstack(
-        rx.heading(_("Group ratios"), size="3"),
+        rx.heading(_("Group ratios"), as_="h2", size="3"),
         rx.table.root(
             rx.table.header(rx.table.row(*[rx.table.column_header_cell(_(h)) for h in (
                 N_("Group"), N_("Ratio"), N_("Actions"))])),

@@ -79,7 +79,7 @@ def _passkeys() -> rx.Component:
                 rx.text(_("Added"), " ", p["created"], size="1", color_scheme="gray"),
                 rx.spacer(),
                 rx.icon_button(rx.icon("trash-2", size=14), on_click=S.remove_passkey(p["id"]), variant="ghost",
-                               color_scheme="red", aria_label="remove", id="remove-passkey-" + p["id"]),
+                               color_scheme="red", aria_label=_("Delete"), id="remove-passkey-" + p["id"]),
                 width="100%", align="center",
             )),
             rx.button(rx.icon("plus", size=16), _("Add a passkey"), on_click=S.add_passkey,
@@ -91,7 +91,7 @@ def _passkeys() -> rx.Component:
 
 def security_card() -> rx.Component:
     return rx.card(
-        rx.vstack(rx.heading(_("Account security"), size="4"), _twofa(), rx.separator(size="4"), _passkeys(),
+        rx.vstack(rx.heading(_("Account security"), as_="h2", size="4"), _twofa(), rx.separator(size="4"), _passkeys(),
                   spacing="3", width="100%"),
         width="100%", id="account-security", on_mount=S.load,
     )

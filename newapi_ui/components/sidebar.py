@@ -17,20 +17,22 @@ def _visible(item: NavItem, link: rx.Component) -> rx.Component:
 
 
 def _nav_link(item: NavItem) -> rx.Component:
-    active = AuthState.router.page.path == item.route
+    path = AuthState.router.page.path
+    active = (path == item.route) | (path == "/index") if item.route == "/" else path == item.route  # Reflex names / "/index"
     link = rx.link(
         rx.hstack(rx.icon(item.icon, size=18), rx.text(_(item.label), size="3"), align="center", spacing="3"),
         href=item.route,
         underline="none",
         style=rx.cond(active, styles.nav_item_active, styles.nav_item),
         id=f"nav-{item.route.strip('/') or 'home'}",
+        custom_attrs={"aria-current": rx.cond(active, "page", "false")},
     )
     return _visible(item, link)
 
 
 def brand() -> rx.Component:
     return rx.link(
-        rx.hstack(rx.icon("waypoints", size=22), rx.heading(AuthState.system_name, size="5"), align="center"),
+        rx.hstack(rx.icon("waypoints", size=22), rx.text(AuthState.system_name, size="5", weight="bold"), align="center"),
         href="/",
         underline="none",
         color_scheme="gray",
@@ -39,7 +41,8 @@ def brand() -> rx.Component:
 
 
 def nav_links() -> rx.Component:
-    return rx.vstack(*[_nav_link(item) for item in NAV_ITEMS], spacing="1", width="100%")
+    return rx.el.nav(rx.vstack(*[_nav_link(item) for item in NAV_ITEMS], spacing="1", width="100%"),
+                     aria_label=_("Navigation"), width="100%")
 
 
 def sidebar() -> rx.Component:
@@ -48,12 +51,13 @@ def sidebar() -> rx.Component:
 
 def mobile_menu() -> rx.Component:
     return rx.drawer.root(
-        rx.drawer.trigger(rx.icon_button(rx.icon("menu"), variant="ghost", aria_label="menu", id="mobile-menu")),
+        rx.drawer.trigger(rx.icon_button(rx.icon("menu"), variant="ghost", aria_label=_("Menu"), id="mobile-menu")),
         rx.drawer.overlay(z_index="20"),
         rx.drawer.portal(
             rx.drawer.content(
                 rx.vstack(
-                    rx.hstack(brand(), rx.spacer(), rx.drawer.close(rx.icon_button(rx.icon("x"), variant="ghost"))),
+                    rx.hstack(brand(), rx.spacer(), rx.drawer.close(rx.icon_button(rx.icon("x"), variant="ghost",
+                                                                                    aria_label=_("Close")))),
                     rx.divider(),
                     nav_links(),
                     padding="1em",

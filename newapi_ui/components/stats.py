@@ -29,7 +29,3 @@ def stat_card(label: str, value: rx.Var | str, icon: str, stat_id: str) -> rx.Co
 def stat_grid(*cards: rx.Component) -> rx.Component:
     return rx.grid(*cards, columns=rx.breakpoints(initial="2", md="4"), spacing="3", width="100%")
 
-
-def labelled(label: str, control: rx.Component) -> rx.Component:
-    """A small caption over a filter control (phone-friendly: the pair wraps as one)."""
-    return rx.vstack(rx.text(_(label), size="1", color_scheme="gray"), control, spacing="1", min_width="9em")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from newapi_ui.components.confirm import confirm_dialog
+from newapi_ui.components.crud import confirm_dialog
 from newapi_ui.i18n import _
 from newapi_ui.states.user_security import UserSecurityState as S
 
@@ -55,7 +55,7 @@ def security_dialog() -> rx.Component:
                 ),
                 rx.hstack(rx.dialog.close(rx.button(_("Close"), variant="soft", color_scheme="gray", id="us-close")),
                           justify="end", width="100%"),
-                confirm_dialog(S.confirm_open, S.confirm_message, S.confirm_reset, S.cancel_reset, "us-confirm"),
+                confirm_dialog(S, "us", on_confirm=S.confirm_reset, on_cancel=S.cancel_reset),
                 spacing="3", width="100%",
             ),
             max_width="32em",

@@ -12,7 +12,7 @@ from newapi_ui.template import template
 
 
 def _label(opt: Opt, element_id: str) -> rx.Component:
-    return rx.text(_(opt.label), as_="label", html_for=element_id, size="2", weight="medium")
+    return rx.text(_(opt.label), as_="label", custom_attrs={"htmlFor": element_id}, size="2", weight="medium")
 
 
 def _hint(opt: Opt) -> list[rx.Component]:
@@ -73,7 +73,7 @@ def _section(section: Section) -> list[rx.Component]:
     grid_kinds = ("text", "number", "bool", "select", "secret")
     small = [o for o in section.opts if o.kind in grid_kinds]
     large = [o for o in section.opts if o.kind not in grid_kinds]
-    parts = [rx.heading(_(section.title), size="3")] if section.title else []
+    parts = [rx.heading(_(section.title), as_="h2", size="3")] if section.title else []
     if small:
         parts.append(rx.grid(*[_secret(o) if o.kind == "secret" else _control(o) for o in small],
                              columns=rx.breakpoints(initial="1", md="2"), spacing="4", width="100%"))

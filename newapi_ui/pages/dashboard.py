@@ -2,7 +2,8 @@
 
 import reflex as rx
 
-from newapi_ui.components.stats import labelled, stat_card, stat_grid
+from newapi_ui.components.forms import labelled
+from newapi_ui.components.stats import stat_card, stat_grid
 from newapi_ui.i18n import N_, _
 from newapi_ui.states.dashboard import GRANULARITY_LABELS, SERIES_KEYS, DashboardState
 from newapi_ui.template import template
@@ -20,6 +21,10 @@ _JS_MONEY = ("(v) => { const l = document.documentElement.lang || 'en';"
              " return l.startsWith('fr') ? n + '\u00a0$' : '$' + n; }")
 
 
+# The date range presets: (days up to today, label msgid); the service allows 30 days at most.
+PRESETS = ((1, N_("Today")), (7, N_("Last 7 days")), (30, N_("Last 30 days")))
+
+
 def _filters() -> rx.Component:
     return rx.form(
         rx.flex(
@@ -34,6 +39,11 @@ def _filters() -> rx.Component:
             ),
             rx.button(rx.icon("search", size=16), _("Query"), type="submit", id="dash-query",
                       loading=DashboardState.loading),
+            rx.hstack(
+                *[rx.button(_(label), type="button", variant="soft", size="2", on_click=DashboardState.preset(days),
+                            id=f"dash-preset-{days}") for days, label in PRESETS],
+                spacing="1",
+            ),
             wrap="wrap",
             spacing="3",
             align="end",

@@ -3,6 +3,7 @@
 import reflex as rx
 
 from newapi_ui import styles
+from newapi_ui.components.navbar import link_button
 from newapi_ui.components.notice import notice
 from newapi_ui.i18n import N_, _
 from newapi_ui.states.home import HomeState
@@ -15,7 +16,7 @@ def _stat(label: str, value: rx.Var, icon: str, stat_id: str) -> rx.Component:
             rx.icon(icon, size=28, color=rx.color(styles.ACCENT, 10)),
             rx.vstack(
                 rx.text(_(label), size="2", color_scheme="gray"),
-                rx.heading(value, size="6", id=stat_id),
+                rx.text(value, size="6", weight="bold", id=stat_id),
                 spacing="1",
             ),
             align="center",
@@ -25,9 +26,46 @@ def _stat(label: str, value: rx.Var, icon: str, stat_id: str) -> rx.Component:
     )
 
 
+def _getting_started() -> rx.Component:
+    """The base URL to copy, and the next step for an admin with no channel or a user with no balance."""
+    return rx.vstack(
+        rx.card(
+            rx.vstack(
+                rx.text(_("Your API base URL"), weight="medium"),
+                rx.hstack(
+                    rx.code(HomeState.base_url, id="base-url", word_break="break-all"),
+                    rx.icon_button(rx.icon("copy", size=14), on_click=[rx.set_clipboard(HomeState.base_url),
+                                                                       rx.toast.success(_("Copied"))],
+                                   size="1", variant="soft", aria_label=_("Copy"), id="copy-base-url"),
+                    align="center",
+                ),
+                rx.text(_("Use it with any OpenAI-compatible client and one of your API keys."), size="2",
+                        color_scheme="gray"),
+                link_button(N_("Create an API key"), "/token", variant="soft", size="2", id="home-token"),
+                spacing="2",
+            ),
+            style=styles.card,
+            on_mount=rx.call_script("window.location.origin", callback=HomeState.set_origin),
+        ),
+        rx.cond(HomeState.needs_channel, rx.callout(
+            rx.hstack(rx.text(_("Add a channel so that calls have somewhere to go.")),
+                      link_button(N_("Add a channel"), "/channel", size="1", id="home-add-channel"),
+                      align="center", wrap="wrap"),
+            icon="network", width="100%", id="home-needs-channel")),
+        rx.cond(HomeState.wallet_empty, rx.callout(
+            rx.hstack(rx.text(_("Your balance is empty: top it up in the wallet.")),
+                      link_button(N_("Open the wallet"), "/topup", size="1", id="home-wallet"),
+                      align="center", wrap="wrap"),
+            icon="wallet", color_scheme="amber", width="100%", id="home-empty-wallet")),
+        spacing="3",
+        width="100%",
+    )
+
+
 def _summary() -> rx.Component:
     return rx.vstack(
         rx.heading(_("Welcome back"), ", ", HomeState.user_label, size="6", id="welcome"),
+        _getting_started(),
         rx.grid(
             _stat(N_("Balance"), HomeState.balance_text, "wallet", "stat-balance"),
             _stat(N_("Used"), HomeState.used_text, "chart-no-axes-column", "stat-used"),
@@ -48,8 +86,8 @@ def _visitor() -> rx.Component:
         rx.text(_("One OpenAI-compatible endpoint in front of many model providers."), size="4",
                 color_scheme="gray"),
         rx.hstack(
-            rx.link(rx.button(_("Log in"), size="3"), href="/login"),
-            rx.link(rx.button(_("Sign up"), size="3", variant="outline"), href="/register"),
+            link_button(N_("Log in"), "/login", size="3"),
+            link_button(N_("Sign up"), "/register", size="3", variant="outline"),
         ),
         spacing="4",
         padding_y="2em",

@@ -16,7 +16,8 @@ def login_page() -> rx.Component:
         rx.vstack(
             rx.heading(_("Log in"), size="6"),
             forms.form(
-                forms.field(N_("Username or email"), "username", required=True, autocomplete="username"),
+                forms.field(N_("Username or email"), "username", required=True, autocomplete="username",
+                            autofocus=True),
                 forms.field(N_("Password"), "password", type="password", required=True,
                             autocomplete="current-password"),
                 login_security.turnstile_field(),

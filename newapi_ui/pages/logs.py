@@ -5,7 +5,7 @@ from typing import Any
 import reflex as rx
 
 from newapi_ui import styles
-from newapi_ui.components.stats import labelled
+from newapi_ui.components.forms import labelled
 from newapi_ui.components.table import pager
 from newapi_ui.i18n import N_, _
 from newapi_ui.states.logs import LogsState
@@ -70,7 +70,7 @@ def _stat_bar() -> rx.Component:
 
 
 def _header_cell(label: str, admin_only: bool) -> rx.Component:
-    cell = rx.table.column_header_cell(_(label))
+    cell = rx.table.column_header_cell(_(label), style=styles.table_head)
     return rx.cond(LogsState.is_admin, cell) if admin_only else cell
 
 
@@ -80,7 +80,7 @@ def _row(row: rx.Var) -> rx.Component:
         cell = rx.table.cell(row[key], white_space="nowrap")
         cells.append(rx.cond(LogsState.is_admin, cell) if admin_only else cell)
     cells.append(rx.table.cell(
-        rx.icon_button(rx.icon("info", size=16), variant="ghost", size="1", aria_label="details",
+        rx.icon_button(rx.icon("info", size=16), variant="ghost", size="1", aria_label=_("Details"),
                        on_click=LogsState.open_detail(row["idx"]), id="log-detail-" + row["idx"]),
     ))
     return rx.table.row(*cells)

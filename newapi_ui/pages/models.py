@@ -3,9 +3,9 @@ new-api's public catalogue (preview, then create what is missing)."""
 
 import reflex as rx
 
-from newapi_ui.components.admin_table import action_table, icon_action
-from newapi_ui.components.confirm import confirm_dialog
-from newapi_ui.components.stats import labelled
+from newapi_ui.components.crud import confirm_dialog
+from newapi_ui.components.forms import labelled
+from newapi_ui.components.table import data_table, icon_action
 from newapi_ui.i18n import N_, _
 from newapi_ui.states.models import NO_VENDOR, RULES
 from newapi_ui.states.models import ModelsState as S
@@ -189,11 +189,11 @@ def models_page() -> rx.Component:
     return rx.vstack(
         rx.heading(_("Models"), size="6"),
         _toolbar(),
-        action_table(S, COLUMNS, "models-table", _actions),
+        data_table(S, COLUMNS, "models-table", actions=_actions),
         _edit_dialog(),
         _missing_dialog(),
         _sync_dialog(),
-        confirm_dialog(S.confirm_open, S.confirm_message, S.confirm, S.cancel_confirm, "m-confirm"),
+        confirm_dialog(S, "m"),
         spacing="4",
         width="100%",
     )

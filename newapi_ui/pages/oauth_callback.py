@@ -9,7 +9,7 @@ from newapi_ui.states.oauth_login import OAuthCallbackState
 from newapi_ui.template import template
 
 
-@template("/oauth/[provider]", "Log in", on_load=OAuthCallbackState.on_load, chrome="bare")
+@template("/oauth/[provider]", "Signing in", on_load=OAuthCallbackState.on_load, chrome="bare")
 def oauth_callback_page() -> rx.Component:
     return rx.card(
         rx.cond(

@@ -12,7 +12,7 @@ from newapi_ui.template import template
 
 
 def _section(title: str, *children: rx.Component, section_id: str) -> rx.Component:
-    return rx.card(rx.vstack(rx.heading(_(title), size="4"), *children, spacing="3", width="100%"),
+    return rx.card(rx.vstack(rx.heading(_(title), as_="h2", size="4"), *children, spacing="3", width="100%"),
                    width="100%", id=section_id)
 
 
@@ -68,7 +68,7 @@ def _access_token() -> rx.Component:
                 rx.input(value=PersonalState.new_access_token, read_only=True, id="access-token", flex="1",
                          font_family="monospace"),
                 rx.icon_button(rx.icon("copy", size=16), on_click=PersonalState.copy_token, variant="soft",
-                               aria_label="copy", id="copy-access-token"),
+                               aria_label=_("Copy"), id="copy-access-token"),
                 width="100%",
             ),
         ),
@@ -92,10 +92,13 @@ def _notifications() -> rx.Component:
         ),
         rx.form(
             rx.vstack(
-                forms.field(N_("Warning threshold (quota units)"), "threshold", type="number",
-                            default=PersonalState.threshold),
-                rx.cond(PersonalState.threshold_money != "",
-                        rx.text("≈ ", PersonalState.threshold_money, size="1", color_scheme="gray")),
+                rx.cond(PersonalState.display_in_currency,
+                        forms.field(N_("Warning threshold ($)"), "threshold", default=PersonalState.threshold_shown),
+                        forms.field(N_("Warning threshold (quota units)"), "threshold", type="number",
+                                    default=PersonalState.threshold_shown)),
+                rx.cond(PersonalState.threshold_note != "",
+                        rx.text("= ", PersonalState.threshold_note, size="1", color_scheme="gray",
+                                id="threshold-note")),
                 rx.cond(
                     PersonalState.notify_type == "email",
                     forms.field(N_("Notification email"), "notification_email", type="email",
@@ -114,7 +117,7 @@ def _notifications() -> rx.Component:
                 spacing="3", width="100%",
             ),
             on_submit=PersonalState.save_notifications, reset_on_submit=False, width="100%",
-            key=PersonalState.webhook_url + PersonalState.threshold + PersonalState.notification_email,
+            key=PersonalState.webhook_url + PersonalState.threshold_shown + PersonalState.notification_email,
         ),
         section_id="notifications",
     )
@@ -145,7 +148,7 @@ def _appearance() -> rx.Component:
     )
 
 
-@template("/setting", "Settings", on_load=PersonalState.on_load)
+@template("/setting", "Personal settings", on_load=PersonalState.on_load)
 def personal_page() -> rx.Component:
     return rx.vstack(
         rx.heading(_("Personal settings"), size="6"),

@@ -3,8 +3,8 @@
 import reflex as rx
 
 from newapi_ui import styles
-from newapi_ui.components.admin_table import icon_action
 from newapi_ui.components.forms import bound_field, dialog_footer
+from newapi_ui.components.table import icon_action
 from newapi_ui.i18n import N_, _
 from newapi_ui.states.plans import DURATION_UNITS, RESET_PERIODS, TEXT_FIELDS
 from newapi_ui.states.plans import PlansState as S

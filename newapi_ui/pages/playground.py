@@ -2,7 +2,7 @@
 
 import reflex as rx
 
-from newapi_ui.components.stats import labelled
+from newapi_ui.components.forms import labelled
 from newapi_ui.i18n import N_, _
 from newapi_ui.states.playground import PlaygroundState
 from newapi_ui.template import template
@@ -17,6 +17,9 @@ def _bubble(msg: rx.Var) -> rx.Component:
             padding="0.6em 0.9em",
             border_radius="var(--radius-4)",
             max_width="85%",
+            min_width="0",
+            overflow_wrap="anywhere",
+            style={"& pre": {"overflow_x": "auto", "max_width": "100%"}},
             class_name=rx.cond(mine, "chat-user", "chat-assistant"),
         ),
         justify=rx.cond(mine, "end", "start"),
@@ -27,13 +30,13 @@ def _bubble(msg: rx.Var) -> rx.Component:
 def _pickers() -> rx.Component:
     return rx.flex(
         labelled(N_("API key"), rx.select.root(
-            rx.select.trigger(id="pg-key", placeholder=_("No enabled key")),
+            rx.select.trigger(id="pg-key", placeholder=_("No enabled key"), max_width="100%"),
             rx.select.content(rx.foreach(PlaygroundState.keys,
                                          lambda k: rx.select.item(k[1], value=k[0], id="pg-key-" + k[0]))),
             value=PlaygroundState.key_id, on_change=PlaygroundState.set_key,
         )),
         labelled(N_("Model"), rx.select.root(
-            rx.select.trigger(id="pg-model", placeholder=_("No model available")),
+            rx.select.trigger(id="pg-model", placeholder=_("No model available"), max_width="100%"),
             rx.select.content(rx.foreach(PlaygroundState.models, lambda m: rx.select.item(m, value=m))),
             value=PlaygroundState.model, on_change=PlaygroundState.set_model,
         )),
@@ -50,8 +53,8 @@ def _pickers() -> rx.Component:
 def _composer() -> rx.Component:
     return rx.form(
         rx.flex(
-            rx.text_area(name="prompt", id="prompt", placeholder=_("Type a message"), rows="3", flex="1",
-                         min_width="12em", enter_key_submit=True),
+            rx.text_area(name="prompt", id="prompt", placeholder=_("Type a message"), aria_label=_("Type a message"),
+                         rows="3", flex="1", min_width="12em", enter_key_submit=True),
             rx.cond(
                 PlaygroundState.streaming,
                 rx.button(rx.icon("square", size=16), _("Stop"), type="button", color_scheme="red",

@@ -2,9 +2,9 @@
 
 import reflex as rx
 
-from newapi_ui.components.admin_table import action_table, icon_action
-from newapi_ui.components.confirm import confirm_dialog
-from newapi_ui.components.stats import labelled
+from newapi_ui.components.crud import confirm_dialog
+from newapi_ui.components.forms import labelled
+from newapi_ui.components.table import data_table, icon_action
 from newapi_ui.i18n import N_, _
 from newapi_ui.states.prefill_groups import ALL, TYPE_LABELS
 from newapi_ui.states.prefill_groups import PrefillGroupsState as S
@@ -81,9 +81,9 @@ def prefill_groups_page() -> rx.Component:
     return rx.vstack(
         rx.heading(_("Prefill groups"), size="6"),
         _toolbar(),
-        action_table(S, COLUMNS, "pg-table", _actions),
+        data_table(S, COLUMNS, "pg-table", actions=_actions),
         _edit_dialog(),
-        confirm_dialog(S.confirm_open, S.confirm_message, S.confirm, S.cancel_confirm, "pg-confirm"),
+        confirm_dialog(S, "pg"),
         spacing="4",
         width="100%",
     )

@@ -3,7 +3,7 @@
 import reflex as rx
 
 from newapi_ui import styles
-from newapi_ui.components.stats import labelled
+from newapi_ui.components.forms import labelled
 from newapi_ui.i18n import N_, _
 from newapi_ui.states.ratio_sync import RatioSyncState as S
 from newapi_ui.template import template

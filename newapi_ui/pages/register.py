@@ -14,7 +14,7 @@ def _verified_email() -> rx.Component:
     """When EmailVerificationEnabled is on: the address, a button mailing it a code, the code."""
     return rx.vstack(
         rx.vstack(
-            rx.text(_("Email"), as_="label", html_for="email", size="2", weight="medium"),
+            rx.text(_("Email"), as_="label", custom_attrs={"htmlFor": "email"}, size="2", weight="medium"),
             rx.hstack(
                 rx.input(name="email", id="email", type="email", required=True, auto_complete="email",
                          value=RegisterState.email, on_change=RegisterState.set_email, flex="1", size="3"),
@@ -63,7 +63,7 @@ def register_page() -> rx.Component:
                 rx.cond(RegisterState.email_verification, _verified_email(),
                         forms.field(N_("Email (optional)"), "email", type="email", autocomplete="email")),
                 rx.vstack(
-                    rx.text(_("Invitation code (optional)"), as_="label", html_for="aff_code", size="2",
+                    rx.text(_("Invitation code (optional)"), as_="label", custom_attrs={"htmlFor": "aff_code"}, size="2",
                             weight="medium"),
                     rx.input(name="aff_code", id="aff_code", value=RegisterState.aff_code,
                              on_change=RegisterState.set_aff_code, width="100%", size="3"),

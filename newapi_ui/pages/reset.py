@@ -48,7 +48,7 @@ def _new_password() -> rx.Component:
     return rx.vstack(
         rx.callout(_("Your password was reset. Save the new one now: it is shown only this once, and you can "
                      "change it after logging in."), icon="key-round", color_scheme="green", width="100%"),
-        rx.text(_("New password"), as_="label", html_for="new-password", size="2", weight="medium"),
+        rx.text(_("New password"), as_="label", custom_attrs={"htmlFor": "new-password"}, size="2", weight="medium"),
         rx.hstack(
             rx.input(value=ResetConfirmState.new_password, read_only=True, id="new-password", flex="1", size="3",
                      font_family="monospace"),
@@ -75,7 +75,7 @@ def _confirm() -> rx.Component:
     )
 
 
-@template("/user/reset", "Reset password", on_load=ResetConfirmState.on_load, chrome="bare")
+@template("/user/reset", "Choose a new password", on_load=ResetConfirmState.on_load, chrome="bare")
 def reset_confirm_page() -> rx.Component:
     return rx.card(
         rx.vstack(

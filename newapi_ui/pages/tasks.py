@@ -4,7 +4,7 @@ or a link to the video or song, fail reason), with filters and server paging."""
 import reflex as rx
 
 from newapi_ui import styles
-from newapi_ui.components.stats import labelled
+from newapi_ui.components.forms import labelled
 from newapi_ui.components.table import pager
 from newapi_ui.i18n import N_, _
 from newapi_ui.states.tasks import MjLogsState, TaskLogsState
@@ -41,7 +41,7 @@ def _cell(key: str, value: rx.Var, row: rx.Var) -> rx.Component:
 
 def _table(state: type, columns: list[tuple[str, str, bool]], table_id: str) -> rx.Component:
     def header(label: str, admin_only: bool) -> rx.Component:
-        cell = rx.table.column_header_cell(_(label))
+        cell = rx.table.column_header_cell(_(label), style=styles.table_head)
         return rx.cond(state.is_admin, cell) if admin_only else cell
 
     def row(r: rx.Var) -> rx.Component:

@@ -3,7 +3,7 @@
 import reflex as rx
 
 from newapi_ui.components.stats import stat_card, stat_grid
-from newapi_ui.components.table import paged_table
+from newapi_ui.components.table import data_table
 from newapi_ui.i18n import N_, _
 from newapi_ui.pages.wallet_pay import checkin_card, online_topup, orders
 from newapi_ui.states.wallet import WalletState
@@ -20,6 +20,7 @@ def _redeem() -> rx.Component:
                 rx.text(_("Redeem a code"), weight="medium"),
                 rx.flex(
                     rx.input(name="redeem_key", id="redeem_key", placeholder=_("Redemption code"), size="3",
+                             aria_label=_("Redemption code"),
                              flex="1", min_width="14em", auto_complete="off"),
                     rx.button(_("Redeem"), type="submit", size="3", loading=WalletState.redeeming, id="redeem"),
                     spacing="2",
@@ -54,8 +55,8 @@ def wallet_page() -> rx.Component:
         checkin_card(),
         _redeem(),
         orders(),
-        rx.heading(_("Top-up history"), size="4"),
-        paged_table(WalletState, HISTORY_COLUMNS, "topup-table"),
+        rx.heading(_("Top-up history"), as_="h2", size="4"),
+        data_table(WalletState, HISTORY_COLUMNS, "topup-table"),
         spacing="4",
         width="100%",
     )

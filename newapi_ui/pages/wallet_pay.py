@@ -47,7 +47,7 @@ def orders() -> rx.Component:
     return rx.cond(
         S.orders.length() > 0,
         rx.vstack(
-            rx.heading(_("Orders"), size="4"),
+            rx.heading(_("Orders"), as_="h2", size="4"),
             rx.table.root(
                 rx.table.header(rx.table.row(*[rx.table.column_header_cell(h) for _k, h in columns])),
                 rx.table.body(rx.foreach(S.orders, lambda o: rx.table.row(

@@ -11,7 +11,6 @@ from backend.services import option_rules, options, ratios
 from backend.services.errors import ServiceError
 from newapi_ui import backend_bridge
 from newapi_ui.components.json_editor import pretty
-from newapi_ui.states.admin_gate import RoleGate
 from newapi_ui.states.auth import AuthState
 from newapi_ui.states.settings_catalog import (
     ALL_KEYS,
@@ -31,7 +30,7 @@ def _read() -> tuple[dict[str, str], dict[str, bool]]:
     return shown, {o.key: bool(values.get(o.key, "").strip()) for o in SECRETS}
 
 
-class AdminSettingsState(RoleGate, AuthState):
+class AdminSettingsState(AuthState):
     tab: str = "operation"
     values: dict[str, str] = {}
     errors: dict[str, str] = NO_ERRORS

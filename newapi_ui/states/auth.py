@@ -4,6 +4,8 @@ database on every guarded page and every data event, so a banned or deleted user
 
 from __future__ import annotations
 
+from typing import Any
+
 import reflex as rx
 
 from backend import client_ip
@@ -105,18 +107,29 @@ class AuthState(I18nState):
     async def guard_root(self):  # noqa: ANN201
         return await self._guard(Role.ROOT)
 
-    async def _guard(self, min_role: int):  # noqa: ANN202
-        if not await backend_bridge.is_initialised():
-            return rx.redirect(SETUP_ROUTE, replace=True)
-        await backend_bridge.call(self._load_site)
+    async def _require(self, min_role: int) -> tuple[User | None, Any]:
+        """The one role gate of the console: (user, None) when the session user, read fresh from the
+        database, still holds `min_role`; else (None, the events that send the browser away).
+        Someone logged out goes to the login page; someone demoted meanwhile goes home with
+        "Permission denied" (the login page would just send them back)."""
         user = await backend_bridge.session_user(self.router.headers.cookie)
-        if user is None:
-            self._remember(None)
-            return self._to_login()
         self._remember(user)
+        if user is None:
+            return None, self._to_login()
         if user.role < min_role:
-            return [rx.redirect(HOME_ROUTE, replace=True), rx.toast.error(self.tr("Permission denied"))]
-        return None
+            return None, [rx.redirect(HOME_ROUTE, replace=True), rx.toast.error(self.tr("Permission denied"))]
+        return user, None
+
+    async def _admit(self, min_role: int) -> tuple[User | None, Any]:
+        """on_load of a guarded page: the setup wizard on a fresh instance, then the role gate."""
+        if not await backend_bridge.is_initialised():
+            return None, rx.redirect(SETUP_ROUTE, replace=True)
+        await backend_bridge.call(self._load_site)
+        return await self._require(min_role)
+
+    async def _guard(self, min_role: int):  # noqa: ANN202
+        _user, away = await self._admit(min_role)
+        return away
 
     @rx.event
     def logout(self):  # noqa: ANN201

@@ -15,7 +15,6 @@ from backend.services import channel_tools, multi_keys, upstream_models
 from backend.services.errors import ServiceError
 from newapi_ui import backend_bridge
 from newapi_ui.i18n import N_
-from newapi_ui.states.admin_gate import RoleGate
 from newapi_ui.states.auth import AuthState
 from newapi_ui.states.channels import ChannelsState
 
@@ -38,7 +37,7 @@ def toggled(chosen: list[str], name: str) -> list[str]:
     return [n for n in chosen if n != name] if name in chosen else [*chosen, name]
 
 
-class ChannelToolsState(RoleGate, AuthState):
+class ChannelToolsState(AuthState):
     busy: bool = False
     tool_channel_id: int = 0
     tool_channel_name: str = ""

@@ -13,7 +13,6 @@ from backend.services import custom_oauth, oauth_discovery
 from backend.services.errors import ServiceError
 from newapi_ui import backend_bridge
 from newapi_ui.i18n import N_
-from newapi_ui.states.admin_gate import RoleGate
 from newapi_ui.states.auth import AuthState
 from newapi_ui.states.dialog_form import DialogForm
 
@@ -62,7 +61,7 @@ def row_of(p: dict[str, Any]) -> dict[str, str]:
             "enabled": "1" if p.get("enabled") else "", "client_id": p.get("client_id") or ""}
 
 
-class CustomOAuthState(RoleGate, DialogForm, AuthState):
+class CustomOAuthState(DialogForm, AuthState):
     providers: list[dict[str, str]] = []
     form: dict[str, str] = dict(_BLANK)
     auth_style: str = "0"

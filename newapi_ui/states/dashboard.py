@@ -153,6 +153,14 @@ class DashboardState(AuthState):
         return await self._refresh()
 
     @rx.event
+    async def preset(self, days: int):  # noqa: ANN201
+        """The last `days` days up to today, in the browser's time zone (Today, 7 days, 30 days)."""
+        today = datetime.now(zone(self.time_zone)).date()
+        self.end_date = today.isoformat()
+        self.start_date = (today - timedelta(days=max(1, int(days)) - 1)).isoformat()
+        return await self._refresh()
+
+    @rx.event
     async def apply(self, form: dict[str, Any]):  # noqa: ANN201
         self.start_date = str(form.get("start_date") or self.start_date)
         self.end_date = str(form.get("end_date") or self.end_date)

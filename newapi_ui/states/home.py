@@ -8,7 +8,7 @@ from typing import Any
 
 import reflex as rx
 
-from backend.services import options, uptime_kuma
+from backend.services import channels, options, uptime_kuma
 from newapi_ui import backend_bridge
 from newapi_ui.i18n import N_, fmt_number
 from newapi_ui.states.auth import AuthState
@@ -30,8 +30,27 @@ def uptime_rows(groups: list[dict[str, Any]], tr: Callable[[str], str]) -> list[
     return rows
 
 
+def _no_channel() -> bool:
+    return int(channels.list_channels(1, 1)["total"]) == 0
+
+
 class HomeState(AuthState):
     home_content: str = ""
+    origin: str = ""  # the page's own origin, reported by the browser: the base URL clients use
+    needs_channel: bool = False  # an admin on an instance with no channel yet
+
+    @rx.event
+    def set_origin(self, origin: str) -> None:
+        if isinstance(origin, str) and origin.startswith(("http://", "https://")):
+            self.origin = origin.rstrip("/")
+
+    @rx.var
+    def base_url(self) -> str:
+        return f"{self.origin}/v1" if self.origin else ""
+
+    @rx.var
+    def wallet_empty(self) -> bool:
+        return self.logged_in and self.quota <= 0
     uptime: list[dict[str, str]] = []
 
     @rx.event
@@ -40,6 +59,7 @@ class HomeState(AuthState):
         if redirect is not None:
             return redirect
         self.home_content = (await backend_bridge.call(options.get, "HomePageContent")).strip()
+        self.needs_channel = self.is_admin and await backend_bridge.call(_no_channel)
         if options.get_bool(UPTIME_ENABLED) and uptime_kuma.configured_groups():
             return HomeState.load_uptime  # after the page shows: status pages may be slow
         self.uptime = []

@@ -3,6 +3,8 @@ Accept-Language) and the browser's time zone, for dates."""
 
 from __future__ import annotations
 
+import json
+
 import reflex as rx
 
 from newapi_ui.locale import LANGUAGES, fmt_datetime, html_lang, negotiate, normalise, translator, valid_zone
@@ -31,9 +33,15 @@ class I18nState(rx.State):
             self.time_zone = name
 
     @rx.event
-    def set_lang(self, lang: str) -> None:
+    def set_lang(self, lang: str):  # noqa: ANN201
         if lang in LANGUAGES:
             self.chosen_lang = lang
+        return self.sync_html_lang()
+
+    @rx.event
+    def sync_html_lang(self):  # noqa: ANN201
+        """`<html lang>` is static in the built page: set it to the console's language."""
+        return rx.call_script(f"document.documentElement.lang = {json.dumps(self.lang_tag)}")
 
     def tr(self, msgid: str) -> str:
         """Server-side gettext in the current language (for toasts and errors)."""

@@ -14,7 +14,6 @@ from backend.services import model_meta, model_sync, vendors
 from backend.services.errors import ServiceError
 from newapi_ui import backend_bridge
 from newapi_ui.i18n import N_
-from newapi_ui.states.admin_gate import RoleGate
 from newapi_ui.states.auth import AuthState
 from newapi_ui.states.paging import PagedState
 
@@ -50,7 +49,7 @@ def _all_vendors() -> list[dict[str, Any]]:
     return vendors.search("", 1, 1000)["items"]
 
 
-class ModelsState(RoleGate, PagedState, AuthState):
+class ModelsState(PagedState, AuthState):
     min_role = Role.ADMIN
     keyword: str = ""
     vendor_filter: str = ""

@@ -15,7 +15,6 @@ from backend.services import performance
 from newapi_ui import backend_bridge
 from newapi_ui.i18n import N_
 from newapi_ui.locale import fmt_number
-from newapi_ui.states.admin_gate import RoleGate
 from newapi_ui.states.auth import AuthState
 
 UNITS = ("B", "KiB", "MiB", "GiB", "TiB")
@@ -48,7 +47,7 @@ def flatten(value: Any, prefix: str = "") -> list[tuple[str, str]]:
     return [(prefix, str(value))]
 
 
-class PerformanceState(RoleGate, AuthState):
+class PerformanceState(AuthState):
     cards: dict[str, str] = {}
     details: list[dict[str, str]] = []
     busy: bool = False

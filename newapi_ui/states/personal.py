@@ -11,7 +11,9 @@ from backend.services import users
 from backend.services.errors import ServiceError
 from newapi_ui import backend_bridge
 from newapi_ui.i18n import N_
+from newapi_ui.locale import fmt_number
 from newapi_ui.states.auth import AuthState
+from newapi_ui.states.users import money_text, quota_from
 
 NOTIFY_TYPES = {"email": N_("Email"), "webhook": N_("Webhook")}
 # Refusals of users.update_self / update_setting, so they reach the user translated.
@@ -39,8 +41,20 @@ class PersonalState(AuthState):
         return [[k, self.tr(v)] for k, v in NOTIFY_TYPES.items()]
 
     @rx.var(cache=False)
-    def threshold_money(self) -> str:
-        return self.fmt_quota(int(self.threshold)) if self.threshold.isdigit() else ""
+    def threshold_shown(self) -> str:
+        """The threshold as typed: money when the site shows money ($), else quota units."""
+        if not self.threshold.isdigit():
+            return ""
+        return money_text(int(self.threshold), self.quota_per_unit) if self.display_in_currency else self.threshold
+
+    @rx.var(cache=False)
+    def threshold_note(self) -> str:
+        """The same amount in the other unit, under the box."""
+        if not self.threshold.isdigit():
+            return ""
+        if self.display_in_currency:
+            return self.tr("{quota} quota units").format(quota=fmt_number(int(self.threshold), self.lang))
+        return self.fmt_quota(int(self.threshold))
 
     @rx.event
     async def on_load(self):  # noqa: ANN201
@@ -122,11 +136,17 @@ class PersonalState(AuthState):
             "notification_email": str(form.get("notification_email") or "").strip(),
             "webhook_url": str(form.get("webhook_url") or "").strip(),
         }
-        threshold = str(form.get("threshold") or "").strip()
-        if threshold:
-            if not threshold.isdigit():
+        typed = str(form.get("threshold") or "").strip()
+        threshold = ""
+        if typed:
+            unit = "money" if self.display_in_currency else "tokens"
+            try:
+                quota = quota_from(typed, unit, self.quota_per_unit)
+            except ValueError:
+                quota = 0
+            if quota <= 0:
                 return rx.toast.error(self.tr("quota_warning_threshold must be positive"))
-            data["quota_warning_threshold"] = int(threshold)
+            data["quota_warning_threshold"], threshold = quota, str(quota)
         secret = str(form.get("webhook_secret") or "")
         if secret:  # blank keeps the stored secret, which is never shown
             data["webhook_secret"] = secret

@@ -13,7 +13,6 @@ from backend.services import subscriptions
 from backend.services.errors import ServiceError
 from newapi_ui import backend_bridge
 from newapi_ui.i18n import N_
-from newapi_ui.states.admin_gate import RoleGate
 from newapi_ui.states.auth import AuthState
 from newapi_ui.states.dialog_form import DialogForm
 
@@ -74,7 +73,7 @@ def body_of(form: dict[str, str], unit: str, reset: str, enabled: bool) -> dict[
     return body
 
 
-class PlansState(RoleGate, DialogForm, AuthState):
+class PlansState(DialogForm, AuthState):
     plans: list[dict[str, str]] = []
     form: dict[str, str] = dict(_BLANK)
     unit: str = "month"

@@ -13,7 +13,6 @@ from backend.services import prefill_groups
 from backend.services.errors import ServiceError
 from newapi_ui import backend_bridge
 from newapi_ui.i18n import N_
-from newapi_ui.states.admin_gate import RoleGate
 from newapi_ui.states.auth import AuthState
 from newapi_ui.states.paging import PagedState
 
@@ -32,7 +31,7 @@ def split_items(text: str) -> list[str]:
     return out
 
 
-class PrefillGroupsState(RoleGate, PagedState, AuthState):
+class PrefillGroupsState(PagedState, AuthState):
     min_role = Role.ADMIN
     type_filter: str = ALL
     edit_open: bool = False

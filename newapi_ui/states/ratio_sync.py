@@ -14,7 +14,6 @@ from backend.services import ratio_apply, ratio_sync
 from backend.services.errors import ServiceError
 from newapi_ui import backend_bridge
 from newapi_ui.i18n import N_
-from newapi_ui.states.admin_gate import RoleGate
 from newapi_ui.states.auth import AuthState
 
 CHANNEL_ENDPOINT = "/api/ratio_config"
@@ -58,7 +57,7 @@ def picked_changes(diffs: dict[str, dict[str, dict[str, Any]]], source: str, key
     return changes
 
 
-class RatioSyncState(RoleGate, AuthState):
+class RatioSyncState(AuthState):
     sources: list[dict[str, str]] = []
     chosen: list[str] = []
     endpoint: str = CHANNEL_ENDPOINT

@@ -17,7 +17,6 @@ from backend.models.enums import Role
 from backend.services import option_rules, options, pricing, ratios
 from backend.services.errors import ServiceError
 from newapi_ui import backend_bridge
-from newapi_ui.states.admin_gate import RoleGate
 from newapi_ui.states.admin_settings import AdminSettingsState
 from newapi_ui.states.auth import AuthState
 
@@ -109,7 +108,7 @@ def groups_json(groups: list[dict[str, str]]) -> str:
     return orjson.dumps({g["group"]: _number(g["ratio"], g["group"]) for g in groups}).decode()
 
 
-class RatioTableState(RoleGate, AuthState):
+class RatioTableState(AuthState):
     rows: list[dict[str, str]] = []
     groups: list[dict[str, str]] = []
     search: str = ""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import time
+from dataclasses import dataclass
 from typing import Any
 
 import reflex as rx
@@ -16,9 +17,9 @@ from backend.services import redemptions
 from backend.services.errors import ServiceError
 from newapi_ui import backend_bridge
 from newapi_ui.i18n import N_
-from newapi_ui.states.admin_gate import RoleGate
 from newapi_ui.states.auth import AuthState
-from newapi_ui.states.paging import PagedState
+from newapi_ui.states.crud import CrudState
+from newapi_ui.states.paging import PagedState, typed_rows
 from newapi_ui.states.users import quota_from
 
 STATUS_LABELS = {
@@ -46,9 +47,26 @@ def keys_csv(name: str, quota_text: str, keys: list[str]) -> str:
     return out.getvalue()
 
 
-class RedemptionsState(RoleGate, PagedState, AuthState):
+@dataclass
+class CodeRow:
+    id: str
+    name: str
+    key: str
+    status: str
+    status_color: str
+    state: str
+    quota: str
+    created: str
+    redeemed: str
+    used_by: str
+    expires: str
+
+
+class RedemptionsState(CrudState, PagedState, AuthState):
     min_role = Role.ADMIN
+    search_fields = {"keyword": "keyword"}
     keyword: str = ""
+    rows = typed_rows(CodeRow)
     create_open: bool = False
     quota_unit: str = "money"
     form_error: str = ""
@@ -58,58 +76,30 @@ class RedemptionsState(RoleGate, PagedState, AuthState):
     new_name: str = ""
     new_quota: str = ""
     keys_open: bool = False
-    confirm_open: bool = False
-    confirm_message: str = ""
-    _pending: tuple[str, int] = ("", 0)
 
     def _fetch(self, user: User, p: int, page_size: int) -> tuple[list[dict[str, Any]], int]:
         if self.keyword:
             return redemptions.search_codes(self.keyword, p, page_size)
         return redemptions.list_codes(p, page_size)
 
-    def _format(self, row: dict[str, Any]) -> dict[str, str]:
+    def _format(self, row: dict[str, Any]) -> CodeRow:
         label, colour = STATUS_LABELS.get(row["status"], (UNKNOWN, "gray"))
         expires = int(row.get("expired_time") or 0)
         if row["status"] == RedemptionStatus.ENABLED and expires and expires < time.time():
             label, colour = EXPIRED, "amber"
-        return {
-            "id": str(row["id"]),
-            "name": row["name"],
-            "key": row["key"],
-            "status": self.tr(label),
-            "status_color": colour,
-            "state": str(row["status"]),
-            "quota": self.fmt_quota(int(row["quota"])),
-            "created": self.fmt_datetime(int(row["created_time"])),
-            "redeemed": self.fmt_datetime(int(row.get("redeemed_time") or 0)),
-            "used_by": str(row["used_user_id"]) if row.get("used_user_id") else "",
-            "expires": self.fmt_datetime(expires) if expires else self.tr("Never"),
-        }
-
-    @rx.event
-    async def on_load(self):  # noqa: ANN201
-        redirect = await self._guard(Role.ADMIN)
-        if redirect is not None:
-            return redirect
-        return await self._load()
-
-    @rx.event
-    async def search(self, form: dict):  # noqa: ANN201
-        self.keyword = str(form.get("keyword", "")).strip()
-        self.page = 1
-        return await self._load()
-
-    async def _act(self, fn, *args: Any, done: str = N_("Saved"), **kwargs: Any) -> Any:  # noqa: ANN001
-        user, away = await self._require(Role.ADMIN)
-        if user is None:
-            return away
-        try:
-            result = await backend_bridge.call(fn, *args, **kwargs)
-        except ServiceError as exc:
-            return rx.toast.error(self.tr(exc.message))
-        reload = await self._load()
-        text = self.tr(done).format(count=result if isinstance(result, int) else 0)
-        return [rx.toast.success(text), *([reload] if reload else [])]
+        return CodeRow(
+            id=str(row["id"]),
+            name=row["name"],
+            key=row["key"],
+            status=self.tr(label),
+            status_color=colour,
+            state=str(row["status"]),
+            quota=self.fmt_quota(int(row["quota"])),
+            created=self.fmt_datetime(int(row["created_time"])),
+            redeemed=self.fmt_datetime(int(row.get("redeemed_time") or 0)),
+            used_by=str(row["used_user_id"]) if row.get("used_user_id") else "",
+            expires=self.fmt_datetime(expires) if expires else self.tr("Never"),
+        )
 
     @rx.event
     async def set_status(self, code_id: str, enable: bool):  # noqa: ANN201
@@ -118,28 +108,16 @@ class RedemptionsState(RoleGate, PagedState, AuthState):
 
     @rx.event
     def ask_delete(self, code_id: str, name: str) -> None:
-        self._pending = ("delete", int(code_id))
-        self.confirm_message = self.tr("Delete the code “{name}”?").format(name=name)
-        self.confirm_open = True
+        self._ask("delete", self.tr("Delete the code “{name}”?").format(name=name), int(code_id))
 
     @rx.event
     def ask_delete_invalid(self) -> None:
-        self._pending = ("invalid", 0)
-        self.confirm_message = self.tr("Delete every used, disabled or expired code?")
-        self.confirm_open = True
+        self._ask("invalid", self.tr("Delete every used, disabled or expired code?"))
 
-    @rx.event
-    def cancel_confirm(self) -> None:
-        self.confirm_open, self._pending = False, ("", 0)
-
-    @rx.event
-    async def confirm(self):  # noqa: ANN201
-        (action, code_id), self._pending, self.confirm_open = self._pending, ("", 0), False
+    async def _confirmed(self, action: str, *args: Any) -> Any:
         if action == "delete":
-            return await self._act(redemptions.delete_code, code_id, done=N_("Deleted"))
-        if action == "invalid":
-            return await self._act(redemptions.delete_invalid, done=N_("{count} codes deleted"))
-        return None
+            return await self._act(redemptions.delete_code, *args, done=N_("Deleted"))
+        return await self._act(redemptions.delete_invalid, done=N_("{count} codes deleted"))
 
     @rx.event
     def set_create_open(self, value: bool) -> None:

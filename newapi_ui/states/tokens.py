@@ -4,6 +4,7 @@ from the service only when its owner asks to copy it. Refusals are shown as the 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from datetime import time as dtime
 from typing import Any
@@ -16,9 +17,9 @@ from backend.services import groups, tokens, users
 from backend.services.errors import ServiceError
 from newapi_ui import backend_bridge
 from newapi_ui.i18n import N_, zone
-from newapi_ui.states.admin_gate import RoleGate
 from newapi_ui.states.auth import AuthState
-from newapi_ui.states.paging import PagedState
+from newapi_ui.states.crud import CrudState
+from newapi_ui.states.paging import PagedState, typed_rows
 from newapi_ui.states.users import money_text, quota_from
 
 STATUS_LABELS = {
@@ -64,9 +65,26 @@ def split_list(text: str) -> list[str]:
     return out
 
 
-class TokensState(RoleGate, PagedState, AuthState):
+@dataclass
+class TokenRow:
+    id: str
+    name: str
+    key: str
+    status: str
+    status_color: str
+    enabled: bool
+    group: str
+    used: str
+    remaining: str
+    created: str
+    expires: str
+
+
+class TokensState(CrudState, PagedState, AuthState):
+    search_fields = {"keyword": "keyword", "key": "key_filter"}
     keyword: str = ""
     key_filter: str = ""
+    rows = typed_rows(TokenRow)
     # the create / edit dialog (edit_id 0 = create)
     form_open: bool = False
     edit_id: int = 0
@@ -88,60 +106,42 @@ class TokensState(RoleGate, PagedState, AuthState):
     # the key just revealed for copying (shown once in a dialog, forgotten on close)
     key_open: bool = False
     revealed_key: str = ""
-    confirm_open: bool = False
-    confirm_message: str = ""
-    _pending_delete: list[int] = []
 
     def _fetch(self, user: User, p: int, page_size: int) -> tuple[list[dict[str, Any]], int]:
         if self.keyword or self.key_filter:
             return tokens.search_tokens(user.id or 0, self.keyword, self.key_filter, p, page_size)
         return tokens.list_tokens(user.id or 0, p, page_size)
 
-    def _format(self, row: dict[str, Any]) -> dict[str, str]:
+    def _format(self, row: dict[str, Any]) -> TokenRow:
         expires = int(row["expired_time"])
         label, colour = STATUS_LABELS.get(row["status"], (UNKNOWN, "gray"))
-        return {
-            "id": str(row["id"]),
-            "name": row["name"],
-            "key": row["key"],
-            "status": self.tr(label),
-            "status_color": colour,
-            "enabled": "1" if row["status"] == TokenStatus.ENABLED else "",
-            "group": row.get("group") or self.tr("My group"),
-            "used": self.fmt_quota(int(row["used_quota"])),
-            "remaining": self.tr("Unlimited") if row["unlimited_quota"] else self.fmt_quota(int(row["remain_quota"])),
-            "created": self.fmt_datetime(int(row["created_time"])),
-            "expires": self.tr("Never") if expires == -1 else self.fmt_datetime(expires),
-        }
+        unlimited = bool(row["unlimited_quota"])
+        return TokenRow(
+            id=str(row["id"]),
+            name=row["name"],
+            key=row["key"],
+            status=self.tr(label),
+            status_color=colour,
+            enabled=row["status"] == TokenStatus.ENABLED,
+            group=row.get("group") or self.tr("My group"),
+            used=self.fmt_quota(int(row["used_quota"])),
+            remaining=self.tr("Unlimited") if unlimited else self.fmt_quota(int(row["remain_quota"])),
+            created=self.fmt_datetime(int(row["created_time"])),
+            expires=self.tr("Never") if expires == -1 else self.fmt_datetime(expires),
+        )
+
+    async def _prepare(self, user: User) -> None:
+        """Coming back to the page never shows a key revealed earlier, nor a dialog left open."""
+        self.key_open, self.revealed_key, self.form_open = False, "", False
 
     @rx.var
     def selected_count(self) -> int:
         return len(self.selected)
 
     @rx.event
-    async def search(self, form: dict):  # noqa: ANN201
-        self.keyword = str(form.get("keyword", "") or "").strip()
-        self.key_filter = str(form.get("key", "") or "").strip()
-        self.page, self.selected = 1, []
-        return await self._load()
-
-    async def _act(self, fn, *args: Any, done: str = N_("Saved"), **kwargs: Any) -> Any:  # noqa: ANN001
-        """Run a token service call as the re-checked session user (whose keys it may touch)."""
-        user, away = await self._require(Role.COMMON)
-        if user is None:
-            return away
-        try:
-            result = await backend_bridge.call(fn, user, *args, **kwargs)
-        except ServiceError as exc:
-            return rx.toast.error(self.tr(exc.message))
-        reload = await self._load()
-        text = self.tr(done).format(count=result if isinstance(result, int) else 0)
-        return [rx.toast.success(text), *([reload] if reload else [])]
-
-    @rx.event
     async def set_enabled(self, token_id: str, enable: bool):  # noqa: ANN201
         status = TokenStatus.ENABLED if enable else TokenStatus.DISABLED
-        return await self._act(tokens.update_token, int(token_id), {"status": status}, status_only=True)
+        return await self._act(tokens.update_token, int(token_id), {"status": status}, status_only=True, actor=True)
 
     # ---- copy ---------------------------------------------------------------------------------
 
@@ -168,34 +168,21 @@ class TokensState(RoleGate, PagedState, AuthState):
 
     @rx.event
     def ask_delete(self, token_id: str, name: str) -> None:
-        self._pending_delete = [int(token_id)]
-        self.confirm_message = self.tr("Delete the API key “{name}”?").format(name=name)
-        self.confirm_open = True
+        self._ask("delete", self.tr("Delete the API key “{name}”?").format(name=name), int(token_id))
 
     @rx.event
     def ask_batch_delete(self) -> None:
-        if not self.selected:
-            return
-        self._pending_delete = [int(i) for i in self.selected]
-        self.confirm_message = self.tr("Delete {count} selected API keys?").format(count=len(self.selected))
-        self.confirm_open = True
+        if self.selected:
+            self._ask("delete", self.tr("Delete {count} selected API keys?").format(count=len(self.selected)),
+                      *[int(i) for i in self.selected])
 
-    @rx.event
-    def cancel_confirm(self) -> None:
-        self.confirm_open, self._pending_delete = False, []
-
-    @rx.event
-    async def confirm(self):  # noqa: ANN201
-        ids, self._pending_delete, self.confirm_open = self._pending_delete, [], False
-        if not ids:
-            return None
+    async def _confirmed(self, action: str, *ids: Any) -> Any:
         self.selected = [i for i in self.selected if int(i) not in ids]
         user, away = await self._require(Role.COMMON)
         if user is None:
             return away
-        gone = await backend_bridge.call(tokens.delete_tokens, user.id or 0, ids)
-        reload = await self._load()
-        return [rx.toast.success(self.tr("{count} API keys deleted").format(count=gone)), *([reload] if reload else [])]
+        gone = await backend_bridge.call(tokens.delete_tokens, user.id or 0, list(ids))
+        return await self._reloaded(rx.toast.success(self.tr("{count} API keys deleted").format(count=gone)))
 
     # ---- create / edit ------------------------------------------------------------------------
 
@@ -324,5 +311,4 @@ class TokensState(RoleGate, PagedState, AuthState):
         self.form_open, self.form_error = False, ""
         if not self.edit_id:
             self.page = 1
-        reload = await self._load()
-        return [rx.toast.success(done), *([reload] if reload else [])]
+        return await self._reloaded(rx.toast.success(done))

@@ -15,7 +15,6 @@ from backend.services import oauth_accounts, passkeys, twofa, user_admin
 from backend.services.errors import ServiceError
 from newapi_ui import backend_bridge
 from newapi_ui.i18n import N_
-from newapi_ui.states.admin_gate import RoleGate
 from newapi_ui.states.auth import AuthState
 
 # Built-in identities: binding type (new-api's ClearBinding names) -> (users column, label).
@@ -53,7 +52,7 @@ def unbind(actor: User, user_id: int, kind: str, provider_id: str) -> None:
         raise ServiceError("invalid binding type")
 
 
-class UserSecurityState(RoleGate, AuthState):
+class UserSecurityState(AuthState):
     dialog_open: bool = False
     target_id: int = 0  # not `user_id` / `username`: AuthState's, the signed-in admin's
     target_name: str = ""

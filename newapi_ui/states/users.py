@@ -3,6 +3,7 @@ rules; its refusals are shown as they come. Every handler re-checks the session 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -14,9 +15,9 @@ from backend.services import groups, user_admin
 from backend.services.errors import ServiceError
 from newapi_ui import backend_bridge
 from newapi_ui.i18n import N_
-from newapi_ui.states.admin_gate import RoleGate
 from newapi_ui.states.auth import AuthState
-from newapi_ui.states.paging import PagedState
+from newapi_ui.states.crud import CrudState
+from newapi_ui.states.paging import PagedState, typed_rows
 
 ROLE_LABELS = {Role.COMMON: N_("User"), Role.ADMIN: N_("Admin"), Role.ROOT: N_("Root")}
 STATUS_LABELS = {UserStatus.ENABLED: (N_("Enabled"), "green"), UserStatus.DISABLED: (N_("Disabled"), "gray")}
@@ -55,11 +56,29 @@ def money_text(quota: int, per_unit: int) -> str:
     return f"{value:f}"
 
 
-class UsersState(RoleGate, PagedState, AuthState):
+@dataclass
+class UserRow:
+    id: str
+    username: str
+    display_name: str
+    role: str
+    is_root: bool
+    status: str
+    status_color: str
+    enabled: bool
+    group: str
+    quota: str
+    used: str
+    requests: str
+
+
+class UsersState(CrudState, PagedState, AuthState):
     min_role = Role.ADMIN
+    search_fields = {"keyword": "keyword", "group": "filter_group"}
     keyword: str = ""
     filter_group: str = ""
     all_groups: list[str] = []
+    rows = typed_rows(UserRow)
     # create / edit dialogs
     create_open: bool = False
     edit_open: bool = False
@@ -71,83 +90,47 @@ class UsersState(RoleGate, PagedState, AuthState):
     quota_unit: str = "money"
     form_error: str = ""
     busy: bool = False
-    confirm_open: bool = False
-    confirm_message: str = ""
-    _pending_delete: int = 0
 
     def _fetch(self, user: User, p: int, page_size: int) -> tuple[list[dict[str, Any]], int]:
         if self.keyword or self.filter_group:
             return user_admin.search_users(self.keyword, self.filter_group, p, page_size)
         return user_admin.list_users(p, page_size)
 
-    def _format(self, row: dict[str, Any]) -> dict[str, str]:
+    def _format(self, row: dict[str, Any]) -> UserRow:
         label, colour = STATUS_LABELS.get(row["status"], (UNKNOWN, "gray"))
         if row.get("deleted_at"):
             label, colour = DELETED, "red"
-        return {
-            "id": str(row["id"]),
-            "username": row["username"],
-            "display_name": row.get("display_name") or "",
-            "role": self.tr(ROLE_LABELS.get(row["role"], UNKNOWN)),
-            "role_num": str(row["role"]),
-            "status": self.tr(label),
-            "status_color": colour,
-            "enabled": "1" if row["status"] == UserStatus.ENABLED else "",
-            "group": row.get("group") or "",
-            "quota": self.fmt_quota(int(row.get("quota") or 0)),
-            "used": self.fmt_quota(int(row.get("used_quota") or 0)),
-            "requests": str(row.get("request_count") or 0),
-        }
+        return UserRow(
+            id=str(row["id"]),
+            username=row["username"],
+            display_name=row.get("display_name") or "",
+            role=self.tr(ROLE_LABELS.get(row["role"], UNKNOWN)),
+            is_root=row["role"] >= Role.ROOT,
+            status=self.tr(label),
+            status_color=colour,
+            enabled=row["status"] == UserStatus.ENABLED,
+            group=row.get("group") or "",
+            quota=self.fmt_quota(int(row.get("quota") or 0)),
+            used=self.fmt_quota(int(row.get("used_quota") or 0)),
+            requests=str(row.get("request_count") or 0),
+        )
 
-    @rx.event
-    async def on_load(self):  # noqa: ANN201
-        redirect = await self._guard(Role.ADMIN)
-        if redirect is not None:
-            return redirect
+    async def _prepare(self, user: User) -> None:
         self.all_groups = await backend_bridge.call(groups.all_groups)
-        return await self._load()
-
-    @rx.event
-    async def search(self, form: dict):  # noqa: ANN201
-        self.keyword = str(form.get("keyword", "")).strip()
-        self.filter_group = str(form.get("group", "")).strip()
-        self.page = 1
-        return await self._load()
-
-    async def _act(self, fn, *args: Any, done: str = N_("Saved")) -> Any:  # noqa: ANN001
-        """Run a service call as the re-checked admin (the actor the role rules judge)."""
-        actor, away = await self._require(Role.ADMIN)
-        if actor is None:
-            return away
-        try:
-            await backend_bridge.call(fn, actor, *args)
-        except ServiceError as exc:
-            return rx.toast.error(self.tr(exc.message))
-        reload = await self._load()
-        return [rx.toast.success(self.tr(done)), *([reload] if reload else [])]
 
     @rx.event
     async def manage(self, user_id: str, action: str):  # noqa: ANN201
         if action not in ("enable", "disable", "promote", "demote"):
             return None
-        return await self._act(user_admin.manage, int(user_id), action)
+        return await self._act(user_admin.manage, int(user_id), action, actor=True)
 
     @rx.event
     def ask_delete(self, user_id: str, username: str) -> None:
-        self._pending_delete = int(user_id)
-        self.confirm_message = self.tr("Delete user “{name}” and their API keys for good?").format(name=username)
-        self.confirm_open = True
+        message = self.tr("Delete user “{name}” and their API keys for good?").format(name=username)
+        self._ask("delete", message, int(user_id))
 
-    @rx.event
-    def cancel_confirm(self) -> None:
-        self.confirm_open, self._pending_delete = False, 0
-
-    @rx.event
-    async def confirm(self):  # noqa: ANN201
-        user_id, self._pending_delete, self.confirm_open = self._pending_delete, 0, False
-        if not user_id:
-            return None
-        return await self._act(user_admin.hard_delete, user_id, done=N_("Deleted"))
+    async def _confirmed(self, action: str, *args: Any) -> Any:
+        return await self._act(user_admin.hard_delete, *args, actor=True, done=N_("Deleted"))
 
     # ---- create -------------------------------------------------------------------------------
 

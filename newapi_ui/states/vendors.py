@@ -13,7 +13,6 @@ from backend.services import vendors
 from backend.services.errors import ServiceError
 from newapi_ui import backend_bridge
 from newapi_ui.i18n import N_
-from newapi_ui.states.admin_gate import RoleGate
 from newapi_ui.states.auth import AuthState
 from newapi_ui.states.paging import PagedState
 
@@ -26,7 +25,7 @@ def vendor_fields(form: dict[str, Any]) -> dict[str, Any]:
             "status": 1 if form.get("status") in (True, "on", "true", "1") else 0}
 
 
-class VendorsState(RoleGate, PagedState, AuthState):
+class VendorsState(PagedState, AuthState):
     min_role = Role.ADMIN
     keyword: str = ""
     edit_open: bool = False

@@ -11,7 +11,8 @@ import pytest
 from backend.services import option_rules, options
 from newapi_ui.components.json_editor import json_problem, pretty
 from newapi_ui.states import admin_settings, settings_catalog
-from newapi_ui.states.channels import TYPE_CHOICES, merge
+from newapi_ui.states.channel_form import merge
+from newapi_ui.states.channels import TYPE_CHOICES
 from newapi_ui.states.redemptions import keys_csv
 from newapi_ui.states.users import money_text, quota_from
 

@@ -168,7 +168,7 @@ def test_personal_settings(server: ConsoleServer, page: Page) -> None:
     assert len(shown) == 32 and server.query("SELECT access_token FROM users WHERE id = 1") == [(shown,)]
 
     page.click("notify-webhook")
-    page.fill("threshold", "250000")
+    page.fill("threshold", "0.5")  # in dollars, as the site shows money: 250,000 quota units
     page.fill("webhook_url", "https://hooks.example/notify")
     page.fill("webhook_secret", "s3cret-value")
     page.click("save-notify")
