@@ -1,100 +1,36 @@
-"""Channel request bodies: parsing, validation with messages that name the field, normalisation.
+"""Channel request bodies: parsing into the contracts of `backend/models/schemas/channel.py`,
+validation with messages that name the field, normalisation.
 
-The JSON columns are checked here, on write, so the relay can trust what it reads back.
+The JSON columns are checked here, on write, so the relay can trust what it reads back. Bodies are
+parsed here rather than by FastAPI so a refusal names the channel field in new-api's words.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, TypeVar
 
 import orjson
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ValidationError
 
 from backend.cache.channels import split_csv
 from backend.models.channel_types import unsupported_reason
 from backend.models.enums import ChannelStatus
+from backend.models.schemas.channel import JSON_FIELDS, ChannelCreate, ChannelFields
 from backend.services.errors import ServiceError
+
+M = TypeVar("M", bound=BaseModel)
 
 VERTEX_AI = 41
 # Channel types whose `other` becomes part of the upstream host (Vertex AI: `{region}-aiplatform...`).
 # Elsewhere `other` is an API version or an account id in the path, on the same host.
 HOST_FROM_OTHER = frozenset({VERTEX_AI})
-_JSON_FIELDS = ("model_mapping", "status_code_mapping", "param_override", "header_override", "setting", "settings")
 _STR_LIMITS = {
     "name": 255, "openai_organization": 255, "test_model": 255, "base_url": 255,
     "tag": 255, "remark": 255, "status_code_mapping": 1024,
 }
 
 
-class ChannelFields(BaseModel):
-    """The writable columns of a channel; every field optional so PUT can be partial."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    id: int | None = None
-    type: int | None = None
-    key: str | None = None
-    openai_organization: str | None = None
-    test_model: str | None = None
-    status: int | None = None
-    name: str | None = None
-    weight: int | None = None
-    base_url: str | None = None
-    other: str | None = None
-    models: str | None = None
-    group: str | None = None
-    model_mapping: str | None = None
-    status_code_mapping: str | None = None
-    priority: int | None = None
-    auto_ban: int | None = None
-    tag: str | None = None
-    setting: str | None = None
-    param_override: str | None = None
-    header_override: str | None = None
-    settings: str | None = None  # new-api's "other settings" JSON (column `settings`)
-    remark: str | None = None
-
-    @field_validator("models", "group", mode="before")
-    @classmethod
-    def _csv(cls, v: Any) -> Any:
-        """The UI may send a list; the column is CSV."""
-        if isinstance(v, list | tuple):
-            return ",".join(str(x) for x in v)
-        return v
-
-    @field_validator(*_JSON_FIELDS, mode="before")
-    @classmethod
-    def _json_text(cls, v: Any) -> Any:
-        """Accept an object as well as its JSON text; the column stores text."""
-        if isinstance(v, dict):
-            return orjson.dumps(v).decode()
-        return v
-
-
-class AddChannelRequest(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    mode: Literal["single", "batch", "multi_to_single"] = "single"
-    multi_key_mode: str | None = None
-    channel: ChannelFields
-
-
-class TagEdit(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    tag: str
-    new_tag: str | None = None
-    priority: int | None = None
-    weight: int | None = None
-    model_mapping: str | None = None
-    models: str | None = None
-    groups: str | None = None
-
-    _csv = field_validator("models", "groups", mode="before")(ChannelFields._csv.__func__)
-    _json = field_validator("model_mapping", mode="before")(ChannelFields._json_text.__func__)
-
-
-def parse(model: type[BaseModel], data: Any) -> Any:
+def parse(model: type[M], data: Any) -> M:
     """Validate a request body, turning pydantic's error into a 400 that names the field."""
     try:
         return model.model_validate(data)
@@ -102,6 +38,17 @@ def parse(model: type[BaseModel], data: Any) -> Any:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first.get("loc", ())) or "body"
         raise ServiceError(f"invalid channel field {where}: {first.get('msg', '')}") from exc
+
+
+def parse_create(body: Any) -> ChannelCreate:
+    """POST /api/channel/: new-api's `{mode, channel}`, or the older plain channel body, whose
+    newline-separated keys each become a channel (like `batch`)."""
+    if isinstance(body, dict) and "channel" in body:
+        return parse(ChannelCreate, body)
+    fields = parse(ChannelFields, body)
+    # a JSON credential (Vertex AI) spans lines but is one key
+    mode = "single" if (fields.key or "").strip().startswith("{") else "batch"
+    return ChannelCreate(mode=mode, channel=fields)
 
 
 def _json_object(name: str, raw: str) -> dict[str, Any]:
@@ -146,7 +93,7 @@ NO_MODELS = "choose at least one model for the channel"
 
 
 def validate(f: ChannelFields, set_fields: set[str]) -> None:
-    for name in _JSON_FIELDS:
+    for name in JSON_FIELDS:
         if name in set_fields:
             validate_json_field(name, getattr(f, name))
     for name, limit in _STR_LIMITS.items():

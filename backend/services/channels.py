@@ -18,18 +18,23 @@ from backend.cache import channels as channel_cache
 from backend.db import session_scope
 from backend.models import Ability, Channel
 from backend.models.enums import ChannelStatus
+from backend.models.schemas.channel import (
+    ChannelCreate,
+    ChannelFields,
+    ChannelListPage,
+    ChannelPublic,
+    ChannelSearchPage,
+    ChannelTagEdit,
+    ChannelUpdate,
+)
 from backend.services import abilities, keywords, ratios
 from backend.services.channel_input import (
     HOST_FROM_OTHER,
     NO_MODELS,
     VERTEX_AI,
-    AddChannelRequest,
-    ChannelFields,
-    TagEdit,
     check_relayable,
     check_vertex,
     normalise,
-    parse,
     validate,
 )
 from backend.services.errors import Forbidden, NotFound, ServiceError
@@ -38,12 +43,12 @@ from backend.services.paging import page_of
 # ---- views --------------------------------------------------------------------------------
 
 
-def view(c: Channel) -> dict[str, Any]:
+def view(c: Channel) -> ChannelPublic:
     """A channel as the API shows it: every column except the key."""
-    data = c.model_dump(exclude={"key", "other_settings"})
-    data["settings"] = c.other_settings
-    data["key_count"] = len(channel_cache.split_keys(c.key))
-    return data
+    return ChannelPublic(
+        **c.model_dump(exclude={"key", "other_settings"}), settings=c.other_settings,
+        key_count=len(channel_cache.split_keys(c.key)),
+    )
 
 
 def _order(id_sort: bool) -> list[Any]:
@@ -83,7 +88,7 @@ def _paginate(rows: list[Channel], p: int, page_size: int, tag_mode: bool) -> tu
 def list_channels(
     p: int = 1, page_size: int = 10, *, id_sort: bool = False, tag_mode: bool = False,
     status: str | None = None, type_: int | None = None,
-) -> dict[str, Any]:
+) -> ChannelListPage:
     base = _status_filter(status)
     conds = base + ([Channel.type == type_] if type_ is not None else [])
     with session_scope() as s:
@@ -92,16 +97,15 @@ def list_channels(
             items, total = _paginate(rows, p, page_size, True)
         else:
             items, total = page_of(s, Channel, conds, p, page_size, _order(id_sort))
-    return {
-        "items": [view(c) for c in items], "total": total, "page": p, "page_size": page_size,
-        "type_counts": _type_counts(base),
-    }
+    return ChannelListPage(
+        items=[view(c) for c in items], total=total, page=p, page_size=page_size, type_counts=_type_counts(base),
+    )
 
 
 def search_channels(
     keyword: str = "", group: str = "", model: str = "", p: int = 1, page_size: int = 10, *,
     id_sort: bool = False, tag_mode: bool = False, status: str | None = None, type_: int | None = None,
-) -> dict[str, Any]:
+) -> ChannelSearchPage:
     """Keyword matches the id, name, tag or base URL (never the key); group is an exact member of
     the group list; model is a substring of the model list."""
     conds = _status_filter(status) + ([Channel.type == type_] if type_ is not None else [])
@@ -125,7 +129,7 @@ def search_channels(
             items, total = _paginate(list(s.exec(query).all()), p, page_size, True)
         else:
             items, total = page_of(s, Channel, conds, p, page_size, _order(id_sort))
-    return {"items": [view(c) for c in items], "total": total, "page": p, "page_size": page_size}
+    return ChannelSearchPage(items=[view(c) for c in items], total=total, page=p, page_size=page_size)
 
 
 def _in_group_list(group: str) -> Any:
@@ -141,7 +145,7 @@ def _in_group_list(group: str) -> Any:
     )
 
 
-def get_channel(channel_id: int) -> dict[str, Any]:
+def get_channel(channel_id: int) -> ChannelPublic:
     with session_scope() as s:
         c = s.get(Channel, channel_id)
         if c is None:
@@ -175,16 +179,9 @@ def _split_new_keys(mode: str, type_: int | None, key: str) -> list[str]:
     return [k.strip() for k in key.split("\n") if k.strip()]
 
 
-def create_channels(body: Any) -> list[int]:
-    """POST /api/channel/: new-api's `{mode, channel}` or the older plain channel body, whose
-    newline-separated keys each become a channel (like `batch`)."""
-    if isinstance(body, dict) and "channel" in body:
-        req: AddChannelRequest = parse(AddChannelRequest, body)
-        mode, fields = req.mode, req.channel
-    else:
-        fields = parse(ChannelFields, body)
-        # a JSON credential (Vertex AI) spans lines but is one key
-        mode = "single" if (fields.key or "").strip().startswith("{") else "batch"
+def create_channels(req: ChannelCreate) -> list[int]:
+    """POST /api/channel/ (`channel_input.parse_create` reads the body): the new channels' ids."""
+    mode, fields = req.mode, req.channel
     set_fields = fields.model_fields_set - {"id"}
     validate(fields, set_fields)
     if not channel_cache.split_csv(fields.models or ""):  # a new channel must name its models (an update may omit them)
@@ -245,7 +242,7 @@ def destination_changes(c: Channel, values: dict[str, Any]) -> list[str]:
     return changed
 
 
-def update_channel(body: Any, *, actor_is_root: bool = False) -> dict[str, Any]:
+def update_channel(fields: ChannelUpdate, *, actor_is_root: bool = False) -> ChannelPublic:
     """PUT /api/channel/: only the fields sent change; an empty key keeps the stored key.
     `key_mode: "append"` adds the sent keys to the existing ones.
 
@@ -253,16 +250,15 @@ def update_channel(body: Any, *, actor_is_root: bool = False) -> dict[str, Any]:
     press "test" would read it anyway, so a change of destination (`destination_changes`) by anyone
     but root needs the key itself in the same request, replacing the stored one: then no stored
     key goes anywhere new. Appending keys does not count (the old keys would follow)."""
-    fields: ChannelFields = parse(ChannelFields, body)
     if not fields.id:
         raise ServiceError("id is required")
-    set_fields = fields.model_fields_set - {"id"}
+    set_fields = fields.model_fields_set - {"id", "key_mode"}
     validate(fields, set_fields)
     values = normalise(fields.model_dump(include=set_fields - {"key"}))
     for name in ("type", "status", "weight", "priority", "auto_ban", "name", "models"):
         if name in values and values[name] is None:  # NOT NULL columns: a null means "leave as is"
             del values[name]
-    append = isinstance(body, dict) and body.get("key_mode") == "append"
+    append = fields.key_mode == "append"
     with session_scope() as s:
         c = s.get(Channel, fields.id)
         if c is None:
@@ -342,9 +338,8 @@ def set_tag_status(tag: str, enabled: bool) -> int:
     return len(set_status(ids, status)) if ids else 0
 
 
-def edit_tag(body: Any) -> int:
+def edit_tag(req: ChannelTagEdit) -> int:
     """PUT /api/channel/tag: apply the sent fields to every channel carrying the tag."""
-    req: TagEdit = parse(TagEdit, body)
     ids = _tag_ids(req.tag)
     as_fields = ChannelFields(
         priority=req.priority, weight=req.weight, model_mapping=req.model_mapping, models=req.models,

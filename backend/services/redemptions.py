@@ -14,6 +14,7 @@ from backend import cache
 from backend.db import session_scope
 from backend.models import Redemption, User
 from backend.models.enums import LogType, RedemptionStatus
+from backend.models.schemas.redemption import RedemptionCreate, RedemptionPublic, RedemptionUpdate
 from backend.services import activity_log, keywords, ledger
 from backend.services.errors import NotFound, ServiceError
 from backend.services.paging import page_of
@@ -21,28 +22,28 @@ from backend.services.paging import page_of
 MAX_COUNT = 100
 
 
-def view(r: Redemption) -> dict[str, Any]:
-    return {
-        "id": r.id, "user_id": r.user_id, "key": r.key, "status": r.status, "name": r.name, "quota": r.quota,
-        "created_time": r.created_time, "redeemed_time": r.redeemed_time, "used_user_id": r.used_user_id,
-        "expired_time": r.expired_time,
-    }
+def view(r: Redemption) -> RedemptionPublic:
+    return RedemptionPublic(
+        id=r.id, user_id=r.user_id, key=r.key, status=r.status, name=r.name, quota=r.quota,
+        created_time=r.created_time, redeemed_time=r.redeemed_time, used_user_id=r.used_user_id,
+        expired_time=r.expired_time,
+    )
 
 
 _LIVE = Redemption.deleted_at.is_(None)
 
 
-def _page(s: Session, conds: list, p: int, page_size: int) -> tuple[list[dict[str, Any]], int]:
+def _page(s: Session, conds: list[Any], p: int, page_size: int) -> tuple[list[RedemptionPublic], int]:
     rows, total = page_of(s, Redemption, conds, p, page_size)
     return [view(r) for r in rows], total
 
 
-def list_codes(p: int, page_size: int) -> tuple[list[dict[str, Any]], int]:
+def list_codes(p: int, page_size: int) -> tuple[list[RedemptionPublic], int]:
     with session_scope() as s:
         return _page(s, [_LIVE], p, page_size)
 
 
-def search_codes(keyword: str, p: int, page_size: int) -> tuple[list[dict[str, Any]], int]:
+def search_codes(keyword: str, p: int, page_size: int) -> tuple[list[RedemptionPublic], int]:
     conds = [_LIVE]
     if keyword:
         match = [Redemption.name.contains(keyword, autoescape=True), Redemption.key == keyword]
@@ -60,7 +61,7 @@ def _get(s: Session, code_id: int) -> Redemption:
     return r
 
 
-def get_code(code_id: int) -> dict[str, Any]:
+def get_code(code_id: int) -> RedemptionPublic:
     with session_scope() as s:
         return view(_get(s, code_id))
 
@@ -74,7 +75,9 @@ def _check(name: str, quota: int, expired_time: int) -> None:
         raise ServiceError("the expiry time must be in the future, or 0 for never")
 
 
-def create_codes(creator_id: int, name: str, quota: int, count: int, expired_time: int = 0) -> list[str]:
+def create_codes(creator_id: int, data: RedemptionCreate) -> list[str]:
+    """`count` new codes (the name trimmed); returns the codes, in order."""
+    name, quota, count, expired_time = data.name.strip(), data.quota, data.count, data.expired_time
     _check(name, quota, expired_time)
     if not 1 <= count <= MAX_COUNT:
         raise ServiceError(f"count must be between 1 and {MAX_COUNT}")
@@ -87,7 +90,9 @@ def create_codes(creator_id: int, name: str, quota: int, count: int, expired_tim
     return keys
 
 
-def update_code(code_id: int, fields: dict[str, Any], *, status_only: bool = False) -> dict[str, Any]:
+def update_code(code_id: int, data: RedemptionUpdate, *, status_only: bool = False) -> RedemptionPublic:
+    """The fields sent (not None) change; with `status_only` only the status."""
+    fields = data.model_dump(exclude={"id"}, exclude_none=True)
     with session_scope() as s:
         r = _get(s, code_id)
         status = fields.get("status", r.status)

@@ -13,9 +13,10 @@ from backend.db import dialect, session_scope
 from backend.migrate import VERSION
 from backend.models import Setup, User
 from backend.models.enums import Role
+from backend.models.validation import check_password
 from backend.services import options
 from backend.services.errors import ServiceError
-from backend.services.users import check_password, create_user
+from backend.services.users import create_user
 
 ROOT_QUOTA = 100_000_000
 # The single setups row has this id: a second initialisation collides on the primary key.

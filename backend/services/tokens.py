@@ -16,6 +16,7 @@ from backend import cache
 from backend.db import session_scope
 from backend.models import Token, User
 from backend.models.enums import TokenStatus
+from backend.models.schemas.token import TokenCreate, TokenPublic, TokenUpdate, mask_key
 from backend.services import groups, ledger, options
 from backend.services.errors import NotFound, ServiceError
 from backend.services.paging import page_of
@@ -28,41 +29,37 @@ def generate_key() -> str:
     return "".join(secrets.choice(_ALNUM) for _ in range(KEY_LENGTH))
 
 
-def mask_key(key: str) -> str:
-    return f"sk-{key[:4]}{'*' * 10}{key[-4:]}" if len(key) > 8 else "sk-" + "*" * len(key)
-
-
-def view(t: Token, *, reveal: bool = False) -> dict[str, Any]:
-    return {
-        "id": t.id,
-        "user_id": t.user_id,
-        "key": f"sk-{t.key}" if reveal else mask_key(t.key),
-        "status": t.status,
-        "name": t.name,
-        "created_time": t.created_time,
-        "accessed_time": t.accessed_time,
-        "expired_time": t.expired_time,
-        "remain_quota": t.remain_quota,
-        "unlimited_quota": t.unlimited_quota,
-        "model_limits_enabled": t.model_limits_enabled,
-        "model_limits": t.model_limits,
-        "allow_ips": t.allow_ips or "",
-        "used_quota": t.used_quota,
-        "group": t.group,
-    }
+def view(t: Token) -> TokenPublic:
+    return TokenPublic(
+        id=t.id,
+        user_id=t.user_id,
+        key=mask_key(t.key),
+        status=t.status,
+        name=t.name,
+        created_time=t.created_time,
+        accessed_time=t.accessed_time,
+        expired_time=t.expired_time,
+        remain_quota=t.remain_quota,
+        unlimited_quota=t.unlimited_quota,
+        model_limits_enabled=t.model_limits_enabled,
+        model_limits=t.model_limits,
+        allow_ips=t.allow_ips or "",
+        used_quota=t.used_quota,
+        group=t.group,
+    )
 
 
 def _live(user_id: int):  # noqa: ANN202
     return (Token.user_id == user_id, Token.deleted_at.is_(None))
 
 
-def list_tokens(user_id: int, p: int, page_size: int) -> tuple[list[dict[str, Any]], int]:
+def list_tokens(user_id: int, p: int, page_size: int) -> tuple[list[TokenPublic], int]:
     with session_scope() as s:
         rows, total = page_of(s, Token, _live(user_id), p, page_size)
     return [view(t) for t in rows], total
 
 
-def search_tokens(user_id: int, keyword: str, token: str, p: int, page_size: int) -> tuple[list[dict[str, Any]], int]:
+def search_tokens(user_id: int, keyword: str, token: str, p: int, page_size: int) -> tuple[list[TokenPublic], int]:
     conds = list(_live(user_id))
     if keyword:
         conds.append(Token.name.contains(keyword, autoescape=True))
@@ -82,9 +79,15 @@ def _own(s: Session, user_id: int, token_id: int) -> Token:
     return t
 
 
-def get_token(user_id: int, token_id: int, *, reveal: bool = False) -> dict[str, Any]:
+def get_token(user_id: int, token_id: int) -> TokenPublic:
     with session_scope() as s:
-        return view(_own(s, user_id, token_id), reveal=reveal)
+        return view(_own(s, user_id, token_id))
+
+
+def reveal_key(user_id: int, token_id: int) -> str:
+    """The whole key (`sk-…`) of one of the caller's own tokens: `POST /api/token/:id/key`."""
+    with session_scope() as s:
+        return f"sk-{_own(s, user_id, token_id).key}"
 
 
 def _validate(fields: dict[str, Any], user_group: str) -> None:
@@ -118,8 +121,8 @@ def insert_token(s: Session, user: User, **fields: Any) -> Token:
     return t
 
 
-def create_token(user: User, fields: dict[str, Any]) -> dict[str, Any]:
-    fields = {k: v for k, v in fields.items() if k in EDITABLE and v is not None}
+def create_token(user: User, data: TokenCreate) -> TokenPublic:
+    fields = data.model_dump(include=set(EDITABLE), exclude_none=True)
     fields.setdefault("name", "")
     _validate(fields, user.group)
     cap = options.get_int("MaxUserTokens")
@@ -153,16 +156,16 @@ def _check_enable(t: Token) -> None:
         raise ServiceError("the token's quota is used up; raise its remaining quota before enabling it")
 
 
-def update_token(user: User, token_id: int, fields: dict[str, Any], *, status_only: bool = False) -> dict[str, Any]:
+def update_token(user: User, token_id: int, data: TokenUpdate, *, status_only: bool = False) -> TokenPublic:
     remain_changed = False
     with session_scope() as s:
         t = _own(s, user.id, token_id)
         if status_only:
-            status = fields.get("status")
+            status = data.status
             if status not in (TokenStatus.ENABLED, TokenStatus.DISABLED):
                 raise ServiceError("status must be 1 (enabled) or 2 (disabled)")
         else:
-            changes = {k: v for k, v in fields.items() if k in EDITABLE and v is not None}
+            changes = data.model_dump(include=set(EDITABLE), exclude_none=True)
             _validate(changes, user.group)
             remain = changes.pop("remain_quota", None)
             for k, v in changes.items():
@@ -173,8 +176,8 @@ def update_token(user: User, token_id: int, fields: dict[str, Any], *, status_on
                           .values(remain_quota=Token.remain_quota + (remain - t.remain_quota)))
                 s.refresh(t)
                 remain_changed = True
-            status = fields.get("status", t.status)
-            if "status" in fields and status not in (TokenStatus.ENABLED, TokenStatus.DISABLED):
+            status = t.status if data.status is None else data.status
+            if data.status is not None and status not in (TokenStatus.ENABLED, TokenStatus.DISABLED):
                 raise ServiceError("status must be 1 (enabled) or 2 (disabled)")
         if status == TokenStatus.ENABLED and t.status != TokenStatus.ENABLED:
             _check_enable(t)

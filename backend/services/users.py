@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import secrets
 import string
 from datetime import UTC, datetime
@@ -21,12 +20,18 @@ from backend.config import get_settings
 from backend.db import session_scope
 from backend.models import User
 from backend.models.enums import LogType, Role, UserStatus
-from backend.models.validation import DISPLAY_NAME_TOO_LONG, display_name_ok, is_email
+from backend.models.schemas.user import UserAdminPublic, UserPublic, UserSelfUpdate
+from backend.models.validation import (
+    check_display_name,
+    check_email,
+    check_password,
+    check_username,
+    is_email,
+)
 from backend.services import activity_log, ledger, options, sessions, ssrf, tokens, verification
 from backend.services.errors import Forbidden, NotFound, ServiceError
 
 _ALNUM = string.ascii_letters + string.digits
-_USERNAME = re.compile(r"^[^\s]{1,20}$")
 
 # users.setting keys a user may write, with their types.
 _SETTING_FIELDS: dict[str, type | tuple[type, ...]] = {
@@ -44,9 +49,8 @@ _SETTING_FIELDS: dict[str, type | tuple[type, ...]] = {
 _HIDDEN_SETTINGS = ("webhook_secret", "gotify_token")  # stored, never shown back
 
 
-def public_user(u: User, *, admin: bool = False) -> dict[str, Any]:
-    """A user as the API shows it: never the password hash, the PAT or the webhook secret."""
-    data: dict[str, Any] = {
+def _public_fields(u: User) -> dict[str, Any]:
+    return {
         "id": u.id,
         "username": u.username,
         "display_name": u.display_name,
@@ -70,22 +74,30 @@ def public_user(u: User, *, admin: bool = False) -> dict[str, Any]:
         "inviter_id": u.inviter_id,
         "setting": json.dumps(visible_setting(u)),
     }
-    if admin:
-        data["remark"] = u.remark or ""
-        data["deleted_at"] = u.deleted_at.isoformat() if u.deleted_at else None
-    return data
 
 
-def self_view(u: User) -> dict[str, Any]:
+def public_user(u: User) -> UserPublic:
+    """A user as the API shows it: never the password hash, the PAT or the webhook secret."""
+    return UserPublic(**_public_fields(u))
+
+
+def admin_user(u: User) -> UserAdminPublic:
+    """A user as admins see them: also the remark and when the user was soft-deleted."""
+    return UserAdminPublic(
+        **_public_fields(u), remark=u.remark or "", deleted_at=u.deleted_at.isoformat() if u.deleted_at else None,
+    )
+
+
+def self_view(u: User) -> UserPublic:
     """The user's own profile with live counters: the ledger's balance (what the DB will hold once
     pending charges are flushed) rather than the row, which lags by up to BATCH_UPDATE_INTERVAL."""
-    data = public_user(u)
     live = ledger.get_ledger()
-    data["quota"] = live.user_quota(u.id)
     used, requests = live.unflushed_user_usage(u.id)
-    data["used_quota"] = u.used_quota + used
-    data["request_count"] = u.request_count + requests
-    return data
+    return public_user(u).model_copy(update={
+        "quota": live.user_quota(u.id),
+        "used_quota": u.used_quota + used,
+        "request_count": u.request_count + requests,
+    })
 
 
 def load_setting(u: User) -> dict[str, Any]:
@@ -103,16 +115,6 @@ def visible_setting(u: User) -> dict[str, Any]:
     return setting
 
 
-def check_password(password: str) -> None:
-    if not 8 <= len(password) <= 20:
-        raise ServiceError("the password must be 8 to 20 characters long")
-
-
-def check_username(username: str) -> None:
-    if not _USERNAME.match(username):
-        raise ServiceError("the username must be 1 to 20 characters without spaces")
-
-
 def new_aff_code(s: Session) -> str:
     while True:
         code = "".join(secrets.choice(_ALNUM) for _ in range(4))
@@ -127,8 +129,7 @@ def create_user(
     """Insert a user in the caller's transaction. Soft-deleted users keep their name (unique index)."""
     check_username(username)
     check_password(password)
-    if display_name and not display_name_ok(display_name):
-        raise ServiceError(DISPLAY_NAME_TOO_LONG)
+    check_display_name(display_name)
     if s.exec(select(User.id).where(User.username == username)).first() is not None:
         raise ServiceError("this username is already taken")
     user = User(
@@ -152,8 +153,7 @@ def register(
     verify = options.get_bool("EmailVerificationEnabled")
     if verify and not email:
         raise ServiceError("an email address and its verification code are required")
-    if email and not is_email(email):
-        raise ServiceError("invalid email address")
+    check_email(email)
     # Checked here and used up inside the transaction below: a refused registration (name taken)
     # keeps the code, and two registrations cannot share one.
     if verify and not verification.check(verification.EMAIL_CODE, email, verification_code):
@@ -240,10 +240,7 @@ def get_user(user_id: int) -> User:
         return user
 
 
-def update_self(
-    user_id: int, *, username: str | None = None, display_name: str | None = None,
-    password: str | None = None, original_password: str | None = None, keep_session: str | None = None,
-) -> User:
+def update_self(user_id: int, data: UserSelfUpdate, *, keep_session: str | None = None) -> User:
     """A password change also ends every other session of the user (all but the one whose cookie is
     `keep_session`) and clears the personal access token: whoever had the old password, or a
     token obtained with it, is out."""
@@ -251,20 +248,19 @@ def update_self(
         user = s.get(User, user_id)
         if user is None or user.deleted_at is not None:
             raise NotFound("user not found")
-        if username is not None and username != user.username:
-            check_username(username)
-            if s.exec(select(User.id).where(User.username == username)).first() is not None:
+        if data.username is not None and data.username != user.username:
+            check_username(data.username)
+            if s.exec(select(User.id).where(User.username == data.username)).first() is not None:
                 raise ServiceError("this username is already taken")
-            user.username = username
-        if display_name is not None:
-            if not display_name_ok(display_name):
-                raise ServiceError(DISPLAY_NAME_TOO_LONG)
-            user.display_name = display_name
-        if password:
-            check_password(password)
-            if not verify_password(original_password or "", user.password):
+            user.username = data.username
+        if data.display_name is not None:
+            check_display_name(data.display_name)
+            user.display_name = data.display_name
+        if data.password:
+            check_password(data.password)
+            if not verify_password(data.original_password or "", user.password):
                 raise ServiceError("the original password is wrong")
-            user.password = hash_password(password)
+            user.password = hash_password(data.password)
             user.access_token = None
             sessions.end_user_sessions(s, user_id, keep=keep_session)
         s.add(user)

@@ -10,8 +10,9 @@ import reflex as rx
 
 from backend.models import User, channel_types
 from backend.models.enums import ChannelStatus, Role
+from backend.models.schemas.channel import ChannelUpdate
 from backend.relay import channel_balance, channel_test
-from backend.services import channels, groups
+from backend.services import channel_input, channels, groups
 from backend.services.errors import ServiceError
 from newapi_ui import backend_bridge
 from newapi_ui.components.json_editor import json_problem, pretty
@@ -122,7 +123,7 @@ class ChannelsState(RoleGate, PagedState, AuthState):
                                             status=status, type_=type_)
         else:  # LIMIT/OFFSET in the database
             data = channels.list_channels(p, page_size, status=status, type_=type_)
-        return data["items"], int(data["total"])
+        return [c.model_dump() for c in data.items], data.total
 
     def _format(self, row: dict[str, Any]) -> dict[str, str]:
         label, colour = STATUS_LABELS.get(row["status"], (UNKNOWN, "gray"))
@@ -354,7 +355,7 @@ class ChannelsState(RoleGate, PagedState, AuthState):
         if user is None:
             return away
         try:
-            c = await backend_bridge.call(channels.get_channel, int(channel_id))
+            c = (await backend_bridge.call(channels.get_channel, int(channel_id))).model_dump()
         except ServiceError as exc:
             return rx.toast.error(self.tr(exc.message))
         self._reset_form()
@@ -475,9 +476,11 @@ class ChannelsState(RoleGate, PagedState, AuthState):
 
     def _save(self, body: dict[str, Any], is_root: bool) -> None:
         if self.editing_id:
-            channels.update_channel({**body, "id": self.editing_id}, actor_is_root=is_root)
+            change = channel_input.parse(ChannelUpdate, {**body, "id": self.editing_id})
+            channels.update_channel(change, actor_is_root=is_root)
         else:
-            channels.create_channels({"mode": "batch" if self.f_batch else "single", "channel": body})
+            channels.create_channels(channel_input.parse_create({"mode": "batch" if self.f_batch else "single",
+                                                                 "channel": body}))
 
     @rx.event
     async def save(self):  # noqa: ANN201

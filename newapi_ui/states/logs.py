@@ -110,7 +110,8 @@ class LogsState(PagedState, AuthState):
         return f
 
     def _fetch(self, user: User, p: int, page_size: int) -> tuple[list[dict[str, Any]], int]:
-        rows, total = log_queries.page(self._filter(user), p, page_size, admin=user.role >= Role.ADMIN)
+        found, total = log_queries.page(self._filter(user), p, page_size, admin=user.role >= Role.ADMIN)
+        rows = [r.model_dump() for r in found]
         for i, row in enumerate(rows):
             row["_idx"] = i  # the detail dialog's handle on the row
         return rows, total
@@ -123,7 +124,7 @@ class LogsState(PagedState, AuthState):
                 stat = await backend_bridge.call(log_queries.stat, self._filter(user))
             except ServiceError as exc:
                 return rx.toast.error(self.tr(exc.message))
-            self.stat_quota, self.stat_rpm, self.stat_tpm = stat["quota"], stat["rpm"], stat["tpm"]
+            self.stat_quota, self.stat_rpm, self.stat_tpm = stat.quota, stat.rpm, stat.tpm
         return result
 
     @rx.event

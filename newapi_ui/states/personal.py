@@ -7,6 +7,7 @@ from typing import Any
 
 import reflex as rx
 
+from backend.models.schemas.user import UserSelfUpdate
 from backend.services import users
 from backend.services.errors import ServiceError
 from newapi_ui import backend_bridge
@@ -76,7 +77,8 @@ class PersonalState(AuthState):
 
     @rx.event
     async def save_profile(self, form: dict[str, Any]):  # noqa: ANN201
-        _res, err = await self._run("profile", users.update_self, display_name=str(form.get("display_name") or "").strip())
+        _res, err = await self._run("profile", users.update_self,
+                                   UserSelfUpdate(display_name=str(form.get("display_name") or "").strip()))
         if err is not None:
             return err
         await self.current_user()
@@ -90,8 +92,8 @@ class PersonalState(AuthState):
         if not new:
             return rx.toast.error(self.tr("the password must be 8 to 20 characters long"))
         # This browser's session survives the change; every other session of the user ends.
-        _res, err = await self._run("password", users.update_self, password=new,
-                                    original_password=str(form.get("original_password") or ""),
+        change = UserSelfUpdate(password=new, original_password=str(form.get("original_password") or ""))
+        _res, err = await self._run("password", users.update_self, change,
                                     keep_session=backend_bridge.session_cookie(self.router.headers.cookie))
         if err is not None:
             return err

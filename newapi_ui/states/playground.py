@@ -38,7 +38,7 @@ def relay_url() -> str:
 
 def _key_choices(user: User) -> list[dict[str, Any]]:
     rows, _total = tokens.list_tokens(user.id or 0, 1, MAX_KEYS)
-    return [r for r in rows if r["status"] == TokenStatus.ENABLED]
+    return [r.model_dump() for r in rows if r.status == TokenStatus.ENABLED]
 
 
 def models_for_key(user: User, key: dict[str, Any]) -> list[str]:
@@ -49,7 +49,7 @@ def models_for_key(user: User, key: dict[str, Any]) -> list[str]:
 
 
 def _reveal(user_id: int, key_id: int) -> str:
-    return tokens.get_token(user_id, key_id, reveal=True)["key"]
+    return tokens.reveal_key(user_id, key_id)
 
 
 def error_message(status: int, body: bytes) -> str:

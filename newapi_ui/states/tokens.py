@@ -12,6 +12,7 @@ import reflex as rx
 
 from backend.models import User
 from backend.models.enums import Role, TokenStatus
+from backend.models.schemas.token import TokenCreate, TokenPublic, TokenUpdate
 from backend.services import groups, tokens, users
 from backend.services.errors import ServiceError
 from newapi_ui import backend_bridge
@@ -93,8 +94,10 @@ class TokensState(RoleGate, PagedState, AuthState):
 
     def _fetch(self, user: User, p: int, page_size: int) -> tuple[list[dict[str, Any]], int]:
         if self.keyword or self.key_filter:
-            return tokens.search_tokens(user.id or 0, self.keyword, self.key_filter, p, page_size)
-        return tokens.list_tokens(user.id or 0, p, page_size)
+            rows, total = tokens.search_tokens(user.id or 0, self.keyword, self.key_filter, p, page_size)
+        else:
+            rows, total = tokens.list_tokens(user.id or 0, p, page_size)
+        return [r.model_dump() for r in rows], total
 
     def _format(self, row: dict[str, Any]) -> dict[str, str]:
         expires = int(row["expired_time"])
@@ -140,7 +143,7 @@ class TokensState(RoleGate, PagedState, AuthState):
     @rx.event
     async def set_enabled(self, token_id: str, enable: bool):  # noqa: ANN201
         status = TokenStatus.ENABLED if enable else TokenStatus.DISABLED
-        return await self._act(tokens.update_token, int(token_id), {"status": status}, status_only=True)
+        return await self._act(tokens.update_token, int(token_id), TokenUpdate(status=status), status_only=True)
 
     # ---- copy ---------------------------------------------------------------------------------
 
@@ -152,11 +155,11 @@ class TokensState(RoleGate, PagedState, AuthState):
         if user is None:
             return away
         try:
-            t = await backend_bridge.call(tokens.get_token, user.id or 0, int(token_id), reveal=True)
+            key = await backend_bridge.call(tokens.reveal_key, user.id or 0, int(token_id))
         except ServiceError as exc:
             return rx.toast.error(self.tr(exc.message))
-        self.revealed_key, self.key_open = t["key"], True
-        return [rx.set_clipboard(t["key"]), rx.toast.success(self.tr("Key copied"))]
+        self.revealed_key, self.key_open = key, True
+        return [rx.set_clipboard(key), rx.toast.success(self.tr("Key copied"))]
 
     @rx.event
     def set_key_open(self, value: bool) -> None:
@@ -204,19 +207,19 @@ class TokensState(RoleGate, PagedState, AuthState):
         self.group_options = [[OWN_GROUP, own], *[[g, f"{g} — {d}" if d else g] for g, d in sorted(usable.items())]]
         self.model_options = await backend_bridge.call(users.models_for_group, user.group)
 
-    def _fill(self, t: dict[str, Any] | None) -> None:
+    def _fill(self, t: TokenPublic | None) -> None:
         self.quota_unit = "money" if self.display_in_currency else "tokens"
-        remain = int(t["remain_quota"]) if t else 0
+        remain = t.remain_quota if t else 0
         self.f_quota = money_text(remain, self.quota_per_unit) if self.quota_unit == "money" else str(remain)
-        self.f_name = t["name"] if t else ""
-        self.f_unlimited = bool(t["unlimited_quota"]) if t else True
-        expires = int(t["expired_time"]) if t else -1
+        self.f_name = t.name if t else ""
+        self.f_unlimited = t.unlimited_quota if t else True
+        expires = t.expired_time if t else -1
         self.f_never = expires == -1
         self.f_expiry = "" if expires == -1 else day_of(expires, self.time_zone)
-        self.f_limits_on = bool(t["model_limits_enabled"]) if t else False
-        self.f_models = ", ".join(split_list(t["model_limits"] or "")) if t else ""
-        self.f_ips = "\n".join(split_list(t["allow_ips"] or "")) if t else ""
-        self.f_group = (t.get("group") or OWN_GROUP) if t else OWN_GROUP
+        self.f_limits_on = t.model_limits_enabled if t else False
+        self.f_models = ", ".join(split_list(t.model_limits)) if t else ""
+        self.f_ips = "\n".join(split_list(t.allow_ips)) if t else ""
+        self.f_group = (t.group or OWN_GROUP) if t else OWN_GROUP
         self.form_error = ""
 
     @rx.event
@@ -240,9 +243,9 @@ class TokensState(RoleGate, PagedState, AuthState):
         except ServiceError as exc:
             return rx.toast.error(self.tr(exc.message))
         await self._load_choices(user)
-        if t.get("group") and t["group"] not in [g for g, _label in self.group_options]:
-            self.group_options = [*self.group_options, [t["group"], t["group"]]]
-        self.edit_id = int(t["id"])
+        if t.group and t.group not in [g for g, _label in self.group_options]:
+            self.group_options = [*self.group_options, [t.group, t.group]]
+        self.edit_id = int(t.id or 0)
         self._fill(t)
         self.form_open = True
         return None
@@ -306,9 +309,9 @@ class TokensState(RoleGate, PagedState, AuthState):
         self.busy = True
         try:
             if self.edit_id:
-                await backend_bridge.call(tokens.update_token, user, self.edit_id, fields)
+                await backend_bridge.call(tokens.update_token, user, self.edit_id, TokenUpdate(**fields))
             else:
-                await backend_bridge.call(tokens.create_token, user, fields)
+                await backend_bridge.call(tokens.create_token, user, TokenCreate(**fields))
         except ServiceError as exc:
             self.form_error = self.tr(exc.message)
             return None

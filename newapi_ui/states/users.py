@@ -10,6 +10,7 @@ import reflex as rx
 
 from backend.models import User
 from backend.models.enums import Role, UserStatus
+from backend.models.schemas.user import UserCreate, UserUpdate
 from backend.services import groups, user_admin
 from backend.services.errors import ServiceError
 from newapi_ui import backend_bridge
@@ -77,8 +78,10 @@ class UsersState(RoleGate, PagedState, AuthState):
 
     def _fetch(self, user: User, p: int, page_size: int) -> tuple[list[dict[str, Any]], int]:
         if self.keyword or self.filter_group:
-            return user_admin.search_users(self.keyword, self.filter_group, p, page_size)
-        return user_admin.list_users(p, page_size)
+            rows, total = user_admin.search_users(self.keyword, self.filter_group, p, page_size)
+        else:
+            rows, total = user_admin.list_users(p, page_size)
+        return [r.model_dump() for r in rows], total
 
     def _format(self, row: dict[str, Any]) -> dict[str, str]:
         label, colour = STATUS_LABELS.get(row["status"], (UNKNOWN, "gray"))
@@ -164,8 +167,9 @@ class UsersState(RoleGate, PagedState, AuthState):
         role = Role.ADMIN if form.get("role") in ("admin", "on", True) else Role.COMMON
         self.busy = True
         try:
-            await backend_bridge.call(user_admin.create, actor, str(form.get("username", "")).strip(),
-                                      str(form.get("password", "")), str(form.get("display_name", "")).strip(), role)
+            await backend_bridge.call(user_admin.create, actor, UserCreate(
+                username=str(form.get("username", "")), password=str(form.get("password", "")),
+                display_name=str(form.get("display_name", "")), role=role))
         except ServiceError as exc:
             self.form_error = self.tr(exc.message)
             return None
@@ -187,10 +191,10 @@ class UsersState(RoleGate, PagedState, AuthState):
         except ServiceError as exc:
             return rx.toast.error(self.tr(exc.message))
         self.all_groups = await backend_bridge.call(groups.all_groups)
-        self.edit_id, self.edit_username = int(u["id"]), u["username"]
-        self.edit_display_name, self.edit_group = u.get("display_name") or "", u.get("group") or ""
+        self.edit_id, self.edit_username = int(u.id or 0), u.username
+        self.edit_display_name, self.edit_group = u.display_name, u.group
         self.quota_unit = "money" if self.display_in_currency else "tokens"
-        quota = int(u.get("quota") or 0)
+        quota = u.quota
         self.edit_quota = money_text(quota, self.quota_per_unit) if self.quota_unit == "money" else str(quota)
         self.form_error, self.edit_open = "", True
         return None
@@ -230,13 +234,11 @@ class UsersState(RoleGate, PagedState, AuthState):
         except ValueError:
             self.form_error = self.tr("Enter the quota as a number")
             return None
-        fields: dict[str, Any] = {"display_name": str(form.get("display_name", "")).strip(),
-                                  "group": self.edit_group, "quota": quota}
-        if form.get("password"):
-            fields["password"] = str(form["password"])
+        change = UserUpdate(id=self.edit_id, display_name=str(form.get("display_name", "")).strip(),
+                            group=self.edit_group, quota=quota, password=str(form.get("password") or "") or None)
         self.busy = True
         try:
-            await backend_bridge.call(user_admin.update, actor, self.edit_id, fields)
+            await backend_bridge.call(user_admin.update, actor, change)
         except ServiceError as exc:
             self.form_error = self.tr(exc.message)
             return None

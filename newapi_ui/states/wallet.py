@@ -40,7 +40,8 @@ class WalletState(PagedState, AuthState):
         return self.fmt_quota(self.used_quota)
 
     def _fetch(self, user: User, p: int, page_size: int) -> tuple[list[dict[str, Any]], int]:
-        return log_queries.page(LogFilter(user_id=user.id, type=int(LogType.TOPUP)), p, page_size, admin=False)
+        rows, total = log_queries.page(LogFilter(user_id=user.id, type=int(LogType.TOPUP)), p, page_size, admin=False)
+        return [r.model_dump() for r in rows], total
 
     def _format(self, row: dict[str, Any]) -> dict[str, str]:
         return {
