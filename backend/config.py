@@ -93,6 +93,10 @@ class Settings(BaseSettings):
     LINUX_DO_TOKEN_ENDPOINT: str = "https://connect.linux.do/oauth2/token"
     LINUX_DO_USER_ENDPOINT: str = "https://connect.linux.do/api/user"
     OAUTH_HTTP_TIMEOUT: float = 20.0
+    # Codex channels (type 57): the OpenAI sign-in that issues their OAuth keys (new-api's fixed
+    # endpoints; overridable for a mirror or the tests' local fake).
+    CODEX_OAUTH_AUTHORIZE_URL: str = "https://auth.openai.com/oauth/authorize"
+    CODEX_OAUTH_TOKEN_URL: str = "https://auth.openai.com/oauth/token"
     # Telegram Bot API root (calls go to <root>/bot<token>/<method>) and bot-login polling mode
     # (getUpdates instead of the webhook, for an instance without a public URL; run it on one node).
     TELEGRAM_API_BASE: str = "https://api.telegram.org"
@@ -124,6 +128,9 @@ class Settings(BaseSettings):
     # The Creem API root (checkouts go to <root>/v1/checkouts); CreemTestMode switches the default
     # one to https://test-api.creem.io, as new-api does.
     CREEM_API_BASE: str = "https://api.creem.io"
+    # The Waffo API root (orders go to <root>/order/create); empty = Waffo's production or sandbox
+    # root, chosen by option WaffoSandbox.
+    WAFFO_API_BASE: str = ""
 
     @field_validator("TRUSTED_PROXIES")
     @classmethod

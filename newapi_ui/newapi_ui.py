@@ -26,6 +26,7 @@ from newapi_ui.pages import (  # noqa: F401 - declares the pages
     home,
     login,
     logs,
+    models,
     oauth_callback,
     personal,
     playground,
@@ -37,6 +38,7 @@ from newapi_ui.pages import (  # noqa: F401 - declares the pages
     tasks,
     tokens,
     users,
+    vendors,
     wallet,
 )
 from newapi_ui.template import PAGES

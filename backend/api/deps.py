@@ -44,7 +44,14 @@ def authenticate(request: Request, session: Session) -> User:
         raise Unauthorized("the New-Api-User header is missing or does not match the logged-in user")
     if user.status != UserStatus.ENABLED:
         raise Forbidden("this user has been disabled")
+    request.state.by_session = uid is not None
     return user
+
+
+def signed_in_by_session(request: Request) -> bool:
+    """True when the caller was authenticated by a console session, not by an access token (read
+    after the user dependency has run)."""
+    return bool(getattr(request.state, "by_session", False))
 
 
 def _require(min_role: Role) -> Callable[[Request], User]:

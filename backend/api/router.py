@@ -7,7 +7,9 @@ from fastapi import APIRouter, Depends, FastAPI
 from backend.api import (
     channel,
     channel_tools,
+    channel_upstream,
     checkin,
+    codex,
     creem_topup,
     custom_oauth,
     data,
@@ -43,6 +45,7 @@ from backend.api import (
     user_admin,
     vendors,
     verification,
+    waffo_topup,
 )
 from backend.api.ratelimit import global_api_limit
 from backend.api.types import strict_json_body
@@ -66,6 +69,7 @@ api.include_router(topup.router)
 api.include_router(checkin.router)
 api.include_router(stripe_topup.router)
 api.include_router(creem_topup.router)
+api.include_router(waffo_topup.router)
 api.include_router(subscription.router)
 api.include_router(user_admin.router)
 api.include_router(token.router)
@@ -77,6 +81,8 @@ api.include_router(option_tools.router)
 api.include_router(group.router)
 api.include_router(channel.router)
 api.include_router(channel_tools.router)
+api.include_router(channel_upstream.router)
+api.include_router(codex.router)
 api.include_router(pricing.router)
 api.include_router(token_usage.router)
 api.include_router(models.router)

@@ -4,6 +4,7 @@ so an existing One API / new-api database opens in place."""
 from backend.models.ability import Ability
 from backend.models.channel import Channel
 from backend.models.checkin import Checkin
+from backend.models.invite_rebate import InviteRebate
 from backend.models.journal_state import LedgerJournalState
 from backend.models.log import Log
 from backend.models.midjourney import Midjourney
@@ -28,7 +29,7 @@ from backend.models.user import User
 from backend.models.user_session import UserSession
 
 __all__ = [
-    "Ability", "AuthNonce", "Channel", "Checkin", "CustomOAuthProvider", "LedgerJournalState", "Log", "Midjourney", "ModelMeta",
+    "Ability", "AuthNonce", "Channel", "Checkin", "CustomOAuthProvider", "InviteRebate", "LedgerJournalState", "Log", "Midjourney", "ModelMeta",
     "Option", "PasskeyCredential", "PrefillGroup", "QuotaData", "Redemption", "Setup", "SubscriptionOrder", "SubscriptionPlan",
     "SubscriptionQuotaGrant", "Task", "Token", "TopUp", "TwoFA",
     "TwoFABackupCode", "User", "UserOAuthBinding", "UserSession", "UserSubscription", "Vendor",

@@ -123,8 +123,14 @@ def channel_type(type_id: int) -> ChannelType:
     return ChannelType(type_id, f"Type{type_id}", "")
 
 
-# task kinds the task relays serve (backend/relay/tasks/): Midjourney-Proxy (Plus), Suno, Kling, Sora
-TASK_RELAYED_TYPES = frozenset({2, 5, 36, 50, 55})
+# task kinds the task relays serve (backend/relay/tasks/): Midjourney-Proxy (Plus), Suno, and the
+# video providers Kling, Jimeng, Vidu, Doubao and Sora (Veo rides on the Gemini and Vertex types)
+TASK_RELAYED_TYPES = frozenset({2, 5, 36, 50, 51, 52, 54, 55})
+REPLICATE_ID = 56
+# new-api relays Replicate through a synchronous image adaptor (relay/channel/replicate: create a
+# prediction, wait for it inside the call), not through its task relay; that adaptor is not ported
+_REPLICATE_REASON = ("new-api relays Replicate as synchronous image generation, not as an asynchronous task, "
+                     "and this gateway does not implement that adaptor")
 # families the relay has no adaptor for yet, and why a channel of that kind is refused on write
 _UNSUPPORTED_FAMILIES = {
     TASK: "this asynchronous task API (music, video) is not relayed by this gateway",
@@ -144,6 +150,8 @@ def unsupported_reason(type_id: int, base_url: str | None = None) -> str | None:
     if known is None or type_id == 0:
         return f"channel type {type_id} is not a known channel type"
     reason = None if type_id in TASK_RELAYED_TYPES else _UNSUPPORTED_FAMILIES.get(known.family)
+    if type_id == REPLICATE_ID:
+        reason = _REPLICATE_REASON
     if reason is not None:
         return f"channel type {known.name} ({type_id}) cannot be used: {reason}"
     if not known.base_url and known.family not in _NO_BASE_URL_NEEDED and not (base_url or "").strip():

@@ -33,6 +33,8 @@ class User(SQLModel, table=True):
     aff_quota: int = Field(default=0, sa_type=BigInteger)
     aff_history_quota: int = Field(default=0, sa_column=Column("aff_history", BigInteger, default=0))
     inviter_id: int = Field(default=0, index=True)
+    # new-api: only users invited after invite rebates existed earn their inviter a rebate.
+    invite_rebate_eligible: bool = Field(default=False)
     deleted_at: datetime | None = Field(default=None, sa_column=Column(DateTime, index=True, nullable=True))
     setting: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     remark: str | None = Field(default=None, max_length=255)

@@ -135,7 +135,7 @@ async def _attempt(ctx: RelayContext, charge: billing.Charge, route: Route, atte
     with tracing.child(ctx.span, "upstream", **{"newapi.channel_id": route.channel.id}) as up:
         if up is not None:
             tracing.inject(request.headers)  # W3C traceparent: the upstream's spans join this trace
-        resp = await _send(ctx, route, request)
+        resp = await _send(ctx, route, adaptor, request)
         if up is not None:
             up.set_attribute("http.response.status_code", resp.status_code)
     if resp.status_code != 200:
@@ -160,13 +160,15 @@ async def _attempt(ctx: RelayContext, charge: billing.Charge, route: Route, atte
     return await replies.whole(ctx, charge, adaptor, resp, content_type)
 
 
-async def _send(ctx: RelayContext, route: Route, request: UpstreamRequest) -> UpstreamResponse:
+async def _send(ctx: RelayContext, route: Route, adaptor: Adaptor, request: UpstreamRequest) -> UpstreamResponse:
     sent = time.perf_counter()
     try:
-        resp = await get_client().send(request)
+        resp = await adaptor.send(get_client(), request)
     except UpstreamTransportError as exc:
         log.warning("request %s: channel #%s unreachable: %s", ctx.request_id, route.channel.id, exc)
         raise transport_failure() from exc
+    except UpstreamError as err:  # a kind that sends more than one request (a polled job) and saw it fail
+        raise from_upstream(err) from err
     metrics.upstream_answered(route.channel.id, time.perf_counter() - sent)
     return resp
 

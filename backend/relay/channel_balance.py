@@ -56,14 +56,14 @@ def _number(value: Any, what: str) -> float:
         raise ServiceError(f"upstream reply has no usable {what}") from None
 
 
-def _base(info: ChannelInfo) -> str:
+def base_url_of(info: ChannelInfo) -> str:
     base = info.base_url or channel_types.default_base_url(info.type)
     if not base:
         raise ServiceError("the channel has no base URL")
     return base.rstrip("/")
 
 
-def _proxy(info: ChannelInfo) -> str | None:
+def proxy_of(info: ChannelInfo) -> str | None:
     proxy = info.setting.get("proxy")
     return proxy if isinstance(proxy, str) and proxy else None
 
@@ -72,7 +72,7 @@ async def fetch_balance(info: ChannelInfo) -> float:
     """The account's remaining balance as the provider reports it."""
     if not info.keys:
         raise ServiceError("the channel has no key")
-    base, proxy = _base(info), _proxy(info)
+    base, proxy = base_url_of(info), proxy_of(info)
     auth = {"Authorization": f"Bearer {info.keys[0]}"}
     if info.type == SILICONFLOW:
         data = await _get_json(f"{base}/v1/user/info", auth, proxy)
@@ -108,7 +108,7 @@ async def _openai_balance(base: str, auth: dict[str, str], proxy: str | None) ->
     return limit - used_cents / 100
 
 
-def _load(channel_id: int) -> ChannelInfo:
+def load_info(channel_id: int) -> ChannelInfo:
     with session_scope() as s:
         row = s.get(Channel, channel_id)
         if row is None:
@@ -124,7 +124,7 @@ def _store(channel_id: int, balance: float) -> None:
 
 
 async def update_balance(channel_id: int) -> float:
-    info = await asyncio.to_thread(_load, channel_id)
+    info = await asyncio.to_thread(load_info, channel_id)
     balance = round(await fetch_balance(info), 6)
     await asyncio.to_thread(_store, channel_id, balance)
     return balance
@@ -193,7 +193,7 @@ async def fetch_models(base_url: str, channel_type: int, key: str, setting: dict
 
 
 async def fetch_channel_models(channel_id: int) -> list[str]:
-    info = await asyncio.to_thread(_load, channel_id)
+    info = await asyncio.to_thread(load_info, channel_id)
     return await fetch_models(info.base_url, info.type, "\n".join(info.keys), info.setting)
 
 

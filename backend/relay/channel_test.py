@@ -107,7 +107,7 @@ async def _send(info: ChannelInfo, model: str, key: str) -> None:
     try:
         await adaptor.prepare(get_client())
         req = adaptor.build_request(body)
-        resp = await get_client().send(req)
+        resp = await adaptor.send(get_client(), req)
         try:
             raw = await resp.aread() if resp.status_code == 200 else await read_capped(resp)
         finally:

@@ -12,11 +12,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from backend.relay import ingress, pipeline, token_counter
+from backend.relay import count_tokens as counting
+from backend.relay import ingress, pipeline
 from backend.relay.adaptors.base import RelayFormat
 from backend.relay.context import new_request_id, request_id_of
 from backend.relay.error_shapes import claude_body
 from backend.relay.errors import RelayError, error_response, json_response
+from backend.relay.pipeline import header_dict
 
 router = APIRouter()
 
@@ -28,12 +30,15 @@ async def messages(request: Request) -> Response:
 
 @router.post("/v1/messages/count_tokens")
 async def count_tokens(request: Request) -> Response:
-    """The prompt's tokens by the gateway's own count (the count a Claude-format call on a
-    non-Claude channel bills when the upstream reports none). Free, as Anthropic's is."""
+    """The prompt's tokens: the provider's own count when the model routes to a Claude channel
+    (Anthropic, Bedrock, Vertex AI), else the gateway's (the count a Claude-format call on another
+    channel bills when the upstream reports none). Free, as Anthropic's is."""
     try:
         caller = await ingress.authenticate(request)
         body = await ingress.read_json(request)
         model = ingress.checked_model(caller, body.get("model"))
     except RelayError as err:
         return error_response(err, request_id_of(request.scope) or new_request_id(), claude_body)
-    return json_response({"input_tokens": token_counter.count_claude_request(model, body)})
+    return json_response(
+        {"input_tokens": await counting.input_tokens(caller, model, body, header_dict(request.scope))}
+    )

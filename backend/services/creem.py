@@ -24,7 +24,7 @@ import orjson
 
 from backend.config import get_settings
 from backend.models import User
-from backend.services import options, payment_pricing, subscription_orders, topups
+from backend.services import options, payment_compliance, payment_pricing, subscription_orders, topups
 from backend.services.errors import ServiceError
 
 log = logging.getLogger("newapi.creem")
@@ -64,8 +64,13 @@ def products() -> list[Product]:
     return out
 
 
-def enabled() -> bool:
+def configured() -> bool:
     return bool(options.get("CreemApiKey").strip() and options.get("CreemWebhookSecret").strip() and products())
+
+
+def enabled() -> bool:
+    """Configured and the payment terms confirmed: new checkouts may start."""
+    return configured() and payment_compliance.confirmed()
 
 
 def api_base() -> str:
@@ -101,8 +106,9 @@ def topup(user: User, product_id: str, method: str) -> dict[str, str]:
         raise ServiceError("unsupported payment channel")
     if not product_id:
         raise ServiceError("please choose a product")
-    if not enabled():
+    if not configured():
         raise ServiceError("Creem payment is not configured by the administrator")
+    payment_compliance.require()
     product = next((p for p in products() if p.product_id == product_id), None)
     if product is None:
         raise ServiceError("this product does not exist")

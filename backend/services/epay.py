@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from backend.models import User
-from backend.services import options, payment_pricing, topups
+from backend.services import options, payment_compliance, payment_pricing, topups
 from backend.services.errors import ServiceError
 
 log = logging.getLogger("newapi.epay")
@@ -43,8 +43,14 @@ def verify(params: Mapping[str, str], key: str) -> bool:
     return bool(given) and hmac.compare_digest(given.lower(), sign(params, key))
 
 
-def enabled() -> bool:
+def configured() -> bool:
+    """The merchant credentials are set: notices for orders already made can be verified."""
     return all(options.get(k).strip() for k in ("PayAddress", "EpayId", "EpayKey"))
+
+
+def enabled() -> bool:
+    """Configured and the payment terms confirmed: new payments may start."""
+    return configured() and payment_compliance.confirmed()
 
 
 def callback_address() -> str:
@@ -84,8 +90,9 @@ class Purchase:
 
 def purchase(user: User, amount: int, method: str) -> Purchase:
     """A pending order and the signed form the browser posts to `<PayAddress>/submit.php`."""
-    if not enabled():
+    if not configured():
         raise ServiceError("online payment is not configured by the administrator")
+    payment_compliance.require()
     payment_pricing.check_amount(amount, max(payment_pricing.min_topup(), _method_min(method)))
     if method not in {m["type"] for m in pay_methods()}:
         raise ServiceError("this payment method does not exist")
@@ -114,7 +121,7 @@ def notify(params: Mapping[str, str]) -> bool:
     A bad signature, an unknown order or one of another provider answers `fail` and credits
     nothing. A repeated notify of a paid order answers `success` and credits nothing.
     """
-    if not enabled() or not params:
+    if not configured() or not params:
         return False
     if not verify(params, options.get("EpayKey")):
         log.warning("epay notify with a bad signature (order %s)", str(params.get("out_trade_no", ""))[:64])

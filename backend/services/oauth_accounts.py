@@ -128,7 +128,8 @@ def register(kind: AccountKind, external_id: str, new: NewAccount, aff: str = ""
         user = User(
             username=username, password=hash_password(secrets.token_urlsafe(24)), display_name=display,
             role=int(Role.COMMON), status=int(UserStatus.ENABLED), email=email, quota=quota + invitee_bonus,
-            inviter_id=inviter.id if inviter else 0, group="default", aff_code=users.new_aff_code(s),
+            inviter_id=inviter.id if inviter else 0, invite_rebate_eligible=inviter is not None,
+            group="default", aff_code=users.new_aff_code(s),
         )
         s.add(user)
         try:

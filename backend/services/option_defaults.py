@@ -128,12 +128,37 @@ DEFAULTS: dict[str, str] = {
     "CreemWebhookSecret": "",
     "CreemProducts": "[]",
     "CreemTestMode": "false",
+    "WaffoEnabled": "false",
+    "WaffoSandbox": "false",
+    "WaffoApiKey": "",
+    "WaffoPrivateKey": "",
+    "WaffoPublicCert": "",
+    "WaffoSandboxApiKey": "",
+    "WaffoSandboxPrivateKey": "",
+    "WaffoSandboxPublicCert": "",
+    "WaffoMerchantId": "",
+    "WaffoNotifyUrl": "",
+    "WaffoReturnUrl": "",
+    "WaffoCurrency": "USD",
+    "WaffoUnitPrice": "1.0",
+    "WaffoMinTopUp": "1",
+    # [{name, icon, payMethodType, payMethodName}]; empty: Waffo's cashier lets the payer choose.
+    "WaffoPayMethods": "[]",
     "PayMethods": orjson.dumps([
         {"name": "支付宝", "color": "rgba(var(--semi-blue-5), 1)", "type": "alipay"},
         {"name": "微信", "color": "rgba(var(--semi-green-5), 1)", "type": "wxpay"},
     ], option=orjson.OPT_NON_STR_KEYS).decode(),
     "payment_setting.amount_options": "[10,20,50,100,200,500]",
     "payment_setting.amount_discount": "{}",
+    # Written only by POST /api/option/payment_compliance (services/payment_compliance.py).
+    "payment_setting.compliance_confirmed": "false",
+    "payment_setting.compliance_terms_version": "",
+    "payment_setting.compliance_confirmed_at": "0",
+    "payment_setting.compliance_confirmed_by": "0",
+    "payment_setting.compliance_confirmed_ip": "",
+    # An inviter earns `percent` % of what an invitee pays on their first `times` top-ups (0 = off).
+    "invite_rebate_setting.times": "0",
+    "invite_rebate_setting.percent": "0",
     # Operations
     "RetryTimes": "0",
     # newapi-py: seconds a channel that just failed (5xx, 429, unreachable) is passed over while its
@@ -215,10 +240,10 @@ JSON_OPTIONS = {
     "ModelRatio", "CompletionRatio", "ModelPrice", "CacheRatio", "CreateCacheRatio", "GroupRatio", "UserUsableGroups",
     "TopupGroupRatio", "GroupGroupRatio", "Chats", "ModelRequestRateLimitGroup", "claude.default_max_tokens",
     "gemini.safety_settings", "PayMethods", "payment_setting.amount_options", "payment_setting.amount_discount",
-    "global.chat_completions_to_responses_policy", "CreemProducts",
+    "global.chat_completions_to_responses_policy", "CreemProducts", "WaffoPayMethods",
 }
 # JSON options whose value is an array rather than an object.
-JSON_LIST_OPTIONS = {"Chats", "PayMethods", "payment_setting.amount_options", "CreemProducts"}
+JSON_LIST_OPTIONS = {"Chats", "PayMethods", "payment_setting.amount_options", "CreemProducts", "WaffoPayMethods"}
 # Options whose value must be a JSON array of strings.
 JSON_ARRAY_OPTIONS = {"fetch_setting.domain_list", "fetch_setting.ip_list", "fetch_setting.allowed_ports",
                       "AutoGroups"}
@@ -226,7 +251,7 @@ JSON_ARRAY_OPTIONS = {"fetch_setting.domain_list", "fetch_setting.ip_list", "fet
 BOOL_OPTIONS = {
     "fetch_setting.enable_ssrf_protection", "fetch_setting.allow_private_ip", "fetch_setting.domain_filter_mode",
     "fetch_setting.ip_filter_mode", "fetch_setting.apply_ip_filter_for_domain", "passkey.allow_insecure_origin",
-    "CreemTestMode",
+    "CreemTestMode", "WaffoSandbox",
 }
 # Options whose value must be a number.
 NUMERIC_OPTIONS = {
@@ -236,5 +261,6 @@ NUMERIC_OPTIONS = {
     "ModelRequestRateLimitDurationMinutes", "ModelRequestRateLimitCount", "ModelRequestRateLimitSuccessCount",
     "SMTPPort", "USDExchangeRate", "StripeUnitPrice", "StripeMinTopUp", "MaxUserTokens",
     "checkin_setting.min_quota", "checkin_setting.max_quota", "claude.thinking_adapter_budget_tokens_percentage",
-    "general_setting.custom_currency_exchange_rate",
+    "general_setting.custom_currency_exchange_rate", "invite_rebate_setting.times", "invite_rebate_setting.percent",
+    "WaffoUnitPrice", "WaffoMinTopUp",
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from backend.services import options, uptime_kuma
+from backend.services import options, payment_compliance, uptime_kuma
 from backend.services.errors import ServiceError
 
 # switch -> (option that must be non-empty, what to tell the admin)
@@ -34,6 +34,8 @@ def as_string(value: Any) -> str:
 
 def save(key: str, value: Any) -> None:
     text = as_string(value)
+    if payment_compliance.is_compliance_key(key):
+        raise ServiceError("the payment terms are confirmed with their own action, not as an option")
     if key == uptime_kuma.GROUPS_OPTION:
         uptime_kuma.parse_groups(text)  # refused now rather than ignored at every status read
     need = _REQUIRES.get(key)

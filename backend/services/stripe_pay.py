@@ -18,7 +18,7 @@ import stripe
 
 from backend.config import get_settings
 from backend.models import User
-from backend.services import options, payment_pricing, topups
+from backend.services import options, payment_compliance, payment_pricing, topups
 from backend.services.errors import ServiceError
 
 log = logging.getLogger("newapi.stripe")
@@ -32,8 +32,13 @@ class BadSignature(ServiceError):
         super().__init__("invalid Stripe signature", 400)
 
 
-def enabled() -> bool:
+def configured() -> bool:
     return all(options.get(k).strip() for k in ("StripeApiSecret", "StripeWebhookSecret", "StripePriceId"))
+
+
+def enabled() -> bool:
+    """Configured and the payment terms confirmed: new checkouts may start."""
+    return configured() and payment_compliance.confirmed()
 
 
 def client() -> stripe.StripeClient:
@@ -61,8 +66,9 @@ def checkout(user: User, amount: int, method: str) -> str:
     """Create the pending order's Checkout Session; returns the page the browser goes to."""
     if method != "stripe":
         raise ServiceError("unsupported payment channel")
-    if not enabled():
+    if not configured():
         raise ServiceError("Stripe payment is not configured by the administrator")
+    payment_compliance.require()
     payment_pricing.check_amount(amount, payment_pricing.min_topup("StripeMinTopUp"), payment_pricing.STRIPE_MAX_AMOUNT)
     trade_no = reference(user.id)
     server = options.get("ServerAddress").strip().rstrip("/")

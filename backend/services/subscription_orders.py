@@ -22,7 +22,16 @@ from sqlmodel import select
 
 from backend.db import session_scope
 from backend.models import SubscriptionOrder, TopUp, User
-from backend.services import activity_log, epay, keywords, options, stripe_pay, subscriptions, topups
+from backend.services import (
+    activity_log,
+    epay,
+    keywords,
+    options,
+    payment_compliance,
+    stripe_pay,
+    subscriptions,
+    topups,
+)
 from backend.services.errors import NotFound, ServiceError
 from backend.services.paging import page_of
 
@@ -39,6 +48,8 @@ def view(o: SubscriptionOrder) -> dict[str, Any]:
 
 
 def purchasable(user: User, plan_id: int) -> Any:
+    """The plan this user may buy now (every purchase path starts here)."""
+    payment_compliance.require()
     plan = subscriptions.get_plan(plan_id)
     if not plan.enabled:
         raise ServiceError("this plan is not available")
@@ -60,7 +71,7 @@ def create(user_id: int, plan_id: int, money: float, trade_no: str, method: str)
 def epay_purchase(user: User, plan_id: int, method: str) -> epay.Purchase:
     """new-api's SubscriptionRequestEpay: the plan's price, 2 decimals, named `SUB:<title>`."""
     plan = purchasable(user, plan_id)
-    if not epay.enabled():
+    if not epay.configured():
         raise ServiceError("online payment is not configured by the administrator")
     if method not in {m["type"] for m in epay.pay_methods()}:
         raise ServiceError("this payment method does not exist")
@@ -153,7 +164,7 @@ def expire(trade_no: str) -> bool:
 
 def epay_notify(params: Mapping[str, str]) -> bool:
     """True means answer `success`. A bad signature or unknown order answers `fail`, credits nothing."""
-    if not epay.enabled() or not params or not epay.verify(params, options.get("EpayKey")):
+    if not epay.configured() or not params or not epay.verify(params, options.get("EpayKey")):
         if params:
             log.warning("subscription epay notify refused (order %s)", str(params.get("out_trade_no", ""))[:64])
         return False

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from backend.services import creem, epay, options, payment_pricing, stripe_pay
+from backend.services import creem, epay, options, payment_pricing, stripe_pay, waffo
 
 
 def info() -> dict[str, Any]:
@@ -19,6 +19,12 @@ def info() -> dict[str, Any]:
         "enable_online_topup": epay.enabled(),
         "enable_stripe_topup": stripe_on,
         "enable_creem_topup": creem.enabled(),
+        "enable_waffo_topup": waffo.enabled(),
+        "waffo_pay_methods": [{"name": m.name, "pay_method_type": m.pay_method_type} for m in waffo.pay_methods()]
+        if waffo.enabled() else [],
+        "waffo_min_topup": payment_pricing.min_topup("WaffoMinTopUp"),
+        "waffo_currency": waffo.currency(),
+        "waffo_unit_price": str(payment_pricing.dec("WaffoUnitPrice", "1")),
         "creem_products": creem.product_views() if creem.enabled() else [],
         "enable_redemption": True,
         "pay_methods": methods,

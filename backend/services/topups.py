@@ -27,14 +27,14 @@ from backend import cache
 from backend.db import session_scope
 from backend.models import TopUp, User
 from backend.models.enums import LogType
-from backend.services import activity_log, keywords, ledger, payment_pricing
+from backend.services import activity_log, invite_rebates, keywords, ledger, payment_pricing
 from backend.services.errors import NotFound, ServiceError
 from backend.services.paging import page_of
 
 log = logging.getLogger("newapi.topups")
 
 PENDING, SUCCESS, EXPIRED, FAILED = "pending", "success", "expired", "failed"
-PROVIDER_EPAY, PROVIDER_STRIPE, PROVIDER_CREEM = "epay", "stripe", "creem"
+PROVIDER_EPAY, PROVIDER_STRIPE, PROVIDER_CREEM, PROVIDER_WAFFO = "epay", "stripe", "creem", "waffo"
 SELF_WINDOW = 30 * 24 * 3600  # new-api shows a user the last 30 days of orders
 _ALNUM = string.ascii_letters + string.digits
 
@@ -110,18 +110,36 @@ def complete(
         order = s.exec(select(TopUp).where(TopUp.trade_no == trade_no)).first()
         if order is None:
             raise OrderNotFound()
-        if claimed != 1:
-            return _not_claimed(order, provider)
-        quota = credit_of(order)
-        _credit(s, order.user_id, quota, user_updates)
-        result = view(order)
-        owner = s.get(User, order.user_id)
-        username = owner.username if owner is not None else ""
+        repeat = _not_claimed(order, provider) if claimed != 1 else None
+        if repeat is None:  # claimed: the credit commits with the claim or not at all
+            quota = credit_of(order)
+            _credit(s, order.user_id, quota, user_updates)
+            result = view(order)
+            owner = s.get(User, order.user_id)
+            username = owner.username if owner is not None else ""
+    if repeat is not None:  # paid before; the rebate check runs outside the order's transaction
+        pay_invite_rebate(trade_no)
+        return repeat
     after_credit(order.user_id, username, quota,
                   f"{note} succeeded: credited {activity_log.format_quota(quota)}, paid {result['money']:.2f}"
                   f" ({result['payment_method'] or result['payment_provider']}, order {trade_no})")
     log.info("top-up %s credited %d quota to user %d", trade_no, quota, result["user_id"])
+    pay_invite_rebate(trade_no)
     return Completion(result, quota, False)
+
+
+def pay_invite_rebate(trade_no: str) -> None:
+    """The inviter's share of a paid order, once (also on a repeated notice: that recovers a rebate
+    a crash kept from being paid after the invitee's credit). Never fails the payment's answer."""
+    try:
+        grant = invite_rebates.grant(trade_no)
+    except Exception:
+        log.exception("the invite rebate of order %s could not be paid", trade_no)
+        return
+    if grant is not None:
+        after_credit(grant.inviter_id, grant.inviter_name, grant.quota,
+                     f"invite rebate: {grant.percent.normalize():f}% of top-up #{grant.sequence} of invited user"
+                     f" #{grant.invitee_id}, {activity_log.format_quota(grant.quota)}", LogType.SYSTEM)
 
 
 def _not_claimed(order: TopUp, provider: str | None) -> Completion:
@@ -149,13 +167,24 @@ def after_credit(user_id: int, username: str, quota: int, content: str, log_type
         log.exception("could not write the top-up log of user %d", user_id)
 
 
-def expire(trade_no: str, provider: str) -> bool:
-    """A pending order of this provider becomes expired; True when it did."""
+def expire(trade_no: str, provider: str, status: str = EXPIRED) -> bool:
+    """A pending order of this provider becomes expired (or failed); True when it did."""
     with session_scope() as s:
         return s.execute(
             update(TopUp)
             .where(TopUp.trade_no == trade_no, TopUp.status == PENDING, TopUp.payment_provider == provider)
-            .values(status=EXPIRED)
+            .values(status=status)
+        ).rowcount == 1
+
+
+def reopen_failed(trade_no: str, provider: str) -> bool:
+    """A failed order of this provider becomes pending again (its provider now reports it paid),
+    so `complete()` can claim it exactly once; True when it did."""
+    with session_scope() as s:
+        return s.execute(
+            update(TopUp)
+            .where(TopUp.trade_no == trade_no, TopUp.status == FAILED, TopUp.payment_provider == provider)
+            .values(status=PENDING)
         ).rowcount == 1
 
 

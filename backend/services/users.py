@@ -135,7 +135,7 @@ def create_user(
     user = User(
         username=username, password=hash_password(password), display_name=display_name or username,
         role=int(role), status=UserStatus.ENABLED, email=email, quota=quota, inviter_id=inviter_id,
-        group=group, aff_code=new_aff_code(s),
+        invite_rebate_eligible=inviter_id > 0, group=group, aff_code=new_aff_code(s),
     )
     s.add(user)
     try:

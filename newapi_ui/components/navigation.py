@@ -31,6 +31,8 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("/channel", N_("Channels"), "network", Role.ADMIN),
     NavItem("/user", N_("Users"), "users", Role.ADMIN),
     NavItem("/redemption", N_("Redemption codes"), "ticket", Role.ADMIN),
+    NavItem("/models", N_("Models"), "box", Role.ADMIN),
+    NavItem("/vendors", N_("Vendors"), "building-2", Role.ADMIN),
     NavItem("/admin/orders", N_("Orders"), "receipt", Role.ADMIN),
     NavItem("/admin/settings", N_("Settings"), "settings", Role.ROOT),
 )

@@ -39,7 +39,7 @@ def test_unsupported_kinds_are_refused_on_create_and_update(storage) -> None:
     c = app_client()
     cases = [
         ({"type": 11}, "PaLM (11) cannot be used"),
-        ({"type": 52}, "Vidu (52) cannot be used"),
+        ({"type": 56}, "Replicate (56) cannot be used: new-api relays Replicate as synchronous image generation"),
         ({"type": 2, "base_url": ""}, "Midjourney (2) needs a base URL"),
         ({"type": 999}, "channel type 999 is not a known channel type"),
         ({"type": 8}, "Custom (8) needs a base URL"),
@@ -62,6 +62,21 @@ def test_unsupported_kinds_are_refused_on_create_and_update(storage) -> None:
         assert row is not None and (row.type, row.key) == (1, "sk-upstream")  # nothing changed
     data(c.put("/api/channel/", json={"id": cid, "type": 8, "base_url": "https://x.example/{model}", "key": "k3"},
                headers=auth(admin)))
+
+
+@pytest.mark.parametrize(("type_id", "host"), [(51, "https://visual.volcengineapi.com"), (52, "https://api.vidu.cn"),
+                                              (54, "https://ark.cn-beijing.volces.com")])
+def test_video_provider_kinds_are_accepted_with_their_default_address(storage, type_id: int, host: str) -> None:
+    """Jimeng, Vidu and Doubao video are relayed (backend/relay/tasks/providers): a channel of each
+    is saved without a base URL and calls the provider's own host."""
+    admin = make_user("admin", Role.ADMIN)
+    c = app_client()
+    [cid] = data(c.post("/api/channel/", json={"mode": "single", "channel": _channel(type=type_id, key="ak|sk")},
+                        headers=auth(admin)))["ids"]
+    with session_scope() as s:
+        row = s.get(Channel, cid)
+        assert row is not None and row.type == type_id
+    assert CHANNEL_TYPES[type_id].base_url == host
 
 
 def test_the_channel_test_button_buys_a_vertex_token_first(storage) -> None:

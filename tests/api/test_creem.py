@@ -13,7 +13,7 @@ from backend.db import session_scope
 from backend.main import create_app
 from backend.models import TopUp, User, UserSubscription
 from backend.models.enums import Role
-from backend.services import options
+from backend.services import options, payment_compliance
 from tests.conftest import LiveServer
 from tests.fakes.creem_api import API_KEY, FakeCreem, completed, sign
 
@@ -29,6 +29,7 @@ def fake_creem(monkeypatch):
         reset_settings()
         for k, v in {"CreemApiKey": API_KEY, "CreemWebhookSecret": SECRET, "CreemProducts": PRODUCTS}.items():
             options.update(k, v)
+        payment_compliance.confirm(1, "127.0.0.1")
         yield fake
     reset_settings()
 

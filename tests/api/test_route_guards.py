@@ -15,6 +15,7 @@ USER_ROUTES = [
     ("POST", "/api/token/batch/keys"),
     ("GET", "/api/log/self"), ("GET", "/api/log/self/stat"), ("GET", "/api/log/self/search"),
     ("GET", "/api/data/self"), ("GET", "/api/models"),
+    ("POST", "/api/user/waffo/pay"), ("POST", "/api/user/waffo/amount"),
 ]
 ADMIN_ROUTES = [
     ("GET", "/api/user/"), ("GET", "/api/user/search"), ("GET", "/api/user/1"), ("POST", "/api/user/"),
@@ -31,11 +32,19 @@ ADMIN_ROUTES = [
     ("PUT", "/api/vendors/"), ("DELETE", "/api/vendors/1"),
     ("GET", "/api/prefill_group/"), ("POST", "/api/prefill_group/"), ("PUT", "/api/prefill_group/"),
     ("DELETE", "/api/prefill_group/1"), ("POST", "/api/channel/copy/1"), ("GET", "/api/channel/tag/models"),
+    ("POST", "/api/channel/upstream_updates/detect"), ("POST", "/api/channel/upstream_updates/detect_all"),
+    ("POST", "/api/channel/upstream_updates/apply"), ("POST", "/api/channel/upstream_updates/apply_all"),
+    ("POST", "/api/channel/ollama/pull"), ("POST", "/api/channel/ollama/pull/stream"),
+    ("DELETE", "/api/channel/ollama/delete"), ("GET", "/api/channel/ollama/version/1"),
+    ("POST", "/api/channel/codex/oauth/start"), ("POST", "/api/channel/codex/oauth/complete"),
+    ("POST", "/api/channel/1/codex/oauth/start"), ("POST", "/api/channel/1/codex/oauth/complete"),
+    ("POST", "/api/channel/1/codex/refresh"), ("GET", "/api/channel/1/codex/usage"),
 ]
 ROOT_ROUTES = [
     ("GET", "/api/option/"), ("PUT", "/api/option/"),
     ("GET", "/api/ratio_sync/channels"), ("POST", "/api/ratio_sync/fetch"),
     ("POST", "/api/option/rest_model_ratio"), ("POST", "/api/option/migrate_console_setting"),
+    ("GET", "/api/option/payment_compliance"), ("POST", "/api/option/payment_compliance"),
     ("GET", "/api/performance/stats"), ("POST", "/api/performance/gc"), ("POST", "/api/performance/reset_stats"),
     ("DELETE", "/api/performance/disk_cache"), ("GET", "/api/performance/logs"), ("DELETE", "/api/performance/logs"),
 ]

@@ -14,7 +14,7 @@ from backend.config import reset_settings
 from backend.db import log_session_scope, session_scope
 from backend.models import Log, TopUp, User
 from backend.models.enums import LogType
-from backend.services import options
+from backend.services import options, payment_compliance
 from tests.conftest import LiveServer
 from tests.fakes.stripe_api import FakeStripe, event, sign_webhook
 
@@ -32,6 +32,7 @@ def fake_stripe(monkeypatch):
                      "StripeUnitPrice": "8.0", "StripeMinTopUp": "1",
                      "ServerAddress": "https://gw.example.com"}.items():
             options.update(k, v)
+        payment_compliance.confirm(1, "127.0.0.1")
         yield fake
     reset_settings()
 

@@ -16,7 +16,7 @@ from backend.db import log_session_scope, session_scope
 from backend.main import create_app
 from backend.models import Log, SubscriptionOrder, SubscriptionQuotaGrant, TopUp, User, UserSubscription
 from backend.models.enums import LogType, Role
-from backend.services import options, subscription_grants, subscriptions
+from backend.services import options, payment_compliance, subscription_grants, subscriptions
 from tests.conftest import LiveServer
 from tests.fakes.stripe_api import event, sign_webhook
 
@@ -83,6 +83,7 @@ def test_admin_plan_crud_and_validation(storage):
                headers=auth(admin)))
     assert refused(c.put("/api/subscription/admin/plans/999", json={"plan": PLAN}, headers=auth(admin)), 404)
     data(c.patch(f"/api/subscription/admin/plans/{plan['id']}", json={"enabled": False}, headers=auth(admin)))
+    payment_compliance.confirm(admin.id, "127.0.0.1")
     assert data(c.get("/api/subscription/plans", headers=auth(user))) == []
     listed = data(c.get("/api/subscription/admin/plans", headers=auth(admin)))
     assert [(p["plan"]["title"], p["plan"]["enabled"]) for p in listed] == [("Pro 2", False)]

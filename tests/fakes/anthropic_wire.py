@@ -212,3 +212,26 @@ def error_body(status: int, message: str) -> dict:
         529: "overloaded_error",
     }
     return {"type": "error", "error": {"type": kinds.get(status, "api_error"), "message": message}}
+
+
+COUNT_FIELDS = {"model", "messages", "system", "tools", "tool_choice", "thinking", "mcp_servers"}
+COUNT_OFFSET = 1000  # keeps the provider's count apart from any count the gateway makes itself
+
+
+def count_problem(body: Any) -> str | None:
+    """What Anthropic's count_tokens would reject: a field it does not take, or no messages."""
+    if not isinstance(body, dict):
+        return "body must be a JSON object"
+    extra = sorted(set(body) - COUNT_FIELDS)
+    if extra:
+        return f"{extra[0]}: Extra inputs are not permitted"
+    if not isinstance(body.get("model"), str) or not body["model"]:
+        return "model: Field required"
+    if not isinstance(body.get("messages"), list) or not body["messages"]:
+        return "messages: Field required"
+    return None
+
+
+def counted(body: dict) -> int:
+    """The fake provider's count: the size of what it counts, plus COUNT_OFFSET."""
+    return COUNT_OFFSET + len(orjson.dumps([body.get(k) for k in ("system", "messages", "tools")])) // 4

@@ -11,7 +11,7 @@ from typing import Any
 
 
 class JsonSite:
-    def __init__(self, routes: dict[str, Any] | None = None) -> None:
+    def __init__(self, routes: dict[str, Any] | None = None, port: int = 0) -> None:
         # path -> body (status 200), or path -> (status, body)
         self.routes: dict[str, Any] = dict(routes or {})
         self.hits: list[str] = []
@@ -33,7 +33,7 @@ class JsonSite:
             def log_message(self, *_args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 

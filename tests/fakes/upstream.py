@@ -27,10 +27,11 @@ Claude turns that do not alternate...) get the provider's 400/401.
 from __future__ import annotations
 
 import asyncio
+import base64
 import re
 import threading
 from collections import deque
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -390,15 +391,18 @@ def _build_app(fake: FakeUpstream) -> FastAPI:
             return _openai_400(problem or "Unknown parameter: 'stream'.")
         return JSONResponse(rw.compacted(body, *_usage_numbers(request)))
 
-    async def messages(request: Request) -> Response:
+    async def anthropic_prelude(request: Request, check: Callable[[Any], str | None]) -> tuple[Any, str, Response | None]:
+        """The prelude, then Anthropic's version header and the body `check`."""
         body, mode, early = await _prelude(fake, request, claude=True)
+        if early is None and not request.headers.get("anthropic-version"):
+            early = JSONResponse(aw.error_body(400, "anthropic-version: header is required"), 400)
+        problem = check(body) if early is None else None
+        return body, mode, JSONResponse(aw.error_body(400, problem), 400) if problem else early
+
+    async def messages(request: Request) -> Response:
+        body, mode, early = await anthropic_prelude(request, aw.validate)
         if early is not None:
             return early
-        if not request.headers.get("anthropic-version"):
-            return JSONResponse(aw.error_body(400, "anthropic-version: header is required"), 400)
-        problem = aw.validate(body)
-        if problem:
-            return JSONResponse(aw.error_body(400, problem), 400)
         p, c = _usage_numbers(request)
         if body.get("stream") is not True:
             if "bad-json" in mode:
@@ -411,6 +415,10 @@ def _build_app(fake: FakeUpstream) -> FastAPI:
         elif "cut-stream" in mode:  # message_start, ping, the text block's start and first delta
             frames = frames[:4]
         return _sse(frames, fake, mode)
+
+    async def count_tokens(request: Request) -> Response:
+        body, _, early = await anthropic_prelude(request, aw.count_problem)
+        return early or JSONResponse({"input_tokens": aw.counted(body)})
 
     async def models(request: Request) -> Response:
         _, _, early = await _prelude(fake, request, claude=False)
@@ -462,6 +470,8 @@ def _build_app(fake: FakeUpstream) -> FastAPI:
         problem = bw.check_signature("POST", raw_url, headers, await request.body())
         if problem:
             return JSONResponse({"message": problem}, 403)
+        if action == "count-tokens":
+            return bedrock_count(body, model_id)
         if "model" in body or "stream" in body:
             return JSONResponse(
                 {"message": "Malformed input request: extraneous key [model] is not permitted"}, 400
@@ -481,7 +491,20 @@ def _build_app(fake: FakeUpstream) -> FastAPI:
             frames = [*frames[:2], bw.exception_frame("throttlingException", "Too many tokens, please wait.")]
         return StreamingResponse(iter(frames), media_type="application/vnd.amazon.eventstream")
 
+    def bedrock_count(body: dict, model_id: str) -> Response:
+        """CountTokens: a bare foundation model, and the InvokeModel body base64-encoded."""
+        if not model_id.startswith("anthropic."):
+            return JSONResponse({"message": "The provided model doesn't support counting tokens."}, 400)
+        try:
+            invoke = orjson.loads(base64.b64decode(body["input"]["invokeModel"]["body"]))
+        except (KeyError, TypeError, ValueError):
+            return JSONResponse({"message": "input.invokeModel.body is required"}, 400)
+        if invoke.get("anthropic_version") != "bedrock-2023-05-31" or "model" in invoke:
+            return JSONResponse({"message": "Malformed input request: anthropic_version is required"}, 400)
+        return JSONResponse({"inputTokens": aw.counted(invoke)})
+
     app.add_api_route("/model/{model_id}/{action}", bedrock, methods=["POST"])
+    app.add_api_route("/v1/messages/count_tokens", count_tokens, methods=["POST"])
     app.add_api_route("/{version}/models/{target}", gemini, methods=["POST"])
     for prefix in ("", "/{prefix:path}"):
         app.add_api_route(prefix + "/chat/completions", chat, methods=["POST"])

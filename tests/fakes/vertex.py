@@ -123,6 +123,15 @@ class FakeVertex:
             if action == "streamGenerateContent" and request.query_params.get("alt") == "sse":
                 frames = [b"data: " + orjson.dumps(x) + b"\r\n\r\n" for x in gw.chunks(body, model, p, c)]
                 return StreamingResponse(iter(frames), media_type="text/event-stream")
+        elif publisher == "anthropic" and target == "count-tokens:rawPredict":
+            if body.get("anthropic_version") != "vertex-2023-10-16" or "@" not in str(body.get("model")):
+                return JSONResponse(
+                    aw.error_body(400, "anthropic_version and a Vertex model name required"), 400
+                )
+            problem = aw.count_problem({k: v for k, v in body.items() if k != "anthropic_version"})
+            if problem:
+                return JSONResponse(aw.error_body(400, problem), 400)
+            return JSONResponse({"input_tokens": aw.counted(body)})
         elif publisher == "anthropic":
             if "model" in body or body.get("anthropic_version") != "vertex-2023-10-16":
                 return JSONResponse(aw.error_body(400, "anthropic_version: vertex-2023-10-16 required, no model"), 400)

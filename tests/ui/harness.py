@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import http.cookiejar
+import json
 import os
 import signal
 import sqlite3
@@ -251,3 +253,27 @@ class Page:
         path = SCREENSHOTS / f"{name}.png"
         self.d.save_screenshot(str(path))
         return path
+
+
+class Api:
+    """The management API with the root's session cookie, to set the stage like an admin would."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        self.user_id = 0
+
+    def call(self, method: str, path: str, body: dict | None = None) -> dict:
+        headers = {"Content-Type": "application/json"}
+        if self.user_id:
+            headers["New-Api-User"] = str(self.user_id)
+        req = urllib.request.Request(self.base + path, method=method, headers=headers,
+                                     data=json.dumps(body).encode() if body is not None else None)
+        with self.opener.open(req, timeout=10) as r:
+            reply = json.loads(r.read())
+        assert reply["success"], reply
+        return reply
+
+    def login(self, username: str, password: str) -> Api:
+        self.user_id = self.call("POST", "/api/user/login", {"username": username, "password": password})["data"]["id"]
+        return self

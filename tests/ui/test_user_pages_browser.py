@@ -7,11 +7,9 @@ Screenshots land in artifacts/screenshots/ (user-*.png: light and dark, desktop 
 
 from __future__ import annotations
 
-import http.cookiejar
 import json
 import sqlite3
 import time
-import urllib.request
 
 import pytest
 from selenium.common.exceptions import StaleElementReferenceException
@@ -20,33 +18,9 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.fakes.upstream import FakeUpstream
 from tests.support import wait_until
-from tests.ui.harness import ROOT_NAME, ROOT_PASSWORD, WAIT, ConsoleServer, Page, chromium
+from tests.ui.harness import ROOT_NAME, ROOT_PASSWORD, WAIT, Api, ConsoleServer, Page, chromium
 
 PAGES = ("/detail", "/log", "/topup", "/setting", "/pricing", "/about", "/playground")
-
-
-class Api:
-    """The management API with the root's session cookie, to set the stage like an admin would."""
-
-    def __init__(self, base: str) -> None:
-        self.base = base
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
-        self.user_id = 0
-
-    def call(self, method: str, path: str, body: dict | None = None) -> dict:
-        headers = {"Content-Type": "application/json"}
-        if self.user_id:
-            headers["New-Api-User"] = str(self.user_id)
-        req = urllib.request.Request(self.base + path, method=method, headers=headers,
-                                     data=json.dumps(body).encode() if body is not None else None)
-        with self.opener.open(req, timeout=10) as r:
-            reply = json.loads(r.read())
-        assert reply["success"], reply
-        return reply
-
-    def login(self, username: str, password: str) -> Api:
-        self.user_id = self.call("POST", "/api/user/login", {"username": username, "password": password})["data"]["id"]
-        return self
 
 
 @pytest.fixture(scope="module")

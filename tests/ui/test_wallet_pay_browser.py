@@ -53,6 +53,7 @@ def test_epay_top_up_in_the_browser_credits_once(server: ConsoleServer, page: Pa
                            "checkin_setting.enabled": "true", "checkin_setting.min_quota": "1000",
                            "checkin_setting.max_quota": "1000"}.items():
             call("PUT", "/api/option/", {"key": key, "value": value})
+        call("POST", "/api/option/payment_compliance", {"confirmed": True})
         (before,) = server.query("SELECT quota FROM users WHERE id = 1")[0]
         _login(page)
         page.open("/topup")

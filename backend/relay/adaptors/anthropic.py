@@ -16,11 +16,13 @@ from backend.relay.adaptors.base import (
     RelayFormat,
     RelayResponse,
     StreamConverter,
+    UpstreamRequest,
 )
 from backend.relay.adaptors.errors import json_object, upstream_error
 from backend.relay.adaptors.gemini_client import ClaudeToGeminiStreamConverter
 from backend.relay.adaptors.streams import ClaudePassStream, ClaudeToOpenAIStreamConverter
 from backend.relay.convert.claude_openai import claude_to_openai_response
+from backend.relay.convert.count_tokens import claude_count_body, counted_tokens
 from backend.relay.convert.gemini_openai import gemini_to_openai_request
 from backend.relay.convert.openai_claude import (
     ClaudeOptions,
@@ -75,6 +77,7 @@ def apply_native_thinking_suffix(body: dict, model: str, opts: ClaudeOptions) ->
 
 class AnthropicAdaptor(Adaptor):
     formats = frozenset({F.OPENAI_CHAT, F.CLAUDE_MESSAGES, F.GEMINI})
+    counts_tokens = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -113,6 +116,21 @@ class AnthropicAdaptor(Adaptor):
                 out["max_tokens"] = opts.default_max_tokens
         self.upstream_model = out["model"]
         return out
+
+    def count_tokens_request(self, body: dict) -> UpstreamRequest | None:
+        """Anthropic's `POST /v1/messages/count_tokens`, for the body the call would send."""
+        if self.meta.fmt != F.CLAUDE_MESSAGES:
+            return None
+        native = self.converted(body)
+        return self.json_request(
+            self.request_url() + "/count_tokens", claude_count_body(native, self.upstream_model)
+        )
+
+    def parse_count_tokens(self, raw: bytes) -> int | None:
+        try:
+            return counted_tokens(orjson.loads(raw))
+        except orjson.JSONDecodeError:
+            return None
 
     def parse_response(self, raw: bytes, content_type: str | None = None) -> RelayResponse:
         resp = json_object(raw)

@@ -13,7 +13,8 @@ from urllib.parse import quote
 from backend.relay.adaptors.anthropic import AnthropicAdaptor
 from backend.relay.adaptors.aws_eventstream import EventStreamParser
 from backend.relay.adaptors.aws_sigv4 import sign
-from backend.relay.adaptors.base import AdaptorError, StreamConverter, UpstreamRequest
+from backend.relay.adaptors.base import AdaptorError, RelayFormat, StreamConverter, UpstreamRequest
+from backend.relay.convert.count_tokens import bedrock_count_body
 
 BEDROCK_VERSION = "bedrock-2023-05-31"
 # Anthropic model name -> Bedrock model ID
@@ -43,6 +44,14 @@ PROFILE_ONLY = {
     "anthropic.claude-sonnet-4-5-20250929-v1:0",
     "anthropic.claude-haiku-4-5-20251001-v1:0",
 }
+
+
+def foundation_model_id(model: str, region: str) -> str:
+    """The bare foundation-model ID CountTokens takes: an inference profile's geography prefix
+    (`us.`, `eu.`, `apac.`...) dropped, since the count refuses profiles."""
+    model_id = bedrock_model_id(model, region)
+    head, dot, rest = model_id.partition(".")
+    return rest if dot and rest.startswith("anthropic.") and not model_id.startswith("arn:") else model_id
 
 
 def region_prefix(region: str) -> str:
@@ -89,13 +98,15 @@ class AwsAdaptor(AnthropicAdaptor):
         return out
 
     def request_url(self) -> str:
-        base = (
+        action = "invoke-with-response-stream" if self.meta.stream else "invoke"
+        return f"{self.base_url()}/model/{quote(bedrock_model_id(self.upstream_model, self.region), safe='')}/{action}"
+
+    def base_url(self) -> str:
+        return (
             (self.channel.base_url or f"https://bedrock-runtime.{self.region}.amazonaws.com")
             .strip()
             .rstrip("/")
         )
-        action = "invoke-with-response-stream" if self.meta.stream else "invoke"
-        return f"{base}/model/{quote(bedrock_model_id(self.upstream_model, self.region), safe='')}/{action}"
 
     def auth_headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
@@ -106,7 +117,19 @@ class AwsAdaptor(AnthropicAdaptor):
         return headers
 
     def build_request(self, body: dict) -> UpstreamRequest:
-        req = super().build_request(body)
+        return self._signed(super().build_request(body))
+
+    def count_tokens_request(self, body: dict) -> UpstreamRequest | None:
+        """Bedrock's CountTokens on the foundation model, for the InvokeModel body the call would send."""
+        if self.meta.fmt != RelayFormat.CLAUDE_MESSAGES:
+            return None
+        invoke = self.converted(body)
+        model_id = quote(foundation_model_id(self.upstream_model, self.region), safe="")
+        return self._signed(
+            self.json_request(f"{self.base_url()}/model/{model_id}/count-tokens", bedrock_count_body(invoke))
+        )
+
+    def _signed(self, req: UpstreamRequest) -> UpstreamRequest:
         if not self.api_key:
             req.headers = sign(
                 req.method,

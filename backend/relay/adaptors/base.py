@@ -266,6 +266,8 @@ class Adaptor(abc.ABC):
     # the upstream answers with a stream even when the client asked for a whole reply (Codex):
     # the pipeline then reads it whole and `parse_response` gets the SSE body
     buffers_stream: bool = False
+    # the provider counts a Claude Messages body's tokens itself (`count_tokens_request`)
+    counts_tokens: ClassVar[bool] = False
 
     def __init__(self, channel: ChannelLike, key: str, meta: RelayMeta) -> None:
         self.channel = channel
@@ -288,13 +290,7 @@ class Adaptor(abc.ABC):
         header_override. A broken override is an AdaptorError 500 (code param_override_failed)."""
         if self.meta.fmt not in self.formats:
             raise AdaptorError(f"this channel does not support {self.meta.fmt.value} requests")
-        converted = self.convert_request(body)
-        prompt = self.setting.get("system_prompt")
-        kind = self.system_prompt_kind()
-        if isinstance(prompt, str) and prompt and kind:
-            converted = apply_system_prompt(
-                converted, kind, prompt, self.setting.get("system_prompt_override") is True
-            )
+        converted = self.converted(body)
         try:
             converted = apply_param_override(converted, self.channel.param_override)
         except ParamOverrideError as err:
@@ -307,6 +303,30 @@ class Adaptor(abc.ABC):
             stream=self.meta.stream,
             proxy=self._proxy(),
         )
+
+    def converted(self, body: dict) -> dict:
+        """The upstream body for the client's: `convert_request` plus the channel's system prompt."""
+        converted = self.convert_request(body)
+        prompt = self.setting.get("system_prompt")
+        kind = self.system_prompt_kind()
+        if isinstance(prompt, str) and prompt and kind:
+            converted = apply_system_prompt(
+                converted, kind, prompt, self.setting.get("system_prompt_override") is True
+            )
+        return converted
+
+    def json_request(self, url: str, body: dict) -> UpstreamRequest:
+        """A whole (non-stream) JSON POST to `url` with this channel's auth, header_override and
+        proxy: the side requests a kind makes besides the call itself (token counts, task polls)."""
+        return UpstreamRequest("POST", url, self._headers(False), orjson.dumps(body), False, self._proxy())
+
+    async def send(self, client: Any, request: UpstreamRequest) -> Any:
+        """The upstream's answer to the built request: an `UpstreamResponse` (status and headers
+        in, the body still to read) through the pipeline's pooled `client`. A kind whose call is
+        more than one HTTP request (an asynchronous job submitted, then polled) or no HTTP at all
+        (a WebSocket protocol) overrides this and hands back a reply the pipeline reads like any
+        other (`adaptors/made_reply.py`). May raise UpstreamError, or the client's transport error."""
+        return await client.send(request)
 
     def build_raw_request(self, raw: bytes, content_type: str) -> UpstreamRequest:
         """Forward a multipart form as it came, but for its `model` field after model mapping."""
@@ -374,6 +394,18 @@ class Adaptor(abc.ABC):
 
     @abc.abstractmethod
     def stream_converter(self) -> StreamConverter: ...
+
+    # -- token counting (Claude Messages) ------------------------------------------------------
+
+    def count_tokens_request(self, body: dict) -> UpstreamRequest | None:
+        """The provider's own count of a Claude Messages body's input tokens (Anthropic's
+        count_tokens, Bedrock's CountTokens, Vertex's count-tokens), or None when this kind has
+        none and the gateway counts locally. Call `prepare` first, as for `build_request`."""
+        return None
+
+    def parse_count_tokens(self, raw: bytes) -> int | None:
+        """The input tokens of a 200 count_tokens reply; None when the reply carries no count."""
+        return None
 
     def parse_error(self, status_code: int, raw: bytes) -> UpstreamError:
         """new-api's extraction rules for a non-200 body (see errors.upstream_error)."""

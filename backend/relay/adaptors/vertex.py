@@ -12,9 +12,17 @@ from __future__ import annotations
 from typing import Any
 
 from backend.relay.adaptors.anthropic import AnthropicAdaptor
-from backend.relay.adaptors.base import Adaptor, AdaptorError, ChannelLike, RelayFormat, RelayMeta
+from backend.relay.adaptors.base import (
+    Adaptor,
+    AdaptorError,
+    ChannelLike,
+    RelayFormat,
+    RelayMeta,
+    UpstreamRequest,
+)
 from backend.relay.adaptors.gemini import GeminiAdaptor
 from backend.relay.adaptors.vertex_token import access_token
+from backend.relay.convert.count_tokens import claude_count_body
 from backend.relay.convert.vertex import (
     CLAUDE_VERSION,
     Credentials,
@@ -84,6 +92,17 @@ class VertexClaudeAdaptor(_VertexAuth, AnthropicAdaptor):
         out.pop("model", None)  # the URL names it
         out["anthropic_version"] = CLAUDE_VERSION
         return out
+
+    def count_tokens_request(self, body: dict) -> UpstreamRequest | None:
+        """Vertex's `count-tokens:rawPredict`: Anthropic's count body, the model in Vertex's spelling."""
+        if self.meta.fmt != F.CLAUDE_MESSAGES:
+            return None
+        native = self.converted(body)
+        out = {
+            **claude_count_body(native, claude_model_id(self.upstream_model)),
+            "anthropic_version": CLAUDE_VERSION,
+        }
+        return self.json_request(model_url(self._api_base(), "anthropic", "count-tokens", "rawPredict"), out)
 
     def request_url(self) -> str:
         action = "streamRawPredict" if self.meta.stream else "rawPredict"

@@ -59,6 +59,7 @@ class Submission:
     prompt: str = ""
     upstream_model: str = ""
     ratios: dict[str, float] = field(default_factory=dict)
+    private: dict[str, Any] = field(default_factory=dict)  # what polls need besides the upstream's id
 
 
 # send(channel) -> (upstream task id, the upstream's reply as stored in `data`); raises TaskRefused
@@ -96,7 +97,7 @@ async def submit(caller: Caller, sub: Submission, send: Sender, request_id: str 
         submit_time=int(time.time()),
         properties={"input": sub.prompt, "origin_model_name": sub.model,
                     "upstream_model_name": sub.upstream_model or sub.model},
-        private_data={"upstream_task_id": upstream_id, "token_id": caller.token.id if caller.token else 0,
+        private_data={**sub.private, "upstream_task_id": upstream_id, "token_id": caller.token.id if caller.token else 0,
                       "billing_context": {"model_price": pricing.model_price or 0, "group_ratio": pricing.group_ratio,
                                           "other_ratios": sub.ratios, "origin_model_name": sub.model,
                                           "per_call_billing": True}},

@@ -1,32 +1,32 @@
 """Video generation: OpenAI's `/v1/videos` (create, retrieve, `/content`, remix) as the `openai`
-SDK's `client.videos` calls it, new-api's unified `/v1/video/generations`, and Kling's own
-`/kling/v1/videos/...`.
+SDK's `client.videos` calls it, new-api's unified `/v1/video/generations`, Kling's own
+`/kling/v1/videos/...` and Jimeng's `/jimeng/`.
 
-A model served by a Kling channel (type 50) goes to Kling's API; any other channel (Sora 55,
-OpenAI...) gets OpenAI's videos API. Billing is new-api's Sora rule: `ModelPrice × 500000 × group
-ratio × seconds × size ratio` (1.666667 for 1792x1024 / 1024x1792; seconds default 4). The caller
-only ever sees the public `task_…` id; `/content` streams the upstream's bytes through.
+A model served by a channel type of the provider table (`providers/`: Kling, Jimeng, Vidu, Doubao,
+Veo on Gemini or Vertex) goes through that provider and the shared lifecycle (`lifecycle.py`); any
+other channel (Sora 55, OpenAI...) gets OpenAI's videos API, billed by new-api's Sora rule:
+`ModelPrice × 500000 × group ratio × seconds × size ratio` (1.666667 for 1792x1024 / 1024x1792;
+seconds default 4). The caller only ever sees the public `task_…` id; `/content` streams the
+upstream's bytes through.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
 from fastapi import Request
-from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.responses import JSONResponse, Response
 
+from backend.cache.channels import ChannelInfo
 from backend.models import Task
 from backend.models.task import FAILURE, IN_PROGRESS, QUEUED, SUBMITTED, SUCCESS
-from backend.relay.adaptors.base import UpstreamRequest
 from backend.relay.auth import Caller
 from backend.relay.context import request_id_of
 from backend.relay.convert.multipart import parse_form, rewrite_form_field
 from backend.relay.errors import RelayError
-from backend.relay.tasks import kling, poller
+from backend.relay.tasks import lifecycle, poller
 from backend.relay.tasks.common import (
     FETCH_TIMEOUT_S,
     SUBMIT_TIMEOUT_S,
@@ -36,6 +36,9 @@ from backend.relay.tasks.common import (
     route_for,
     send,
 )
+from backend.relay.tasks.lifecycle import content_url
+from backend.relay.tasks.providers import kling, provider_for, provider_of_platform
+from backend.relay.tasks.providers.base import VideoRequest
 from backend.relay.tasks.submit import (
     Submission,
     TaskRefused,
@@ -45,9 +48,8 @@ from backend.relay.tasks.submit import (
     task_error,
     upstream_refusal,
 )
-from backend.relay.upstream import UpstreamTransportError, get_client
-from backend.services import options, safe_fetch, tasks
-from backend.services.errors import ServiceError
+from backend.relay.tasks.video_errors import openai_error
+from backend.services import tasks
 
 DEFAULT_MODEL = "sora-2"
 WIDE_SIZES = frozenset({"1792x1024", "1024x1792"})
@@ -56,11 +58,6 @@ _OPENAI_STATUS = {SUBMITTED: "queued", QUEUED: "queued", IN_PROGRESS: "in_progre
 _UPSTREAM_STATUS = {"queued": QUEUED, "pending": QUEUED, "submitted": QUEUED, "in_progress": IN_PROGRESS,
                     "processing": IN_PROGRESS, "running": IN_PROGRESS, "completed": SUCCESS, "succeeded": SUCCESS,
                     "success": SUCCESS, "failed": FAILURE, "failure": FAILURE, "error": FAILURE, "cancelled": FAILURE}
-
-
-def openai_error(exc: TaskRefused) -> JSONResponse:
-    return JSONResponse({"error": {"message": exc.message, "type": "new_api_error", "code": exc.code}},
-                        status_code=exc.status)
 
 
 def sora_ratios(fields: dict[str, Any]) -> dict[str, float]:
@@ -99,11 +96,10 @@ async def _openai_submit(caller: Caller, request: Request, fields: dict[str, Any
                          model: str) -> Task:
     route = route_for(caller, model)
     channel, key = route.channel, route.key
-    if channel.type == kling.CHANNEL_TYPE:
-        kind, body = kling.from_unified(fields, route.upstream_model)
-        sub = Submission(kling.PLATFORM, kind, model, channel, prompt=str(fields.get("prompt") or ""),
-                         upstream_model=route.upstream_model)
-        return await submit(caller, sub, lambda: kling.submit(channel, key, kind, body), request_id_of(request.scope))
+    provider = provider_for(channel.type)
+    if provider is not None:
+        req = VideoRequest.parse({**fields, "model": model}, provider.default_model)
+        return await lifecycle.submit_video(caller, provider, route, req, request_id_of(request.scope))
     if "multipart/form-data" in ctype:
         body_bytes = rewrite_form_field(raw, ctype, "model", route.upstream_model)
     else:
@@ -128,7 +124,8 @@ def _accepted(status: int, answer: Any, secrets: tuple[str, ...]) -> tuple[str, 
 
 def openai_video(row: Task) -> dict[str, Any]:
     """The stored task as OpenAI's video object (new-api sora ConvertToOpenAIVideo)."""
-    data = dict(row.data) if isinstance(row.data, dict) and row.platform != kling.PLATFORM else {}
+    provider = provider_of_platform(row.platform)
+    data = dict(row.data) if isinstance(row.data, dict) and provider is None else {}
     progress = (row.progress or "0%").removesuffix("%")
     data.update(id=row.task_id, object="video", status=_OPENAI_STATUS.get(row.status, "queued"),
                 progress=int(progress) if progress.isdigit() else 0,
@@ -137,6 +134,8 @@ def openai_video(row: Task) -> dict[str, Any]:
     data.pop("task_id", None)
     if row.status == SUCCESS:
         data["completed_at"] = row.finish_time
+        if provider is not None:  # new-api's SetMetadata("url", …)
+            data["metadata"] = {"url": (row.private_data or {}).get("result_url") or content_url(row.task_id)}
     if row.status == FAILURE:
         data["error"] = {"message": row.fail_reason or "task failed", "code": "task_failed"}
     return data
@@ -185,52 +184,6 @@ async def retrieve(request: Request, task_id: str) -> Response:
     return JSONResponse(openai_video(row))
 
 
-async def content(request: Request, task_id: str) -> Response:
-    """`GET /v1/videos/{id}/content`: the finished video's bytes, streamed from the upstream."""
-    try:
-        _caller, row = await _own(request, task_id)
-        if row.status != SUCCESS:
-            raise TaskRefused("video_not_ready", "the video is not ready", 404)
-        channel = channel_of(row.channel_id)
-        if channel is None:
-            raise TaskRefused("task_channel_disable", "the channel of this task is disabled", 400)
-    except RelayError as exc:
-        return openai_error(from_relay_error(exc))
-    except TaskRefused as exc:
-        return openai_error(exc)
-    private = row.private_data or {}
-    if row.platform == kling.PLATFORM:  # a CDN URL the upstream gave: fetched under the SSRF rules
-        try:
-            fetched = await safe_fetch.fetch(str(private.get("result_url") or ""))
-        except ServiceError:  # refused by a fetch rule, or unreachable
-            return openai_error(TaskRefused("fetch_failed", "the video could not be fetched", 502))
-        return Response(fetched.body, media_type=fetched.headers.get("Content-Type") or "video/mp4")
-    key = channel.keys[0] if channel.keys else ""
-    url = f"{channel.base_url}/v1/videos/{private.get('upstream_task_id', '')}/content"
-    query = request.url.query
-    req = UpstreamRequest("GET", url + (f"?{query}" if query else ""), _bearer(key), None, stream=True,
-                          proxy=channel.setting.get("proxy") if isinstance(channel.setting.get("proxy"), str) else None)
-    try:
-        resp = await asyncio.wait_for(get_client().send(req), FETCH_TIMEOUT_S)
-    except (UpstreamTransportError, TimeoutError):
-        return openai_error(TaskRefused("do_request_failed", "the upstream could not be reached", 502))
-    if resp.status_code != 200:
-        await resp.aclose()
-        return openai_error(TaskRefused("fail_to_fetch_content", "the upstream has no content for this video", 502))
-
-    async def body() -> AsyncIterator[bytes]:
-        try:
-            async for chunk in resp.aiter_bytes():
-                yield chunk
-        except UpstreamTransportError:
-            return
-        finally:
-            with contextlib.suppress(Exception):
-                await resp.aclose()
-
-    return StreamingResponse(body(), media_type=resp.headers.get("Content-Type") or "video/mp4")
-
-
 async def remix(request: Request, video_id: str) -> Response:
     """`POST /v1/videos/{id}/remix`: on the original's channel, billed with its seconds and size."""
     try:
@@ -240,7 +193,7 @@ async def remix(request: Request, video_id: str) -> Response:
         if not prompt.strip():
             raise TaskRefused("invalid_request", "field prompt is required")
         channel = channel_of(origin.channel_id)
-        if channel is None or origin.platform == kling.PLATFORM:
+        if channel is None or provider_of_platform(origin.platform) is not None:
             raise TaskRefused("task_channel_disable", "this video cannot be remixed", 400)
         context = (origin.private_data or {}).get("billing_context") or {}
         ratios = {k: float(v) for k, v in (context.get("other_ratios") or {}).items()}
@@ -279,13 +232,19 @@ async def kling_submit(request: Request, kind: str) -> Response:
         body = {**fields, "model_name": route.upstream_model}
         sub = Submission(kling.PLATFORM, kind, model, route.channel, prompt=str(fields.get("prompt") or ""),
                          upstream_model=route.upstream_model)
-        row = await submit(caller, sub, lambda: kling.submit(route.channel, route.key, kind, body),
+        row = await submit(caller, sub, lambda: _kling_send(route.channel, route.key, kind, body),
                            request_id_of(request.scope))
     except RelayError as exc:
         return task_error(from_relay_error(exc))
     except TaskRefused as exc:
         return task_error(exc)
     return JSONResponse(kling.kling_dto(row, ""))
+
+
+async def _kling_send(channel: ChannelInfo, key: str, kind: str, body: dict[str, Any]) -> tuple[str, Any]:
+    out = kling.native_request(channel, key, kind, body)
+    reply = await send(channel, out.method, out.url, out.headers, out.body, SUBMIT_TIMEOUT_S)
+    return provider_for(kling.CHANNEL_TYPE).accepted(reply, channel.keys)  # type: ignore[union-attr]
 
 
 async def kling_fetch(request: Request, kind: str, task_id: str) -> Response:
@@ -298,10 +257,6 @@ async def kling_fetch(request: Request, kind: str, task_id: str) -> Response:
     except TaskRefused as exc:
         return task_error(exc)
     return JSONResponse(kling.kling_dto(row, content_url(row.task_id)))
-
-
-def content_url(task_id: str) -> str:
-    return f"{(options.get('ServerAddress') or '').rstrip('/')}/v1/videos/{task_id}/content"
 
 
 # -- polling OpenAI-style upstreams -----------------------------------------------------------------
