@@ -98,22 +98,22 @@ class ChannelTagEdit(BaseModel):
 
 class ChannelPublic(BaseModel):
     id: int | None
-    type: int
+    type: int | None
     openai_organization: str | None
     test_model: str | None
-    status: int
-    name: str
+    status: int | None
+    name: str | None
     weight: int | None
-    created_time: int
-    test_time: int
-    response_time: int
+    created_time: int | None
+    test_time: int | None
+    response_time: int | None
     base_url: str | None
     other: str | None
-    balance: float
-    balance_updated_time: int
+    balance: float | None
+    balance_updated_time: int | None
     models: str | None
-    group: str
-    used_quota: int
+    group: str | None
+    used_quota: int | None
     model_mapping: str | None
     status_code_mapping: str | None
     priority: int | None

@@ -10,21 +10,21 @@ from backend.models.schemas.base import Page
 
 class LogRow(BaseModel):
     id: int | None
-    user_id: int
-    created_at: int
-    type: int
+    user_id: int | None
+    created_at: int | None
+    type: int | None
     content: str
-    username: str
-    token_name: str
-    model_name: str
-    quota: int
-    prompt_tokens: int
-    completion_tokens: int
-    use_time: int
-    is_stream: bool
+    username: str | None
+    token_name: str | None
+    model_name: str | None
+    quota: int | None
+    prompt_tokens: int | None
+    completion_tokens: int | None
+    use_time: int | None
+    is_stream: bool | None
     channel: int
-    token_id: int
-    group: str
+    token_id: int | None
+    group: str | None
     ip: str | None
     other: str
 

@@ -29,12 +29,12 @@ class RedemptionUpdate(ApiModel):
 
 class RedemptionPublic(BaseModel):
     id: int | None
-    user_id: int
-    key: str  # the code an admin hands out
-    status: int
-    name: str
-    quota: int
-    created_time: int
-    redeemed_time: int
-    used_user_id: int
-    expired_time: int
+    user_id: int | None
+    key: str | None  # the code an admin hands out
+    status: int | None
+    name: str | None
+    quota: int | None
+    created_time: int | None
+    redeemed_time: int | None
+    used_user_id: int | None
+    expired_time: int | None

@@ -39,20 +39,20 @@ def mask_key(key: str) -> str:
 
 class TokenPublic(BaseModel):
     id: int | None
-    user_id: int
+    user_id: int | None
     key: str  # always masked (`mask_key`)
-    status: int
-    name: str
-    created_time: int
-    accessed_time: int
-    expired_time: int
-    remain_quota: int
-    unlimited_quota: bool
-    model_limits_enabled: bool
-    model_limits: str
+    status: int | None
+    name: str | None
+    created_time: int | None
+    accessed_time: int | None
+    expired_time: int | None
+    remain_quota: int | None
+    unlimited_quota: bool | None
+    model_limits_enabled: bool | None
+    model_limits: str | None
     allow_ips: str
-    used_quota: int
-    group: str
+    used_quota: int | None
+    group: str | None
 
 
 class TokenKey(BaseModel):

@@ -52,26 +52,26 @@ class UserPublic(BaseModel):
     """A user as the API shows them, to themselves or to an admin."""
 
     id: int | None
-    username: str
-    display_name: str
-    role: int
-    status: int
-    email: str
-    github_id: str
-    oidc_id: str
-    wechat_id: str
-    telegram_id: str
-    linux_do_id: str
-    discord_id: str
-    quota: int
-    used_quota: int
-    request_count: int
-    group: str
+    username: str | None
+    display_name: str | None
+    role: int | None
+    status: int | None
+    email: str | None
+    github_id: str | None
+    oidc_id: str | None
+    wechat_id: str | None
+    telegram_id: str | None
+    linux_do_id: str | None
+    discord_id: str | None
+    quota: int | None
+    used_quota: int | None
+    request_count: int | None
+    group: str | None
     aff_code: str
-    aff_count: int
-    aff_quota: int
-    aff_history_quota: int
-    inviter_id: int
+    aff_count: int | None
+    aff_quota: int | None
+    aff_history_quota: int | None
+    inviter_id: int | None
     setting: str  # the notification settings as JSON text, secrets removed
 
 
