@@ -16,7 +16,7 @@ from backend.services import (
     log_queries,
     log_retention,  # noqa: F401 (registers the daily pruning job)
 )
-from backend.services.errors import ServiceError
+from backend.services.errors import ServiceError, msg
 from backend.services.log_queries import LogFilter
 
 router = APIRouter(prefix="/log", tags=["log"])
@@ -77,7 +77,7 @@ def search_own(user: CurrentUser, keyword: Annotated[str, Query()] = "") -> ApiR
 @router.delete("/")
 def delete_old(_admin: AdminUser, target_timestamp: Annotated[Int64, Query()] = 0) -> dict:
     if target_timestamp <= 0:
-        raise ServiceError("target_timestamp is required")
+        raise ServiceError(msg("target_timestamp is required"))
     return ok(log_queries.delete_before(target_timestamp))
 
 
@@ -85,5 +85,5 @@ def delete_old(_admin: AdminUser, target_timestamp: Annotated[Int64, Query()] = 
 def token_logs(key: Annotated[str, Query()] = "") -> ApiResponse[list[LogRow]]:
     """Public: whoever holds an API key may read that key's own logs (CORS is opened in backend/relay_cors.py)."""
     if not key.strip():
-        raise ServiceError("key is required")
+        raise ServiceError(msg("key is required"))
     return ApiResponse(data=log_queries.token_logs(key))

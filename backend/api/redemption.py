@@ -13,7 +13,7 @@ from backend.api.types import Int64
 from backend.models.schemas.base import Page
 from backend.models.schemas.redemption import RedemptionCreate, RedemptionPublic, RedemptionUpdate
 from backend.services import redemptions
-from backend.services.errors import ServiceError
+from backend.services.errors import ServiceError, msg
 
 router = APIRouter(prefix="/redemption", tags=["redemption"])
 
@@ -48,7 +48,7 @@ def update_code(
     _admin: AdminUser, body: RedemptionUpdate, status_only: Annotated[bool, Query()] = False
 ) -> ApiResponse[RedemptionPublic]:
     if body.id is None:
-        raise ServiceError("id is required")
+        raise ServiceError(msg("id is required"))
     return ApiResponse(data=redemptions.update_code(body.id, body, status_only=status_only))
 
 

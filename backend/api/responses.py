@@ -89,7 +89,7 @@ def install_handlers(app: FastAPI) -> None:
         wider than 64 bits). Request models bound their integers already; this covers free-form
         bodies such as a channel's, so such input is a 400 wherever it slips through."""
         log.info("out-of-range input on %s: %s", request.url.path, type(exc).__name__)
-        return fail(OUT_OF_RANGE)
+        return fail(OUT_OF_RANGE.render())
 
     @app.exception_handler(StatementError)
     async def _statement_error(request: Request, exc: StatementError) -> Response:

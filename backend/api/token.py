@@ -14,7 +14,7 @@ from backend.api.types import ApiModel, Int64
 from backend.models.schemas.base import Page
 from backend.models.schemas.token import TokenCreate, TokenKey, TokenKeys, TokenPublic, TokenUpdate
 from backend.services import tokens
-from backend.services.errors import ServiceError
+from backend.services.errors import ServiceError, msg
 
 router = APIRouter(prefix="/token", tags=["token"])
 
@@ -57,7 +57,7 @@ def update_token(
     user: CurrentUser, body: TokenUpdate, status_only: Annotated[bool, Query()] = False
 ) -> ApiResponse[TokenPublic]:
     if body.id is None:
-        raise ServiceError("id is required")
+        raise ServiceError(msg("id is required"))
     return ApiResponse(data=tokens.update_token(user, body.id, body, status_only=status_only))
 
 

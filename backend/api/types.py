@@ -11,15 +11,15 @@ import json
 from fastapi import Request
 
 from backend.models.schemas.base import INT64_MAX, INT64_MIN, ApiModel, Int64
-from backend.services.errors import ServiceError
+from backend.services.errors import ServiceError, msg
 
 __all__ = ["INT64_MAX", "INT64_MIN", "OUT_OF_RANGE", "ApiModel", "Int64", "strict_json_body"]
 
-OUT_OF_RANGE = "a number in the request is out of range"
+OUT_OF_RANGE = msg("a number in the request is out of range")
 
 
 def _refuse_constant(name: str) -> float:
-    raise ServiceError(f"{name} is not a number this API accepts")
+    raise ServiceError(msg("{name} is not a number this API accepts", name=name))
 
 
 def _bounded_int(text: str) -> int:
@@ -44,6 +44,6 @@ async def strict_json_body(request: Request) -> None:
     try:
         json.loads(raw, parse_constant=_refuse_constant, parse_int=_bounded_int)
     except RecursionError:
-        raise ServiceError("the JSON body is nested too deeply") from None
+        raise ServiceError(msg("the JSON body is nested too deeply")) from None
     except ValueError:
         return  # not JSON at all: the route's own validation says so in its words

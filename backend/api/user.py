@@ -14,7 +14,7 @@ from backend.api.turnstile import turnstile_check
 from backend.api.types import ApiModel, Int64
 from backend.models.schemas.user import UserPublic, UserSelfUpdate
 from backend.services import groups, redemptions, sessions, twofa, twofa_login, users
-from backend.services.errors import ServiceError
+from backend.services.errors import ServiceError, msg
 
 router = APIRouter(prefix="/user", tags=["user"])
 
@@ -126,5 +126,5 @@ def topup(user: CurrentUser, body: TopUpIn) -> ApiResponse[int]:
 @router.put("/setting")
 def update_setting(user: CurrentUser, body: dict[str, Any] = Body(...)) -> dict:  # noqa: B008
     if not isinstance(body, dict):
-        raise ServiceError("the body must be a JSON object")
+        raise ServiceError(msg("the body must be a JSON object"))
     return ok(users.update_setting(user.id, body))

@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import re
 
-from backend.models.errors import ServiceError
+from backend.models.errors import ServiceError, msg
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 EMAIL_MAX = 50
 DISPLAY_NAME_MAX = 20
 USERNAME = re.compile(r"^[^\s]{1,20}$")
 PASSWORD_MIN, PASSWORD_MAX = 8, 20
-DISPLAY_NAME_TOO_LONG = "the display name must be at most 20 characters"
-USERNAME_INVALID = "the username must be 1 to 20 characters without spaces"
-PASSWORD_LENGTH = "the password must be 8 to 20 characters long"
-EMAIL_INVALID = "invalid email address"
+DISPLAY_NAME_TOO_LONG = msg("the display name must be at most 20 characters")
+USERNAME_INVALID = msg("the username must be 1 to 20 characters without spaces")
+PASSWORD_LENGTH = msg("the password must be 8 to 20 characters long")
+EMAIL_INVALID = msg("invalid email address")
 
 
 def is_email(value: str) -> bool:

@@ -16,7 +16,7 @@ from backend.cache.channels import split_csv
 from backend.models.channel_types import unsupported_reason
 from backend.models.enums import ChannelStatus
 from backend.models.schemas.channel import JSON_FIELDS, ChannelCreate, ChannelFields
-from backend.services.errors import ServiceError
+from backend.services.errors import ServiceError, msg
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -37,7 +37,7 @@ def parse(model: type[M], data: Any) -> M:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first.get("loc", ())) or "body"
-        raise ServiceError(f"invalid channel field {where}: {first.get('msg', '')}") from exc
+        raise ServiceError(msg("invalid channel field {where}: {value}", where=where, value=first.get('msg', ''))) from exc
 
 
 def parse_create(body: Any) -> ChannelCreate:
@@ -55,9 +55,9 @@ def _json_object(name: str, raw: str) -> dict[str, Any]:
     try:
         value = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        raise ServiceError(f"{name} is not valid JSON: {exc}") from exc
+        raise ServiceError(msg("{name} is not valid JSON: {exc}", name=name, exc=exc)) from exc
     if not isinstance(value, dict):
-        raise ServiceError(f"{name} must be a JSON object")
+        raise ServiceError(msg("{name} must be a JSON object", name=name))
     return value
 
 
@@ -69,27 +69,27 @@ def validate_json_field(name: str, raw: str | None) -> None:
     if name == "model_mapping":
         bad = [k for k, v in value.items() if not isinstance(v, str) or not v.strip()]
         if bad:
-            raise ServiceError(f"model_mapping values must be non-empty model names (check {bad[0]!r})")
+            raise ServiceError(msg("model_mapping values must be non-empty model names (check {bad!r})", bad=bad[0]))
     elif name == "status_code_mapping":
         for k, v in value.items():
             try:
                 codes = (int(k), int(v))
             except (TypeError, ValueError):
-                raise ServiceError(f"status_code_mapping must map status codes to status codes (check {k!r})") from None
+                raise ServiceError(msg("status_code_mapping must map status codes to status codes (check {k!r})", k=k)) from None
             if not all(100 <= c <= 599 for c in codes):
-                raise ServiceError(f"status_code_mapping codes must be between 100 and 599 (check {k!r})")
+                raise ServiceError(msg("status_code_mapping codes must be between 100 and 599 (check {k!r})", k=k))
     elif name == "header_override":
         bad = [k for k, v in value.items() if not isinstance(v, str)]
         if bad:
-            raise ServiceError(f"header_override values must be strings (check {bad[0]!r})")
+            raise ServiceError(msg("header_override values must be strings (check {bad!r})", bad=bad[0]))
     elif name == "setting" and value.get("proxy"):
         proxy = value["proxy"]
         if not isinstance(proxy, str) or not proxy.startswith(("http://", "https://", "socks5://", "socks5h://")):
-            raise ServiceError("setting.proxy must be an http://, https:// or socks5:// URL")
+            raise ServiceError(msg("setting.proxy must be an http://, https:// or socks5:// URL"))
 
 
 # new-api's console refuses a channel without models: it could never be chosen for a request.
-NO_MODELS = "choose at least one model for the channel"
+NO_MODELS = msg("choose at least one model for the channel")
 
 
 def validate(f: ChannelFields, set_fields: set[str]) -> None:
@@ -99,27 +99,27 @@ def validate(f: ChannelFields, set_fields: set[str]) -> None:
     for name, limit in _STR_LIMITS.items():
         value = getattr(f, name)
         if name in set_fields and value is not None and len(value) > limit:
-            raise ServiceError(f"{name} is too long (at most {limit} characters)")
+            raise ServiceError(msg("{name} is too long (at most {limit} characters)", name=name, limit=limit))
     if "type" in set_fields and (f.type is None or f.type < 0):
-        raise ServiceError("type must be a channel type number")
+        raise ServiceError(msg("type must be a channel type number"))
     if "status" in set_fields and f.status not in tuple(ChannelStatus):
-        raise ServiceError("status must be 1 (enabled), 2 (disabled) or 3 (auto-disabled)")
+        raise ServiceError(msg("status must be 1 (enabled), 2 (disabled) or 3 (auto-disabled)"))
     if "weight" in set_fields and (f.weight is None or f.weight < 0):
-        raise ServiceError("weight must be a non-negative integer")
+        raise ServiceError(msg("weight must be a non-negative integer"))
     if "auto_ban" in set_fields and f.auto_ban not in (0, 1):
-        raise ServiceError("auto_ban must be 0 or 1")
+        raise ServiceError(msg("auto_ban must be 0 or 1"))
     if "base_url" in set_fields and f.base_url and not f.base_url.strip().startswith(("http://", "https://")):
-        raise ServiceError("base_url must start with http:// or https://")
+        raise ServiceError(msg("base_url must start with http:// or https://"))
     if "models" in set_fields and f.models is not None and not split_csv(f.models):
         raise ServiceError(NO_MODELS)
     if "models" in set_fields:
         long = [m for m in split_csv(f.models) if len(m) > 255]
         if long:
-            raise ServiceError(f"model name too long: {long[0][:60]}…")
+            raise ServiceError(msg("model name too long: {name}…", name=long[0][:60]))
     if "group" in set_fields:
         groups = ",".join(split_csv(f.group))
         if len(groups) > 64:
-            raise ServiceError("group list is too long (at most 64 characters in all)")
+            raise ServiceError(msg("group list is too long (at most 64 characters in all)"))
 
 
 def normalise(values: dict[str, Any]) -> dict[str, Any]:
@@ -143,9 +143,9 @@ def check_vertex(type_: int | None, other: str | None) -> None:
     if type_ != VERTEX_AI:
         return
     if not (other or "").strip():
-        raise ServiceError("Vertex AI channels need a deployment region in `other`")
+        raise ServiceError(msg("Vertex AI channels need a deployment region in `other`"))
     if other.strip().startswith("{") and "default" not in _json_object("other", other):
-        raise ServiceError("the Vertex AI region map in `other` must have a `default` entry")
+        raise ServiceError(msg("the Vertex AI region map in `other` must have a `default` entry"))
 
 
 def check_relayable(type_: int | None, base_url: str | None) -> None:

@@ -37,7 +37,7 @@ from backend.services.channel_input import (
     normalise,
     validate,
 )
-from backend.services.errors import Forbidden, NotFound, ServiceError
+from backend.services.errors import Forbidden, NotFound, ServiceError, msg
 from backend.services.paging import page_of
 
 # ---- views --------------------------------------------------------------------------------
@@ -149,7 +149,7 @@ def get_channel(channel_id: int) -> ChannelPublic:
     with session_scope() as s:
         c = s.get(Channel, channel_id)
         if c is None:
-            raise NotFound("channel not found")
+            raise NotFound(msg("channel not found"))
         return view(c)
 
 
@@ -157,7 +157,7 @@ def reveal_key(channel_id: int) -> str:
     with session_scope() as s:
         c = s.get(Channel, channel_id)
         if c is None:
-            raise NotFound("channel not found")
+            raise NotFound(msg("channel not found"))
         return c.key
 
 
@@ -174,7 +174,7 @@ def _split_new_keys(mode: str, type_: int | None, key: str) -> list[str]:
         except orjson.JSONDecodeError:
             items = None
         if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-            raise ServiceError("Vertex AI batch mode needs a JSON array of service-account objects")
+            raise ServiceError(msg("Vertex AI batch mode needs a JSON array of service-account objects"))
         return [orjson.dumps(i).decode() for i in items]
     return [k.strip() for k in key.split("\n") if k.strip()]
 
@@ -189,10 +189,10 @@ def create_channels(req: ChannelCreate) -> list[int]:
     check_vertex(fields.type, fields.other)
     check_relayable(fields.type, fields.base_url)
     if not (fields.key or "").strip():
-        raise ServiceError("key must not be empty")
+        raise ServiceError(msg("key must not be empty"))
     keys = _split_new_keys(mode, fields.type, fields.key or "")
     if not keys:
-        raise ServiceError("key must not be empty")
+        raise ServiceError(msg("key must not be empty"))
     values = normalise(fields.model_dump(include=set_fields - {"key"}, exclude_none=True))
     if mode == "multi_to_single":
         values["channel_info"] = orjson.dumps({
@@ -251,7 +251,7 @@ def update_channel(fields: ChannelUpdate, *, actor_is_root: bool = False) -> Cha
     but root needs the key itself in the same request, replacing the stored one: then no stored
     key goes anywhere new. Appending keys does not count (the old keys would follow)."""
     if not fields.id:
-        raise ServiceError("id is required")
+        raise ServiceError(msg("id is required"))
     set_fields = fields.model_fields_set - {"id", "key_mode"}
     validate(fields, set_fields)
     values = normalise(fields.model_dump(include=set_fields - {"key"}))
@@ -262,13 +262,12 @@ def update_channel(fields: ChannelUpdate, *, actor_is_root: bool = False) -> Cha
     with session_scope() as s:
         c = s.get(Channel, fields.id)
         if c is None:
-            raise NotFound("channel not found")
+            raise NotFound(msg("channel not found"))
         new_key = (fields.key or "").strip()
         moved = destination_changes(c, values)
         if moved and not actor_is_root and (not new_key or append):
             raise Forbidden(
-                f"changing {', '.join(moved)} would send this channel's stored key elsewhere: "
-                "only the root user may do that, or enter the key again in the same request"
+                msg("changing {moved} would send this channel's stored key elsewhere: only the root user may do that, or enter the key again in the same request", moved=', '.join(moved))
             )
         for name, value in values.items():
             setattr(c, name, value)
@@ -292,7 +291,7 @@ def update_channel(fields: ChannelUpdate, *, actor_is_root: bool = False) -> Cha
 
 def delete_channels(ids: list[int]) -> int:
     if not ids:
-        raise ServiceError("ids must not be empty")
+        raise ServiceError(msg("ids must not be empty"))
     with session_scope() as s:
         found = [int(i) for i in s.exec(select(Channel.id).where(Channel.id.in_(ids))).all()]
         abilities.delete_for(s, found)
@@ -304,7 +303,7 @@ def delete_channels(ids: list[int]) -> int:
 
 def delete_channel(channel_id: int) -> None:
     if delete_channels([channel_id]) == 0:
-        raise NotFound("channel not found")
+        raise NotFound(msg("channel not found"))
 
 
 def delete_disabled() -> int:
@@ -327,7 +326,7 @@ def set_status(channel_ids: list[int], status: int) -> list[int]:
 
 def _tag_ids(tag: str) -> list[int]:
     if not tag.strip():
-        raise ServiceError("tag must not be empty")
+        raise ServiceError(msg("tag must not be empty"))
     with session_scope() as s:
         return [int(i) for i in s.exec(select(Channel.id).where(Channel.tag == tag)).all()]
 
@@ -362,10 +361,10 @@ def edit_tag(req: ChannelTagEdit) -> int:
 
 def batch_set_tag(ids: list[int], tag: str | None) -> int:
     if not ids:
-        raise ServiceError("ids must not be empty")
+        raise ServiceError(msg("ids must not be empty"))
     tag = (tag or "").strip() or None
     if tag and len(tag) > 255:
-        raise ServiceError("tag is too long (at most 255 characters)")
+        raise ServiceError(msg("tag is too long (at most 255 characters)"))
     with session_scope() as s:
         s.execute(update(Channel).where(Channel.id.in_(ids)).values(tag=tag))
         s.execute(update(Ability).where(Ability.channel_id.in_(ids)).values(tag=tag))

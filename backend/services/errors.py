@@ -1,5 +1,5 @@
 """The refusals services raise (defined in `backend.models.errors`, below every layer)."""
 
-from backend.models.errors import Forbidden, NotFound, ServiceError, Unauthorized
+from backend.models.errors import Forbidden, Message, NotFound, ServiceError, Unauthorized, msg
 
-__all__ = ["Forbidden", "NotFound", "ServiceError", "Unauthorized"]
+__all__ = ["Forbidden", "Message", "NotFound", "ServiceError", "Unauthorized", "msg"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from backend.services import options, payment_compliance, uptime_kuma
-from backend.services.errors import ServiceError
+from backend.services.errors import ServiceError, msg
 
 # switch -> (option that must be non-empty, what to tell the admin)
 _REQUIRES = {
@@ -29,18 +29,18 @@ def as_string(value: Any) -> str:
         return ""
     if isinstance(value, int | float | str):
         return str(value)
-    raise ServiceError("the option value must be a string, number or boolean")
+    raise ServiceError(msg("the option value must be a string, number or boolean"))
 
 
 def save(key: str, value: Any) -> None:
     text = as_string(value)
     if payment_compliance.is_compliance_key(key):
-        raise ServiceError("the payment terms are confirmed with their own action, not as an option")
+        raise ServiceError(msg("the payment terms are confirmed with their own action, not as an option"))
     if key == uptime_kuma.GROUPS_OPTION:
         uptime_kuma.parse_groups(text)  # refused now rather than ignored at every status read
     need = _REQUIRES.get(key)
     if need and text.strip().lower() == "true" and not options.get(need[0]).strip():
-        raise ServiceError(f"cannot enable {key}: {need[1]}")
+        raise ServiceError(msg("cannot enable {key}: {need}", key=key, need=need[1]))
     options.update(key, text)
 
 

@@ -16,7 +16,7 @@ from backend.models import Redemption, User
 from backend.models.enums import LogType, RedemptionStatus
 from backend.models.schemas.redemption import RedemptionCreate, RedemptionPublic, RedemptionUpdate
 from backend.services import activity_log, keywords, ledger
-from backend.services.errors import NotFound, ServiceError
+from backend.services.errors import NotFound, ServiceError, msg
 from backend.services.paging import page_of
 
 MAX_COUNT = 100
@@ -57,7 +57,7 @@ def search_codes(keyword: str, p: int, page_size: int) -> tuple[list[RedemptionP
 def _get(s: Session, code_id: int) -> Redemption:
     r = s.get(Redemption, code_id)
     if r is None or r.deleted_at is not None:
-        raise NotFound("redemption code not found")
+        raise NotFound(msg("redemption code not found"))
     return r
 
 
@@ -68,11 +68,11 @@ def get_code(code_id: int) -> RedemptionPublic:
 
 def _check(name: str, quota: int, expired_time: int) -> None:
     if not 1 <= len(name) <= 20:
-        raise ServiceError("the name must be 1 to 20 characters long")
+        raise ServiceError(msg("the name must be 1 to 20 characters long"))
     if quota <= 0:
-        raise ServiceError("quota must be positive")
+        raise ServiceError(msg("quota must be positive"))
     if expired_time != 0 and expired_time <= int(time.time()):
-        raise ServiceError("the expiry time must be in the future, or 0 for never")
+        raise ServiceError(msg("the expiry time must be in the future, or 0 for never"))
 
 
 def create_codes(creator_id: int, data: RedemptionCreate) -> list[str]:
@@ -80,7 +80,7 @@ def create_codes(creator_id: int, data: RedemptionCreate) -> list[str]:
     name, quota, count, expired_time = data.name.strip(), data.quota, data.count, data.expired_time
     _check(name, quota, expired_time)
     if not 1 <= count <= MAX_COUNT:
-        raise ServiceError(f"count must be between 1 and {MAX_COUNT}")
+        raise ServiceError(msg("count must be between 1 and {max_count}", max_count=MAX_COUNT))
     now = int(time.time())
     keys = [uuid.uuid4().hex for _ in range(count)]
     with session_scope() as s:
@@ -98,9 +98,9 @@ def update_code(code_id: int, data: RedemptionUpdate, *, status_only: bool = Fal
         status = fields.get("status", r.status)
         if status_only or "status" in fields:
             if r.status == RedemptionStatus.USED:
-                raise ServiceError("a used code cannot change status")
+                raise ServiceError(msg("a used code cannot change status"))
             if status not in (RedemptionStatus.ENABLED, RedemptionStatus.DISABLED):
-                raise ServiceError("status must be 1 (enabled) or 2 (disabled)")
+                raise ServiceError(msg("status must be 1 (enabled) or 2 (disabled)"))
             r.status = int(status)
         if not status_only:
             name = fields.get("name", r.name)
@@ -139,7 +139,7 @@ def redeem(user: User, key: str) -> int:
     credit exactly one caller, on every database, without a process-wide lock."""
     key = key.strip()
     if not key:
-        raise ServiceError("please enter a redemption code")
+        raise ServiceError(msg("please enter a redemption code"))
     now = int(time.time())
     with session_scope() as s:
         # The write comes first so SQLite takes its write lock before reading anything.
@@ -155,11 +155,11 @@ def redeem(user: User, key: str) -> int:
         ).rowcount
         r = s.exec(select(Redemption).where(Redemption.key == key, _LIVE)).first()
         if r is None:
-            raise ServiceError("invalid redemption code")
+            raise ServiceError(msg("invalid redemption code"))
         if claimed != 1:
             if r.status == RedemptionStatus.ENABLED:
-                raise ServiceError("this redemption code has expired")
-            raise ServiceError("this redemption code has already been used or is disabled")
+                raise ServiceError(msg("this redemption code has expired"))
+            raise ServiceError(msg("this redemption code has already been used or is disabled"))
         s.execute(update(User).where(User.id == user.id).values(quota=User.quota + r.quota))
         quota, code_id = r.quota, r.id
     ledger.forget_user(user.id)

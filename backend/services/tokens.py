@@ -18,7 +18,7 @@ from backend.models import Token, User
 from backend.models.enums import TokenStatus
 from backend.models.schemas.token import TokenCreate, TokenPublic, TokenUpdate, mask_key
 from backend.services import groups, ledger, options
-from backend.services.errors import NotFound, ServiceError
+from backend.services.errors import NotFound, ServiceError, msg
 from backend.services.paging import page_of
 
 _ALNUM = string.digits + string.ascii_letters
@@ -75,7 +75,7 @@ def _own(s: Session, user_id: int, token_id: int) -> Token:
     """Another user's token is reported as missing, so ids cannot be probed."""
     t = s.get(Token, token_id)
     if t is None or t.user_id != user_id or t.deleted_at is not None:
-        raise NotFound("token not found")
+        raise NotFound(msg("token not found"))
     return t
 
 
@@ -93,16 +93,16 @@ def reveal_key(user_id: int, token_id: int) -> str:
 def _validate(fields: dict[str, Any], user_group: str) -> None:
     name = fields.get("name")
     if name is not None and len(name) > 50:
-        raise ServiceError("the token name must be at most 50 characters")
+        raise ServiceError(msg("the token name must be at most 50 characters"))
     if fields.get("remain_quota", 0) < 0:
-        raise ServiceError("remain_quota cannot be negative")
+        raise ServiceError(msg("the remaining quota cannot be negative"))
     expired = fields.get("expired_time")
     if expired is not None and expired != -1 and expired <= int(time.time()):
-        raise ServiceError("the expiry time must be in the future, or -1 for never")
+        raise ServiceError(msg("the expiry time must be in the future, or -1 for never"))
     if "group" in fields and not groups.is_usable(user_group, fields["group"] or ""):
-        raise ServiceError("this group is not available to you")
+        raise ServiceError(msg("this group is not available to you"))
     if len(fields.get("model_limits") or "") > 1024 or len(fields.get("allow_ips") or "") > 1024:
-        raise ServiceError("model_limits and allow_ips are limited to 1024 characters")
+        raise ServiceError(msg("the model limits and the allowed IPs are limited to 1024 characters each"))
 
 
 EDITABLE = ("name", "expired_time", "remain_quota", "unlimited_quota", "model_limits_enabled", "model_limits",
@@ -130,7 +130,7 @@ def create_token(user: User, data: TokenCreate) -> TokenPublic:
         if cap > 0:
             count = s.exec(select(func.count()).select_from(Token).where(*_live(user.id))).one()
             if count >= cap:
-                raise ServiceError(f"you already have the maximum of {cap} tokens")
+                raise ServiceError(msg("you already have the maximum of {cap} tokens", cap=cap))
         t = insert_token(s, user, **fields)
     cache.invalidate_token(t.key)
     return view(t)
@@ -151,9 +151,9 @@ def mark_unusable(token_id: int, key: str, status: int) -> bool:
 
 def _check_enable(t: Token) -> None:
     if t.expired_time != -1 and t.expired_time <= int(time.time()):
-        raise ServiceError("the token has expired; change its expiry time before enabling it")
+        raise ServiceError(msg("the token has expired; change its expiry time before enabling it"))
     if not t.unlimited_quota and t.remain_quota <= 0:
-        raise ServiceError("the token's quota is used up; raise its remaining quota before enabling it")
+        raise ServiceError(msg("the token's quota is used up; raise its remaining quota before enabling it"))
 
 
 def update_token(user: User, token_id: int, data: TokenUpdate, *, status_only: bool = False) -> TokenPublic:
@@ -163,7 +163,7 @@ def update_token(user: User, token_id: int, data: TokenUpdate, *, status_only: b
         if status_only:
             status = data.status
             if status not in (TokenStatus.ENABLED, TokenStatus.DISABLED):
-                raise ServiceError("status must be 1 (enabled) or 2 (disabled)")
+                raise ServiceError(msg("status must be 1 (enabled) or 2 (disabled)"))
         else:
             changes = data.model_dump(include=set(EDITABLE), exclude_none=True)
             _validate(changes, user.group)
@@ -178,7 +178,7 @@ def update_token(user: User, token_id: int, data: TokenUpdate, *, status_only: b
                 remain_changed = True
             status = t.status if data.status is None else data.status
             if data.status is not None and status not in (TokenStatus.ENABLED, TokenStatus.DISABLED):
-                raise ServiceError("status must be 1 (enabled) or 2 (disabled)")
+                raise ServiceError(msg("status must be 1 (enabled) or 2 (disabled)"))
         if status == TokenStatus.ENABLED and t.status != TokenStatus.ENABLED:
             _check_enable(t)
         t.status = int(status)
@@ -206,7 +206,7 @@ def delete_tokens(user_id: int, ids: list[int]) -> int:
 
 def delete_token(user_id: int, token_id: int) -> None:
     if delete_tokens(user_id, [token_id]) == 0:
-        raise NotFound("token not found")
+        raise NotFound(msg("token not found"))
 
 
 MAX_BATCH_KEYS = 100
@@ -216,9 +216,9 @@ def reveal_keys(user_id: int, token_ids: list[int]) -> dict[str, str]:
     """`POST /api/token/batch/keys`: the full keys of several of the caller's own tokens, by id.
     Ids that are not the caller's (or are deleted) are left out, as new-api's query leaves them."""
     if not token_ids:
-        raise ServiceError("invalid parameters: ids must not be empty")
+        raise ServiceError(msg("invalid parameters: ids must not be empty"))
     if len(token_ids) > MAX_BATCH_KEYS:
-        raise ServiceError(f"at most {MAX_BATCH_KEYS} tokens at once")
+        raise ServiceError(msg("at most {max_batch_keys} tokens at once", max_batch_keys=MAX_BATCH_KEYS))
     with session_scope() as s:
         rows = s.exec(select(Token).where(*_live(user_id), Token.id.in_(token_ids))).all()
         return {str(t.id): f"sk-{t.key}" for t in rows}

@@ -21,7 +21,7 @@ from backend.models.enums import LogType, Role, UserStatus
 from backend.models.schemas.user import UserAdminPublic, UserCreate, UserRoleStatus, UserUpdate
 from backend.models.validation import check_display_name, check_email, check_password, check_username
 from backend.services import activity_log, groups, keywords, ledger, sessions
-from backend.services.errors import Forbidden, NotFound, ServiceError
+from backend.services.errors import Forbidden, NotFound, ServiceError, msg
 from backend.services.paging import page_of
 from backend.services.users import admin_user, create_user
 
@@ -52,9 +52,9 @@ def search_users(keyword: str, group: str, p: int, page_size: int) -> tuple[list
 def _target(s, actor: User, user_id: int) -> User:  # noqa: ANN001
     user = s.get(User, user_id)
     if user is None:
-        raise NotFound("user not found")
+        raise NotFound(msg("user not found"))
     if actor.role <= user.role and actor.role != Role.ROOT:
-        raise Forbidden("no permission to act on a user of the same or a higher role")
+        raise Forbidden(msg("no permission to act on a user of the same or a higher role"))
     return user
 
 
@@ -66,9 +66,9 @@ def get_user(actor: User, user_id: int) -> UserAdminPublic:
 def create(actor: User, data: UserCreate) -> UserAdminPublic:
     """A new account (username and display name trimmed) of a lower role than the actor's."""
     if data.role >= actor.role:
-        raise Forbidden("cannot create a user with a role equal to or higher than your own")
+        raise Forbidden(msg("cannot create a user with a role equal to or higher than your own"))
     if data.role not in (Role.COMMON, Role.ADMIN):
-        raise ServiceError("invalid role")
+        raise ServiceError(msg("invalid role"))
     with session_scope() as s:
         user = create_user(s, data.username.strip(), data.password, display_name=data.display_name.strip(),
                            role=data.role)
@@ -86,7 +86,7 @@ def update(actor: User, data: UserUpdate) -> UserAdminPublic:
         if "username" in fields and fields["username"] != user.username:
             check_username(fields["username"])
             if s.exec(select(User.id).where(User.username == fields["username"])).first() is not None:
-                raise ServiceError("this username is already taken")
+                raise ServiceError(msg("this username is already taken"))
             user.username = fields["username"]
         if "display_name" in fields:
             check_display_name(fields["display_name"])
@@ -100,24 +100,24 @@ def update(actor: User, data: UserUpdate) -> UserAdminPublic:
             sessions.end_user_sessions(s, user_id)
         if "group" in fields and fields["group"] != user.group:
             if fields["group"] not in groups.group_ratios():
-                raise ServiceError("unknown group")
+                raise ServiceError(msg("unknown group"))
             user.group = fields["group"]
         if "email" in fields:
             check_email(fields["email"])
             user.email = fields["email"]
         if "remark" in fields:
             if len(fields["remark"]) > 255:
-                raise ServiceError("the remark must be at most 255 characters")
+                raise ServiceError(msg("the remark must be at most 255 characters"))
             user.remark = fields["remark"]
         if "quota" in fields and fields["quota"] != user.quota:
             if fields["quota"] < 0:
-                raise ServiceError("quota cannot be negative")
+                raise ServiceError(msg("quota cannot be negative"))
             old_quota, new_quota = user.quota, fields["quota"]
         s.add(user)
         try:
             s.flush()
         except IntegrityError as exc:
-            raise ServiceError("this username is already taken") from exc
+            raise ServiceError(msg("this username is already taken")) from exc
         if new_quota is not None:
             # Applied as a delta, so spending not yet flushed by the ledger is not overwritten.
             s.execute(sql_update(User).where(User.id == user_id).values(quota=User.quota + (new_quota - old_quota)))
@@ -139,7 +139,7 @@ def hard_delete(actor: User, user_id: int) -> None:
     with session_scope() as s:
         user = _target(s, actor, user_id)
         if user.role >= Role.ROOT:
-            raise Forbidden("the root user cannot be deleted")
+            raise Forbidden(msg("the root user cannot be deleted"))
         owned = s.exec(select(Token.id, Token.key).where(Token.user_id == user_id)).all()
         s.execute(delete(Token).where(Token.user_id == user_id))
         s.delete(user)
@@ -154,11 +154,11 @@ def hard_delete(actor: User, user_id: int) -> None:
 
 def manage(actor: User, user_id: int, action: str) -> UserRoleStatus:
     if action not in ACTIONS:
-        raise ServiceError("invalid action")
+        raise ServiceError(msg("invalid action"))
     with session_scope() as s:
         user = _target(s, actor, user_id)
         if user.role >= Role.ROOT and action in ("disable", "delete", "demote"):
-            raise Forbidden("the root user cannot be disabled, deleted or demoted")
+            raise Forbidden(msg("the root user cannot be disabled, deleted or demoted"))
         if action == "disable":
             user.status = UserStatus.DISABLED
         elif action == "enable":
@@ -167,13 +167,13 @@ def manage(actor: User, user_id: int, action: str) -> UserRoleStatus:
             user.deleted_at = datetime.now(UTC).replace(tzinfo=None)
         elif action == "promote":
             if actor.role != Role.ROOT:
-                raise Forbidden("only the root user can promote users")
+                raise Forbidden(msg("only the root user can promote users"))
             if user.role >= Role.ADMIN:
-                raise ServiceError("this user is already an administrator")
+                raise ServiceError(msg("this user is already an administrator"))
             user.role = Role.ADMIN
         else:
             if user.role == Role.COMMON:
-                raise ServiceError("this user is already a common user")
+                raise ServiceError(msg("this user is already a common user"))
             user.role = Role.COMMON
         s.add(user)
         if action in ("disable", "delete"):

@@ -24,7 +24,6 @@ STATUS_LABELS = {
     topups.EXPIRED: (N_("Expired"), "gray"),
     topups.FAILED: (N_("Failed"), "red"),
 }
-MESSAGES = (N_("top-up order not found"), N_("the order's user no longer exists"))
 
 
 class AdminOrdersState(RoleGate, PagedState, AuthState):
@@ -87,7 +86,7 @@ class AdminOrdersState(RoleGate, PagedState, AuthState):
         try:
             done = await backend_bridge.call(topups.admin_complete, trade_no)
         except ServiceError as exc:
-            return rx.toast.error(self.tr(exc.message))
+            return rx.toast.error(self.tr_error(exc))
         reload = await self._load()
         text = self.tr("The order was already paid") if done.already_done else self.tr("Order completed")
         return [rx.toast.success(text), *([reload] if reload else [])]

@@ -92,7 +92,6 @@ ALL_KEYS = [o.key for opts in TABS.values() for o in opts]
 # Every field has an entry (empty: no error), so the page never reads a missing key.
 NO_ERRORS = {k: "" for k in [*ALL_KEYS, *(o.key for o in SECRETS)]}
 assert not any(options.is_secret(k) for k in ALL_KEYS), "a secret option would reach the browser"
-MESSAGES = (N_("the option value must be a string, number or boolean"), N_("invalid option key"))
 
 
 JSON_KEYS = {o.key for opts in TABS.values() for o in opts if o.kind == "json"}
@@ -178,7 +177,7 @@ class AdminSettingsState(RoleGate, AuthState):
                     await backend_bridge.call(option_rules.save, key, value)
                     saved += 1
                 except ServiceError as exc:
-                    refused[key] = self.tr(exc.message)
+                    refused[key] = self.tr_error(exc)
         finally:
             self.saving = False
         loaded = await backend_bridge.call(_read)

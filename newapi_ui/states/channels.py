@@ -13,7 +13,7 @@ from backend.models.enums import ChannelStatus, Role
 from backend.models.schemas.channel import ChannelUpdate
 from backend.relay import channel_balance, channel_test
 from backend.services import channel_input, channels, groups
-from backend.services.errors import ServiceError
+from backend.services.errors import ServiceError, msg
 from newapi_ui import backend_bridge
 from newapi_ui.components.json_editor import json_problem, pretty
 from newapi_ui.i18n import N_, fmt_money
@@ -39,12 +39,6 @@ TYPE_HINTS = {
                              "map of model to region with a default entry."),
     channel_types.CUSTOM: N_("Custom: the base URL is the whole endpoint; {model} is replaced by the model."),
 }
-# Service refusals this page can show, marked for translation.
-MESSAGES = (
-    N_("key must not be empty"), N_("channel not found"), N_("ids must not be empty"), N_("tag must not be empty"),
-    N_("all channels are already being tested"), N_("base_url must start with http:// or https://"),
-    N_("a custom channel's URL is a single endpoint; it has no model list"),
-)
 
 
 def merge(models: list[str], more: list[str]) -> list[str]:
@@ -189,7 +183,7 @@ class ChannelsState(RoleGate, PagedState, AuthState):
         try:
             await backend_bridge.call(fn, *args)
         except ServiceError as exc:
-            return rx.toast.error(self.tr(exc.message))
+            return rx.toast.error(self.tr_error(exc))
         reload = await self._load()
         return [rx.toast.success(self.tr(done or "Saved")), *([reload] if reload else [])]
 
@@ -259,7 +253,7 @@ class ChannelsState(RoleGate, PagedState, AuthState):
         try:
             balance = await channel_balance.update_balance(int(channel_id))
         except ServiceError as exc:
-            return rx.toast.error(self.tr(exc.message))
+            return rx.toast.error(self.tr_error(exc))
         reload = await self._load()
         text = self.tr("Balance: {balance}").format(balance=fmt_money(Decimal(str(balance)), self.lang))
         return [rx.toast.success(text), *([reload] if reload else [])]
@@ -282,7 +276,7 @@ class ChannelsState(RoleGate, PagedState, AuthState):
         try:
             channel_test.start_test_all(user.id or 0, user.username)
         except ServiceError as exc:
-            return rx.toast.error(self.tr(exc.message))
+            return rx.toast.error(self.tr_error(exc))
         return rx.toast.info(self.tr("Testing every channel in the background; reload to see the results"))
 
     @rx.event
@@ -316,7 +310,7 @@ class ChannelsState(RoleGate, PagedState, AuthState):
             result = await channel_test.run_test(self.test_id, self.test_model or None, user_id=user.id or 0,
                                                  username=user.username)
         except ServiceError as exc:
-            self.testing, self.test_ok, self.test_result = False, False, self.tr(exc.message)
+            self.testing, self.test_ok, self.test_result = False, False, self.tr_error(exc)
             return
         self.testing, self.test_ok = False, result.success
         took = self.tr("{seconds} s").format(seconds=f"{result.time:.2f}")
@@ -357,7 +351,7 @@ class ChannelsState(RoleGate, PagedState, AuthState):
         try:
             c = (await backend_bridge.call(channels.get_channel, int(channel_id))).model_dump()
         except ServiceError as exc:
-            return rx.toast.error(self.tr(exc.message))
+            return rx.toast.error(self.tr_error(exc))
         self._reset_form()
         self.all_groups = await backend_bridge.call(groups.all_groups)
         self.editing_id, self.key_count = int(c["id"]), int(c.get("key_count") or 0)
@@ -435,10 +429,10 @@ class ChannelsState(RoleGate, PagedState, AuthState):
             elif self.editing_id:
                 found = await channel_balance.fetch_channel_models(self.editing_id)
             else:
-                raise ServiceError("key must not be empty")
+                raise ServiceError(msg("key must not be empty"))
         except ServiceError as exc:
             self.fetching = False
-            yield rx.toast.error(self.tr(exc.message))
+            yield rx.toast.error(self.tr_error(exc))
             return
         self.fetching = False
         before = len(self.f_models)
@@ -500,8 +494,8 @@ class ChannelsState(RoleGate, PagedState, AuthState):
         except ServiceError as exc:
             field = next((k for k in JSON_FIELDS if exc.message.startswith(k)), "")
             if field:
-                self.json_errors = {**self.json_errors, field: exc.message}
-            self.form_error = self.tr(exc.message)
+                self.json_errors = {**self.json_errors, field: self.tr_error(exc)}
+            self.form_error = self.tr_error(exc)
             return None
         finally:
             self.saving = False

@@ -123,7 +123,7 @@ class LogsState(PagedState, AuthState):
             try:
                 stat = await backend_bridge.call(log_queries.stat, self._filter(user))
             except ServiceError as exc:
-                return rx.toast.error(self.tr(exc.message))
+                return rx.toast.error(self.tr_error(exc))
             self.stat_quota, self.stat_rpm, self.stat_tpm = stat.quota, stat.rpm, stat.tpm
         return result
 

@@ -15,14 +15,6 @@ from newapi_ui.i18n import N_
 from newapi_ui.states.auth import AuthState
 
 NOTIFY_TYPES = {"email": N_("Email"), "webhook": N_("Webhook")}
-# Refusals of users.update_self / update_setting, so they reach the user translated.
-MESSAGES = (
-    N_("the original password is wrong"),
-    N_("invalid notification email"),
-    N_("notify_type must be email or webhook"),
-    N_("quota_warning_threshold must be positive"),
-    N_("a webhook notification needs an http(s) webhook_url"),
-)
 
 
 class PersonalState(AuthState):
@@ -71,7 +63,7 @@ class PersonalState(AuthState):
         try:
             return await backend_bridge.call(fn, user.id, *args, **kwargs), None
         except ServiceError as exc:
-            return None, rx.toast.error(self.tr(exc.message))
+            return None, rx.toast.error(self.tr_error(exc))
         finally:
             self.busy = ""
 

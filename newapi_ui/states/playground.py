@@ -152,16 +152,19 @@ class PlaygroundState(AuthState):
             self.messages = [*self.messages, {"role": "assistant", "content": ""}]
             self.streaming, self.error, self._stop = True, "", False
             key_id, model, user_id = int(self.key_id), self.model, user.id or 0
+        refusal: ServiceError | None = None
         try:
             key = await backend_bridge.call(_reveal, user_id, key_id)
             error = await self._stream(key, model, history)
         except ServiceError as exc:
-            error = exc.message
+            error, refusal = "", exc
         except httpx.HTTPError:
             error = FAILED
         async with self:
             self.streaming = False
-            if error:
+            if refusal is not None:
+                self.error = self.tr_error(refusal)
+            elif error:
                 self.error = self.tr(error)
             elif not self.messages[-1]["content"]:
                 self.error = self.tr(NO_ANSWER)

@@ -29,14 +29,6 @@ STATUS_LABELS = {
 }
 EXPIRED = N_("Expired")
 UNKNOWN = N_("Unknown")
-MESSAGES = (
-    N_("the name must be 1 to 20 characters long"),
-    N_("quota must be positive"),
-    N_("count must be between 1 and 100"),
-    N_("a used code cannot change status"),
-    N_("redemption code not found"),
-    N_("the expiry time must be in the future, or 0 for never"),
-)
 
 
 def keys_csv(name: str, quota_text: str, keys: list[str]) -> str:
@@ -109,7 +101,7 @@ class RedemptionsState(RoleGate, PagedState, AuthState):
         try:
             result = await backend_bridge.call(fn, *args, **kwargs)
         except ServiceError as exc:
-            return rx.toast.error(self.tr(exc.message))
+            return rx.toast.error(self.tr_error(exc))
         reload = await self._load()
         text = self.tr(done).format(count=result if isinstance(result, int) else 0)
         return [rx.toast.success(text), *([reload] if reload else [])]
@@ -172,7 +164,7 @@ class RedemptionsState(RoleGate, PagedState, AuthState):
         try:
             keys = await backend_bridge.call(redemptions.create_codes, actor.id or 0, order)
         except ServiceError as exc:
-            self.form_error = self.tr(exc.message)
+            self.form_error = self.tr_error(exc)
             return None
         finally:
             self.busy = False

@@ -31,18 +31,6 @@ STATUS_LABELS = {
 UNKNOWN = N_("Unknown")
 # Radix selects cannot hold "", which the service reads as "the user's own group".
 OWN_GROUP = "__own__"
-# The token service's refusals, marked for translation.
-MESSAGES = (
-    N_("the token name must be at most 50 characters"),
-    N_("remain_quota cannot be negative"),
-    N_("the expiry time must be in the future, or -1 for never"),
-    N_("this group is not available to you"),
-    N_("model_limits and allow_ips are limited to 1024 characters"),
-    N_("the token has expired; change its expiry time before enabling it"),
-    N_("the token's quota is used up; raise its remaining quota before enabling it"),
-    N_("status must be 1 (enabled) or 2 (disabled)"),
-    N_("token not found"),
-)
 
 
 def expiry_from(day: str, tz: str) -> int:
@@ -135,7 +123,7 @@ class TokensState(RoleGate, PagedState, AuthState):
         try:
             result = await backend_bridge.call(fn, user, *args, **kwargs)
         except ServiceError as exc:
-            return rx.toast.error(self.tr(exc.message))
+            return rx.toast.error(self.tr_error(exc))
         reload = await self._load()
         text = self.tr(done).format(count=result if isinstance(result, int) else 0)
         return [rx.toast.success(text), *([reload] if reload else [])]
@@ -157,7 +145,7 @@ class TokensState(RoleGate, PagedState, AuthState):
         try:
             key = await backend_bridge.call(tokens.reveal_key, user.id or 0, int(token_id))
         except ServiceError as exc:
-            return rx.toast.error(self.tr(exc.message))
+            return rx.toast.error(self.tr_error(exc))
         self.revealed_key, self.key_open = key, True
         return [rx.set_clipboard(key), rx.toast.success(self.tr("Key copied"))]
 
@@ -209,15 +197,15 @@ class TokensState(RoleGate, PagedState, AuthState):
 
     def _fill(self, t: TokenPublic | None) -> None:
         self.quota_unit = "money" if self.display_in_currency else "tokens"
-        remain = t.remain_quota if t else 0
+        remain = (t.remain_quota or 0) if t else 0
         self.f_quota = money_text(remain, self.quota_per_unit) if self.quota_unit == "money" else str(remain)
-        self.f_name = t.name if t else ""
-        self.f_unlimited = t.unlimited_quota if t else True
-        expires = t.expired_time if t else -1
+        self.f_name = (t.name or "") if t else ""
+        self.f_unlimited = bool(t.unlimited_quota) if t else True
+        expires = t.expired_time if t and t.expired_time is not None else -1
         self.f_never = expires == -1
         self.f_expiry = "" if expires == -1 else day_of(expires, self.time_zone)
-        self.f_limits_on = t.model_limits_enabled if t else False
-        self.f_models = ", ".join(split_list(t.model_limits)) if t else ""
+        self.f_limits_on = bool(t.model_limits_enabled) if t else False
+        self.f_models = ", ".join(split_list(t.model_limits or "")) if t else ""
         self.f_ips = "\n".join(split_list(t.allow_ips)) if t else ""
         self.f_group = (t.group or OWN_GROUP) if t else OWN_GROUP
         self.form_error = ""
@@ -241,7 +229,7 @@ class TokensState(RoleGate, PagedState, AuthState):
         try:
             t = await backend_bridge.call(tokens.get_token, user.id or 0, int(token_id))
         except ServiceError as exc:
-            return rx.toast.error(self.tr(exc.message))
+            return rx.toast.error(self.tr_error(exc))
         await self._load_choices(user)
         if t.group and t.group not in [g for g, _label in self.group_options]:
             self.group_options = [*self.group_options, [t.group, t.group]]
@@ -313,7 +301,7 @@ class TokensState(RoleGate, PagedState, AuthState):
             else:
                 await backend_bridge.call(tokens.create_token, user, TokenCreate(**fields))
         except ServiceError as exc:
-            self.form_error = self.tr(exc.message)
+            self.form_error = self.tr_error(exc)
             return None
         finally:
             self.busy = False

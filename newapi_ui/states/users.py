@@ -23,20 +23,6 @@ ROLE_LABELS = {Role.COMMON: N_("User"), Role.ADMIN: N_("Admin"), Role.ROOT: N_("
 STATUS_LABELS = {UserStatus.ENABLED: (N_("Enabled"), "green"), UserStatus.DISABLED: (N_("Disabled"), "gray")}
 DELETED = N_("Deleted")
 UNKNOWN = N_("Unknown")
-# The role rules' refusals, marked for translation.
-MESSAGES = (
-    N_("no permission to act on a user of the same or a higher role"),
-    N_("cannot create a user with a role equal to or higher than your own"),
-    N_("the root user cannot be deleted"),
-    N_("the root user cannot be disabled, deleted or demoted"),
-    N_("only the root user can promote users"),
-    N_("this user is already an administrator"),
-    N_("this user is already a common user"),
-    N_("unknown group"),
-    N_("quota cannot be negative"),
-    N_("user not found"),
-    N_("invalid role"),
-)
 
 
 def quota_from(amount: str, unit: str, per_unit: int) -> int:
@@ -125,7 +111,7 @@ class UsersState(RoleGate, PagedState, AuthState):
         try:
             await backend_bridge.call(fn, actor, *args)
         except ServiceError as exc:
-            return rx.toast.error(self.tr(exc.message))
+            return rx.toast.error(self.tr_error(exc))
         reload = await self._load()
         return [rx.toast.success(self.tr(done)), *([reload] if reload else [])]
 
@@ -171,7 +157,7 @@ class UsersState(RoleGate, PagedState, AuthState):
                 username=str(form.get("username", "")), password=str(form.get("password", "")),
                 display_name=str(form.get("display_name", "")), role=role))
         except ServiceError as exc:
-            self.form_error = self.tr(exc.message)
+            self.form_error = self.tr_error(exc)
             return None
         finally:
             self.busy = False
@@ -189,12 +175,12 @@ class UsersState(RoleGate, PagedState, AuthState):
         try:
             u = await backend_bridge.call(user_admin.get_user, actor, int(user_id))
         except ServiceError as exc:
-            return rx.toast.error(self.tr(exc.message))
+            return rx.toast.error(self.tr_error(exc))
         self.all_groups = await backend_bridge.call(groups.all_groups)
-        self.edit_id, self.edit_username = int(u.id or 0), u.username
-        self.edit_display_name, self.edit_group = u.display_name, u.group
+        self.edit_id, self.edit_username = int(u.id or 0), u.username or ""
+        self.edit_display_name, self.edit_group = u.display_name or "", u.group or ""
         self.quota_unit = "money" if self.display_in_currency else "tokens"
-        quota = u.quota
+        quota = u.quota or 0
         self.edit_quota = money_text(quota, self.quota_per_unit) if self.quota_unit == "money" else str(quota)
         self.form_error, self.edit_open = "", True
         return None
@@ -240,7 +226,7 @@ class UsersState(RoleGate, PagedState, AuthState):
         try:
             await backend_bridge.call(user_admin.update, actor, change)
         except ServiceError as exc:
-            self.form_error = self.tr(exc.message)
+            self.form_error = self.tr_error(exc)
             return None
         finally:
             self.busy = False
