@@ -8,6 +8,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import Response
+from fastapi.telemetry import TelemetryConfig
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Receive, Scope, Send
 
@@ -23,7 +24,7 @@ from backend.relay_cors import RelayCORS
 from backend.request_limits import RequestLimits
 
 # No OpenTelemetry is configured; left on, FastAPI would still look the providers up per request.
-TELEMETRY_OFF = {"tracing": False, "metrics": False, "logs": False}
+TELEMETRY_OFF: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 
 
 class GatewayAPI(FastAPI):

@@ -12,7 +12,7 @@ from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Integer, inspect, text
 from sqlalchemy.engine import Connection
-from sqlalchemy.schema import Column, Table
+from sqlalchemy.schema import Column, ColumnDefault, Table
 from sqlmodel import SQLModel
 
 import backend.models  # noqa: F401  (registers the tables)
@@ -21,7 +21,7 @@ from backend.models.ids import never_reuses_ids
 
 def _default_sql(col: Column, dialect: str) -> str:
     """A DEFAULT clause so existing rows get the value the model would give them."""
-    default = col.default.arg if col.default is not None and not callable(col.default.arg) else None
+    default = col.default.arg if isinstance(col.default, ColumnDefault) and not callable(col.default.arg) else None
     if default is None:
         if col.nullable:
             return ""
@@ -103,14 +103,14 @@ def _unreflected_uniques(conn: Connection, table: str) -> list[list[str]]:
 
 def ensure_indexes(conn: Connection, tables: list[str] | None = None) -> list[str]:
     """Create the models' indexes that an existing table lacks (by name). Returns their names."""
-    made = []
+    made: list[str] = []
     for table in SQLModel.metadata.sorted_tables:
         if tables is not None and table.name not in tables:
             continue
         existing = {ix["name"] for ix in inspect(conn).get_indexes(table.name)}
         existing |= {uc["name"] for uc in inspect(conn).get_unique_constraints(table.name)}
         for index in table.indexes:
-            if index.name not in existing:
+            if index.name is not None and index.name not in existing:  # a CREATE INDEX needs a name
                 index.create(conn)
                 made.append(index.name)
     return made

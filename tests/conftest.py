@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import bcrypt
+import psycopg
+import pymysql
 import pytest
 from sqlalchemy import text
 from sqlmodel import SQLModel
@@ -57,14 +59,44 @@ class _MinimumCostBcrypt:
 
 passwords.bcrypt = _MinimumCostBcrypt()
 
-_PG_DB = os.environ.get("NEWAPI_TEST_PG_DB", "test")
-_MYSQL_DB = os.environ.get("NEWAPI_TEST_MYSQL_DB", "test")
+# Under `pytest -n N` (pytest-xdist) each worker ("gw0", "gw1"...) gets databases and a Redis db of
+# its own, created on first use, so workers never truncate each other's tables.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+_SUFFIX = f"_{_WORKER}" if _WORKER else ""
+_PG_DB = os.environ.get("NEWAPI_TEST_PG_DB", "test") + _SUFFIX
+_MYSQL_DB = os.environ.get("NEWAPI_TEST_MYSQL_DB", "test") + _SUFFIX
 DATABASES = {
     "sqlite": None,  # a file under tmp_path, per test
     "postgres": f"postgres://postgres@127.0.0.1:5432/{_PG_DB}",
     "mysql": f"root:@tcp(127.0.0.1:3306)/{_MYSQL_DB}",
 }
-REDIS_URL = os.environ.get("NEWAPI_TEST_REDIS", "redis://127.0.0.1:6379/15")
+_REDIS_BASE = os.environ.get("NEWAPI_TEST_REDIS", "redis://127.0.0.1:6379/15")
+if _WORKER[2:].isdigit():  # each worker one Redis db below the configured one: 15, 14, ...
+    _root, _, _db = _REDIS_BASE.rpartition("/")
+    _REDIS_BASE = f"{_root}/{int(_db) - int(_WORKER[2:])}"
+REDIS_URL = _REDIS_BASE
+
+
+def _create_worker_databases() -> None:
+    """The worker's own PostgreSQL and MariaDB databases, made if missing (a fresh machine has only
+    `test`). Quiet when a server is down: the tests that need it fail with the real error."""
+    try:
+        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+            if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (_PG_DB,)).fetchone() is None:
+                conn.execute(f'CREATE DATABASE "{_PG_DB}"')
+    except psycopg.Error:
+        pass
+    try:
+        conn = pymysql.connect(host="127.0.0.1", port=3306, user="root", password="")
+        with conn.cursor() as cur:
+            cur.execute(f"CREATE DATABASE IF NOT EXISTS `{_MYSQL_DB}`")
+        conn.close()
+    except pymysql.Error:
+        pass
+
+
+if _WORKER:
+    _create_worker_databases()
 
 
 def _selected() -> list[str]:
@@ -88,6 +120,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if _drives_a_browser(item):
             item.add_marker(pytest.mark.browser)
+            # The console servers of browser tests build into the one `.web`: under `pytest -n`
+            # (`--dist loadgroup`) they all run on the same worker, one after another.
+            item.add_marker(pytest.mark.xdist_group("browser"))
         callspec = getattr(item, "callspec", None)
         if callspec is not None and callspec.params.get("storage", "sqlite") != "sqlite":
             item.add_marker(pytest.mark.multi_db)
@@ -219,6 +254,9 @@ class LiveServer:
 
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        # uvicorn drops an idle connection after 5 s; the relay's pool keeps its connections for 90 s,
+        # and on a loaded machine a pooled one can be picked just as the fake closes it
+        options.setdefault("timeout_keep_alive", 120)
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on",
                                 **options)  # type: ignore[arg-type]
         self.server = uvicorn.Server(config)

@@ -33,8 +33,8 @@ def jwt_login(provider: str, request: Request, response: Response, body: JWTLogi
     p = external_login.provider(provider, "jwt_direct")
     oauth_state.consume(request.cookies.get(browser_binding.COOKIE_NAME), body.state.strip())
     raw = body.token or body.id_token or body.jwt
-    identity = external_login.jwt_identity(p, raw)
-    action, user = external_login.settle(p, identity, session_user(request))
+    external = external_login.jwt_identity(p, raw, body.ticket, external_login.callback_url(p), body.state.strip())
+    action, user = external_login.settle(p, external, session_user(request))
     return _answer(action, user, request, response)
 
 
@@ -42,6 +42,6 @@ def jwt_login(provider: str, request: Request, response: Response, body: JWTLogi
 def header_login(provider: str, request: Request, response: Response) -> dict:
     p = external_login.provider(provider, "trusted_header")
     peer = request.client.host if request.client else ""
-    identity = external_login.header_identity(p, peer, request.headers)
-    action, user = external_login.settle(p, identity, session_user(request))
+    external = external_login.header_identity(p, peer, request.headers)
+    action, user = external_login.settle(p, external, session_user(request))
     return _answer(action, user, request, response)

@@ -38,7 +38,7 @@ def session_user(request: Request) -> User | None:
 def browser_cookie(request: Request, response: Response) -> str:
     """The browser-binding cookie, set now when the browser has none (or a malformed one)."""
     value = request.cookies.get(browser_binding.COOKIE_NAME)
-    if browser_binding.fingerprint(value) is None:
+    if value is None or browser_binding.fingerprint(value) is None:
         value = browser_binding.new_value()
         response.set_cookie(**browser_binding.cookie_kwargs(value, https=over_https(request)))
     return value

@@ -73,6 +73,7 @@ def status() -> dict:
         "display_token_stat": o.get_bool("DisplayTokenStatEnabled"),
         "self_use_mode_enabled": o.get_bool("SelfUseModeEnabled"),
         "demo_site_enabled": o.get_bool("DemoSiteEnabled"),
+        "default_use_auto_group": o.get_bool("DefaultUseAutoGroup"),
         "checkin_enabled": o.get_bool("checkin_setting.enabled"),
         "user_agreement_enabled": bool(o.get("legal.user_agreement")),
         "privacy_policy_enabled": bool(o.get("legal.privacy_policy")),

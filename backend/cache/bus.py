@@ -41,12 +41,17 @@ def _deliver(kind: str, key: str) -> None:
             log.exception("bus subscriber for %s failed", kind)
 
 
+def encode(kind: str, key: str = "") -> bytes:
+    """The message other instances' listeners read (for a Lua script that publishes it itself)."""
+    return orjson.dumps({"o": INSTANCE_ID, "k": kind, "v": key})
+
+
 def publish(kind: str, key: str = "") -> None:
     _deliver(kind, key)
     client = get_sync_redis()
     if client is not None:
         try:
-            client.publish(CHANNEL, orjson.dumps({"o": INSTANCE_ID, "k": kind, "v": key}))
+            client.publish(CHANNEL, encode(kind, key))
         except Exception:  # Redis down: this node is still right; others catch up at SYNC_FREQUENCY
             log.warning("could not publish %s change to Redis", kind, exc_info=True)
 

@@ -13,7 +13,6 @@ import contextlib
 import logging
 import random
 import threading
-import time
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,7 +21,7 @@ import orjson
 from sqlmodel import select
 
 from backend import lifecycle
-from backend.cache import bus
+from backend.cache import bus, channel_state
 from backend.config import get_settings
 from backend.db import session_scope
 from backend.models import Ability, Channel
@@ -148,8 +147,9 @@ class _Tier:
     cumulative: tuple[int, ...]
 
     def choose(self, rng: random.Random, exclude: frozenset[int]) -> ChannelInfo:
-        if _cooling:  # channels that failed moments ago wait, while the tier has others
-            exclude = exclude | {c.id for c in self.channels if _cooling.get(c.id, 0.0) > time.monotonic()}
+        resting = channel_state.cooling_ids()
+        if resting:  # channels that failed moments ago wait, while the tier has others
+            exclude = exclude | resting
         if exclude and any(c.id in exclude for c in self.channels):
             rest = [c for c in self.channels if c.id not in exclude]
             if rest:  # every channel failed already: retry within the full tier rather than give up
@@ -245,25 +245,6 @@ def pick(group: str, model: str, retry: int = 0, exclude: frozenset[int] = froze
     return tier.choose(_rng, exclude)
 
 
-# channel id -> time.monotonic() until which `pick` passes it over (this process; see cool_down)
-_cooling: dict[int, float] = {}
-
-
-def cool_down(channel_id: int, seconds: float) -> None:
-    """Pass this channel over for `seconds` while its tier has other channels: it just failed in a
-    way that may pass (5xx, 429, unreachable). It comes back by itself when the time is up, without
-    waiting for the channel test job; a channel alone in its tier is still used meanwhile."""
-    if seconds > 0:
-        now = time.monotonic()
-        for cid in [c for c, until in _cooling.items() if until <= now]:  # keep the map small
-            del _cooling[cid]
-        _cooling[channel_id] = now + seconds
-
-
-def cooling(channel_id: int) -> bool:
-    return _cooling.get(channel_id, 0.0) > time.monotonic()
-
-
 def get_channel(channel_id: int) -> ChannelInfo | None:
     """An enabled channel by id (disabled and deleted ones are None)."""
     return _current().by_id.get(channel_id)
@@ -277,6 +258,11 @@ def models_for_group(group: str) -> list[str]:
 def priorities(group: str, model: str) -> list[int]:
     """The distinct priorities for (group, model), highest first (how many retries can step down)."""
     return [t.priority for t in _current().tiers.get((group, model), ())]
+
+
+def members(group: str, model: str) -> frozenset[int]:
+    """Ids of the enabled channels serving (group, model), every tier."""
+    return frozenset(c.id for t in _current().tiers.get((group, model), ()) for c in t.channels)
 
 
 def reload() -> None:
@@ -306,6 +292,7 @@ async def _refresh_forever() -> None:
             await asyncio.to_thread(_load)
         except Exception:
             log.warning("channel cache refresh failed", exc_info=True)
+        await channel_state.load()  # cooldown notices missed while Redis was unreachable
 
 
 @lifecycle.on_startup
@@ -331,4 +318,3 @@ def _reset() -> None:
     global _snapshot, _refresher
     _snapshot = None
     _refresher = None
-    _cooling.clear()

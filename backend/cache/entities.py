@@ -44,7 +44,7 @@ class TokenInfo:
         return orjson.dumps(d)
 
     @classmethod
-    def from_json(cls, raw: bytes, key: str) -> TokenInfo:
+    def from_json(cls, raw: bytes | str, key: str) -> TokenInfo:
         d = orjson.loads(raw)
         d["key"] = key
         d["model_limits"] = frozenset(d["model_limits"])
@@ -78,5 +78,5 @@ class UserInfo:
         return orjson.dumps(asdict(self))
 
     @classmethod
-    def from_json(cls, raw: bytes) -> UserInfo:
+    def from_json(cls, raw: bytes | str) -> UserInfo:
         return cls(**orjson.loads(raw))

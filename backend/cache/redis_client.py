@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import redis
 import redis.asyncio as aioredis
 
@@ -23,6 +25,16 @@ def get_sync_redis() -> redis.Redis | None:
         s = get_settings()
         _sync = redis.Redis.from_url(s.REDIS_CONN_STRING, max_connections=max(s.REDIS_POOL_SIZE, 10))
     return _sync
+
+
+# redis-py types a sync client's replies as `Awaitable | Any`; these clients do not decode, so a
+# string read is bytes or None.
+def sync_get(client: redis.Redis, key: str) -> bytes | None:
+    return cast(bytes | None, client.get(key))
+
+
+def sync_getdel(client: redis.Redis, key: str) -> bytes | None:
+    return cast(bytes | None, client.getdel(key))
 
 
 def get_async_redis() -> aioredis.Redis | None:

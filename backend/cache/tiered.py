@@ -31,7 +31,7 @@ class TieredCache(Generic[K, V]):
     `encode`/`decode` are the Redis form."""
 
     def __init__(self, kind: str, *, load: Callable[[K], V | None], redis_key: Callable[[K], str],
-                 encode: Callable[[V], str], decode: Callable[[bytes | str, K], V],
+                 encode: Callable[[V], bytes], decode: Callable[[bytes | str, K], V],
                  ident: Callable[[K], str], parse: Callable[[str], K | None], ttl: Callable[[], float],
                  negative_ttl: float, max_found: int, max_missing: int) -> None:
         self.kind = kind

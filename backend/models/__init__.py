@@ -1,5 +1,9 @@
 """SQLModel tables laid out exactly as new-api lays them out (table and column names, types),
-so an existing One API / new-api database opens in place."""
+so an existing One API / new-api database opens in place.
+
+An autoincrement key is typed `id: int` with a default of None, as SQLAlchemy types it (`Mapped[int]`):
+None only until the row is flushed, an int on every row read or written, which is all code handles.
+Column expressions in queries go through `sqlmodel.col()` so mypy sees a column, not the int."""
 
 from backend.models.ability import Ability
 from backend.models.channel import Channel

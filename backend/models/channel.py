@@ -10,7 +10,7 @@ class Channel(SQLModel, table=True):
     __tablename__ = "channels"
     __table_args__ = no_id_reuse()
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     type: int = Field(default=0)
     key: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     # GORM names Go's `OpenAIOrganization` field "open_ai_organization"; keep that column name.

@@ -29,6 +29,7 @@ TENCENT = "tencent"  # Hunyuan API 3.0, TC3-HMAC-SHA256
 DIFY = "dify"  # Dify ChatFlow app API
 COZE = "coze"  # Coze v3 chat API
 ZHIPU = "zhipu"  # Zhipu's v3 model API, JWT auth
+XUNFEI = "xunfei"  # Spark's WebSocket chat API, HMAC-signed URL
 CODEX = "codex"  # ChatGPT's Codex backend: Responses API only, OAuth key JSON
 MIDJOURNEY = "midjourney"
 TASK = "task"  # async task APIs (Suno, video)
@@ -68,7 +69,7 @@ CHANNEL_TYPES: dict[int, ChannelType] = {
         _T(15, "Baidu", "https://aip.baidubce.com", BAIDU),
         _T(16, "Zhipu", "https://open.bigmodel.cn", ZHIPU),
         _T(17, "Ali", "https://dashscope.aliyuncs.com", ALI, "/compatible-mode/v1", stream_options=True),
-        _T(18, "Xunfei", "", NATIVE),
+        _T(18, "Xunfei", "wss://spark-api.xf-yun.com", XUNFEI),
         _T(19, "360", "https://ai.360.cn"),
         _T(20, "OpenRouter", "https://openrouter.ai/api", stream_options=True),
         _T(21, "AIProxyLibrary", "https://api.aiproxy.io", NATIVE),
@@ -139,7 +140,7 @@ _UNSUPPORTED_FAMILIES = {
     NATIVE: msg("this provider's own protocol is not implemented by this gateway"),
 }
 # families whose provider has no model-listing API: their models are entered by hand
-NO_MODEL_LIST = frozenset({ZHIPU, BAIDU, TENCENT, DIFY, COZE})
+NO_MODEL_LIST = frozenset({ZHIPU, BAIDU, TENCENT, DIFY, COZE, XUNFEI})
 # families that can run without a base URL (a default host, or one built from the key or region)
 _NO_BASE_URL_NEEDED = frozenset({AWS, VERTEX, CODEX, ANTHROPIC, GEMINI, CLOUDFLARE, COHERE})
 

@@ -11,7 +11,7 @@ class Checkin(SQLModel, table=True):
     __tablename__ = "checkins"
     __table_args__ = (UniqueConstraint("user_id", "checkin_date", name="idx_user_checkin_date"), no_id_reuse())
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     user_id: int = Field(nullable=False)
     checkin_date: str = Field(max_length=10, nullable=False)  # YYYY-MM-DD
     quota_awarded: int = Field(default=0, sa_type=BigInteger, nullable=False)

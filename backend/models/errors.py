@@ -42,6 +42,9 @@ class Message:
     def __str__(self) -> str:
         return self.render()
 
+    def __hash__(self) -> int:  # the params may hold unhashable values; equal messages share a msgid
+        return hash(self.msgid)
+
 
 def msg(msgid: str, /, **params: Any) -> Message:
     """Mark a refusal's text: a literal template listed in the catalog, with its parameters."""

@@ -17,7 +17,7 @@ class Log(SQLModel, table=True):
         no_id_reuse(),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     user_id: int = Field(default=0, index=True)
     created_at: int = Field(default=0, sa_type=BigInteger, index=True)
     type: int = Field(default=0, index=True)

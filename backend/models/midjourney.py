@@ -11,7 +11,7 @@ class Midjourney(SQLModel, table=True):
     __tablename__ = "midjourneys"
     __table_args__ = no_id_reuse()
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     code: int = Field(default=0)
     user_id: int = Field(default=0, index=True)
     action: str = Field(default="", max_length=40, index=True)

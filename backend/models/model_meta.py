@@ -18,7 +18,7 @@ class ModelMeta(SQLModel, table=True):
     __tablename__ = "models"
     __table_args__ = (Index("uk_model_name_delete_at", "model_name", "deleted_at", unique=True), no_id_reuse())
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     model_name: str = Field(max_length=128, nullable=False)
     description: str | None = Field(default="", sa_column=Column(Text))
     icon: str | None = Field(default="", max_length=128)
@@ -37,7 +37,7 @@ class Vendor(SQLModel, table=True):
     __tablename__ = "vendors"
     __table_args__ = (Index("uk_vendor_name_delete_at", "name", "deleted_at", unique=True), no_id_reuse())
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     name: str = Field(max_length=128, nullable=False)
     description: str | None = Field(default="", sa_column=Column(Text))
     icon: str | None = Field(default="", max_length=128)
@@ -51,7 +51,7 @@ class PrefillGroup(SQLModel, table=True):
     __tablename__ = "prefill_groups"
     __table_args__ = (no_id_reuse(),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     name: str = Field(max_length=64, nullable=False)
     type: str = Field(max_length=32, nullable=False, index=True)
     items: Any = Field(default=None, sa_column=Column(JSON, nullable=True))

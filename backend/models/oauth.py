@@ -18,7 +18,7 @@ def _text() -> Column:
 class CustomOAuthProvider(SQLModel, table=True):
     __tablename__ = "custom_oauth_providers"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     name: str = Field(default="", max_length=64)
     slug: str = Field(default="", max_length=64, unique=True, index=True)
     icon: str = Field(default="", max_length=128)
@@ -88,7 +88,7 @@ class UserOAuthBinding(SQLModel, table=True):
         UniqueConstraint("provider_id", "provider_user_id", name="ux_provider_userid"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     user_id: int = Field(default=0)
     provider_id: int = Field(default=0)
     provider_user_id: str = Field(default="", max_length=256)

@@ -14,7 +14,7 @@ class PasskeyCredential(SQLModel, table=True):
     __tablename__ = "passkey_credentials"
     __table_args__ = no_id_reuse()
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     user_id: int = Field(index=True)
     credential_id: str = Field(max_length=512, unique=True, index=True)
     public_key: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))

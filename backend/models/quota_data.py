@@ -14,7 +14,7 @@ class QuotaData(SQLModel, table=True):
         Index("idx_qdt_model_user_name", "model_name", "username"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     user_id: int = Field(default=0, index=True)
     username: str = Field(default="", max_length=64, index=True)
     model_name: str = Field(default="", max_length=255, index=True)

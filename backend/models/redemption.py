@@ -10,7 +10,7 @@ class Redemption(SQLModel, table=True):
     __tablename__ = "redemptions"
     __table_args__ = no_id_reuse()
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     user_id: int = Field(default=0)
     key: str = Field(default="", max_length=32, unique=True, index=True)
     status: int = Field(default=1)

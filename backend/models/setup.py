@@ -7,6 +7,6 @@ class Setup(SQLModel, table=True):
 
     __tablename__ = "setups"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     version: str = Field(default="", max_length=50)
     initialized_at: int = Field(default=0, sa_type=BigInteger)

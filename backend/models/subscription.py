@@ -13,7 +13,7 @@ class SubscriptionPlan(SQLModel, table=True):
     __tablename__ = "subscription_plans"
     __table_args__ = no_id_reuse()
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     title: str = Field(default="", max_length=128)
     subtitle: str = Field(default="", max_length=255)
     price_amount: float = Field(default=0, sa_column=Column(Float, default=0, nullable=False))
@@ -38,7 +38,7 @@ class SubscriptionOrder(SQLModel, table=True):
     __tablename__ = "subscription_orders"
     __table_args__ = no_id_reuse()
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     user_id: int = Field(default=0, index=True)
     plan_id: int = Field(default=0, index=True)
     money: float = Field(default=0, sa_column=Column(Float, default=0))
@@ -54,7 +54,7 @@ class UserSubscription(SQLModel, table=True):
     __tablename__ = "user_subscriptions"
     __table_args__ = no_id_reuse()
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     user_id: int = Field(default=0, index=True)
     plan_id: int = Field(default=0, index=True)
     amount_total: int = Field(default=0, sa_type=BigInteger)
@@ -75,7 +75,7 @@ class SubscriptionQuotaGrant(SQLModel, table=True):
     __tablename__ = "subscription_quota_grants"
     __table_args__ = (UniqueConstraint("user_subscription_id", "period", name="idx_subscription_period"), no_id_reuse())
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     user_subscription_id: int = Field(nullable=False)
     user_id: int = Field(default=0, index=True)
     period: int = Field(nullable=False)  # 0 = the purchase, k = the k-th reset period after it

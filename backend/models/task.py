@@ -26,7 +26,7 @@ class Task(SQLModel, table=True):
     __table_args__ = no_id_reuse()
 
     # BIGINT like new-api's int64, but INTEGER on SQLite: only an INTEGER key can be AUTOINCREMENT there
-    id: int | None = Field(default=None, primary_key=True, sa_type=BigInteger().with_variant(Integer, "sqlite"))
+    id: int = Field(default=None, primary_key=True, sa_type=BigInteger().with_variant(Integer, "sqlite"))
     created_at: int = Field(default=0, sa_type=BigInteger, index=True)
     updated_at: int = Field(default=0, sa_type=BigInteger)
     task_id: str = Field(default="", max_length=191, index=True)

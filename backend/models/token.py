@@ -12,7 +12,7 @@ class Token(SQLModel, table=True):
     __tablename__ = "tokens"
     __table_args__ = no_id_reuse()
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     user_id: int = Field(default=0, index=True)
     key: str = Field(default="", max_length=48, unique=True, index=True)
     status: int = Field(default=1)

@@ -14,7 +14,7 @@ class TopUp(SQLModel, table=True):
     __tablename__ = "top_ups"
     __table_args__ = no_id_reuse()
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     user_id: int = Field(default=0, index=True)
     amount: int = Field(default=0, sa_type=BigInteger)
     money: float = Field(default=0, sa_column=Column(Float, default=0))

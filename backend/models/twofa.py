@@ -14,7 +14,7 @@ class TwoFA(SQLModel, table=True):
     __tablename__ = "two_fas"
     __table_args__ = no_id_reuse()
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     user_id: int = Field(unique=True, index=True)
     # new-api stores the base32 secret as is; newapi-py stores "enc:v1:..." when CRYPTO_SECRET is
     # set (backend/services/twofa_secret.py) and still reads new-api's plain values.
@@ -32,7 +32,7 @@ class TwoFABackupCode(SQLModel, table=True):
     __tablename__ = "two_fa_backup_codes"
     __table_args__ = no_id_reuse()
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     user_id: int = Field(index=True)
     code_hash: str = Field(default="", max_length=255)
     is_used: bool = Field(default=False)

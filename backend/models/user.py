@@ -10,7 +10,7 @@ class User(SQLModel, table=True):
     __tablename__ = "users"
     __table_args__ = no_id_reuse()
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     username: str = Field(default="", max_length=20, unique=True, index=True)
     password: str = Field(default="", max_length=255)
     display_name: str = Field(default="", max_length=20, index=True)

@@ -45,7 +45,7 @@ FLUSH_LAST = Gauge("newapi_ledger_last_flush_timestamp_seconds", "When the ledge
                    multiprocess_mode="livemax")
 FLUSH_FAILURES = Counter("newapi_ledger_flush_failures", "Ledger flushes the database refused (changes kept).")
 
-_requests: dict[tuple[str, str, int, str], Any] = {}
+_requests: dict[tuple[str, int, int, str], Any] = {}
 _request_seconds: dict[str, Any] = {}
 _upstream_seconds: dict[int, Any] = {}
 _tokens: dict[str, tuple[Any, Any]] = {}

@@ -8,6 +8,7 @@ channel's health (auto-disable, cooldown) when it fails, and hands a successful 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 import time
 from typing import Any
@@ -16,9 +17,9 @@ import orjson
 from fastapi.responses import Response
 
 from backend import lifecycle
-from backend.cache import channels
+from backend.cache import channel_state
 from backend.observability import metrics, tracing
-from backend.relay import adaptors, distributor, replies, token_counter
+from backend.relay import adaptors, distributor, media, replies, token_counter
 from backend.relay.adaptors.base import (
     Adaptor,
     AdaptorError,
@@ -35,6 +36,7 @@ from backend.relay.redact import redact_secrets
 from backend.relay.retry_rules import map_status, should_retry
 from backend.relay.upstream import UpstreamResponse, UpstreamTransportError, get_client
 from backend.services import billing, channel_health, options
+from backend.services.errors import ServiceError
 
 log = logging.getLogger("newapi.relay")
 
@@ -48,9 +50,12 @@ async def attempts(ctx: RelayContext, charge: billing.Charge) -> Response:
     retries = 0 if pinned is not None else max(options.get_int("RetryTimes"), 0)
     failed: set[int] = set()
     last: RelayError | None = None
+    entered = 0  # the attempt that entered the current group: its tiers are walked from the top
     for attempt in range(retries + 1):
+        if attempt and ctx.auto_next and distributor.exhausted(ctx.caller.group, ctx.model, failed):
+            entered = attempt if _next_auto_group(ctx, charge) else entered
         try:
-            route = distributor.route(ctx.caller.group, ctx.model, attempt, frozenset(failed), pinned)
+            route = await distributor.route(ctx.caller.group, ctx.model, attempt - entered, frozenset(failed), pinned)
         except RelayError:
             if last is not None:  # the channels vanished mid-call (reload): report the real failure
                 raise last from None
@@ -65,7 +70,7 @@ async def attempts(ctx: RelayContext, charge: billing.Charge) -> Response:
             metrics.upstream_failed(route.channel.id, err.status)
             _check_health(route, err)
             if err.status == 429 or err.status >= 500:  # may pass: rest it (ChannelCooldownSeconds)
-                channels.cool_down(route.channel.id, options.get_float("ChannelCooldownSeconds"))
+                await channel_state.cool_down(route.channel.id, options.get_float("ChannelCooldownSeconds"))
             if attempt >= retries or not should_retry(err, route.channel.type, pinned is not None):
                 raise replies.shown(ctx, route.key, err) from None
             metrics.retried(route.channel.id)
@@ -73,6 +78,23 @@ async def attempts(ctx: RelayContext, charge: billing.Charge) -> Response:
             last = err
             log.info("request %s: channel #%s failed with %s, retrying", ctx.request_id, route.channel.id, err.status)
     raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+def _next_auto_group(ctx: RelayContext, charge: billing.Charge) -> bool:
+    """An `auto` call whose group has no channel left untried moves to the next AutoGroup with a
+    price for the model (new-api's cross-group retry), and is billed in it."""
+    while ctx.auto_next:
+        group, ctx.auto_next = ctx.auto_next[0], ctx.auto_next[1:]
+        try:
+            pricing = media.priced(ctx.fmt, ctx.model, ctx.body, billing.pricing_for(ctx.model, group, charge.user))
+        except ServiceError:
+            continue
+        log.info("request %s: the channels of group %s are exhausted, moving to %s", ctx.request_id,
+                 ctx.caller.group, group)
+        charge.group, charge.pricing = group, pricing
+        ctx.caller = dataclasses.replace(ctx.caller, group=group)
+        return True
+    return False
 
 
 def _check_health(route: Route, err: RelayError) -> None:

@@ -167,3 +167,18 @@ def audio_seconds(filename: str, data: bytes) -> float:
         return parser(data)
     except (struct.error, IndexError, KeyError) as exc:
         raise AudioFormatError(f"cannot read the .{ext} file") from exc
+
+
+PCM_BYTES_PER_SECOND = 24000 * 2  # OpenAI's pcm speech: 24 kHz, 16-bit, mono, no header
+
+
+def speech_output_tokens(response_format: str, audio: bytes) -> int:
+    """new-api's charge for the audio a speech call made: its length at 1000 tokens a minute
+    (`duration_tokens`; pcm by its byte count), or a token per started KB when the audio cannot
+    be read (an unknown format, a damaged file)."""
+    fmt = (response_format or "mp3").lower()
+    try:
+        seconds = len(audio) / PCM_BYTES_PER_SECOND if fmt == "pcm" else audio_seconds(f"speech.{fmt}", audio)
+    except AudioFormatError:
+        return math.ceil(len(audio) / 1000)
+    return duration_tokens(seconds) if seconds > 0 else 0

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import orjson
 from sqlalchemy import update
-from sqlmodel import select
+from sqlmodel import col, select
 
 from backend import lifecycle
 from backend.cache.channels import ChannelInfo, split_keys
@@ -119,7 +119,7 @@ def load_info(channel_id: int) -> ChannelInfo:
 def _store(channel_id: int, balance: float) -> None:
     with session_scope() as s:
         s.execute(
-            update(Channel).where(Channel.id == channel_id).values(balance=balance, balance_updated_time=int(time.time()))
+            update(Channel).where(col(Channel.id) == channel_id).values(balance=balance, balance_updated_time=int(time.time()))
         )
 
 
@@ -133,7 +133,7 @@ async def update_balance(channel_id: int) -> float:
 def _enabled_ids() -> list[int]:
     with session_scope() as s:
         rows = s.exec(
-            select(Channel.id).where(Channel.status == ChannelStatus.ENABLED, Channel.type.in_(BALANCE_TYPES))
+            select(Channel.id).where(Channel.status == ChannelStatus.ENABLED, col(Channel.type).in_(BALANCE_TYPES))
         ).all()
     return [int(i) for i in rows]
 

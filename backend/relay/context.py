@@ -87,3 +87,4 @@ class RelayContext:
     form: Form | None = None  # a multipart body, parsed (`raw` is what goes upstream)
     content_type: str = ""
     span: Any = None  # the call's OpenTelemetry span (observability/tracing.py); None when tracing is off
+    auto_next: tuple[str, ...] = ()  # an `auto` call: the groups still to try, in order, after caller.group

@@ -36,7 +36,7 @@ async def upstream_count(
     """The routed channel's own count, or None when it has none or could not give one."""
     group = distributor.resolve_group(caller.group, caller.user.group, model)
     try:
-        route = distributor.route(group, model, 0, frozenset(), caller.pinned_channel)
+        route = await distributor.route(group, model, 0, frozenset(), caller.pinned_channel)
     except RelayError:
         return None  # no channel: the local count still answers, as it did before routing
     meta = RelayMeta(

@@ -5,13 +5,12 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from backend.cache import channels
+from backend.cache import channel_state, channels
 from backend.cache.channels import ChannelInfo
 from backend.relay.errors import forbidden, no_channel
 from backend.services import groups
 
 _rng = random.SystemRandom()
-_polling: dict[int, int] = {}  # channel id -> the next key's position (multi-key "polling" mode)
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,30 +26,40 @@ def upstream_model(channel: ChannelInfo, model: str) -> str:
     return mapped.strip() if isinstance(mapped, str) and mapped.strip() else model
 
 
-def choose_key(channel: ChannelInfo) -> str:
-    """A multi-key channel's `polling` mode takes its enabled keys in turn (per process, as new-api
-    keeps the position in its memory cache); any other channel with several keys picks at random."""
+async def choose_key(channel: ChannelInfo) -> str:
+    """A multi-key channel's `polling` mode takes its enabled keys in turn (across instances when
+    Redis is configured: `channel_state.next_position`); any other channel with several keys picks
+    at random."""
     keys = channel.keys
     if not keys:
         return ""
     if len(keys) == 1:
         return keys[0]
     if channel.multi_key_mode == "polling":
-        position = _polling.get(channel.id, 0)
-        _polling[channel.id] = position + 1
-        return keys[position % len(keys)]
+        return keys[await channel_state.next_position(channel.id) % len(keys)]
     return _rng.choice(keys)
 
 
-def resolve_group(group: str, user_group: str, model: str) -> str:
-    """The group a call runs (and is billed) in: for `auto`, the first of the user's AutoGroups with
-    a channel for the model (new-api's order), else the group as it is."""
+def auto_route(group: str, user_group: str, model: str) -> tuple[str, ...]:
+    """The groups a call may run (and is billed) in, in order: for `auto`, those of the user's
+    AutoGroups with a channel for the model (new-api's order; a retry moves to the next one when
+    the channels of the current one are exhausted), else the group alone."""
     if group != groups.AUTO:
-        return group
-    for candidate in groups.auto_groups(user_group):
-        if channels.priorities(candidate, model):
-            return candidate
-    raise no_channel(model, group)
+        return (group,)
+    candidates = tuple(g for g in groups.auto_groups(user_group) if channels.priorities(g, model))
+    if not candidates:
+        raise no_channel(model, group)
+    return candidates
+
+
+def resolve_group(group: str, user_group: str, model: str) -> str:
+    """The group a call starts in: for `auto`, the first usable AutoGroup with a channel for the model."""
+    return auto_route(group, user_group, model)[0]
+
+
+def exhausted(group: str, model: str, failed: set[int]) -> bool:
+    """Every channel of `group` serving `model` has failed in this call (an `auto` call moves on)."""
+    return channels.members(group, model) <= failed
 
 
 def models_for(group: str, user_group: str) -> list[str]:
@@ -73,7 +82,7 @@ def select(group: str, model: str, attempt: int, exclude: frozenset[int], pinned
     return channel
 
 
-def route(group: str, model: str, attempt: int, exclude: frozenset[int], pinned: int | None) -> Route:
+async def route(group: str, model: str, attempt: int, exclude: frozenset[int], pinned: int | None) -> Route:
     channel = select(group, model, attempt, exclude, pinned)
-    return Route(channel=channel, key=choose_key(channel), upstream_model=upstream_model(channel, model))
+    return Route(channel=channel, key=await choose_key(channel), upstream_model=upstream_model(channel, model))
 

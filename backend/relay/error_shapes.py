@@ -50,7 +50,7 @@ GOOGLE_STATUS = {
 def anthropic_type(status: int, upstream_type: str | None = None) -> str:
     """An Anthropic error type for `status`; an upstream's own Anthropic type is kept (a Claude
     channel's `overloaded_error` stays one)."""
-    if upstream_type in ANTHROPIC_TYPES.values():
+    if upstream_type is not None and upstream_type in ANTHROPIC_TYPES.values():
         return upstream_type
     if status in ANTHROPIC_TYPES:
         return ANTHROPIC_TYPES[status]

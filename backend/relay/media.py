@@ -7,7 +7,8 @@ Billing, as new-api computes it:
   models get size 256² 0.4, 512² 0.45, 1024² 1, 1792 sizes 2, and dall-e-3 `hd` 2 (1.5 at the 1792
   sizes). Images on a ratio (gpt-image-1) bill the upstream's token usage; without usage, n prompt
   tokens.
-- Speech: the input's characters are the prompt (a tokenizer count for `gpt` models), nothing else.
+- Speech: the input's characters are the prompt (a tokenizer count for `gpt` models); the audio
+  returned is the completion, 1000 tokens a minute of it (the newest new-api).
 - Transcriptions / translations: round(ceil(seconds) / 60 × 1000) prompt tokens for the uploaded
   audio, unless the upstream reports token usage (gpt-4o-transcribe).
 - Moderations, edits, rerank: the upstream's usage, else the local count of what was sent.
@@ -16,13 +17,19 @@ Billing, as new-api computes it:
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Mapping
 from typing import Any
 
 from backend.models.usage import Usage
 from backend.relay import token_counter
 from backend.relay.adaptors.base import RelayFormat
-from backend.relay.audio_duration import AudioFormatError, audio_seconds, duration_tokens
+from backend.relay.audio_duration import (
+    AudioFormatError,
+    audio_seconds,
+    duration_tokens,
+    speech_output_tokens,
+)
 from backend.relay.convert.multipart import Form
 from backend.relay.errors import RelayError, bad_request
 from backend.services.billing import Pricing
@@ -173,6 +180,15 @@ def final_usage(fmt: RelayFormat, body: Mapping[str, Any], reported: Usage | Non
     if fmt in STT_FORMATS:
         return reported if reported is not None else Usage(prompt_tokens=counted)
     return None
+
+
+def speech_usage(body: Mapping[str, Any], counted: int, audio: bytes | None, size: int) -> Usage:
+    """A whole speech reply, as the newest new-api bills it: the input as the prompt (`counted`),
+    the audio's length as the completion. `audio` None: more was sent than the relay keeps to
+    measure, so `size` bytes are charged a token per started KB, new-api's fallback."""
+    if audio is None:
+        return Usage(prompt_tokens=counted, completion_tokens=math.ceil(size / 1000))
+    return Usage(prompt_tokens=counted, completion_tokens=speech_output_tokens(_text(body.get("response_format")), audio))
 
 
 def log_note(fmt: RelayFormat, model: str, body: Mapping[str, Any]) -> str:

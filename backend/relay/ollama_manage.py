@@ -107,15 +107,13 @@ def _event(payload: Any) -> bytes:
     return b"data: " + (payload if isinstance(payload, bytes) else orjson.dumps(payload)) + b"\n\n"
 
 
-async def pull_stream(info: ChannelInfo, model: str) -> AsyncIterator[bytes]:
-    """new-api's stream: each progress object Ollama sends, then `{"message"}` on success or
-    `{"error"}` on failure, then `[DONE]`. Errors arrive in the stream (its status is already 200)."""
+async def pull_events(info: ChannelInfo, model: str) -> AsyncIterator[dict[str, Any]]:
+    """Each progress object Ollama sends, then `{"message"}` on success or `{"error"}` on failure
+    (the stream's own status is already 200 when a pull fails)."""
     failure: str | None = None
     try:
-        async with (
-            _client(info, PULL_TIMEOUT) as client,
-            client.stream("POST", "/api/pull", json={"model": model, "stream": True}) as resp,
-        ):
+        async with _client(info, PULL_TIMEOUT) as client, \
+                client.stream("POST", "/api/pull", json={"model": model, "stream": True}) as resp:
             if resp.status_code != 200:
                 failure = str(_error_of(resp.status_code, await resp.aread()))
             else:
@@ -126,11 +124,19 @@ async def pull_stream(info: ChannelInfo, model: str) -> AsyncIterator[bytes]:
                         progress = orjson.loads(line)
                     except orjson.JSONDecodeError:
                         continue
-                    if isinstance(progress, dict) and progress.get("error"):
+                    if not isinstance(progress, dict):
+                        continue
+                    if progress.get("error"):
                         failure = str(progress["error"])
                         break
-                    yield _event(progress)
+                    yield progress
     except httpx.HTTPError as exc:
         failure = f"the Ollama server could not be reached: {type(exc).__name__}"
-    yield _event({"error": failure} if failure else {"message": f"Model {model} pulled successfully"})
+    yield {"error": failure} if failure else {"message": f"Model {model} pulled successfully"}
+
+
+async def pull_stream(info: ChannelInfo, model: str) -> AsyncIterator[bytes]:
+    """new-api's SSE stream: `pull_events` as `data:` lines, then `[DONE]`."""
+    async for event in pull_events(info, model):
+        yield _event(event)
     yield _event(b"[DONE]")

@@ -1,8 +1,9 @@
 """A whole upstream body relayed to the client as it arrives, bytes unchanged (speech audio).
 
-The price of such a call is known before the first byte (speech bills the input's characters),
-so nothing is read from the body: it is streamed through with the upstream's Content-Type, and the
-call is settled once it ends, or refunded when not one byte reached the client.
+The body is streamed through with the upstream's Content-Type, and kept aside (up to
+KEEP_BYTES) to measure: speech bills the input's characters and the audio's length (`media.
+speech_usage`). The call is settled once the body ends, or refunded when not one byte reached the
+client.
 """
 
 from __future__ import annotations
@@ -24,20 +25,22 @@ from backend.services import billing
 log = logging.getLogger("newapi.relay")
 
 Shield = Callable[[Awaitable[Any]], Awaitable[None]]
+KEEP_BYTES = 64 << 20  # an hour of 128 kbit/s mp3; a longer reply is charged by its size
 
 
 def passthrough(ctx: RelayContext, charge: billing.Charge, resp: UpstreamResponse, content_type: str,
                 shield: Shield) -> StreamResponse:
     """`shield` runs the bookkeeping to its end even if the task is cancelled (pipeline._shielded)."""
     sent = 0
+    kept = bytearray()
     timeout = get_settings().STREAMING_TIMEOUT
 
     async def close() -> None:
         with contextlib.suppress(Exception):
             await resp.aclose()
         if sent:
-            usage = media.final_usage(ctx.fmt, ctx.body, None, ctx.prompt_tokens)
-            await billing.settle(charge, usage or billing.Usage(prompt_tokens=ctx.prompt_tokens))
+            audio = bytes(kept) if len(kept) == sent else None
+            await billing.settle(charge, media.speech_usage(ctx.body, ctx.prompt_tokens, audio, sent))
         else:
             await billing.refund(charge, error="the upstream sent no audio", status_code=502)
 
@@ -55,6 +58,8 @@ def passthrough(ctx: RelayContext, charge: billing.Charge, resp: UpstreamRespons
                 if not sent:
                     charge.other["frt"] = int((time.time() - ctx.started_at) * 1000)
                 await write(chunk)
+                if len(kept) == sent and sent + len(chunk) <= KEEP_BYTES:
+                    kept.extend(chunk)
                 sent += len(chunk)
         except (UpstreamTransportError, TimeoutError) as exc:
             log.warning("request %s: upstream body cut short: %s", ctx.request_id, exc)

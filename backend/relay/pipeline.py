@@ -97,8 +97,7 @@ def _observe(fmt: RelayFormat, ctx: RelayContext | None, response: Response, sta
              rid: str) -> None:
     """Metrics (and the trace span) of an answered call. The model is named only once a channel was
     routed for it (a bounded set); a stream's duration and span end when it ends (`_stream`)."""
-    routed = ctx is not None and bool(ctx.tried)
-    model, channel = (ctx.model, ctx.tried[-1]) if routed else ("", None)
+    model, channel = (ctx.model, ctx.tried[-1]) if ctx is not None and ctx.tried else ("", None)
     stream = isinstance(response, StreamResponse)
     metrics.request_done(fmt.value, model, channel, response.status_code, None if stream else time.time() - started)
     if span is not None and not stream:
@@ -169,7 +168,8 @@ def _service_error(err: ServiceError) -> RelayError:
 
 async def _run(ctx: RelayContext, receive: Receive) -> Response:
     caller = ctx.caller
-    group = distributor.resolve_group(caller.group, caller.user.group, ctx.model)
+    in_order = distributor.auto_route(caller.group, caller.user.group, ctx.model)
+    group, ctx.auto_next = in_order[0], in_order[1:]
     if group != caller.group:  # `auto`: the call runs, and is billed, in the group it landed in
         caller = ctx.caller = dataclasses.replace(caller, group=group)
     try:

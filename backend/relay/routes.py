@@ -107,7 +107,7 @@ async def _caller(request: Request) -> auth.Caller:
 
 def visible_models(caller: auth.Caller) -> list[str]:
     """The key's model list when it has one, else every model its group can route."""
-    if caller.token.model_limits_enabled:
+    if caller.token is not None and caller.token.model_limits_enabled:
         return sorted(caller.token.model_limits)
     return distributor.models_for(caller.group, caller.user.group)
 

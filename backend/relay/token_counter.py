@@ -220,7 +220,8 @@ def count_tools(model: str, tools: Iterable[Mapping[str, Any]] | None) -> int:
     for tool in tools or ():
         if not isinstance(tool, Mapping):
             continue
-        fn = tool.get("function") if isinstance(tool.get("function"), Mapping) else tool
+        nested = tool.get("function")
+        fn = nested if isinstance(nested, Mapping) else tool
         total += 8
         total += count_text(model, str(fn.get("name") or ""))
         total += count_text(model, str(fn.get("description") or ""))

@@ -14,7 +14,7 @@ import abc
 import asyncio
 import contextlib
 import re
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncGenerator, Callable, Mapping
 
 import aiohttp
 import httpx
@@ -43,7 +43,7 @@ class UpstreamResponse(abc.ABC):
     async def aread(self) -> bytes: ...
 
     @abc.abstractmethod
-    def aiter_bytes(self) -> AsyncIterator[bytes]: ...
+    def aiter_bytes(self) -> AsyncGenerator[bytes, None]: ...  # closed with aclose() when a stream stops early
 
     @abc.abstractmethod
     async def aclose(self) -> None:
@@ -89,7 +89,7 @@ class _AiohttpResponse(UpstreamResponse):
         except _AIOHTTP_ERRORS as exc:
             raise UpstreamTransportError(type(exc).__name__) from exc
 
-    async def aiter_bytes(self) -> AsyncIterator[bytes]:
+    async def aiter_bytes(self) -> AsyncGenerator[bytes, None]:
         try:
             async for chunk in self._resp.content.iter_any():
                 yield chunk
@@ -136,7 +136,7 @@ class _HttpxResponse(UpstreamResponse):
         except httpx.HTTPError as exc:
             raise UpstreamTransportError(type(exc).__name__) from exc
 
-    async def aiter_bytes(self) -> AsyncIterator[bytes]:
+    async def aiter_bytes(self) -> AsyncGenerator[bytes, None]:
         try:
             async for chunk in self._resp.aiter_raw():  # relayed as received, like the aiohttp path
                 yield chunk

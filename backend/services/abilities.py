@@ -8,7 +8,7 @@ or the reverse.
 from __future__ import annotations
 
 from sqlalchemy import delete, insert, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from backend.cache.channels import split_csv
 from backend.models import Ability, Channel
@@ -47,7 +47,7 @@ def _row(channel: Channel, group: str, model: str, enabled: bool) -> dict:
 def rebuild(session: Session, channel: Channel) -> int:
     """Replace a channel's abilities with models x groups. Returns the number of rows written."""
     session.flush()  # the channel must have its id and current values in this transaction
-    session.execute(delete(Ability).where(Ability.channel_id == channel.id))
+    session.execute(delete(Ability).where(col(Ability.channel_id) == channel.id))
     rows = rows_for(channel)
     if rows:
         session.execute(insert(Ability), rows)
@@ -57,12 +57,12 @@ def rebuild(session: Session, channel: Channel) -> int:
 def set_enabled(session: Session, channel_ids: list[int], enabled: bool) -> None:
     """Toggle routing for channels whose status changed (cheaper than a rebuild)."""
     if channel_ids:
-        session.execute(update(Ability).where(Ability.channel_id.in_(channel_ids)).values(enabled=enabled))
+        session.execute(update(Ability).where(col(Ability.channel_id).in_(channel_ids)).values(enabled=enabled))
 
 
 def delete_for(session: Session, channel_ids: list[int]) -> None:
     if channel_ids:
-        session.execute(delete(Ability).where(Ability.channel_id.in_(channel_ids)))
+        session.execute(delete(Ability).where(col(Ability.channel_id).in_(channel_ids)))
 
 
 def fix_all(session: Session) -> dict[str, int]:
@@ -73,7 +73,7 @@ def fix_all(session: Session) -> dict[str, int]:
     """
     session.execute(delete(Ability))
     ok = fails = 0
-    for channel in session.exec(select(Channel).order_by(Channel.id)).all():
+    for channel in session.exec(select(Channel).order_by(col(Channel.id))).all():
         rows = rows_for(channel)
         if any(len(r["model"]) > 255 or len(r["group"]) > 64 for r in rows):
             fails += 1

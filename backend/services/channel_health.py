@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from backend.cache import channels as channel_cache
 from backend.cache.channels import parse_json_object, split_keys
@@ -114,9 +114,9 @@ def _disable_one_key(s: Session, c: Channel, key: str, reason: str) -> bool | No
     reasons = info.get("multi_key_disabled_reason")
     info["multi_key_status_list"] = statuses
     info["multi_key_disabled_reason"] = {**(reasons if isinstance(reasons, dict) else {}), index: reason[:500]}
-    done = s.execute(
+    done = s.exec(
         update(Channel)  # compare-and-set: a racing writer's change is not overwritten
-        .where(Channel.id == c.id, Channel.channel_info == c.channel_info)
+        .where(col(Channel.id) == c.id, col(Channel.channel_info) == c.channel_info)
         .values(channel_info=orjson.dumps(info).decode())
     ).rowcount
     return bool(done)
@@ -133,9 +133,9 @@ def disable_now(channel_id: int, reason: str, key: str | None = None) -> bool:
         name = c.name
         one_key = _disable_one_key(s, c, key, reason) if key else None
         if one_key is None:
-            done = s.execute(
+            done = s.exec(
                 update(Channel)
-                .where(Channel.id == channel_id, Channel.status == ChannelStatus.ENABLED)
+                .where(col(Channel.id) == channel_id, col(Channel.status) == ChannelStatus.ENABLED)
                 .values(status=int(ChannelStatus.AUTO_DISABLED), other_info=_with_reason(c.other_info, reason))
             ).rowcount
             if not done:
@@ -167,9 +167,9 @@ def enable_now(channel_id: int, reason: str = "test passed") -> bool:
         if info.get("multi_key_status_list"):  # the channel passed: give every key another chance
             info["multi_key_status_list"], info["multi_key_disabled_reason"] = {}, {}
             values["channel_info"] = orjson.dumps(info).decode()
-        done = s.execute(
+        done = s.exec(
             update(Channel)
-            .where(Channel.id == channel_id, Channel.status == ChannelStatus.AUTO_DISABLED)
+            .where(col(Channel.id) == channel_id, col(Channel.status) == ChannelStatus.AUTO_DISABLED)
             .values(**values)
         ).rowcount
         if not done:

@@ -164,11 +164,20 @@ def reveal_key(channel_id: int) -> str:
 # ---- writes -------------------------------------------------------------------------------
 
 
-def _split_new_keys(mode: str, type_: int | None, key: str) -> list[str]:
+def _vertex_api_keys(settings: str | None) -> bool:
+    """new-api's `settings.vertex_key_type == "api_key"`: Vertex AI express-mode keys, one a line."""
+    try:
+        parsed = orjson.loads(settings) if settings else None
+    except orjson.JSONDecodeError:
+        return False
+    return isinstance(parsed, dict) and parsed.get("vertex_key_type") == "api_key"
+
+
+def _split_new_keys(mode: str, type_: int | None, key: str, settings: str | None = None) -> list[str]:
     key = key.strip()
     if mode != "batch":
         return [key]
-    if type_ == VERTEX_AI:
+    if type_ == VERTEX_AI and not _vertex_api_keys(settings):
         try:
             items = orjson.loads(key)
         except orjson.JSONDecodeError:
@@ -190,7 +199,7 @@ def create_channels(req: ChannelCreate) -> list[int]:
     check_relayable(fields.type, fields.base_url)
     if not (fields.key or "").strip():
         raise ServiceError(msg("key must not be empty"))
-    keys = _split_new_keys(mode, fields.type, fields.key or "")
+    keys = _split_new_keys(mode, fields.type, fields.key or "", fields.settings)
     if not keys:
         raise ServiceError(msg("key must not be empty"))
     values = normalise(fields.model_dump(include=set_fields - {"key"}, exclude_none=True))

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import col, select
 
 from backend.db import session_scope
 from backend.models import Checkin, User
@@ -52,7 +52,7 @@ def check_in(user: User) -> dict[str, Any]:
         with session_scope() as s:
             s.add(Checkin(user_id=user.id, checkin_date=date, quota_awarded=award, created_at=int(time.time())))
             s.flush()
-            s.execute(update(User).where(User.id == user.id).values(quota=User.quota + award))
+            s.execute(update(User).where(col(User.id) == user.id).values(quota=User.quota + award))
     except IntegrityError:
         raise ServiceError(msg("you have already checked in today")) from None
     topups.after_credit(user.id, user.username, award,
@@ -68,7 +68,7 @@ def stats(user_id: int, month: str | None = None) -> dict[str, Any]:
     with session_scope() as s:
         rows = s.exec(
             select(Checkin).where(Checkin.user_id == user_id, Checkin.checkin_date >= f"{month}-01",
-                                  Checkin.checkin_date <= f"{month}-31").order_by(Checkin.checkin_date.desc())
+                                  col(Checkin.checkin_date) <= f"{month}-31").order_by(col(Checkin.checkin_date).desc())
         ).all()
         total, quota = s.exec(
             select(func.count(), func.coalesce(func.sum(Checkin.quota_awarded), 0)).where(Checkin.user_id == user_id)

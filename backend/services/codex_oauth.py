@@ -23,6 +23,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import httpx
 import orjson
 from sqlalchemy import update
+from sqlmodel import col
 
 from backend.cache import channels as channel_cache
 from backend.cache.channels import parse_json_object
@@ -150,7 +151,7 @@ def _key_from(tokens: dict[str, Any], previous: dict[str, Any] | None = None) ->
 
 def _store_key(channel_id: int, encoded: str) -> None:
     with session_scope() as s:
-        s.execute(update(Channel).where(Channel.id == channel_id).values(key=encoded))
+        s.execute(update(Channel).where(col(Channel.id) == channel_id).values(key=encoded))
     channel_cache.reload()
 
 

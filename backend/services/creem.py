@@ -23,6 +23,7 @@ import httpx
 import orjson
 
 from backend.config import get_settings
+from backend.json_shape import object_at
 from backend.models import User
 from backend.services import options, payment_compliance, payment_pricing, subscription_orders, topups
 from backend.services.errors import ServiceError, msg
@@ -149,8 +150,8 @@ def webhook(payload: bytes, signature: str) -> str:
         raise ServiceError(msg("the webhook body is not JSON")) from None
     if not isinstance(event, dict) or event.get("eventType") != "checkout.completed":
         return f"ignored {event.get('eventType') if isinstance(event, dict) else '?'}"
-    obj = event.get("object") if isinstance(event.get("object"), dict) else {}
-    order = obj.get("order") if isinstance(obj.get("order"), dict) else {}
+    obj = object_at(event, "object")
+    order = object_at(obj, "order")
     if order.get("status") != "paid":
         return "unpaid"
     ref = str(obj.get("request_id") or "")

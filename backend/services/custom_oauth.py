@@ -1,7 +1,8 @@
 """Custom OAuth providers (`/api/custom-oauth-provider/*`, root only), new-api's model.
 
 Kinds: `oauth_code` (authorization-code flow through `/api/oauth/<slug>`), `jwt_direct` (a signed
-JWT posted to `/api/auth/external/<slug>/jwt/login`, acquire mode `direct_token`) and
+JWT posted to `/api/auth/external/<slug>/jwt/login`, or obtained for a ticket: acquire modes
+`direct_token` and `ticket_exchange`) and
 `trusted_header` (identity headers set by a trusted reverse proxy,
 `/api/auth/external/<slug>/header/login`). The client secret is stored but never returned.
 """
@@ -15,11 +16,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import func, select
+from sqlmodel import col, func, select
 
 from backend.db import session_scope
 from backend.models import CustomOAuthProvider, UserOAuthBinding
-from backend.services import oauth_fields
+from backend.services import external_ticket, oauth_fields
 from backend.services.errors import NotFound, ServiceError, msg
 
 KINDS = ("oauth_code", "jwt_direct", "trusted_header")
@@ -79,13 +80,15 @@ def _validate(p: CustomOAuthProvider) -> None:
         raise ServiceError(msg("auth_style must be 0 (auto), 1 (parameters) or 2 (basic auth)"))
     oauth_fields.parse_policy(p.access_policy)
     if p.kind == "oauth_code":
-        for field, label in (("client_id", "client ID"), ("authorization_endpoint", "authorization endpoint"),
-                             ("token_endpoint", "token endpoint"), ("user_info_endpoint", "user info endpoint")):
+        for field, label in (("client_id", msg("client ID")), ("authorization_endpoint", msg("authorization endpoint")),
+                             ("token_endpoint", msg("token endpoint")), ("user_info_endpoint", msg("user info endpoint"))):
             if not getattr(p, field).strip() and not (field != "client_id" and p.well_known.strip()):
                 raise ServiceError(msg("{label} is required", label=label))
     elif p.kind == "jwt_direct":
-        if (p.jwt_acquire_mode or "direct_token") != "direct_token":
-            raise ServiceError(msg("only the direct_token acquire mode is supported"))
+        if (p.jwt_acquire_mode or "direct_token") not in ("direct_token", "ticket_exchange"):
+            raise ServiceError(msg("jwt_acquire_mode must be direct_token or ticket_exchange"))
+        if p.jwt_acquire_mode == "ticket_exchange":
+            external_ticket.validate(p)
         if (p.jwt_identity_mode or "claims") not in ("claims", "userinfo"):
             raise ServiceError(msg("jwt_identity_mode must be claims or userinfo"))
         if not (p.jwks_url.strip() or (p.public_key or "").strip()):
@@ -134,7 +137,7 @@ def _save(p: CustomOAuthProvider) -> dict[str, Any]:
 
 def listing() -> list[dict[str, Any]]:
     with session_scope() as s:
-        return [public(p) for p in s.exec(select(CustomOAuthProvider).order_by(CustomOAuthProvider.id)).all()]
+        return [public(p) for p in s.exec(select(CustomOAuthProvider).order_by(col(CustomOAuthProvider.id))).all()]
 
 
 def get(provider_id: int) -> CustomOAuthProvider:
@@ -152,8 +155,8 @@ def by_slug(slug: str) -> CustomOAuthProvider | None:
 
 def enabled() -> list[CustomOAuthProvider]:
     with session_scope() as s:
-        return list(s.exec(select(CustomOAuthProvider).where(CustomOAuthProvider.enabled.is_(True))
-                           .order_by(CustomOAuthProvider.id)).all())
+        return list(s.exec(select(CustomOAuthProvider).where(col(CustomOAuthProvider.enabled).is_(True))
+                           .order_by(col(CustomOAuthProvider.id))).all())
 
 
 def create(body: dict[str, Any]) -> dict[str, Any]:

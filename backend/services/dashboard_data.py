@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from backend.db import session_scope
 from backend.models import QuotaData
@@ -35,5 +35,5 @@ def query(start: int, end: int, *, username: str = "", user_id: int | None = Non
     if end:
         conds.append(QuotaData.created_at <= end)
     with session_scope() as s:
-        rows = s.exec(select(QuotaData).where(*conds).order_by(QuotaData.created_at, QuotaData.id)).all()
+        rows = s.exec(select(QuotaData).where(*conds).order_by(col(QuotaData.created_at), col(QuotaData.id))).all()
     return [view(r) for r in rows]

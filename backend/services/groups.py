@@ -7,6 +7,7 @@ from typing import Any
 from backend.services import options
 
 AUTO = "auto"  # the token group that tries the user's AutoGroups in order (new-api's)
+AUTO_DESCRIPTION = "自动选择"  # how new-api lists `auto` when DefaultUseAutoGroup offers it
 
 
 def _json_dict(key: str) -> dict[str, Any]:
@@ -25,9 +26,24 @@ def all_groups() -> list[str]:
     return sorted(group_ratios())
 
 
+def default_use_auto() -> bool:
+    """`DefaultUseAutoGroup`: `auto` is offered to everyone and is the group of new keys (the key
+    made at sign-up with GENERATE_DEFAULT_TOKEN, and the console's new-key form)."""
+    return options.get_bool("DefaultUseAutoGroup")
+
+
+def default_token_group() -> str:
+    """The group a new key gets unless told otherwise: `auto` under DefaultUseAutoGroup, else the
+    user's own ('')."""
+    return AUTO if default_use_auto() else ""
+
+
 def usable_groups(user_group: str) -> dict[str, str]:
-    """name -> description of the groups this user may choose; their own group is always included."""
+    """name -> description of the groups this user may choose; their own group is always included,
+    and `auto` under DefaultUseAutoGroup (new-api's GetUserUsableGroups)."""
     groups = {str(k): str(v) for k, v in _json_dict("UserUsableGroups").items()}
+    if default_use_auto():
+        groups.setdefault(AUTO, AUTO_DESCRIPTION)
     if user_group and user_group not in groups:
         groups[user_group] = "user group"
     return groups

@@ -18,7 +18,7 @@ from decimal import ROUND_DOWN, Decimal, InvalidOperation
 
 from sqlalchemy import func, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import col, select
 
 from backend.db import session_scope
 from backend.models import InviteRebate, TopUp, User
@@ -91,7 +91,7 @@ def grant(trade_no: str) -> Grant | None:
                 return None
             sequence = s.exec(select(func.count()).select_from(TopUp).where(
                 TopUp.user_id == invitee.id, TopUp.status == "success",
-                TopUp.payment_provider.in_(WALLET_PROVIDERS), TopUp.id <= order.id,
+                col(TopUp.payment_provider).in_(WALLET_PROVIDERS), col(TopUp.id) <= order.id,
             )).one()
             quota = rebate_quota(order, percent)
             if not 0 < sequence <= times or quota <= 0:
@@ -101,10 +101,10 @@ def grant(trade_no: str) -> Grant | None:
                                inviter_id=invitee.inviter_id, quota=quota, percent=float(percent),
                                sequence=int(sequence), created_at=int(time.time())))
             s.flush()
-            credited = s.execute(
+            credited = s.exec(
                 update(User)
-                .where(User.id == invitee.inviter_id, User.deleted_at.is_(None),
-                       User.quota <= payment_pricing.MAX_WALLET_QUOTA - quota)
+                .where(col(User.id) == invitee.inviter_id, col(User.deleted_at).is_(None),
+                       col(User.quota) <= payment_pricing.MAX_WALLET_QUOTA - quota)
                 .values(quota=User.quota + quota, aff_history_quota=User.aff_history_quota + quota)
             ).rowcount
             if credited != 1:

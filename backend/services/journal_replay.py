@@ -72,7 +72,8 @@ def replay_node(directory: Path, node: str) -> Replayed:
     with get_relay_engine().begin() as conn:
         have = marks(conn, node)
         ledger_mark, quota_mark = have.get(LEDGER, 0), have.get(QUOTA, 0)
-        deltas, sums = Deltas(), {}
+        deltas = Deltas()
+        sums: quota_data.Batch = {}
         top = {LEDGER: ledger_mark, QUOTA: quota_mark}
         for rec in records:
             kind, seq = rec[0], int(rec[1])

@@ -233,7 +233,7 @@ class Ledger:
             if not user_ok:
                 self._load("user", user_id)
                 user_loaded = True
-            if not token_ok:
+            if token_id is not None and not token_ok:
                 self._load("token", token_id)
                 token_loaded = True
         raise RuntimeError(f"cannot load the balances of user {user_id} / token {token_id}")

@@ -16,9 +16,9 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import delete, update
-from sqlmodel import select
+from sqlmodel import col, select
 
-from backend.cache.redis_client import get_sync_redis
+from backend.cache.redis_client import get_sync_redis, sync_get, sync_getdel
 from backend.db import session_scope
 from backend.models import AuthNonce
 
@@ -44,8 +44,8 @@ def put(kind: str, key: str, value: dict[str, Any], ttl: float) -> None:
         return
     with session_scope() as s:
         # Garbage first (the expiry index makes this cheap), then the value itself.
-        s.execute(delete(AuthNonce).where(AuthNonce.expires_at < int(_now())))
-        s.execute(delete(AuthNonce).where(AuthNonce.key == k))
+        s.execute(delete(AuthNonce).where(col(AuthNonce.expires_at) < int(_now())))
+        s.execute(delete(AuthNonce).where(col(AuthNonce.key) == k))
         s.add(AuthNonce(key=k, value=raw, expires_at=int(expires) + 1))
 
 
@@ -77,7 +77,7 @@ def _raw(kind: str, key: str) -> str | bytes | None:
     client = get_sync_redis()
     k = _key(kind, key)
     if client is not None:
-        return client.get(_PREFIX + k)
+        return sync_get(client, _PREFIX + k)
     with session_scope() as s:
         row = s.exec(select(AuthNonce.value).where(AuthNonce.key == k)).first()
     return row
@@ -93,13 +93,13 @@ def take(kind: str, key: str) -> dict[str, Any] | None:
     client = get_sync_redis()
     k = _key(kind, key)
     if client is not None:
-        return _decode(client.getdel(_PREFIX + k))
+        return _decode(sync_getdel(client, _PREFIX + k))
     with session_scope() as s:
         raw = s.exec(select(AuthNonce.value).where(AuthNonce.key == k)).first()
         if raw is None:
             return None
         # Whoever deletes the row owns the value; a concurrent taker deletes nothing.
-        gone = s.execute(delete(AuthNonce).where(AuthNonce.key == k)).rowcount
+        gone = s.exec(delete(AuthNonce).where(col(AuthNonce.key) == k)).rowcount
     return _decode(raw) if gone == 1 else None
 
 
@@ -128,7 +128,7 @@ def update_if(kind: str, key: str, check: Callable[[dict[str, Any]], bool],
     if client is not None:
         return bool(client.eval(_REPLACE, 1, _PREFIX + k, old, new))
     with session_scope() as s:
-        done = s.execute(update(AuthNonce).where(AuthNonce.key == k, AuthNonce.value == old).values(value=new))
+        done = s.exec(update(AuthNonce).where(col(AuthNonce.key) == k, col(AuthNonce.value) == old).values(value=new))
         return done.rowcount == 1
 
 

@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import quote_plus
 
 import orjson
-from sqlmodel import select
+from sqlmodel import col, select
 
 from backend import lifecycle
 from backend.cache import redis_client
@@ -224,8 +224,8 @@ def notify_root(kind: str, title: str, content: str) -> bool:
 
     async def job() -> str:
         with session_scope() as s:
-            root = s.exec(select(User).where(User.role == Role.ROOT, User.deleted_at.is_(None))
-                          .order_by(User.id)).first()
+            root = s.exec(select(User).where(User.role == Role.ROOT, col(User.deleted_at).is_(None))
+                          .order_by(col(User.id))).first()
             if root is None:
                 return "skipped: no root user"
             to = Recipient(root.id, root.email or "", UserInfo.from_row(root).setting)

@@ -72,7 +72,7 @@ def find_user(kind: AccountKind, external_id: str) -> User | None:
         ids = _owner_ids(s, kind, external_id)
         if not ids:
             return None
-        found = s.exec(select(User).where(col(User.id).in_(ids), User.deleted_at.is_(None))).first()
+        found = s.exec(select(User).where(col(User.id).in_(ids), col(User.deleted_at).is_(None))).first()
     if found is None:
         raise Forbidden(msg("the account bound to this login has been deleted"))
     return found
@@ -100,6 +100,7 @@ def _attach(s: Session, kind: AccountKind, user: User, external_id: str) -> None
         setattr(user, kind.column, external_id)
         s.add(user)
     else:
+        assert kind.custom_id is not None  # a kind without a users column is a custom provider
         s.add(UserOAuthBinding(user_id=user.id, provider_id=kind.custom_id, provider_user_id=external_id,
                                created_at=datetime.now(UTC).replace(tzinfo=None)))
 
@@ -116,11 +117,11 @@ def register(kind: AccountKind, external_id: str, new: NewAccount, aff: str = ""
     quota = options.get_int("QuotaForNewUser")
     invitee_bonus = inviter_bonus = 0
     with session_scope() as s:
-        if email and s.exec(select(User.id).where(User.email == email, User.deleted_at.is_(None))).first():
+        if email and s.exec(select(User.id).where(User.email == email, col(User.deleted_at).is_(None))).first():
             raise ServiceError(msg("this email address is already in use by another account"))
         inviter = None
         if aff:
-            inviter = s.exec(select(User).where(User.aff_code == aff, User.deleted_at.is_(None))).first()
+            inviter = s.exec(select(User).where(User.aff_code == aff, col(User.deleted_at).is_(None))).first()
         if inviter is not None:
             invitee_bonus, inviter_bonus = options.get_int("QuotaForInvitee"), options.get_int("QuotaForInviter")
         username = _free_username(s, kind, new.username)
@@ -139,11 +140,11 @@ def register(kind: AccountKind, external_id: str, new: NewAccount, aff: str = ""
         except IntegrityError as exc:
             raise ServiceError(msg("this account was just created by another request, please try again"), 409) from exc
         if inviter is not None:
-            s.execute(update(User).where(User.id == inviter.id).values(
+            s.execute(update(User).where(col(User.id) == inviter.id).values(
                 aff_count=User.aff_count + 1, aff_quota=User.aff_quota + inviter_bonus,
                 aff_history_quota=User.aff_history_quota + inviter_bonus))
         if get_settings().GENERATE_DEFAULT_TOKEN:
-            tokens.insert_token(s, user, name="default", unlimited_quota=True)
+            tokens.insert_default_token(s, user)
     cache.invalidate_user(user.id)
     if inviter is not None:
         cache.invalidate_user(inviter.id)
@@ -172,7 +173,7 @@ def login_or_register(kind: AccountKind, external_id: str, new: NewAccount, aff:
         user = find_user(kind, legacy_id)
         if user is not None:  # an old One API row kept GitHub's login: move it to the numeric id
             with session_scope() as s:
-                s.execute(update(User).where(User.id == user.id).values({kind.column: external_id}))
+                s.execute(update(User).where(col(User.id) == user.id).values({kind.column: external_id}))
             cache.invalidate_user(user.id)
     if user is None:
         user = register(kind, external_id, new, aff)
@@ -229,8 +230,8 @@ def custom_bindings(user_id: int) -> list[dict]:
     """new-api's UserOAuthBindingResponse list: the user's custom-provider bindings."""
     with session_scope() as s:
         rows = s.exec(select(UserOAuthBinding, CustomOAuthProvider)
-                      .join(CustomOAuthProvider, CustomOAuthProvider.id == UserOAuthBinding.provider_id)
-                      .where(UserOAuthBinding.user_id == user_id).order_by(UserOAuthBinding.provider_id)).all()
+                      .join(CustomOAuthProvider, col(CustomOAuthProvider.id) == UserOAuthBinding.provider_id)
+                      .where(col(UserOAuthBinding.user_id) == user_id).order_by(col(UserOAuthBinding.provider_id))).all()
     return [{"provider_id": p.id, "provider_name": p.name, "provider_slug": p.slug, "provider_icon": p.icon,
              "provider_user_id": b.provider_user_id} for b, p in rows]
 

@@ -97,7 +97,8 @@ def _condition(body: Any, cond: dict[str, Any]) -> bool:
     raw = _get(body, str(cond["field"]).strip())
     exists = raw is not _MISSING
     current = None if raw is _MISSING else raw
-    op, value = str(cond["op"]).strip().lower(), cond.get("value")
+    op = str(cond["op"]).strip().lower()
+    value: Any = cond.get("value")
     match op:
         case "exists":
             return exists

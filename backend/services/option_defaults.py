@@ -259,7 +259,7 @@ NUMERIC_OPTIONS = {
     "PreConsumedQuota", "Price", "MinTopUp", "RetryTimes", "ChannelDisableThreshold", "DataExportInterval",
     "ChannelCooldownSeconds", "LogRetentionDays",
     "ModelRequestRateLimitDurationMinutes", "ModelRequestRateLimitCount", "ModelRequestRateLimitSuccessCount",
-    "SMTPPort", "USDExchangeRate", "StripeUnitPrice", "StripeMinTopUp", "MaxUserTokens",
+    "SMTPPort", "USDExchangeRate", "StripeUnitPrice", "StripeMinTopUp", "MaxUserTokens", "LinuxDOMinimumTrustLevel",
     "checkin_setting.min_quota", "checkin_setting.max_quota", "claude.thinking_adapter_budget_tokens_percentage",
     "general_setting.custom_currency_exchange_rate", "invite_rebate_setting.times", "invite_rebate_setting.percent",
     "WaffoUnitPrice", "WaffoMinTopUp",

@@ -1,23 +1,30 @@
-"""Admin-side checks before an option is saved: no OAuth provider switched on without its
-credentials (the login page would offer a button that cannot work)."""
+"""Admin-side checks before an option is saved: no switch turned on without the settings it needs
+(an OAuth provider without its client id would put a button on the login page that cannot work;
+email verification without an SMTP server would lock every new account out)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from backend.services import options, payment_compliance, uptime_kuma
-from backend.services.errors import ServiceError, msg
+from backend.services import options, passkey_settings, payment_compliance, uptime_kuma
+from backend.services.errors import Message, ServiceError, msg
 
-# switch -> (option that must be non-empty, what to tell the admin)
-_REQUIRES = {
-    "GitHubOAuthEnabled": ("GitHubClientId", "GitHub OAuth needs a client id first"),
-    "LinuxDOOAuthEnabled": ("LinuxDOClientId", "LinuxDO OAuth needs a client id first"),
-    "oidc.enabled": ("oidc.client_id", "OIDC needs a client id first"),
-    "discord.enabled": ("discord.client_id", "Discord OAuth needs a client id first"),
-    "TelegramOAuthEnabled": ("TelegramBotToken", "Telegram login needs a bot token first"),
-    "WeChatAuthEnabled": ("WeChatServerAddress", "WeChat login needs the WeChat server address first"),
-    "EmailDomainRestrictionEnabled": ("EmailDomainWhitelist", "the email domain whitelist is empty"),
-    "TurnstileCheckEnabled": ("TurnstileSiteKey", "Turnstile needs a site key first"),
+# switch -> (options that must be non-empty, the refusal: a whole sentence, so the console can
+# translate it)
+REQUIRES: dict[str, tuple[tuple[str, ...], Message]] = {
+    "GitHubOAuthEnabled": (("GitHubClientId",), msg("cannot enable GitHub login: set the GitHub client id first")),
+    "LinuxDOOAuthEnabled": (("LinuxDOClientId",), msg("cannot enable LinuxDO login: set the LinuxDO client id first")),
+    "oidc.enabled": (("oidc.client_id",), msg("cannot enable OIDC login: set the OIDC client id first")),
+    "discord.enabled": (("discord.client_id",), msg("cannot enable Discord login: set the Discord client id first")),
+    "TelegramOAuthEnabled": (("TelegramBotToken",), msg("cannot enable Telegram login: set the bot token first")),
+    "WeChatAuthEnabled": (("WeChatServerAddress",),
+                          msg("cannot enable WeChat login: set the WeChat server address first")),
+    "EmailDomainRestrictionEnabled": (("EmailDomainWhitelist",),
+                                      msg("cannot restrict email domains: the domain whitelist is empty")),
+    "TurnstileCheckEnabled": (("TurnstileSiteKey", "TurnstileSecretKey"),
+                              msg("cannot enable Turnstile: set the site key and the secret key first")),
+    "EmailVerificationEnabled": (("SMTPServer",),
+                                 msg("cannot require email verification: set the SMTP server first")),
 }
 
 
@@ -38,11 +45,26 @@ def save(key: str, value: Any) -> None:
         raise ServiceError(msg("the payment terms are confirmed with their own action, not as an option"))
     if key == uptime_kuma.GROUPS_OPTION:
         uptime_kuma.parse_groups(text)  # refused now rather than ignored at every status read
-    need = _REQUIRES.get(key)
-    if need and text.strip().lower() == "true" and not options.get(need[0]).strip():
-        raise ServiceError(msg("cannot enable {key}: {need}", key=key, need=need[1]))
+    if key == "passkey.enabled" and text.strip().lower() == "true":
+        _check_passkey_origins()
+    need = REQUIRES.get(key)
+    if need and text.strip().lower() == "true" and not all(options.get(k).strip() for k in need[0]):
+        raise ServiceError(need[1])
     options.update(key, text)
 
 
 def listing() -> list[dict[str, str]]:
     return [{"key": k, "value": v} for k, v in sorted(options.all_public().items())]
+
+
+PASSKEY_ORIGIN_REFUSAL = msg("cannot enable passkeys: the origins (or the server address) must be https:// "
+                             "addresses, or localhost")
+
+
+def _check_passkey_origins() -> None:
+    """Passkeys on with an origin browsers refuse would fail every ceremony with a 503: refuse
+    the switch now, while the admin is looking at the settings."""
+    try:
+        passkey_settings.relying_party()
+    except ServiceError as exc:
+        raise ServiceError(PASSKEY_ORIGIN_REFUSAL) from exc

@@ -20,7 +20,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import delete
-from sqlmodel import select
+from sqlmodel import col, select
 from webauthn import (
     generate_authentication_options,
     generate_registration_options,
@@ -84,8 +84,8 @@ def _options(opts: Any) -> dict[str, Any]:
 def _credentials(user_id: int) -> list[PasskeyCredential]:
     with session_scope() as s:
         return list(s.exec(select(PasskeyCredential).where(
-            PasskeyCredential.user_id == user_id, PasskeyCredential.deleted_at.is_(None))
-            .order_by(PasskeyCredential.id)).all())
+            col(PasskeyCredential.user_id) == user_id, col(PasskeyCredential.deleted_at).is_(None))
+            .order_by(col(PasskeyCredential.id))).all())
 
 
 def _descriptors(rows: list[PasskeyCredential]) -> list[PublicKeyCredentialDescriptor]:
@@ -182,7 +182,7 @@ def _assert(rp: RelyingParty, body: dict[str, Any], challenge: bytes, user_id: i
         raise ServiceError(FAILED) from exc
     with session_scope() as s:
         row = s.exec(select(PasskeyCredential).where(
-            PasskeyCredential.credential_id == _b64(raw_id), PasskeyCredential.deleted_at.is_(None))).first()
+            col(PasskeyCredential.credential_id) == _b64(raw_id), col(PasskeyCredential.deleted_at).is_(None))).first()
         if row is None or (user_id is not None and row.user_id != user_id):
             raise ServiceError(FAILED)
         user = s.get(User, row.user_id)
@@ -252,10 +252,10 @@ def status(user_id: int) -> dict[str, Any]:
 def delete_own(user_id: int, credential_row_id: int | None = None) -> None:
     """One credential of the user, or (new-api's DELETE /api/user/passkey) all of them."""
     with session_scope() as s:
-        stmt = delete(PasskeyCredential).where(PasskeyCredential.user_id == user_id)
+        stmt = delete(PasskeyCredential).where(col(PasskeyCredential.user_id) == user_id)
         if credential_row_id is not None:
-            stmt = stmt.where(PasskeyCredential.id == credential_row_id)
-        if s.execute(stmt).rowcount == 0 and credential_row_id is not None:
+            stmt = stmt.where(col(PasskeyCredential.id) == credential_row_id)
+        if s.exec(stmt).rowcount == 0 and credential_row_id is not None:
             raise NotFound(msg("passkey not found"))
 
 
@@ -266,6 +266,6 @@ def admin_reset(actor: User, user_id: int) -> None:
             raise NotFound(msg("user not found"))
         if actor.role <= target.role and actor.role != Role.ROOT:
             raise Forbidden(msg("no permission to reset the passkeys of a user of the same or a higher role"))
-        if s.execute(delete(PasskeyCredential).where(PasskeyCredential.user_id == user_id)).rowcount == 0:
+        if s.exec(delete(PasskeyCredential).where(col(PasskeyCredential.user_id) == user_id)).rowcount == 0:
             raise ServiceError(msg("this user has no passkey"))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from backend.db import session_scope
 from backend.models import Ability, Channel
@@ -37,7 +37,7 @@ def enabled_groups_by_model() -> dict[str, tuple[str, ...]]:
     """model -> sorted groups with at least one enabled channel serving it."""
     with session_scope() as s:
         pairs = s.exec(
-            select(Ability.model, Ability.group).join(Channel, Channel.id == Ability.channel_id)
+            select(Ability.model, Ability.group).join(Channel, col(Channel.id) == Ability.channel_id)
             .where(Ability.enabled == True, Channel.status == ChannelStatus.ENABLED)  # noqa: E712
             .distinct()
         ).all()

@@ -131,7 +131,9 @@ def from_models_dev(body: bytes) -> dict[str, Any]:
     chosen: dict[str, tuple[str, float, float | None, float | None]] = {}
     for provider in sorted(doc):
         models = doc[provider].get("models") if isinstance(doc[provider], dict) else None
-        for name in sorted(models) if isinstance(models, dict) else []:
+        if not isinstance(models, dict):
+            continue
+        for name in sorted(models):
             entry = models[name]
             cand = _candidate(provider, entry.get("cost") if isinstance(entry, dict) else None)
             if cand is not None and (name not in chosen or _better(chosen[name], cand)):

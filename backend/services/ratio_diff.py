@@ -43,7 +43,8 @@ def effective(data: dict[str, Any]) -> Tables:
     """The tables as prices (new-api's `effectivePricingSyncData`): finite non-negative numbers only;
     a fixed price hides the token ratios; a model with neither a price nor a ratio, or billed by an
     expression, is dropped."""
-    modes = data.get(BILLING_MODE) if isinstance(data.get(BILLING_MODE), dict) else {}
+    raw_modes = data.get(BILLING_MODE)
+    modes = raw_modes if isinstance(raw_modes, dict) else {}
     result: Tables = {}
     for field in SYNC_FIELDS:
         raw = data.get(field)

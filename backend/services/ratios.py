@@ -260,6 +260,12 @@ def effective_map(key: str) -> dict[str, float]:
     return dict(_table(key).exact)
 
 
+def default_map(key: str) -> dict[str, float]:
+    """The built-in map of one pricing option, without the admin's entries (the price editor's
+    fallback column)."""
+    return dict(_DEFAULTS.get(key, {}))
+
+
 def default_json(key: str) -> str:
     """The built-in map of one pricing option as JSON (the "reset model ratio" action)."""
     return orjson.dumps(_DEFAULTS[key]).decode()

@@ -13,7 +13,7 @@ import time
 from typing import Any
 
 from sqlalchemy import update
-from sqlmodel import select
+from sqlmodel import col, select
 
 from backend.auth.sessions import session_id
 from backend.db import session_scope
@@ -36,7 +36,7 @@ class VerificationRequired(ServiceError):
 
 def _set(sid: str, user_id: int, **values: int) -> int:
     with session_scope() as s:
-        return s.execute(update(UserSession).where(UserSession.id == sid, UserSession.user_id == user_id)
+        return s.exec(update(UserSession).where(col(UserSession.id) == sid, col(UserSession.user_id) == user_id)
                          .values(**values)).rowcount or 0
 
 
@@ -65,9 +65,9 @@ def verify(cookie: str | None, user_id: int, method: str, code: str = "") -> dic
         if not has_passkey:
             raise ServiceError(msg("no passkey is registered for this account"))
         with session_scope() as s:  # the ready mark is used up whether or not it is still fresh
-            ready = s.execute(
-                update(UserSession).where(UserSession.id == sid, UserSession.user_id == user_id,
-                                          UserSession.passkey_ready_at > now - PASSKEY_READY_SECONDS)
+            ready = s.exec(
+                update(UserSession).where(col(UserSession.id) == sid, col(UserSession.user_id) == user_id,
+                                          col(UserSession.passkey_ready_at) > now - PASSKEY_READY_SECONDS)
                 .values(passkey_ready_at=0)).rowcount
         if not ready:
             raise ServiceError(msg("finish the passkey check first"))

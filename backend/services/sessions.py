@@ -16,7 +16,7 @@ import threading
 import time
 
 from sqlalchemy import delete, event
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from backend import lifecycle
 from backend.auth.sessions import COOKIE_NAME, MAX_AGE, cookie_kwargs, new_secret, session_id
@@ -42,8 +42,10 @@ def start(user_id: int, now: int | None = None) -> str:
     """A new session for the user; returns the cookie value (shown to nobody else, stored hashed)."""
     secret = new_secret()
     issued = int(time.time()) if now is None else now
+    sid = session_id(secret)
+    assert sid is not None  # a fresh secret is always well formed
     with session_scope() as s:
-        s.add(UserSession(id=session_id(secret), user_id=user_id, created_at=issued, expires_at=issued + MAX_AGE))
+        s.add(UserSession(id=sid, user_id=user_id, created_at=issued, expires_at=issued + MAX_AGE))
     return secret
 
 
@@ -87,7 +89,7 @@ def end(cookie: str | None) -> None:
     if sid is None:
         return
     with session_scope() as s:
-        s.execute(delete(UserSession).where(UserSession.id == sid))
+        s.execute(delete(UserSession).where(col(UserSession.id) == sid))
     bus.publish(BUS_KIND, sid)
 
 
@@ -95,10 +97,10 @@ def end_user_sessions(s: Session, user_id: int, *, keep: str | None = None) -> N
     """End every session of the user but the one of cookie `keep`, in the caller's transaction
     (so a password change and the logout of its old sessions commit together). Every instance
     forgets them once that transaction commits."""
-    stmt = delete(UserSession).where(UserSession.user_id == user_id)
+    stmt = delete(UserSession).where(col(UserSession.user_id) == user_id)
     keep_sid = session_id(keep)
     if keep_sid is not None:
-        stmt = stmt.where(UserSession.id != keep_sid)
+        stmt = stmt.where(col(UserSession.id) != keep_sid)
     s.execute(stmt)
     event.listen(s, "after_commit", lambda _s: bus.publish(BUS_KIND, f"user:{user_id}"), once=True)
 
@@ -107,7 +109,7 @@ def purge_expired(now: int | None = None) -> int:
     """Delete sessions past their expiry; returns how many."""
     cutoff = int(time.time()) if now is None else now
     with session_scope() as s:
-        return s.execute(delete(UserSession).where(UserSession.expires_at <= cutoff)).rowcount or 0
+        return s.exec(delete(UserSession).where(col(UserSession.expires_at) <= cutoff)).rowcount or 0
 
 
 def _on_ended(value: str) -> None:

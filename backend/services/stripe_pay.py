@@ -15,6 +15,7 @@ import time
 from typing import Any
 
 import stripe
+from stripe.params.checkout import SessionCreateParams
 
 from backend.config import get_settings
 from backend.models import User
@@ -72,7 +73,7 @@ def checkout(user: User, amount: int, method: str) -> str:
     payment_pricing.check_amount(amount, payment_pricing.min_topup("StripeMinTopUp"), payment_pricing.STRIPE_MAX_AMOUNT)
     trade_no = reference(user.id)
     server = options.get("ServerAddress").strip().rstrip("/")
-    params: dict[str, Any] = {
+    params: SessionCreateParams = {
         "client_reference_id": trade_no,
         "success_url": server + "/topup",
         "cancel_url": server + "/topup",

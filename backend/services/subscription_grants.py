@@ -17,7 +17,7 @@ import time
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import col, select
 
 from backend import lifecycle
 from backend.db import session_scope
@@ -56,12 +56,12 @@ def grant(sub_id: int, now: int) -> int:
             s.add(SubscriptionQuotaGrant(user_subscription_id=sub.id, user_id=sub.user_id, period=k, quota=quota,
                                          created_at=now))
             s.flush()  # the unique pair: a second grant of this period stops here
-            s.execute(update(UserSubscription).where(UserSubscription.id == sub.id).values(
+            s.execute(update(UserSubscription).where(col(UserSubscription.id) == sub.id).values(
                 amount_used=0, last_reset_time=subscriptions.period_start(period, custom, sub.start_time, k),
                 next_reset_time=subscriptions.next_reset(period, custom, sub.start_time, k, sub.end_time),
                 updated_at=now))
             if quota > 0:
-                s.execute(update(User).where(User.id == sub.user_id).values(quota=User.quota + quota))
+                s.execute(update(User).where(col(User.id) == sub.user_id).values(quota=User.quota + quota))
             owner = s.get(User, sub.user_id)
             user_id, username, title = sub.user_id, owner.username if owner else "", plan.title
     except IntegrityError:

@@ -18,7 +18,8 @@ from typing import Any
 
 import stripe
 from sqlalchemy import or_, update
-from sqlmodel import select
+from sqlmodel import col, select
+from stripe.params.checkout import SessionCreateParams
 
 from backend.db import session_scope
 from backend.models import SubscriptionOrder, TopUp, User
@@ -96,7 +97,7 @@ def stripe_purchase(user: User, plan_id: int) -> str:
         raise ServiceError(msg("Stripe payment is not configured by the administrator"))
     trade_no = REF_PREFIX + stripe_pay.reference(user.id)[4:]
     server = options.get("ServerAddress").strip().rstrip("/")
-    params: dict[str, Any] = {
+    params: SessionCreateParams = {
         "client_reference_id": trade_no, "success_url": server + "/console/topup",
         "cancel_url": server + "/console/topup", "mode": "payment",
         "line_items": [{"price": plan.stripe_price_id, "quantity": 1}],
@@ -131,8 +132,8 @@ def complete(trade_no: str, *, method: str = "", payload: str = "", note: str = 
             values["payment_method"] = method[:50]
         if payload:
             values["provider_payload"] = payload[:8000]
-        claimed = s.execute(update(SubscriptionOrder).where(
-            SubscriptionOrder.trade_no == trade_no, SubscriptionOrder.status == topups.PENDING).values(**values)).rowcount
+        claimed = s.exec(update(SubscriptionOrder).where(
+            col(SubscriptionOrder.trade_no) == trade_no, col(SubscriptionOrder.status) == topups.PENDING).values(**values)).rowcount
         order = s.exec(select(SubscriptionOrder).where(SubscriptionOrder.trade_no == trade_no)).first()
         if order is None:
             raise NotFound(msg("subscription order not found"))
@@ -157,8 +158,8 @@ def complete(trade_no: str, *, method: str = "", payload: str = "", note: str = 
 
 def expire(trade_no: str) -> bool:
     with session_scope() as s:
-        return s.execute(update(SubscriptionOrder).where(
-            SubscriptionOrder.trade_no == trade_no, SubscriptionOrder.status == topups.PENDING)
+        return s.exec(update(SubscriptionOrder).where(
+            col(SubscriptionOrder.trade_no) == trade_no, col(SubscriptionOrder.status) == topups.PENDING)
             .values(status=topups.EXPIRED, complete_time=int(time.time()))).rowcount == 1
 
 
@@ -195,9 +196,9 @@ def stripe_completed(obj: dict[str, Any]) -> str:
 def list_all(keyword: str, p: int, page_size: int) -> tuple[list[dict[str, Any]], int]:
     conds = []
     if keyword:
-        match = [SubscriptionOrder.trade_no.contains(keyword, autoescape=True)]
+        match = [col(SubscriptionOrder.trade_no).contains(keyword, autoescape=True)]
         if (row_id := keywords.as_id(keyword)) is not None:
-            match.append(SubscriptionOrder.user_id == row_id)
+            match.append(col(SubscriptionOrder.user_id) == row_id)
         conds.append(or_(*match))
     with session_scope() as s:
         rows, total = page_of(s, SubscriptionOrder, conds, p, page_size)

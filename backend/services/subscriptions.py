@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, func, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from backend import cache
 from backend.db import session_scope
@@ -170,7 +170,7 @@ def list_plans(enabled_only: bool) -> list[dict[str, Any]]:
         q = select(SubscriptionPlan)
         if enabled_only:
             q = q.where(SubscriptionPlan.enabled == True)  # noqa: E712 (SQL comparison)
-        rows = s.exec(q.order_by(SubscriptionPlan.sort_order.desc(), SubscriptionPlan.id.desc()))
+        rows = s.exec(q.order_by(col(SubscriptionPlan.sort_order).desc(), col(SubscriptionPlan.id).desc()))
         return [{"plan": plan_view(p)} for p in rows]
 
 
@@ -196,7 +196,7 @@ def create_plan(raw: dict[str, Any]) -> dict[str, Any]:
 def update_plan(plan_id: int, raw: dict[str, Any]) -> None:
     values = _clean(raw)
     with session_scope() as s:
-        done = s.execute(update(SubscriptionPlan).where(SubscriptionPlan.id == plan_id)
+        done = s.exec(update(SubscriptionPlan).where(col(SubscriptionPlan.id) == plan_id)
                          .values(**values, updated_at=int(time.time()))).rowcount
     if done != 1:
         raise NotFound(msg("subscription plan not found"))
@@ -204,7 +204,7 @@ def update_plan(plan_id: int, raw: dict[str, Any]) -> None:
 
 def set_plan_enabled(plan_id: int, enabled: bool) -> None:
     with session_scope() as s:
-        done = s.execute(update(SubscriptionPlan).where(SubscriptionPlan.id == plan_id)
+        done = s.exec(update(SubscriptionPlan).where(col(SubscriptionPlan.id) == plan_id)
                          .values(enabled=enabled, updated_at=int(time.time()))).rowcount
     if done != 1:
         raise NotFound(msg("subscription plan not found"))
@@ -235,7 +235,7 @@ def start(s: Session, user_id: int, plan: SubscriptionPlan, source: str, now: in
     values: dict[str, Any] = {"quota": User.quota + plan.total_amount}
     if plan.upgrade_group:
         values["group"] = plan.upgrade_group
-    s.execute(update(User).where(User.id == user_id).values(**values))
+    s.execute(update(User).where(col(User.id) == user_id).values(**values))
     s.flush()
     return sub, plan.total_amount
 
@@ -251,7 +251,7 @@ def list_user(user_id: int, active_only: bool) -> list[dict[str, Any]]:
         q = select(UserSubscription).where(UserSubscription.user_id == user_id)
         if active_only:
             q = q.where(UserSubscription.status == ACTIVE, UserSubscription.end_time > now)
-        rows = s.exec(q.order_by(UserSubscription.end_time.desc(), UserSubscription.id.desc())).all()
+        rows = s.exec(q.order_by(col(UserSubscription.end_time).desc(), col(UserSubscription.id).desc())).all()
         return [{"subscription": sub_view(r)} for r in rows]
 
 
@@ -272,12 +272,12 @@ def end(sub_id: int, status: str, now: int) -> bool:
         sub = s.get(UserSubscription, sub_id)
         if sub is None:
             return False
-        ended = s.execute(update(UserSubscription).where(UserSubscription.id == sub_id,
-                                                         UserSubscription.status == ACTIVE)
+        ended = s.exec(update(UserSubscription).where(col(UserSubscription.id) == sub_id,
+                                                         col(UserSubscription.status) == ACTIVE)
                           .values(status=status, end_time=min(sub.end_time, now), next_reset_time=0,
                                   updated_at=now)).rowcount == 1
         if ended and sub.upgrade_group and sub.prev_user_group:
-            s.execute(update(User).where(User.id == sub.user_id, User.group == sub.upgrade_group)
+            s.execute(update(User).where(col(User.id) == sub.user_id, col(User.group) == sub.upgrade_group)
                       .values(group=sub.prev_user_group))
     if ended:
         ledger.forget_user(sub.user_id)
@@ -295,7 +295,7 @@ def invalidate(sub_id: int) -> None:
 def remove(sub_id: int) -> None:
     invalidate(sub_id)
     with session_scope() as s:
-        s.execute(delete(UserSubscription).where(UserSubscription.id == sub_id))
+        s.execute(delete(UserSubscription).where(col(UserSubscription.id) == sub_id))
 
 
 # ---- billing preference --------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from backend import cache
 from backend.config import get_settings
@@ -64,7 +64,7 @@ def get_mj(user_id: int, mj_id: str) -> Midjourney | None:
         return None
     with session_scope() as s:
         return s.exec(select(Midjourney).where(Midjourney.user_id == user_id, Midjourney.mj_id == mj_id)
-                      .order_by(Midjourney.id.desc())).first()
+                      .order_by(col(Midjourney.id).desc())).first()
 
 
 def get_mjs(user_id: int, mj_ids: Sequence[str]) -> list[Midjourney]:
@@ -72,7 +72,7 @@ def get_mjs(user_id: int, mj_ids: Sequence[str]) -> list[Midjourney]:
     if not ids:
         return []
     with session_scope() as s:
-        return list(s.exec(select(Midjourney).where(Midjourney.user_id == user_id, Midjourney.mj_id.in_(ids))))
+        return list(s.exec(select(Midjourney).where(Midjourney.user_id == user_id, col(Midjourney.mj_id).in_(ids))))
 
 
 def get_mj_any(mj_id: str) -> Midjourney | None:
@@ -80,12 +80,12 @@ def get_mj_any(mj_id: str) -> Midjourney | None:
     if not mj_id:
         return None
     with session_scope() as s:
-        return s.exec(select(Midjourney).where(Midjourney.mj_id == mj_id).order_by(Midjourney.id.desc())).first()
+        return s.exec(select(Midjourney).where(col(Midjourney.mj_id) == mj_id).order_by(col(Midjourney.id).desc())).first()
 
 
 def unfinished_mj(limit: int = 1000) -> list[Midjourney]:
     with session_scope() as s:
-        return list(s.exec(select(Midjourney).where(Midjourney.progress != "100%").order_by(Midjourney.id)
+        return list(s.exec(select(Midjourney).where(col(Midjourney.progress) != "100%").order_by(col(Midjourney.id))
                            .limit(limit)))
 
 
@@ -93,9 +93,9 @@ def update_mj_if(row_id: int, from_status: str, from_progress: str, values: Mapp
     """Write `values` only while the row still has the status and progress it was read with; True
     when this call won (a failure sets progress 100%, so a second poller's update then matches nothing)."""
     with session_scope() as s:
-        result = s.exec(update(Midjourney).where(Midjourney.id == row_id, Midjourney.status == from_status,
-                                                 Midjourney.progress == from_progress)
-                        .values(**values))  # type: ignore[call-overload]
+        result = s.exec(update(Midjourney).where(col(Midjourney.id) == row_id, col(Midjourney.status) == from_status,
+                                                 col(Midjourney.progress) == from_progress)
+                        .values(**values))
         s.commit()
         return (result.rowcount or 0) > 0
 
@@ -125,20 +125,21 @@ def get_tasks(user_id: int, task_ids: Sequence[str]) -> list[Task]:
     if not ids:
         return []
     with session_scope() as s:
-        return list(s.exec(select(Task).where(Task.user_id == user_id, Task.task_id.in_(ids))))
+        return list(s.exec(select(Task).where(Task.user_id == user_id, col(Task.task_id).in_(ids))))
 
 
 def unfinished_tasks(limit: int = 1000) -> list[Task]:
     with session_scope() as s:
-        return list(s.exec(select(Task).where(Task.progress != "100%", Task.status.not_in(list(FINISHED)))
-                           .order_by(Task.id).limit(limit)))
+        return list(s.exec(select(Task).where(Task.progress != "100%", col(Task.status).not_in(list(FINISHED)))
+                           .order_by(col(Task.id)).limit(limit)))
 
 
 def update_task_if(row_id: int, from_status: str, from_progress: str, values: Mapping[str, Any]) -> bool:
     """`update_mj_if` for `tasks`."""
     with session_scope() as s:
-        result = s.exec(update(Task).where(Task.id == row_id, Task.status == from_status, Task.progress == from_progress)
-                        .values(updated_at=int(time.time()), **values))  # type: ignore[call-overload]
+        result = s.exec(update(Task).where(col(Task.id) == row_id, col(Task.status) == from_status,
+                                           col(Task.progress) == from_progress)
+                        .values(updated_at=int(time.time()), **values))
         s.commit()
         return (result.rowcount or 0) > 0
 

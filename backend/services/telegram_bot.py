@@ -137,9 +137,9 @@ async def _handle(b: Bot, update: Update | None) -> None:
     if update is None:
         return
     payload, message = _start_payload(update)
-    if payload is None:
-        return
     who = update.effective_user
+    if payload is None or who is None:  # _start_payload gives None without a user already
+        return
     if not payload:
         reply = REPLY_HELLO
     else:

@@ -121,6 +121,12 @@ def insert_token(s: Session, user: User, **fields: Any) -> Token:
     return t
 
 
+def insert_default_token(s: Session, user: User) -> Token:
+    """The key GENERATE_DEFAULT_TOKEN gives a new account: unlimited, never expiring, in `auto`
+    under DefaultUseAutoGroup."""
+    return insert_token(s, user, name="default", unlimited_quota=True, group=groups.default_token_group())
+
+
 def create_token(user: User, data: TokenCreate) -> TokenPublic:
     fields = data.model_dump(include=set(EDITABLE), exclude_none=True)
     fields.setdefault("name", "")

@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import or_, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from backend import cache
 from backend.db import session_scope
@@ -100,13 +100,13 @@ def complete(
         raise OrderNotFound()
     now = int(time.time())
     with session_scope() as s:
-        conds = [TopUp.trade_no == trade_no, TopUp.status == PENDING]
+        conds = [col(TopUp.trade_no) == trade_no, col(TopUp.status) == PENDING]
         if provider is not None:
-            conds.append(TopUp.payment_provider == provider)
+            conds.append(col(TopUp.payment_provider) == provider)
         values: dict[str, Any] = {"status": SUCCESS, "complete_time": now}
         if method:
             values["payment_method"] = method
-        claimed = s.execute(update(TopUp).where(*conds).values(**values)).rowcount
+        claimed = s.exec(update(TopUp).where(*conds).values(**values)).rowcount
         order = s.exec(select(TopUp).where(TopUp.trade_no == trade_no)).first()
         if order is None:
             raise OrderNotFound()
@@ -153,7 +153,7 @@ def _not_claimed(order: TopUp, provider: str | None) -> Completion:
 def _credit(s: Session, user_id: int, quota: int, user_updates: dict[str, Any] | None) -> None:
     """Add the quota inside the order's transaction: both happen or neither."""
     values: dict[str, Any] = {"quota": User.quota + quota, **(user_updates or {})}
-    if s.execute(update(User).where(User.id == user_id).values(**values)).rowcount != 1:
+    if s.exec(update(User).where(col(User.id) == user_id).values(**values)).rowcount != 1:
         raise ServiceError(msg("the order's user no longer exists"))
 
 
@@ -170,9 +170,9 @@ def after_credit(user_id: int, username: str, quota: int, content: str, log_type
 def expire(trade_no: str, provider: str, status: str = EXPIRED) -> bool:
     """A pending order of this provider becomes expired (or failed); True when it did."""
     with session_scope() as s:
-        return s.execute(
+        return s.exec(
             update(TopUp)
-            .where(TopUp.trade_no == trade_no, TopUp.status == PENDING, TopUp.payment_provider == provider)
+            .where(col(TopUp.trade_no) == trade_no, col(TopUp.status) == PENDING, col(TopUp.payment_provider) == provider)
             .values(status=status)
         ).rowcount == 1
 
@@ -181,9 +181,9 @@ def reopen_failed(trade_no: str, provider: str) -> bool:
     """A failed order of this provider becomes pending again (its provider now reports it paid),
     so `complete()` can claim it exactly once; True when it did."""
     with session_scope() as s:
-        return s.execute(
+        return s.exec(
             update(TopUp)
-            .where(TopUp.trade_no == trade_no, TopUp.status == FAILED, TopUp.payment_provider == provider)
+            .where(col(TopUp.trade_no) == trade_no, col(TopUp.status) == FAILED, col(TopUp.payment_provider) == provider)
             .values(status=PENDING)
         ).rowcount == 1
 
@@ -209,9 +209,9 @@ def _page(s: Session, conds: list, p: int, page_size: int) -> tuple[list[dict[st
 def _keyword(keyword: str) -> list:
     if not keyword:
         return []
-    match = [TopUp.trade_no.contains(keyword, autoescape=True)]
+    match = [col(TopUp.trade_no).contains(keyword, autoescape=True)]
     if (row_id := keywords.as_id(keyword)) is not None:
-        match.append(TopUp.id == row_id)
+        match.append(col(TopUp.id) == row_id)
     return [or_(*match)]
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import pyotp
 from sqlalchemy import delete, func, or_, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from backend.auth.passwords import hash_password, verify_password
 from backend.db import session_scope
@@ -83,11 +83,11 @@ def normalize_backup_code(code: str) -> str | None:
 
 
 def _row(s: Session, user_id: int) -> TwoFA | None:
-    return s.exec(select(TwoFA).where(TwoFA.user_id == user_id, TwoFA.deleted_at.is_(None))).first()
+    return s.exec(select(TwoFA).where(TwoFA.user_id == user_id, col(TwoFA.deleted_at).is_(None))).first()
 
 
 def _store_backup_codes(s: Session, user_id: int, codes: list[str]) -> None:
-    s.execute(delete(TwoFABackupCode).where(TwoFABackupCode.user_id == user_id))
+    s.execute(delete(TwoFABackupCode).where(col(TwoFABackupCode.user_id) == user_id))
     now = _utcnow()
     for code in codes:
         s.add(TwoFABackupCode(user_id=user_id, code_hash=hash_password(code), created_at=now))
@@ -113,7 +113,7 @@ def status(user_id: int) -> dict[str, Any]:
         if row.is_enabled:
             out["backup_codes_remaining"] = int(s.exec(
                 select(func.count()).select_from(TwoFABackupCode)
-                .where(TwoFABackupCode.user_id == user_id, TwoFABackupCode.is_used.is_(False))
+                .where(TwoFABackupCode.user_id == user_id, col(TwoFABackupCode.is_used).is_(False))
             ).one())
         return out
 
@@ -153,9 +153,9 @@ def _matching_step(secret: str, code: str, now: float) -> int | None:
 def _accept_totp(s: Session, row: TwoFA, step: int, now: float) -> bool:
     """Use the code of `step` once: false when it (or a later one) was already used."""
     step_start = _at(step * PERIOD)
-    result = s.execute(
+    result = s.exec(
         update(TwoFA)
-        .where(TwoFA.id == row.id, or_(TwoFA.last_used_at.is_(None), TwoFA.last_used_at < step_start))
+        .where(col(TwoFA.id) == row.id, or_(col(TwoFA.last_used_at).is_(None), col(TwoFA.last_used_at) < step_start))
         .values(last_used_at=max(_at(now), step_start), failed_attempts=0, locked_until=None, updated_at=_at(now))
     )
     return result.rowcount == 1
@@ -166,12 +166,12 @@ def _accept_backup(s: Session, user_id: int, code: str) -> bool:
     if normalized is None:
         return False
     unused = s.exec(select(TwoFABackupCode).where(
-        TwoFABackupCode.user_id == user_id, TwoFABackupCode.is_used.is_(False))).all()
+        col(TwoFABackupCode.user_id) == user_id, col(TwoFABackupCode.is_used).is_(False))).all()
     for candidate in unused:
         if verify_password(normalized, candidate.code_hash):
-            used = s.execute(
+            used = s.exec(
                 update(TwoFABackupCode)
-                .where(TwoFABackupCode.id == candidate.id, TwoFABackupCode.is_used.is_(False))
+                .where(col(TwoFABackupCode.id) == candidate.id, col(TwoFABackupCode.is_used).is_(False))
                 .values(is_used=True, used_at=_utcnow())
             )
             return used.rowcount == 1
@@ -182,10 +182,10 @@ def _record_failure(user_id: int) -> None:
     """One more wrong code; the fifth locks the second factor for LOCKOUT_SECONDS (and restarts
     the count, so the next wrong code after the lock is the first of five again)."""
     with session_scope() as s:
-        s.execute(update(TwoFA).where(TwoFA.user_id == user_id)
+        s.execute(update(TwoFA).where(col(TwoFA.user_id) == user_id)
                   .values(failed_attempts=TwoFA.failed_attempts + 1))
         s.execute(
-            update(TwoFA).where(TwoFA.user_id == user_id, TwoFA.failed_attempts >= MAX_FAIL_ATTEMPTS)
+            update(TwoFA).where(col(TwoFA.user_id) == user_id, col(TwoFA.failed_attempts) >= MAX_FAIL_ATTEMPTS)
             .values(failed_attempts=0, locked_until=_utcnow() + timedelta(seconds=LOCKOUT_SECONDS))
         )
 
@@ -212,7 +212,7 @@ def check_code(user_id: int, code: str, *, allow_backup: bool = True, now: float
             if step is not None and _accept_totp(s, row, step, current):
                 return "totp"
         elif allow_backup and _accept_backup(s, user_id, code):
-            s.execute(update(TwoFA).where(TwoFA.id == row.id)
+            s.execute(update(TwoFA).where(col(TwoFA.id) == row.id)
                       .values(failed_attempts=0, locked_until=None, last_used_at=_at(current)))
             return "backup"
     _record_failure(user_id)
@@ -233,12 +233,12 @@ def enable(user_id: int, code: str, now: float | None = None) -> None:
         step = _matching_step(unseal(row.secret), code, current)
         if step is None or not _accept_totp(s, row, step, current):
             raise ServiceError(WRONG_CODE)
-        s.execute(update(TwoFA).where(TwoFA.id == row.id).values(is_enabled=True))
+        s.execute(update(TwoFA).where(col(TwoFA.id) == row.id).values(is_enabled=True))
 
 
 def _remove(s: Session, user_id: int) -> None:
-    s.execute(delete(TwoFABackupCode).where(TwoFABackupCode.user_id == user_id))
-    s.execute(delete(TwoFA).where(TwoFA.user_id == user_id))
+    s.execute(delete(TwoFABackupCode).where(col(TwoFABackupCode.user_id) == user_id))
+    s.execute(delete(TwoFA).where(col(TwoFA.user_id) == user_id))
 
 
 def disable(user_id: int, code: str) -> None:
@@ -259,9 +259,9 @@ def regenerate_backup_codes(user_id: int, code: str) -> list[str]:
 
 def stats() -> dict[str, Any]:
     with session_scope() as s:
-        total = int(s.exec(select(func.count()).select_from(User).where(User.deleted_at.is_(None))).one())
+        total = int(s.exec(select(func.count()).select_from(User).where(col(User.deleted_at).is_(None))).one())
         enabled = int(s.exec(select(func.count()).select_from(TwoFA).where(
-            TwoFA.is_enabled.is_(True), TwoFA.deleted_at.is_(None))).one())
+            col(TwoFA.is_enabled).is_(True), col(TwoFA.deleted_at).is_(None))).one())
     rate = enabled / total * 100 if total else 0.0
     return {"total_users": total, "enabled_users": enabled, "enabled_rate": f"{rate:.1f}%"}
 

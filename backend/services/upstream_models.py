@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlmodel import select
+from sqlmodel import col, select
 
 from backend.cache import channels as channel_cache
 from backend.cache.channels import parse_json_object, split_csv
@@ -233,7 +233,7 @@ def checked_channel_ids() -> list[int]:
         rows = s.exec(
             select(Channel.id, Channel.other_settings)
             .where(Channel.status == ChannelStatus.ENABLED)
-            .order_by(Channel.id)
+            .order_by(col(Channel.id))
         ).all()
     return [int(cid) for cid, raw in rows if parse_json_object(raw).get(CHECK)]
 

@@ -14,7 +14,7 @@ import time
 from typing import Any
 
 import orjson
-from sqlalchemy import insert
+from sqlalchemy import Table, insert, inspect
 from sqlalchemy.engine import Connection
 
 from backend import lifecycle
@@ -25,7 +25,16 @@ from backend.services.journal_marks import LOG
 
 log = logging.getLogger("newapi.usage_log")
 
-_COLUMNS = {c.name for c in Log.__table__.columns} - {"id"}
+
+def _core_table() -> Table:
+    """The Core table behind `Log` (rows go in through Core, in bulk); SQLModel leaves `__table__` untyped."""
+    table = inspect(Log).local_table
+    assert isinstance(table, Table)
+    return table
+
+
+_TABLE = _core_table()
+_COLUMNS = {c.name for c in _TABLE.columns} - {"id"}
 MAX_BUFFERED_ROWS = 200_000  # a log DB down for long must not exhaust memory; counters are kept apart
 _INSERT_CHUNK = 1000
 
@@ -68,7 +77,7 @@ class LogBuffer(JournaledBuffer[LogRows]):
 
 def insert_rows(conn: Connection, rows: list[dict[str, Any]]) -> None:
     for start in range(0, len(rows), _INSERT_CHUNK):
-        conn.execute(insert(Log.__table__), _complete(rows[start:start + _INSERT_CHUNK]))
+        conn.execute(insert(_TABLE), _complete(rows[start:start + _INSERT_CHUNK]))
 
 
 def _complete(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

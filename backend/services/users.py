@@ -186,7 +186,7 @@ def register(
                 )
             )
         if get_settings().GENERATE_DEFAULT_TOKEN:
-            tokens.insert_token(s, user, name="default", unlimited_quota=True)
+            tokens.insert_default_token(s, user)
     cache.invalidate_user(user.id)
     if inviter is not None:
         cache.invalidate_user(inviter.id)

@@ -75,8 +75,9 @@ def create(fields: dict[str, Any], s: Session | None = None) -> dict[str, Any]:
     if name_taken(s, name):
         raise ServiceError(DUPLICATE)
     now = int(time.time())
+    status = fields.get("status")
     row = Vendor(name=name, description=fields.get("description") or "", icon=fields.get("icon") or "",
-                 status=fields.get("status") if fields.get("status") is not None else 1,
+                 status=status if status is not None else 1,
                  created_time=now, updated_time=now)
     s.add(row)
     s.flush()

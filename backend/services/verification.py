@@ -20,11 +20,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 from sqlalchemy import update
-from sqlmodel import select
+from sqlmodel import col, select
 
 from backend import cache, lifecycle
 from backend.auth.passwords import hash_password
-from backend.cache.redis_client import get_sync_redis
+from backend.cache.redis_client import get_sync_redis, sync_get
 from backend.db import session_scope
 from backend.models import User
 from backend.models.validation import is_email
@@ -68,7 +68,10 @@ def issue(purpose: str, email: str) -> str:
     client = get_sync_redis()
     key = _key(purpose, email)
     if client is not None:
-        client.pipeline().set(key, f"{code}:{expires}", ex=TTL_SECONDS + 60).delete(f"{key}:fails").execute()
+        pipe = client.pipeline()
+        pipe.set(key, f"{code}:{expires}", ex=TTL_SECONDS + 60)
+        pipe.delete(f"{key}:fails")
+        pipe.execute()
     else:
         with _lock:
             _memory[key] = (code, expires)
@@ -91,7 +94,10 @@ def _failed(key: str) -> None:
     """Count a wrong guess at a live code; the last allowed one burns the code."""
     client = get_sync_redis()
     if client is not None:
-        fails, _ = client.pipeline().incr(f"{key}:fails").expire(f"{key}:fails", TTL_SECONDS + 60).execute()
+        pipe = client.pipeline()
+        pipe.incr(f"{key}:fails")
+        pipe.expire(f"{key}:fails", TTL_SECONDS + 60)
+        fails, _ = pipe.execute()
         if fails >= MAX_FAILURES:
             client.delete(key, f"{key}:fails")
         return
@@ -120,7 +126,7 @@ def check(purpose: str, email: str, code: str) -> bool:
     key = _key(purpose, email)
     client = get_sync_redis()
     if client is not None:
-        raw = client.get(key)
+        raw = sync_get(client, key)
         return _verify(key, raw.decode() if raw is not None else None, code)
     with _lock:
         entry = _memory.get(key)
@@ -134,8 +140,8 @@ def consume(purpose: str, email: str, code: str) -> bool:
     key = _key(purpose, email)
     client = get_sync_redis()
     if client is not None:
-        raw = client.get(key)
-        if not _verify(key, raw.decode() if raw is not None else None, code):
+        raw = sync_get(client, key)
+        if raw is None or not _verify(key, raw.decode(), code):
             return False
         return bool(client.eval(_CONSUME, 1, key, raw))
     with _lock:
@@ -173,7 +179,7 @@ def check_email_allowed(email: str) -> None:
 
 def _email_taken(email: str) -> bool:
     with session_scope() as s:
-        return s.exec(select(User.id).where(User.email == email, User.deleted_at.is_(None))).first() is not None
+        return s.exec(select(User.id).where(User.email == email, col(User.deleted_at).is_(None))).first() is not None
 
 
 def _site() -> str:
@@ -256,9 +262,9 @@ def reset_password(email: str, token: str) -> str:
         raise ServiceError(msg("the reset link is invalid or has expired"))
     password = new_password()
     with session_scope() as s:
-        ids = list(s.exec(select(User.id).where(User.email == email, User.deleted_at.is_(None))).all())
+        ids = list(s.exec(select(User.id).where(User.email == email, col(User.deleted_at).is_(None))).all())
         if ids:
-            s.execute(update(User).where(User.id.in_(ids)).values(password=hash_password(password), access_token=None))
+            s.execute(update(User).where(col(User.id).in_(ids)).values(password=hash_password(password), access_token=None))
         for user_id in ids:
             sessions.end_user_sessions(s, user_id)
     if not ids:

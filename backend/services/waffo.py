@@ -21,6 +21,7 @@ from typing import Any
 import orjson
 
 from backend.config import get_settings
+from backend.json_shape import object_at
 from backend.models import User
 from backend.services import epay, options, payment_compliance, payment_pricing, topups, waffo_api
 from backend.services.errors import ServiceError, msg
@@ -167,7 +168,7 @@ def webhook(payload: bytes, signature: str) -> str:
         raise ServiceError(msg("the webhook body is not JSON")) from None
     if not isinstance(event, dict) or event.get("eventType") != PAYMENT_EVENT:
         return "ignored"
-    result = event.get("result") if isinstance(event.get("result"), dict) else {}
+    result = object_at(event, "result")
     trade_no = str(result.get("merchantOrderId") or "")
     if not trade_no:
         raise ServiceError(msg("the notification names no order"))

@@ -25,6 +25,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
+from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 
 PRODUCTION_BASE = "https://api.waffo.com/api/v1"
 SANDBOX_BASE = "https://api-sandbox.waffo.com/api/v1"
@@ -68,6 +69,7 @@ def private_key(text: str) -> RSAPrivateKey:
 
 def public_key(text: str) -> RSAPublicKey:
     raw = text.strip()
+    key: PublicKeyTypes
     try:
         if raw.startswith("-----BEGIN CERTIFICATE"):
             key = x509.load_pem_x509_certificate(raw.encode()).public_key()

@@ -2,10 +2,12 @@
 
 import reflex as rx
 
+from newapi_ui.components.custom_oauth_admin import custom_oauth_block
 from newapi_ui.components.json_editor import json_editor
+from newapi_ui.components.ratio_table import ratio_table
 from newapi_ui.i18n import _
-from newapi_ui.states.admin_settings import DEFAULTABLE, SECRETS, TAB_LABELS, TABS, Opt
 from newapi_ui.states.admin_settings import AdminSettingsState as S
+from newapi_ui.states.settings_catalog import DEFAULTABLE, TAB_LABELS, TABS, Opt, Section
 from newapi_ui.template import template
 
 
@@ -50,7 +52,7 @@ def _control(opt: Opt) -> rx.Component:
 
 
 def _secret(opt: Opt) -> rx.Component:
-    element_id = "secret-" + opt.key
+    element_id = "secret-" + opt.key.replace(".", "-")
     return rx.vstack(
         rx.hstack(
             _label(opt, element_id),
@@ -59,7 +61,7 @@ def _secret(opt: Opt) -> rx.Component:
             align="center",
         ),
         rx.input(value=S.secret_input[opt.key].to(str), on_change=lambda v: S.set_secret(opt.key, v), id=element_id,
-                 type="password", auto_complete="new-password", placeholder=_("Type a new value to replace it"),
+                 type="password", auto_complete="new-password", placeholder=_("Leave blank to keep the current value"),
                  width="100%"),
         _error(opt.key, element_id),
         spacing="1",
@@ -67,20 +69,27 @@ def _secret(opt: Opt) -> rx.Component:
     )
 
 
-def _tab(name: str) -> rx.Component:
-    grid_kinds = ("text", "number", "bool", "select")
-    small = [o for o in TABS[name] if o.kind in grid_kinds]
-    large = [o for o in TABS[name] if o.kind not in grid_kinds]
-    parts = [rx.grid(*[_control(o) for o in small], columns=rx.breakpoints(initial="1", md="2"), spacing="4",
-                     width="100%")] if small else []
-    parts += [_control(o) for o in large]
-    if name == "system":
-        parts += [rx.heading(_("Credentials"), size="3"),
-                  rx.grid(*[_secret(o) for o in SECRETS], columns=rx.breakpoints(initial="1", md="2"), spacing="4",
-                          width="100%")]
-    parts.append(rx.button(rx.icon("save", size=16), _("Save"), on_click=S.save, loading=S.saving,
-                           id=f"save-{name}"))
-    return rx.tabs.content(rx.vstack(*parts, spacing="4", width="100%", padding_top="1em"), value=name)
+def _section(section: Section) -> list[rx.Component]:
+    grid_kinds = ("text", "number", "bool", "select", "secret")
+    small = [o for o in section.opts if o.kind in grid_kinds]
+    large = [o for o in section.opts if o.kind not in grid_kinds]
+    parts = [rx.heading(_(section.title), size="3")] if section.title else []
+    if small:
+        parts.append(rx.grid(*[_secret(o) if o.kind == "secret" else _control(o) for o in small],
+                             columns=rx.breakpoints(initial="1", md="2"), spacing="4", width="100%"))
+    return parts + [_control(o) for o in large]
+
+
+def _tab(name: str, extra: tuple[rx.Component, ...] = ()) -> rx.Component:
+    parts = [part for section in TABS[name] for part in _section(section)]
+    if parts:
+        parts.append(rx.button(rx.icon("save", size=16), _("Save"), on_click=S.save, loading=S.saving,
+                               id=f"save-{name}"))
+    return rx.tabs.content(rx.vstack(*parts, *extra, spacing="4", width="100%", padding_top="1em"), value=name)
+
+
+# Blocks below a tab's own options, with a state of their own.
+EXTRAS = {"oauth": (custom_oauth_block(),), "pricing": (ratio_table(),)}
 
 
 @template("/admin/settings", "Settings", on_load=S.on_load)
@@ -90,7 +99,7 @@ def admin_settings_page() -> rx.Component:
         rx.tabs.root(
             rx.tabs.list(*[rx.tabs.trigger(_(label), value=key, id=f"tab-{key}") for key, label in TAB_LABELS.items()],
                          size="1", wrap="wrap"),
-            *[_tab(name) for name in TABS],
+            *[_tab(name, EXTRAS.get(name, ())) for name in TABS],
             value=S.tab,
             on_change=S.set_tab,
             width="100%",

@@ -3,6 +3,7 @@ create/edit form, channel tests and balances."""
 
 import reflex as rx
 
+from newapi_ui.components import channel_tools
 from newapi_ui.components.admin_table import action_table, icon_action
 from newapi_ui.components.confirm import confirm_dialog
 from newapi_ui.components.json_editor import json_editor
@@ -48,6 +49,7 @@ def _toolbar() -> rx.Component:
                   variant="soft", id="ch-balance-all"),
         rx.button(rx.icon("trash-2", size=16), _("Delete disabled"), on_click=S.ask_delete_disabled,
                   variant="soft", color_scheme="red", id="ch-delete-disabled"),
+        channel_tools.toolbar_tools(),
         wrap="wrap",
         spacing="2",
     )
@@ -106,6 +108,7 @@ def _actions(row: rx.Var) -> rx.Component:
             icon_action("play", N_("Enable"), S.set_enabled(row["id"], True), "ch-enable-" + rid, color="green"),
         ),
         icon_action("wallet", N_("Update balance"), S.update_balance(row["id"]), "ch-balance-" + rid),
+        channel_tools.row_tools(row),
         icon_action("trash-2", N_("Delete"), S.ask_delete(row["id"], row["name"]), "ch-delete-" + rid, color="red"),
     )
 
@@ -261,6 +264,7 @@ def channels_page() -> rx.Component:
         action_table(S, COLUMNS, "channels-table", _actions, select=(S.selected, S.toggle_selected, S.toggle_all)),
         _form(),
         _test_dialog(),
+        channel_tools.dialogs(),
         confirm_dialog(S.confirm_open, S.confirm_message, S.confirm, S.cancel_confirm, "ch-confirm"),
         spacing="4",
         width="100%",

@@ -18,18 +18,22 @@ MJ_COLUMNS = [
 ]
 TASK_COLUMNS = [
     ("time", N_("Submitted"), False), ("finish", N_("Finished"), False), ("channel", N_("Channel"), True),
-    ("platform", N_("Platform"), False), ("action", N_("Type"), False), ("id", N_("Task ID"), False),
-    ("status", N_("Status"), False), ("progress", N_("Progress"), False), ("result", N_("Result"), False),
+    ("platform", N_("Platform"), False), ("kind", N_("Kind"), False), ("action", N_("Type"), False),
+    ("id", N_("Task ID"), False), ("status", N_("Status"), False), ("progress", N_("Progress"), False),
+    ("result", N_("Result"), False),
     ("fail_reason", N_("Fail reason"), False), ("quota", N_("Quota"), False),
 ]
 
 
-def _cell(key: str, value: rx.Var) -> rx.Component:
+def _cell(key: str, value: rx.Var, row: rx.Var) -> rx.Component:
     if key == "image":
         return rx.cond(value != "", rx.link(rx.image(src=value, height="48px", width="auto", alt="preview"),
                                             href=value, is_external=True), "")
-    if key == "result":
-        return rx.cond(value != "", rx.link(_("Open"), href=value, is_external=True), "")
+    if key == "result":  # a video gets a preview link, a song or file an open link
+        return rx.cond(value != "", rx.cond(row["video"] != "",
+                                            rx.link(rx.icon("film", size=14), _("Preview video"), href=value,
+                                                    is_external=True),
+                                            rx.link(_("Open"), href=value, is_external=True)), "")
     if key in ("prompt", "fail_reason"):
         return rx.text(value, size="1", max_width="24em", style={"word_break": "break-all"})
     return rx.text(value, size="2", white_space="nowrap")
@@ -43,7 +47,7 @@ def _table(state: type, columns: list[tuple[str, str, bool]], table_id: str) -> 
     def row(r: rx.Var) -> rx.Component:
         cells = []
         for key, _label, admin_only in columns:
-            cell = rx.table.cell(_cell(key, r[key]))
+            cell = rx.table.cell(_cell(key, r[key], r))
             cells.append(rx.cond(state.is_admin, cell) if admin_only else cell)
         return rx.table.row(*cells)
 

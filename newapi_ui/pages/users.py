@@ -6,7 +6,9 @@ from newapi_ui.components.admin_table import action_table, icon_action
 from newapi_ui.components.confirm import confirm_dialog
 from newapi_ui.components.forms import field
 from newapi_ui.components.stats import labelled
+from newapi_ui.components.user_security import security_dialog, twofa_stats
 from newapi_ui.i18n import N_, _
+from newapi_ui.states.user_security import UserSecurityState
 from newapi_ui.states.users import UsersState as S
 from newapi_ui.template import template
 
@@ -48,6 +50,7 @@ def _actions(row: rx.Var) -> rx.Component:
     rid = row["id"].to(str)
     return rx.fragment(
         icon_action("pencil", N_("Edit"), S.open_edit(row["id"]), "u-edit-" + rid),
+        icon_action("shield", N_("Sign-in & security"), UserSecurityState.show(row["id"]), "u-security-" + rid),
         rx.cond(
             row["enabled"] == "1",
             icon_action("ban", N_("Disable"), S.manage(row["id"], "disable"), "u-disable-" + rid, color="amber"),
@@ -146,10 +149,12 @@ def _edit_dialog() -> rx.Component:
 def users_page() -> rx.Component:
     return rx.vstack(
         rx.heading(_("Users"), size="6"),
+        twofa_stats(),
         _filters(),
         action_table(S, COLUMNS, "users-table", _actions),
         _create_dialog(),
         _edit_dialog(),
+        security_dialog(),
         confirm_dialog(S.confirm_open, S.confirm_message, S.confirm, S.cancel_confirm, "u-confirm"),
         spacing="4",
         width="100%",

@@ -4,8 +4,6 @@ never its value, so it never reaches the browser."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import reflex as rx
 
 from backend.models.enums import Role
@@ -13,88 +11,17 @@ from backend.services import option_rules, options, ratios
 from backend.services.errors import ServiceError
 from newapi_ui import backend_bridge
 from newapi_ui.components.json_editor import pretty
-from newapi_ui.i18n import N_
 from newapi_ui.states.admin_gate import RoleGate
 from newapi_ui.states.auth import AuthState
-
-
-@dataclass(frozen=True)
-class Opt:
-    key: str
-    label: str  # msgid
-    kind: str = "text"  # text | number | bool | textarea | json | select
-    hint: str = ""  # msgid
-    choices: tuple[str, ...] = ()
-
-
-TABS: dict[str, tuple[Opt, ...]] = {
-    "operation": (
-        Opt("QuotaPerUnit", N_("Quota per unit (quota for $1)"), "number"),
-        Opt("DisplayInCurrencyEnabled", N_("Show quota as money"), "bool"),
-        Opt("general_setting.quota_display_type", N_("Quota display"), "select",
-            choices=("USD", "CNY", "TOKENS", "CUSTOM")),
-        Opt("DisplayTokenStatEnabled", N_("Show token statistics"), "bool"),
-        Opt("QuotaForNewUser", N_("Quota for a new user"), "number", N_("In quota units (500000 = $1)")),
-        Opt("QuotaForInviter", N_("Quota for the inviter"), "number", N_("In quota units (500000 = $1)")),
-        Opt("QuotaForInvitee", N_("Quota for the invitee"), "number", N_("In quota units (500000 = $1)")),
-        Opt("PreConsumedQuota", N_("Pre-consumed quota"), "number", N_("Held per request until it is billed")),
-        Opt("RetryTimes", N_("Retry times"), "number"),
-        Opt("ChannelDisableThreshold", N_("Channel disable threshold (seconds)"), "number"),
-        Opt("AutomaticDisableChannelEnabled", N_("Disable failing channels automatically"), "bool"),
-        Opt("AutomaticEnableChannelEnabled", N_("Enable recovered channels automatically"), "bool"),
-        Opt("AutomaticDisableKeywords", N_("Auto-disable keywords"), "textarea", N_("One per line")),
-        Opt("AutomaticDisableStatusCodes", N_("Auto-disable status codes"), "text", N_("e.g. 401,403,500-503")),
-        Opt("LogConsumeEnabled", N_("Record usage logs"), "bool"),
-        Opt("SelfUseModeEnabled", N_("Self-use mode"), "bool", N_("Unpriced models are allowed")),
-    ),
-    "ratios": (
-        Opt("ModelRatio", N_("Model ratios"), "json", N_("Empty object: the built-in prices")),
-        Opt("CompletionRatio", N_("Completion ratios"), "json"),
-        Opt("ModelPrice", N_("Model prices (US$ per call)"), "json"),
-        Opt("CacheRatio", N_("Cache ratios"), "json"),
-        Opt("GroupRatio", N_("Group ratios"), "json"),
-        Opt("UserUsableGroups", N_("Groups users may choose"), "json", N_("Group name → description")),
-    ),
-    "system": (
-        Opt("SystemName", N_("System name")),
-        Opt("Logo", N_("Logo URL")),
-        Opt("ServerAddress", N_("Server address")),
-        Opt("Footer", N_("Footer"), "textarea"),
-        Opt("Notice", N_("Notice"), "textarea"),
-        Opt("About", N_("About"), "textarea"),
-        Opt("HomePageContent", N_("Home page content"), "textarea"),
-        Opt("RegisterEnabled", N_("Allow new accounts"), "bool"),
-        Opt("PasswordRegisterEnabled", N_("Allow sign-up with a password"), "bool"),
-        Opt("PasswordLoginEnabled", N_("Allow login with a password"), "bool"),
-        Opt("EmailVerificationEnabled", N_("Require email verification"), "bool"),
-    ),
-    "ratelimit": (
-        Opt("ModelRequestRateLimitEnabled", N_("Limit model requests per user"), "bool"),
-        Opt("ModelRequestRateLimitDurationMinutes", N_("Window (minutes)"), "number"),
-        Opt("ModelRequestRateLimitCount", N_("Requests per window (0: no limit)"), "number"),
-        Opt("ModelRequestRateLimitSuccessCount", N_("Successful requests per window"), "number"),
-        Opt("ModelRequestRateLimitGroup", N_("Limits per group"), "json",
-            N_('e.g. {"vip": [0, 2000]}: group → [requests, successful requests]')),
-    ),
-}
-# Write-only credentials shown on the System tab.
-SECRETS: tuple[Opt, ...] = (
-    Opt("SMTPToken", N_("SMTP password")),
-    Opt("GitHubClientSecret", N_("GitHub client secret")),
-    Opt("TurnstileSecretKey", N_("Turnstile secret key")),
-    Opt("TelegramBotToken", N_("Telegram bot token")),
-    Opt("WeChatServerToken", N_("WeChat server token")),
+from newapi_ui.states.settings_catalog import (
+    ALL_KEYS,
+    DEFAULTABLE,
+    JSON_KEYS,
+    NO_ERRORS,
+    SECRETS,
+    TABS,
+    tab_opts,
 )
-TAB_LABELS = {"operation": N_("Operation"), "ratios": N_("Ratios & prices"), "system": N_("System"),
-              "ratelimit": N_("Rate limits")}
-DEFAULTABLE = ("ModelRatio", "CompletionRatio", "ModelPrice", "CacheRatio", "GroupRatio")
-ALL_KEYS = [o.key for opts in TABS.values() for o in opts]
-# Every field has an entry (empty: no error), so the page never reads a missing key.
-NO_ERRORS = {k: "" for k in [*ALL_KEYS, *(o.key for o in SECRETS)]}
-assert not any(options.is_secret(k) for k in ALL_KEYS), "a secret option would reach the browser"
-
-
-JSON_KEYS = {o.key for opts in TABS.values() for o in opts if o.kind == "json"}
 
 
 def _read() -> tuple[dict[str, str], dict[str, bool]]:
@@ -152,11 +79,16 @@ class AdminSettingsState(RoleGate, AuthState):
             self.set_value(key, pretty(await backend_bridge.call(ratios.default_json, key)))
 
     def _changes(self, tab: str) -> list[tuple[str, str]]:
-        """(key, value) pairs that differ from what was loaded; JSON is judged by the service."""
-        changes = [(o.key, self.values.get(o.key, "")) for o in TABS[tab]
-                   if self.values.get(o.key, "") != self._loaded.get(o.key, "")]
-        if tab == "system":
-            changes += [(o.key, self.secret_input[o.key]) for o in SECRETS if self.secret_input.get(o.key)]
+        """(key, value) pairs that differ from what was loaded; JSON is judged by the service.
+        Switches go last, so a client id typed together with its switch is saved before the
+        switch's check looks for it."""
+        opts = tab_opts(tab)
+        changes = [(o.key, self.values.get(o.key, "")) for o in opts
+                   if o.kind not in ("secret", "bool") and self.values.get(o.key, "") != self._loaded.get(o.key, "")]
+        changes += [(o.key, self.secret_input[o.key]) for o in opts
+                    if o.kind == "secret" and self.secret_input.get(o.key)]
+        changes += [(o.key, self.values.get(o.key, "")) for o in opts
+                    if o.kind == "bool" and self.values.get(o.key, "") != self._loaded.get(o.key, "")]
         return changes
 
     @rx.event

@@ -8,6 +8,7 @@ from typing import Any
 
 import reflex as rx
 
+from backend.cache.channels import parse_json_object
 from backend.models import User, channel_types
 from backend.models.enums import ChannelStatus, Role
 from backend.models.schemas.channel import ChannelUpdate
@@ -139,6 +140,8 @@ class ChannelsState(RoleGate, PagedState, AuthState):
             "balance": fmt_money(Decimal(str(row.get("balance") or 0)), self.lang),
             "used": self.fmt_quota(int(row.get("used_quota") or 0)),
             "tag": row.get("tag") or "",
+            "type_id": str(row["type"]),
+            "multi": "1" if parse_json_object(row.get("channel_info")).get("is_multi_key") else "",
         }
 
     @rx.event

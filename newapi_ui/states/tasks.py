@@ -8,7 +8,7 @@ from typing import Any
 
 import reflex as rx
 
-from backend.models import User
+from backend.models import User, channel_types
 from backend.models.enums import Role
 from backend.services import tasks
 from backend.services.tasks import MjFilter, TaskFilter
@@ -21,6 +21,22 @@ STATUS_LABELS = {
     "": N_("Unknown"), "NOT_START": N_("Not started"), "SUBMITTED": N_("Submitted"), "QUEUED": N_("Queued"),
     "IN_PROGRESS": N_("In progress"), "SUCCESS": N_("Success"), "FAILURE": N_("Failure"), "UNKNOWN": N_("Unknown"),
 }
+
+
+# new-api's own task platforms; a video task's platform is its channel type's id
+_NAMED_PLATFORMS = {"suno": "Suno", "mj": "Midjourney"}
+KIND_LABELS = {"music": N_("Music"), "video": N_("Video")}
+
+
+def platform_label(platform: str) -> str:
+    """The provider's name for a stored platform ("51" -> "Jimeng", "suno" -> "Suno")."""
+    if platform.isdigit():
+        return channel_types.channel_type_name(int(platform))
+    return _NAMED_PLATFORMS.get(platform, platform)
+
+
+def task_kind(platform: str) -> str:
+    return "music" if platform == "suno" else "video"
 
 
 class _Filters(rx.State, mixin=True):
@@ -90,7 +106,9 @@ class TaskLogsState(PagedState, _Filters, AuthState):
             "time": self.fmt_datetime(int(row.get("submit_time") or 0)),
             "finish": self.fmt_datetime(finish) if finish else "",
             "channel": str(row.get("channel_id") or ""),
-            "platform": str(row.get("platform") or ""),
+            "platform": platform_label(str(row.get("platform") or "")),
+            "kind": self.tr(KIND_LABELS[task_kind(str(row.get("platform") or ""))]),
+            "video": "1" if task_kind(str(row.get("platform") or "")) == "video" and row.get("result_url") else "",
             "action": str(row.get("action") or ""),
             "id": str(row.get("task_id") or ""),
             "status": self.tr(STATUS_LABELS.get(str(row.get("status") or ""), STATUS_LABELS[""])),

@@ -68,6 +68,7 @@ class TokensState(RoleGate, PagedState, AuthState):
     f_models: str = ""
     f_ips: str = ""
     f_group: str = OWN_GROUP
+    _new_group: str = OWN_GROUP  # what the new-key form starts with
     group_options: list[list[str]] = []
     model_options: list[str] = []
     quota_unit: str = "money"
@@ -192,7 +193,12 @@ class TokensState(RoleGate, PagedState, AuthState):
     async def _load_choices(self, user: User) -> None:
         usable = await backend_bridge.call(groups.usable_groups, user.group)
         own = self.tr("My group") + (f" ({user.group})" if user.group else "")
-        self.group_options = [[OWN_GROUP, own], *[[g, f"{g} — {d}" if d else g] for g, d in sorted(usable.items())]]
+        listed = [[g, f"{g} — {d}" if d else g] for g, d in sorted(usable.items())]
+        # DefaultUseAutoGroup: a new key starts in `auto`, listed first (new-api's key form)
+        self._new_group = await backend_bridge.call(groups.default_token_group) or OWN_GROUP
+        if self._new_group == groups.AUTO:
+            listed.sort(key=lambda option: option[0] != groups.AUTO)
+        self.group_options = [[OWN_GROUP, own], *listed]
         self.model_options = await backend_bridge.call(users.models_for_group, user.group)
 
     def _fill(self, t: TokenPublic | None) -> None:
@@ -207,7 +213,7 @@ class TokensState(RoleGate, PagedState, AuthState):
         self.f_limits_on = bool(t.model_limits_enabled) if t else False
         self.f_models = ", ".join(split_list(t.model_limits or "")) if t else ""
         self.f_ips = "\n".join(split_list(t.allow_ips)) if t else ""
-        self.f_group = (t.group or OWN_GROUP) if t else OWN_GROUP
+        self.f_group = (t.group or OWN_GROUP) if t else self._new_group
         self.form_error = ""
 
     @rx.event

@@ -95,6 +95,10 @@ def test_create_modes(storage):
     msg = refused(c.post("/api/channel/", json={"mode": "batch", "channel": channel(type=41, other="r", key="x\ny")},
                          headers=auth(admin)), 400)
     assert "JSON array" in msg
+    # express mode (settings.vertex_key_type = api_key): API keys, one a line, as for any kind
+    express = data(c.post("/api/channel/", json={"mode": "batch", "channel": channel(
+        type=41, other="global", key="AQ.k1\nAQ.k2", settings='{"vertex_key_type": "api_key"}')}, headers=auth(admin)))
+    assert [cache.get_channel(i).keys for i in express["ids"]] == [("AQ.k1",), ("AQ.k2",)]
     msg = refused(c.post("/api/channel/", json={"mode": "single", "channel": channel(
         type=41, other='{"eu": "europe-west1"}', key=sa)}, headers=auth(admin)), 400)
     assert "default" in msg

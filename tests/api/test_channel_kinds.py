@@ -53,7 +53,7 @@ def test_unsupported_kinds_are_refused_on_create_and_update(storage) -> None:
         assert s.exec(select(Channel)).all() == []
 
     [cid] = data(c.post("/api/channel/", json={"mode": "single", "channel": _channel()}, headers=auth(admin)))["ids"]
-    assert "Xunfei (18) cannot be used" in refused(c.put("/api/channel/", json={"id": cid, "type": 18, "key": "k2"},
+    assert "MokaAI (44) cannot be used" in refused(c.put("/api/channel/", json={"id": cid, "type": 44, "key": "k2"},
                                                       headers=auth(admin)), 400)
     assert "Custom (8) needs a base URL" in refused(c.put("/api/channel/", json={"id": cid, "type": 8, "key": "k2"},
                                                           headers=auth(admin)), 400)

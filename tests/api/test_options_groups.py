@@ -48,21 +48,38 @@ def test_put_option_stringifies_and_validates(storage):
     refused(c.put("/api/option/", json={"key": "SystemName", "value": {"a": 1}}, headers=auth(root)), 400)
 
 
-@pytest.mark.parametrize(("switch", "needs"), [
-    ("GitHubOAuthEnabled", "GitHubClientId"),
-    ("oidc.enabled", "oidc.client_id"),
-    ("LinuxDOOAuthEnabled", "LinuxDOClientId"),
-    ("TelegramOAuthEnabled", "TelegramBotToken"),
+@pytest.mark.parametrize(("switch", "needs", "says"), [
+    ("GitHubOAuthEnabled", ["GitHubClientId"], "set the GitHub client id first"),
+    ("oidc.enabled", ["oidc.client_id"], "set the OIDC client id first"),
+    ("LinuxDOOAuthEnabled", ["LinuxDOClientId"], "set the LinuxDO client id first"),
+    ("TelegramOAuthEnabled", ["TelegramBotToken"], "set the bot token first"),
+    ("EmailVerificationEnabled", ["SMTPServer"], "set the SMTP server first"),
+    ("TurnstileCheckEnabled", ["TurnstileSiteKey", "TurnstileSecretKey"], "set the site key and the secret key"),
 ])
-def test_oauth_provider_needs_client_id(storage, switch, needs):
+def test_a_switch_needs_its_settings(storage, switch, needs, says):
     root = make_user("root", Role.ROOT)
     c = app_client()
-    refused(c.put("/api/option/", json={"key": switch, "value": "true"}, headers=auth(root)), 400)
-    assert options.get_bool(switch) is False
-    data(c.put("/api/option/", json={"key": needs, "value": "client-123"}, headers=auth(root)))
+    for i, need in enumerate(needs):
+        message = refused(c.put("/api/option/", json={"key": switch, "value": "true"}, headers=auth(root)), 400)
+        assert says in message
+        assert options.get_bool(switch) is False
+        data(c.put("/api/option/", json={"key": need, "value": f"value-{i}"}, headers=auth(root)))
     data(c.put("/api/option/", json={"key": switch, "value": True}, headers=auth(root)))
     assert options.get_bool(switch) is True
     data(c.put("/api/option/", json={"key": switch, "value": False}, headers=auth(root)))
+
+
+def test_passkeys_need_an_origin_browsers_accept(storage):
+    root = make_user("root", Role.ROOT)
+    c = app_client()
+    data(c.put("/api/option/", json={"key": "ServerAddress", "value": "http://console.example.com"},
+               headers=auth(root)))
+    message = refused(c.put("/api/option/", json={"key": "passkey.enabled", "value": True}, headers=auth(root)), 400)
+    assert "https://" in message and options.get_bool("passkey.enabled") is False
+    data(c.put("/api/option/", json={"key": "passkey.origins", "value": "https://console.example.com"},
+               headers=auth(root)))
+    data(c.put("/api/option/", json={"key": "passkey.enabled", "value": True}, headers=auth(root)))
+    assert options.get_bool("passkey.enabled") is True
 
 
 def test_groups(storage):

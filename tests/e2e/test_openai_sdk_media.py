@@ -121,7 +121,7 @@ def test_image_edits_and_variations_send_the_form_byte_exact(env: RelayEnv) -> N
     assert len(quotas(user.id)) == 2
 
 
-def test_speech_streams_the_audio_unchanged_and_bills_characters(env: RelayEnv) -> None:
+def test_speech_streams_the_audio_unchanged_and_bills_characters_and_audio_length(env: RelayEnv) -> None:
     make_channel(env.fake.url, "tts-1,gpt-4o-mini-tts")
     make_channel(env.fake.url, "tts-broken", model_mapping={"tts-broken": "fail-503"})
     set_option("ModelRatio", orjson.dumps({"tts-broken": 7.5, "gpt-4o-mini-tts": 0.3}).decode())
@@ -135,14 +135,19 @@ def test_speech_streams_the_audio_unchanged_and_bills_characters(env: RelayEnv) 
     with client.audio.speech.with_streaming_response.create(model="tts-1", voice="alloy", input=text,
                                                             response_format="wav") as streamed:
         assert streamed.headers["content-type"] == "audio/wav"
-        assert b"".join(streamed.iter_bytes(7)) == ox.SPEECH_BYTES + text.encode()
+        assert b"".join(streamed.iter_bytes(7)) == ox.speech_audio("wav", text)
     client.audio.speech.create(model="gpt-4o-mini-tts", voice="alloy", input=text).read()
 
-    chars = len(text)  # 18 characters x 7.5; the gpt model counts tokens instead
+    # the input's 18 characters (the gpt model counts tokens instead), and the audio: the mp3 the
+    # fake sends cannot be decoded (a token per started KB), the wav plays 4.5 s (5 s = 83 tokens)
+    chars = len(text)
     gpt_tokens = token_counter.count_text("gpt-4o-mini-tts", text)
-    assert quotas(user.id) == [135, 135, round(gpt_tokens * 0.3) or 1]
-    row = consume_logs(user.id)[0]
-    assert (row.prompt_tokens, row.completion_tokens, row.is_stream) == (chars, 0, False)  # sse only
+    usages = [Usage(chars, 1), Usage(chars, 83), Usage(gpt_tokens, 1)]
+    row = user_row(user.id)
+    assert quotas(user.id) == [expected_quota(row, model, usage)
+                               for model, usage in zip(["tts-1", "tts-1", "gpt-4o-mini-tts"], usages, strict=True)]
+    assert [(r.prompt_tokens, r.completion_tokens, r.is_stream) for r in consume_logs(user.id)] == [
+        (u.prompt_tokens, u.completion_tokens, False) for u in usages]
 
     with pytest.raises(openai.InternalServerError):
         client.audio.speech.create(model="tts-broken", voice="alloy", input=text).read()

@@ -11,6 +11,10 @@ LinuxDO (`/oauth2/token` with HTTP Basic client auth, `/api/user`), OIDC and cus
 (`/.well-known/openid-configuration`, `/token`, `/userinfo`). A code works once and only for the
 client id and secret it was set up with, as a real provider's does; a wrong client gets
 `invalid_client`, a used or unknown code `invalid_grant`. User info needs the issued bearer token.
+
+For a browser flow, `/authorize` (and GitHub's `/login/oauth/authorize`) plays the consent page:
+it issues a code for `fake.next_login` (the profile the person "signs in" as) and sends the browser
+back to `redirect_uri` with it and the state, as a provider does after the person agrees.
 """
 
 from __future__ import annotations
@@ -19,10 +23,10 @@ import base64
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse, RedirectResponse
 
 from tests.conftest import LiveServer
 
@@ -44,6 +48,8 @@ class FakeOAuthProvider:
     accounts: dict[str, dict[str, Any]] = field(default_factory=dict)  # code -> user-info body
     token_requests: list[TokenRequest] = field(default_factory=list)
     userinfo_requests: int = 0
+    next_login: dict[str, Any] | None = None  # who signs in at /authorize
+    authorize_requests: list[dict[str, str]] = field(default_factory=list)
     _tokens: dict[str, dict[str, Any]] = field(default_factory=dict)
     _server: LiveServer | None = None
 
@@ -87,6 +93,18 @@ class FakeOAuthProvider:
                 return JSONResponse({"error": "invalid_token"}, status_code=401)
             return JSONResponse(profile)
 
+        async def authorize(request: Request) -> Response:
+            query = dict(request.query_params)
+            self.authorize_requests.append(query)
+            if query.get("client_id") != self.client_id or self.next_login is None:
+                return JSONResponse({"error": "invalid_request"}, status_code=400)
+            code = secrets.token_hex(8)
+            self.accounts[code] = self.next_login
+            back = query.get("redirect_uri", "")
+            sep = "&" if "?" in back else "?"
+            return RedirectResponse(f"{back}{sep}{urlencode({'code': code, 'state': query.get('state', '')})}",
+                                    status_code=302)
+
         async def discovery(_request: Request) -> JSONResponse:
             return JSONResponse({"issuer": self.url, "authorization_endpoint": f"{self.url}/authorize",
                                  "token_endpoint": f"{self.url}/token", "userinfo_endpoint": f"{self.url}/userinfo"})
@@ -95,6 +113,8 @@ class FakeOAuthProvider:
             app.add_api_route(path, token, methods=["POST"])
         for path in ("/user", "/api/v10/users/@me", "/api/user", "/userinfo"):
             app.add_api_route(path, userinfo, methods=["GET"])
+        for path in ("/authorize", "/login/oauth/authorize"):
+            app.add_api_route(path, authorize, methods=["GET"])
         app.add_api_route("/.well-known/openid-configuration", discovery, methods=["GET"])
         return app
 

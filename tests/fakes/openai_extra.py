@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import time
+import wave
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -27,6 +29,23 @@ MODERATION_CATEGORIES = (
     "self-harm", "self-harm/instructions", "self-harm/intent", "sexual", "sexual/minors", "violence",
     "violence/graphic",
 )  # fmt: skip
+
+
+SECONDS_PER_CHARACTER = 0.25  # a wav reply plays a quarter second per input character
+
+
+def speech_audio(fmt: str, text: str) -> bytes:
+    """The fake's speech: a real WAV (silence, its length from the text) when wav is asked,
+    otherwise bytes no decoder can read (the relay must charge those by size)."""
+    if fmt != "wav":
+        return SPEECH_BYTES + text.encode()
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(8000)
+        w.writeframes(b"\0\0" * int(8000 * SECONDS_PER_CHARACTER * len(text)))
+    return buf.getvalue()
 
 
 def install(app: FastAPI, prelude: Prelude) -> None:
@@ -58,7 +77,7 @@ def install(app: FastAPI, prelude: Prelude) -> None:
         if not body.get("input") or not body.get("voice"):
             return JSONResponse(ow.error_body(400, "'input' and 'voice' are required"), 400)
         fmt = body.get("response_format") or "mp3"
-        audio = SPEECH_BYTES + body["input"].encode()
+        audio = speech_audio(fmt, body["input"])
 
         async def chunks():
             step = -(-len(audio) // SPEECH_CHUNKS)

@@ -32,6 +32,9 @@ PROJECT = "fake-project"
 CLIENT_EMAIL = "relay@fake-project.iam.gserviceaccount.com"
 SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 TOKEN_LIFETIME_S = 3599
+EXPRESS_KEY = "AQ.fake-express-key"  # an express-mode API key (not JSON)
+EMBED_TOKENS = 6  # each embedded instance's token_count
+IMAGE_B64 = "iVBORw0KGgo="
 
 
 def _unb64(text: str) -> bytes:
@@ -101,19 +104,51 @@ class FakeVertex:
 
     # -- the model endpoints --------------------------------------------------------------------
 
-    async def _model(self, request: Request, project: str, region: str, publisher: str, target: str) -> Response:
+    async def _recorded(self, request: Request) -> tuple[bytes, dict[str, str]]:
         raw = await request.body()
         headers = {k.lower(): v for k, v in request.headers.items()}
         self.requests.append(RecordedRequest("POST", request.url.path, str(request.url),
                                              dict(request.query_params), headers, raw))
+        return raw, headers
+
+    async def _model(self, request: Request, project: str, region: str, publisher: str, target: str) -> Response:
+        raw, headers = await self._recorded(request)
         token = headers.get("authorization", "").removeprefix("Bearer ")
         if token not in self._issued:
             return JSONResponse(gw.error_body(401, "Request had invalid authentication credentials."), 401)
         if project != PROJECT:
             return JSONResponse(gw.error_body(403, f"Permission denied on project {project}"), 403)
+        return self._answer(request, publisher, target, orjson.loads(raw))
+
+    async def _open_model(self, request: Request, project: str, region: str) -> Response:
+        """Llama and other open models: OpenAI chat at the OpenAI-compatible endpoint."""
+        raw, headers = await self._recorded(request)
+        if headers.get("authorization", "").removeprefix("Bearer ") not in self._issued or project != PROJECT:
+            return JSONResponse(gw.error_body(401, "Request had invalid authentication credentials."), 401)
         body: Any = orjson.loads(raw)
+        if not isinstance(body.get("model"), str) or not body.get("messages"):
+            return JSONResponse(ow.error_body(400, "model and messages are required"), 400)
+        usage = ow.usage(ow.PROMPT_TOKENS, ow.COMPLETION_TOKENS)
+        if body.get("stream") is not True:
+            return JSONResponse(ow.chat_completion(body, reasoning=False, usage_obj=usage))
+        chunks = ow.chat_chunks(body, reasoning=False, usage_obj=usage, usage_mode="separate")
+        frames = [b"data: " + orjson.dumps(c) + b"\n\n" for c in chunks] + [b"data: [DONE]\n\n"]
+        return StreamingResponse(iter(frames), media_type="text/event-stream")
+
+    async def _express(self, request: Request, publisher: str, target: str) -> Response:
+        """Express mode: Gemini publisher models only, the API key in `?key=`, no project."""
+        raw, headers = await self._recorded(request)
+        if request.query_params.get("key") != EXPRESS_KEY or "authorization" in headers:
+            return JSONResponse(gw.error_body(401, "API key not valid. Please pass a valid API key."), 401)
+        if publisher != "google":
+            return JSONResponse(gw.error_body(400, "express mode serves Google models only"), 400)
+        return self._answer(request, publisher, target, orjson.loads(raw))
+
+    def _answer(self, request: Request, publisher: str, target: str, body: Any) -> Response:
         model, _, action = target.partition(":")
         p, c = ow.PROMPT_TOKENS, ow.COMPLETION_TOKENS
+        if publisher == "google" and action == "predict":
+            return _predict(model, body)
         if publisher == "google":
             problem = gw.validate(body)
             if problem:
@@ -152,4 +187,29 @@ class FakeVertex:
         app.add_api_route("/token", self._token, methods=["POST"])
         app.add_api_route("/v1/projects/{project}/locations/{region}/publishers/{publisher}/models/{target}",
                           self._model, methods=["POST"])
+        app.add_api_route("/v1/publishers/{publisher}/models/{target}", self._express, methods=["POST"])
+        app.add_api_route("/v1beta1/projects/{project}/locations/{region}/endpoints/openapi/chat/completions",
+                          self._open_model, methods=["POST"])
         return app
+
+
+def _predict(model: str, body: Any) -> Response:
+    """Imagen (`instances[].prompt` -> image bytes) and the text-embedding models
+    (`instances[].content` -> a vector and its token count each)."""
+    instances = body.get("instances") if isinstance(body, dict) else None
+    if not isinstance(instances, list) or not instances:
+        return JSONResponse(gw.error_body(400, "instances is required"), 400)
+    if model.startswith("imagen"):
+        if not instances[0].get("prompt"):
+            return JSONResponse(gw.error_body(400, "instances[0].prompt is required"), 400)
+        count = (body.get("parameters") or {}).get("sampleCount", 1)
+        return JSONResponse({"predictions": [{"bytesBase64Encoded": IMAGE_B64, "mimeType": "image/png"}] * count})
+    if "embedding" in model:
+        if not all(isinstance(i, dict) and isinstance(i.get("content"), str) for i in instances):
+            return JSONResponse(gw.error_body(400, "instances[].content must be a string"), 400)
+        size = (body.get("parameters") or {}).get("outputDimensionality") or len(ow.EMBEDDING)
+        return JSONResponse({"predictions": [
+            {"embeddings": {"values": (ow.EMBEDDING * size)[:size],
+                            "statistics": {"token_count": EMBED_TOKENS, "truncated": False}}}
+            for _ in instances]})
+    return JSONResponse(gw.error_body(404, f"{model} does not serve predict"), 404)

@@ -202,6 +202,7 @@ class VeoVertexFake(FakeVertex):
 
     def __post_init__(self) -> None:
         self.jobs: dict[str, Job] = {}
+        self.predicts: list[dict[str, Any]] = []  # the bodies of Veo submits
         self._op_ids = itertools.count(1)
         super().__post_init__()
 
@@ -215,6 +216,7 @@ class VeoVertexFake(FakeVertex):
             return JSONResponse({"error": {"code": 401, "message": "invalid authentication credentials"}}, 401)
         body = orjson.loads(raw)
         if action == "predictLongRunning":
+            self.predicts.append(body)
             prompt = body["instances"][0]["prompt"]
             if "refuse" in prompt or body["parameters"].get("sampleCount") != 1:
                 return JSONResponse({"error": {"code": 400, "message": "the prompt was blocked"}}, 400)

@@ -8,8 +8,14 @@ import wave
 
 import pytest
 
-from backend.relay.audio_duration import AudioFormatError, audio_seconds, duration_tokens
-from backend.relay.media import image_count, image_price_ratio
+from backend.models.usage import Usage
+from backend.relay.audio_duration import (
+    AudioFormatError,
+    audio_seconds,
+    duration_tokens,
+    speech_output_tokens,
+)
+from backend.relay.media import image_count, image_price_ratio, speech_usage
 
 
 def wav(seconds: float, rate: int = 16000, channels: int = 2) -> bytes:
@@ -76,3 +82,20 @@ def test_image_price_ratio(model: str, size: str, quality: str, ratio: float) ->
 
 def test_image_count_reads_json_and_form_values() -> None:
     assert [image_count({"n": v}) for v in (3, "4", None, 0, "x", True)] == [3, 4, 1, 1, 1, 1]
+
+
+@pytest.mark.parametrize(("fmt", "audio", "tokens"), [
+    ("wav", wav(2.5), 50),  # ceil 3 s -> 50
+    ("", mp3(38 * 61), duration_tokens(38 * 61 * 1152 / 44100)),  # mp3 when unnamed
+    ("pcm", b"\0" * 48000 * 61, 1017),  # 61 s of 24 kHz 16-bit mono
+    ("mp3", b"ID3 not really" * 200, 3),  # unreadable: a token per started KB (2800 bytes)
+    ("weird", b"x" * 1001, 2),
+    ("wav", wav(0), 0),  # readable and silent-empty: nothing
+])
+def test_speech_output_tokens(fmt: str, audio: bytes, tokens: int) -> None:
+    assert speech_output_tokens(fmt, audio) == tokens
+
+
+def test_speech_usage_charges_by_size_when_the_audio_was_not_kept() -> None:
+    assert speech_usage({"response_format": "wav"}, 18, wav(2.5), 0) == Usage(18, 50)
+    assert speech_usage({}, 18, None, 64_000_001) == Usage(18, 64_001)

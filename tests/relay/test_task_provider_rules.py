@@ -10,7 +10,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from backend.relay.tasks.providers import doubao, jimeng, veo, vidu
+from backend.relay.tasks.common import Reply, UpstreamFailed
+from backend.relay.tasks.providers import doubao, gemini, jimeng, veo, vertex, vidu
 from backend.relay.tasks.providers.base import VideoRequest
 from backend.relay.tasks.submit import TaskRefused
 from tests.fakes.video_providers import JIMENG_KEY, _jimeng_signature_ok
@@ -54,11 +55,13 @@ def test_jimeng_req_keys(key: str, images: int, expected: str) -> None:
 @pytest.mark.parametrize(("fields", "frames", "image_field"), [
     ({"duration": 10}, 241, None), ({"duration": 7}, 121, None), ({}, 121, None),
     ({"images": ["https://a/1.png"]}, 121, "image_urls"), ({"image": "aGVsbG8="}, 121, "binary_data_base64"),
+    ({"image": "data:image/png;base64,aGVsbG8="}, 121, "binary_data_base64"),
 ])
 def test_jimeng_submit_body(fields: dict[str, Any], frames: int, image_field: str | None) -> None:
     body = jimeng.submit_body(req(**fields), "jimeng_vgfm_t2v_l20")
     assert body["frames"] == frames and body["req_key"] == "jimeng_vgfm_t2v_l20"
     assert image_field is None or len(body[image_field]) == 1
+    assert body.get("binary_data_base64", ["aGVsbG8="]) == ["aGVsbG8="]  # Jimeng takes bare base64
 
 
 def test_jimeng_signature_is_what_volcengine_checks() -> None:
@@ -130,3 +133,37 @@ def test_veo_payload_and_images() -> None:
     for bad in ("https://img/a.png", "data:image/png,raw", "not base64!"):
         with pytest.raises(TaskRefused):
             veo.image_part(bad)
+
+
+@pytest.mark.parametrize(("provider", "status", "body"), [
+    (jimeng.Jimeng(), 401, b'{"code": 50400, "message": "Access Denied"}'),
+    (jimeng.Jimeng(), 200, b"not json"),
+    (gemini.Gemini(), 403, b'{"error": {"code": 403, "message": "API key not valid"}}'),
+    (vertex.Vertex(), 401, b'{"error": {"code": 401, "message": "invalid credentials"}}'),
+    (vidu.Vidu(), 404, b'{"code": 404}'),
+    (doubao.Doubao(), 500, b'{"error": {"message": "busy"}}'),
+])
+def test_a_poll_the_upstream_refuses_is_asked_again_not_failed(provider: Any, status: int, body: bytes) -> None:
+    """Only an answer about the task ends it: a refused or broken poll (the channel's key, an outage)
+    raises UpstreamFailed, so the poller leaves the task and nothing is refunded early."""
+    with pytest.raises(UpstreamFailed):
+        provider.state(Reply(status, body, {}))
+
+
+@pytest.mark.parametrize(("provider", "body", "reason"), [
+    (jimeng.Jimeng(), b'{"code": 50412, "message": "Post Video Risk Not Pass"}', "Post Video Risk Not Pass"),
+    (gemini.Gemini(), b'{"name": "op", "done": true, "error": {"message": "blocked"}}', "blocked"),
+    (vidu.Vidu(), b'{"state": "failed", "err_code": "AuditSubmitIllegal"}', "AuditSubmitIllegal"),
+    (doubao.Doubao(), b'{"status": "failed", "error": {"message": "sensitive"}}', "sensitive"),
+])
+def test_an_answer_that_the_task_failed_fails_it(provider: Any, body: bytes, reason: str) -> None:
+    update = provider.state(Reply(200, body, {}))
+    assert (update.status, update.fail_reason) == ("FAILURE", reason)
+
+
+def test_jimeng_behind_another_new_api_takes_a_bearer_key() -> None:
+    """An `sk-` key is another new-api in front: its `/jimeng/` route, the key as Bearer, unsigned."""
+    channel = type("C", (), {"base_url": "https://relay.example", "type": 51})()
+    out = jimeng.Jimeng().submit_request(channel, "sk-relay", req(), "jimeng_vgfm_t2v_l20")  # type: ignore[arg-type]
+    assert out.url == "https://relay.example/jimeng/?Action=CVSync2AsyncSubmitTask&Version=2022-08-31"
+    assert out.headers["Authorization"] == "Bearer sk-relay" and "X-Date" not in out.headers

@@ -6,6 +6,7 @@ exactly once, refusals and bad input free, and one user's task invisible to anot
 from __future__ import annotations
 
 import asyncio
+import base64
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -22,8 +23,9 @@ from backend.models import Log
 from backend.models.enums import LogType
 from backend.relay.adaptors import vertex_token
 from backend.relay.tasks import poller
+from backend.services import sessions
 from tests.conftest import LiveServer, Storage
-from tests.fakes.task_upstream import RESULT_BYTES
+from tests.fakes.task_upstream import RESULT_BYTES, TaskFake
 from tests.fakes.video_providers import (
     DOUBAO_KEY,
     GEMINI_KEY,
@@ -64,7 +66,7 @@ KEYS = {51: JIMENG_KEY, 52: VIDU_KEY, 54: DOUBAO_KEY, 45: DOUBAO_KEY, 24: GEMINI
 
 @pytest.fixture
 def env(storage: Storage, monkeypatch: pytest.MonkeyPatch) -> Iterator[Env]:
-    from backend.main import create_app
+    from backend.main import create_app  # here, not at the top: the app reads settings the fixture just set
 
     monkeypatch.setenv("UPDATE_TASK", "false")  # the tests poll by hand, one round at a time
     reset_settings()
@@ -196,8 +198,6 @@ def test_a_wrong_channel_key_is_the_channels_fault_and_free(env: Env, type_: int
 
 def test_kling_bills_per_call_whatever_the_duration(env: Env) -> None:
     """new-api's Kling adaptor adds no ratio (BaseBilling): a 10 s video costs ModelPrice once."""
-    from tests.fakes.task_upstream import TaskFake
-
     user, _token, key = make_key(quota=QUOTA)
     with TaskFake() as kling:
         make_channel(kling.url, "kling-v2-master", type_=50, key=KEYS[50])
@@ -261,3 +261,33 @@ def test_jimeng_official_route_and_signed_upstream(env: Env) -> None:
         assert c.post("/jimeng/?Action=CVSync2AsyncGetResult", json={}).status_code == 400
     flush()
     assert user_row(user.id).quota == QUOTA - BASE
+
+
+def test_openai_sdk_uploads_a_reference_image_to_vertex(env: Env) -> None:
+    """`input_reference` as a file (the SDK's multipart form) reaches Veo inline, with its type."""
+    _user, _token, key = make_key(quota=QUOTA)
+    picture = b"\x89PNG\r\n\x1a\nreference"
+    video = env.sdk(key).videos.create(model="veo-3.0-fast-generate-001", prompt="animate it",
+                                       input_reference=("ref.png", picture, "image/png"))
+    assert video.id.startswith("task_")
+    image = env.vertex.predicts[-1]["instances"][0]["image"]
+    assert image == {"bytesBase64Encoded": base64.b64encode(picture).decode(), "mimeType": "image/png"}
+
+
+def test_the_console_session_opens_its_own_video_and_no_one_elses(env: Env) -> None:
+    """The task log's preview link carries the session cookie, not a key (new-api: token or user)."""
+    user, _token, key = make_key(quota=QUOTA)
+    other, _t, _k = make_key(quota=QUOTA)
+    with env.http(key) as c:
+        task_id = c.post("/v1/video/generations", json={"model": "veo-3.0-generate-001", "prompt": "x"}).json()["task_id"]
+    for _ in range(3):
+        poll()
+    mine, theirs = sessions.start(user.id), sessions.start(other.id)
+    with httpx.Client(base_url=env.url, timeout=30) as browser:
+        assert browser.get(f"/v1/videos/{task_id}/content").status_code == 401
+        browser.cookies.set(sessions.COOKIE_NAME, theirs)
+        assert browser.get(f"/v1/videos/{task_id}/content").status_code == 404
+        browser.cookies.set(sessions.COOKIE_NAME, mine)
+        assert browser.get(f"/v1/videos/{task_id}/content").content == RESULT_BYTES
+        browser.cookies.set(sessions.COOKIE_NAME, "forged")
+        assert browser.get(f"/v1/videos/{task_id}/content").status_code == 401

@@ -3,12 +3,6 @@ AutoGroups change made on one reaches the other, and each call is billed in the 
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +10,7 @@ import httpx
 import pytest
 
 from backend.main import create_app
-from tests.conftest import LiveServer, free_port
+from tests.conftest import LiveServer
 from tests.fakes.upstream import FakeUpstream
 from tests.relay.relay_seed import (
     consume_logs,
@@ -27,40 +21,9 @@ from tests.relay.relay_seed import (
     set_option,
     wait_until,
 )
+from tests.routing.instances import instance_b
 
-ROOT = Path(__file__).resolve().parents[2]
-INSTANCE_B = (
-    "import sys, uvicorn\n"
-    "from backend.main import create_app\n"
-    "uvicorn.run(create_app(), host='127.0.0.1', port=int(sys.argv[1]), log_level='warning')\n"
-)
 BODY = {"model": "gpt-4o", "messages": [{"role": "user", "content": "Say hello"}]}
-
-
-@contextlib.contextmanager
-def instance_b(tmp_path: Path) -> Iterator[str]:
-    port = free_port()
-    log = (tmp_path / "instance_b.log").open("wb")
-    proc = subprocess.Popen([sys.executable, "-c", INSTANCE_B, str(port)], cwd=ROOT, env=dict(os.environ),
-                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(url + "/api/status").status_code == 200:
-                    break
-            assert proc.poll() is None and time.monotonic() < deadline, (tmp_path / "instance_b.log").read_text()
-            time.sleep(0.1)
-        yield url
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
-        log.close()
 
 
 @pytest.fixture
@@ -105,3 +68,31 @@ def test_auto_group_on_two_instances(storage, redis_url, fake: FakeUpstream, tmp
     vip_quota = by_group["vip"][0].quota
     default_quota = next(r.quota for r in by_group["default"] if r.model_name == "gpt-4o")
     assert vip_quota == 2 * default_quota > 0  # the same reply, billed at the group it ran in
+
+
+def test_default_use_auto_group_and_the_cross_group_retry_on_a_second_instance(storage, redis_url, fake: FakeUpstream,
+                                                                               tmp_path: Path) -> None:
+    set_option("GroupRatio", '{"default":1,"vip":2}')
+    set_option("UserUsableGroups", '{"default":"d","vip":"v"}')  # `auto` only through DefaultUseAutoGroup
+    set_option("AutoGroups", '["vip","default"]')
+    set_option("RetryTimes", "1")
+    make_channel(fake.url, "gpt-4o", group="vip", key="sk-vip")
+    make_channel(fake.url, "gpt-4o", group="default", key="sk-default")
+    fake.fail_keys["sk-vip"] = 502
+    user = make_user()
+    headers = {"Authorization": f"Bearer sk-{make_token(user, group='auto').key}"}
+
+    def status(url: str) -> int:
+        return httpx.post(url + "/v1/chat/completions", json=BODY, headers=headers, timeout=60).status_code
+
+    with LiveServer(create_app()), instance_b(tmp_path) as b:
+        assert status(b) == 403  # auto is not offered yet
+        set_option("DefaultUseAutoGroup", "true")  # on A; B hears it on the bus
+        wait_until(lambda: httpx.get(b + "/api/status").json()["data"]["default_use_auto_group"],
+                   "instance B to take DefaultUseAutoGroup")
+        assert status(b) == 200
+    assert [r.headers["authorization"][7:] for r in fake.requests] == ["sk-vip", "sk-default"]
+    flush()
+    wait_until(lambda: len(consume_logs(user.id)) == 1, "instance B's log")
+    (row,) = consume_logs(user.id)
+    assert row.group == "default"  # vip failed; the call ran and was billed in default

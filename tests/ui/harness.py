@@ -208,6 +208,10 @@ class Page:
             body = self.d.find_element(By.TAG_NAME, "body").text[:1500]
             raise TimeoutException(f"{message}; at {self.d.current_url} ({shot}):\n{body}") from None
 
+    def until(self, condition, message: str) -> object:  # noqa: ANN001
+        """Wait for `condition(driver)`; a re-render mid-check (stale element) is retried."""
+        return self._wait(condition, message, (StaleElementReferenceException,))
+
     def path(self) -> str:
         return self.d.current_url.removeprefix(self.base).split("?")[0].rstrip("/") or "/"
 
@@ -248,11 +252,48 @@ class Page:
 
         self._wait(attempt, f"could not click #{element_id}", (StaleElementReferenceException, NoSuchElementException))
 
+    def login(self, username: str = ROOT_NAME, password: str = ROOT_PASSWORD) -> None:
+        """Through the login page, landing on the home page."""
+        self.open("/login")
+        self.wait_path("/login")
+        self.fill("username", username)
+        self.fill("password", password)
+        self.click("submit")
+        self.wait_path("/")
+
     def shot(self, name: str) -> Path:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{name}.png"
         self.d.save_screenshot(str(path))
         return path
+
+
+def login(page: Page, username: str, password: str, label: str = "") -> None:
+    page.open("/login")
+    page.wait_path("/login")
+    page.fill("username", username)
+    page.fill("password", password)
+    page.click("submit")
+    page.wait_path("/")
+    # The user menu shows the display name or the username.
+    names = {username, label or username}
+    WebDriverWait(page.d, WAIT).until(
+        lambda d: any(e.text.strip() in names for e in d.find_elements(By.ID, "user-menu")), "not logged in")
+
+
+def no_toasts(page: Page) -> None:
+    """Toasts sit over the top of the page for a few seconds: close them and wait until they are gone."""
+    page.d.execute_script("document.querySelectorAll('[data-sonner-toast] [data-close-button]')"
+                          ".forEach(b => b.click())")
+    WebDriverWait(page.d, WAIT).until(lambda d: not d.find_elements(By.CSS_SELECTOR, "[data-sonner-toast]"),
+                                      "toasts never went away")
+
+
+def click_tab(page: Page, name: str) -> None:
+    """Tabs sit at the top, under the sticky top bar once the page has scrolled."""
+    no_toasts(page)
+    page.d.execute_script("window.scrollTo(0, 0)")
+    page.click(f"tab-{name}")
 
 
 class Api:
@@ -277,3 +318,13 @@ class Api:
     def login(self, username: str, password: str) -> Api:
         self.user_id = self.call("POST", "/api/user/login", {"username": username, "password": password})["data"]["id"]
         return self
+
+    def as_root(self) -> Api:
+        """Set up the root user when the instance is fresh, then log in as root."""
+        if not self.call("GET", "/api/setup")["data"]["status"]:
+            self.call("POST", "/api/setup", {"username": ROOT_NAME, "password": ROOT_PASSWORD,
+                                             "confirmPassword": ROOT_PASSWORD})
+        return self.login(ROOT_NAME, ROOT_PASSWORD)
+
+    def option(self, key: str, value: str) -> None:
+        self.call("PUT", "/api/option/", {"key": key, "value": value})

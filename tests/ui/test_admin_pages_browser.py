@@ -16,19 +16,9 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.ui.harness import ROOT_NAME, ROOT_PASSWORD, WAIT, ConsoleServer, Page, chromium
-
-
-def _login(page: Page, username: str, password: str, label: str = "") -> None:
-    page.open("/login")
-    page.wait_path("/login")
-    page.fill("username", username)
-    page.fill("password", password)
-    page.click("submit")
-    page.wait_path("/")
-    # The user menu shows the display name or the username.
-    names = {username, label or username}
-    WebDriverWait(page.d, WAIT).until(
-        lambda d: any(e.text.strip() in names for e in d.find_elements(By.ID, "user-menu")), "not logged in")
+from tests.ui.harness import click_tab as _tab
+from tests.ui.harness import login as _login
+from tests.ui.harness import no_toasts as _no_toasts
 
 
 def _pick(page: Page, trigger_id: str, label: str) -> None:
@@ -74,21 +64,6 @@ def _wait_rows(page: Page, table_id: str, predicate) -> list[str]:
 
 def _wait_exact(page: Page, element_id: str, text: str) -> None:
     WebDriverWait(page.d, WAIT).until(lambda _d: page.el(element_id).text == text, f"#{element_id} != {text!r}")
-
-
-def _no_toasts(page: Page) -> None:
-    """Toasts sit over the top of the page for a few seconds: close them and wait until they are gone."""
-    page.d.execute_script("document.querySelectorAll('[data-sonner-toast] [data-close-button]')"
-                          ".forEach(b => b.click())")
-    WebDriverWait(page.d, WAIT).until(lambda d: not d.find_elements(By.CSS_SELECTOR, "[data-sonner-toast]"),
-                                      "toasts never went away")
-
-
-def _tab(page: Page, name: str) -> None:
-    """Tabs sit at the top, under the sticky top bar once the page has scrolled."""
-    _no_toasts(page)
-    page.d.execute_script("window.scrollTo(0, 0)")
-    page.click(f"tab-{name}")
 
 
 def _shot(page: Page, name: str) -> None:
@@ -360,16 +335,20 @@ def test_settings_root_only_json_refused_secrets_write_only(server: ConsoleServe
     _shot(page, "admin-settings-ratios")
 
     _tab(page, "system")
-    _wait_exact(page, "secret-SMTPToken-state", "not set")
     page.fill("opt-SystemName", "Gateway Test")
-    page.fill("secret-SMTPToken", "smtp-secret-value-42")
     page.click("save-system")
+    page.wait_body_text("1 settings saved")
+    _tab(page, "smtp")
+    _wait_exact(page, "secret-SMTPToken-state", "not set")
+    page.fill("secret-SMTPToken", "smtp-secret-value-42")
+    page.click("save-smtp")
     _wait_exact(page, "secret-SMTPToken-state", "set")
     assert page.el("secret-SMTPToken").get_attribute("value") == ""
     assert server.query("SELECT value FROM options WHERE key = 'SMTPToken'") == [("smtp-secret-value-42",)]
     page.open("/admin/settings")
     _tab(page, "system")
     page.wait_value("opt-SystemName", "Gateway Test")
+    _tab(page, "smtp")
     _wait_exact(page, "secret-SMTPToken-state", "set")
     assert "smtp-secret-value-42" not in page.d.page_source
     _tab(page, "ratelimit")
@@ -391,7 +370,7 @@ def test_admin_pages_at_phone_width(server: ConsoleServer, dark: bool) -> None:
             _dark(page)
         theme = "dark" if dark else "light"
         for route, marker in (("/channel", "ch-add"), ("/user", "u-add"), ("/redemption", "r-add"),
-                              ("/admin/settings", "save-operation")):
+                              ("/admin/settings", "save-operation"), ("/admin/plans", "plan-add")):
             page.open(route)
             page.wait_path(route)
             page.el(marker)

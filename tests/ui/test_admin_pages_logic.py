@@ -8,7 +8,8 @@ import io
 
 import pytest
 
-from backend.services import options
+from backend.models.messages import CATALOG
+from backend.services import option_rules, options
 from newapi_ui.components.json_editor import json_problem, pretty
 from newapi_ui.states import admin_settings
 from newapi_ui.states.channels import TYPE_CHOICES, merge
@@ -72,5 +73,19 @@ def test_settings_page_never_holds_secret_values(sqlite_storage: object) -> None
     assert "smtp-secret" not in repr(shown)
     assert shown["SystemName"] == "Mine"
     assert secret_set["SMTPToken"] is True and secret_set["GitHubClientSecret"] is False
-    assert not any(options.is_secret(k) for k in shown)
+    assert not any(options.is_secret(k) for k in shown if k != "TurnstileSiteKey")  # published by /api/status
     assert all(options.is_secret(o.key) for o in admin_settings.SECRETS)
+
+
+def test_every_guarded_switch_has_a_translatable_refusal() -> None:
+    reasons = {reason for _needs, reason in option_rules.REQUIRES.values()} | {option_rules.PASSKEY_ORIGIN_REFUSAL}
+    assert {reason.msgid for reason in reasons} <= CATALOG
+
+
+def test_a_switch_is_saved_after_the_settings_it_needs() -> None:
+    state = admin_settings.AdminSettingsState()
+    state._loaded = {"GitHubOAuthEnabled": "false", "GitHubClientId": ""}
+    state.values = {"GitHubOAuthEnabled": "true", "GitHubClientId": "cid"}
+    state.secret_input = {"GitHubClientSecret": "s3cret"}
+    assert state._changes("oauth") == [("GitHubClientId", "cid"), ("GitHubClientSecret", "s3cret"),
+                                       ("GitHubOAuthEnabled", "true")]

@@ -33,15 +33,6 @@ def catalogue(server: ConsoleServer) -> Iterator[JsonSite]:
         yield site
 
 
-def _login(page: Page) -> None:
-    page.open("/login")
-    page.wait_path("/login")
-    page.fill("username", ROOT_NAME)
-    page.fill("password", ROOT_PASSWORD)
-    page.click("submit")
-    page.wait_path("/")
-
-
 def _row_text(page: Page, table: str, needle: str) -> str:
     found: list[str] = []
 
@@ -54,7 +45,7 @@ def _row_text(page: Page, table: str, needle: str) -> str:
 
 
 def test_vendors_then_models(server: ConsoleServer, page: Page, catalogue: JsonSite) -> None:
-    _login(page)
+    page.login()
     page.click("nav-vendors")
     page.wait_path("/vendors")
     page.click("v-add")

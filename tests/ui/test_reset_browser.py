@@ -3,11 +3,8 @@
 
 from __future__ import annotations
 
-import http.cookiejar
-import json
 import re
 import sqlite3
-import urllib.request
 from collections.abc import Iterator
 from html import unescape
 
@@ -16,7 +13,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.smtp_sink import SmtpSink, body_text
-from tests.ui.harness import ROOT_NAME, ROOT_PASSWORD, ConsoleServer, Page, chromium
+from tests.ui.harness import Api, ConsoleServer, Page, chromium
 
 FRESH_START = True  # root is set up by the `api` fixture below, through the same API
 
@@ -27,37 +24,9 @@ def smtp() -> Iterator[SmtpSink]:
         yield sink
 
 
-class _Api:
-    """The management API as root, over HTTP with a cookie jar (the console's own server)."""
-
-    def __init__(self, server: ConsoleServer) -> None:
-        self.server = server
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
-        self.user_id = ""
-
-    def call(self, method: str, path: str, body: dict | None = None) -> dict:
-        req = urllib.request.Request(
-            self.server.url + path, method=method, data=json.dumps(body).encode() if body is not None else None,
-            headers={"Content-Type": "application/json", "New-Api-User": self.user_id},
-        )
-        with self.opener.open(req, timeout=10) as r:
-            return json.loads(r.read())
-
-    def as_root(self) -> _Api:
-        if not self.call("GET", "/api/setup")["data"]["status"]:
-            assert self.call("POST", "/api/setup", {"username": ROOT_NAME, "password": ROOT_PASSWORD,
-                                                    "confirmPassword": ROOT_PASSWORD})["success"]
-        login = self.call("POST", "/api/user/login", {"username": ROOT_NAME, "password": ROOT_PASSWORD})
-        self.user_id = str(login["data"]["id"])
-        return self
-
-    def option(self, key: str, value: str) -> None:
-        assert self.call("PUT", "/api/option/", {"key": key, "value": value})["success"], key
-
-
 @pytest.fixture(scope="module")
-def api(server: ConsoleServer, smtp: SmtpSink) -> _Api:
-    api = _Api(server).as_root()
+def api(server: ConsoleServer, smtp: SmtpSink) -> Api:
+    api = Api(server.url).as_root()
     api.option("SMTPServer", "127.0.0.1")
     api.option("SMTPPort", str(smtp.port))
     api.option("SMTPFrom", "noreply@example.com")
@@ -69,7 +38,7 @@ def _wait_nonempty_value(page: Page, element_id: str) -> str:
     return WebDriverWait(page.d, 30).until(lambda d: page.el(element_id).get_attribute("value"))
 
 
-def test_forgot_password_mail_link_new_password_once(server: ConsoleServer, smtp: SmtpSink, api: _Api) -> None:
+def test_forgot_password_mail_link_new_password_once(server: ConsoleServer, smtp: SmtpSink, api: Api) -> None:
     assert api.call("POST", "/api/user/register", {"username": "mia", "password": "mia-password",
                                                    "email": "mia@example.com"})["success"]
     before = len(smtp.messages)
@@ -112,7 +81,7 @@ def test_forgot_password_mail_link_new_password_once(server: ConsoleServer, smtp
         page.d.quit()
 
 
-def test_reset_pages_dark_phone_and_unknown_address(server: ConsoleServer, smtp: SmtpSink, api: _Api) -> None:
+def test_reset_pages_dark_phone_and_unknown_address(server: ConsoleServer, smtp: SmtpSink, api: Api) -> None:
     page = Page(chromium(width=390, height=844, accept_language="fr-FR,fr;q=0.9"), server.url)
     try:
         page.open("/reset")
@@ -133,7 +102,7 @@ def test_reset_pages_dark_phone_and_unknown_address(server: ConsoleServer, smtp:
         page.d.quit()
 
 
-def test_sign_up_with_a_mailed_code(server: ConsoleServer, smtp: SmtpSink, api: _Api) -> None:
+def test_sign_up_with_a_mailed_code(server: ConsoleServer, smtp: SmtpSink, api: Api) -> None:
     api.option("EmailVerificationEnabled", "true")
     before = len(smtp.messages)
     page = Page(chromium(), server.url)

@@ -63,8 +63,8 @@ def test_drawing_and_task_logs(server: ConsoleServer, page: Page) -> None:
     page.click("nav-task")
     page.wait_path("/task")
     video, song = _rows(page, "task-table", 2)
-    assert "task_song" in song and "Success" in song and "suno" in song
-    assert "task_video" in video and "In progress" in video and "50%" in video
+    assert "task_song" in song and "Success" in song and "Suno" in song and "Music" in song
+    assert "task_video" in video and "In progress" in video and "50%" in video and "Sora" in video
     links = page.d.find_elements(By.CSS_SELECTOR, "#task-table a")
     assert [a.get_attribute("href") for a in links] == ["https://cdn.example/song.mp3"]
     page.fill("task-task-id", "task_video")

@@ -55,3 +55,18 @@ def test_drawing_filter_times_are_milliseconds_in_the_browser_zone() -> None:
     view = _view(start_time="2026-11-28T09:30")
     start, _end = view._bounds(1000)
     assert start == int(datetime.fromisoformat("2026-11-28T09:30").replace(tzinfo=TOKYO).timestamp()) * 1000
+
+
+def test_video_providers_show_by_name_with_a_preview() -> None:
+    """A video task's platform is its channel type's id: the page names the provider and offers
+    a video preview once there is a result; a song keeps its plain link."""
+    shown = task_states.TaskLogsState._format(_view(), {"platform": "51", "status": "SUCCESS",
+                                                        "result_url": "https://cdn.example/v.mp4"})
+    assert (shown["platform"], shown["kind"], shown["video"]) == ("Jimeng", "Video", "1")
+    for platform, name in (("52", "Vidu"), ("54", "DoubaoVideo"), ("24", "Gemini"), ("41", "VertexAI"),
+                           ("50", "Kling"), ("55", "Sora")):
+        assert task_states.platform_label(platform) == name
+    running = task_states.TaskLogsState._format(_view(), {"platform": "52", "status": "IN_PROGRESS"})
+    assert running["video"] == ""
+    song = task_states.TaskLogsState._format(_view(), {"platform": "suno", "result_url": "https://x/1.mp3"})
+    assert (song["platform"], song["kind"], song["video"]) == ("Suno", "Music", "")

@@ -225,6 +225,6 @@ class AliAdaptor(OpenAIAdaptor):
     """The registry's entry: Claude Messages calls get the Anthropic-compatible flavour, the rest
     the OpenAI-compatible one with DashScope's native services."""
 
-    def __new__(cls, channel: ChannelLike, key: str, meta: RelayMeta) -> Any:  # type: ignore[misc]
+    def __new__(cls, channel: ChannelLike, key: str, meta: RelayMeta) -> Any:
         flavour = AliClaudeAdaptor if meta.fmt == F.CLAUDE_MESSAGES else AliOpenAIAdaptor
         return flavour(channel, key, meta)

@@ -147,17 +147,27 @@ NO_OPTIONS = NoOptions()
 
 
 class ChannelLike(Protocol):
-    """What an adaptor reads from a channel; `backend.cache.channels.ChannelInfo` satisfies it."""
+    """What an adaptor reads from a channel; `backend.cache.channels.ChannelInfo` satisfies it.
+    Read-only members, so the frozen snapshot (and its non-optional strings) fits."""
 
-    id: int
-    type: int
-    name: str
-    base_url: str | None
-    other: str | None
-    openai_organization: str | None
-    param_override: dict
-    header_override: dict
-    setting: dict
+    @property
+    def id(self) -> int: ...
+    @property
+    def type(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def base_url(self) -> str | None: ...
+    @property
+    def other(self) -> str | None: ...
+    @property
+    def openai_organization(self) -> str | None: ...
+    @property
+    def param_override(self) -> dict: ...
+    @property
+    def header_override(self) -> dict: ...
+    @property
+    def setting(self) -> dict: ...
 
 
 @dataclass(slots=True)
@@ -416,3 +426,8 @@ class Adaptor(abc.ABC):
     @property
     def setting(self) -> dict[str, Any]:
         return self.channel.setting if isinstance(self.channel.setting, dict) else {}
+
+
+# What the registry maps a channel type to: an Adaptor subclass, or a class like VertexAdaptor whose
+# constructor picks the concrete flavour (so it is called, never subclassed or inspected).
+AdaptorFactory = Callable[[ChannelLike, str, RelayMeta], Adaptor]

@@ -53,7 +53,8 @@ def collect_stream(raw: bytes) -> dict[str, Any]:
             continue
         kind = obj.get("type") or event.event
         if kind == "response.output_item.done" and isinstance(obj.get("item"), dict):
-            done[obj.get("output_index") if isinstance(obj.get("output_index"), int) else len(done)] = obj["item"]
+            at = obj.get("output_index")
+            done[at if isinstance(at, int) else len(done)] = obj["item"]
         elif kind in ("response.completed", "response.incomplete") and isinstance(obj.get("response"), dict):
             final = dict(obj["response"])
         elif kind == "response.failed":

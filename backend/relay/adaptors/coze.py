@@ -13,9 +13,9 @@ import orjson
 
 from backend.relay.adaptors.base import AdaptorError, RelayResponse, UpstreamError
 from backend.relay.adaptors.errors import bad_body
-from backend.relay.adaptors.native_chat import NativeChatAdaptor, chat_chunk, chat_completion
+from backend.relay.adaptors.native_chat import NativeChatAdaptor, chat_chunk
 from backend.relay.convert.coze import CozeFailure, coze_event, openai_to_coze
-from backend.relay.sse import SSEEvent, SSEParser
+from backend.relay.sse import SSEEvent
 
 
 class CozeAdaptor(NativeChatAdaptor):
@@ -36,7 +36,8 @@ class CozeAdaptor(NativeChatAdaptor):
         if not bot:
             raise AdaptorError(f"Coze channel #{self.channel.id} names no bot id (its `other` field)", 500,
                                "channel_config_invalid")
-        user = chat.get("user") if isinstance(chat.get("user"), str) and chat.get("user") else self._id
+        given = chat.get("user")
+        user = given if isinstance(given, str) and given else self._id
         return openai_to_coze(chat, bot, user)
 
     def native_chunks(self, event: SSEEvent) -> list[dict]:
@@ -61,17 +62,4 @@ class CozeAdaptor(NativeChatAdaptor):
             except orjson.JSONDecodeError as err:
                 raise bad_body() from err
             raise UpstreamError(500, str(resp.get("msg") or "Coze call failed"), code=resp.get("code") or "coze_error")
-        parser = SSEParser()
-        text: list[str] = []
-        usage: dict | None = None
-        done = False
-        for event in parser.feed(raw) + parser.flush():
-            for chunk in self.native_chunks(event):
-                choice = chunk["choices"][0]
-                text.append(choice["delta"].get("content", ""))
-                usage = chunk.get("usage") or usage
-                done = done or choice["finish_reason"] == "stop"
-        if not done:
-            raise UpstreamError(502, "Coze stream ended before the chat completed", code="stream_interrupted")
-        body = chat_completion(self._id, self.meta.origin_model, int(time.time()), "".join(text), "stop", usage)
-        return super(NativeChatAdaptor, self).parse_response(orjson.dumps(body), "application/json")
+        return self.assembled(raw, self._id, "Coze")

@@ -37,7 +37,8 @@ class DifyAdaptor(NativeChatAdaptor):
         return {"Authorization": f"Bearer {self.key}"}
 
     def to_native(self, chat: dict) -> dict:
-        user = chat.get("user") if isinstance(chat.get("user"), str) and chat.get("user") else self._id
+        given = chat.get("user")
+        user = given if isinstance(given, str) and given else self._id
         try:
             return openai_to_dify(chat, user)
         except DifyInputError as err:

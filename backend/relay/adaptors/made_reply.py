@@ -8,7 +8,7 @@ ends whatever the chunks come from (the socket) when the pipeline gives the repl
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 
 from multidict import CIMultiDict
 
@@ -34,7 +34,7 @@ class MadeResponse(UpstreamResponse):
             return self._body
         return b"".join([chunk async for chunk in self._body])
 
-    async def aiter_bytes(self) -> AsyncIterator[bytes]:
+    async def aiter_bytes(self) -> AsyncGenerator[bytes, None]:
         if isinstance(self._body, bytes):
             yield self._body
             return

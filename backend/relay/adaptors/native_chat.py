@@ -10,6 +10,7 @@ writes the two pure conversions, its URL and its auth.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import orjson
@@ -19,7 +20,7 @@ from backend.relay.adaptors.base import RelayFormat, RelayResponse, StreamConver
 from backend.relay.adaptors.errors import json_object
 from backend.relay.adaptors.openai import OpenAIAdaptor
 from backend.relay.convert.system_prompt import Kind, apply_system_prompt
-from backend.relay.sse import DEFAULT_MAX_LINE, SSEEvent
+from backend.relay.sse import DEFAULT_MAX_LINE, SSEEvent, SSEParser
 
 F = RelayFormat
 
@@ -60,6 +61,24 @@ class NativeChatAdaptor(OpenAIAdaptor):
     def parse_response(self, raw: bytes, content_type: str | None = None) -> RelayResponse:
         resp = json_object(raw)
         return super().parse_response(orjson.dumps(self.from_native(resp)), "application/json")
+
+    def assembled(self, raw: bytes, rid: str, provider: str) -> RelayResponse:
+        """A whole reply from the provider's buffered stream (kinds that always stream,
+        `buffers_stream`): its chunks' text and usage, complete only once a finish reason came."""
+        parser = SSEParser()
+        text: list[str] = []
+        usage: dict | None = None
+        done = False
+        for event in parser.feed(raw) + parser.flush():
+            for chunk in self.native_chunks(event):
+                choice = chunk["choices"][0]
+                text.append(choice["delta"].get("content") or "")
+                usage = chunk.get("usage") or usage
+                done = done or choice["finish_reason"] is not None
+        if not done:
+            raise UpstreamError(502, f"{provider} stream ended before the reply was complete", code="stream_interrupted")
+        body = chat_completion(rid, self.meta.origin_model, int(time.time()), "".join(text), "stop", usage)
+        return super().parse_response(orjson.dumps(body), "application/json")
 
     def stream_converter(self) -> StreamConverter:
         return NativeStream(self, super().stream_converter())

@@ -7,7 +7,7 @@ from backend.relay.adaptors.ali import AliAdaptor
 from backend.relay.adaptors.anthropic import AnthropicAdaptor
 from backend.relay.adaptors.aws import AwsAdaptor
 from backend.relay.adaptors.baidu import BaiduAdaptor
-from backend.relay.adaptors.base import Adaptor, AdaptorError, ChannelLike, RelayMeta
+from backend.relay.adaptors.base import Adaptor, AdaptorError, AdaptorFactory, ChannelLike, RelayMeta
 from backend.relay.adaptors.codex import CodexAdaptor
 from backend.relay.adaptors.compat import CloudflareAdaptor, CohereAdaptor
 from backend.relay.adaptors.coze import CozeAdaptor
@@ -18,9 +18,10 @@ from backend.relay.adaptors.openai import AzureAdaptor, CustomAdaptor, OpenAIAda
 from backend.relay.adaptors.responses_bridge import wrap
 from backend.relay.adaptors.tencent import TencentAdaptor
 from backend.relay.adaptors.vertex import VertexAdaptor
+from backend.relay.adaptors.xunfei import XunfeiAdaptor
 from backend.relay.adaptors.zhipu import ZhipuAdaptor
 
-_BY_FAMILY: dict[str, type[Adaptor]] = {
+_BY_FAMILY: dict[str, AdaptorFactory] = {
     ct.OPENAI: OpenAIAdaptor,
     ct.AZURE: AzureAdaptor,
     ct.CUSTOM: CustomAdaptor,
@@ -38,10 +39,11 @@ _BY_FAMILY: dict[str, type[Adaptor]] = {
     ct.TENCENT: TencentAdaptor,
     ct.DIFY: DifyAdaptor,
     ct.COZE: CozeAdaptor,
+    ct.XUNFEI: XunfeiAdaptor,
 }
 
 
-def get_adaptor_class(channel_type: int) -> type[Adaptor]:
+def get_adaptor_class(channel_type: int) -> AdaptorFactory:
     """The adaptor for a channel type. AdaptorError (500) for a family this gateway cannot
     speak: sending OpenAI bodies to, say, a Midjourney proxy would only produce upstream noise."""
     info = ct.channel_type(channel_type)

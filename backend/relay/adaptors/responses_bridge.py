@@ -25,6 +25,7 @@ from backend.models.usage import Usage
 from backend.relay.adaptors.base import (
     Adaptor,
     AdaptorError,
+    AdaptorFactory,
     ChannelLike,
     RelayFormat,
     RelayMeta,
@@ -95,7 +96,7 @@ def responses_only(channel: ChannelLike, origin_model: str, upstream_model: str,
     return policy_applies(policy, channel, origin_model)
 
 
-def wrap(cls: type[Adaptor], channel: ChannelLike, key: str, meta: RelayMeta) -> Adaptor:
+def wrap(cls: AdaptorFactory, channel: ChannelLike, key: str, meta: RelayMeta) -> Adaptor:
     """The adaptor for this call: the channel's own, or it inside the Responses/Chat pivot."""
     if meta.fmt == F.OPENAI_RESPONSES and not speaks_responses(channel):
         return ResponsesViaChat(cls, channel, key, meta)
@@ -117,7 +118,7 @@ class _Bridge(Adaptor):
     inner_fmt: F
     inner_path: str
 
-    def __init__(self, cls: type[Adaptor], channel: ChannelLike, key: str, meta: RelayMeta) -> None:
+    def __init__(self, cls: AdaptorFactory, channel: ChannelLike, key: str, meta: RelayMeta) -> None:
         super().__init__(channel, key, meta)
         inner_meta = dataclasses.replace(meta, fmt=self.inner_fmt, path=self.inner_path, include_usage=True)
         self.inner = cls(channel, key, inner_meta)
@@ -129,6 +130,9 @@ class _Bridge(Adaptor):
 
     async def prepare(self, client: Any) -> None:
         await self.inner.prepare(client)
+
+    async def send(self, client: Any, request: UpstreamRequest) -> Any:
+        return await self.inner.send(client, request)  # the channel's own transport (a WebSocket, a job)
 
     @abc.abstractmethod
     def _convert(self, body: dict) -> dict:

@@ -43,7 +43,8 @@ def gemini_error_frame(error: dict[str, Any], status: int) -> bytes:
 
 def stream_error(err: Any, fallback_type: str = "upstream_error") -> UpstreamError:
     if isinstance(err, dict):
-        message = err.get("message") if isinstance(err.get("message"), str) else "upstream stream error"
+        given = err.get("message")
+        message = given if isinstance(given, str) else "upstream stream error"
         return UpstreamError(
             500, message, type=err.get("type") or fallback_type, code=err.get("code"), passthrough=err
         )

@@ -8,6 +8,8 @@ from typing import Any
 
 import orjson
 
+from backend.json_shape import object_at
+
 
 def rerank_to_dashscope(body: dict, model: str) -> dict:
     """Documents as text (Jina's {"text": ...} objects unwrapped); return_documents defaults to
@@ -39,11 +41,12 @@ def dashscope_error(resp: dict) -> tuple[str, str] | None:
 
 def dashscope_to_rerank(resp: dict) -> tuple[dict, int]:
     """The rerank reply new-api gives (results + OpenAI-style usage) and the billed prompt tokens."""
-    output = resp.get("output") if isinstance(resp.get("output"), dict) else {}
-    usage = resp.get("usage") if isinstance(resp.get("usage"), dict) else {}
-    tokens = usage.get("total_tokens") if isinstance(usage.get("total_tokens"), int) else 0
+    output = object_at(resp, "output")
+    usage = object_at(resp, "usage")
+    total = usage.get("total_tokens")
+    tokens = total if isinstance(total, int) else 0
     results = [r for r in output.get("results") or [] if isinstance(r, dict)]
-    body = {"results": results, "usage": {"prompt_tokens": tokens, "completion_tokens": 0, "total_tokens": tokens}}
+    body: dict[str, Any] = {"results": results, "usage": {"prompt_tokens": tokens, "completion_tokens": 0, "total_tokens": tokens}}
     return body, tokens
 
 
@@ -85,27 +88,27 @@ def openai_image_to_ali(body: dict, model: str, sync: bool) -> dict:
 
 
 def task_id(resp: dict) -> str:
-    output = resp.get("output") if isinstance(resp.get("output"), dict) else {}
+    output = object_at(resp, "output")
     value = output.get("task_id")
     return value if isinstance(value, str) else ""
 
 
 def task_status(resp: dict) -> str:
-    output = resp.get("output") if isinstance(resp.get("output"), dict) else {}
+    output = object_at(resp, "output")
     value = output.get("task_status")
     return value if isinstance(value, str) else ""
 
 
 def task_failure(resp: dict) -> tuple[str, str]:
     """(message, code) of a job that ended without images."""
-    output = resp.get("output") if isinstance(resp.get("output"), dict) else {}
+    output = object_at(resp, "output")
     code = str(output.get("code") or task_status(resp) or "ali_task_failed")
     return str(output.get("message") or f"the DashScope image job ended {task_status(resp) or 'without a status'}"), code
 
 
 def image_urls(resp: dict) -> list[str]:
     """Every image URL of a finished job (`output.results`) or a sync reply (`output.choices`)."""
-    output = resp.get("output") if isinstance(resp.get("output"), dict) else {}
+    output = object_at(resp, "output")
     urls = [r.get("url") for r in output.get("results") or () if isinstance(r, dict)]
     for choice in output.get("choices") or ():
         content = ((choice or {}).get("message") or {}).get("content") if isinstance(choice, dict) else None
@@ -117,7 +120,7 @@ def with_inline_images(resp: dict, fetched: dict[str, str]) -> dict:
     """The reply with each fetched image URL's bytes (base64) in place: `b64_image` on a job's
     result, the image itself in a sync reply's content (as DashScope gives base64 there)."""
     out = orjson.loads(orjson.dumps(resp))  # a deep copy: the reply read off the wire stays as it was
-    output = out.get("output") if isinstance(out.get("output"), dict) else {}
+    output = object_at(out, "output")
     for result in output.get("results") or ():
         if isinstance(result, dict) and result.get("url") in fetched:
             result["b64_image"] = fetched[result["url"]]
@@ -132,7 +135,7 @@ def with_inline_images(resp: dict, fetched: dict[str, str]) -> dict:
 def ali_to_openai_images(resp: dict, created: int) -> dict:
     """OpenAI's images reply: a result with bytes (`b64_image`, or a sync reply's non-URL image)
     as `b64_json`, otherwise its `url`; a sync reply's text as `revised_prompt`."""
-    output = resp.get("output") if isinstance(resp.get("output"), dict) else {}
+    output = object_at(resp, "output")
     data: list[dict[str, Any]] = []
     for result in output.get("results") or ():
         if not isinstance(result, dict):

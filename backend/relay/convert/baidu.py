@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from backend.json_shape import object_at
 from backend.relay.convert.zhipu import text_of
 
 # new-api's model -> endpoint table; other models use their lower-cased name
@@ -104,7 +105,7 @@ def embeddings_to_baidu(body: dict) -> dict:
 
 def baidu_to_embeddings(resp: dict, model: str) -> dict:
     data = [d for d in resp.get("data") or [] if isinstance(d, dict)]
-    usage = resp.get("usage") if isinstance(resp.get("usage"), dict) else {}
+    usage = object_at(resp, "usage")
     p = int(usage.get("prompt_tokens") or 0)
     return {
         "object": "list", "model": model,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from backend.json_shape import object_at
 from backend.relay.convert.zhipu import text_of
 
 
@@ -37,12 +38,12 @@ def coze_event(event: str | None, data: Any) -> tuple[dict | None, dict | None]:
             delta["content"] = content
         return (delta or None), None
     if event == "conversation.chat.completed":
-        u = data.get("usage") if isinstance(data.get("usage"), dict) else {}
+        u = object_at(data, "usage")
         p, c = int(u.get("input_count") or 0), int(u.get("output_count") or 0)
         total = int(u.get("token_count") or 0)
         return {}, ({"prompt_tokens": p, "completion_tokens": c, "total_tokens": total or p + c} if total else None)
     if event == "conversation.chat.failed":
-        err = data.get("last_error") if isinstance(data.get("last_error"), dict) else {}
+        err = object_at(data, "last_error")
         raise CozeFailure(str(err.get("msg") or "Coze chat failed"), err.get("code") or "coze_chat_failed")
     if event == "error":
         raise CozeFailure(str(data.get("msg") or data.get("message") or "Coze stream failed"),

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from backend.json_shape import object_at
+
 THINK_OPEN = '<details style="color:gray;background-color: #f8f8f8;padding: 8px;border-radius: 4px;" open> <summary> Thinking... </summary>\n'
 THINK_CLOSE = "</details>"
 
@@ -56,8 +58,8 @@ def openai_to_dify(chat: dict, user: str) -> dict:
 
 
 def _usage(resp: dict, extra_completion: int = 0) -> dict | None:
-    meta = resp.get("metadata") if isinstance(resp.get("metadata"), dict) else {}
-    u = meta.get("usage") if isinstance(meta.get("usage"), dict) else {}
+    meta = object_at(resp, "metadata")
+    u = object_at(meta, "usage")
     if not u.get("total_tokens"):
         return None
     p, c = int(u.get("prompt_tokens") or 0), int(u.get("completion_tokens") or 0) + extra_completion
@@ -80,7 +82,7 @@ def dify_to_openai(resp: dict, model: str, created: int) -> dict:
 def dify_delta(event: dict, debug: bool) -> dict | None:
     """The chunk delta for one stream event, or None for events that show nothing."""
     kind = str(event.get("event") or "")
-    data = event.get("data") if isinstance(event.get("data"), dict) else {}
+    data = object_at(event, "data")
     if kind.startswith("workflow_") and debug:
         text = "Workflow: " + str(data.get("workflow_id") or "")
         return {"reasoning_content": text + (" " + str(data.get("status")) if kind == "workflow_finished" else "") + "\n"}

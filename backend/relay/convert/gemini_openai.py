@@ -258,7 +258,7 @@ def _openai_schema(schema: Any) -> Any:
         return [_openai_schema(s) for s in schema]
     if not isinstance(schema, dict):
         return schema
-    out = {}
+    out: dict[str, Any] = {}
     for key, value in schema.items():
         if key == "type" and isinstance(value, str):
             out[key] = value.lower()
@@ -360,12 +360,12 @@ def gemini_to_openai_request(req: dict, model: str, stream: bool) -> dict:
     tools = []
     for tool in req.get("tools") or []:
         for decl in (tool or {}).get("functionDeclarations") or []:
-            fn: dict[str, Any] = {"name": decl.get("name") or ""}
+            function: dict[str, Any] = {"name": decl.get("name") or ""}
             if decl.get("description"):
-                fn["description"] = decl["description"]
+                function["description"] = decl["description"]
             params = decl.get("parametersJsonSchema") or decl.get("parameters")
-            fn["parameters"] = _openai_schema(params) if params else {"type": "object", "properties": {}}
-            tools.append({"type": "function", "function": fn})
+            function["parameters"] = _openai_schema(params) if params else {"type": "object", "properties": {}}
+            tools.append({"type": "function", "function": function})
     if tools:
         out["tools"] = tools
         calling = (req.get("toolConfig") or {}).get("functionCallingConfig") or {}

@@ -398,7 +398,7 @@ class OpenAIToClaudeStream:
     def _start(self, chunk: dict) -> list[tuple[str, dict]]:
         self.started = True
         self.id = chunk.get("id") or f"msg_{int(time.time() * 1000)}"
-        message = {
+        message: dict[str, Any] = {
             "id": self.id,
             "type": "message",
             "role": "assistant",

@@ -431,7 +431,7 @@ class OpenAIToGeminiStream:
         return [self._chunk(parts)] if parts else []
 
     def finish(self, prompt: int, completion: int, cached: int = 0) -> list[dict]:
-        parts = [
+        parts: list[dict[str, Any]] = [
             {"functionCall": {"name": c["name"], "args": _args(c["arguments"])}}
             for _, c in sorted(self.calls.items())
         ]

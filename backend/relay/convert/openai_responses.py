@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from backend.json_shape import object_at
 from backend.models.usage import Usage
 from backend.relay.convert.usage import responses_usage
 
@@ -41,7 +42,7 @@ def _part(part: Any, role: str) -> dict | None:
         detail = image.get("detail") if isinstance(image, dict) else None
         return {"type": "input_image", "image_url": str(url or ""), "detail": detail or "auto"}
     if kind == "file":
-        file = part.get("file") if isinstance(part.get("file"), dict) else {}
+        file = object_at(part, "file")
         return {"type": "input_file", **{k: file[k] for k in ("file_data", "file_id", "filename") if k in file}}
     raise ChatConvertError(f"content type '{str(kind)[:64]}' is not supported by this model's Responses API")
 
@@ -111,7 +112,7 @@ def _tools(tools: Any) -> list[dict]:
 
 def _tool_choice(choice: Any) -> Any:
     if isinstance(choice, dict) and choice.get("type") == "function":
-        fn = choice.get("function") if isinstance(choice.get("function"), dict) else {}
+        fn = object_at(choice, "function")
         return {"type": "function", "name": fn.get("name")}
     return choice
 
@@ -120,7 +121,7 @@ def _text_config(req: dict) -> dict | None:
     out: dict[str, Any] = {}
     fmt = req.get("response_format")
     if isinstance(fmt, dict) and fmt.get("type") == "json_schema":
-        schema = fmt.get("json_schema") if isinstance(fmt.get("json_schema"), dict) else {}
+        schema = object_at(fmt, "json_schema")
         out["format"] = {"type": "json_schema", **schema}
     elif isinstance(fmt, dict) and fmt.get("type") in ("json_object", "text"):
         out["format"] = {"type": fmt["type"]}
@@ -179,7 +180,7 @@ def chat_usage(raw: Any) -> dict[str, Any] | None:
 
 
 def finish_reason(resp: dict, called_tools: bool) -> str:
-    details = resp.get("incomplete_details") if isinstance(resp.get("incomplete_details"), dict) else {}
+    details = object_at(resp, "incomplete_details")
     reason = FINISH_BY_INCOMPLETE.get(str(details.get("reason") or ""))
     if resp.get("status") == "incomplete" and reason:
         return reason
@@ -266,7 +267,7 @@ class ResponsesToChatStream:
     def feed(self, event: dict) -> list[dict]:
         kind = event.get("type")
         if kind in ("response.created", "response.in_progress"):
-            resp = event.get("response") if isinstance(event.get("response"), dict) else {}
+            resp = object_at(event, "response")
             if resp.get("id"):
                 self.id = "chatcmpl-" + str(resp["id"]).removeprefix("resp_")
             if isinstance(resp.get("created_at"), int | float):
@@ -277,20 +278,20 @@ class ResponsesToChatStream:
         if kind in ("response.reasoning_summary_text.delta", "response.reasoning_text.delta"):
             return [*self._role(), self.chunk({"reasoning_content": str(event.get("delta") or "")})]
         if kind == "response.output_item.added":
-            item = event.get("item") if isinstance(event.get("item"), dict) else {}
+            item = object_at(event, "item")
             if item.get("type") in ("function_call", "custom_tool_call"):
                 index = self._calls[str(item.get("id"))] = len(self._calls)
                 call = _call({**item, "arguments": "", "input": ""}, index)
                 return [*self._role(), self.chunk({"tool_calls": [call]})]
             return []
         if kind in ("response.function_call_arguments.delta", "response.custom_tool_call_input.delta"):
-            index = self._calls.get(str(event.get("item_id")))
-            if index is None:
+            at = self._calls.get(str(event.get("item_id")))
+            if at is None:
                 return []
-            return [self.chunk({"tool_calls": [{"index": index, "function": {"arguments": str(event.get("delta") or "")}}]})]
+            return [self.chunk({"tool_calls": [{"index": at, "function": {"arguments": str(event.get("delta") or "")}}]})]
         if kind in ("response.completed", "response.incomplete"):
             self.complete = True
-            resp = event.get("response") if isinstance(event.get("response"), dict) else {}
+            resp = object_at(event, "response")
             self.raw_usage = chat_usage(resp.get("usage"))
             self.usage = responses_usage(resp.get("usage"))
             out = [*self._role(), self.chunk({}, finish_reason(resp, bool(self._calls)))]
@@ -298,7 +299,7 @@ class ResponsesToChatStream:
                 out.append({**self.chunk({}), "choices": [], "usage": self.raw_usage})
             return out
         if kind in ("error", "response.failed"):
-            resp = event.get("response") if isinstance(event.get("response"), dict) else {}
+            resp = object_at(event, "response")
             err = resp.get("error") if kind == "response.failed" else (event.get("error") or event)
             self.error = err if isinstance(err, dict) else {"message": str(err)}
         return []

@@ -30,7 +30,8 @@ class ParamOverrideError(ValueError):
     pass
 
 
-def _parts(path: Any) -> list[str]:
+def _parts(path: object) -> list[str]:
+    """A path is whatever the channel's JSON holds: checked here, so callers pass it on as is."""
     if not isinstance(path, str) or not path.strip():
         raise ParamOverrideError(f"invalid path {path!r}")
     return path.strip().split(".")
@@ -45,7 +46,7 @@ def _index(container: list, part: str) -> int | None:
     return i if 0 <= i < len(container) else None
 
 
-def _get(root: Any, path: str) -> Any:
+def _get(root: Any, path: object) -> Any:
     cur = root
     for part in _parts(path):
         if isinstance(cur, dict):
@@ -60,7 +61,7 @@ def _get(root: Any, path: str) -> Any:
     return cur
 
 
-def _parent(root: Any, path: str, create: bool) -> tuple[Any, str]:
+def _parent(root: Any, path: object, create: bool) -> tuple[Any, str]:
     parts = _parts(path)
     cur = root
     for part in parts[:-1]:
@@ -86,7 +87,7 @@ def _parent(root: Any, path: str, create: bool) -> tuple[Any, str]:
     return cur, parts[-1]
 
 
-def _set(root: Any, path: str, value: Any) -> None:
+def _set(root: Any, path: object, value: Any) -> None:
     parent, last = _parent(root, path, create=True)
     if isinstance(parent, dict):
         parent[last] = value
@@ -100,7 +101,7 @@ def _set(root: Any, path: str, value: Any) -> None:
     raise ParamOverrideError(f"{path}: cannot set inside a {type(parent).__name__}")
 
 
-def _delete(root: Any, path: str) -> Any:
+def _delete(root: Any, path: object) -> Any:
     parent, last = _parent(root, path, create=False)
     if isinstance(parent, dict):
         return parent.pop(last, _MISSING)
@@ -110,7 +111,7 @@ def _delete(root: Any, path: str) -> Any:
     return _MISSING
 
 
-def _combine(current: Any, value: Any, append: bool, path: str) -> Any:
+def _combine(current: Any, value: Any, append: bool, path: object) -> Any:
     if isinstance(current, str) and isinstance(value, str):
         return current + value if append else value + current
     if isinstance(current, list):
@@ -157,7 +158,8 @@ _GO_GROUP = re.compile(r"\$\{?(\d+)\}?")
 
 
 def _string_op(mode: str, text: str, op: dict) -> str:
-    value = op.get("value") if isinstance(op.get("value"), str) else ""
+    given = op.get("value")
+    value = given if isinstance(given, str) else ""
     if mode == "trim_prefix":
         return text.removeprefix(value)
     if mode == "trim_suffix":

@@ -22,6 +22,7 @@ from typing import Any
 
 import orjson
 
+from backend.json_shape import object_at
 from backend.models.usage import Usage
 
 STATEFUL_FIELDS = ("previous_response_id", "conversation", "background", "prompt")
@@ -63,7 +64,8 @@ def _part(part: Any) -> dict | None:
             raise ResponsesConvertError("input_file needs file_data on this channel")
         return {"type": "file", "file": file}
     if kind == "input_audio":
-        audio = part.get("input_audio") if isinstance(part.get("input_audio"), dict) else part
+        nested = part.get("input_audio")
+        audio = nested if isinstance(nested, dict) else part
         return {"type": "input_audio", "input_audio": {"data": audio.get("data"), "format": audio.get("format")}}
     raise ResponsesConvertError(f"content type '{str(kind)[:64]}' is not supported on this channel")
 
@@ -263,8 +265,8 @@ def usage_object(usage: Usage | None, raw: Any = None) -> dict[str, Any] | None:
 
 def response_shell(req: dict, rid: str, model: str, created: int) -> dict[str, Any]:
     """The fields of a Response object that echo the request (status, output, usage filled later)."""
-    reasoning = req.get("reasoning") if isinstance(req.get("reasoning"), dict) else {}
-    text = req.get("text") if isinstance(req.get("text"), dict) else {}
+    reasoning = object_at(req, "reasoning")
+    text = object_at(req, "text")
     return {
         "id": rid,
         "object": "response",
@@ -332,7 +334,7 @@ def chat_to_responses_response(chat: dict, req: dict, usage: Usage | None, model
     out = response_shell(req, "resp_" + base, model, int(chat.get("created") or time.time()))
     names = tool_names(req)
     choice = next((c for c in chat.get("choices") or () if isinstance(c, dict)), {})
-    message = choice.get("message") if isinstance(choice.get("message"), dict) else {}
+    message = object_at(choice, "message")
     output: list[dict] = []
     reasoning = message.get("reasoning_content") or message.get("reasoning")
     if isinstance(reasoning, str) and reasoning:

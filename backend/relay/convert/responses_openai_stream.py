@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from backend.json_shape import object_at
 from backend.models.usage import Usage
 from backend.relay.convert.responses_openai import (
     call_item,
@@ -126,10 +127,10 @@ class ChatToResponsesStream:
                 self._event("response.output_item.done", output_index=index, item=item)]
 
     def _open_call(self, call: dict) -> list[Event]:
-        fn = call.get("function") if isinstance(call.get("function"), dict) else {}
+        fn = object_at(call, "function")
         index = self._take_index()
         name = str(fn.get("name") or "")
-        state = {"index": index, "id": self._item_id("fc", index), "call_id": str(call.get("id") or f"call_{index}"),
+        state: dict[str, Any] = {"index": index, "id": self._item_id("fc", index), "call_id": str(call.get("id") or f"call_{index}"),
                  "name": name, "args": []}
         self._calls[call.get("index", 0) if isinstance(call.get("index"), int) else 0] = state
         item = call_item(state["id"], state["call_id"], name, "", self.names, "in_progress")
@@ -156,7 +157,7 @@ class ChatToResponsesStream:
         for choice in chunk.get("choices") or ():
             if not isinstance(choice, dict) or choice.get("index", 0) != 0:
                 continue  # n > 1 has no Responses equivalent; the request never asks for it
-            delta = choice.get("delta") if isinstance(choice.get("delta"), dict) else {}
+            delta = object_at(choice, "delta")
             reasoning = delta.get("reasoning_content") or delta.get("reasoning")
             if isinstance(reasoning, str) and reasoning:
                 events += self._close_text()
@@ -184,7 +185,7 @@ class ChatToResponsesStream:
                 if key not in self._calls:
                     events += self._close_reasoning() + self._close_text() + self._open_call(call)
                 state = self._calls[key]
-                fn = call.get("function") if isinstance(call.get("function"), dict) else {}
+                fn = object_at(call, "function")
                 if fn.get("name") and not state["name"]:
                     state["name"] = fn["name"]
                 piece = fn.get("arguments")

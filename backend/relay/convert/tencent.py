@@ -9,6 +9,7 @@ import hmac
 import time
 from typing import Any
 
+from backend.json_shape import object_at
 from backend.relay.convert.zhipu import text_of
 
 ACTION, VERSION, SERVICE = "ChatCompletions", "2023-09-01", "hunyuan"
@@ -64,7 +65,8 @@ def openai_to_tencent(chat: dict, model: str) -> dict:
 
 def tencent_error(resp: dict) -> tuple[str, str] | None:
     """(message, code) for an `Error` in the (enveloped or stream) reply."""
-    inner = resp.get("Response") if isinstance(resp.get("Response"), dict) else resp
+    enveloped = resp.get("Response")
+    inner = enveloped if isinstance(enveloped, dict) else resp
     err = inner.get("Error")
     if isinstance(err, dict) and err.get("Code") not in (None, 0, ""):
         return str(err.get("Message") or err["Code"]), str(err["Code"])
@@ -80,12 +82,12 @@ def _usage(resp: dict) -> dict | None:
 
 
 def tencent_to_openai(resp: dict, model: str) -> dict:
-    inner = resp.get("Response") if isinstance(resp.get("Response"), dict) else {}
+    inner = object_at(resp, "Response")
     choices = [c for c in inner.get("Choices") or [] if isinstance(c, dict)]
     out: dict[str, Any] = {"id": inner.get("Id") or "", "object": "chat.completion",
                            "created": inner.get("Created") or 0, "model": model, "choices": []}
     if choices:
-        message = choices[0].get("Message") if isinstance(choices[0].get("Message"), dict) else {}
+        message = object_at(choices[0], "Message")
         out["choices"].append({"index": 0, "message": {"role": "assistant", "content": str(message.get("Content") or "")},
                                "finish_reason": choices[0].get("FinishReason") or "stop"})
     usage = _usage(inner)
@@ -99,7 +101,7 @@ def tencent_chunk(resp: dict, model: str) -> dict:
     out: dict[str, Any] = {"id": resp.get("Id") or "", "object": "chat.completion.chunk",
                            "created": resp.get("Created") or 0, "model": model, "choices": []}
     if choices:
-        delta = choices[0].get("Delta") if isinstance(choices[0].get("Delta"), dict) else {}
+        delta = object_at(choices[0], "Delta")
         finish = "stop" if choices[0].get("FinishReason") == "stop" else None
         out["choices"].append({"index": 0, "delta": {"content": str(delta.get("Content") or "")},
                                "finish_reason": finish})

@@ -88,15 +88,20 @@ def region_for(other: str | None, model: str) -> str:
     return text or "global"
 
 
-def api_base(base_url: str | None, project_id: str, region: str) -> str:
-    """new-api's shape: {region}-aiplatform.googleapis.com (plain host for `global`), v1, project
-    and location; a channel base URL replaces the host."""
+def api_base(base_url: str | None, project_id: str, region: str, version: str = "v1") -> str:
+    """new-api's shape: {region}-aiplatform.googleapis.com (plain host for `global`), the API
+    version (v1; v1beta1 for open models), project and location; a channel base URL replaces the host."""
     base = (base_url or "").strip().rstrip("/")
     if not base:
         base = "https://aiplatform.googleapis.com" if region == "global" else f"https://{region}-aiplatform.googleapis.com"
-    if not base.endswith("/v1"):
-        base += "/v1"
+    if not base.endswith("/" + version):
+        base += "/" + version
     return f"{base}/projects/{project_id}/locations/{region}"
+
+
+def is_open_model(model: str) -> bool:
+    """Open models Vertex serves through its OpenAI-compatible endpoint (new-api: Llama, `-maas`)."""
+    return "llama" in model or "-maas" in model
 
 
 def model_url(base: str, publisher: str, model: str, action: str) -> str:
@@ -114,3 +119,93 @@ def claude_model_id(model: str) -> str:
     if "@" in model:
         return model
     return _CLAUDE_SPECIAL.get(model) or _DATE.sub(r"@\1", model)
+
+
+# -- express mode (an API key instead of a service account) ---------------------------------------
+
+
+def is_service_account(key: str) -> bool:
+    """A service-account key is a JSON object; anything else is an express-mode API key."""
+    return key.lstrip().startswith("{")
+
+
+def express_base(base_url: str | None, region: str) -> str:
+    """new-api's express-mode API root: no project or location in the path, the key in `?key=`."""
+    base = (base_url or "").strip().rstrip("/")
+    if not base:
+        base = "https://aiplatform.googleapis.com" if region == "global" else f"https://{region}-aiplatform.googleapis.com"
+    return base if base.endswith("/v1") else base + "/v1"
+
+
+# -- embeddings: `predict` on the text-embedding models -------------------------------------------
+
+
+def _instance(text: str, task_type: Any = None, title: Any = None) -> dict[str, Any]:
+    item: dict[str, Any] = {"content": text}
+    if isinstance(task_type, str) and task_type:
+        item["task_type"] = task_type
+    if isinstance(title, str) and title:
+        item["title"] = title
+    return item
+
+
+def _parameters(dimensions: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {"autoTruncate": True}
+    if isinstance(dimensions, int) and not isinstance(dimensions, bool) and dimensions > 0:
+        out["outputDimensionality"] = dimensions
+    return out
+
+
+def openai_to_vertex_embeddings(body: dict) -> dict:
+    """One instance per OpenAI input (a string, or a list of strings)."""
+    raw = body.get("input")
+    inputs = raw if isinstance(raw, list) else [raw]
+    return {"instances": [_instance(str(text)) for text in inputs], "parameters": _parameters(body.get("dimensions"))}
+
+
+def gemini_embed_to_vertex(body: dict) -> dict:
+    """A native `:embedContent` / `:batchEmbedContents` body as one `predict` (taskType, title and
+    outputDimensionality carried over)."""
+    requests = body.get("requests") if isinstance(body.get("requests"), list) else [body]
+    instances, dims = [], None
+    for req in requests:
+        if not isinstance(req, dict):
+            continue
+        parts = (req.get("content") or {}).get("parts") if isinstance(req.get("content"), dict) else None
+        text = "".join(p["text"] for p in parts or () if isinstance(p, dict) and isinstance(p.get("text"), str))
+        instances.append(_instance(text, req.get("taskType"), req.get("title")))
+        dims = dims or req.get("outputDimensionality")
+    return {"instances": instances, "parameters": _parameters(dims)}
+
+
+def vertex_embeddings(resp: dict) -> tuple[list[list[float]], int]:
+    """The vectors of a predict reply, in order, and the tokens its statistics counted."""
+    vectors: list[list[float]] = []
+    tokens = 0
+    for prediction in resp.get("predictions") or ():
+        embeddings = prediction.get("embeddings") if isinstance(prediction, dict) else None
+        if not isinstance(embeddings, dict):
+            continue
+        vectors.append(list(embeddings.get("values") or []))
+        stats = embeddings.get("statistics") if isinstance(embeddings.get("statistics"), dict) else {}
+        count = stats.get("token_count")
+        tokens += int(count) if isinstance(count, int | float) and count > 0 else 0
+    return vectors, tokens
+
+
+def vertex_to_openai_embeddings(resp: dict, model: str) -> tuple[dict, int]:
+    vectors, tokens = vertex_embeddings(resp)
+    body = {
+        "object": "list",
+        "data": [{"object": "embedding", "index": i, "embedding": v} for i, v in enumerate(vectors)],
+        "model": model,
+        "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+    }
+    return body, tokens
+
+
+def vertex_to_gemini_embed(resp: dict, batch: bool) -> tuple[dict, int]:
+    vectors, tokens = vertex_embeddings(resp)
+    if batch:
+        return {"embeddings": [{"values": v} for v in vectors]}, tokens
+    return {"embedding": {"values": vectors[0] if vectors else []}}, tokens

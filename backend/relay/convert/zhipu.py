@@ -11,6 +11,7 @@ from typing import Any
 
 import orjson
 
+from backend.json_shape import object_at
 from backend.relay.sse import SSEEvent, SSELineTooLong
 
 TOKEN_LIFETIME_MS = 24 * 3600 * 1000
@@ -74,7 +75,7 @@ def zhipu_error(resp: dict) -> tuple[str, Any] | None:
 
 def zhipu_to_openai(resp: dict, model: str, created: int) -> dict:
     """A chat completion from `data`: choices' contents (quotes trimmed, as Zhipu quotes them)."""
-    data = resp.get("data") if isinstance(resp.get("data"), dict) else {}
+    data = object_at(resp, "data")
     choices = [c for c in data.get("choices") or [] if isinstance(c, dict)]
     usage = data.get("usage") if isinstance(data.get("usage"), dict) else None
     return {

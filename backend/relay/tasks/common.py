@@ -49,11 +49,11 @@ async def caller_of(request: Request, *, mj: bool = False) -> Caller:
     return await auth.authenticate(request.headers, client_address.client_ip(request.scope), api_key=raw or None)
 
 
-def route_for(caller: Caller, model: str) -> distributor.Route:
+async def route_for(caller: Caller, model: str) -> distributor.Route:
     """A channel serving `model` in the caller's group (RelayError 503 when none, 403 on the key's
     model list)."""
     auth.check_model(caller, model)
-    return distributor.route(caller.group, model, 0, frozenset(), caller.pinned_channel)
+    return await distributor.route(caller.group, model, 0, frozenset(), caller.pinned_channel)
 
 
 def channel_of(channel_id: int) -> ChannelInfo | None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 
-import orjson
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
@@ -18,19 +17,9 @@ from backend.relay.tasks.common import caller_of, route_for
 from backend.relay.tasks.providers import jimeng, provider_for
 from backend.relay.tasks.providers.base import VideoRequest
 from backend.relay.tasks.submit import TaskRefused, from_relay_error, task_dto
-from backend.relay.tasks.video import openai_video
+from backend.relay.tasks.video import openai_video, read_fields
 from backend.relay.tasks.video_errors import openai_error
 from backend.services import tasks
-
-
-async def _body(request: Request) -> dict:
-    try:
-        body = orjson.loads(await request.body())
-    except orjson.JSONDecodeError as exc:
-        raise TaskRefused("invalid_request", "Invalid request body") from exc
-    if not isinstance(body, dict):
-        raise TaskRefused("invalid_request", "Invalid request body")
-    return body
 
 
 async def jimeng_official(request: Request) -> Response:
@@ -39,7 +28,7 @@ async def jimeng_official(request: Request) -> Response:
         if not action:
             raise TaskRefused("invalid_request", "Action query parameter is required")
         caller = await caller_of(request)
-        body = await _body(request)
+        body, _raw, _ctype = await read_fields(request)
         if action == jimeng.GET_RESULT:
             task_id = body.get("task_id")
             if not isinstance(task_id, str) or not task_id:
@@ -48,9 +37,9 @@ async def jimeng_official(request: Request) -> Response:
             if row is None or row.platform == "suno":
                 raise TaskRefused("task_not_exist", "task_not_exist", 404)
             return JSONResponse({"code": "success", "message": "", "data": task_dto(row)})
-        model = body.get("req_key") if isinstance(body.get("req_key"), str) and body.get("req_key") else \
-            jimeng.DEFAULT_REQ_KEY
-        route = route_for(caller, model)
+        given = body.get("req_key")
+        model = given if isinstance(given, str) and given else jimeng.DEFAULT_REQ_KEY
+        route = await route_for(caller, model)
         provider = provider_for(route.channel.type)
         if provider is None:
             raise TaskRefused("invalid_api_platform", f"model {model} is not served by a video provider channel")

@@ -20,6 +20,7 @@ import orjson
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
+from backend.json_shape import list_at
 from backend.models import Midjourney
 from backend.relay import distributor
 from backend.relay.auth import Caller
@@ -197,10 +198,10 @@ async def _submit(request: Request, mode: str) -> Response:
         channel = channel_of(origin.channel_id)
         if channel is None:
             raise MjRefused("该任务所属渠道已被禁用")
-        key = distributor.choose_key(channel)
+        key = await distributor.choose_key(channel)
     else:
         try:
-            route = route_for(caller, model)
+            route = await route_for(caller, model)
         except RelayError as exc:
             raise MjRefused(exc.message, REQUEST_ERROR, exc.status) from exc
         channel, key = route.channel, route.key
@@ -239,7 +240,8 @@ def _action_of(mode: str, body: dict[str, Any]) -> tuple[str, str]:
         return IMAGINE, ""
     if mode in ("describe", "blend", "edits", "shorten", "upload-discord-images"):
         return fixed or "", ""
-    task_id = body.get("taskId") if isinstance(body.get("taskId"), str) else ""
+    given = body.get("taskId")
+    task_id = given if isinstance(given, str) else ""
     if mode == "action":
         action, index = plus_action(body.get("customId"))
         body["action"], body["index"] = action, index
@@ -269,7 +271,8 @@ def _action_of(mode: str, body: dict[str, Any]) -> tuple[str, str]:
 
 async def _record(caller: Caller, action: str, body: dict[str, Any], channel_id: int, charge: Any, status: int,
                   answer: dict[str, Any], raw: bytes, secrets: tuple[str, ...]) -> Response:
-    code = answer.get("code") if isinstance(answer.get("code"), int) else 0
+    given = answer.get("code")
+    code = given if isinstance(given, int) else 0
     result = answer.get("result")
     accepted = status == 200 and code in ACCEPTED
     row = Midjourney(user_id=caller.user.id, code=code, action=action,
@@ -342,7 +345,7 @@ async def list_by_condition(request: Request) -> Response:
         body = await _body(request)
     except MjRefused as exc:
         return mj_error(exc.code, exc.description, exc.status)
-    ids = body.get("ids") if isinstance(body.get("ids"), list) else []
+    ids = list_at(body, "ids")
     rows = await asyncio.to_thread(tasks.get_mjs, caller.user.id, ids)
     return JSONResponse([task_dto(r) for r in rows])
 

@@ -5,7 +5,7 @@ One instance at a time polls (a Redis lock, when Redis is configured; UPDATE_TAS
 refund's "exactly once" does not rest on the lock: a row moves to FAILURE by a compare-and-set on
 the status and progress it was read with, and only the poller whose update matched refunds.
 Midjourney jobs are asked for in batches per channel (`list-by-condition`); other tasks one by one
-through their platform's `fetch` (relay/tasks/platforms.py).
+through their platform's fetcher (suno.py; lifecycle.py for the video providers).
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ class TaskUpdate:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-# platform name -> fetch(task) answering its state (registered by relay/tasks/platforms.py)
+# platform name -> fetch(task) answering its state (registered by suno.py and tasks/lifecycle.py)
 Fetcher = Callable[[Task], Awaitable[TaskUpdate]]
 FETCHERS: dict[str, Fetcher] = {}
 VIDEO_FETCHER: Fetcher | None = None  # video platforms (named by channel type) without their own
@@ -70,7 +70,8 @@ async def _acquire() -> str | None:
 async def _release(token: str) -> None:
     client = get_async_redis()
     if client is not None:
-        await client.eval(_RELEASE, 1, LOCK_KEY, token)
+        # redis-py annotates eval once for both clients (`Awaitable[str] | str`); the asyncio one awaits.
+        await client.eval(_RELEASE, 1, LOCK_KEY, token)  # type: ignore[misc]
 
 
 async def poll_once() -> bool:

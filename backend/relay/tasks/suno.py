@@ -15,6 +15,7 @@ import orjson
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
+from backend.json_shape import list_at
 from backend.models import Task
 from backend.models.task import FAILURE, IN_PROGRESS, QUEUED, SUBMITTED, SUCCESS
 from backend.relay.context import request_id_of
@@ -71,7 +72,7 @@ async def submit_route(request: Request, action: str) -> Response:
         if action == "LYRICS" and not body.get("prompt"):
             raise TaskRefused("invalid_request", "prompt_empty")
         model = "suno_" + action.lower()
-        route = route_for(caller, model)
+        route = await route_for(caller, model)
         channel, key = route.channel, route.key
 
         async def send_it() -> tuple[str, Any]:
@@ -102,7 +103,7 @@ async def fetch_route(request: Request) -> Response:
         return task_error(from_relay_error(exc))
     except TaskRefused as exc:
         return task_error(exc)
-    ids = body.get("ids") if isinstance(body.get("ids"), list) else []
+    ids = list_at(body, "ids")
     rows = await asyncio.to_thread(tasks.get_tasks, caller.user.id, ids)
     return JSONResponse({"code": "success", "message": "", "data": [task_dto(r) for r in rows]})
 
@@ -132,7 +133,8 @@ async def poll(row: Task) -> poller.TaskUpdate:
     item = next((i for i in items or [] if isinstance(i, dict) and i.get("task_id") == upstream_id), None)
     if reply.status != 200 or item is None:
         raise UpstreamFailed(f"no state for task {row.task_id} (status {reply.status})")
-    status = item.get("status") if item.get("status") in STATUSES else IN_PROGRESS
+    given = item.get("status")
+    status = given if isinstance(given, str) and given in STATUSES else IN_PROGRESS
     return poller.TaskUpdate(status=status, progress=str(item.get("progress") or ""),
                              fail_reason=str(item.get("fail_reason") or ""), data=item.get("data"))
 

@@ -13,6 +13,7 @@ upstream's bytes through.
 from __future__ import annotations
 
 import asyncio
+import base64
 from typing import Any
 
 import orjson
@@ -20,6 +21,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
 from backend.cache.channels import ChannelInfo
+from backend.json_shape import object_at
 from backend.models import Task
 from backend.models.task import FAILURE, IN_PROGRESS, QUEUED, SUBMITTED, SUCCESS
 from backend.relay.auth import Caller
@@ -70,7 +72,7 @@ def sora_ratios(fields: dict[str, Any]) -> dict[str, float]:
     return {"seconds": float(seconds), "size": 1.666667 if str(fields.get("size") or "") in WIDE_SIZES else 1.0}
 
 
-async def _read(request: Request) -> tuple[dict[str, Any], bytes, str]:
+async def read_fields(request: Request) -> tuple[dict[str, Any], bytes, str]:
     """(fields, raw body, content type): a JSON object or a multipart form."""
     raw = await request.body()
     ctype = request.headers.get("content-type", "")
@@ -94,11 +96,12 @@ def _bearer(key: str) -> dict[str, str]:
 
 async def _openai_submit(caller: Caller, request: Request, fields: dict[str, Any], raw: bytes, ctype: str,
                          model: str) -> Task:
-    route = route_for(caller, model)
+    route = await route_for(caller, model)
     channel, key = route.channel, route.key
     provider = provider_for(channel.type)
     if provider is not None:
-        req = VideoRequest.parse({**fields, "model": model}, provider.default_model)
+        req = VideoRequest.parse({**fields, **_uploaded_images(raw, ctype, fields), "model": model},
+                                 provider.default_model)
         return await lifecycle.submit_video(caller, provider, route, req, request_id_of(request.scope))
     if "multipart/form-data" in ctype:
         body_bytes = rewrite_form_field(raw, ctype, "model", route.upstream_model)
@@ -113,6 +116,18 @@ async def _openai_submit(caller: Caller, request: Request, fields: dict[str, Any
     sub = Submission(str(channel.type), "generate", model, channel, prompt=str(fields.get("prompt") or ""),
                      upstream_model=route.upstream_model, ratios=sora_ratios(fields))
     return await submit(caller, sub, send_it, request_id_of(request.scope))
+
+
+def _uploaded_images(raw: bytes, ctype: str, fields: dict[str, Any]) -> dict[str, Any]:
+    """The OpenAI SDK's `input_reference` file(s) as data: URIs, the images a provider takes (new-api
+    reads them from the multipart form the same way)."""
+    if "multipart/form-data" not in ctype or fields.get("images"):
+        return {}
+    form = parse_form(raw, ctype)
+    files = [f for f in (form.files if form else []) if f.name == "input_reference" and f.data]
+    if not files:
+        return {}
+    return {"images": [f"data:{f.content_type};base64,{base64.b64encode(f.data).decode()}" for f in files]}
 
 
 def _accepted(status: int, answer: Any, secrets: tuple[str, ...]) -> tuple[str, Any]:
@@ -148,7 +163,7 @@ async def create(request: Request) -> Response:
     """`POST /v1/videos` and `POST /v1/video/generations`."""
     try:
         caller = await caller_of(request)
-        fields, raw, ctype = await _read(request)
+        fields, raw, ctype = await read_fields(request)
         if not str(fields.get("prompt") or "").strip():
             raise TaskRefused("invalid_request", "field prompt is required")
         model = str(fields.get("model") or DEFAULT_MODEL)
@@ -188,7 +203,7 @@ async def remix(request: Request, video_id: str) -> Response:
     """`POST /v1/videos/{id}/remix`: on the original's channel, billed with its seconds and size."""
     try:
         caller, origin = await _own(request, video_id)
-        fields, _raw, _ctype = await _read(request)
+        fields, _raw, _ctype = await read_fields(request)
         prompt = str(fields.get("prompt") or "")
         if not prompt.strip():
             raise TaskRefused("invalid_request", "field prompt is required")
@@ -224,9 +239,9 @@ async def kling_submit(request: Request, kind: str) -> Response:
         caller = await caller_of(request)
         if kind not in kling.KINDS:
             raise TaskRefused("invalid_request", "unknown video kind", 404)
-        fields, _raw, _ctype = await _read(request)
+        fields, _raw, _ctype = await read_fields(request)
         model = str(fields.get("model_name") or fields.get("model") or kling.DEFAULT_MODEL)
-        route = route_for(caller, model)
+        route = await route_for(caller, model)
         if route.channel.type != kling.CHANNEL_TYPE:
             raise TaskRefused("invalid_api_platform", f"model {model} is not served by a Kling channel")
         body = {**fields, "model_name": route.upstream_model}
@@ -274,7 +289,7 @@ async def poll(row: Task) -> poller.TaskUpdate:
         raise UpstreamFailed(f"no state for task {row.task_id} (status {reply.status})")
     status = _UPSTREAM_STATUS.get(str(answer.get("status") or "").lower(), QUEUED)
     progress = answer.get("progress")
-    error = answer.get("error") if isinstance(answer.get("error"), dict) else {}
+    error = object_at(answer, "error")
     return poller.TaskUpdate(
         status=status, progress=f"{progress}%" if isinstance(progress, int) and 0 < progress < 100 else "",
         fail_reason=str(error.get("message") or ""), data=answer,

@@ -1,4 +1,6 @@
-"""`GET /v1/videos/{id}/content`: a finished video's bytes for its owner (new-api's VideoProxy).
+"""`GET /v1/videos/{id}/content`: a finished video's bytes for its owner (new-api's VideoProxy),
+who shows either a key (API clients) or the console's session cookie (the task log's preview link,
+a plain link that can carry no header; the video is only ever the logged-in user's own).
 
 OpenAI-style upstreams are asked for `/v1/videos/{upstream id}/content` and streamed through; a
 provider of the table says where its video is: a URL the upstream handed out (fetched under the
@@ -15,24 +17,40 @@ from collections.abc import AsyncIterator
 from fastapi import Request
 from fastapi.responses import Response, StreamingResponse
 
+from backend import cache
 from backend.cache.channels import ChannelInfo
 from backend.models import Task
+from backend.models.enums import UserStatus
 from backend.models.task import SUCCESS
+from backend.relay import auth
 from backend.relay.adaptors.base import UpstreamRequest
-from backend.relay.errors import RelayError
+from backend.relay.errors import RelayError, forbidden, unauthorized
 from backend.relay.tasks.common import FETCH_TIMEOUT_S, caller_of, channel_of
 from backend.relay.tasks.providers import provider_of_platform
 from backend.relay.tasks.providers.base import Outbound
 from backend.relay.tasks.submit import TaskRefused, from_relay_error
 from backend.relay.tasks.video_errors import openai_error
 from backend.relay.upstream import UpstreamTransportError, get_client
-from backend.services import safe_fetch, tasks
+from backend.services import safe_fetch, sessions, tasks
 from backend.services.errors import ServiceError
 
 
+async def _owner(request: Request) -> int:
+    """The user asking: by key when one is sent, else by a live console session."""
+    cookie = request.cookies.get(sessions.COOKIE_NAME)
+    if auth.extract_key(request.headers) or not cookie:
+        return (await caller_of(request)).user.id
+    uid = await asyncio.to_thread(sessions.verify, cookie)
+    user = await cache.get_user(uid) if uid is not None else None
+    if user is None:
+        raise unauthorized("not logged in")
+    if user.status != UserStatus.ENABLED:
+        raise forbidden("this user has been disabled", code="user_disabled")
+    return user.id
+
+
 async def _finished(request: Request, task_id: str) -> tuple[Task, ChannelInfo]:
-    caller = await caller_of(request)
-    row = await asyncio.to_thread(tasks.get_task, caller.user.id, task_id)
+    row = await asyncio.to_thread(tasks.get_task, await _owner(request), task_id)
     if row is None or row.platform == "suno":
         raise TaskRefused("task_not_exist", "task_not_exist", 404)
     if row.status != SUCCESS:

@@ -1,5 +1,6 @@
 """Vertex AI's pure parts: Claude names in Vertex's spelling, regions, URLs, the key and the
-signed assertion (verified with the key's public half)."""
+signed assertion (verified with the key's public half), express mode, and embeddings through
+`predict`."""
 
 from __future__ import annotations
 
@@ -16,10 +17,16 @@ from backend.relay.convert.vertex import (
     VertexKeyError,
     api_base,
     claude_model_id,
+    express_base,
+    gemini_embed_to_vertex,
+    is_service_account,
     model_url,
+    openai_to_vertex_embeddings,
     parse_credentials,
     region_for,
     signed_assertion,
+    vertex_to_gemini_embed,
+    vertex_to_openai_embeddings,
 )
 
 
@@ -97,3 +104,58 @@ def test_signed_assertion_refuses_a_non_rsa_key() -> None:
     creds = Credentials("p", "e", _pem(ec.generate_private_key(ec.SECP256R1())))
     with pytest.raises(VertexKeyError, match="not an RSA key"):
         signed_assertion(creds, 0)
+
+
+@pytest.mark.parametrize(("key", "account"), [('{"type": "service_account"}', True), ('  {"a": 1}', True),
+                                             ("AQ.Ab8RN6Lx", False), ("", False)])
+def test_a_json_key_is_a_service_account_anything_else_express(key: str, account: bool) -> None:
+    assert is_service_account(key) is account
+
+
+@pytest.mark.parametrize(("base", "region", "expected"), [
+    ("", "global", "https://aiplatform.googleapis.com/v1"),
+    (None, "us-central1", "https://us-central1-aiplatform.googleapis.com/v1"),
+    ("http://127.0.0.1:9/", "global", "http://127.0.0.1:9/v1"),
+    ("https://proxy.example/v1", "europe-west4", "https://proxy.example/v1"),
+])
+def test_express_base_has_no_project(base: str | None, region: str, expected: str) -> None:
+    assert express_base(base, region) == expected
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    ({"input": "a"}, {"instances": [{"content": "a"}], "parameters": {"autoTruncate": True}}),
+    ({"input": ["a", "b"], "dimensions": 8},
+     {"instances": [{"content": "a"}, {"content": "b"}], "parameters": {"autoTruncate": True, "outputDimensionality": 8}}),
+    ({"input": ["a"], "dimensions": True}, {"instances": [{"content": "a"}], "parameters": {"autoTruncate": True}}),
+])
+def test_openai_to_vertex_embeddings(body: dict, expected: dict) -> None:
+    assert openai_to_vertex_embeddings(body) == expected
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    ({"content": {"parts": [{"text": "a"}, {"text": "b"}]}, "taskType": "RETRIEVAL_DOCUMENT", "title": "t",
+      "outputDimensionality": 4},
+     {"instances": [{"content": "ab", "task_type": "RETRIEVAL_DOCUMENT", "title": "t"}],
+      "parameters": {"autoTruncate": True, "outputDimensionality": 4}}),
+    ({"requests": [{"content": {"parts": [{"text": "x"}]}}, {"content": {"parts": [{"text": "y"}]}}, "junk"]},
+     {"instances": [{"content": "x"}, {"content": "y"}], "parameters": {"autoTruncate": True}}),
+])
+def test_gemini_embed_to_vertex(body: dict, expected: dict) -> None:
+    assert gemini_embed_to_vertex(body) == expected
+
+
+PREDICTIONS = {"predictions": [
+    {"embeddings": {"values": [0.1, 0.2], "statistics": {"token_count": 3, "truncated": False}}},
+    {"embeddings": {"values": [0.3], "statistics": {"token_count": 4.0}}},
+    {"other": 1},
+]}
+
+
+def test_vertex_replies_in_openai_and_gemini_shapes() -> None:
+    assert vertex_to_openai_embeddings(PREDICTIONS, "m") == ({
+        "object": "list", "model": "m", "usage": {"prompt_tokens": 7, "total_tokens": 7},
+        "data": [{"object": "embedding", "index": 0, "embedding": [0.1, 0.2]},
+                 {"object": "embedding", "index": 1, "embedding": [0.3]}]}, 7)
+    assert vertex_to_gemini_embed(PREDICTIONS, True) == ({"embeddings": [{"values": [0.1, 0.2]}, {"values": [0.3]}]}, 7)
+    assert vertex_to_gemini_embed(PREDICTIONS, False) == ({"embedding": {"values": [0.1, 0.2]}}, 7)
+    assert vertex_to_gemini_embed({}, False) == ({"embedding": {"values": []}}, 0)

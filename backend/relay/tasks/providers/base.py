@@ -122,7 +122,6 @@ class Provider:
 
     name = ""
     default_model = ""
-    needs_token = False  # the channel key buys an access token first (Vertex)
 
     def ratios(self, req: VideoRequest, upstream_model: str) -> dict[str, float]:
         """new-api's EstimateBilling: the factors ModelPrice is multiplied by (none: per call).
@@ -162,6 +161,13 @@ class Provider:
     def public_result(self, row: Task) -> bool:
         """Whether the upstream's result URL may be shown to the caller as it is (it needs no key)."""
         return True
+
+
+def bare_base64(image: str) -> str:
+    """An image as plain base64 for providers that take no data: URI (Jimeng, Kling); URLs and bare
+    base64 are returned as they are."""
+    head, sep, data = image.partition(",")
+    return data if sep and head.startswith("data:") and head.endswith(";base64") else image
 
 
 def base_of(channel: ChannelInfo) -> str:

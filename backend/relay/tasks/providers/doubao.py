@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 
 from backend.cache.channels import ChannelInfo
+from backend.json_shape import list_at, object_at
 from backend.models import Task
 from backend.models.task import FAILURE, IN_PROGRESS, QUEUED, SUCCESS
 from backend.relay.tasks.common import Reply, UpstreamFailed
@@ -75,7 +76,7 @@ def submit_body(req: VideoRequest, upstream_model: str) -> dict[str, Any]:
     seconds = req.duration or (int(req.seconds) if req.seconds else 0)
     if seconds > 0:
         body["duration"] = seconds
-    items = body.get("content") if isinstance(body.get("content"), list) else []
+    items = list_at(body, "content")
     body["content"] = [i for i in items if not (isinstance(i, dict) and i.get("type") == "text")]
     body["content"].append({"type": "text", "text": req.prompt})
     return body
@@ -99,7 +100,7 @@ class Doubao(Provider):
     def accepted(self, reply: Reply, secrets: tuple[str, ...]) -> tuple[str, Any]:
         answer = json_object(reply)
         if reply.status != 200 or not answer.get("id"):
-            error = answer.get("error") if isinstance(answer.get("error"), dict) else {}
+            error = object_at(answer, "error")
             raise refused(reply, error.get("message") or "the upstream returned no task id", secrets)
         return str(answer["id"]), answer
 
@@ -112,8 +113,8 @@ class Doubao(Provider):
         if reply.status != 200 or not answer.get("status"):
             raise UpstreamFailed(f"no task state (status {reply.status})")
         status = _STATUS.get(str(answer["status"]), IN_PROGRESS)
-        content = answer.get("content") if isinstance(answer.get("content"), dict) else {}
-        error = answer.get("error") if isinstance(answer.get("error"), dict) else {}
+        content = object_at(answer, "content")
+        error = object_at(answer, "error")
         return TaskUpdate(status=status, progress=_PROGRESS.get(status, ""), data=answer,
                           fail_reason=str(error.get("message") or ""),
                           result_url=str(content.get("video_url") or "") if status == SUCCESS else "")

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import orjson
 
 from backend.cache.channels import ChannelInfo
+from backend.json_shape import object_at
 from backend.models import Task
 from backend.models.task import FAILURE, IN_PROGRESS, SUCCESS
 from backend.relay.tasks.common import Reply, UpstreamFailed
@@ -41,18 +42,34 @@ def video_uri(data: Any) -> str:
     generated = response.get("generateVideoResponse") if isinstance(response, dict) else None
     samples = generated.get("generatedSamples") if isinstance(generated, dict) else None
     first = samples[0] if isinstance(samples, list) and samples and isinstance(samples[0], dict) else {}
-    video = first.get("video") if isinstance(first.get("video"), dict) else {}
+    video = object_at(first, "video")
     return str(video.get("uri") or "")
 
 
 def operation_state(answer: dict[str, Any]) -> TaskUpdate:
     """A long-running operation: an error fails it, `done` finishes it, else it is running."""
-    error = answer.get("error") if isinstance(answer.get("error"), dict) else {}
+    error = object_at(answer, "error")
     if error.get("message"):
         return TaskUpdate(status=FAILURE, fail_reason=str(error["message"]), data=answer)
     if not answer.get("done"):
         return TaskUpdate(status=IN_PROGRESS, progress="50%", data=answer)
     return TaskUpdate(status=SUCCESS, data=answer)
+
+
+def operation_accepted(reply: Reply, secrets: tuple[str, ...]) -> tuple[str, Any]:
+    """A long-running predict's reply: the operation's name is the task's upstream id."""
+    answer = json_object(reply)
+    if reply.status != 200 or not str(answer.get("name") or "").strip():
+        error = answer.get("error") if isinstance(answer.get("error"), dict) else {}
+        raise refused(reply, error.get("message") or "missing operation name", secrets)
+    return str(answer["name"]), answer
+
+
+def operation_reply(reply: Reply) -> TaskUpdate:
+    answer = json_object(reply)
+    if reply.status != 200 or not answer:  # a failed operation is a 200 with `error`; anything else is asked again
+        raise UpstreamFailed(f"no operation state (status {reply.status})")
+    return operation_state(answer)
 
 
 class Gemini(Provider):
@@ -68,21 +85,14 @@ class Gemini(Provider):
                         _headers(key), orjson.dumps(veo.payload(req, sample_count=False)))
 
     def accepted(self, reply: Reply, secrets: tuple[str, ...]) -> tuple[str, Any]:
-        answer = json_object(reply)
-        if reply.status != 200 or not str(answer.get("name") or "").strip():
-            error = answer.get("error") if isinstance(answer.get("error"), dict) else {}
-            raise refused(reply, error.get("message") or "missing operation name", secrets)
-        return str(answer["name"]), answer
+        return operation_accepted(reply, secrets)
 
     def fetch_request(self, channel: ChannelInfo, key: str, row: Task, token: str = "") -> Outbound:
         return Outbound("GET", f"{base_of(channel)}/{VERSION}/{upstream_id_of(row)}",
                         {"Accept": "application/json", "x-goog-api-key": key})
 
     def state(self, reply: Reply) -> TaskUpdate:
-        answer = json_object(reply)
-        if not answer or (reply.status != 200 and not isinstance(answer.get("error"), dict)):
-            raise UpstreamFailed(f"no operation state (status {reply.status})")
-        return operation_state(answer)
+        return operation_reply(reply)
 
     def public_result(self, row: Task) -> bool:
         return False  # the URI needs the channel's key

@@ -16,6 +16,7 @@ from urllib.parse import quote, urlsplit
 import orjson
 
 from backend.cache.channels import ChannelInfo
+from backend.json_shape import object_at
 from backend.models import Task
 from backend.models.task import FAILURE, IN_PROGRESS, QUEUED, SUCCESS
 from backend.relay.tasks.common import Reply, UpstreamFailed
@@ -25,6 +26,7 @@ from backend.relay.tasks.providers.base import (
     Outbound,
     Provider,
     VideoRequest,
+    bare_base64,
     base_of,
     json_object,
     refused,
@@ -61,7 +63,10 @@ def submit_body(req: VideoRequest, upstream_model: str) -> dict[str, Any]:
     body: dict[str, Any] = {"req_key": upstream_model, "prompt": req.prompt, "seed": 0, "aspect_ratio": "",
                             "frames": 241 if req.duration == 10 else 121}
     if req.images:
-        body["image_urls" if req.images[0].startswith("http") else "binary_data_base64"] = list(req.images)
+        if req.images[0].startswith("http"):
+            body["image_urls"] = list(req.images)
+        else:
+            body["binary_data_base64"] = [bare_base64(i) for i in req.images]
     body.update({k: v for k, v in req.metadata.items() if k != "req_key"})
     images = max(len(req.images), len(body.get("image_urls") or []), len(body.get("binary_data_base64") or []))
     body["req_key"] = resolve_req_key(upstream_model, images)
@@ -124,7 +129,7 @@ class Jimeng(Provider):
 
     def accepted(self, reply: Reply, secrets: tuple[str, ...]) -> tuple[str, Any]:
         answer = json_object(reply)
-        data = answer.get("data") if isinstance(answer.get("data"), dict) else {}
+        data = object_at(answer, "data")
         if reply.status != 200 or answer.get("code") != OK:
             raise refused(reply, answer.get("message"), secrets)
         return str(data.get("task_id") or ""), answer
@@ -135,8 +140,8 @@ class Jimeng(Provider):
 
     def state(self, reply: Reply) -> TaskUpdate:
         answer = json_object(reply)
-        data = answer.get("data") if isinstance(answer.get("data"), dict) else {}
-        if reply.status >= 500 or not answer:
+        data = object_at(answer, "data")
+        if reply.status != 200 or not answer:  # refused or unreachable now: not a verdict on the task
             raise UpstreamFailed(f"no task state (status {reply.status})")
         if answer.get("code") != OK:
             return TaskUpdate(status=FAILURE, fail_reason=str(answer.get("message") or "task failed"), data=answer)

@@ -16,6 +16,7 @@ from typing import Any
 import orjson
 
 from backend.cache.channels import ChannelInfo
+from backend.json_shape import object_at
 from backend.models import Task
 from backend.models.task import FAILURE, IN_PROGRESS, QUEUED, SUCCESS
 from backend.relay.tasks.common import Reply, UpstreamFailed
@@ -24,6 +25,7 @@ from backend.relay.tasks.providers.base import (
     Outbound,
     Provider,
     VideoRequest,
+    bare_base64,
     base_of,
     json_object,
     upstream_id_of,
@@ -70,7 +72,7 @@ def from_unified(req: VideoRequest, upstream_model: str) -> tuple[str, dict[str,
     kling.update(req.metadata)
     kling["model_name"] = upstream_model  # metadata cannot rename the billed model
     if req.images:
-        kling["image"] = req.images[0]
+        kling["image"] = bare_base64(req.images[0])
     return ("image2video" if req.images else "text2video"), kling
 
 
@@ -117,7 +119,7 @@ class Kling(Provider):
         if reply.status != 200 or not isinstance(data, dict):
             raise UpstreamFailed(f"no task state (status {reply.status})")
         status = _STATUS.get(str(data.get("task_status")), IN_PROGRESS)
-        result = data.get("task_result") if isinstance(data.get("task_result"), dict) else {}
+        result = object_at(data, "task_result")
         videos = result.get("videos")
         url = videos[0].get("url", "") if isinstance(videos, list) and videos and isinstance(videos[0], dict) else ""
         return TaskUpdate(status=status, fail_reason=str(data.get("task_status_msg") or ""),

@@ -26,11 +26,9 @@ from backend.relay.tasks.providers.base import (
     Outbound,
     Provider,
     VideoRequest,
-    json_object,
-    refused,
     upstream_id_of,
 )
-from backend.relay.tasks.providers.gemini import operation_state
+from backend.relay.tasks.providers.gemini import operation_accepted, operation_reply
 from backend.relay.tasks.submit import TaskRefused
 from backend.relay.upstream import UpstreamTransportError, get_client
 
@@ -69,7 +67,6 @@ def _project(key: str) -> str:
 class Vertex(Provider):
     name = "Vertex AI"
     default_model = veo.DEFAULT_MODEL
-    needs_token = True
 
     def ratios(self, req: VideoRequest, upstream_model: str) -> dict[str, float]:
         return veo.ratios(req, upstream_model)
@@ -96,11 +93,7 @@ class Vertex(Provider):
                         _headers(token, project), orjson.dumps(veo.payload(req, sample_count=True)))
 
     def accepted(self, reply: Reply, secrets: tuple[str, ...]) -> tuple[str, Any]:
-        answer = json_object(reply)
-        if reply.status != 200 or not str(answer.get("name") or "").strip():
-            error = answer.get("error") if isinstance(answer.get("error"), dict) else {}
-            raise refused(reply, error.get("message") or "missing operation name", secrets)
-        return str(answer["name"]), {"name": answer["name"]}
+        return operation_accepted(reply, secrets)
 
     def fetch_request(self, channel: ChannelInfo, key: str, row: Task, token: str = "") -> Outbound:
         name = upstream_id_of(row)
@@ -112,10 +105,7 @@ class Vertex(Provider):
         return Outbound("POST", url, _headers(token, project), orjson.dumps({"operationName": name}))
 
     def state(self, reply: Reply) -> TaskUpdate:
-        answer = json_object(reply)
-        if not answer or (reply.status != 200 and not isinstance(answer.get("error"), dict)):
-            raise UpstreamFailed(f"no operation state (status {reply.status})")
-        return operation_state(answer)
+        return operation_reply(reply)
 
     def public_result(self, row: Task) -> bool:
         return False  # the video is inline: only the gateway can serve it
