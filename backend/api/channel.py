@@ -11,12 +11,21 @@ from fastapi import APIRouter, Body, Depends, Query
 
 from backend.api.deps import AdminUser, RootUser
 from backend.api.paging import PagingDep
-from backend.api.responses import ok
+from backend.api.responses import ApiResponse, ok
 from backend.api.secure_verify import verified_root
 from backend.api.types import ApiModel, Int64
 from backend.models.enums import LogType, Role
+from backend.models.schemas.channel import (
+    ChannelIds,
+    ChannelKey,
+    ChannelListPage,
+    ChannelPublic,
+    ChannelSearchPage,
+    ChannelTagEdit,
+    ChannelUpdate,
+)
 from backend.relay import channel_balance, channel_test
-from backend.services import activity_log, channels
+from backend.services import activity_log, channel_input, channels
 
 router = APIRouter(prefix="/channel", tags=["channel"])
 JsonBody = Annotated[Any, Body()]
@@ -49,8 +58,8 @@ def list_channels(
     tag_mode: bool = False,
     status: str | None = None,
     type: Annotated[Int64 | None, Query()] = None,  # noqa: A002 - the query parameter's name
-) -> dict:
-    return ok(channels.list_channels(paging.p, paging.page_size, id_sort=id_sort, tag_mode=tag_mode,
+) -> ApiResponse[ChannelListPage]:
+    return ApiResponse(data=channels.list_channels(paging.p, paging.page_size, id_sort=id_sort, tag_mode=tag_mode,
                                      status=status, type_=type))
 
 
@@ -65,8 +74,8 @@ def search_channels(
     tag_mode: bool = False,
     status: str | None = None,
     type: Annotated[Int64 | None, Query()] = None,  # noqa: A002
-) -> dict:
-    return ok(channels.search_channels(keyword, group, model, paging.p, paging.page_size, id_sort=id_sort,
+) -> ApiResponse[ChannelSearchPage]:
+    return ApiResponse(data=channels.search_channels(keyword, group, model, paging.p, paging.page_size, id_sort=id_sort,
                                        tag_mode=tag_mode, status=status, type_=type))
 
 
@@ -129,8 +138,9 @@ def enable_tag(_admin: AdminUser, body: TagIn) -> dict:
 
 
 @router.put("/tag")
-def edit_tag(_admin: AdminUser, body: JsonBody) -> dict:
-    return ok(channels.edit_tag(body))
+def edit_tag(_admin: AdminUser, body: JsonBody) -> ApiResponse[int]:
+    """`data`: how many channels carry the tag."""
+    return ApiResponse(data=channels.edit_tag(channel_input.parse(ChannelTagEdit, body)))
 
 
 @router.post("/batch/tag")
@@ -149,29 +159,31 @@ def delete_disabled(_admin: AdminUser) -> dict:
 
 
 @router.post("/")
-def create_channel(_admin: AdminUser, body: JsonBody) -> dict:
-    return ok({"ids": channels.create_channels(body)})
+def create_channel(_admin: AdminUser, body: JsonBody) -> ApiResponse[ChannelIds]:
+    """The body is parsed by `channel_input` (refusals name the channel field), not by FastAPI."""
+    return ApiResponse(data=ChannelIds(ids=channels.create_channels(channel_input.parse_create(body))))
 
 
 @router.put("/")
-def update_channel(admin: AdminUser, body: JsonBody) -> dict:
-    return ok(channels.update_channel(body, actor_is_root=admin.role >= Role.ROOT))
+def update_channel(admin: AdminUser, body: JsonBody) -> ApiResponse[ChannelPublic]:
+    change = channel_input.parse(ChannelUpdate, body)
+    return ApiResponse(data=channels.update_channel(change, actor_is_root=admin.role >= Role.ROOT))
 
 
 @router.get("/{channel_id:int}")
-def get_channel(_admin: AdminUser, channel_id: Int64) -> dict:
-    return ok(channels.get_channel(channel_id))
+def get_channel(_admin: AdminUser, channel_id: Int64) -> ApiResponse[ChannelPublic]:
+    return ApiResponse(data=channels.get_channel(channel_id))
 
 
 @router.delete("/{channel_id:int}")
-def delete_channel(_admin: AdminUser, channel_id: Int64) -> dict:
+def delete_channel(_admin: AdminUser, channel_id: Int64) -> ApiResponse[None]:
     channels.delete_channel(channel_id)
-    return ok()
+    return ApiResponse(data=None)
 
 
 @router.post("/{channel_id:int}/key", dependencies=[Depends(verified_root)])
-def reveal_key(root: RootUser, channel_id: Int64) -> dict:
+def reveal_key(root: RootUser, channel_id: Int64) -> ApiResponse[ChannelKey]:
     key = channels.reveal_key(channel_id)
     activity_log.record(root.id, root.username, LogType.MANAGE, f"查看渠道 #{channel_id} 的密钥",
                         other={"event": "view_channel_key", "channel_id": channel_id})
-    return ok({"key": key})
+    return ApiResponse(data=ChannelKey(key=key))

@@ -14,7 +14,7 @@ from backend.api.responses import ok
 from backend.api.types import ApiModel, Int64
 from backend.relay import ollama_manage, upstream_updates
 from backend.services import upstream_models
-from backend.services.errors import ServiceError
+from backend.services.errors import ServiceError, msg
 
 router = APIRouter(prefix="/channel", tags=["channel"])
 ModelNames = list[Annotated[str, Field(max_length=255)]]
@@ -55,7 +55,7 @@ class OllamaModelIn(ApiModel):
 def _checked(body: OllamaModelIn) -> str:
     name = body.model_name.strip()
     if body.channel_id <= 0 or not name:
-        raise ServiceError("Channel ID and model name are required")
+        raise ServiceError(msg("Channel ID and model name are required"))
     return name
 
 

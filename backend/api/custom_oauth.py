@@ -10,7 +10,7 @@ from backend.api.deps import RootUser
 from backend.api.responses import ok
 from backend.api.types import ApiModel, Int64
 from backend.services import custom_oauth, oauth_discovery
-from backend.services.errors import ServiceError
+from backend.services.errors import ServiceError, msg
 
 router = APIRouter(prefix="/custom-oauth-provider", tags=["oauth"])
 
@@ -22,7 +22,7 @@ class DiscoveryIn(ApiModel):
 
 def _object(body: Any) -> dict[str, Any]:
     if not isinstance(body, dict):
-        raise ServiceError("the body must be a JSON object")
+        raise ServiceError(msg("the body must be a JSON object"))
     return body
 
 
@@ -32,7 +32,7 @@ def discovery(_root: RootUser, body: DiscoveryIn) -> dict:
     if not url:
         issuer = body.issuer_url.strip()
         if not issuer:
-            raise ServiceError("enter a discovery URL or an issuer URL first")
+            raise ServiceError(msg("enter a discovery URL or an issuer URL first"))
         url = issuer.rstrip("/") + "/.well-known/openid-configuration"
     return ok({"well_known_url": url, "discovery": oauth_discovery.fetch(url)})
 

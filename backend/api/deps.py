@@ -23,7 +23,7 @@ from backend.db import session_scope
 from backend.models import User
 from backend.models.enums import Role, UserStatus
 from backend.services import sessions
-from backend.services.errors import Forbidden, Unauthorized
+from backend.services.errors import Forbidden, Unauthorized, msg
 
 
 def authenticate(request: Request, session: Session) -> User:
@@ -38,12 +38,12 @@ def authenticate(request: Request, session: Session) -> User:
         if token and len(token) <= MAX_KEY_CHARS:
             user = session.exec(select(User).where(User.access_token == token)).first()
     if user is None or user.deleted_at is not None:
-        raise Unauthorized("not logged in and no valid access token provided")
+        raise Unauthorized(msg("not logged in and no valid access token provided"))
     header = request.headers.get("New-Api-User", "")
     if header != str(user.id):
-        raise Unauthorized("the New-Api-User header is missing or does not match the logged-in user")
+        raise Unauthorized(msg("the New-Api-User header is missing or does not match the logged-in user"))
     if user.status != UserStatus.ENABLED:
-        raise Forbidden("this user has been disabled")
+        raise Forbidden(msg("this user has been disabled"))
     request.state.by_session = uid is not None
     return user
 
@@ -59,7 +59,7 @@ def _require(min_role: Role) -> Callable[[Request], User]:
         with session_scope() as session:  # closed (connection returned) before the route runs
             user = authenticate(request, session)
         if user.role < min_role:
-            raise Forbidden("permission denied: insufficient role")
+            raise Forbidden(msg("permission denied: insufficient role"))
         return user
 
     return dep

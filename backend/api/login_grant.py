@@ -9,7 +9,7 @@ from backend.api.responses import ok
 from backend.models import User
 from backend.models.enums import UserStatus
 from backend.services import browser_binding, sessions, users
-from backend.services.errors import Forbidden, NotFound
+from backend.services.errors import Forbidden, NotFound, msg
 
 
 def over_https(request: Request) -> bool:
@@ -31,7 +31,7 @@ def session_user(request: Request) -> User | None:
     except NotFound:
         return None
     if user.status != UserStatus.ENABLED:
-        raise Forbidden("this user has been disabled")
+        raise Forbidden(msg("this user has been disabled"))
     return user
 
 

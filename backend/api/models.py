@@ -14,7 +14,7 @@ from backend.api.paging import PagingDep
 from backend.api.responses import ok
 from backend.api.types import ApiModel, Int64
 from backend.services import model_meta, model_sync
-from backend.services.errors import ServiceError
+from backend.services.errors import ServiceError, msg
 
 router = APIRouter(prefix="/models", tags=["models"])
 
@@ -83,7 +83,7 @@ def create_model(_admin: AdminUser, body: ModelIn) -> dict:
 @router.put("/")
 def update_model(_admin: AdminUser, body: ModelIn, status_only: Annotated[bool, Query()] = False) -> dict:
     if not body.id:
-        raise ServiceError("缺少模型 ID")
+        raise ServiceError(msg("缺少模型 ID"))
     return ok(model_meta.update(body.id, body.model_dump(exclude={"id"}), status_only=status_only))
 
 

@@ -14,7 +14,7 @@ from backend.api.ratelimit import critical_limit
 from backend.api.responses import fail, ok
 from backend.api.types import ApiModel
 from backend.services import browser_binding, email_bind, oauth_login, oauth_state, wechat_login
-from backend.services.errors import ServiceError
+from backend.services.errors import ServiceError, msg
 
 router = APIRouter(prefix="/oauth", tags=["oauth"], dependencies=[Depends(critical_limit)])
 
@@ -65,6 +65,6 @@ def callback(provider: str, request: Request, response: Response, code: str = ""
     if outcome.action == "bind":
         return ok({"action": "bind"}, f"{p.name} account bound")
     if outcome.user is None:
-        raise ServiceError("login failed")
+        raise ServiceError(msg("login failed"))
     return grant(outcome.user, request, response)
 

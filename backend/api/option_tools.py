@@ -13,7 +13,7 @@ from backend.api.responses import ok
 from backend.api.types import ApiModel
 from backend.client_ip import client_ip
 from backend.services import console_migrate, options, payment_compliance, ratios
-from backend.services.errors import Forbidden, ServiceError
+from backend.services.errors import Forbidden, ServiceError, msg
 
 router = APIRouter(prefix="/option", tags=["option"])
 
@@ -42,8 +42,8 @@ async def payment_compliance_status(_root: RootUser) -> dict:
 @router.post("/payment_compliance")
 async def confirm_payment_compliance(root: RootUser, body: ComplianceIn, request: Request) -> dict:
     if not signed_in_by_session(request):
-        raise Forbidden("confirm the payment terms from the console; an access token cannot")
+        raise Forbidden(msg("confirm the payment terms from the console; an access token cannot"))
     if not body.confirmed:
-        raise ServiceError("please confirm the payment terms")
+        raise ServiceError(msg("please confirm the payment terms"))
     done = await asyncio.to_thread(payment_compliance.confirm, root.id, client_ip(request.scope) or "")
     return ok(done)

@@ -11,7 +11,7 @@ from backend.api.deps import AdminUser
 from backend.api.responses import ok
 from backend.api.types import ApiModel, Int64
 from backend.services import prefill_groups
-from backend.services.errors import ServiceError
+from backend.services.errors import ServiceError, msg
 
 router = APIRouter(prefix="/prefill_group", tags=["prefill_group"])
 
@@ -37,7 +37,7 @@ def create_group(_admin: AdminUser, body: PrefillGroupIn) -> dict:
 @router.put("/")
 def update_group(_admin: AdminUser, body: PrefillGroupIn) -> dict:
     if not body.id:
-        raise ServiceError("缺少组 ID")
+        raise ServiceError(msg("缺少组 ID"))
     return ok(prefill_groups.update(body.id, body.model_dump(exclude={"id"})))
 
 

@@ -7,7 +7,7 @@ from fastapi import Request
 from backend.client_ip import client_ip
 from backend.config import get_settings
 from backend.services import ratelimit
-from backend.services.errors import ServiceError
+from backend.services.errors import ServiceError, msg
 
 
 def _ip(request: Request) -> str:
@@ -20,7 +20,7 @@ def global_api_limit(request: Request) -> None:
     if s.GLOBAL_API_RATE_LIMIT_ENABLE and not ratelimit.allow(
         "GA", _ip(request), s.GLOBAL_API_RATE_LIMIT, s.GLOBAL_API_RATE_LIMIT_DURATION
     ):
-        raise ServiceError("too many requests, please try again later", 429)
+        raise ServiceError(msg("too many requests, please try again later"), 429)
 
 
 def critical_limit(request: Request) -> None:
@@ -28,4 +28,4 @@ def critical_limit(request: Request) -> None:
     if s.CRITICAL_RATE_LIMIT_ENABLE and not ratelimit.allow(
         "CT", _ip(request), s.CRITICAL_RATE_LIMIT, s.CRITICAL_RATE_LIMIT_DURATION
     ):
-        raise ServiceError("too many requests, please try again later", 429)
+        raise ServiceError(msg("too many requests, please try again later"), 429)

@@ -3,21 +3,38 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
+from pydantic import BaseModel
 from sqlalchemy.exc import DataError, StatementError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backend.api.types import OUT_OF_RANGE
+from backend.models.schemas.base import Page
 from backend.services.errors import ServiceError
 
 log = logging.getLogger("newapi.api")
 BUSY = "the server is busy, please try again later"
+T = TypeVar("T")
+
+
+class ApiResponse(BaseModel, Generic[T]):
+    """new-api's envelope as a model: a route declaring `ApiResponse[X]` as its return type gets
+    `X` described in /api/openapi.json and its answer checked against it."""
+
+    success: bool = True
+    message: str = ""
+    data: T
+
+
+def paged(items: list[T], total: int, p: int, page_size: int) -> ApiResponse[Page[T]]:
+    """A list route's answer: one page of rows in the envelope."""
+    return ApiResponse(data=Page(items=items, total=total, page=p, page_size=page_size))
 
 
 def ok(data: Any = None, message: str = "") -> dict[str, Any]:
@@ -72,7 +89,7 @@ def install_handlers(app: FastAPI) -> None:
         wider than 64 bits). Request models bound their integers already; this covers free-form
         bodies such as a channel's, so such input is a 400 wherever it slips through."""
         log.info("out-of-range input on %s: %s", request.url.path, type(exc).__name__)
-        return fail(OUT_OF_RANGE)
+        return fail(OUT_OF_RANGE.render())
 
     @app.exception_handler(StatementError)
     async def _statement_error(request: Request, exc: StatementError) -> Response:

@@ -49,7 +49,7 @@ from backend.api import (
 )
 from backend.api.ratelimit import global_api_limit
 from backend.api.types import strict_json_body
-from backend.services.errors import NotFound
+from backend.services.errors import NotFound, msg
 
 api = APIRouter(prefix="/api")
 api.include_router(setup.router)
@@ -97,7 +97,7 @@ api.include_router(tasks.router)
 def unknown_api_route(path: str) -> None:
     """Registered last: an unknown /api path answers in the envelope instead of falling through
     to the console's pages (or FastAPI's bare `{"detail": ...}`)."""
-    raise NotFound(f"no such API route: /api/{path}")
+    raise NotFound(msg("no such API route: /api/{path}", path=path))
 
 
 def install(app: FastAPI) -> None:

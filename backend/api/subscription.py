@@ -23,7 +23,7 @@ from backend.services import (
     subscription_orders,
     subscriptions,
 )
-from backend.services.errors import ServiceError
+from backend.services.errors import ServiceError, msg
 
 router = APIRouter(prefix="/subscription", tags=["subscription"])
 
@@ -142,7 +142,7 @@ def admin_update_plan(_admin: AdminUser, plan_id: IdPath, body: PlanIn) -> dict:
 @router.patch("/admin/plans/{plan_id}")
 def admin_plan_status(_admin: AdminUser, plan_id: IdPath, body: StatusIn) -> dict:
     if body.enabled is None:
-        raise ServiceError("enabled is required")
+        raise ServiceError(msg("enabled is required"))
     subscriptions.set_plan_enabled(plan_id, body.enabled)
     return ok()
 

@@ -19,7 +19,7 @@ from backend.api.ratelimit import critical_limit
 from backend.api.responses import fail, ok
 from backend.models.enums import UserStatus
 from backend.services import browser_binding, oauth_accounts, options, telegram_bot, telegram_widget
-from backend.services.errors import ServiceError, Unauthorized
+from backend.services.errors import ServiceError, Unauthorized, msg
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +40,9 @@ def widget_login(request: Request, response: Response) -> dict:
     uid = telegram_widget.verified_id(_widget_fields(request))
     user = oauth_accounts.find_user(telegram_widget.KIND, uid)
     if user is None:
-        raise ServiceError("this Telegram account is not bound to any user; log in and bind it first", 403)
+        raise ServiceError(msg("this Telegram account is not bound to any user; log in and bind it first"), 403)
     if user.status != UserStatus.ENABLED:
-        raise ServiceError("this user has been disabled", 403)
+        raise ServiceError(msg("this user has been disabled"), 403)
     return grant(user, request, response)
 
 
@@ -51,7 +51,7 @@ def widget_bind(request: Request) -> RedirectResponse:
     """The widget's auth URL for a logged-in user: bind, then back to the settings page."""
     current = session_user(request)
     if current is None:
-        raise Unauthorized("log in first to bind a Telegram account")
+        raise Unauthorized(msg("log in first to bind a Telegram account"))
     uid = telegram_widget.verified_id(_widget_fields(request))
     oauth_accounts.bind(telegram_widget.KIND, uid, current.id)
     return RedirectResponse(SETTINGS_PAGE, status_code=302)

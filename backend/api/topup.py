@@ -20,7 +20,7 @@ from backend.api.pay_responses import pay_error, pay_ok
 from backend.api.responses import ok, page
 from backend.api.types import ApiModel, Int64
 from backend.services import epay, topup_info, topups
-from backend.services.errors import ServiceError
+from backend.services.errors import ServiceError, msg
 
 router = APIRouter(prefix="/user", tags=["topup"])
 
@@ -93,6 +93,6 @@ def all_topups(_admin: AdminUser, paging: PagingDep, keyword: Annotated[str, Que
 @router.post("/topup/complete")
 def complete_topup(_admin: AdminUser, body: CompleteIn) -> dict:
     if not body.trade_no.strip():
-        raise ServiceError("trade_no is required")
+        raise ServiceError(msg("trade_no is required"))
     topups.admin_complete(body.trade_no)
     return ok()

@@ -1,35 +1,25 @@
-"""Input types for the management API: every integer a caller sends must fit the database.
+"""Input hygiene for the management API: every integer a caller sends must fit the database.
 
-The columns are 64-bit; a larger number used to reach the driver and fail there as a 500. Bounding
-it in the request model turns it into the usual 400 with the field's name, before any work is done.
-`ApiModel` also refuses NaN and Infinity, which Python's JSON parser accepts but no field means.
+`ApiModel` and `Int64` (bounded request models) live with the contracts in
+`backend/models/schemas/base.py`; this module adds the check of every JSON body, typed or not.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Annotated
 
 from fastapi import Request
-from pydantic import BaseModel, ConfigDict, Field
 
-from backend.services.errors import ServiceError
+from backend.models.schemas.base import INT64_MAX, INT64_MIN, ApiModel, Int64
+from backend.services.errors import ServiceError, msg
 
-INT64_MIN = -(2**63)
-INT64_MAX = 2**63 - 1
-OUT_OF_RANGE = "a number in the request is out of range"
+__all__ = ["INT64_MAX", "INT64_MIN", "OUT_OF_RANGE", "ApiModel", "Int64", "strict_json_body"]
 
-Int64 = Annotated[int, Field(ge=INT64_MIN, le=INT64_MAX)]
-
-
-class ApiModel(BaseModel):
-    """Base of every request body model under /api."""
-
-    model_config = ConfigDict(allow_inf_nan=False)
+OUT_OF_RANGE = msg("a number in the request is out of range")
 
 
 def _refuse_constant(name: str) -> float:
-    raise ServiceError(f"{name} is not a number this API accepts")
+    raise ServiceError(msg("{name} is not a number this API accepts", name=name))
 
 
 def _bounded_int(text: str) -> int:
@@ -54,6 +44,6 @@ async def strict_json_body(request: Request) -> None:
     try:
         json.loads(raw, parse_constant=_refuse_constant, parse_int=_bounded_int)
     except RecursionError:
-        raise ServiceError("the JSON body is nested too deeply") from None
+        raise ServiceError(msg("the JSON body is nested too deeply")) from None
     except ValueError:
         return  # not JSON at all: the route's own validation says so in its words

@@ -8,12 +8,13 @@ from fastapi import APIRouter, Body, Depends, Request, Response
 
 from backend.api.deps import CurrentUser
 from backend.api.ratelimit import critical_limit
-from backend.api.responses import ok
+from backend.api.responses import ApiResponse, ok
 from backend.api.session_cookie import drop_session_cookie, set_flow_cookie, start_session
 from backend.api.turnstile import turnstile_check
 from backend.api.types import ApiModel, Int64
+from backend.models.schemas.user import UserPublic, UserSelfUpdate
 from backend.services import groups, redemptions, sessions, twofa, twofa_login, users
-from backend.services.errors import ServiceError
+from backend.services.errors import ServiceError, msg
 
 router = APIRouter(prefix="/user", tags=["user"])
 
@@ -29,13 +30,6 @@ class RegisterIn(ApiModel):
     email: str = ""
     verification_code: str = ""
     aff_code: str = ""
-
-
-class SelfUpdateIn(ApiModel):
-    username: str | None = None
-    display_name: str | None = None
-    password: str | None = None
-    original_password: str | None = None
 
 
 class TopUpIn(ApiModel):
@@ -68,51 +62,48 @@ def logout(request: Request, response: Response) -> dict:
 
 
 @router.post("/register", dependencies=[Depends(critical_limit), Depends(turnstile_check)])
-def register(body: RegisterIn) -> dict:
+def register(body: RegisterIn) -> ApiResponse[UserPublic]:
     user = users.register(
         body.username.strip(), body.password, body.email.strip(), body.aff_code.strip(),
         body.verification_code.strip(),
     )
-    return ok(users.public_user(user))
+    return ApiResponse(data=users.public_user(user))
 
 
 @router.get("/self")
-def get_self(user: CurrentUser) -> dict:
-    return ok(users.self_view(user))
+def get_self(user: CurrentUser) -> ApiResponse[UserPublic]:
+    return ApiResponse(data=users.self_view(user))
 
 
 @router.put("/self")
-def update_self(user: CurrentUser, body: SelfUpdateIn, request: Request) -> dict:
+def update_self(user: CurrentUser, body: UserSelfUpdate, request: Request) -> ApiResponse[UserPublic]:
     """A new password ends the user's other sessions and the access token; this one stays."""
-    updated = users.update_self(
-        user.id, username=body.username, display_name=body.display_name,
-        password=body.password, original_password=body.original_password,
-        keep_session=request.cookies.get(sessions.COOKIE_NAME),
-    )
-    return ok(users.public_user(updated))
+    updated = users.update_self(user.id, body, keep_session=request.cookies.get(sessions.COOKIE_NAME))
+    return ApiResponse(data=users.public_user(updated))
 
 
 @router.delete("/self")
-def delete_self(user: CurrentUser, request: Request, response: Response) -> dict:
+def delete_self(user: CurrentUser, request: Request, response: Response) -> ApiResponse[None]:
     users.delete_self(user.id)
     drop_session_cookie(request, response)
-    return ok()
+    return ApiResponse(data=None)
 
 
 @router.get("/token")
-def rotate_token(user: CurrentUser) -> dict:
-    return ok(users.rotate_access_token(user.id))
+def rotate_token(user: CurrentUser) -> ApiResponse[str]:
+    """The new personal access token, shown this once."""
+    return ApiResponse(data=users.rotate_access_token(user.id))
 
 
 @router.get("/aff")
-def aff(user: CurrentUser) -> dict:
-    return ok(users.aff_code(user.id))
+def aff(user: CurrentUser) -> ApiResponse[str]:
+    return ApiResponse(data=users.aff_code(user.id))
 
 
 @router.post("/aff_transfer")
-def aff_transfer(user: CurrentUser, body: AffTransferIn) -> dict:
+def aff_transfer(user: CurrentUser, body: AffTransferIn) -> ApiResponse[None]:
     users.transfer_aff_quota(user.id, body.quota)
-    return ok()
+    return ApiResponse(data=None)
 
 
 @router.get("/groups")
@@ -122,17 +113,18 @@ def user_groups(user: CurrentUser) -> dict:
 
 
 @router.get("/models")
-def user_models(user: CurrentUser) -> dict:
-    return ok(users.models_for_group(user.group))
+def user_models(user: CurrentUser) -> ApiResponse[list[str]]:
+    return ApiResponse(data=users.models_for_group(user.group))
 
 
 @router.post("/topup")
-def topup(user: CurrentUser, body: TopUpIn) -> dict:
-    return ok(redemptions.redeem(user, body.key))
+def topup(user: CurrentUser, body: TopUpIn) -> ApiResponse[int]:
+    """Redeem a code; `data` is the quota it added."""
+    return ApiResponse(data=redemptions.redeem(user, body.key))
 
 
 @router.put("/setting")
 def update_setting(user: CurrentUser, body: dict[str, Any] = Body(...)) -> dict:  # noqa: B008
     if not isinstance(body, dict):
-        raise ServiceError("the body must be a JSON object")
+        raise ServiceError(msg("the body must be a JSON object"))
     return ok(users.update_setting(user.id, body))

@@ -12,7 +12,7 @@ from backend.api.paging import PagingDep
 from backend.api.responses import ok
 from backend.api.types import ApiModel, Int64
 from backend.services import vendors
-from backend.services.errors import ServiceError
+from backend.services.errors import ServiceError, msg
 
 router = APIRouter(prefix="/vendors", tags=["vendors"])
 
@@ -48,7 +48,7 @@ def create_vendor(_admin: AdminUser, body: VendorIn) -> dict:
 @router.put("/")
 def update_vendor(_admin: AdminUser, body: VendorIn) -> dict:
     if not body.id:
-        raise ServiceError("缺少供应商 ID")
+        raise ServiceError(msg("缺少供应商 ID"))
     return ok(vendors.update(body.id, body.model_dump(exclude={"id"})))
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from backend.models.errors import Message, msg
+
 # adaptor families
 OPENAI = "openai"  # OpenAI wire format at base_url + path
 AZURE = "azure"
@@ -130,12 +132,12 @@ TASK_RELAYED_TYPES = frozenset({2, 5, 36, 50, 51, 52, 54, 55})
 REPLICATE_ID = 56
 # new-api relays Replicate through a synchronous image adaptor (relay/channel/replicate: create a
 # prediction, wait for it inside the call), not through its task relay; that adaptor is not ported
-_REPLICATE_REASON = ("new-api relays Replicate as synchronous image generation, not as an asynchronous task, "
-                     "and this gateway does not implement that adaptor")
+_REPLICATE_REASON = msg("new-api relays Replicate as synchronous image generation, not as an asynchronous task, "
+                        "and this gateway does not implement that adaptor")
 # families the relay has no adaptor for yet, and why a channel of that kind is refused on write
 _UNSUPPORTED_FAMILIES = {
-    TASK: "this asynchronous task API (music, video) is not relayed by this gateway",
-    NATIVE: "this provider's own protocol is not implemented by this gateway",
+    TASK: msg("this asynchronous task API (music, video) is not relayed by this gateway"),
+    NATIVE: msg("this provider's own protocol is not implemented by this gateway"),
 }
 # families whose provider has no model-listing API: their models are entered by hand
 NO_MODEL_LIST = frozenset({ZHIPU, BAIDU, TENCENT, DIFY, COZE, XUNFEI})
@@ -143,20 +145,22 @@ NO_MODEL_LIST = frozenset({ZHIPU, BAIDU, TENCENT, DIFY, COZE, XUNFEI})
 _NO_BASE_URL_NEEDED = frozenset({AWS, VERTEX, CODEX, ANTHROPIC, GEMINI, CLOUDFLARE, COHERE})
 
 
-def unsupported_reason(type_id: int, base_url: str | None = None) -> str | None:
+def unsupported_reason(type_id: int, base_url: str | None = None) -> Message | None:
     """Why a channel of this type (with this base URL) could never relay a call, or None when it
     can. Checked when a channel is created or changed, so no channel accepts traffic and then fails
     every call with `channel_type_not_supported`."""
     known = CHANNEL_TYPES.get(type_id)
     if known is None or type_id == 0:
-        return f"channel type {type_id} is not a known channel type"
+        return msg("channel type {type_id} is not a known channel type", type_id=type_id)
     reason = None if type_id in TASK_RELAYED_TYPES else _UNSUPPORTED_FAMILIES.get(known.family)
     if type_id == REPLICATE_ID:
         reason = _REPLICATE_REASON
     if reason is not None:
-        return f"channel type {known.name} ({type_id}) cannot be used: {reason}"
+        return msg("channel type {name} ({type_id}) cannot be used: {reason}", name=known.name, type_id=type_id,
+                   reason=reason)
     if not known.base_url and known.family not in _NO_BASE_URL_NEEDED and not (base_url or "").strip():
-        return f"channel type {known.name} ({type_id}) needs a base URL: it has no default"
+        return msg("channel type {name} ({type_id}) needs a base URL: it has no default", name=known.name,
+                   type_id=type_id)
     return None
 
 

@@ -26,7 +26,7 @@ from backend.models import Channel, channel_types
 from backend.models.enums import ChannelStatus
 from backend.relay.adaptors.errors import upstream_error
 from backend.services import channel_health
-from backend.services.errors import NotFound, ServiceError
+from backend.services.errors import NotFound, ServiceError, msg
 
 log = logging.getLogger("newapi.channels")
 TIMEOUT = 20.0
@@ -40,26 +40,26 @@ async def _get_json(url: str, headers: dict[str, str], proxy: str | None = None)
         async with httpx.AsyncClient(timeout=TIMEOUT, trust_env=False, proxy=proxy, follow_redirects=False) as client:
             resp = await client.get(url, headers=headers)
     except (httpx.HTTPError, ValueError) as exc:
-        raise ServiceError(f"upstream request failed: {type(exc).__name__}") from exc
+        raise ServiceError(msg("upstream request failed: {error}", error=type(exc).__name__)) from exc
     if resp.status_code != 200:
-        raise ServiceError(f"upstream answered {resp.status_code}: {upstream_error(resp.status_code, resp.content).message}")
+        raise ServiceError(msg("upstream answered {status_code}: {message}", status_code=resp.status_code, message=upstream_error(resp.status_code, resp.content).message))
     try:
         return orjson.loads(resp.content)
     except orjson.JSONDecodeError:
-        raise ServiceError("upstream answered with a body that is not JSON") from None
+        raise ServiceError(msg("upstream answered with a body that is not JSON")) from None
 
 
 def _number(value: Any, what: str) -> float:
     try:
         return float(value)
     except (TypeError, ValueError):
-        raise ServiceError(f"upstream reply has no usable {what}") from None
+        raise ServiceError(msg("upstream reply has no usable {what}", what=what)) from None
 
 
 def base_url_of(info: ChannelInfo) -> str:
     base = info.base_url or channel_types.default_base_url(info.type)
     if not base:
-        raise ServiceError("the channel has no base URL")
+        raise ServiceError(msg("the channel has no base URL"))
     return base.rstrip("/")
 
 
@@ -71,7 +71,7 @@ def proxy_of(info: ChannelInfo) -> str | None:
 async def fetch_balance(info: ChannelInfo) -> float:
     """The account's remaining balance as the provider reports it."""
     if not info.keys:
-        raise ServiceError("the channel has no key")
+        raise ServiceError(msg("the channel has no key"))
     base, proxy = base_url_of(info), proxy_of(info)
     auth = {"Authorization": f"Bearer {info.keys[0]}"}
     if info.type == SILICONFLOW:
@@ -81,7 +81,7 @@ async def fetch_balance(info: ChannelInfo) -> float:
         data = await _get_json(f"{base}/user/balance", auth, proxy)
         infos = data.get("balance_infos") if isinstance(data, dict) else None
         if not isinstance(infos, list) or not infos:
-            raise ServiceError("upstream reply has no balance_infos")
+            raise ServiceError(msg("upstream reply has no balance_infos"))
         chosen = next((i for i in infos if isinstance(i, dict) and i.get("currency") == "CNY"), infos[0])
         return _number(chosen.get("total_balance") if isinstance(chosen, dict) else None, "total_balance")
     if info.type == OPENROUTER:
@@ -89,17 +89,17 @@ async def fetch_balance(info: ChannelInfo) -> float:
         data = await _get_json(url, auth, proxy)
         credits = data.get("data") if isinstance(data, dict) else None
         if not isinstance(credits, dict):
-            raise ServiceError("upstream reply has no data")
+            raise ServiceError(msg("upstream reply has no data"))
         return _number(credits.get("total_credits"), "total_credits") - _number(credits.get("total_usage"), "total_usage")
     if info.type in (OPENAI, CUSTOM):
         return await _openai_balance(base, auth, proxy)
-    raise ServiceError(f"balance queries are not supported for {channel_types.channel_type_name(info.type)} channels")
+    raise ServiceError(msg("balance queries are not supported for {type} channels", type=channel_types.channel_type_name(info.type)))
 
 
 async def _openai_balance(base: str, auth: dict[str, str], proxy: str | None) -> float:
     sub = await _get_json(f"{base}/v1/dashboard/billing/subscription", auth, proxy)
     if not isinstance(sub, dict):
-        raise ServiceError("upstream subscription reply is not an object")
+        raise ServiceError(msg("upstream subscription reply is not an object"))
     limit = _number(sub.get("hard_limit_usd"), "hard_limit_usd")
     today = datetime.now(UTC).date()
     start = today.replace(day=1) if sub.get("has_payment_method") else today - timedelta(days=100)
@@ -112,7 +112,7 @@ def load_info(channel_id: int) -> ChannelInfo:
     with session_scope() as s:
         row = s.get(Channel, channel_id)
         if row is None:
-            raise NotFound("channel not found")
+            raise NotFound(msg("channel not found"))
         return ChannelInfo.from_row(row)
 
 
@@ -162,15 +162,15 @@ async def fetch_models(base_url: str, channel_type: int, key: str, setting: dict
     """The upstream's own model list, by its family's listing endpoint."""
     keys = split_keys(key)
     if not keys:
-        raise ServiceError("key must not be empty")
+        raise ServiceError(msg("key must not be empty"))
     ctype = channel_types.channel_type(channel_type)
     if ctype.family == channel_types.CUSTOM:
-        raise ServiceError("a custom channel's URL is a single endpoint; it has no model list")
+        raise ServiceError(msg("a custom channel's URL is a single endpoint; it has no model list"))
     if ctype.family in channel_types.NO_MODEL_LIST:
-        raise ServiceError(f"{ctype.name} has no model list API; enter the channel's models by hand")
+        raise ServiceError(msg("{name} has no model list API; enter the channel's models by hand", name=ctype.name))
     base = (base_url or ctype.base_url).strip().rstrip("/")
     if not base.startswith(("http://", "https://")):
-        raise ServiceError("base_url must start with http:// or https://")
+        raise ServiceError(msg("base_url must start with http:// or https://"))
     proxy = (setting or {}).get("proxy")
     proxy = proxy if isinstance(proxy, str) and proxy else None
     if ctype.family == channel_types.GEMINI:
@@ -188,7 +188,7 @@ async def fetch_models(base_url: str, channel_type: int, key: str, setting: dict
         data = await _get_json(f"{base}{ctype.path_prefix}/models", {"Authorization": f"Bearer {keys[0]}"}, proxy)
     items = data.get("data") if isinstance(data, dict) else None
     if not isinstance(items, list):
-        raise ServiceError("upstream model list has no `data` array")
+        raise ServiceError(msg("upstream model list has no `data` array"))
     return [str(m["id"]) for m in items if isinstance(m, dict) and m.get("id")]
 
 

@@ -39,7 +39,7 @@ from backend.relay.errors import RelayError, from_upstream
 from backend.relay.retry_rules import map_status
 from backend.relay.upstream import UpstreamTransportError, get_client
 from backend.services import activity_log, channel_health, options
-from backend.services.errors import NotFound, ServiceError
+from backend.services.errors import NotFound, ServiceError, msg
 
 log = logging.getLogger("newapi.channels")
 DEFAULT_TEST_MODEL = "gpt-4o-mini"
@@ -98,7 +98,7 @@ async def _send(info: ChannelInfo, model: str, key: str) -> None:
     upstream's failure, status mapped as for live traffic), UpstreamTransportError, AdaptorError
     or ServiceError on failure."""
     if not key:
-        raise ServiceError("the channel has no key")
+        raise ServiceError(msg("the channel has no key"))
     upstream_model = distributor.upstream_model(info, model)
     path, body = request_body(info, upstream_model)
     fmt = RelayFormat.OPENAI_EMBEDDINGS if path.endswith("embeddings") else RelayFormat.OPENAI_CHAT
@@ -124,7 +124,7 @@ def _load(channel_id: int) -> ChannelInfo:
     with session_scope() as s:
         row = s.get(Channel, channel_id)
         if row is None:
-            raise NotFound("channel not found")
+            raise NotFound(msg("channel not found"))
         return ChannelInfo.from_row(row)
 
 
@@ -213,7 +213,7 @@ def start_test_all(user_id: int = 0, username: str = "") -> asyncio.Task:
     """Run the all-channel test in the background (one at a time per process)."""
     global _all_task
     if _all_task is not None and not _all_task.done():
-        raise ServiceError("all channels are already being tested")
+        raise ServiceError(msg("all channels are already being tested"))
     _all_task = asyncio.create_task(_test_all(user_id, username), name="newapi-channel-test-all")
     return _all_task
 

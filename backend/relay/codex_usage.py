@@ -14,11 +14,11 @@ import orjson
 from backend.cache.channels import ChannelInfo
 from backend.relay.channel_balance import base_url_of, proxy_of
 from backend.services import codex_oauth
-from backend.services.errors import ServiceError
+from backend.services.errors import ServiceError, msg
 
 PATH = "/backend-api/wham/usage"
 TIMEOUT = 15.0
-FAILED = "获取用量信息失败，请稍后重试"
+FAILED = msg("获取用量信息失败，请稍后重试")
 
 
 async def _wham(info: ChannelInfo, token: str, account: str) -> tuple[int, bytes]:
@@ -36,9 +36,9 @@ async def _wham(info: ChannelInfo, token: str, account: str) -> tuple[int, bytes
 def _credentials(key: dict[str, Any]) -> tuple[str, str]:
     token, account = key.get("access_token"), key.get("account_id")
     if not isinstance(token, str) or not token.strip():
-        raise ServiceError("codex channel: access_token is required")
+        raise ServiceError(msg("codex channel: access_token is required"))
     if not isinstance(account, str) or not account.strip():
-        raise ServiceError("codex channel: account_id is required")
+        raise ServiceError(msg("codex channel: account_id is required"))
     return token.strip(), account.strip()
 
 
@@ -47,7 +47,7 @@ async def usage(channel_id: int) -> dict[str, Any]:
     row = await asyncio.to_thread(codex_oauth.codex_channel, channel_id)
     info = ChannelInfo.from_row(row)
     if info.multi_key_mode:
-        raise ServiceError("multi-key channel is not supported")
+        raise ServiceError(msg("multi-key channel is not supported"))
     key = codex_oauth.stored_key(row)
     status, raw = await _wham(info, *_credentials(key))
     if status in (401, 403) and str(key.get("refresh_token") or "").strip():

@@ -16,19 +16,19 @@ import orjson
 
 from backend.cache.channels import ChannelInfo
 from backend.relay.channel_balance import base_url_of, load_info, proxy_of
-from backend.services.errors import ServiceError
+from backend.services.errors import Message, ServiceError, msg
 
 OLLAMA = 4
 SHORT_TIMEOUT = httpx.Timeout(20.0)
 # A pull downloads gigabytes: no overall limit, but a silent server is given up after this long.
 PULL_TIMEOUT = httpx.Timeout(20.0, read=600.0)
-NOT_OLLAMA = "This operation is only supported for Ollama channels"
+NOT_OLLAMA = msg("This operation is only supported for Ollama channels")
 
 
 class OllamaError(ServiceError):
     """The Ollama server refused or could not be reached (502: the fault is upstream)."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: Message) -> None:
         super().__init__(message, 502)
 
 
@@ -55,14 +55,15 @@ def _client(info: ChannelInfo, timeout: httpx.Timeout) -> httpx.AsyncClient:
     )
 
 
-def _error_of(status: int, raw: bytes) -> str:
+def _error_of(status: int, raw: bytes) -> Message:
+    """The server's own error text (passed through as it wrote it), else its status code."""
     try:
         body = orjson.loads(raw)
     except orjson.JSONDecodeError:
         body = None
     if isinstance(body, dict) and isinstance(body.get("error"), str):
-        return body["error"]
-    return f"status code {status}"
+        return msg("{message}", message=body["error"])
+    return msg("status code {status}", status=status)
 
 
 async def _call(
@@ -72,20 +73,20 @@ async def _call(
         async with _client(info, timeout) as client:
             resp = await client.request(method, path, json=body)
     except httpx.HTTPError as exc:
-        raise OllamaError(f"the Ollama server could not be reached: {type(exc).__name__}") from exc
+        raise OllamaError(msg("the Ollama server could not be reached: {error}", error=type(exc).__name__)) from exc
     if resp.status_code != 200:
         raise OllamaError(_error_of(resp.status_code, resp.content))
     try:
         return orjson.loads(resp.content) if resp.content.strip() else {}
     except orjson.JSONDecodeError:
-        raise OllamaError("the Ollama server answered with a body that is not JSON") from None
+        raise OllamaError(msg("the Ollama server answered with a body that is not JSON")) from None
 
 
 async def pull(channel_id: int, model: str) -> None:
     info = await ollama_channel(channel_id)
     reply = await _call(info, "POST", "/api/pull", {"model": model, "stream": False}, PULL_TIMEOUT)
     if isinstance(reply, dict) and reply.get("error"):
-        raise OllamaError(str(reply["error"]))
+        raise OllamaError(msg("{message}", message=str(reply["error"])))
 
 
 async def delete(channel_id: int, model: str) -> None:
@@ -98,7 +99,7 @@ async def version(channel_id: int) -> str:
     reply = await _call(info, "GET", "/api/version")
     found = reply.get("version") if isinstance(reply, dict) else None
     if not isinstance(found, str) or not found:
-        raise OllamaError("the Ollama server's reply has no version")
+        raise OllamaError(msg("the Ollama server's reply has no version"))
     return found
 
 
@@ -114,7 +115,7 @@ async def pull_events(info: ChannelInfo, model: str) -> AsyncIterator[dict[str, 
         async with _client(info, PULL_TIMEOUT) as client, \
                 client.stream("POST", "/api/pull", json={"model": model, "stream": True}) as resp:
             if resp.status_code != 200:
-                failure = _error_of(resp.status_code, await resp.aread())
+                failure = str(_error_of(resp.status_code, await resp.aread()))
             else:
                 async for line in resp.aiter_lines():
                     if not line.strip():

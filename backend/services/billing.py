@@ -26,7 +26,7 @@ from backend.models.enums import QUOTA_PER_UNIT, LogType
 from backend.models.usage import Usage
 from backend.observability import metrics
 from backend.services import journal, options, quota_data, quota_notify, ratios, usage_log
-from backend.services.errors import ServiceError
+from backend.services.errors import ServiceError, msg
 from backend.services.ledger import (
     TRUST_QUOTA,
     InsufficientTokenQuota,
@@ -125,8 +125,7 @@ def pricing_for(model: str, group: str, user: UserInfo) -> Pricing:
         accept = bool((user.setting or {}).get("accept_unset_model_ratio_model"))
         if not (options.get_bool("SelfUseModeEnabled") or accept):
             raise ServiceError(
-                f"model {_shown_name(model)} ratio or price not set; ask the administrator to set it, "
-                "or enable self-use mode", 500)
+                msg("model {model} ratio or price not set; ask the administrator to set it, or enable self-use mode", model=_shown_name(model)), 500)
         mr = ratios.UNSET_MODEL_RATIO
     return Pricing(
         model_ratio=mr or 0.0,

@@ -1,116 +1,63 @@
-"""Channel request bodies: parsing, validation with messages that name the field, normalisation.
+"""Channel request bodies: parsing into the contracts of `backend/models/schemas/channel.py`,
+validation with messages that name the field, normalisation.
 
-The JSON columns are checked here, on write, so the relay can trust what it reads back.
+The JSON columns are checked here, on write, so the relay can trust what it reads back. Bodies are
+parsed here rather than by FastAPI so a refusal names the channel field in new-api's words.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, TypeVar
 
 import orjson
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ValidationError
 
 from backend.cache.channels import split_csv
 from backend.models.channel_types import unsupported_reason
 from backend.models.enums import ChannelStatus
-from backend.services.errors import ServiceError
+from backend.models.schemas.channel import JSON_FIELDS, ChannelCreate, ChannelFields
+from backend.services.errors import ServiceError, msg
+
+M = TypeVar("M", bound=BaseModel)
 
 VERTEX_AI = 41
 # Channel types whose `other` becomes part of the upstream host (Vertex AI: `{region}-aiplatform...`).
 # Elsewhere `other` is an API version or an account id in the path, on the same host.
 HOST_FROM_OTHER = frozenset({VERTEX_AI})
-_JSON_FIELDS = ("model_mapping", "status_code_mapping", "param_override", "header_override", "setting", "settings")
 _STR_LIMITS = {
     "name": 255, "openai_organization": 255, "test_model": 255, "base_url": 255,
     "tag": 255, "remark": 255, "status_code_mapping": 1024,
 }
 
 
-class ChannelFields(BaseModel):
-    """The writable columns of a channel; every field optional so PUT can be partial."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    id: int | None = None
-    type: int | None = None
-    key: str | None = None
-    openai_organization: str | None = None
-    test_model: str | None = None
-    status: int | None = None
-    name: str | None = None
-    weight: int | None = None
-    base_url: str | None = None
-    other: str | None = None
-    models: str | None = None
-    group: str | None = None
-    model_mapping: str | None = None
-    status_code_mapping: str | None = None
-    priority: int | None = None
-    auto_ban: int | None = None
-    tag: str | None = None
-    setting: str | None = None
-    param_override: str | None = None
-    header_override: str | None = None
-    settings: str | None = None  # new-api's "other settings" JSON (column `settings`)
-    remark: str | None = None
-
-    @field_validator("models", "group", mode="before")
-    @classmethod
-    def _csv(cls, v: Any) -> Any:
-        """The UI may send a list; the column is CSV."""
-        if isinstance(v, list | tuple):
-            return ",".join(str(x) for x in v)
-        return v
-
-    @field_validator(*_JSON_FIELDS, mode="before")
-    @classmethod
-    def _json_text(cls, v: Any) -> Any:
-        """Accept an object as well as its JSON text; the column stores text."""
-        if isinstance(v, dict):
-            return orjson.dumps(v).decode()
-        return v
-
-
-class AddChannelRequest(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    mode: Literal["single", "batch", "multi_to_single"] = "single"
-    multi_key_mode: str | None = None
-    channel: ChannelFields
-
-
-class TagEdit(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    tag: str
-    new_tag: str | None = None
-    priority: int | None = None
-    weight: int | None = None
-    model_mapping: str | None = None
-    models: str | None = None
-    groups: str | None = None
-
-    _csv = field_validator("models", "groups", mode="before")(ChannelFields._csv.__func__)
-    _json = field_validator("model_mapping", mode="before")(ChannelFields._json_text.__func__)
-
-
-def parse(model: type[BaseModel], data: Any) -> Any:
+def parse(model: type[M], data: Any) -> M:
     """Validate a request body, turning pydantic's error into a 400 that names the field."""
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first.get("loc", ())) or "body"
-        raise ServiceError(f"invalid channel field {where}: {first.get('msg', '')}") from exc
+        raise ServiceError(msg("invalid channel field {where}: {value}", where=where, value=first.get('msg', ''))) from exc
+
+
+def parse_create(body: Any) -> ChannelCreate:
+    """POST /api/channel/: new-api's `{mode, channel}`, or the older plain channel body, whose
+    newline-separated keys each become a channel (like `batch`)."""
+    if isinstance(body, dict) and "channel" in body:
+        return parse(ChannelCreate, body)
+    fields = parse(ChannelFields, body)
+    # a JSON credential (Vertex AI) spans lines but is one key
+    mode = "single" if (fields.key or "").strip().startswith("{") else "batch"
+    return ChannelCreate(mode=mode, channel=fields)
 
 
 def _json_object(name: str, raw: str) -> dict[str, Any]:
     try:
         value = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        raise ServiceError(f"{name} is not valid JSON: {exc}") from exc
+        raise ServiceError(msg("{name} is not valid JSON: {exc}", name=name, exc=exc)) from exc
     if not isinstance(value, dict):
-        raise ServiceError(f"{name} must be a JSON object")
+        raise ServiceError(msg("{name} must be a JSON object", name=name))
     return value
 
 
@@ -122,57 +69,57 @@ def validate_json_field(name: str, raw: str | None) -> None:
     if name == "model_mapping":
         bad = [k for k, v in value.items() if not isinstance(v, str) or not v.strip()]
         if bad:
-            raise ServiceError(f"model_mapping values must be non-empty model names (check {bad[0]!r})")
+            raise ServiceError(msg("model_mapping values must be non-empty model names (check {bad!r})", bad=bad[0]))
     elif name == "status_code_mapping":
         for k, v in value.items():
             try:
                 codes = (int(k), int(v))
             except (TypeError, ValueError):
-                raise ServiceError(f"status_code_mapping must map status codes to status codes (check {k!r})") from None
+                raise ServiceError(msg("status_code_mapping must map status codes to status codes (check {k!r})", k=k)) from None
             if not all(100 <= c <= 599 for c in codes):
-                raise ServiceError(f"status_code_mapping codes must be between 100 and 599 (check {k!r})")
+                raise ServiceError(msg("status_code_mapping codes must be between 100 and 599 (check {k!r})", k=k))
     elif name == "header_override":
         bad = [k for k, v in value.items() if not isinstance(v, str)]
         if bad:
-            raise ServiceError(f"header_override values must be strings (check {bad[0]!r})")
+            raise ServiceError(msg("header_override values must be strings (check {bad!r})", bad=bad[0]))
     elif name == "setting" and value.get("proxy"):
         proxy = value["proxy"]
         if not isinstance(proxy, str) or not proxy.startswith(("http://", "https://", "socks5://", "socks5h://")):
-            raise ServiceError("setting.proxy must be an http://, https:// or socks5:// URL")
+            raise ServiceError(msg("setting.proxy must be an http://, https:// or socks5:// URL"))
 
 
 # new-api's console refuses a channel without models: it could never be chosen for a request.
-NO_MODELS = "choose at least one model for the channel"
+NO_MODELS = msg("choose at least one model for the channel")
 
 
 def validate(f: ChannelFields, set_fields: set[str]) -> None:
-    for name in _JSON_FIELDS:
+    for name in JSON_FIELDS:
         if name in set_fields:
             validate_json_field(name, getattr(f, name))
     for name, limit in _STR_LIMITS.items():
         value = getattr(f, name)
         if name in set_fields and value is not None and len(value) > limit:
-            raise ServiceError(f"{name} is too long (at most {limit} characters)")
+            raise ServiceError(msg("{name} is too long (at most {limit} characters)", name=name, limit=limit))
     if "type" in set_fields and (f.type is None or f.type < 0):
-        raise ServiceError("type must be a channel type number")
+        raise ServiceError(msg("type must be a channel type number"))
     if "status" in set_fields and f.status not in tuple(ChannelStatus):
-        raise ServiceError("status must be 1 (enabled), 2 (disabled) or 3 (auto-disabled)")
+        raise ServiceError(msg("status must be 1 (enabled), 2 (disabled) or 3 (auto-disabled)"))
     if "weight" in set_fields and (f.weight is None or f.weight < 0):
-        raise ServiceError("weight must be a non-negative integer")
+        raise ServiceError(msg("weight must be a non-negative integer"))
     if "auto_ban" in set_fields and f.auto_ban not in (0, 1):
-        raise ServiceError("auto_ban must be 0 or 1")
+        raise ServiceError(msg("auto_ban must be 0 or 1"))
     if "base_url" in set_fields and f.base_url and not f.base_url.strip().startswith(("http://", "https://")):
-        raise ServiceError("base_url must start with http:// or https://")
+        raise ServiceError(msg("base_url must start with http:// or https://"))
     if "models" in set_fields and f.models is not None and not split_csv(f.models):
         raise ServiceError(NO_MODELS)
     if "models" in set_fields:
         long = [m for m in split_csv(f.models) if len(m) > 255]
         if long:
-            raise ServiceError(f"model name too long: {long[0][:60]}…")
+            raise ServiceError(msg("model name too long: {name}…", name=long[0][:60]))
     if "group" in set_fields:
         groups = ",".join(split_csv(f.group))
         if len(groups) > 64:
-            raise ServiceError("group list is too long (at most 64 characters in all)")
+            raise ServiceError(msg("group list is too long (at most 64 characters in all)"))
 
 
 def normalise(values: dict[str, Any]) -> dict[str, Any]:
@@ -196,9 +143,9 @@ def check_vertex(type_: int | None, other: str | None) -> None:
     if type_ != VERTEX_AI:
         return
     if not (other or "").strip():
-        raise ServiceError("Vertex AI channels need a deployment region in `other`")
+        raise ServiceError(msg("Vertex AI channels need a deployment region in `other`"))
     if other.strip().startswith("{") and "default" not in _json_object("other", other):
-        raise ServiceError("the Vertex AI region map in `other` must have a `default` entry")
+        raise ServiceError(msg("the Vertex AI region map in `other` must have a `default` entry"))
 
 
 def check_relayable(type_: int | None, base_url: str | None) -> None:

@@ -17,7 +17,7 @@ from backend.cache import channels as channel_cache
 from backend.db import session_scope
 from backend.models import Channel
 from backend.services import abilities
-from backend.services.errors import NotFound, ServiceError
+from backend.services.errors import NotFound, ServiceError, msg
 
 DEFAULT_SUFFIX = "_复制"
 MAX_NAME = 255
@@ -27,11 +27,11 @@ def copy_channel(channel_id: int, suffix: str = DEFAULT_SUFFIX, reset_balance: b
     with session_scope() as s:
         origin = s.get(Channel, channel_id)
         if origin is None:
-            raise NotFound("渠道不存在")
+            raise NotFound(msg("渠道不存在"))
         values = {a.key: getattr(origin, a.key) for a in inspect(Channel).column_attrs if a.key != "id"}
         values["name"] = (origin.name or "") + suffix
         if len(values["name"]) > MAX_NAME:
-            raise ServiceError(f"the copy's name would be longer than {MAX_NAME} characters")
+            raise ServiceError(msg("the copy's name would be longer than {max_name} characters", max_name=MAX_NAME))
         values.update(created_time=int(time.time()), test_time=0, response_time=0)
         if reset_balance:
             values.update(balance=0, used_quota=0)
@@ -48,7 +48,7 @@ def tag_models(tag: str) -> str:
     """The longest models list among the channels of a tag (what new-api's tag editor pre-fills)."""
     tag = tag.strip()
     if not tag:
-        raise ServiceError("tag不能为空")
+        raise ServiceError(msg("tag不能为空"))
     with session_scope() as s:
         lists = s.exec(select(Channel.models).where(Channel.tag == tag)).all()
     longest, size = "", 0

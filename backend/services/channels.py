@@ -18,32 +18,37 @@ from backend.cache import channels as channel_cache
 from backend.db import session_scope
 from backend.models import Ability, Channel
 from backend.models.enums import ChannelStatus
+from backend.models.schemas.channel import (
+    ChannelCreate,
+    ChannelFields,
+    ChannelListPage,
+    ChannelPublic,
+    ChannelSearchPage,
+    ChannelTagEdit,
+    ChannelUpdate,
+)
 from backend.services import abilities, keywords, ratios
 from backend.services.channel_input import (
     HOST_FROM_OTHER,
     NO_MODELS,
     VERTEX_AI,
-    AddChannelRequest,
-    ChannelFields,
-    TagEdit,
     check_relayable,
     check_vertex,
     normalise,
-    parse,
     validate,
 )
-from backend.services.errors import Forbidden, NotFound, ServiceError
+from backend.services.errors import Forbidden, NotFound, ServiceError, msg
 from backend.services.paging import page_of
 
 # ---- views --------------------------------------------------------------------------------
 
 
-def view(c: Channel) -> dict[str, Any]:
+def view(c: Channel) -> ChannelPublic:
     """A channel as the API shows it: every column except the key."""
-    data = c.model_dump(exclude={"key", "other_settings"})
-    data["settings"] = c.other_settings
-    data["key_count"] = len(channel_cache.split_keys(c.key))
-    return data
+    return ChannelPublic(
+        **c.model_dump(exclude={"key", "other_settings"}), settings=c.other_settings,
+        key_count=len(channel_cache.split_keys(c.key)),
+    )
 
 
 def _order(id_sort: bool) -> list[Any]:
@@ -83,7 +88,7 @@ def _paginate(rows: list[Channel], p: int, page_size: int, tag_mode: bool) -> tu
 def list_channels(
     p: int = 1, page_size: int = 10, *, id_sort: bool = False, tag_mode: bool = False,
     status: str | None = None, type_: int | None = None,
-) -> dict[str, Any]:
+) -> ChannelListPage:
     base = _status_filter(status)
     conds = base + ([Channel.type == type_] if type_ is not None else [])
     with session_scope() as s:
@@ -92,16 +97,15 @@ def list_channels(
             items, total = _paginate(rows, p, page_size, True)
         else:
             items, total = page_of(s, Channel, conds, p, page_size, _order(id_sort))
-    return {
-        "items": [view(c) for c in items], "total": total, "page": p, "page_size": page_size,
-        "type_counts": _type_counts(base),
-    }
+    return ChannelListPage(
+        items=[view(c) for c in items], total=total, page=p, page_size=page_size, type_counts=_type_counts(base),
+    )
 
 
 def search_channels(
     keyword: str = "", group: str = "", model: str = "", p: int = 1, page_size: int = 10, *,
     id_sort: bool = False, tag_mode: bool = False, status: str | None = None, type_: int | None = None,
-) -> dict[str, Any]:
+) -> ChannelSearchPage:
     """Keyword matches the id, name, tag or base URL (never the key); group is an exact member of
     the group list; model is a substring of the model list."""
     conds = _status_filter(status) + ([Channel.type == type_] if type_ is not None else [])
@@ -125,7 +129,7 @@ def search_channels(
             items, total = _paginate(list(s.exec(query).all()), p, page_size, True)
         else:
             items, total = page_of(s, Channel, conds, p, page_size, _order(id_sort))
-    return {"items": [view(c) for c in items], "total": total, "page": p, "page_size": page_size}
+    return ChannelSearchPage(items=[view(c) for c in items], total=total, page=p, page_size=page_size)
 
 
 def _in_group_list(group: str) -> Any:
@@ -141,11 +145,11 @@ def _in_group_list(group: str) -> Any:
     )
 
 
-def get_channel(channel_id: int) -> dict[str, Any]:
+def get_channel(channel_id: int) -> ChannelPublic:
     with session_scope() as s:
         c = s.get(Channel, channel_id)
         if c is None:
-            raise NotFound("channel not found")
+            raise NotFound(msg("channel not found"))
         return view(c)
 
 
@@ -153,7 +157,7 @@ def reveal_key(channel_id: int) -> str:
     with session_scope() as s:
         c = s.get(Channel, channel_id)
         if c is None:
-            raise NotFound("channel not found")
+            raise NotFound(msg("channel not found"))
         return c.key
 
 
@@ -179,21 +183,14 @@ def _split_new_keys(mode: str, type_: int | None, key: str, settings: str | None
         except orjson.JSONDecodeError:
             items = None
         if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
-            raise ServiceError("Vertex AI batch mode needs a JSON array of service-account objects")
+            raise ServiceError(msg("Vertex AI batch mode needs a JSON array of service-account objects"))
         return [orjson.dumps(i).decode() for i in items]
     return [k.strip() for k in key.split("\n") if k.strip()]
 
 
-def create_channels(body: Any) -> list[int]:
-    """POST /api/channel/: new-api's `{mode, channel}` or the older plain channel body, whose
-    newline-separated keys each become a channel (like `batch`)."""
-    if isinstance(body, dict) and "channel" in body:
-        req: AddChannelRequest = parse(AddChannelRequest, body)
-        mode, fields = req.mode, req.channel
-    else:
-        fields = parse(ChannelFields, body)
-        # a JSON credential (Vertex AI) spans lines but is one key
-        mode = "single" if (fields.key or "").strip().startswith("{") else "batch"
+def create_channels(req: ChannelCreate) -> list[int]:
+    """POST /api/channel/ (`channel_input.parse_create` reads the body): the new channels' ids."""
+    mode, fields = req.mode, req.channel
     set_fields = fields.model_fields_set - {"id"}
     validate(fields, set_fields)
     if not channel_cache.split_csv(fields.models or ""):  # a new channel must name its models (an update may omit them)
@@ -201,10 +198,10 @@ def create_channels(body: Any) -> list[int]:
     check_vertex(fields.type, fields.other)
     check_relayable(fields.type, fields.base_url)
     if not (fields.key or "").strip():
-        raise ServiceError("key must not be empty")
+        raise ServiceError(msg("key must not be empty"))
     keys = _split_new_keys(mode, fields.type, fields.key or "", fields.settings)
     if not keys:
-        raise ServiceError("key must not be empty")
+        raise ServiceError(msg("key must not be empty"))
     values = normalise(fields.model_dump(include=set_fields - {"key"}, exclude_none=True))
     if mode == "multi_to_single":
         values["channel_info"] = orjson.dumps({
@@ -254,7 +251,7 @@ def destination_changes(c: Channel, values: dict[str, Any]) -> list[str]:
     return changed
 
 
-def update_channel(body: Any, *, actor_is_root: bool = False) -> dict[str, Any]:
+def update_channel(fields: ChannelUpdate, *, actor_is_root: bool = False) -> ChannelPublic:
     """PUT /api/channel/: only the fields sent change; an empty key keeps the stored key.
     `key_mode: "append"` adds the sent keys to the existing ones.
 
@@ -262,26 +259,24 @@ def update_channel(body: Any, *, actor_is_root: bool = False) -> dict[str, Any]:
     press "test" would read it anyway, so a change of destination (`destination_changes`) by anyone
     but root needs the key itself in the same request, replacing the stored one: then no stored
     key goes anywhere new. Appending keys does not count (the old keys would follow)."""
-    fields: ChannelFields = parse(ChannelFields, body)
     if not fields.id:
-        raise ServiceError("id is required")
-    set_fields = fields.model_fields_set - {"id"}
+        raise ServiceError(msg("id is required"))
+    set_fields = fields.model_fields_set - {"id", "key_mode"}
     validate(fields, set_fields)
     values = normalise(fields.model_dump(include=set_fields - {"key"}))
     for name in ("type", "status", "weight", "priority", "auto_ban", "name", "models"):
         if name in values and values[name] is None:  # NOT NULL columns: a null means "leave as is"
             del values[name]
-    append = isinstance(body, dict) and body.get("key_mode") == "append"
+    append = fields.key_mode == "append"
     with session_scope() as s:
         c = s.get(Channel, fields.id)
         if c is None:
-            raise NotFound("channel not found")
+            raise NotFound(msg("channel not found"))
         new_key = (fields.key or "").strip()
         moved = destination_changes(c, values)
         if moved and not actor_is_root and (not new_key or append):
             raise Forbidden(
-                f"changing {', '.join(moved)} would send this channel's stored key elsewhere: "
-                "only the root user may do that, or enter the key again in the same request"
+                msg("changing {moved} would send this channel's stored key elsewhere: only the root user may do that, or enter the key again in the same request", moved=', '.join(moved))
             )
         for name, value in values.items():
             setattr(c, name, value)
@@ -305,7 +300,7 @@ def update_channel(body: Any, *, actor_is_root: bool = False) -> dict[str, Any]:
 
 def delete_channels(ids: list[int]) -> int:
     if not ids:
-        raise ServiceError("ids must not be empty")
+        raise ServiceError(msg("ids must not be empty"))
     with session_scope() as s:
         found = [int(i) for i in s.exec(select(Channel.id).where(Channel.id.in_(ids))).all()]
         abilities.delete_for(s, found)
@@ -317,7 +312,7 @@ def delete_channels(ids: list[int]) -> int:
 
 def delete_channel(channel_id: int) -> None:
     if delete_channels([channel_id]) == 0:
-        raise NotFound("channel not found")
+        raise NotFound(msg("channel not found"))
 
 
 def delete_disabled() -> int:
@@ -340,7 +335,7 @@ def set_status(channel_ids: list[int], status: int) -> list[int]:
 
 def _tag_ids(tag: str) -> list[int]:
     if not tag.strip():
-        raise ServiceError("tag must not be empty")
+        raise ServiceError(msg("tag must not be empty"))
     with session_scope() as s:
         return [int(i) for i in s.exec(select(Channel.id).where(Channel.tag == tag)).all()]
 
@@ -351,9 +346,8 @@ def set_tag_status(tag: str, enabled: bool) -> int:
     return len(set_status(ids, status)) if ids else 0
 
 
-def edit_tag(body: Any) -> int:
+def edit_tag(req: ChannelTagEdit) -> int:
     """PUT /api/channel/tag: apply the sent fields to every channel carrying the tag."""
-    req: TagEdit = parse(TagEdit, body)
     ids = _tag_ids(req.tag)
     as_fields = ChannelFields(
         priority=req.priority, weight=req.weight, model_mapping=req.model_mapping, models=req.models,
@@ -376,10 +370,10 @@ def edit_tag(body: Any) -> int:
 
 def batch_set_tag(ids: list[int], tag: str | None) -> int:
     if not ids:
-        raise ServiceError("ids must not be empty")
+        raise ServiceError(msg("ids must not be empty"))
     tag = (tag or "").strip() or None
     if tag and len(tag) > 255:
-        raise ServiceError("tag is too long (at most 255 characters)")
+        raise ServiceError(msg("tag is too long (at most 255 characters)"))
     with session_scope() as s:
         s.execute(update(Channel).where(Channel.id.in_(ids)).values(tag=tag))
         s.execute(update(Ability).where(Ability.channel_id.in_(ids)).values(tag=tag))

@@ -21,7 +21,7 @@ from backend.db import session_scope
 from backend.models import Checkin, User
 from backend.models.enums import LogType
 from backend.services import activity_log, options, topups
-from backend.services.errors import ServiceError
+from backend.services.errors import ServiceError, msg
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
@@ -40,7 +40,7 @@ def today() -> str:
 def _require_enabled() -> dict[str, Any]:
     conf = settings()
     if not conf["enabled"]:
-        raise ServiceError("check-in is not enabled")
+        raise ServiceError(msg("check-in is not enabled"))
     return conf
 
 
@@ -54,7 +54,7 @@ def check_in(user: User) -> dict[str, Any]:
             s.flush()
             s.execute(update(User).where(col(User.id) == user.id).values(quota=User.quota + award))
     except IntegrityError:
-        raise ServiceError("you have already checked in today") from None
+        raise ServiceError(msg("you have already checked in today")) from None
     topups.after_credit(user.id, user.username, award,
                         f"daily check-in: awarded {activity_log.format_quota(award)}", LogType.SYSTEM)
     return {"quota_awarded": award, "checkin_date": date}
@@ -64,7 +64,7 @@ def stats(user_id: int, month: str | None = None) -> dict[str, Any]:
     conf = _require_enabled()
     month = month or time.strftime("%Y-%m")
     if not _MONTH.match(month):
-        raise ServiceError("month must look like YYYY-MM")
+        raise ServiceError(msg("month must look like YYYY-MM"))
     with session_scope() as s:
         rows = s.exec(
             select(Checkin).where(Checkin.user_id == user_id, Checkin.checkin_date >= f"{month}-01",

@@ -32,7 +32,7 @@ from backend.db import session_scope
 from backend.models import Channel
 from backend.models.channel_types import CODEX_ID
 from backend.services import nonces
-from backend.services.errors import NotFound, ServiceError
+from backend.services.errors import NotFound, ServiceError, msg
 
 CLIENT_ID = "app_EMoamEEZ73f0CkXaXp7hrann"
 REDIRECT_URI = "http://localhost:1455/auth/callback"
@@ -52,9 +52,9 @@ def codex_channel(channel_id: int) -> Channel:
     with session_scope() as s:
         row = s.get(Channel, channel_id)
         if row is None:
-            raise NotFound("channel not found")
+            raise NotFound(msg("channel not found"))
         if row.type != CODEX_ID:
-            raise ServiceError("channel type is not Codex")
+            raise ServiceError(msg("channel type is not Codex"))
         s.expunge(row)
         return row
 
@@ -79,7 +79,7 @@ def parse_input(text: str) -> tuple[str, str]:
     bare code (state then empty)."""
     value = text.strip()
     if not value:
-        raise ServiceError("empty input")
+        raise ServiceError(msg("empty input"))
     if "#" in value:
         code, state = value.split("#", 1)
         return code.strip(), state.strip()
@@ -122,26 +122,26 @@ def _token_call(form: dict[str, str], proxy: str | None, what: str) -> dict[str,
             resp = client.post(get_settings().CODEX_OAUTH_TOKEN_URL, data=form,
                                headers={"Accept": "application/json"})
     except httpx.HTTPError as exc:
-        raise ServiceError(f"codex oauth {what} failed: {type(exc).__name__}", 502) from exc
+        raise ServiceError(msg("codex oauth {what} failed: {error}", what=what, error=type(exc).__name__), 502) from exc
     if not 200 <= resp.status_code < 300:
-        raise ServiceError(f"codex oauth {what} failed: status={resp.status_code}", 502)
+        raise ServiceError(msg("codex oauth {what} failed: status={status_code}", what=what, status_code=resp.status_code), 502)
     try:
         body = orjson.loads(resp.content)
     except orjson.JSONDecodeError:
-        raise ServiceError(f"codex oauth {what} answered with a body that is not JSON", 502) from None
+        raise ServiceError(msg("codex oauth {what} answered with a body that is not JSON", what=what), 502) from None
     access = body.get("access_token") if isinstance(body, dict) else None
     refresh = body.get("refresh_token") if isinstance(body, dict) else None
     expires_in = body.get("expires_in") if isinstance(body, dict) else None
     if not (isinstance(access, str) and access.strip() and isinstance(refresh, str) and refresh.strip()
             and isinstance(expires_in, int) and expires_in > 0):
-        raise ServiceError(f"codex oauth {what} response missing fields", 502)
+        raise ServiceError(msg("codex oauth {what} response missing fields", what=what), 502)
     return {"access_token": access.strip(), "refresh_token": refresh.strip(), "expires_in": expires_in}
 
 
 def _key_from(tokens: dict[str, Any], previous: dict[str, Any] | None = None) -> tuple[dict[str, Any], str]:
     account, email = account_of(tokens["access_token"])
     if not account:
-        raise ServiceError("failed to extract account_id from access_token", 502)
+        raise ServiceError(msg("failed to extract account_id from access_token"), 502)
     now = time.time()
     key = {**(previous or {}), "access_token": tokens["access_token"], "refresh_token": tokens["refresh_token"],
            "account_id": account, "last_refresh": _rfc3339(now), "expired": _rfc3339(now + tokens["expires_in"]),
@@ -170,18 +170,18 @@ def complete(user_id: int, channel_id: int, pasted: str) -> tuple[str, dict[str,
     key is handed back for the channel being created ("generated")."""
     code, state = parse_input(pasted)
     if not code:
-        raise ServiceError("missing authorization code")
+        raise ServiceError(msg("missing authorization code"))
     if not state:
-        raise ServiceError("missing state in input")
+        raise ServiceError(msg("missing state in input"))
     row = codex_channel(channel_id) if channel_id else None
     flow_key = _flow_key(user_id, channel_id)
     flow = nonces.get(NONCE_KIND, flow_key)
     if not flow:
-        raise ServiceError("oauth flow not started or session expired")
+        raise ServiceError(msg("oauth flow not started or session expired"))
     if not secrets.compare_digest(str(flow.get("state", "")), state):
-        raise ServiceError("state mismatch")
+        raise ServiceError(msg("state mismatch"))
     if nonces.take(NONCE_KIND, flow_key) is None:
-        raise ServiceError("oauth flow not started or session expired")
+        raise ServiceError(msg("oauth flow not started or session expired"))
     tokens = _token_call({"grant_type": "authorization_code", "client_id": CLIENT_ID, "code": code,
                           "code_verifier": str(flow.get("verifier", "")), "redirect_uri": REDIRECT_URI},
                          _proxy_of(row), "code exchange")
@@ -200,7 +200,7 @@ def stored_key(row: Channel) -> dict[str, Any]:
     except orjson.JSONDecodeError:
         parsed = None
     if not isinstance(parsed, dict):
-        raise ServiceError("解析凭证失败，请检查渠道配置")
+        raise ServiceError(msg("解析凭证失败，请检查渠道配置"))
     return parsed
 
 
@@ -210,7 +210,7 @@ def refresh(channel_id: int) -> dict[str, Any]:
     previous = stored_key(row)
     refresh_token = previous.get("refresh_token")
     if not isinstance(refresh_token, str) or not refresh_token.strip():
-        raise ServiceError("codex channel: refresh_token is required")
+        raise ServiceError(msg("codex channel: refresh_token is required"))
     tokens = _token_call({"grant_type": "refresh_token", "refresh_token": refresh_token.strip(),
                           "client_id": CLIENT_ID}, _proxy_of(row), "refresh")
     key, encoded = _key_from(tokens, previous)

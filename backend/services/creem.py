@@ -26,7 +26,7 @@ from backend.config import get_settings
 from backend.json_shape import object_at
 from backend.models import User
 from backend.services import options, payment_compliance, payment_pricing, subscription_orders, topups
-from backend.services.errors import ServiceError
+from backend.services.errors import ServiceError, msg
 
 log = logging.getLogger("newapi.creem")
 
@@ -37,7 +37,7 @@ TIMEOUT = 30.0
 
 class BadSignature(ServiceError):
     def __init__(self) -> None:
-        super().__init__("invalid Creem signature", 401)
+        super().__init__(msg("invalid Creem signature"), 401)
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,7 @@ def api_base() -> str:
 def _checkout(product_id: str, request_id: str, user: User, metadata: dict[str, str]) -> str:
     key = options.get("CreemApiKey").strip()
     if not key:
-        raise ServiceError("Creem payment is not configured by the administrator")
+        raise ServiceError(msg("Creem payment is not configured by the administrator"))
     body = {"product_id": product_id, "request_id": request_id, "customer": {"email": user.email or ""},
             "metadata": {"username": user.username, "reference_id": request_id, **metadata}}
     try:
@@ -92,7 +92,7 @@ def _checkout(product_id: str, request_id: str, user: User, metadata: dict[str, 
         url = ""
     if not url:
         log.warning("Creem checkout %s could not be created", request_id)
-        raise ServiceError("could not start the payment", 502)
+        raise ServiceError(msg("could not start the payment"), 502)
     return url
 
 
@@ -104,15 +104,15 @@ def _reference(user_id: int) -> str:
 def topup(user: User, product_id: str, method: str) -> dict[str, str]:
     """A pending Creem top-up and its checkout: `{checkout_url, order_id}` (new-api's answer)."""
     if method != "creem":
-        raise ServiceError("unsupported payment channel")
+        raise ServiceError(msg("unsupported payment channel"))
     if not product_id:
-        raise ServiceError("please choose a product")
+        raise ServiceError(msg("please choose a product"))
     if not configured():
-        raise ServiceError("Creem payment is not configured by the administrator")
+        raise ServiceError(msg("Creem payment is not configured by the administrator"))
     payment_compliance.require()
     product = next((p for p in products() if p.product_id == product_id), None)
     if product is None:
-        raise ServiceError("this product does not exist")
+        raise ServiceError(msg("this product does not exist"))
     ref = _reference(user.id)
     url = _checkout(product.product_id, ref, user, {"product_name": product.name, "quota": str(product.quota)})
     topups.create(user.id, product.quota, product.price, ref, "creem", topups.PROVIDER_CREEM)
@@ -122,9 +122,9 @@ def topup(user: User, product_id: str, method: str) -> dict[str, str]:
 def subscription(user: User, plan_id: int) -> dict[str, str]:
     plan = subscription_orders.purchasable(user, plan_id)
     if not plan.creem_product_id:
-        raise ServiceError("this plan has no Creem product")
+        raise ServiceError(msg("this plan has no Creem product"))
     if not options.get("CreemWebhookSecret").strip():
-        raise ServiceError("Creem payment is not configured by the administrator")
+        raise ServiceError(msg("Creem payment is not configured by the administrator"))
     ref = subscription_orders.REF_PREFIX + _reference(user.id)[4:]
     url = _checkout(plan.creem_product_id, ref, user, {"subscription_plan_id": str(plan.id)})
     subscription_orders.create(user.id, plan.id, plan.price_amount, ref, "creem")
@@ -147,7 +147,7 @@ def webhook(payload: bytes, signature: str) -> str:
     try:
         event = orjson.loads(payload)
     except orjson.JSONDecodeError:
-        raise ServiceError("the webhook body is not JSON") from None
+        raise ServiceError(msg("the webhook body is not JSON")) from None
     if not isinstance(event, dict) or event.get("eventType") != "checkout.completed":
         return f"ignored {event.get('eventType') if isinstance(event, dict) else '?'}"
     obj = object_at(event, "object")
@@ -156,7 +156,7 @@ def webhook(payload: bytes, signature: str) -> str:
         return "unpaid"
     ref = str(obj.get("request_id") or "")
     if not ref:
-        raise ServiceError("the event has no request_id")
+        raise ServiceError(msg("the event has no request_id"))
     if subscription_orders.is_subscription_trade(ref):
         try:
             done = subscription_orders.complete(ref, method="creem", payload=str(event.get("id") or ""),

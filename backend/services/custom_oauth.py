@@ -21,7 +21,7 @@ from sqlmodel import col, func, select
 from backend.db import session_scope
 from backend.models import CustomOAuthProvider, UserOAuthBinding
 from backend.services import external_ticket, oauth_fields
-from backend.services.errors import NotFound, ServiceError
+from backend.services.errors import NotFound, ServiceError, msg
 
 KINDS = ("oauth_code", "jwt_direct", "trusted_header")
 # Paths under /api/oauth/ and /oauth/ that belong to built-in flows.
@@ -55,51 +55,51 @@ def trusted_networks(p: CustomOAuthProvider) -> list[ipaddress.IPv4Network | ipa
     try:
         items = json.loads(raw) if raw.startswith("[") else raw.split(",")
     except ValueError as exc:
-        raise ServiceError("trusted_proxy_cidrs must be a JSON list or comma-separated CIDRs") from exc
+        raise ServiceError(msg("trusted_proxy_cidrs must be a JSON list or comma-separated CIDRs")) from exc
     nets = []
     for item in items:
         if str(item).strip():
             try:
                 nets.append(ipaddress.ip_network(str(item).strip(), strict=False))
             except ValueError as exc:
-                raise ServiceError(f"not an IP address or CIDR range: {str(item).strip()[:64]}") from exc
+                raise ServiceError(msg("not an IP address or CIDR range: {item}", item=str(item).strip()[:64])) from exc
     return nets
 
 
 def _validate(p: CustomOAuthProvider) -> None:
     p.name, p.slug, p.kind = p.name.strip(), p.slug.strip().lower(), (p.kind or "oauth_code").strip()
     if not p.name:
-        raise ServiceError("provider name is required")
+        raise ServiceError(msg("provider name is required"))
     if not _SLUG.match(p.slug):
-        raise ServiceError("provider slug must contain only lowercase letters, numbers, and hyphens")
+        raise ServiceError(msg("provider slug must contain only lowercase letters, numbers, and hyphens"))
     if p.slug in RESERVED_SLUGS:
-        raise ServiceError("this slug conflicts with a built-in OAuth provider")
+        raise ServiceError(msg("this slug conflicts with a built-in OAuth provider"))
     if p.kind not in KINDS:
-        raise ServiceError("provider kind is invalid")
+        raise ServiceError(msg("provider kind is invalid"))
     if p.auth_style not in (0, 1, 2):
-        raise ServiceError("auth_style must be 0 (auto), 1 (parameters) or 2 (basic auth)")
+        raise ServiceError(msg("auth_style must be 0 (auto), 1 (parameters) or 2 (basic auth)"))
     oauth_fields.parse_policy(p.access_policy)
     if p.kind == "oauth_code":
-        for field, label in (("client_id", "client ID"), ("authorization_endpoint", "authorization endpoint"),
-                             ("token_endpoint", "token endpoint"), ("user_info_endpoint", "user info endpoint")):
+        for field, label in (("client_id", msg("client ID")), ("authorization_endpoint", msg("authorization endpoint")),
+                             ("token_endpoint", msg("token endpoint")), ("user_info_endpoint", msg("user info endpoint"))):
             if not getattr(p, field).strip() and not (field != "client_id" and p.well_known.strip()):
-                raise ServiceError(f"{label} is required")
+                raise ServiceError(msg("{label} is required", label=label))
     elif p.kind == "jwt_direct":
         if (p.jwt_acquire_mode or "direct_token") not in ("direct_token", "ticket_exchange"):
-            raise ServiceError("jwt_acquire_mode must be direct_token or ticket_exchange")
+            raise ServiceError(msg("jwt_acquire_mode must be direct_token or ticket_exchange"))
         if p.jwt_acquire_mode == "ticket_exchange":
             external_ticket.validate(p)
         if (p.jwt_identity_mode or "claims") not in ("claims", "userinfo"):
-            raise ServiceError("jwt_identity_mode must be claims or userinfo")
+            raise ServiceError(msg("jwt_identity_mode must be claims or userinfo"))
         if not (p.jwks_url.strip() or (p.public_key or "").strip()):
-            raise ServiceError("a JWT provider needs a JWKS URL or a public key")
+            raise ServiceError(msg("a JWT provider needs a JWKS URL or a public key"))
         if p.jwt_identity_mode == "userinfo" and not p.user_info_endpoint.strip():
-            raise ServiceError("user info endpoint is required in userinfo identity mode")
+            raise ServiceError(msg("user info endpoint is required in userinfo identity mode"))
     else:
         if not p.external_id_header.strip():
-            raise ServiceError("external_id_header is required")
+            raise ServiceError(msg("external_id_header is required"))
         if not trusted_networks(p):
-            raise ServiceError("trusted_proxy_cidrs is required")
+            raise ServiceError(msg("trusted_proxy_cidrs is required"))
 
 
 def _apply(p: CustomOAuthProvider, body: dict[str, Any]) -> None:
@@ -108,14 +108,14 @@ def _apply(p: CustomOAuthProvider, body: dict[str, Any]) -> None:
             continue
         if key in _BOOL_FIELDS:
             if not isinstance(value, bool):
-                raise ServiceError(f"{key} must be a boolean")
+                raise ServiceError(msg("{key} must be a boolean", key=key))
         elif key == "auth_style":
             if isinstance(value, bool) or not isinstance(value, int):
-                raise ServiceError("auth_style must be an integer")
+                raise ServiceError(msg("auth_style must be an integer"))
         elif not isinstance(value, str):
-            raise ServiceError(f"{key} must be a string")
+            raise ServiceError(msg("{key} must be a string", key=key))
         elif len(value) > 8192:
-            raise ServiceError(f"{key} is too long")
+            raise ServiceError(msg("{key} is too long", key=key))
         setattr(p, key, value)
 
 
@@ -126,12 +126,12 @@ def _save(p: CustomOAuthProvider) -> dict[str, Any]:
         taken = s.exec(select(CustomOAuthProvider.id).where(CustomOAuthProvider.slug == p.slug,
                                                              CustomOAuthProvider.id != (p.id or 0))).first()
         if taken is not None:
-            raise ServiceError("this slug is already in use")
+            raise ServiceError(msg("this slug is already in use"))
         merged = s.merge(p)
         try:
             s.flush()
         except IntegrityError as exc:
-            raise ServiceError("this slug is already in use") from exc
+            raise ServiceError(msg("this slug is already in use")) from exc
         return public(merged)
 
 
@@ -144,7 +144,7 @@ def get(provider_id: int) -> CustomOAuthProvider:
     with session_scope() as s:
         p = s.get(CustomOAuthProvider, provider_id)
     if p is None:
-        raise NotFound("OAuth provider not found")
+        raise NotFound(msg("OAuth provider not found"))
     return p
 
 
@@ -176,11 +176,11 @@ def delete(provider_id: int) -> None:
     with session_scope() as s:
         p = s.get(CustomOAuthProvider, provider_id)
         if p is None:
-            raise NotFound("OAuth provider not found")
+            raise NotFound(msg("OAuth provider not found"))
         bound = s.exec(select(func.count()).select_from(UserOAuthBinding)
                        .where(UserOAuthBinding.provider_id == provider_id)).one()
         if bound:
-            raise ServiceError("users are still bound to this OAuth provider; unbind them first")
+            raise ServiceError(msg("users are still bound to this OAuth provider; unbind them first"))
         s.delete(p)
 
 

@@ -8,7 +8,7 @@ from sqlmodel import col, select
 
 from backend.db import session_scope
 from backend.models import QuotaData
-from backend.services.errors import ServiceError
+from backend.services.errors import ServiceError, msg
 
 MAX_SELF_RANGE = 30 * 24 * 3600
 
@@ -22,11 +22,11 @@ def view(q: QuotaData) -> dict[str, Any]:
 
 def query(start: int, end: int, *, username: str = "", user_id: int | None = None) -> list[dict[str, Any]]:
     if end and start and end < start:
-        raise ServiceError("end_timestamp is before start_timestamp")
+        raise ServiceError(msg("end_timestamp is before start_timestamp"))
     conds = []
     if user_id is not None:
         if not start or not end or end - start > MAX_SELF_RANGE:
-            raise ServiceError("the time range must be given and at most 30 days")
+            raise ServiceError(msg("the time range must be given and at most 30 days"))
         conds.append(QuotaData.user_id == user_id)
     elif username:
         conds.append(QuotaData.username == username)

@@ -16,7 +16,7 @@ from typing import Any
 
 from backend.models import User
 from backend.services import options, payment_compliance, payment_pricing, topups
-from backend.services.errors import ServiceError
+from backend.services.errors import ServiceError, msg
 
 log = logging.getLogger("newapi.epay")
 
@@ -77,7 +77,7 @@ def quote(user: User, amount: int) -> str:
     payment_pricing.check_amount(amount, payment_pricing.min_topup())
     money = payment_pricing.epay_money(amount, user.group)
     if money < payment_pricing.CENT:
-        raise ServiceError("the amount to pay is too low")
+        raise ServiceError(msg("the amount to pay is too low"))
     return f"{money:.2f}"
 
 
@@ -91,14 +91,14 @@ class Purchase:
 def purchase(user: User, amount: int, method: str) -> Purchase:
     """A pending order and the signed form the browser posts to `<PayAddress>/submit.php`."""
     if not configured():
-        raise ServiceError("online payment is not configured by the administrator")
+        raise ServiceError(msg("online payment is not configured by the administrator"))
     payment_compliance.require()
     payment_pricing.check_amount(amount, max(payment_pricing.min_topup(), _method_min(method)))
     if method not in {m["type"] for m in pay_methods()}:
-        raise ServiceError("this payment method does not exist")
+        raise ServiceError(msg("this payment method does not exist"))
     money = payment_pricing.epay_money(amount, user.group)
     if money < payment_pricing.CENT:
-        raise ServiceError("the amount to pay is too low")
+        raise ServiceError(msg("the amount to pay is too low"))
     trade_no = f"USR{user.id}NO{topups.random_string(6)}{int(time.time())}"
     server = options.get("ServerAddress").strip().rstrip("/")
     params = signed({

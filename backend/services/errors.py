@@ -1,22 +1,5 @@
-class ServiceError(Exception):
-    """A refusal the caller can show as is: bad input, missing permission, a conflict."""
+"""The refusals services raise (defined in `backend.models.errors`, below every layer)."""
 
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.message = message
-        self.status = status
+from backend.models.errors import Forbidden, Message, NotFound, ServiceError, Unauthorized, msg
 
-
-class NotFound(ServiceError):
-    def __init__(self, message: str = "not found") -> None:
-        super().__init__(message, 404)
-
-
-class Forbidden(ServiceError):
-    def __init__(self, message: str = "permission denied") -> None:
-        super().__init__(message, 403)
-
-
-class Unauthorized(ServiceError):
-    def __init__(self, message: str = "not logged in") -> None:
-        super().__init__(message, 401)
+__all__ = ["Forbidden", "Message", "NotFound", "ServiceError", "Unauthorized", "msg"]

@@ -45,7 +45,7 @@ from backend.db import session_scope
 from backend.models import CustomOAuthProvider, User
 from backend.models.enums import Role, UserStatus
 from backend.services import custom_oauth, external_ticket, groups, oauth_accounts, oauth_fields
-from backend.services.errors import Forbidden, ServiceError
+from backend.services.errors import Forbidden, ServiceError, msg
 from backend.services.oauth_providers import Identity, server_address
 
 ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA"]
@@ -77,9 +77,9 @@ def callback_url(p: CustomOAuthProvider) -> str:
 def provider(slug: str, kind: str) -> CustomOAuthProvider:
     row = custom_oauth.by_slug(slug)
     if row is None or (row.kind or "oauth_code") != kind:
-        raise ServiceError("unknown OAuth provider")
+        raise ServiceError(msg("unknown OAuth provider"))
     if not row.enabled:
-        raise ServiceError(f"{row.name} login is not enabled by the administrator", 403)
+        raise ServiceError(msg("{name} login is not enabled by the administrator", name=row.name), 403)
     return row
 
 
@@ -91,7 +91,7 @@ def _key_set(p: CustomOAuthProvider) -> Any:
                 return cls.import_key(pem)
             except (ValueError, TypeError, JoseError):
                 continue
-        raise ServiceError(f"{p.name} login is misconfigured (public key)")
+        raise ServiceError(msg("{name} login is misconfigured (public key)", name=p.name))
     now = time.monotonic()
     with _jwks_lock:
         hit = _jwks.get(p.jwks_url)
@@ -101,7 +101,7 @@ def _key_set(p: CustomOAuthProvider) -> Any:
         reply = httpx.get(p.jwks_url, timeout=get_settings().OAUTH_HTTP_TIMEOUT)
         keys = KeySet.import_key_set(reply.json())
     except (httpx.HTTPError, ValueError, TypeError, JoseError) as exc:
-        raise ServiceError(f"could not read {p.name}'s signing keys", 502) from exc
+        raise ServiceError(msg("could not read {name}'s signing keys", name=p.name), 502) from exc
     with _jwks_lock:
         _jwks[p.jwks_url] = (keys, now + JWKS_TTL)
     return keys
@@ -117,7 +117,7 @@ def _claims(p: CustomOAuthProvider, raw: str) -> dict[str, Any]:
             rules["aud"] = {"essential": True, "value": p.audience.strip()}
         jwt.JWTClaimsRegistry(leeway=LEEWAY_SECONDS, **rules).validate(token.claims)
     except (JoseError, ValueError) as exc:
-        raise ServiceError("the identity token is invalid or has expired", 401) from exc
+        raise ServiceError(msg("the identity token is invalid or has expired"), 401) from exc
     return dict(token.claims)
 
 
@@ -163,7 +163,7 @@ def _external(p: CustomOAuthProvider, body: Mapping[str, Any]) -> External:
     identity = Identity(field(p.user_id_field or "sub"), field(p.username_field), field(p.display_name_field),
                         field(p.email_field))
     if not identity.provider_user_id:
-        raise ServiceError(f"{p.name} returned no user id")
+        raise ServiceError(msg("{name} returned no user id", name=p.name))
     group_values = _candidates(oauth_fields.extract(body, p.group_field)) if p.group_field.strip() else []
     role_values = _candidates(oauth_fields.extract(body, p.role_field)) if p.role_field.strip() else []
     return External(identity, mapped_group(p, group_values), mapped_role(p, role_values))
@@ -175,7 +175,7 @@ def jwt_identity(p: CustomOAuthProvider, raw: str, ticket: str = "", callback_ur
         raw = external_ticket.exchange(p, ticket, callback_url, state)
     raw = raw.strip()
     if not raw or len(raw) > 16384:
-        raise ServiceError("no identity token was given")
+        raise ServiceError(msg("no identity token was given"))
     claims = _claims(p, raw)
     if (p.jwt_identity_mode or "claims") != "userinfo":
         return _external(p, claims)
@@ -186,9 +186,9 @@ def jwt_identity(p: CustomOAuthProvider, raw: str, ticket: str = "", callback_ur
                           timeout=get_settings().OAUTH_HTTP_TIMEOUT)
         body = reply.json() if reply.status_code == 200 else None
     except (httpx.HTTPError, ValueError) as exc:
-        raise ServiceError(f"could not reach {p.name}, please try again", 502) from exc
+        raise ServiceError(msg("could not reach {name}, please try again", name=p.name), 502) from exc
     if not isinstance(body, dict):
-        raise ServiceError(f"{p.name} did not return the user's information")
+        raise ServiceError(msg("{name} did not return the user's information", name=p.name))
     return _external(p, body)
 
 
@@ -196,9 +196,9 @@ def header_identity(p: CustomOAuthProvider, peer: str, headers: Mapping[str, str
     try:
         address = ipaddress.ip_address(peer)
     except ValueError as exc:
-        raise Forbidden("this request did not come through a trusted proxy") from exc
+        raise Forbidden(msg("this request did not come through a trusted proxy")) from exc
     if not any(address in net for net in custom_oauth.trusted_networks(p)):
-        raise Forbidden("this request did not come through a trusted proxy")
+        raise Forbidden(msg("this request did not come through a trusted proxy"))
 
     def one(name: str) -> str:
         return headers.get(name.strip(), "").strip() if name.strip() else ""
@@ -206,7 +206,7 @@ def header_identity(p: CustomOAuthProvider, peer: str, headers: Mapping[str, str
     identity = Identity(one(p.external_id_header), one(p.username_header), one(p.display_name_header),
                         one(p.email_header))
     if not identity.provider_user_id:
-        raise ServiceError("the trusted proxy sent no identity", 401)
+        raise ServiceError(msg("the trusted proxy sent no identity"), 401)
     group_values = [v.strip() for v in one(p.group_header).split(",") if v.strip()]
     role_values = [v.strip() for v in one(p.role_header).split(",") if v.strip()]
     return External(identity, mapped_group(p, group_values), mapped_role(p, role_values))
@@ -252,12 +252,12 @@ def settle(p: CustomOAuthProvider, external: External, current: User | None) -> 
         user = _merge_by_email(kind, identity)
     if user is None:
         if not p.auto_register:
-            raise Forbidden(f"no account is bound to this {p.name} identity")
+            raise Forbidden(msg("no account is bound to this {name} identity", name=p.name))
         new = oauth_accounts.NewAccount(identity.username, identity.display_name, identity.email)
         user = oauth_accounts.register(kind, identity.provider_user_id, new, require_open_registration=False)
         user = _apply_mapping(user, external, group=True, role=True)
     else:
         user = _apply_mapping(user, external, group=p.sync_group_on_login, role=p.sync_role_on_login)
     if user.status != UserStatus.ENABLED:
-        raise Forbidden("this user has been disabled")
+        raise Forbidden(msg("this user has been disabled"))
     return "login", user

@@ -21,7 +21,7 @@ import httpx
 from backend.config import get_settings
 from backend.models import CustomOAuthProvider
 from backend.services import oauth_fields
-from backend.services.errors import ServiceError
+from backend.services.errors import ServiceError, msg
 
 METHODS = ("GET", "POST")
 PAYLOAD_MODES = ("query", "form", "json", "multipart")
@@ -46,15 +46,15 @@ def validate(p: CustomOAuthProvider) -> None:
     """Refuse settings the exchange could not use (checked when the provider is saved)."""
     url = urlsplit(p.ticket_exchange_url.strip())
     if url.scheme not in ("http", "https") or not url.hostname:
-        raise ServiceError("the ticket exchange URL must be an http(s) URL")
+        raise ServiceError(msg("the ticket exchange URL must be an http(s) URL"))
     if (p.ticket_exchange_method or "GET").strip().upper() not in METHODS:
-        raise ServiceError("the ticket exchange method must be GET or POST")
+        raise ServiceError(msg("the ticket exchange method must be GET or POST"))
     if (p.ticket_exchange_payload_mode or "query").strip().lower() not in PAYLOAD_MODES:
-        raise ServiceError("the ticket exchange payload mode must be query, form, json or multipart")
+        raise ServiceError(msg("the ticket exchange payload mode must be query, form, json or multipart"))
     for field in ("ticket_exchange_extra_params", "ticket_exchange_headers"):
         raw = (getattr(p, field) or "").strip()
         if raw and not isinstance(_loads(raw), dict):
-            raise ServiceError(f"{field} must be a JSON object")
+            raise ServiceError(msg("{field} must be a JSON object", field=field))
 
 
 def _loads(raw: str) -> Any:
@@ -92,7 +92,7 @@ def exchange(p: CustomOAuthProvider, ticket: str, callback_url: str, state: str)
     provider's reply text, which may hold secrets)."""
     ticket = ticket.strip()
     if not ticket or len(ticket) > 4096:
-        raise ServiceError("no login ticket was given")
+        raise ServiceError(msg("no login ticket was given"))
     fill = {"ticket": ticket, "callback_url": callback_url, "provider_slug": p.slug, "state": state}
 
     def placeholders(value: str) -> str:
@@ -124,13 +124,13 @@ def exchange(p: CustomOAuthProvider, ticket: str, callback_url: str, state: str)
             for chunk in r.iter_bytes():
                 body += chunk
                 if len(body) > MAX_REPLY:
-                    raise ServiceError(f"{p.name}'s ticket exchange answered too much", 502)
+                    raise ServiceError(msg("{name}'s ticket exchange answered too much", name=p.name), 502)
             status = r.status_code
     except httpx.HTTPError as exc:
-        raise ServiceError(f"could not reach {p.name}, please try again", 502) from exc
+        raise ServiceError(msg("could not reach {name}, please try again", name=p.name), 502) from exc
     if not 200 <= status < 300:
-        raise ServiceError(f"{p.name} refused the login ticket", 401)
+        raise ServiceError(msg("{name} refused the login ticket", name=p.name), 401)
     token = token_from_reply(body, p.ticket_exchange_token_field or "")
     if not token:
-        raise ServiceError(f"{p.name}'s ticket exchange returned no identity token", 502)
+        raise ServiceError(msg("{name}'s ticket exchange returned no identity token", name=p.name), 502)
     return token

@@ -36,7 +36,7 @@ from backend.db import get_relay_engine
 from backend.observability import metrics
 from backend.services import batch_buffer, journal_replay
 from backend.services import journal as wal
-from backend.services.errors import ServiceError
+from backend.services.errors import ServiceError, msg
 from backend.services.journal_marks import LEDGER, set_mark
 from backend.services.ledger_deltas import Deltas, write_deltas
 from backend.services.ledger_redis import RedisBalances
@@ -50,7 +50,8 @@ class InsufficientUserQuota(ServiceError):
     code = "insufficient_user_quota"
 
     def __init__(self, remaining: int, needed: int) -> None:
-        super().__init__(f"insufficient user quota: remaining {remaining}, needed {needed}", 403)
+        super().__init__(msg("insufficient user quota: remaining {remaining}, needed {needed}", remaining=remaining,
+                             needed=needed), 403)
         self.remaining, self.needed = remaining, needed
 
 
@@ -58,7 +59,8 @@ class InsufficientTokenQuota(ServiceError):
     code = "pre_consume_token_quota_failed"
 
     def __init__(self, remaining: int, needed: int) -> None:
-        super().__init__(f"insufficient token quota: remaining {remaining}, needed {needed}", 403)
+        super().__init__(msg("insufficient token quota: remaining {remaining}, needed {needed}", remaining=remaining,
+                             needed=needed), 403)
         self.remaining, self.needed = remaining, needed
 
 

@@ -18,6 +18,7 @@ from backend.cache import MAX_KEY_CHARS
 from backend.db import get_log_engine, session_scope
 from backend.models import Channel, Log, Token
 from backend.models.enums import LogType
+from backend.models.schemas.log import AdminLogRow, LogRow, LogStat
 from backend.services import keywords
 from backend.services.paging import page_of
 
@@ -75,8 +76,8 @@ def _other(raw: str, admin: bool) -> str:
     return ""
 
 
-def view(row: Log, *, admin: bool) -> dict[str, Any]:
-    data = {
+def _fields(row: Log, admin: bool) -> dict[str, Any]:
+    return {
         "id": row.id if admin else (row.id or 0) % 1024,
         "user_id": row.user_id,
         "created_at": row.created_at,
@@ -96,7 +97,10 @@ def view(row: Log, *, admin: bool) -> dict[str, Any]:
         "ip": row.ip,
         "other": _other(row.other, admin),
     }
-    return data
+
+
+def view(row: Log, *, admin: bool) -> LogRow:
+    return LogRow(**_fields(row, admin))
 
 
 def _session() -> Session:
@@ -111,23 +115,33 @@ def _channel_names(ids: set[int]) -> dict[int, str]:
         return dict(s.exec(select(Channel.id, Channel.name).where(Channel.id.in_(ids))).all())
 
 
-def page(f: LogFilter, p: int, page_size: int, *, admin: bool) -> tuple[list[dict[str, Any]], int]:
-    conds = f.conditions()
+def _page_rows(f: LogFilter, p: int, page_size: int) -> tuple[list[Log], int]:
     with _session() as s:
-        rows, total = page_of(s, Log, conds, p, page_size)
-    items = [view(r, admin=admin) for r in rows]
+        rows, total = page_of(s, Log, f.conditions(), p, page_size)
+    return list(rows), int(total)
+
+
+def admin_page(f: LogFilter, p: int, page_size: int) -> tuple[list[AdminLogRow], int]:
+    """`GET /api/log/`: every column, and each row's channel name."""
+    rows, total = _page_rows(f, p, page_size)
+    names = _channel_names({r.channel_id for r in rows if r.channel_id})
+    return [AdminLogRow(**_fields(r, True), channel_name=names.get(r.channel_id, "")) for r in rows], total
+
+
+def page(f: LogFilter, p: int, page_size: int, *, admin: bool) -> tuple[list[LogRow], int]:
+    """A page as an admin (`admin_page`) or as the rows' owner sees it."""
     if admin:
-        names = _channel_names({r.channel_id for r in rows if r.channel_id})
-        for item in items:
-            item["channel_name"] = names.get(item["channel"], "")
-    return items, int(total)
+        named, total = admin_page(f, p, page_size)
+        return list[LogRow](named), total
+    rows, total = _page_rows(f, p, page_size)
+    return [view(r, admin=False) for r in rows], total
 
 
 def _now() -> int:
     return int(time.time())
 
 
-def stat(f: LogFilter, now: int | None = None) -> dict[str, int]:
+def stat(f: LogFilter, now: int | None = None) -> LogStat:
     """Quota spent by consume rows matching the filter, plus requests and tokens in the last 60 s."""
     now = _now() if now is None else now
     f = LogFilter(**{**f.__dict__, "type": int(LogType.CONSUME)})
@@ -138,10 +152,10 @@ def stat(f: LogFilter, now: int | None = None) -> dict[str, int]:
         rpm, tpm = s.exec(
             select(func.count(), func.coalesce(func.sum(Log.prompt_tokens + Log.completion_tokens), 0)).where(*recent)
         ).one()
-    return {"quota": int(quota), "rpm": int(rpm), "tpm": int(tpm)}
+    return LogStat(quota=int(quota), rpm=int(rpm), tpm=int(tpm))
 
 
-def search(keyword: str, *, user_id: int | None, admin: bool) -> list[dict[str, Any]]:
+def search(keyword: str, *, user_id: int | None, admin: bool) -> list[LogRow]:
     """Newest matching rows (at most 100): keyword against model, token name, content, or a type number."""
     conds = [] if user_id is None else [Log.user_id == user_id]
     if keyword:
@@ -173,7 +187,7 @@ def delete_before(target_timestamp: int, batch: int = DELETE_BATCH) -> int:
             s.commit()
 
 
-def token_logs(key: str) -> list[dict[str, Any]]:
+def token_logs(key: str) -> list[LogRow]:
     """Public lookup by API key: that token's newest rows, in the user-visible form. The token is
     read in a session closed before the logs are queried: one connection at a time."""
     key = key.strip().removeprefix("sk-").split("-", 1)[0]

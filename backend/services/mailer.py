@@ -9,7 +9,7 @@ from email.utils import formataddr, make_msgid
 import aiosmtplib
 
 from backend.services import options
-from backend.services.errors import ServiceError
+from backend.services.errors import ServiceError, msg
 
 log = logging.getLogger(__name__)
 
@@ -27,14 +27,14 @@ def _sender() -> str:
 def build_message(to: str, subject: str, html: str) -> EmailMessage:
     sender = _sender()
     if not sender:
-        raise ServiceError("the SMTP sender address (SMTPFrom or SMTPAccount) is not configured", 500)
-    msg = EmailMessage()
-    msg["From"] = formataddr((options.get("SystemName") or "New API", sender))
-    msg["To"] = to
-    msg["Subject"] = subject
-    msg["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
-    msg.set_content(html, subtype="html")
-    return msg
+        raise ServiceError(msg("the SMTP sender address (SMTPFrom or SMTPAccount) is not configured"), 500)
+    mail = EmailMessage()
+    mail["From"] = formataddr((options.get("SystemName") or "New API", sender))
+    mail["To"] = to
+    mail["Subject"] = subject
+    mail["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or None)
+    mail.set_content(html, subtype="html")
+    return mail
 
 
 async def send(to: str, subject: str, html: str) -> None:
@@ -42,15 +42,15 @@ async def send(to: str, subject: str, html: str) -> None:
     used whenever the server offers it. Any failure becomes a ServiceError without the server's
     reply text, which may echo credentials."""
     if not configured():
-        raise ServiceError("mail is not configured: ask the administrator to set the SMTP server", 500)
-    msg = build_message(to, subject, html)
+        raise ServiceError(msg("mail is not configured: ask the administrator to set the SMTP server"), 500)
+    mail = build_message(to, subject, html)
     port = options.get_int("SMTPPort", 587) or 587
     implicit_tls = options.get_bool("SMTPSSLEnabled") or port == 465
     account = options.get("SMTPAccount").strip()
     secret = options.get("SMTPToken")
     try:
         await aiosmtplib.send(
-            msg,
+            mail,
             hostname=options.get("SMTPServer").strip(),
             port=port,
             username=account or None,
@@ -61,4 +61,4 @@ async def send(to: str, subject: str, html: str) -> None:
         )
     except (aiosmtplib.SMTPException, OSError) as exc:
         log.warning("mail to %s failed: %s", to, type(exc).__name__)
-        raise ServiceError("the mail could not be sent; please try again later", 502) from exc
+        raise ServiceError(msg("the mail could not be sent; please try again later"), 502) from exc

@@ -20,10 +20,10 @@ from backend.db import session_scope
 from backend.models import Ability, Channel, ModelMeta, Vendor
 from backend.models.model_meta import NAME_RULE_CONTAINS, NAME_RULE_EXACT, NAME_RULE_PREFIX, NAME_RULE_SUFFIX
 from backend.services import ratios
-from backend.services.errors import NotFound, ServiceError
+from backend.services.errors import NotFound, ServiceError, msg
 from backend.services.paging import page_of_query
 
-DUPLICATE = "模型名称已存在"
+DUPLICATE = msg("模型名称已存在")
 EDITABLE = ("model_name", "description", "icon", "tags", "vendor_id", "endpoints", "status", "sync_official",
             "name_rule")
 
@@ -122,7 +122,7 @@ def search(keyword: str, vendor: str, status: str, sync_official: str, p: int, p
 def _get(s: Session, model_id: int) -> ModelMeta:
     row = s.get(ModelMeta, model_id)
     if row is None or row.deleted_at is not None:
-        raise NotFound("模型不存在")
+        raise NotFound(msg("模型不存在"))
     return row
 
 
@@ -135,15 +135,15 @@ def _check(fields: dict[str, Any]) -> None:
     if "model_name" in fields:
         fields["model_name"] = (fields["model_name"] or "").strip()
         if not fields["model_name"]:
-            raise ServiceError("模型名称不能为空")
+            raise ServiceError(msg("模型名称不能为空"))
     if (fields.get("name_rule") or 0) not in (NAME_RULE_EXACT, NAME_RULE_PREFIX, NAME_RULE_CONTAINS, NAME_RULE_SUFFIX):
-        raise ServiceError("name_rule must be 0 (exact), 1 (prefix), 2 (contains) or 3 (suffix)")
+        raise ServiceError(msg("name_rule must be 0 (exact), 1 (prefix), 2 (contains) or 3 (suffix)"))
     endpoints = fields.get("endpoints")
     if endpoints:
         try:
             orjson.loads(endpoints)
         except orjson.JSONDecodeError as exc:
-            raise ServiceError("endpoints must be JSON") from exc
+            raise ServiceError(msg("endpoints must be JSON")) from exc
 
 
 def name_taken(s: Session, name: str, except_id: int = 0) -> bool:
@@ -155,7 +155,7 @@ def name_taken(s: Session, name: str, except_id: int = 0) -> bool:
 def create(fields: dict[str, Any]) -> dict[str, Any]:
     _check(fields)
     if not fields.get("model_name"):
-        raise ServiceError("模型名称不能为空")
+        raise ServiceError(msg("模型名称不能为空"))
     now = int(time.time())
     with session_scope() as s:
         if name_taken(s, fields["model_name"]):
@@ -177,7 +177,7 @@ def update(model_id: int, fields: dict[str, Any], *, status_only: bool = False) 
         else:
             _check(fields)
             if not fields.get("model_name"):
-                raise ServiceError("模型名称不能为空")
+                raise ServiceError(msg("模型名称不能为空"))
             if name_taken(s, fields["model_name"], model_id):
                 raise ServiceError(DUPLICATE)
             for k in EDITABLE:

@@ -21,7 +21,7 @@ from backend.config import get_settings
 from backend.db import session_scope
 from backend.models import ModelMeta, Vendor
 from backend.services import model_meta, safe_fetch, vendors
-from backend.services.errors import ServiceError
+from backend.services.errors import ServiceError, msg
 
 LOCALES = ("en", "zh", "ja")
 MAX_BYTES = 16 * 1024 * 1024
@@ -41,10 +41,10 @@ def _records(body: bytes) -> list[dict[str, Any]]:
     try:
         value = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
-        raise ServiceError("获取上游模型失败: the catalogue is not JSON", 502) from exc
+        raise ServiceError(msg("获取上游模型失败: the catalogue is not JSON"), 502) from exc
     data = value.get("data") if isinstance(value, dict) else value
     if not isinstance(data, list):
-        raise ServiceError("获取上游模型失败: the catalogue has no data list", 502)
+        raise ServiceError(msg("获取上游模型失败: the catalogue has no data list"), 502)
     return [d for d in data if isinstance(d, dict)]
 
 
@@ -52,9 +52,9 @@ async def _fetch(url: str) -> list[dict[str, Any]]:
     try:
         got = await safe_fetch.fetch(url, timeout=TIMEOUT_S, max_bytes=MAX_BYTES, headers={"Accept": "application/json"})
     except ServiceError as exc:
-        raise ServiceError(f"获取上游模型失败: {exc.message}", 502) from None
+        raise ServiceError(msg("获取上游模型失败: {message}", message=exc.detail), 502) from None
     if got.status != 200:
-        raise ServiceError(f"获取上游模型失败: status {got.status}", 502)
+        raise ServiceError(msg("获取上游模型失败: status {status}", status=got.status), 502)
     return _records(got.body)
 
 

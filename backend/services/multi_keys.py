@@ -20,7 +20,7 @@ from backend.cache import channels as channel_cache
 from backend.db import session_scope
 from backend.models import Channel
 from backend.models.enums import ChannelStatus
-from backend.services.errors import NotFound, ServiceError
+from backend.services.errors import NotFound, ServiceError, msg
 
 ACTIONS = ("get_key_status", "disable_key", "enable_key", "enable_all_keys", "disable_all_keys", "delete_key",
            "delete_disabled_keys")
@@ -60,12 +60,12 @@ def _status_of(statuses: dict[str, Any], index: int) -> int:
 def manage(req: Request) -> tuple[str, Any]:
     """(message, data) of one action; ServiceError/NotFound for a refusal."""
     if req.action not in ACTIONS:
-        raise ServiceError("unsupported action")
+        raise ServiceError(msg("unsupported action"))
     with session_scope() as s:
         channel = _locked(s, req.channel_id)
         info = channel_cache.parse_json_object(channel.channel_info)
         if not info.get("is_multi_key"):
-            raise ServiceError("this channel is not in multi-key mode")
+            raise ServiceError(msg("this channel is not in multi-key mode"))
         keys = list(channel_cache.split_keys(channel.key))
         if req.action == "get_key_status":
             return "", _key_status(keys, info, req)
@@ -79,7 +79,7 @@ def manage(req: Request) -> tuple[str, Any]:
 def _locked(s: Session, channel_id: int) -> Channel:
     channel = s.exec(select(Channel).where(Channel.id == channel_id).with_for_update()).first()
     if channel is None:
-        raise NotFound("channel not found")
+        raise NotFound(msg("channel not found"))
     return channel
 
 
@@ -117,9 +117,9 @@ def _key_status(keys: list[str], info: dict[str, Any], req: Request) -> dict[str
 
 def _index(req: Request, keys: list[str]) -> str:
     if req.key_index is None:
-        raise ServiceError("key_index is required for this action")
+        raise ServiceError(msg("key_index is required for this action"))
     if not 0 <= req.key_index < len(keys):
-        raise ServiceError("key_index is out of range")
+        raise ServiceError(msg("key_index is out of range"))
     return str(req.key_index)
 
 
@@ -143,7 +143,7 @@ def _change(channel: Channel, info: dict[str, Any], keys: list[str], req: Reques
         now = int(time.time())
         turned = [str(i) for i in range(len(keys)) if _status_of(statuses, i) == ChannelStatus.ENABLED]
         if not turned:
-            raise ServiceError("no enabled key to disable")
+            raise ServiceError(msg("no enabled key to disable"))
         for index in turned:
             statuses[index], times[index] = int(ChannelStatus.MANUALLY_DISABLED), now
         message = f"{len(turned)} keys disabled"
@@ -153,10 +153,10 @@ def _change(channel: Channel, info: dict[str, Any], keys: list[str], req: Reques
         else:
             drop = {i for i in range(len(keys)) if _status_of(statuses, i) == ChannelStatus.AUTO_DISABLED}
             if not drop:
-                raise ServiceError("no automatically disabled key to delete")
+                raise ServiceError(msg("no automatically disabled key to delete"))
         kept = [i for i in range(len(keys)) if i not in drop]
         if not kept:
-            raise ServiceError("the last key of a channel cannot be deleted")
+            raise ServiceError(msg("the last key of a channel cannot be deleted"))
         moved = {str(old): str(new) for new, old in enumerate(kept)}
         statuses, times, reasons = ({moved[k]: v for k, v in part.items() if k in moved}
                                     for part in (statuses, times, reasons))

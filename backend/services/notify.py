@@ -33,6 +33,7 @@ from backend.db import session_scope
 from backend.models import User
 from backend.models.enums import Role
 from backend.services import mailer, ratelimit, safe_fetch
+from backend.services.errors import msg
 
 log = logging.getLogger("newapi.notify")
 
@@ -151,7 +152,7 @@ async def deliver(to: Recipient, notice: Notice) -> str:
 
 def _check(status: int) -> None:
     if not 200 <= status < 300:
-        raise safe_fetch.FetchFailed(f"the receiver answered {status}")
+        raise safe_fetch.FetchFailed(msg("the receiver answered {status}", status=status))
 
 
 Job = Callable[[], Awaitable[str]]

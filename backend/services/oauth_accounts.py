@@ -25,7 +25,7 @@ from backend.models import CustomOAuthProvider, User, UserOAuthBinding
 from backend.models.enums import LogType, Role, UserStatus
 from backend.models.validation import is_email
 from backend.services import activity_log, options, tokens, users
-from backend.services.errors import Forbidden, NotFound, ServiceError
+from backend.services.errors import Forbidden, NotFound, ServiceError, msg
 
 USERNAME_MAX = 20
 # new-api's ClearBinding: binding type -> users column.
@@ -74,7 +74,7 @@ def find_user(kind: AccountKind, external_id: str) -> User | None:
             return None
         found = s.exec(select(User).where(col(User.id).in_(ids), col(User.deleted_at).is_(None))).first()
     if found is None:
-        raise Forbidden("the account bound to this login has been deleted")
+        raise Forbidden(msg("the account bound to this login has been deleted"))
     return found
 
 
@@ -110,7 +110,7 @@ def register(kind: AccountKind, external_id: str, new: NewAccount, aff: str = ""
     """A new account holding this identity, with new-api's bonuses. RegisterEnabled must be on,
     unless the caller decided otherwise (an enterprise provider's own `auto_register`)."""
     if require_open_registration and not options.get_bool("RegisterEnabled"):
-        raise Forbidden("registration of new users is disabled by the administrator")
+        raise Forbidden(msg("registration of new users is disabled by the administrator"))
     email = new.email.strip().lower()
     if email and not is_email(email):
         email = ""
@@ -118,7 +118,7 @@ def register(kind: AccountKind, external_id: str, new: NewAccount, aff: str = ""
     invitee_bonus = inviter_bonus = 0
     with session_scope() as s:
         if email and s.exec(select(User.id).where(User.email == email, col(User.deleted_at).is_(None))).first():
-            raise ServiceError("this email address is already in use by another account")
+            raise ServiceError(msg("this email address is already in use by another account"))
         inviter = None
         if aff:
             inviter = s.exec(select(User).where(User.aff_code == aff, col(User.deleted_at).is_(None))).first()
@@ -138,7 +138,7 @@ def register(kind: AccountKind, external_id: str, new: NewAccount, aff: str = ""
             _attach(s, kind, user, external_id)
             s.flush()
         except IntegrityError as exc:
-            raise ServiceError("this account was just created by another request, please try again", 409) from exc
+            raise ServiceError(msg("this account was just created by another request, please try again"), 409) from exc
         if inviter is not None:
             s.execute(update(User).where(col(User.id) == inviter.id).values(
                 aff_count=User.aff_count + 1, aff_quota=User.aff_quota + inviter_bonus,
@@ -178,23 +178,23 @@ def login_or_register(kind: AccountKind, external_id: str, new: NewAccount, aff:
     if user is None:
         user = register(kind, external_id, new, aff)
     if user.status != UserStatus.ENABLED:
-        raise Forbidden("this user has been disabled")
+        raise Forbidden(msg("this user has been disabled"))
     return user
 
 
 def bind(kind: AccountKind, external_id: str, user_id: int, legacy_id: str = "") -> None:
     """Attach the identity to the user. Refused when another account (or the legacy id) holds it."""
     if not external_id:
-        raise ServiceError("the provider returned no user id")
+        raise ServiceError(msg("the provider returned no user id"))
     with session_scope() as s:
         owners = set(_owner_ids(s, kind, external_id))
         if legacy_id:
             owners |= set(_owner_ids(s, kind, legacy_id))
         if owners - {user_id}:
-            raise ServiceError(f"this {kind.name} account is already bound to another user")
+            raise ServiceError(msg("this {name} account is already bound to another user", name=kind.name))
         user = s.get(User, user_id)
         if user is None or user.deleted_at is not None:
-            raise NotFound("user not found")
+            raise NotFound(msg("user not found"))
         if kind.column is None:
             current = s.exec(select(UserOAuthBinding).where(
                 UserOAuthBinding.user_id == user_id, UserOAuthBinding.provider_id == kind.custom_id)).first()
@@ -208,7 +208,7 @@ def bind(kind: AccountKind, external_id: str, user_id: int, legacy_id: str = "")
         try:
             s.flush()
         except IntegrityError as exc:
-            raise ServiceError(f"this {kind.name} account is already bound to another user") from exc
+            raise ServiceError(msg("this {name} account is already bound to another user", name=kind.name)) from exc
     cache.invalidate_user(user_id)
 
 
@@ -216,11 +216,11 @@ def clear_binding(user_id: int, binding_type: str) -> None:
     """new-api's ClearBinding: empty one of the users table's identity columns (or the email)."""
     column = BINDING_COLUMNS.get(binding_type.strip().lower())
     if column is None:
-        raise ServiceError("invalid binding type")
+        raise ServiceError(msg("invalid binding type"))
     with session_scope() as s:
         user = s.get(User, user_id)
         if user is None or user.deleted_at is not None:
-            raise NotFound("user not found")
+            raise NotFound(msg("user not found"))
         setattr(user, column, "")
         s.add(user)
     cache.invalidate_user(user_id)
@@ -250,13 +250,13 @@ def clear_own_binding(user_id: int, binding_type: str) -> None:
     (another identity, or an email to reset the password with) would be left to sign in with."""
     column = BINDING_COLUMNS.get(binding_type.strip().lower())
     if column is None or column == "email":
-        raise ServiceError("invalid binding type")
+        raise ServiceError(msg("invalid binding type"))
     with session_scope() as s:
         user = s.get(User, user_id)
         if user is None or user.deleted_at is not None:
-            raise NotFound("user not found")
+            raise NotFound(msg("user not found"))
         others = [c for c in BINDING_COLUMNS.values() if c != column and getattr(user, c)]
         custom = s.exec(select(UserOAuthBinding.id).where(UserOAuthBinding.user_id == user_id)).first()
     if not others and custom is None:
-        raise ServiceError("bind an email address or another login first: this is your account's last way in")
+        raise ServiceError(msg("bind an email address or another login first: this is your account's last way in"))
     clear_binding(user_id, binding_type)

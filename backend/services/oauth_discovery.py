@@ -11,7 +11,7 @@ import httpx
 
 from backend import lifecycle
 from backend.config import get_settings
-from backend.services.errors import ServiceError
+from backend.services.errors import ServiceError, msg
 
 TTL_SECONDS = 3600.0
 MAX_BYTES = 1024 * 1024
@@ -23,19 +23,19 @@ _cache: dict[str, tuple[dict[str, Any], float]] = {}
 def fetch(url: str) -> dict[str, Any]:
     """The document at `url`, fresh. ServiceError when it cannot be read (message safe to show)."""
     if not url.startswith(("https://", "http://")):
-        raise ServiceError("the discovery URL must be an http(s) URL")
+        raise ServiceError(msg("the discovery URL must be an http(s) URL"))
     try:
         reply = httpx.get(url, headers={"Accept": "application/json"}, timeout=get_settings().OAUTH_HTTP_TIMEOUT)
     except httpx.HTTPError as exc:
-        raise ServiceError("could not fetch the discovery document", 502) from exc
+        raise ServiceError(msg("could not fetch the discovery document"), 502) from exc
     if reply.status_code != 200 or len(reply.content) > MAX_BYTES:
-        raise ServiceError(f"the discovery document could not be read (HTTP {reply.status_code})", 502)
+        raise ServiceError(msg("the discovery document could not be read (HTTP {status_code})", status_code=reply.status_code), 502)
     try:
         doc = reply.json()
     except ValueError as exc:
-        raise ServiceError("the discovery document is not JSON", 502) from exc
+        raise ServiceError(msg("the discovery document is not JSON"), 502) from exc
     if not isinstance(doc, dict):
-        raise ServiceError("the discovery document is not a JSON object", 502)
+        raise ServiceError(msg("the discovery document is not a JSON object"), 502)
     return doc
 
 

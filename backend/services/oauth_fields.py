@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from backend.services.errors import ServiceError
+from backend.services.errors import ServiceError, msg
 
 _MISSING = object()
 OPS = ("eq", "ne", "gt", "gte", "lt", "lte", "in", "not_in", "contains", "not_contains", "exists", "not_exists")
@@ -40,28 +40,28 @@ def parse_policy(raw: str | None) -> dict[str, Any] | None:
     try:
         policy = json.loads(raw)
     except ValueError as exc:
-        raise ServiceError("the access policy is not valid JSON") from exc
+        raise ServiceError(msg("the access policy is not valid JSON")) from exc
     _validate(policy)
     return policy
 
 
 def _validate(policy: Any) -> None:
     if not isinstance(policy, dict):
-        raise ServiceError("the access policy must be a JSON object")
+        raise ServiceError(msg("the access policy must be a JSON object"))
     logic = str(policy.get("logic") or "and").lower()
     if logic not in ("and", "or"):
-        raise ServiceError("the access policy's logic must be and or or")
+        raise ServiceError(msg("the access policy's logic must be and or or"))
     conditions, groups = policy.get("conditions") or [], policy.get("groups") or []
     if not isinstance(conditions, list) or not isinstance(groups, list) or not (conditions or groups):
-        raise ServiceError("the access policy needs at least one condition or group")
+        raise ServiceError(msg("the access policy needs at least one condition or group"))
     for cond in conditions:
         if not isinstance(cond, dict) or not str(cond.get("field") or "").strip():
-            raise ServiceError("every access policy condition needs a field")
+            raise ServiceError(msg("every access policy condition needs a field"))
         op = str(cond.get("op") or "").strip().lower()
         if op not in OPS:
-            raise ServiceError(f"unsupported access policy operator: {op}")
+            raise ServiceError(msg("unsupported access policy operator: {op}", op=op))
         if op in ("in", "not_in") and not isinstance(cond.get("value"), list):
-            raise ServiceError(f"the value of an {op} condition must be a list")
+            raise ServiceError(msg("the value of an {op} condition must be a list", op=op))
     for group in groups:
         _validate(group)
 
@@ -135,7 +135,11 @@ def enforce_policy(raw: str | None, body: Any, denied_message: str, provider_nam
     try:
         policy = parse_policy(raw)
     except ServiceError as exc:
-        raise ServiceError(f"{provider_name} login is misconfigured (access policy)") from exc
+        raise ServiceError(msg("{provider_name} login is misconfigured (access policy)", provider_name=provider_name)) from exc
     if policy is not None and not allowed(policy, body):
+        # The admin's own words (config, not a catalog entry) when set; passed through as written.
         message = (denied_message or "").replace("{{provider}}", provider_name).strip()
-        raise ServiceError(message or f"your {provider_name} account is not allowed to sign in here", 403)
+        if message:
+            raise ServiceError(msg("{message}", message=message), 403)
+        raise ServiceError(msg("your {provider_name} account is not allowed to sign in here",
+                               provider_name=provider_name), 403)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from backend.models import User
 from backend.services import custom_oauth, oauth_accounts, oauth_providers
-from backend.services.errors import ServiceError
+from backend.services.errors import ServiceError, msg
 from backend.services.oauth_providers import Identity, Provider
 
 
@@ -24,7 +24,7 @@ def provider(slug: str) -> Provider:
         return oauth_providers.BUILTIN[slug]
     row = custom_oauth.by_slug(slug)
     if row is None or (row.kind or "oauth_code") != "oauth_code":
-        raise ServiceError("unknown OAuth provider")
+        raise ServiceError(msg("unknown OAuth provider"))
     return oauth_providers.custom(row)
 
 
@@ -44,5 +44,5 @@ def settle(p: Provider, identity: Identity, *, current: User | None, aff: str = 
 
 def complete(p: Provider, code: str, *, current: User | None, aff: str = "") -> Outcome:
     if not p.enabled():
-        raise ServiceError(f"{p.name} login is not enabled by the administrator", 403)
+        raise ServiceError(msg("{name} login is not enabled by the administrator", name=p.name), 403)
     return settle(p, p.identify_code(code), current=current, aff=aff)

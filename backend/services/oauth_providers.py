@@ -23,7 +23,7 @@ from authlib.integrations.httpx_client import OAuth2Client
 
 from backend.config import get_settings
 from backend.services import oauth_discovery, oauth_fields, options
-from backend.services.errors import ServiceError
+from backend.services.errors import ServiceError, msg
 
 log = logging.getLogger(__name__)
 
@@ -74,10 +74,10 @@ class Provider:
     def identify_code(self, code: str) -> Identity:
         """Code -> token -> identity; ServiceError on any failure."""
         if not code:
-            raise ServiceError("the authorization code is missing or invalid")
+            raise ServiceError(msg("the authorization code is missing or invalid"))
         _, token_url, userinfo_url = self.endpoints()
         if not token_url or not userinfo_url:
-            raise ServiceError(f"{self.name} login is not configured completely")
+            raise ServiceError(msg("{name} login is not configured completely", name=self.name))
         client_id, secret = self.client()
         timeout = get_settings().OAUTH_HTTP_TIMEOUT
         with OAuth2Client(client_id, secret, token_endpoint_auth_method=self.auth_method,
@@ -86,28 +86,28 @@ class Provider:
                 token = oauth.fetch_token(token_url, code=code, grant_type="authorization_code")
             except (AuthlibBaseError, ValueError, KeyError) as exc:
                 log.info("%s token exchange refused: %s", self.slug, type(exc).__name__)
-                raise ServiceError(f"{self.name} refused the authorization code") from exc
+                raise ServiceError(msg("{name} refused the authorization code", name=self.name)) from exc
             except httpx.HTTPError as exc:
                 log.warning("%s token exchange failed: %s", self.slug, type(exc).__name__)
-                raise ServiceError(f"could not reach {self.name}, please try again", 502) from exc
+                raise ServiceError(msg("could not reach {name}, please try again", name=self.name), 502) from exc
             if not token.get("access_token"):
-                raise ServiceError(f"{self.name} returned no access token")
+                raise ServiceError(msg("{name} returned no access token", name=self.name))
             try:
                 reply = oauth.get(userinfo_url, headers={"Accept": "application/json", **self.userinfo_headers})
             except httpx.HTTPError as exc:
                 log.warning("%s user info failed: %s", self.slug, type(exc).__name__)
-                raise ServiceError(f"could not reach {self.name}, please try again", 502) from exc
+                raise ServiceError(msg("could not reach {name}, please try again", name=self.name), 502) from exc
         if reply.status_code != 200:
-            raise ServiceError(f"{self.name} did not return the user's information")
+            raise ServiceError(msg("{name} did not return the user's information", name=self.name))
         try:
             body = reply.json()
         except ValueError as exc:
-            raise ServiceError(f"{self.name} returned unreadable user information") from exc
+            raise ServiceError(msg("{name} returned unreadable user information", name=self.name)) from exc
         if not isinstance(body, dict):
-            raise ServiceError(f"{self.name} returned unreadable user information")
+            raise ServiceError(msg("{name} returned unreadable user information", name=self.name))
         identity = self.identify(body)
         if not identity.provider_user_id:
-            raise ServiceError(f"{self.name} returned no user id")
+            raise ServiceError(msg("{name} returned no user id", name=self.name))
         return identity
 
 
@@ -128,32 +128,32 @@ def _s(value: object) -> str:
 def _github_identity(body: dict[str, Any]) -> Identity:
     uid, login = _s(body.get("id")), _s(body.get("login"))
     if not uid or uid == "0" or not login:
-        raise ServiceError("GitHub returned no user id")
+        raise ServiceError(msg("GitHub returned no user id"))
     return Identity(uid, login, _s(body.get("name")), _s(body.get("email")), legacy_id=login)
 
 
 def _discord_identity(body: dict[str, Any]) -> Identity:
     uid, username = _s(body.get("id")), _s(body.get("username"))
     if not uid or not username:
-        raise ServiceError("Discord returned no user id")
+        raise ServiceError(msg("Discord returned no user id"))
     return Identity(uid, username, _s(body.get("global_name")))
 
 
 def _linuxdo_identity(body: dict[str, Any]) -> Identity:
     uid = _s(body.get("id"))
     if not uid or uid == "0":
-        raise ServiceError("Linux DO returned no user id")
+        raise ServiceError(msg("Linux DO returned no user id"))
     level = body.get("trust_level")
     level = level if isinstance(level, int) and not isinstance(level, bool) else 0
     if level < options.get_int("LinuxDOMinimumTrustLevel"):
-        raise ServiceError("your Linux DO trust level is too low to sign in here", 403)
+        raise ServiceError(msg("your Linux DO trust level is too low to sign in here"), 403)
     return Identity(uid, _s(body.get("username")), _s(body.get("name")))
 
 
 def _oidc_identity(body: dict[str, Any]) -> Identity:
     sub, email = _s(body.get("sub")), _s(body.get("email"))
     if not sub or not email:
-        raise ServiceError("the OIDC provider returned no subject or email")
+        raise ServiceError(msg("the OIDC provider returned no subject or email"))
     return Identity(sub, _s(body.get("preferred_username")), _s(body.get("name")), email)
 
 

@@ -13,7 +13,7 @@ import secrets
 import string
 
 from backend.services import browser_binding, nonces
-from backend.services.errors import Forbidden
+from backend.services.errors import Forbidden, msg
 
 KIND = "oauth_state"
 TTL_SECONDS = 600
@@ -23,7 +23,7 @@ _ALPHABET = string.ascii_letters + string.digits
 def issue(browser_cookie: str, aff: str = "") -> str:
     fp = browser_binding.fingerprint(browser_cookie)
     if fp is None:
-        raise Forbidden("invalid browser binding")
+        raise Forbidden(msg("invalid browser binding"))
     state = "".join(secrets.choice(_ALPHABET) for _ in range(12))
     nonces.put(KIND, fp, {"state": state, "aff": aff[:32]}, TTL_SECONDS)
     return state
@@ -33,11 +33,11 @@ def consume(browser_cookie: str | None, state: str) -> dict:
     """The state's record (`aff`) if `state` is this browser's live state; it is used up. Else 403."""
     fp = browser_binding.fingerprint(browser_cookie)
     if fp is None or not state:
-        raise Forbidden("the OAuth state is invalid or has expired, please try again")
+        raise Forbidden(msg("the OAuth state is invalid or has expired, please try again"))
     record = nonces.get(KIND, fp)
     if record is None or not hmac.compare_digest(str(record.get("state", "")).encode(), state.encode()):
-        raise Forbidden("the OAuth state is invalid or has expired, please try again")
+        raise Forbidden(msg("the OAuth state is invalid or has expired, please try again"))
     taken = nonces.take(KIND, fp)
     if taken is None or not hmac.compare_digest(str(taken.get("state", "")).encode(), state.encode()):
-        raise Forbidden("the OAuth state is invalid or has expired, please try again")
+        raise Forbidden(msg("the OAuth state is invalid or has expired, please try again"))
     return taken

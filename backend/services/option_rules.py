@@ -7,24 +7,24 @@ from __future__ import annotations
 from typing import Any
 
 from backend.services import options, passkey_settings, payment_compliance, uptime_kuma
-from backend.services.errors import ServiceError
+from backend.services.errors import Message, ServiceError, msg
 
 # switch -> (options that must be non-empty, the refusal: a whole sentence, so the console can
 # translate it)
-REQUIRES: dict[str, tuple[tuple[str, ...], str]] = {
-    "GitHubOAuthEnabled": (("GitHubClientId",), "cannot enable GitHub login: set the GitHub client id first"),
-    "LinuxDOOAuthEnabled": (("LinuxDOClientId",), "cannot enable LinuxDO login: set the LinuxDO client id first"),
-    "oidc.enabled": (("oidc.client_id",), "cannot enable OIDC login: set the OIDC client id first"),
-    "discord.enabled": (("discord.client_id",), "cannot enable Discord login: set the Discord client id first"),
-    "TelegramOAuthEnabled": (("TelegramBotToken",), "cannot enable Telegram login: set the bot token first"),
+REQUIRES: dict[str, tuple[tuple[str, ...], Message]] = {
+    "GitHubOAuthEnabled": (("GitHubClientId",), msg("cannot enable GitHub login: set the GitHub client id first")),
+    "LinuxDOOAuthEnabled": (("LinuxDOClientId",), msg("cannot enable LinuxDO login: set the LinuxDO client id first")),
+    "oidc.enabled": (("oidc.client_id",), msg("cannot enable OIDC login: set the OIDC client id first")),
+    "discord.enabled": (("discord.client_id",), msg("cannot enable Discord login: set the Discord client id first")),
+    "TelegramOAuthEnabled": (("TelegramBotToken",), msg("cannot enable Telegram login: set the bot token first")),
     "WeChatAuthEnabled": (("WeChatServerAddress",),
-                          "cannot enable WeChat login: set the WeChat server address first"),
+                          msg("cannot enable WeChat login: set the WeChat server address first")),
     "EmailDomainRestrictionEnabled": (("EmailDomainWhitelist",),
-                                      "cannot restrict email domains: the domain whitelist is empty"),
+                                      msg("cannot restrict email domains: the domain whitelist is empty")),
     "TurnstileCheckEnabled": (("TurnstileSiteKey", "TurnstileSecretKey"),
-                              "cannot enable Turnstile: set the site key and the secret key first"),
+                              msg("cannot enable Turnstile: set the site key and the secret key first")),
     "EmailVerificationEnabled": (("SMTPServer",),
-                                 "cannot require email verification: set the SMTP server first"),
+                                 msg("cannot require email verification: set the SMTP server first")),
 }
 
 
@@ -36,13 +36,13 @@ def as_string(value: Any) -> str:
         return ""
     if isinstance(value, int | float | str):
         return str(value)
-    raise ServiceError("the option value must be a string, number or boolean")
+    raise ServiceError(msg("the option value must be a string, number or boolean"))
 
 
 def save(key: str, value: Any) -> None:
     text = as_string(value)
     if payment_compliance.is_compliance_key(key):
-        raise ServiceError("the payment terms are confirmed with their own action, not as an option")
+        raise ServiceError(msg("the payment terms are confirmed with their own action, not as an option"))
     if key == uptime_kuma.GROUPS_OPTION:
         uptime_kuma.parse_groups(text)  # refused now rather than ignored at every status read
     if key == "passkey.enabled" and text.strip().lower() == "true":
@@ -57,8 +57,8 @@ def listing() -> list[dict[str, str]]:
     return [{"key": k, "value": v} for k, v in sorted(options.all_public().items())]
 
 
-PASSKEY_ORIGIN_REFUSAL = ("cannot enable passkeys: the origins (or the server address) must be https:// "
-                          "addresses, or localhost")
+PASSKEY_ORIGIN_REFUSAL = msg("cannot enable passkeys: the origins (or the server address) must be https:// "
+                             "addresses, or localhost")
 
 
 def _check_passkey_origins() -> None:

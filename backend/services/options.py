@@ -20,7 +20,7 @@ from backend.cache import bus
 from backend.config import get_settings
 from backend.db import session_scope
 from backend.models import Option
-from backend.services.errors import ServiceError
+from backend.services.errors import ServiceError, msg
 from backend.services.option_defaults import (
     BOOL_OPTIONS,
     DEFAULTS,
@@ -106,22 +106,22 @@ def all_public() -> dict[str, str]:
 
 def validate(key: str, value: str) -> None:
     if not key or len(key) > 255:
-        raise ServiceError("invalid option key")
+        raise ServiceError(msg("invalid option key"))
     if key in JSON_OPTIONS:
         try:
             parsed = orjson.loads(value)
         except orjson.JSONDecodeError as exc:
-            raise ServiceError(f"{key} must be valid JSON: {exc}") from exc
+            raise ServiceError(msg("{key} must be valid JSON: {exc}", key=key, exc=exc)) from exc
         if key in JSON_LIST_OPTIONS:
             if not isinstance(parsed, list):
-                raise ServiceError(f"{key} must be a JSON array")
+                raise ServiceError(msg("{key} must be a JSON array", key=key))
         elif not isinstance(parsed, dict):
-            raise ServiceError(f"{key} must be a JSON object")
+            raise ServiceError(msg("{key} must be a JSON object", key=key))
         if key in ("ModelRatio", "CompletionRatio", "ModelPrice", "CacheRatio", "CreateCacheRatio", "GroupRatio",
                    "TopupGroupRatio", "payment_setting.amount_discount"):
             bad = [k for k, v in parsed.items() if not isinstance(v, int | float) or isinstance(v, bool) or v < 0]
             if bad:
-                raise ServiceError(f"{key}: values must be non-negative numbers (check {', '.join(bad[:5])})")
+                raise ServiceError(msg("{key}: values must be non-negative numbers (check {bad})", key=key, bad=', '.join(bad[:5])))
         if key == "ModelRequestRateLimitGroup":
             _check_rate_limit_groups(parsed)
     elif key in JSON_ARRAY_OPTIONS:
@@ -130,9 +130,9 @@ def validate(key: str, value: str) -> None:
         try:
             float(value)
         except ValueError as exc:
-            raise ServiceError(f"{key} must be a number") from exc
+            raise ServiceError(msg("{key} must be a number", key=key)) from exc
     elif (key in BOOL_OPTIONS or key.endswith(("Enabled", ".enabled"))) and value.strip().lower() not in ("true", "false"):
-        raise ServiceError(f"{key} must be true or false")
+        raise ServiceError(msg("{key} must be true or false", key=key))
 
 
 def _check_rate_limit_groups(parsed: dict[str, Any]) -> None:
@@ -140,22 +140,22 @@ def _check_rate_limit_groups(parsed: dict[str, Any]) -> None:
     for group, limits in parsed.items():
         if (not isinstance(limits, list) or len(limits) != 2
                 or not all(isinstance(n, int) and not isinstance(n, bool) for n in limits)):
-            raise ServiceError(f"ModelRequestRateLimitGroup: {group} needs [total count, success count]")
+            raise ServiceError(msg("ModelRequestRateLimitGroup: {group} needs [total count, success count]", group=group))
         if limits[0] < 0 or limits[1] < 1 or max(limits) > 2**31 - 1:
-            raise ServiceError(f"ModelRequestRateLimitGroup: {group} needs a total count >= 0 and a success count >= 1")
+            raise ServiceError(msg("ModelRequestRateLimitGroup: {group} needs a total count >= 0 and a success count >= 1", group=group))
 
 
 def _check_string_array(key: str, value: str) -> None:
     try:
         parsed = orjson.loads(value)
     except orjson.JSONDecodeError as exc:
-        raise ServiceError(f"{key} must be a JSON array: {exc}") from exc
+        raise ServiceError(msg("{key} must be a JSON array: {exc}", key=key, exc=exc)) from exc
     if not isinstance(parsed, list) or not all(isinstance(v, str) for v in parsed):
-        raise ServiceError(f"{key} must be a JSON array of strings")
+        raise ServiceError(msg("{key} must be a JSON array of strings", key=key))
     if key == "fetch_setting.allowed_ports":
         bad = [p for p in parsed if not _port_entry_ok(p)]
         if bad:
-            raise ServiceError(f"{key}: {bad[0]!r} is not a port (1-65535) or a range like 8000-9000")
+            raise ServiceError(msg("{key}: {bad!r} is not a port (1-65535) or a range like 8000-9000", key=key, bad=bad[0]))
 
 
 def _port_entry_ok(entry: str) -> bool:

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from webauthn.helpers.structs import AuthenticatorAttachment, UserVerificationRequirement
 
 from backend.services import options
-from backend.services.errors import ServiceError
+from backend.services.errors import ServiceError, msg
 
 CEREMONY_TIMEOUT_MS = 120_000  # new-api's 2-minute WebAuthn timeouts
 _LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
@@ -38,7 +38,7 @@ def enabled() -> bool:
 
 def require_enabled() -> None:
     if not enabled():
-        raise ServiceError("passkey login is not enabled by the administrator", 403)
+        raise ServiceError(msg("passkey login is not enabled by the administrator"), 403)
 
 
 def _origins() -> list[str]:
@@ -49,9 +49,9 @@ def _origins() -> list[str]:
     for origin in origins:
         parts = urlsplit(origin)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ServiceError("the passkey origin is not configured: set ServerAddress or passkey.origins", 503)
+            raise ServiceError(msg("the passkey origin is not configured: set ServerAddress or passkey.origins"), 503)
         if parts.scheme == "http" and not insecure_ok and parts.hostname not in _LOCAL_HOSTS:
-            raise ServiceError(f"insecure passkey origin {origin}: use HTTPS or allow insecure origins", 503)
+            raise ServiceError(msg("insecure passkey origin {origin}: use HTTPS or allow insecure origins", origin=origin), 503)
     return origins
 
 

@@ -42,7 +42,7 @@ from backend.db import session_scope
 from backend.models import PasskeyCredential, User
 from backend.models.enums import Role, UserStatus
 from backend.services import once
-from backend.services.errors import Forbidden, NotFound, ServiceError
+from backend.services.errors import Forbidden, NotFound, ServiceError, msg
 from backend.services.passkey_settings import (
     CEREMONY_TIMEOUT_MS,
     RelyingParty,
@@ -52,7 +52,7 @@ from backend.services.passkey_settings import (
 
 TTL_SECONDS = CEREMONY_TIMEOUT_MS // 1000
 REGISTER, LOGIN, VERIFY = "passkey-register", "passkey-login", "passkey-verify"
-FAILED = "passkey verification failed, please try again"
+FAILED = msg("passkey verification failed, please try again")
 
 
 def _b64(raw: bytes) -> str:
@@ -71,9 +71,9 @@ def _take(kind: str, token: str | None, user_id: int = 0) -> bytes:
     """The challenge of a live ceremony token of this kind (and user), used up now."""
     claims = signed.verify(kind, token)
     if claims is None or claims.get("u") != user_id:
-        raise ServiceError("the passkey request has expired, please start again")
+        raise ServiceError(msg("the passkey request has expired, please start again"))
     if not once.claim(kind, str(claims["n"]), int(claims["x"] - time.time()) + 1):
-        raise ServiceError("the passkey request has expired, please start again")
+        raise ServiceError(msg("the passkey request has expired, please start again"))
     return base64.urlsafe_b64decode(claims["c"])
 
 
@@ -94,7 +94,7 @@ def _descriptors(rows: list[PasskeyCredential]) -> list[PublicKeyCredentialDescr
 
 def _parse(credential: Any) -> dict[str, Any]:
     if not isinstance(credential, dict) or not isinstance(credential.get("response"), dict):
-        raise ServiceError("the passkey response is malformed")
+        raise ServiceError(msg("the passkey response is malformed"))
     return credential
 
 
@@ -144,7 +144,7 @@ def register_finish(user: User, token: str | None, credential: Any) -> dict[str,
     )
     with session_scope() as s:
         if s.exec(select(PasskeyCredential.id).where(PasskeyCredential.credential_id == row.credential_id)).first():
-            raise ServiceError("this passkey is already registered")
+            raise ServiceError(msg("this passkey is already registered"))
         s.add(row)
         s.flush()
         return public(row)
@@ -165,7 +165,7 @@ def verify_begin(user: User) -> tuple[dict[str, Any], str]:
     require_enabled()
     rows = _credentials(user.id)
     if not rows:
-        raise ServiceError("no passkey is registered for this account")
+        raise ServiceError(msg("no passkey is registered for this account"))
     rp = relying_party()
     opts = generate_authentication_options(rp_id=rp.rp_id, timeout=CEREMONY_TIMEOUT_MS,
                                            user_verification=rp.user_verification,
@@ -189,7 +189,7 @@ def _assert(rp: RelyingParty, body: dict[str, Any], challenge: bytes, user_id: i
         if user is None or user.deleted_at is not None:
             raise ServiceError(FAILED)
         if user.status != UserStatus.ENABLED:
-            raise Forbidden("this user has been disabled")
+            raise Forbidden(msg("this user has been disabled"))
         handle = body["response"].get("userHandle")
         try:
             if handle and base64url_to_bytes(str(handle)) != str(user.id).encode():
@@ -256,16 +256,16 @@ def delete_own(user_id: int, credential_row_id: int | None = None) -> None:
         if credential_row_id is not None:
             stmt = stmt.where(col(PasskeyCredential.id) == credential_row_id)
         if s.exec(stmt).rowcount == 0 and credential_row_id is not None:
-            raise NotFound("passkey not found")
+            raise NotFound(msg("passkey not found"))
 
 
 def admin_reset(actor: User, user_id: int) -> None:
     with session_scope() as s:
         target = s.get(User, user_id)
         if target is None:
-            raise NotFound("user not found")
+            raise NotFound(msg("user not found"))
         if actor.role <= target.role and actor.role != Role.ROOT:
-            raise Forbidden("no permission to reset the passkeys of a user of the same or a higher role")
+            raise Forbidden(msg("no permission to reset the passkeys of a user of the same or a higher role"))
         if s.exec(delete(PasskeyCredential).where(col(PasskeyCredential.user_id) == user_id)).rowcount == 0:
-            raise ServiceError("this user has no passkey")
+            raise ServiceError(msg("this user has no passkey"))
 

@@ -15,7 +15,7 @@ import time
 from typing import Any
 
 from backend.services import options
-from backend.services.errors import ServiceError
+from backend.services.errors import ServiceError, msg
 
 log = logging.getLogger("newapi.payments")
 
@@ -30,7 +30,7 @@ CONFIRMED_IP = PREFIX + "confirmed_ip"
 
 class NotConfirmed(ServiceError):
     def __init__(self) -> None:
-        super().__init__("online payment is unavailable until the administrator confirms the payment terms", 403)
+        super().__init__(msg("online payment is unavailable until the administrator confirms the payment terms"), 403)
 
 
 def is_compliance_key(key: str) -> bool:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal, InvalidOperation
 
 from backend.services import options
-from backend.services.errors import ServiceError
+from backend.services.errors import ServiceError, msg
 
 CENT = Decimal("0.01")
 MAX_WALLET_QUOTA = 2**53 - 1  # what a JavaScript client still reads exactly
@@ -103,9 +103,9 @@ def as_quota(value: Decimal) -> int:
     """A credit in quota units: positive and within what a wallet may hold, else a refusal."""
     quota = int(value.to_integral_value(rounding=ROUND_DOWN))
     if quota <= 0:
-        raise ServiceError("the top-up amount is too small")
+        raise ServiceError(msg("the top-up amount is too small"))
     if quota > MAX_WALLET_QUOTA:
-        raise ServiceError("the top-up amount is too large")
+        raise ServiceError(msg("the top-up amount is too large"))
     return quota
 
 
@@ -120,8 +120,8 @@ def stripe_credit(order_money: float) -> int:
 
 def check_amount(amount: int, minimum: int, maximum: int | None = None) -> None:
     if amount < minimum:
-        raise ServiceError(f"the top-up amount cannot be less than {minimum}")
+        raise ServiceError(msg("the top-up amount cannot be less than {minimum}", minimum=minimum))
     if maximum is not None and amount > maximum:
-        raise ServiceError(f"the top-up amount cannot be more than {maximum}")
+        raise ServiceError(msg("the top-up amount cannot be more than {maximum}", maximum=maximum))
     if Decimal(amount) * (Decimal(1) if tokens_display() else quota_per_unit()) > MAX_WALLET_QUOTA:
-        raise ServiceError("the top-up amount is too large")
+        raise ServiceError(msg("the top-up amount is too large"))

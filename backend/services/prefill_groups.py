@@ -12,11 +12,11 @@ from sqlmodel import Session, col, select
 
 from backend.db import session_scope
 from backend.models import PrefillGroup
-from backend.services.errors import NotFound, ServiceError
+from backend.services.errors import NotFound, ServiceError, msg
 from backend.services.model_meta import live
 
 TYPES = ("model", "tag", "endpoint")
-DUPLICATE = "组名称已存在"
+DUPLICATE = msg("组名称已存在")
 MAX_ITEMS = 5000
 
 
@@ -37,16 +37,16 @@ def list_groups(group_type: str = "") -> list[dict[str, Any]]:
 def _checked(fields: dict[str, Any]) -> dict[str, Any]:
     name, type_ = (fields.get("name") or "").strip(), (fields.get("type") or "").strip()
     if not name or not type_:
-        raise ServiceError("组名称和类型不能为空")
+        raise ServiceError(msg("组名称和类型不能为空"))
     if type_ not in TYPES:
-        raise ServiceError(f"type must be one of {', '.join(TYPES)}")
+        raise ServiceError(msg("type must be one of {types}", types=', '.join(TYPES)))
     items = fields.get("items")
     if items is None:
         items = []
     if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
-        raise ServiceError("items must be a JSON array of strings")
+        raise ServiceError(msg("items must be a JSON array of strings"))
     if len(items) > MAX_ITEMS:
-        raise ServiceError(f"at most {MAX_ITEMS} items")
+        raise ServiceError(msg("at most {max_items} items", max_items=MAX_ITEMS))
     return {"name": name, "type": type_, "items": items, "description": fields.get("description") or ""}
 
 
@@ -71,7 +71,7 @@ def create(fields: dict[str, Any]) -> dict[str, Any]:
 def _get(s: Session, group_id: int) -> PrefillGroup:
     row = s.get(PrefillGroup, group_id)
     if row is None or row.deleted_at is not None:
-        raise NotFound("组不存在")
+        raise NotFound(msg("组不存在"))
     return row
 
 

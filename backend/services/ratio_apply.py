@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 
 from backend.services import options, ratios
-from backend.services.errors import ServiceError
+from backend.services.errors import ServiceError, msg
 from backend.services.site_info import EXPOSED_RATIOS
 
 
@@ -21,11 +21,11 @@ def apply(changes: list[dict[str, Any]]) -> int:
     for change in changes:
         field, model, value = change.get("field"), str(change.get("model") or "").strip(), change.get("value")
         if field not in EXPOSED_RATIOS:
-            raise ServiceError(f"unknown ratio field: {field}")
+            raise ServiceError(msg("unknown ratio field: {field}", field=field))
         if not model:
-            raise ServiceError("a change names no model")
+            raise ServiceError(msg("a change names no model"))
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
-            raise ServiceError(f"invalid value for {model} ({field})")
+            raise ServiceError(msg("invalid value for {model} ({field})", model=model, field=field))
         key = EXPOSED_RATIOS[field]
         tables.setdefault(key, ratios.effective_map(key))[model] = float(value)
     if tables:

@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from backend.services.errors import ServiceError
+from backend.services.errors import ServiceError, msg
 
 USD = 500.0  # new-api's ratio_setting.USD: quota ratio units per US dollar per 1K tokens
 MODELS_DEV_BASE = 1000.0
@@ -61,7 +61,7 @@ def _loads(body: bytes, what: str) -> Any:
     try:
         return orjson.loads(body)
     except orjson.JSONDecodeError:
-        raise ServiceError(f"failed to decode {what} response") from None
+        raise ServiceError(msg("failed to decode {what} response", what=what)) from None
 
 
 def _price(raw: Any) -> float | None:
@@ -127,7 +127,7 @@ def _better(current: tuple[str, float, Any, Any], new: tuple[str, float, Any, An
 def from_models_dev(body: bytes) -> dict[str, Any]:
     doc = _loads(body, "models.dev")
     if not isinstance(doc, dict) or not doc:
-        raise ServiceError("empty models.dev response")
+        raise ServiceError(msg("empty models.dev response"))
     chosen: dict[str, tuple[str, float, float | None, float | None]] = {}
     for provider in sorted(doc):
         models = doc[provider].get("models") if isinstance(doc[provider], dict) else None
@@ -139,7 +139,7 @@ def from_models_dev(body: bytes) -> dict[str, Any]:
             if cand is not None and (name not in chosen or _better(chosen[name], cand)):
                 chosen[name] = cand
     if not chosen:
-        raise ServiceError("no valid models.dev pricing entries found")
+        raise ServiceError(msg("no valid models.dev pricing entries found"))
     ratio: dict[str, float] = {}
     completion: dict[str, float] = {}
     cache: dict[str, float] = {}

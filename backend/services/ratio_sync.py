@@ -21,7 +21,7 @@ from sqlmodel import col, select
 from backend.db import session_scope
 from backend.models import Channel, channel_types
 from backend.services import ratio_diff, safe_fetch, site_info, ssrf
-from backend.services.errors import ServiceError
+from backend.services.errors import ServiceError, msg
 from backend.services.ratio_convert import from_models_dev, from_openrouter, from_pricing_list
 
 DEFAULT_ENDPOINT = "/api/pricing"
@@ -61,7 +61,7 @@ def _checked(url: str, what: str, policy: ssrf.FetchPolicy) -> None:
     try:
         ssrf.check_url(url, policy)
     except ssrf.BlockedURL as exc:
-        raise ServiceError(f"upstream {what} {url!r} failed validation: {exc.message}") from None
+        raise ServiceError(msg("upstream {what} {url!r} failed validation: {message}", what=what, url=url, message=exc.detail)) from None
 
 
 def sources_from_request(upstreams: list[dict[str, Any]], channel_ids: list[int]) -> list[Source]:
@@ -109,7 +109,7 @@ def _channel_key(channel_id: int) -> str:
     with session_scope() as s:
         c = s.get(Channel, channel_id)
         if c is None:
-            raise ServiceError("failed to get channel key: channel not found")
+            raise ServiceError(msg("failed to get channel key: channel not found"))
         return next((k.strip() for k in (c.key or "").splitlines() if k.strip()), "")
 
 
@@ -123,7 +123,7 @@ async def _get(url: str, headers: dict[str, str], timeout: float) -> bytes:
             await asyncio.sleep(0.2 * (1 << attempt))
             continue
         if got.status != 200:
-            raise ServiceError(f"{got.status}")
+            raise ServiceError(msg("{status}", status=got.status))
         return got.body
     assert last is not None
     raise last
@@ -134,18 +134,20 @@ def parse_site_answer(body: bytes) -> dict[str, Any]:
     try:
         doc = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
-        raise ServiceError(f"invalid JSON: {exc}") from None
+        raise ServiceError(msg("invalid JSON: {exc}", exc=exc)) from None
     if not isinstance(doc, dict):
-        raise ServiceError("无法解析上游返回数据")
+        raise ServiceError(msg("无法解析上游返回数据"))
     if not doc.get("success"):
-        raise ServiceError(str(doc.get("message") or "upstream answered success=false"))
+        if doc.get("message"):  # the upstream's own words, passed through
+            raise ServiceError(msg("{message}", message=str(doc["message"])))
+        raise ServiceError(msg("upstream answered success=false"))
     data = doc.get("data")
     if isinstance(data, dict) and any(f in data for f in (*ratio_diff.SYNC_FIELDS, "image_ratio", "audio_ratio",
                                                           "audio_completion_ratio", "billing_mode", "billing_expr")):
         return data
     if isinstance(data, list):
         return from_pricing_list(data)
-    raise ServiceError("无法解析上游返回数据")
+    raise ServiceError(msg("无法解析上游返回数据"))
 
 
 async def _pull(src: Source, timeout: float) -> dict[str, Any]:
@@ -153,10 +155,10 @@ async def _pull(src: Source, timeout: float) -> dict[str, Any]:
     headers: dict[str, str] = {}
     if src.endpoint == "openrouter":
         if not src.channel_id:
-            raise ServiceError("OpenRouter requires a valid channel with API key")
+            raise ServiceError(msg("OpenRouter requires a valid channel with API key"))
         key = await asyncio.to_thread(_channel_key, src.channel_id)
         if not key:
-            raise ServiceError("no API key configured for this channel")
+            raise ServiceError(msg("no API key configured for this channel"))
         headers["Authorization"] = f"Bearer {key}"
         return from_openrouter(await _get(url, headers, timeout))
     body = await _get(url, headers, timeout)

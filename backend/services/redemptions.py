@@ -14,35 +14,36 @@ from backend import cache
 from backend.db import session_scope
 from backend.models import Redemption, User
 from backend.models.enums import LogType, RedemptionStatus
+from backend.models.schemas.redemption import RedemptionCreate, RedemptionPublic, RedemptionUpdate
 from backend.services import activity_log, keywords, ledger
-from backend.services.errors import NotFound, ServiceError
+from backend.services.errors import NotFound, ServiceError, msg
 from backend.services.paging import page_of
 
 MAX_COUNT = 100
 
 
-def view(r: Redemption) -> dict[str, Any]:
-    return {
-        "id": r.id, "user_id": r.user_id, "key": r.key, "status": r.status, "name": r.name, "quota": r.quota,
-        "created_time": r.created_time, "redeemed_time": r.redeemed_time, "used_user_id": r.used_user_id,
-        "expired_time": r.expired_time,
-    }
+def view(r: Redemption) -> RedemptionPublic:
+    return RedemptionPublic(
+        id=r.id, user_id=r.user_id, key=r.key, status=r.status, name=r.name, quota=r.quota,
+        created_time=r.created_time, redeemed_time=r.redeemed_time, used_user_id=r.used_user_id,
+        expired_time=r.expired_time,
+    )
 
 
 _LIVE = Redemption.deleted_at.is_(None)
 
 
-def _page(s: Session, conds: list, p: int, page_size: int) -> tuple[list[dict[str, Any]], int]:
+def _page(s: Session, conds: list[Any], p: int, page_size: int) -> tuple[list[RedemptionPublic], int]:
     rows, total = page_of(s, Redemption, conds, p, page_size)
     return [view(r) for r in rows], total
 
 
-def list_codes(p: int, page_size: int) -> tuple[list[dict[str, Any]], int]:
+def list_codes(p: int, page_size: int) -> tuple[list[RedemptionPublic], int]:
     with session_scope() as s:
         return _page(s, [_LIVE], p, page_size)
 
 
-def search_codes(keyword: str, p: int, page_size: int) -> tuple[list[dict[str, Any]], int]:
+def search_codes(keyword: str, p: int, page_size: int) -> tuple[list[RedemptionPublic], int]:
     conds = [_LIVE]
     if keyword:
         match = [Redemption.name.contains(keyword, autoescape=True), Redemption.key == keyword]
@@ -56,28 +57,30 @@ def search_codes(keyword: str, p: int, page_size: int) -> tuple[list[dict[str, A
 def _get(s: Session, code_id: int) -> Redemption:
     r = s.get(Redemption, code_id)
     if r is None or r.deleted_at is not None:
-        raise NotFound("redemption code not found")
+        raise NotFound(msg("redemption code not found"))
     return r
 
 
-def get_code(code_id: int) -> dict[str, Any]:
+def get_code(code_id: int) -> RedemptionPublic:
     with session_scope() as s:
         return view(_get(s, code_id))
 
 
 def _check(name: str, quota: int, expired_time: int) -> None:
     if not 1 <= len(name) <= 20:
-        raise ServiceError("the name must be 1 to 20 characters long")
+        raise ServiceError(msg("the name must be 1 to 20 characters long"))
     if quota <= 0:
-        raise ServiceError("quota must be positive")
+        raise ServiceError(msg("quota must be positive"))
     if expired_time != 0 and expired_time <= int(time.time()):
-        raise ServiceError("the expiry time must be in the future, or 0 for never")
+        raise ServiceError(msg("the expiry time must be in the future, or 0 for never"))
 
 
-def create_codes(creator_id: int, name: str, quota: int, count: int, expired_time: int = 0) -> list[str]:
+def create_codes(creator_id: int, data: RedemptionCreate) -> list[str]:
+    """`count` new codes (the name trimmed); returns the codes, in order."""
+    name, quota, count, expired_time = data.name.strip(), data.quota, data.count, data.expired_time
     _check(name, quota, expired_time)
     if not 1 <= count <= MAX_COUNT:
-        raise ServiceError(f"count must be between 1 and {MAX_COUNT}")
+        raise ServiceError(msg("count must be between 1 and {max_count}", max_count=MAX_COUNT))
     now = int(time.time())
     keys = [uuid.uuid4().hex for _ in range(count)]
     with session_scope() as s:
@@ -87,15 +90,17 @@ def create_codes(creator_id: int, name: str, quota: int, count: int, expired_tim
     return keys
 
 
-def update_code(code_id: int, fields: dict[str, Any], *, status_only: bool = False) -> dict[str, Any]:
+def update_code(code_id: int, data: RedemptionUpdate, *, status_only: bool = False) -> RedemptionPublic:
+    """The fields sent (not None) change; with `status_only` only the status."""
+    fields = data.model_dump(exclude={"id"}, exclude_none=True)
     with session_scope() as s:
         r = _get(s, code_id)
         status = fields.get("status", r.status)
         if status_only or "status" in fields:
             if r.status == RedemptionStatus.USED:
-                raise ServiceError("a used code cannot change status")
+                raise ServiceError(msg("a used code cannot change status"))
             if status not in (RedemptionStatus.ENABLED, RedemptionStatus.DISABLED):
-                raise ServiceError("status must be 1 (enabled) or 2 (disabled)")
+                raise ServiceError(msg("status must be 1 (enabled) or 2 (disabled)"))
             r.status = int(status)
         if not status_only:
             name = fields.get("name", r.name)
@@ -134,7 +139,7 @@ def redeem(user: User, key: str) -> int:
     credit exactly one caller, on every database, without a process-wide lock."""
     key = key.strip()
     if not key:
-        raise ServiceError("please enter a redemption code")
+        raise ServiceError(msg("please enter a redemption code"))
     now = int(time.time())
     with session_scope() as s:
         # The write comes first so SQLite takes its write lock before reading anything.
@@ -150,11 +155,11 @@ def redeem(user: User, key: str) -> int:
         ).rowcount
         r = s.exec(select(Redemption).where(Redemption.key == key, _LIVE)).first()
         if r is None:
-            raise ServiceError("invalid redemption code")
+            raise ServiceError(msg("invalid redemption code"))
         if claimed != 1:
             if r.status == RedemptionStatus.ENABLED:
-                raise ServiceError("this redemption code has expired")
-            raise ServiceError("this redemption code has already been used or is disabled")
+                raise ServiceError(msg("this redemption code has expired"))
+            raise ServiceError(msg("this redemption code has already been used or is disabled"))
         s.execute(update(User).where(User.id == user.id).values(quota=User.quota + r.quota))
         quota, code_id = r.quota, r.id
     ledger.forget_user(user.id)

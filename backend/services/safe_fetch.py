@@ -31,7 +31,7 @@ from aiohttp.resolver import ThreadedResolver
 
 from backend.config import get_settings
 from backend.services import ssrf
-from backend.services.errors import ServiceError
+from backend.services.errors import Message, ServiceError, msg
 
 DEFAULT_TIMEOUT = 20.0
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -40,7 +40,7 @@ REDIRECTS = frozenset({301, 302, 303, 307, 308})
 class FetchFailed(ServiceError):
     """The URL was allowed but fetching it failed (unreachable, timed out, too large, too many redirects)."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: Message) -> None:
         super().__init__(message, 502)
 
 
@@ -94,12 +94,12 @@ def _blocked_cause(exc: BaseException) -> ssrf.BlockedURL | None:
 async def _read_capped(resp: aiohttp.ClientResponse, cap: int) -> bytes:
     length = resp.headers.get("Content-Length", "")
     if length.isdigit() and int(length) > cap:
-        raise FetchFailed(f"the response is larger than {cap} bytes")
+        raise FetchFailed(msg("the response is larger than {cap} bytes", cap=cap))
     buf = bytearray()
     async for chunk in resp.content.iter_chunked(65536):
         buf += chunk
         if len(buf) > cap:
-            raise FetchFailed(f"the response is larger than {cap} bytes")
+            raise FetchFailed(msg("the response is larger than {cap} bytes", cap=cap))
     return bytes(buf)
 
 
@@ -144,13 +144,13 @@ async def fetch(
     except (ssrf.BlockedURL, FetchFailed):
         raise
     except TimeoutError:
-        raise FetchFailed(f"fetching {current.host} timed out after {timeout:g}s") from None
+        raise FetchFailed(msg("fetching {host} timed out after {timeout:g}s", host=current.host, timeout=timeout)) from None
     except (aiohttp.ClientError, OSError, ValueError) as exc:
         blocked = _blocked_cause(exc)
         if blocked is not None:
             raise blocked from None
-        raise FetchFailed(f"could not fetch {current.host}: {type(exc).__name__}") from None
-    raise FetchFailed(f"more than {max_redirects} redirects")
+        raise FetchFailed(msg("could not fetch {host}: {error}", host=current.host, error=type(exc).__name__)) from None
+    raise FetchFailed(msg("more than {max_redirects} redirects", max_redirects=max_redirects))
 
 
 async def post_json(url: str, payload: Any, *, headers: Mapping[str, str] | None = None, **kw: Any) -> Fetched:

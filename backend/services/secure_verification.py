@@ -19,17 +19,17 @@ from backend.auth.sessions import session_id
 from backend.db import session_scope
 from backend.models import UserSession
 from backend.services import passkeys, twofa
-from backend.services.errors import ServiceError
+from backend.services.errors import Message, ServiceError, msg
 
 VERIFIED_SECONDS = 300  # new-api's SecureVerificationTimeout
 PASSKEY_READY_SECONDS = 60  # new-api's PasskeyReadyTimeout
-NO_SESSION = "secure verification needs a login session (not an access token)"
+NO_SESSION = msg("secure verification needs a login session (not an access token)")
 
 
 class VerificationRequired(ServiceError):
     """403 with new-api's `code` (VERIFICATION_REQUIRED / VERIFICATION_EXPIRED) for the console."""
 
-    def __init__(self, message: str, code: str) -> None:
+    def __init__(self, message: Message, code: str) -> None:
         super().__init__(message, 403)
         self.code = code
 
@@ -53,26 +53,26 @@ def verify(cookie: str | None, user_id: int, method: str, code: str = "") -> dic
         raise ServiceError(NO_SESSION)
     has_2fa, has_passkey = twofa.is_enabled(user_id), passkeys.has_passkey(user_id)
     if not has_2fa and not has_passkey:
-        raise ServiceError("turn on 2FA or add a passkey first")
+        raise ServiceError(msg("turn on 2FA or add a passkey first"))
     now = int(time.time())
     if method == "2fa":
         if not has_2fa:
-            raise ServiceError("2FA is not enabled for this user")
+            raise ServiceError(msg("2FA is not enabled for this user"))
         if not code.strip():
-            raise ServiceError("the verification code is empty")
+            raise ServiceError(msg("the verification code is empty"))
         twofa.check_code(user_id, code)
     elif method == "passkey":
         if not has_passkey:
-            raise ServiceError("no passkey is registered for this account")
+            raise ServiceError(msg("no passkey is registered for this account"))
         with session_scope() as s:  # the ready mark is used up whether or not it is still fresh
             ready = s.exec(
                 update(UserSession).where(col(UserSession.id) == sid, col(UserSession.user_id) == user_id,
                                           col(UserSession.passkey_ready_at) > now - PASSKEY_READY_SECONDS)
                 .values(passkey_ready_at=0)).rowcount
         if not ready:
-            raise ServiceError("finish the passkey check first")
+            raise ServiceError(msg("finish the passkey check first"))
     else:
-        raise ServiceError("unsupported verification method: use 2fa or passkey")
+        raise ServiceError(msg("unsupported verification method: use 2fa or passkey"))
     if not _set(sid, user_id, verified_at=now, passkey_ready_at=0):
         raise ServiceError(NO_SESSION)
     return {"verified": True, "expires_at": now + VERIFIED_SECONDS}
@@ -87,6 +87,6 @@ def require(cookie: str | None, user_id: int) -> None:
             verified_at = s.exec(select(UserSession.verified_at).where(
                 UserSession.id == sid, UserSession.user_id == user_id)).first() or 0
     if not verified_at:
-        raise VerificationRequired("secure verification is required", "VERIFICATION_REQUIRED")
+        raise VerificationRequired(msg("secure verification is required"), "VERIFICATION_REQUIRED")
     if time.time() - verified_at >= VERIFIED_SECONDS:
-        raise VerificationRequired("the verification has expired, please verify again", "VERIFICATION_EXPIRED")
+        raise VerificationRequired(msg("the verification has expired, please verify again"), "VERIFICATION_EXPIRED")

@@ -13,9 +13,10 @@ from backend.db import dialect, session_scope
 from backend.migrate import VERSION
 from backend.models import Setup, User
 from backend.models.enums import Role
+from backend.models.validation import check_password
 from backend.services import options
-from backend.services.errors import ServiceError
-from backend.services.users import check_password, create_user
+from backend.services.errors import ServiceError, msg
+from backend.services.users import create_user
 
 ROOT_QUOTA = 100_000_000
 # The single setups row has this id: a second initialisation collides on the primary key.
@@ -56,21 +57,21 @@ def initialise(username: str, password: str, confirm: str, self_use: bool, demo:
     """Create root and mark the instance initialised in one transaction. The setups row is
     inserted first with a fixed id, so a concurrent second call blocks on it and then fails."""
     if password != confirm:
-        raise ServiceError("the two passwords do not match")
+        raise ServiceError(msg("the two passwords do not match"))
     check_password(password)
     if is_initialised():
-        raise ServiceError("the system has already been initialised", 400)
+        raise ServiceError(msg("the system has already been initialised"), 400)
     try:
         with session_scope() as s:
             s.add(Setup(id=SETUP_ROW_ID, version=VERSION, initialized_at=int(time.time())))
             s.flush()
             if s.exec(select(User.id).where(User.role == Role.ROOT)).first() is not None:
-                raise ServiceError("the system has already been initialised", 400)
+                raise ServiceError(msg("the system has already been initialised"), 400)
             create_user(s, username, password, role=Role.ROOT, quota=ROOT_QUOTA)
     except (IntegrityError, OperationalError) as exc:
         # The loser of a race: the winner's setups row (or, on SQLite, its write lock) stopped us.
         if is_initialised():
-            raise ServiceError("the system has already been initialised", 400) from exc
+            raise ServiceError(msg("the system has already been initialised"), 400) from exc
         raise
     if _db_type() == "postgres":
         _bump_setups_sequence()

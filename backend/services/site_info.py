@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from backend.services import options, ratios
-from backend.services.errors import ServiceError
+from backend.services.errors import ServiceError, msg
 
-RATIO_CONFIG_DISABLED = "倍率配置接口未启用"  # new-api's message, which its ratio sync looks for
+RATIO_CONFIG_DISABLED = msg("倍率配置接口未启用")  # new-api's message, which its ratio sync looks for
 
 # what another new-api's ratio sync reads from `/api/ratio_config` (new-api's GetExposedData)
 EXPOSED_RATIOS = {

@@ -32,7 +32,7 @@ from typing import Any
 import yarl
 
 from backend.services import options
-from backend.services.errors import ServiceError
+from backend.services.errors import Message, ServiceError, msg
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -55,8 +55,8 @@ _THIS_NETWORK = ipaddress.ip_network("0.0.0.0/8")
 class BlockedURL(ServiceError):
     """The URL is not one the gateway fetches for callers; the message says which rule refused it."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(f"URL not allowed: {message}", 400)
+    def __init__(self, message: Message) -> None:
+        super().__init__(msg("URL not allowed: {reason}", reason=message), 400)
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,12 +158,12 @@ def check_ip(addr: IPAddress, policy: FetchPolicy, host: str | None = None) -> N
     """BlockedURL unless `addr` passes the private-address rule and the IP list."""
     where = f"{host} resolves to {addr}" if host else str(addr)
     if is_private(addr) and not policy.allow_private_ip:
-        raise BlockedURL(f"{where}, a private or reserved address")
+        raise BlockedURL(msg("{where}, a private or reserved address", where=where))
     listed = ip_listed(addr, policy.ip_list)
     if policy.ip_whitelist and not listed:
-        raise BlockedURL(f"{where}, which is not in the IP whitelist")
+        raise BlockedURL(msg("{where}, which is not in the IP whitelist", where=where))
     if not policy.ip_whitelist and listed:
-        raise BlockedURL(f"{where}, which is in the IP blacklist")
+        raise BlockedURL(msg("{where}, which is in the IP blacklist", where=where))
 
 
 def _normal_domain(name: str) -> str:
@@ -219,12 +219,12 @@ def check_url(url: str | yarl.URL, policy: FetchPolicy | None = None) -> Target:
     try:
         parsed = url if isinstance(url, yarl.URL) else yarl.URL(str(url).strip())
     except (ValueError, TypeError) as exc:
-        raise BlockedURL(f"invalid URL ({exc})") from None
+        raise BlockedURL(msg("invalid URL ({exc})", exc=exc)) from None
     if parsed.scheme not in ("http", "https"):
-        raise BlockedURL(f"unsupported scheme {parsed.scheme or '(none)'!r}: only http and https")
+        raise BlockedURL(msg("unsupported scheme {scheme!r}: only http and https", scheme=parsed.scheme or '(none)'))
     raw_host = parsed.raw_host or ""
     if not raw_host or any(c.isspace() for c in raw_host):
-        raise BlockedURL("the URL has no valid host")
+        raise BlockedURL(msg("the URL has no valid host"))
     port = parsed.port or (443 if parsed.scheme == "https" else 80)
     host = _normal_domain(raw_host)
     ip = literal_ip(raw_host)
@@ -232,17 +232,17 @@ def check_url(url: str | yarl.URL, policy: FetchPolicy | None = None) -> Target:
         return Target(parsed, host, port, ip)
     try:
         if not port_allowed(port, policy):
-            raise BlockedURL(f"port {port} is not allowed")
+            raise BlockedURL(msg("port {port} is not allowed", port=port))
     except ValueError as exc:
-        raise BlockedURL(f"the allowed_ports setting is invalid: {exc}") from None
+        raise BlockedURL(msg("the allowed_ports setting is invalid: {exc}", exc=exc)) from None
     if ip is not None:
         check_ip(ip, policy)
         return Target(parsed, str(ip), port, ip)
     listed = domain_listed(host, policy.domain_list)
     if policy.domain_whitelist and not listed:
-        raise BlockedURL(f"{host} is not in the domain whitelist")
+        raise BlockedURL(msg("{host} is not in the domain whitelist", host=host))
     if not policy.domain_whitelist and listed:
-        raise BlockedURL(f"{host} is in the domain blacklist")
+        raise BlockedURL(msg("{host} is in the domain blacklist", host=host))
     return Target(parsed, host, port, None)
 
 
@@ -263,7 +263,7 @@ async def resolve_checked(
     try:
         rows = await _getaddrinfo(host, port, family)
     except OSError as exc:
-        raise BlockedURL(f"DNS resolution failed for {host}") from exc
+        raise BlockedURL(msg("DNS resolution failed for {host}", host=host)) from exc
     approved = []
     for row in rows:
         addr = ipaddress.ip_address(str(row[4][0]).split("%", 1)[0])
@@ -271,7 +271,7 @@ async def resolve_checked(
             check_ip(addr, policy, host)
         approved.append((addr, row))
     if not approved:
-        raise BlockedURL(f"DNS resolution failed for {host}")
+        raise BlockedURL(msg("DNS resolution failed for {host}", host=host))
     return approved
 
 

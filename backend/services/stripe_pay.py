@@ -20,7 +20,7 @@ from stripe.params.checkout import SessionCreateParams
 from backend.config import get_settings
 from backend.models import User
 from backend.services import options, payment_compliance, payment_pricing, topups
-from backend.services.errors import ServiceError
+from backend.services.errors import ServiceError, msg
 
 log = logging.getLogger("newapi.stripe")
 
@@ -30,7 +30,7 @@ COMPLETED, EXPIRED = "checkout.session.completed", "checkout.session.expired"
 
 class BadSignature(ServiceError):
     def __init__(self) -> None:
-        super().__init__("invalid Stripe signature", 400)
+        super().__init__(msg("invalid Stripe signature"), 400)
 
 
 def configured() -> bool:
@@ -45,7 +45,7 @@ def enabled() -> bool:
 def client() -> stripe.StripeClient:
     secret = options.get("StripeApiSecret").strip()
     if not secret.startswith(("sk_", "rk_")):
-        raise ServiceError("the Stripe API key is not valid (it must start with sk_ or rk_)")
+        raise ServiceError(msg("the Stripe API key is not valid (it must start with sk_ or rk_)"))
     return stripe.StripeClient(secret, base_addresses={"api": get_settings().STRIPE_API_BASE.rstrip("/")},
                                max_network_retries=1)
 
@@ -54,7 +54,7 @@ def quote(user: User, amount: int) -> str:
     payment_pricing.check_amount(amount, payment_pricing.min_topup("StripeMinTopUp"))
     money = payment_pricing.stripe_quote(amount, user.group)
     if money <= payment_pricing.CENT:
-        raise ServiceError("the amount to pay is too low")
+        raise ServiceError(msg("the amount to pay is too low"))
     return f"{money:.2f}"
 
 
@@ -66,9 +66,9 @@ def reference(user_id: int) -> str:
 def checkout(user: User, amount: int, method: str) -> str:
     """Create the pending order's Checkout Session; returns the page the browser goes to."""
     if method != "stripe":
-        raise ServiceError("unsupported payment channel")
+        raise ServiceError(msg("unsupported payment channel"))
     if not configured():
-        raise ServiceError("Stripe payment is not configured by the administrator")
+        raise ServiceError(msg("Stripe payment is not configured by the administrator"))
     payment_compliance.require()
     payment_pricing.check_amount(amount, payment_pricing.min_topup("StripeMinTopUp"), payment_pricing.STRIPE_MAX_AMOUNT)
     trade_no = reference(user.id)
@@ -91,9 +91,9 @@ def checkout(user: User, amount: int, method: str) -> str:
         session = client().v1.checkout.sessions.create(params, {"idempotency_key": trade_no})
     except stripe.StripeError as exc:
         log.warning("Stripe checkout for user %d failed: %s", user.id, type(exc).__name__)
-        raise ServiceError("could not start the payment", 502) from None
+        raise ServiceError(msg("could not start the payment"), 502) from None
     if not session.url:
-        raise ServiceError("could not start the payment", 502)
+        raise ServiceError(msg("could not start the payment"), 502)
     topups.create(user.id, amount, payment_pricing.stripe_order_money(amount, user.group), trade_no, "stripe",
                   topups.PROVIDER_STRIPE)
     return session.url

@@ -33,7 +33,7 @@ from backend.services import (
     subscriptions,
     topups,
 )
-from backend.services.errors import NotFound, ServiceError
+from backend.services.errors import NotFound, ServiceError, msg
 from backend.services.paging import page_of
 
 log = logging.getLogger("newapi.subscriptions")
@@ -53,13 +53,13 @@ def purchasable(user: User, plan_id: int) -> Any:
     payment_compliance.require()
     plan = subscriptions.get_plan(plan_id)
     if not plan.enabled:
-        raise ServiceError("this plan is not available")
+        raise ServiceError(msg("this plan is not available"))
     if plan.price_amount < 0.01:
-        raise ServiceError("the plan's price is too low")
+        raise ServiceError(msg("the plan's price is too low"))
     if plan.max_purchase_per_user > 0:
         with session_scope() as s:
             if subscriptions.purchases_of(s, user.id, plan.id) >= plan.max_purchase_per_user:
-                raise ServiceError("you have reached this plan's purchase limit")
+                raise ServiceError(msg("you have reached this plan's purchase limit"))
     return plan
 
 
@@ -73,9 +73,9 @@ def epay_purchase(user: User, plan_id: int, method: str) -> epay.Purchase:
     """new-api's SubscriptionRequestEpay: the plan's price, 2 decimals, named `SUB:<title>`."""
     plan = purchasable(user, plan_id)
     if not epay.configured():
-        raise ServiceError("online payment is not configured by the administrator")
+        raise ServiceError(msg("online payment is not configured by the administrator"))
     if method not in {m["type"] for m in epay.pay_methods()}:
-        raise ServiceError("this payment method does not exist")
+        raise ServiceError(msg("this payment method does not exist"))
     money = Decimal(str(plan.price_amount)).quantize(Decimal("0.01"))
     trade_no = f"{TRADE_PREFIX}{user.id}NO{topups.random_string(6)}{int(time.time())}"
     server = options.get("ServerAddress").strip().rstrip("/")
@@ -92,9 +92,9 @@ def stripe_purchase(user: User, plan_id: int) -> str:
     """A Checkout Session for one unit of the plan's own Stripe price; returns the pay link."""
     plan = purchasable(user, plan_id)
     if not plan.stripe_price_id:
-        raise ServiceError("this plan has no Stripe price")
+        raise ServiceError(msg("this plan has no Stripe price"))
     if not options.get("StripeWebhookSecret").strip():
-        raise ServiceError("Stripe payment is not configured by the administrator")
+        raise ServiceError(msg("Stripe payment is not configured by the administrator"))
     trade_no = REF_PREFIX + stripe_pay.reference(user.id)[4:]
     server = options.get("ServerAddress").strip().rstrip("/")
     params: SessionCreateParams = {
@@ -111,9 +111,9 @@ def stripe_purchase(user: User, plan_id: int) -> str:
         session = stripe_pay.client().v1.checkout.sessions.create(params, {"idempotency_key": trade_no})
     except stripe.StripeError as exc:
         log.warning("Stripe subscription checkout for user %d failed: %s", user.id, type(exc).__name__)
-        raise ServiceError("could not start the payment", 502) from None
+        raise ServiceError(msg("could not start the payment"), 502) from None
     if not session.url:
-        raise ServiceError("could not start the payment", 502)
+        raise ServiceError(msg("could not start the payment"), 502)
     create(user.id, plan.id, plan.price_amount, trade_no, "stripe")
     return session.url
 
@@ -136,11 +136,11 @@ def complete(trade_no: str, *, method: str = "", payload: str = "", note: str = 
             col(SubscriptionOrder.trade_no) == trade_no, col(SubscriptionOrder.status) == topups.PENDING).values(**values)).rowcount
         order = s.exec(select(SubscriptionOrder).where(SubscriptionOrder.trade_no == trade_no)).first()
         if order is None:
-            raise NotFound("subscription order not found")
+            raise NotFound(msg("subscription order not found"))
         if claimed != 1:
             if order.status == topups.SUCCESS:
                 return False
-            raise ServiceError(f"the order is {order.status}, not pending")
+            raise ServiceError(msg("the order is {status}, not pending", status=order.status))
         plan = subscriptions.get_plan(order.plan_id)  # a plan disabled since still completes a paid order
         _, quota = subscriptions.start(s, order.user_id, plan, "order", now)
         s.add(TopUp(user_id=order.user_id, amount=0, money=order.money, trade_no=order.trade_no,

@@ -22,7 +22,7 @@ from backend import cache
 from backend.db import session_scope
 from backend.models import SubscriptionPlan, SubscriptionQuotaGrant, User, UserSubscription
 from backend.services import groups, ledger, payment_pricing
-from backend.services.errors import NotFound, ServiceError
+from backend.services.errors import NotFound, ServiceError, msg
 
 DURATION_UNITS = ("year", "month", "day", "hour", "custom")
 RESET_PERIODS = ("never", "daily", "weekly", "monthly", "custom")
@@ -105,27 +105,27 @@ def _clean(raw: dict[str, Any]) -> dict[str, Any]:
     values = {k: raw[k] for k in PLAN_FIELDS if k in raw}
     title = str(values.get("title", "")).strip()
     if not title:
-        raise ServiceError("the plan title cannot be empty")
+        raise ServiceError(msg("the plan title cannot be empty"))
     values["title"] = title[:128]
     values["subtitle"] = str(values.get("subtitle", "")).strip()[:255]
     try:
         price = float(values.get("price_amount", 0) or 0)
     except (TypeError, ValueError):
-        raise ServiceError("the price is not a number") from None
+        raise ServiceError(msg("the price is not a number")) from None
     if not 0 <= price <= MAX_PRICE:
-        raise ServiceError(f"the price must be between 0 and {MAX_PRICE}")
+        raise ServiceError(msg("the price must be between 0 and {max_price}", max_price=MAX_PRICE))
     values["price_amount"] = round(price, 2)
     values["currency"] = "USD"
     unit = str(values.get("duration_unit") or "month")
     if unit not in DURATION_UNITS:
-        raise ServiceError("invalid duration_unit")
+        raise ServiceError(msg("invalid duration_unit"))
     values["duration_unit"] = unit
     values["duration_value"] = _int(values.get("duration_value", 1))
     values["custom_seconds"] = _int(values.get("custom_seconds", 0))
     if unit != "custom" and values["duration_value"] <= 0:
         values["duration_value"] = 1
     if unit == "custom" and values["custom_seconds"] <= 0:
-        raise ServiceError("custom_seconds must be greater than 0")
+        raise ServiceError(msg("custom_seconds must be greater than 0"))
     months = {"year": 12, "month": 1}.get(unit)
     if months is not None:
         too_long = values["duration_value"] * months > 1200
@@ -134,20 +134,20 @@ def _clean(raw: dict[str, Any]) -> dict[str, Any]:
                                  custom_seconds=values["custom_seconds"])
         too_long = end_time(probe, 0) > MAX_DURATION_SECONDS
     if too_long:
-        raise ServiceError("the duration is too long (at most 100 years)")
+        raise ServiceError(msg("the duration is too long (at most 100 years)"))
     for key in ("max_purchase_per_user", "total_amount", "sort_order", "quota_reset_custom_seconds"):
         values[key] = _int(values.get(key, 0))
     if values["max_purchase_per_user"] < 0:
-        raise ServiceError("the purchase limit cannot be negative")
+        raise ServiceError(msg("the purchase limit cannot be negative"))
     if not 0 <= values["total_amount"] <= payment_pricing.MAX_WALLET_QUOTA:
-        raise ServiceError("the total quota must be between 0 and 2^53-1")
+        raise ServiceError(msg("the total quota must be between 0 and 2^53-1"))
     reset = str(values.get("quota_reset_period") or "never")
     values["quota_reset_period"] = reset if reset in RESET_PERIODS else "never"
     if values["quota_reset_period"] == "custom" and values["quota_reset_custom_seconds"] < 60:
-        raise ServiceError("a custom reset period must be at least 60 seconds")
+        raise ServiceError(msg("a custom reset period must be at least 60 seconds"))
     upgrade = str(values.get("upgrade_group", "")).strip()
     if upgrade and upgrade not in groups.group_ratios():
-        raise ServiceError("the upgrade group does not exist")
+        raise ServiceError(msg("the upgrade group does not exist"))
     values["upgrade_group"] = upgrade
     values["enabled"] = bool(values.get("enabled", True))
     values["stripe_price_id"] = str(values.get("stripe_price_id", "")).strip()[:128]
@@ -159,9 +159,9 @@ def _int(value: Any) -> int:
     try:
         n = int(value or 0)
     except (TypeError, ValueError):
-        raise ServiceError("a whole number was expected") from None
+        raise ServiceError(msg("a whole number was expected")) from None
     if abs(n) > 2**62:
-        raise ServiceError("a number is out of range")
+        raise ServiceError(msg("a number is out of range"))
     return n
 
 
@@ -178,7 +178,7 @@ def get_plan(plan_id: int) -> SubscriptionPlan:
     with session_scope() as s:
         plan = s.get(SubscriptionPlan, plan_id) if plan_id > 0 else None
         if plan is None:
-            raise NotFound("subscription plan not found")
+            raise NotFound(msg("subscription plan not found"))
         s.expunge(plan)
         return plan
 
@@ -199,7 +199,7 @@ def update_plan(plan_id: int, raw: dict[str, Any]) -> None:
         done = s.exec(update(SubscriptionPlan).where(col(SubscriptionPlan.id) == plan_id)
                          .values(**values, updated_at=int(time.time()))).rowcount
     if done != 1:
-        raise NotFound("subscription plan not found")
+        raise NotFound(msg("subscription plan not found"))
 
 
 def set_plan_enabled(plan_id: int, enabled: bool) -> None:
@@ -207,7 +207,7 @@ def set_plan_enabled(plan_id: int, enabled: bool) -> None:
         done = s.exec(update(SubscriptionPlan).where(col(SubscriptionPlan.id) == plan_id)
                          .values(enabled=enabled, updated_at=int(time.time()))).rowcount
     if done != 1:
-        raise NotFound("subscription plan not found")
+        raise NotFound(msg("subscription plan not found"))
 
 
 def purchases_of(s: Session, user_id: int, plan_id: int) -> int:
@@ -222,7 +222,7 @@ def start(s: Session, user_id: int, plan: SubscriptionPlan, source: str, now: in
     (and group upgrade). Returns the subscription and the quota credited."""
     user = s.get(User, user_id)
     if user is None:
-        raise ServiceError("the order's user no longer exists")
+        raise ServiceError(msg("the order's user no longer exists"))
     sub = UserSubscription(
         user_id=user_id, plan_id=plan.id, amount_total=plan.total_amount, start_time=now, end_time=end_time(plan, now),
         status=ACTIVE, source=source, last_reset_time=now, upgrade_group=plan.upgrade_group,
@@ -260,7 +260,7 @@ def admin_bind(user_id: int, plan_id: int) -> dict[str, Any]:
     plan = get_plan(plan_id)
     with session_scope() as s:
         if s.get(User, user_id) is None:
-            raise NotFound("user not found")
+            raise NotFound(msg("user not found"))
         sub, _ = start(s, user_id, plan, "admin", int(time.time()))
         return sub_view(sub)
 
@@ -288,7 +288,7 @@ def end(sub_id: int, status: str, now: int) -> bool:
 def invalidate(sub_id: int) -> None:
     with session_scope() as s:
         if s.get(UserSubscription, sub_id) is None:
-            raise NotFound("subscription not found")
+            raise NotFound(msg("subscription not found"))
     end(sub_id, CANCELLED, int(time.time()))
 
 
@@ -322,7 +322,7 @@ def set_preference(user_id: int, value: str) -> str:
     with session_scope() as s:
         user = s.get(User, user_id)
         if user is None:
-            raise NotFound("user not found")
+            raise NotFound(msg("user not found"))
         try:
             setting = json.loads(user.setting or "{}")
         except ValueError:

@@ -25,7 +25,7 @@ from backend import lifecycle
 from backend.config import get_settings
 from backend.models import User
 from backend.services import browser_binding, nonces, oauth_accounts, options
-from backend.services.errors import Forbidden, ServiceError
+from backend.services.errors import Forbidden, ServiceError, msg
 from backend.services.telegram_widget import KIND
 
 log = logging.getLogger(__name__)
@@ -55,14 +55,14 @@ def enabled() -> bool:
 
 def _require_enabled() -> None:
     if not enabled():
-        raise ServiceError("Telegram login is not enabled by the administrator", 403)
+        raise ServiceError(msg("Telegram login is not enabled by the administrator"), 403)
 
 
 def start(browser_cookie: str) -> Started:
     _require_enabled()
     fp = browser_binding.fingerprint(browser_cookie)
     if fp is None:
-        raise Forbidden("invalid browser binding")
+        raise Forbidden(msg("invalid browser binding"))
     nonce = secrets.token_urlsafe(24)
     nonces.put(NONCE_KIND, nonce, {"browser": fp, "status": PENDING}, TTL_SECONDS)
     return Started(nonce, f"https://t.me/{options.get('TelegramBotName').lstrip('@')}?start={nonce}")
@@ -97,17 +97,17 @@ def poll(browser_cookie: str | None, nonce: str, current: User | None) -> PollRe
     browser that is logged in already)."""
     _require_enabled()
     if not NONCE_RE.match(nonce or ""):
-        raise ServiceError("invalid login nonce")
+        raise ServiceError(msg("invalid login nonce"))
     record = nonces.get(NONCE_KIND, nonce)
     if record is None:
-        raise ServiceError("this login link has expired, please start again")
+        raise ServiceError(msg("this login link has expired, please start again"))
     if not browser_binding.same(record.get("browser"), browser_cookie):
-        raise Forbidden("this login link belongs to another browser")
+        raise Forbidden(msg("this login link belongs to another browser"))
     if record.get("status") == PENDING:
         return PollResult(PENDING)
     taken = nonces.take(NONCE_KIND, nonce)
     if taken is None or taken.get("status") == PENDING:
-        raise ServiceError("this login link has expired, please start again")
+        raise ServiceError(msg("this login link has expired, please start again"))
     telegram_id = str(taken.get("telegram_id") or "")
     if current is not None:
         oauth_accounts.bind(KIND, telegram_id, current.id)

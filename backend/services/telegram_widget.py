@@ -14,7 +14,7 @@ import time
 from collections.abc import Mapping
 
 from backend.services import oauth_accounts, options
-from backend.services.errors import ServiceError
+from backend.services.errors import ServiceError, msg
 
 MAX_AGE_SECONDS = 24 * 3600
 CLOCK_SKEW_SECONDS = 300
@@ -30,19 +30,19 @@ def signature(fields: Mapping[str, str], bot_token: str) -> str:
 def verified_id(fields: Mapping[str, str], now: float | None = None) -> str:
     """The Telegram user id of genuine, fresh widget data; ServiceError otherwise."""
     if not options.get_bool("TelegramOAuthEnabled"):
-        raise ServiceError("Telegram login is not enabled by the administrator", 403)
+        raise ServiceError(msg("Telegram login is not enabled by the administrator"), 403)
     token = options.get("TelegramBotToken")
     given = fields.get("hash", "")
     if not token or not given or not hmac.compare_digest(signature(fields, token).encode(), given.lower().encode()):
-        raise ServiceError("invalid Telegram login data", 401)
+        raise ServiceError(msg("invalid Telegram login data"), 401)
     try:
         issued = int(fields.get("auth_date", ""))
     except ValueError as exc:
-        raise ServiceError("invalid Telegram login data", 401) from exc
+        raise ServiceError(msg("invalid Telegram login data"), 401) from exc
     current = time.time() if now is None else now
     if current - issued > MAX_AGE_SECONDS or issued - current > CLOCK_SKEW_SECONDS:
-        raise ServiceError("the Telegram login data has expired, please log in again", 401)
+        raise ServiceError(msg("the Telegram login data has expired, please log in again"), 401)
     uid = fields.get("id", "").strip()
     if not uid.isdigit():
-        raise ServiceError("invalid Telegram login data", 401)
+        raise ServiceError(msg("invalid Telegram login data"), 401)
     return uid

@@ -16,8 +16,9 @@ from backend import cache
 from backend.db import session_scope
 from backend.models import Token, User
 from backend.models.enums import TokenStatus
+from backend.models.schemas.token import TokenCreate, TokenPublic, TokenUpdate, mask_key
 from backend.services import groups, ledger, options
-from backend.services.errors import NotFound, ServiceError
+from backend.services.errors import NotFound, ServiceError, msg
 from backend.services.paging import page_of
 
 _ALNUM = string.digits + string.ascii_letters
@@ -28,41 +29,37 @@ def generate_key() -> str:
     return "".join(secrets.choice(_ALNUM) for _ in range(KEY_LENGTH))
 
 
-def mask_key(key: str) -> str:
-    return f"sk-{key[:4]}{'*' * 10}{key[-4:]}" if len(key) > 8 else "sk-" + "*" * len(key)
-
-
-def view(t: Token, *, reveal: bool = False) -> dict[str, Any]:
-    return {
-        "id": t.id,
-        "user_id": t.user_id,
-        "key": f"sk-{t.key}" if reveal else mask_key(t.key),
-        "status": t.status,
-        "name": t.name,
-        "created_time": t.created_time,
-        "accessed_time": t.accessed_time,
-        "expired_time": t.expired_time,
-        "remain_quota": t.remain_quota,
-        "unlimited_quota": t.unlimited_quota,
-        "model_limits_enabled": t.model_limits_enabled,
-        "model_limits": t.model_limits,
-        "allow_ips": t.allow_ips or "",
-        "used_quota": t.used_quota,
-        "group": t.group,
-    }
+def view(t: Token) -> TokenPublic:
+    return TokenPublic(
+        id=t.id,
+        user_id=t.user_id,
+        key=mask_key(t.key),
+        status=t.status,
+        name=t.name,
+        created_time=t.created_time,
+        accessed_time=t.accessed_time,
+        expired_time=t.expired_time,
+        remain_quota=t.remain_quota,
+        unlimited_quota=t.unlimited_quota,
+        model_limits_enabled=t.model_limits_enabled,
+        model_limits=t.model_limits,
+        allow_ips=t.allow_ips or "",
+        used_quota=t.used_quota,
+        group=t.group,
+    )
 
 
 def _live(user_id: int):  # noqa: ANN202
     return (Token.user_id == user_id, Token.deleted_at.is_(None))
 
 
-def list_tokens(user_id: int, p: int, page_size: int) -> tuple[list[dict[str, Any]], int]:
+def list_tokens(user_id: int, p: int, page_size: int) -> tuple[list[TokenPublic], int]:
     with session_scope() as s:
         rows, total = page_of(s, Token, _live(user_id), p, page_size)
     return [view(t) for t in rows], total
 
 
-def search_tokens(user_id: int, keyword: str, token: str, p: int, page_size: int) -> tuple[list[dict[str, Any]], int]:
+def search_tokens(user_id: int, keyword: str, token: str, p: int, page_size: int) -> tuple[list[TokenPublic], int]:
     conds = list(_live(user_id))
     if keyword:
         conds.append(Token.name.contains(keyword, autoescape=True))
@@ -78,28 +75,34 @@ def _own(s: Session, user_id: int, token_id: int) -> Token:
     """Another user's token is reported as missing, so ids cannot be probed."""
     t = s.get(Token, token_id)
     if t is None or t.user_id != user_id or t.deleted_at is not None:
-        raise NotFound("token not found")
+        raise NotFound(msg("token not found"))
     return t
 
 
-def get_token(user_id: int, token_id: int, *, reveal: bool = False) -> dict[str, Any]:
+def get_token(user_id: int, token_id: int) -> TokenPublic:
     with session_scope() as s:
-        return view(_own(s, user_id, token_id), reveal=reveal)
+        return view(_own(s, user_id, token_id))
+
+
+def reveal_key(user_id: int, token_id: int) -> str:
+    """The whole key (`sk-…`) of one of the caller's own tokens: `POST /api/token/:id/key`."""
+    with session_scope() as s:
+        return f"sk-{_own(s, user_id, token_id).key}"
 
 
 def _validate(fields: dict[str, Any], user_group: str) -> None:
     name = fields.get("name")
     if name is not None and len(name) > 50:
-        raise ServiceError("the token name must be at most 50 characters")
+        raise ServiceError(msg("the token name must be at most 50 characters"))
     if fields.get("remain_quota", 0) < 0:
-        raise ServiceError("remain_quota cannot be negative")
+        raise ServiceError(msg("the remaining quota cannot be negative"))
     expired = fields.get("expired_time")
     if expired is not None and expired != -1 and expired <= int(time.time()):
-        raise ServiceError("the expiry time must be in the future, or -1 for never")
+        raise ServiceError(msg("the expiry time must be in the future, or -1 for never"))
     if "group" in fields and not groups.is_usable(user_group, fields["group"] or ""):
-        raise ServiceError("this group is not available to you")
+        raise ServiceError(msg("this group is not available to you"))
     if len(fields.get("model_limits") or "") > 1024 or len(fields.get("allow_ips") or "") > 1024:
-        raise ServiceError("model_limits and allow_ips are limited to 1024 characters")
+        raise ServiceError(msg("the model limits and the allowed IPs are limited to 1024 characters each"))
 
 
 EDITABLE = ("name", "expired_time", "remain_quota", "unlimited_quota", "model_limits_enabled", "model_limits",
@@ -124,8 +127,8 @@ def insert_default_token(s: Session, user: User) -> Token:
     return insert_token(s, user, name="default", unlimited_quota=True, group=groups.default_token_group())
 
 
-def create_token(user: User, fields: dict[str, Any]) -> dict[str, Any]:
-    fields = {k: v for k, v in fields.items() if k in EDITABLE and v is not None}
+def create_token(user: User, data: TokenCreate) -> TokenPublic:
+    fields = data.model_dump(include=set(EDITABLE), exclude_none=True)
     fields.setdefault("name", "")
     _validate(fields, user.group)
     cap = options.get_int("MaxUserTokens")
@@ -133,7 +136,7 @@ def create_token(user: User, fields: dict[str, Any]) -> dict[str, Any]:
         if cap > 0:
             count = s.exec(select(func.count()).select_from(Token).where(*_live(user.id))).one()
             if count >= cap:
-                raise ServiceError(f"you already have the maximum of {cap} tokens")
+                raise ServiceError(msg("you already have the maximum of {cap} tokens", cap=cap))
         t = insert_token(s, user, **fields)
     cache.invalidate_token(t.key)
     return view(t)
@@ -154,21 +157,21 @@ def mark_unusable(token_id: int, key: str, status: int) -> bool:
 
 def _check_enable(t: Token) -> None:
     if t.expired_time != -1 and t.expired_time <= int(time.time()):
-        raise ServiceError("the token has expired; change its expiry time before enabling it")
+        raise ServiceError(msg("the token has expired; change its expiry time before enabling it"))
     if not t.unlimited_quota and t.remain_quota <= 0:
-        raise ServiceError("the token's quota is used up; raise its remaining quota before enabling it")
+        raise ServiceError(msg("the token's quota is used up; raise its remaining quota before enabling it"))
 
 
-def update_token(user: User, token_id: int, fields: dict[str, Any], *, status_only: bool = False) -> dict[str, Any]:
+def update_token(user: User, token_id: int, data: TokenUpdate, *, status_only: bool = False) -> TokenPublic:
     remain_changed = False
     with session_scope() as s:
         t = _own(s, user.id, token_id)
         if status_only:
-            status = fields.get("status")
+            status = data.status
             if status not in (TokenStatus.ENABLED, TokenStatus.DISABLED):
-                raise ServiceError("status must be 1 (enabled) or 2 (disabled)")
+                raise ServiceError(msg("status must be 1 (enabled) or 2 (disabled)"))
         else:
-            changes = {k: v for k, v in fields.items() if k in EDITABLE and v is not None}
+            changes = data.model_dump(include=set(EDITABLE), exclude_none=True)
             _validate(changes, user.group)
             remain = changes.pop("remain_quota", None)
             for k, v in changes.items():
@@ -179,9 +182,9 @@ def update_token(user: User, token_id: int, fields: dict[str, Any], *, status_on
                           .values(remain_quota=Token.remain_quota + (remain - t.remain_quota)))
                 s.refresh(t)
                 remain_changed = True
-            status = fields.get("status", t.status)
-            if "status" in fields and status not in (TokenStatus.ENABLED, TokenStatus.DISABLED):
-                raise ServiceError("status must be 1 (enabled) or 2 (disabled)")
+            status = t.status if data.status is None else data.status
+            if data.status is not None and status not in (TokenStatus.ENABLED, TokenStatus.DISABLED):
+                raise ServiceError(msg("status must be 1 (enabled) or 2 (disabled)"))
         if status == TokenStatus.ENABLED and t.status != TokenStatus.ENABLED:
             _check_enable(t)
         t.status = int(status)
@@ -209,7 +212,7 @@ def delete_tokens(user_id: int, ids: list[int]) -> int:
 
 def delete_token(user_id: int, token_id: int) -> None:
     if delete_tokens(user_id, [token_id]) == 0:
-        raise NotFound("token not found")
+        raise NotFound(msg("token not found"))
 
 
 MAX_BATCH_KEYS = 100
@@ -219,9 +222,9 @@ def reveal_keys(user_id: int, token_ids: list[int]) -> dict[str, str]:
     """`POST /api/token/batch/keys`: the full keys of several of the caller's own tokens, by id.
     Ids that are not the caller's (or are deleted) are left out, as new-api's query leaves them."""
     if not token_ids:
-        raise ServiceError("invalid parameters: ids must not be empty")
+        raise ServiceError(msg("invalid parameters: ids must not be empty"))
     if len(token_ids) > MAX_BATCH_KEYS:
-        raise ServiceError(f"at most {MAX_BATCH_KEYS} tokens at once")
+        raise ServiceError(msg("at most {max_batch_keys} tokens at once", max_batch_keys=MAX_BATCH_KEYS))
     with session_scope() as s:
         rows = s.exec(select(Token).where(*_live(user_id), Token.id.in_(token_ids))).all()
         return {str(t.id): f"sk-{t.key}" for t in rows}

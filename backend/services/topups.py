@@ -28,7 +28,7 @@ from backend.db import session_scope
 from backend.models import TopUp, User
 from backend.models.enums import LogType
 from backend.services import activity_log, invite_rebates, keywords, ledger, payment_pricing
-from backend.services.errors import NotFound, ServiceError
+from backend.services.errors import NotFound, ServiceError, msg
 from backend.services.paging import page_of
 
 log = logging.getLogger("newapi.topups")
@@ -41,7 +41,7 @@ _ALNUM = string.ascii_letters + string.digits
 
 class OrderNotFound(ServiceError):
     def __init__(self) -> None:
-        super().__init__("top-up order not found", 404)
+        super().__init__(msg("top-up order not found"), 404)
 
 
 @dataclass(frozen=True)
@@ -144,17 +144,17 @@ def pay_invite_rebate(trade_no: str) -> None:
 
 def _not_claimed(order: TopUp, provider: str | None) -> Completion:
     if provider is not None and order.payment_provider != provider:
-        raise ServiceError("this order belongs to another payment provider")
+        raise ServiceError(msg("this order belongs to another payment provider"))
     if order.status == SUCCESS:
         return Completion(view(order), 0, True)
-    raise ServiceError(f"the order is {order.status}, not pending")
+    raise ServiceError(msg("the order is {status}, not pending", status=order.status))
 
 
 def _credit(s: Session, user_id: int, quota: int, user_updates: dict[str, Any] | None) -> None:
     """Add the quota inside the order's transaction: both happen or neither."""
     values: dict[str, Any] = {"quota": User.quota + quota, **(user_updates or {})}
     if s.exec(update(User).where(col(User.id) == user_id).values(**values)).rowcount != 1:
-        raise ServiceError("the order's user no longer exists")
+        raise ServiceError(msg("the order's user no longer exists"))
 
 
 def after_credit(user_id: int, username: str, quota: int, content: str, log_type: LogType = LogType.TOPUP) -> None:
@@ -229,5 +229,5 @@ def list_all(keyword: str, p: int, page_size: int) -> tuple[list[dict[str, Any]]
 def require(trade_no: str) -> dict[str, Any]:
     order = get(trade_no)
     if order is None:
-        raise NotFound("top-up order not found")
+        raise NotFound(msg("top-up order not found"))
     return order

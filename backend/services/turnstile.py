@@ -14,7 +14,7 @@ import httpx
 
 from backend.config import get_settings
 from backend.services import options
-from backend.services.errors import ServiceError
+from backend.services.errors import ServiceError, msg
 
 log = logging.getLogger(__name__)
 
@@ -32,9 +32,9 @@ async def check(token: str, remote_ip: str = "") -> None:
         return
     token = (token or "").strip()
     if not token:
-        raise ServiceError("the Turnstile token is empty", 403)
+        raise ServiceError(msg("the Turnstile token is empty"), 403)
     if len(token) > MAX_TOKEN_LEN:
-        raise ServiceError("Turnstile check failed, please refresh and try again", 403)
+        raise ServiceError(msg("Turnstile check failed, please refresh and try again"), 403)
     form = {"secret": options.get("TurnstileSecretKey"), "response": token}
     if remote_ip:
         form["remoteip"] = remote_ip
@@ -44,6 +44,6 @@ async def check(token: str, remote_ip: str = "") -> None:
         body = reply.json()
     except (httpx.HTTPError, ValueError) as exc:
         log.warning("Turnstile siteverify unavailable: %s", type(exc).__name__)
-        raise ServiceError("Turnstile verification is unavailable, please try again later", 503) from exc
+        raise ServiceError(msg("Turnstile verification is unavailable, please try again later"), 503) from exc
     if not isinstance(body, dict) or body.get("success") is not True:
-        raise ServiceError("Turnstile check failed, please refresh and try again", 403)
+        raise ServiceError(msg("Turnstile check failed, please refresh and try again"), 403)

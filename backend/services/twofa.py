@@ -27,7 +27,7 @@ from backend.db import session_scope
 from backend.models import TwoFA, TwoFABackupCode, User
 from backend.models.enums import Role
 from backend.services import options
-from backend.services.errors import Forbidden, NotFound, ServiceError
+from backend.services.errors import Forbidden, NotFound, ServiceError, msg
 from backend.services.twofa_secret import seal, unseal
 
 PERIOD = 30
@@ -39,7 +39,7 @@ MAX_FAIL_ATTEMPTS = 5
 LOCKOUT_SECONDS = 300
 _BACKUP_ALPHABET = string.ascii_uppercase + string.digits
 _NUMERIC = re.compile(r"^\d{6}$")
-WRONG_CODE = "the verification code or backup code is wrong, please try again"
+WRONG_CODE = msg("the verification code or backup code is wrong, please try again")
 
 
 def _clock() -> float:
@@ -126,10 +126,10 @@ def setup(user_id: int) -> dict[str, Any]:
     with session_scope() as s:
         user = s.get(User, user_id)
         if user is None or user.deleted_at is not None:
-            raise NotFound("user not found")
+            raise NotFound(msg("user not found"))
         row = _row(s, user_id)
         if row is not None and row.is_enabled:
-            raise ServiceError("2FA is already enabled; disable it before setting it up again")
+            raise ServiceError(msg("2FA is already enabled; disable it before setting it up again"))
         if row is not None:
             s.delete(row)
             s.flush()
@@ -193,7 +193,7 @@ def _record_failure(user_id: int) -> None:
 def _refuse_if_locked(row: TwoFA) -> None:
     if _is_locked(row):
         until = row.locked_until.replace(tzinfo=UTC).isoformat(timespec="seconds") if row.locked_until else ""
-        raise ServiceError(f"too many wrong codes: 2FA is locked until {until}, try again later", 429)
+        raise ServiceError(msg("too many wrong codes: 2FA is locked until {until}, try again later", until=until), 429)
 
 
 def check_code(user_id: int, code: str, *, allow_backup: bool = True, now: float | None = None) -> str:
@@ -205,7 +205,7 @@ def check_code(user_id: int, code: str, *, allow_backup: bool = True, now: float
     with session_scope() as s:
         row = _row(s, user_id)
         if row is None or not row.is_enabled:
-            raise ServiceError("2FA is not enabled for this user")
+            raise ServiceError(msg("2FA is not enabled for this user"))
         _refuse_if_locked(row)
         if _NUMERIC.match(code):
             step = _matching_step(unseal(row.secret), code, current)
@@ -222,14 +222,14 @@ def check_code(user_id: int, code: str, *, allow_backup: bool = True, now: float
 def enable(user_id: int, code: str, now: float | None = None) -> None:
     code = (code or "").strip().replace(" ", "")
     if not _NUMERIC.match(code):
-        raise ServiceError("the verification code must be 6 digits")
+        raise ServiceError(msg("the verification code must be 6 digits"))
     current = _clock() if now is None else now
     with session_scope() as s:
         row = _row(s, user_id)
         if row is None:
-            raise ServiceError("set up 2FA first")
+            raise ServiceError(msg("set up 2FA first"))
         if row.is_enabled:
-            raise ServiceError("2FA is already enabled")
+            raise ServiceError(msg("2FA is already enabled"))
         step = _matching_step(unseal(row.secret), code, current)
         if step is None or not _accept_totp(s, row, step, current):
             raise ServiceError(WRONG_CODE)
@@ -271,10 +271,10 @@ def admin_disable(actor: User, user_id: int) -> None:
     with session_scope() as s:
         target = s.get(User, user_id)
         if target is None:
-            raise NotFound("user not found")
+            raise NotFound(msg("user not found"))
         if actor.role <= target.role and actor.role != Role.ROOT:
-            raise Forbidden("no permission to change the 2FA of a user of the same or a higher role")
+            raise Forbidden(msg("no permission to change the 2FA of a user of the same or a higher role"))
         row = _row(s, user_id)
         if row is None or not row.is_enabled:
-            raise ServiceError("2FA is not enabled for this user")
+            raise ServiceError(msg("2FA is not enabled for this user"))
         _remove(s, user_id)

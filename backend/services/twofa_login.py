@@ -17,13 +17,13 @@ from backend.db import session_scope
 from backend.models import User
 from backend.models.enums import UserStatus
 from backend.services import once, twofa
-from backend.services.errors import ServiceError, Unauthorized
+from backend.services.errors import ServiceError, Unauthorized, msg
 
 PURPOSE = "2fa-login"
 TTL_SECONDS = 300
 COOKIE_NAME = "newapi_2fa_flow"
 COOKIE_PATH = "/api/user/login"
-EXPIRED = "the login has expired, please log in again"
+EXPIRED = msg("the login has expired, please log in again")
 
 
 def begin(user: User, now: float | None = None) -> dict[str, Any]:
@@ -43,9 +43,9 @@ def finish(token: str | None, code: str) -> User:
     if user is None or user.deleted_at is not None or signed.fingerprint(user.password) != claims.get("f"):
         raise Unauthorized(EXPIRED)
     if user.status != UserStatus.ENABLED:
-        raise ServiceError("this user has been disabled", 403)
+        raise ServiceError(msg("this user has been disabled"), 403)
     if not (code or "").strip():
-        raise ServiceError("enter the verification code or a backup code")
+        raise ServiceError(msg("enter the verification code or a backup code"))
     twofa.check_code(user.id, code)
     if not once.claim(PURPOSE, str(claims["n"]), int(claims["x"] - time.time()) + 1):
         raise Unauthorized(EXPIRED)

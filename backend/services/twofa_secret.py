@@ -21,7 +21,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from backend.config import get_settings
-from backend.services.errors import ServiceError
+from backend.services.errors import ServiceError, msg
 
 PREFIX = "enc:v1:"
 _LABEL = b"newapi-py two_fas.secret v1\x00"
@@ -52,6 +52,6 @@ def unseal(stored: str) -> str:
         return AESGCM(key).decrypt(raw[:12], raw[12:], _LABEL).decode()
     except (ValueError, InvalidTag, binascii.Error) as exc:
         raise ServiceError(
-            "this account's 2FA secret cannot be read (CRYPTO_SECRET changed?); ask an administrator to reset its 2FA",
+            msg("this account's 2FA secret cannot be read (CRYPTO_SECRET changed?); ask an administrator to reset its 2FA"),
             409,
         ) from exc

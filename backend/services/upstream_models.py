@@ -24,7 +24,7 @@ from backend.db import session_scope
 from backend.models import Channel
 from backend.models.enums import ChannelStatus
 from backend.services import abilities
-from backend.services.errors import NotFound, ServiceError
+from backend.services.errors import NotFound, ServiceError, msg
 
 CHECK = "upstream_model_update_check_enabled"
 AUTO_SYNC = "upstream_model_update_auto_sync_enabled"
@@ -117,10 +117,10 @@ def _save(row: Channel, settings: dict[str, Any], models: list[str] | None) -> b
 
 def _get(s: Any, channel_id: int) -> Channel:
     if channel_id <= 0:
-        raise ServiceError("invalid channel id")
+        raise ServiceError(msg("invalid channel id"))
     row = s.get(Channel, channel_id)
     if row is None:
-        raise NotFound("渠道不存在")
+        raise NotFound(msg("渠道不存在"))
     return row
 
 

@@ -18,7 +18,7 @@ from urllib.parse import quote
 import orjson
 
 from backend.services import options, safe_fetch
-from backend.services.errors import ServiceError
+from backend.services.errors import ServiceError, msg
 
 log = logging.getLogger("newapi.uptime")
 GROUPS_OPTION = "console_setting.uptime_kuma_groups"
@@ -34,16 +34,16 @@ def parse_groups(raw: str) -> list[dict[str, str]]:
     try:
         value = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
-        raise ServiceError(f"{GROUPS_OPTION} must be a JSON array: {exc}") from exc
+        raise ServiceError(msg("{groups_option} must be a JSON array: {exc}", groups_option=GROUPS_OPTION, exc=exc)) from exc
     if not isinstance(value, list) or not all(isinstance(g, dict) for g in value):
-        raise ServiceError(f"{GROUPS_OPTION} must be a JSON array of objects")
+        raise ServiceError(msg("{groups_option} must be a JSON array of objects", groups_option=GROUPS_OPTION))
     if len(value) > MAX_GROUPS:
-        raise ServiceError(f"{GROUPS_OPTION}: at most {MAX_GROUPS} groups")
+        raise ServiceError(msg("{groups_option}: at most {max_groups} groups", groups_option=GROUPS_OPTION, max_groups=MAX_GROUPS))
     groups = []
     for g in value:
         url, slug = str(g.get("url") or "").strip(), str(g.get("slug") or "").strip()
         if url and not url.lower().startswith(("http://", "https://")):
-            raise ServiceError(f"{GROUPS_OPTION}: {url!r} is not an http(s) URL")
+            raise ServiceError(msg("{groups_option}: {url!r} is not an http(s) URL", groups_option=GROUPS_OPTION, url=url))
         groups.append({"categoryName": str(g.get("categoryName") or ""), "url": url, "slug": slug})
     return groups
 
@@ -60,7 +60,7 @@ async def _get_json(url: str) -> Any:
     fetched = await safe_fetch.fetch(url, timeout=FETCH_TIMEOUT_S, max_bytes=MAX_BYTES,
                                      headers={"Accept": "application/json"})
     if fetched.status != 200:
-        raise safe_fetch.FetchFailed(f"status {fetched.status}")
+        raise safe_fetch.FetchFailed(msg("status {status}", status=fetched.status))
     return orjson.loads(fetched.body)
 
 

@@ -7,7 +7,6 @@ deleted or demoted. Admin DELETE is hard, manage->delete is soft (like new-api).
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import delete, or_
 from sqlalchemy import update as sql_update
@@ -19,23 +18,24 @@ from backend.auth.passwords import hash_password
 from backend.db import session_scope
 from backend.models import Token, User
 from backend.models.enums import LogType, Role, UserStatus
-from backend.models.validation import DISPLAY_NAME_TOO_LONG, display_name_ok, is_email
+from backend.models.schemas.user import UserAdminPublic, UserCreate, UserRoleStatus, UserUpdate
+from backend.models.validation import check_display_name, check_email, check_password, check_username
 from backend.services import activity_log, groups, keywords, ledger, sessions
-from backend.services.errors import Forbidden, NotFound, ServiceError
+from backend.services.errors import Forbidden, NotFound, ServiceError, msg
 from backend.services.paging import page_of
-from backend.services.users import check_password, check_username, create_user, public_user
+from backend.services.users import admin_user, create_user
 
 ACTIONS = ("disable", "enable", "delete", "promote", "demote")
 
 
-def list_users(p: int, page_size: int) -> tuple[list[dict[str, Any]], int]:
+def list_users(p: int, page_size: int) -> tuple[list[UserAdminPublic], int]:
     """Every user, soft-deleted ones included (admins need to see them), newest first."""
     with session_scope() as s:
         rows, total = page_of(s, User, (), p, page_size)
-    return [public_user(u, admin=True) for u in rows], total
+    return [admin_user(u) for u in rows], total
 
 
-def search_users(keyword: str, group: str, p: int, page_size: int) -> tuple[list[dict[str, Any]], int]:
+def search_users(keyword: str, group: str, p: int, page_size: int) -> tuple[list[UserAdminPublic], int]:
     conds = []
     if keyword:
         match = [column.contains(keyword, autoescape=True) for column in (User.username, User.email, User.display_name)]
@@ -46,45 +46,50 @@ def search_users(keyword: str, group: str, p: int, page_size: int) -> tuple[list
         conds.append(User.group == group)
     with session_scope() as s:
         rows, total = page_of(s, User, conds, p, page_size)
-    return [public_user(u, admin=True) for u in rows], total
+    return [admin_user(u) for u in rows], total
 
 
 def _target(s, actor: User, user_id: int) -> User:  # noqa: ANN001
     user = s.get(User, user_id)
     if user is None:
-        raise NotFound("user not found")
+        raise NotFound(msg("user not found"))
     if actor.role <= user.role and actor.role != Role.ROOT:
-        raise Forbidden("no permission to act on a user of the same or a higher role")
+        raise Forbidden(msg("no permission to act on a user of the same or a higher role"))
     return user
 
 
-def get_user(actor: User, user_id: int) -> dict[str, Any]:
+def get_user(actor: User, user_id: int) -> UserAdminPublic:
     with session_scope() as s:
-        return public_user(_target(s, actor, user_id), admin=True)
+        return admin_user(_target(s, actor, user_id))
 
 
-def create(actor: User, username: str, password: str, display_name: str = "", role: int = Role.COMMON) -> User:
-    if role >= actor.role:
-        raise Forbidden("cannot create a user with a role equal to or higher than your own")
-    if role not in (Role.COMMON, Role.ADMIN):
-        raise ServiceError("invalid role")
+def create(actor: User, data: UserCreate) -> UserAdminPublic:
+    """A new account (username and display name trimmed) of a lower role than the actor's."""
+    if data.role >= actor.role:
+        raise Forbidden(msg("cannot create a user with a role equal to or higher than your own"))
+    if data.role not in (Role.COMMON, Role.ADMIN):
+        raise ServiceError(msg("invalid role"))
     with session_scope() as s:
-        return create_user(s, username, password, display_name=display_name, role=role)
+        user = create_user(s, data.username.strip(), data.password, display_name=data.display_name.strip(),
+                           role=data.role)
+        return admin_user(user)
 
 
-def update(actor: User, user_id: int, fields: dict[str, Any]) -> User:
-    """Edit name, display name, password, group, quota, email, remark. A quota change is logged."""
+def update(actor: User, data: UserUpdate) -> UserAdminPublic:
+    """Edit name, display name, password, group, quota, email, remark (the fields sent, not
+    None). A quota change is logged."""
+    user_id = data.id
+    fields = data.model_dump(exclude={"id"}, exclude_none=True)
     old_quota = new_quota = None
     with session_scope() as s:
         user = _target(s, actor, user_id)
         if "username" in fields and fields["username"] != user.username:
             check_username(fields["username"])
             if s.exec(select(User.id).where(User.username == fields["username"])).first() is not None:
-                raise ServiceError("this username is already taken")
+                raise ServiceError(msg("this username is already taken"))
             user.username = fields["username"]
         if "display_name" in fields:
-            if not display_name_ok(fields["display_name"]):
-                raise ServiceError(DISPLAY_NAME_TOO_LONG)
+            check_display_name(fields["display_name"])
             user.display_name = fields["display_name"]
         if fields.get("password"):
             # A reset by an admin is what follows a stolen account: every session and the access
@@ -95,25 +100,24 @@ def update(actor: User, user_id: int, fields: dict[str, Any]) -> User:
             sessions.end_user_sessions(s, user_id)
         if "group" in fields and fields["group"] != user.group:
             if fields["group"] not in groups.group_ratios():
-                raise ServiceError("unknown group")
+                raise ServiceError(msg("unknown group"))
             user.group = fields["group"]
         if "email" in fields:
-            if fields["email"] and not is_email(fields["email"]):
-                raise ServiceError("invalid email address")
+            check_email(fields["email"])
             user.email = fields["email"]
         if "remark" in fields:
             if len(fields["remark"]) > 255:
-                raise ServiceError("the remark must be at most 255 characters")
+                raise ServiceError(msg("the remark must be at most 255 characters"))
             user.remark = fields["remark"]
         if "quota" in fields and fields["quota"] != user.quota:
             if fields["quota"] < 0:
-                raise ServiceError("quota cannot be negative")
+                raise ServiceError(msg("quota cannot be negative"))
             old_quota, new_quota = user.quota, fields["quota"]
         s.add(user)
         try:
             s.flush()
         except IntegrityError as exc:
-            raise ServiceError("this username is already taken") from exc
+            raise ServiceError(msg("this username is already taken")) from exc
         if new_quota is not None:
             # Applied as a delta, so spending not yet flushed by the ledger is not overwritten.
             s.execute(sql_update(User).where(User.id == user_id).values(quota=User.quota + (new_quota - old_quota)))
@@ -128,14 +132,14 @@ def update(actor: User, user_id: int, fields: dict[str, Any]) -> User:
             f" to {activity_log.format_quota(new_quota)}",
             other={"event": "admin_quota", "admin": actor.username, "old_quota": old_quota, "new_quota": new_quota},
         )
-    return user
+    return admin_user(user)
 
 
 def hard_delete(actor: User, user_id: int) -> None:
     with session_scope() as s:
         user = _target(s, actor, user_id)
         if user.role >= Role.ROOT:
-            raise Forbidden("the root user cannot be deleted")
+            raise Forbidden(msg("the root user cannot be deleted"))
         owned = s.exec(select(Token.id, Token.key).where(Token.user_id == user_id)).all()
         s.execute(delete(Token).where(Token.user_id == user_id))
         s.delete(user)
@@ -148,13 +152,13 @@ def hard_delete(actor: User, user_id: int) -> None:
     cache.invalidate_user(user_id)
 
 
-def manage(actor: User, user_id: int, action: str) -> dict[str, Any]:
+def manage(actor: User, user_id: int, action: str) -> UserRoleStatus:
     if action not in ACTIONS:
-        raise ServiceError("invalid action")
+        raise ServiceError(msg("invalid action"))
     with session_scope() as s:
         user = _target(s, actor, user_id)
         if user.role >= Role.ROOT and action in ("disable", "delete", "demote"):
-            raise Forbidden("the root user cannot be disabled, deleted or demoted")
+            raise Forbidden(msg("the root user cannot be disabled, deleted or demoted"))
         if action == "disable":
             user.status = UserStatus.DISABLED
         elif action == "enable":
@@ -163,13 +167,13 @@ def manage(actor: User, user_id: int, action: str) -> dict[str, Any]:
             user.deleted_at = datetime.now(UTC).replace(tzinfo=None)
         elif action == "promote":
             if actor.role != Role.ROOT:
-                raise Forbidden("only the root user can promote users")
+                raise Forbidden(msg("only the root user can promote users"))
             if user.role >= Role.ADMIN:
-                raise ServiceError("this user is already an administrator")
+                raise ServiceError(msg("this user is already an administrator"))
             user.role = Role.ADMIN
         else:
             if user.role == Role.COMMON:
-                raise ServiceError("this user is already a common user")
+                raise ServiceError(msg("this user is already a common user"))
             user.role = Role.COMMON
         s.add(user)
         if action in ("disable", "delete"):
@@ -178,4 +182,4 @@ def manage(actor: User, user_id: int, action: str) -> dict[str, Any]:
     cache.invalidate_user(user_id)
     for key in keys:  # token snapshots may carry the owner's state
         cache.invalidate_token(key)
-    return {"role": user.role, "status": user.status}
+    return UserRoleStatus(role=user.role, status=user.status)

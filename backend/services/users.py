@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import secrets
 import string
 from datetime import UTC, datetime
@@ -21,12 +20,18 @@ from backend.config import get_settings
 from backend.db import session_scope
 from backend.models import User
 from backend.models.enums import LogType, Role, UserStatus
-from backend.models.validation import DISPLAY_NAME_TOO_LONG, display_name_ok, is_email
+from backend.models.schemas.user import UserAdminPublic, UserPublic, UserSelfUpdate
+from backend.models.validation import (
+    check_display_name,
+    check_email,
+    check_password,
+    check_username,
+    is_email,
+)
 from backend.services import activity_log, ledger, options, sessions, ssrf, tokens, verification
-from backend.services.errors import Forbidden, NotFound, ServiceError
+from backend.services.errors import Forbidden, NotFound, ServiceError, msg
 
 _ALNUM = string.ascii_letters + string.digits
-_USERNAME = re.compile(r"^[^\s]{1,20}$")
 
 # users.setting keys a user may write, with their types.
 _SETTING_FIELDS: dict[str, type | tuple[type, ...]] = {
@@ -44,9 +49,8 @@ _SETTING_FIELDS: dict[str, type | tuple[type, ...]] = {
 _HIDDEN_SETTINGS = ("webhook_secret", "gotify_token")  # stored, never shown back
 
 
-def public_user(u: User, *, admin: bool = False) -> dict[str, Any]:
-    """A user as the API shows it: never the password hash, the PAT or the webhook secret."""
-    data: dict[str, Any] = {
+def _public_fields(u: User) -> dict[str, Any]:
+    return {
         "id": u.id,
         "username": u.username,
         "display_name": u.display_name,
@@ -70,22 +74,30 @@ def public_user(u: User, *, admin: bool = False) -> dict[str, Any]:
         "inviter_id": u.inviter_id,
         "setting": json.dumps(visible_setting(u)),
     }
-    if admin:
-        data["remark"] = u.remark or ""
-        data["deleted_at"] = u.deleted_at.isoformat() if u.deleted_at else None
-    return data
 
 
-def self_view(u: User) -> dict[str, Any]:
+def public_user(u: User) -> UserPublic:
+    """A user as the API shows it: never the password hash, the PAT or the webhook secret."""
+    return UserPublic(**_public_fields(u))
+
+
+def admin_user(u: User) -> UserAdminPublic:
+    """A user as admins see them: also the remark and when the user was soft-deleted."""
+    return UserAdminPublic(
+        **_public_fields(u), remark=u.remark or "", deleted_at=u.deleted_at.isoformat() if u.deleted_at else None,
+    )
+
+
+def self_view(u: User) -> UserPublic:
     """The user's own profile with live counters: the ledger's balance (what the DB will hold once
     pending charges are flushed) rather than the row, which lags by up to BATCH_UPDATE_INTERVAL."""
-    data = public_user(u)
     live = ledger.get_ledger()
-    data["quota"] = live.user_quota(u.id)
     used, requests = live.unflushed_user_usage(u.id)
-    data["used_quota"] = u.used_quota + used
-    data["request_count"] = u.request_count + requests
-    return data
+    return public_user(u).model_copy(update={
+        "quota": live.user_quota(u.id),
+        "used_quota": u.used_quota + used,
+        "request_count": u.request_count + requests,
+    })
 
 
 def load_setting(u: User) -> dict[str, Any]:
@@ -103,16 +115,6 @@ def visible_setting(u: User) -> dict[str, Any]:
     return setting
 
 
-def check_password(password: str) -> None:
-    if not 8 <= len(password) <= 20:
-        raise ServiceError("the password must be 8 to 20 characters long")
-
-
-def check_username(username: str) -> None:
-    if not _USERNAME.match(username):
-        raise ServiceError("the username must be 1 to 20 characters without spaces")
-
-
 def new_aff_code(s: Session) -> str:
     while True:
         code = "".join(secrets.choice(_ALNUM) for _ in range(4))
@@ -127,10 +129,9 @@ def create_user(
     """Insert a user in the caller's transaction. Soft-deleted users keep their name (unique index)."""
     check_username(username)
     check_password(password)
-    if display_name and not display_name_ok(display_name):
-        raise ServiceError(DISPLAY_NAME_TOO_LONG)
+    check_display_name(display_name)
     if s.exec(select(User.id).where(User.username == username)).first() is not None:
-        raise ServiceError("this username is already taken")
+        raise ServiceError(msg("this username is already taken"))
     user = User(
         username=username, password=hash_password(password), display_name=display_name or username,
         role=int(role), status=UserStatus.ENABLED, email=email, quota=quota, inviter_id=inviter_id,
@@ -140,7 +141,7 @@ def create_user(
     try:
         s.flush()
     except IntegrityError as exc:
-        raise ServiceError("this username is already taken") from exc
+        raise ServiceError(msg("this username is already taken")) from exc
     return user
 
 
@@ -148,16 +149,15 @@ def register(
     username: str, password: str, email: str = "", aff_code: str = "", verification_code: str = "",
 ) -> User:
     if not (options.get_bool("RegisterEnabled") and options.get_bool("PasswordRegisterEnabled")):
-        raise Forbidden("registration by password is disabled by the administrator")
+        raise Forbidden(msg("registration by password is disabled by the administrator"))
     verify = options.get_bool("EmailVerificationEnabled")
     if verify and not email:
-        raise ServiceError("an email address and its verification code are required")
-    if email and not is_email(email):
-        raise ServiceError("invalid email address")
+        raise ServiceError(msg("an email address and its verification code are required"))
+    check_email(email)
     # Checked here and used up inside the transaction below: a refused registration (name taken)
     # keeps the code, and two registrations cannot share one.
     if verify and not verification.check(verification.EMAIL_CODE, email, verification_code):
-        raise ServiceError("the verification code is wrong or has expired")
+        raise ServiceError(msg("the verification code is wrong or has expired"))
     quota = options.get_int("QuotaForNewUser")
     invitee_bonus = inviter_bonus = 0
     with session_scope() as s:
@@ -174,9 +174,9 @@ def register(
         if verify:
             taken = s.exec(select(User.id).where(User.email == email, User.id != user.id, User.deleted_at.is_(None)))
             if taken.first() is not None:
-                raise ServiceError("this email address is already in use")
+                raise ServiceError(msg("this email address is already in use"))
             if not verification.consume(verification.EMAIL_CODE, email, verification_code):
-                raise ServiceError("the verification code is wrong or has expired")
+                raise ServiceError(msg("the verification code is wrong or has expired"))
         if inviter is not None:
             s.execute(
                 update(User).where(User.id == inviter.id).values(
@@ -215,9 +215,9 @@ def _dummy_hash() -> str:
 def login(username: str, password: str) -> User:
     """Username or email plus password. One generic error for every failure (no account probing)."""
     if not options.get_bool("PasswordLoginEnabled"):
-        raise Forbidden("password login is disabled by the administrator")
+        raise Forbidden(msg("password login is disabled by the administrator"))
     if not username or not password:
-        raise ServiceError("invalid username or password")
+        raise ServiceError(msg("invalid username or password"))
     with session_scope() as s:
         candidates = s.exec(
             select(User).where(or_(User.username == username, User.email == username), User.deleted_at.is_(None))
@@ -226,9 +226,9 @@ def login(username: str, password: str) -> User:
     # Hash anyway on a miss, so timing does not reveal whether the name exists.
     hashed = user.password if user else _dummy_hash()
     if not verify_password(password, hashed) or user is None:
-        raise ServiceError("invalid username or password")
+        raise ServiceError(msg("invalid username or password"))
     if user.status != UserStatus.ENABLED:
-        raise Forbidden("this user has been disabled")
+        raise Forbidden(msg("this user has been disabled"))
     return user
 
 
@@ -236,42 +236,38 @@ def get_user(user_id: int) -> User:
     with session_scope() as s:
         user = s.get(User, user_id)
         if user is None or user.deleted_at is not None:
-            raise NotFound("user not found")
+            raise NotFound(msg("user not found"))
         return user
 
 
-def update_self(
-    user_id: int, *, username: str | None = None, display_name: str | None = None,
-    password: str | None = None, original_password: str | None = None, keep_session: str | None = None,
-) -> User:
+def update_self(user_id: int, data: UserSelfUpdate, *, keep_session: str | None = None) -> User:
     """A password change also ends every other session of the user (all but the one whose cookie is
     `keep_session`) and clears the personal access token: whoever had the old password, or a
     token obtained with it, is out."""
     with session_scope() as s:
         user = s.get(User, user_id)
         if user is None or user.deleted_at is not None:
-            raise NotFound("user not found")
-        if username is not None and username != user.username:
-            check_username(username)
-            if s.exec(select(User.id).where(User.username == username)).first() is not None:
-                raise ServiceError("this username is already taken")
-            user.username = username
-        if display_name is not None:
-            if not display_name_ok(display_name):
-                raise ServiceError(DISPLAY_NAME_TOO_LONG)
-            user.display_name = display_name
-        if password:
-            check_password(password)
-            if not verify_password(original_password or "", user.password):
-                raise ServiceError("the original password is wrong")
-            user.password = hash_password(password)
+            raise NotFound(msg("user not found"))
+        if data.username is not None and data.username != user.username:
+            check_username(data.username)
+            if s.exec(select(User.id).where(User.username == data.username)).first() is not None:
+                raise ServiceError(msg("this username is already taken"))
+            user.username = data.username
+        if data.display_name is not None:
+            check_display_name(data.display_name)
+            user.display_name = data.display_name
+        if data.password:
+            check_password(data.password)
+            if not verify_password(data.original_password or "", user.password):
+                raise ServiceError(msg("the original password is wrong"))
+            user.password = hash_password(data.password)
             user.access_token = None
             sessions.end_user_sessions(s, user_id, keep=keep_session)
         s.add(user)
         try:
             s.flush()
         except IntegrityError as exc:
-            raise ServiceError("this username is already taken") from exc
+            raise ServiceError(msg("this username is already taken")) from exc
     cache.invalidate_user(user_id)
     return user
 
@@ -280,9 +276,9 @@ def delete_self(user_id: int) -> None:
     with session_scope() as s:
         user = s.get(User, user_id)
         if user is None or user.deleted_at is not None:
-            raise NotFound("user not found")
+            raise NotFound(msg("user not found"))
         if user.role >= Role.ROOT:
-            raise Forbidden("the root user cannot delete itself")
+            raise Forbidden(msg("the root user cannot delete itself"))
         user.deleted_at = datetime.now(UTC).replace(tzinfo=None)
         s.add(user)
         sessions.end_user_sessions(s, user_id)
@@ -302,7 +298,7 @@ def aff_code(user_id: int) -> str:
     with session_scope() as s:
         user = s.get(User, user_id)
         if user is None:
-            raise NotFound("user not found")
+            raise NotFound(msg("user not found"))
         if not user.aff_code:
             user.aff_code = new_aff_code(s)
             s.add(user)
@@ -316,7 +312,7 @@ def transfer_aff_quota(user_id: int, quota: int) -> None:
     UPDATE checks and moves in one statement, so two concurrent transfers cannot overdraw."""
     minimum = int(options.get_float("QuotaPerUnit") or 500000)
     if quota < minimum:
-        raise ServiceError(f"the transfer must be at least {activity_log.format_quota(minimum)}")
+        raise ServiceError(msg("the transfer must be at least {minimum}", minimum=activity_log.format_quota(minimum)))
     with session_scope() as s:
         moved = s.execute(
             update(User)
@@ -324,7 +320,7 @@ def transfer_aff_quota(user_id: int, quota: int) -> None:
             .values(aff_quota=User.aff_quota - quota, quota=User.quota + quota)
         ).rowcount
         if moved != 1:
-            raise ServiceError("not enough invitation reward to transfer")
+            raise ServiceError(msg("not enough invitation reward to transfer"))
         username = s.get(User, user_id).username
     ledger.forget_user(user_id)
     cache.invalidate_user(user_id)
@@ -341,22 +337,22 @@ def update_setting(user_id: int, data: dict[str, Any]) -> dict[str, Any]:
         if kind is None:
             continue
         if value is None or isinstance(value, bool) and kind is not bool or not isinstance(value, kind):
-            raise ServiceError(f"invalid value for {key}")
+            raise ServiceError(msg("invalid value for {key}", key=key))
         clean[key] = value
     notify = clean.get("notify_type", "email")
     if notify not in ("email", "webhook", "bark", "gotify"):
-        raise ServiceError("notify_type must be email, webhook, bark or gotify")
+        raise ServiceError(msg("the notification method must be email, webhook, Bark or Gotify"))
     if "quota_warning_threshold" in clean and clean["quota_warning_threshold"] <= 0:
-        raise ServiceError("quota_warning_threshold must be positive")
+        raise ServiceError(msg("the quota warning threshold must be positive"))
     if notify == "webhook" and not str(clean.get("webhook_url", "")).startswith(("https://", "http://")):
-        raise ServiceError("a webhook notification needs an http(s) webhook_url")
+        raise ServiceError(msg("a webhook notification needs a webhook URL starting with http:// or https://"))
     if notify == "bark" and not str(clean.get("bark_url", "")).startswith(("https://", "http://")):
-        raise ServiceError("a Bark notification needs an http(s) bark_url")
+        raise ServiceError(msg("a Bark notification needs a Bark URL starting with http:// or https://"))
     if notify == "gotify" and not (str(clean.get("gotify_url", "")).startswith(("https://", "http://"))
                                    and (clean.get("gotify_token") or _stored(user_id, "gotify_token"))):
-        raise ServiceError("a Gotify notification needs an http(s) gotify_url and a gotify_token")
+        raise ServiceError(msg("a Gotify notification needs a Gotify URL starting with http:// or https:// and an application token"))
     if not 0 <= clean.get("gotify_priority", 5) <= 10:
-        raise ServiceError("gotify_priority must be between 0 and 10")
+        raise ServiceError(msg("the Gotify priority must be between 0 and 10"))
     for key in ("webhook_url", "bark_url", "gotify_url"):
         if clean.get(key):
             # Early word on a target the sender would refuse (private address, port, host lists);
@@ -364,11 +360,11 @@ def update_setting(user_id: int, data: dict[str, Any]) -> dict[str, Any]:
             ssrf.check_url(clean[key].replace("{{title}}", "t").replace("{{content}}", "c"))
     email = clean.get("notification_email", "")
     if email and not is_email(email):
-        raise ServiceError("invalid notification email")
+        raise ServiceError(msg("invalid notification email"))
     with session_scope() as s:
         user = s.get(User, user_id)
         if user is None:
-            raise NotFound("user not found")
+            raise NotFound(msg("user not found"))
         current = load_setting(user)
         for key in _HIDDEN_SETTINGS:
             if key not in clean and key in current:

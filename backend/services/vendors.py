@@ -12,11 +12,11 @@ from sqlmodel import Session, col, select
 
 from backend.db import session_scope
 from backend.models import Vendor
-from backend.services.errors import NotFound, ServiceError
+from backend.services.errors import NotFound, ServiceError, msg
 from backend.services.model_meta import live, vendor_counts
 from backend.services.paging import page_of_query
 
-DUPLICATE = "供应商名称已存在"
+DUPLICATE = msg("供应商名称已存在")
 EDITABLE = ("name", "description", "icon", "status")
 
 
@@ -42,7 +42,7 @@ def search(keyword: str, p: int, page_size: int) -> dict[str, Any]:
 def _get(s: Session, vendor_id: int) -> Vendor:
     row = s.get(Vendor, vendor_id)
     if row is None or row.deleted_at is not None:
-        raise NotFound("供应商不存在")
+        raise NotFound(msg("供应商不存在"))
     return row
 
 
@@ -63,7 +63,7 @@ def find_by_name(s: Session, name: str) -> Vendor | None:
 def _name(fields: dict[str, Any]) -> str:
     name = (fields.get("name") or "").strip()
     if not name:
-        raise ServiceError("供应商名称不能为空")
+        raise ServiceError(msg("供应商名称不能为空"))
     return name
 
 

@@ -29,7 +29,7 @@ from backend.db import session_scope
 from backend.models import User
 from backend.models.validation import is_email
 from backend.services import mailer, options, sessions
-from backend.services.errors import ServiceError
+from backend.services.errors import ServiceError, msg
 
 log = logging.getLogger(__name__)
 
@@ -167,14 +167,14 @@ def _reset() -> None:
 def check_email_allowed(email: str) -> None:
     """The address checks new-api applies before sending a registration code."""
     if not is_email(email):
-        raise ServiceError("invalid email address")
+        raise ServiceError(msg("invalid email address"))
     local, _, domain = email.rpartition("@")
     if options.get_bool("EmailDomainRestrictionEnabled"):
         allowed = {d.strip().lower() for d in options.get("EmailDomainWhitelist").split(",") if d.strip()}
         if domain.lower() not in allowed:
-            raise ServiceError("this email domain is not allowed; use an address from a permitted domain")
+            raise ServiceError(msg("this email domain is not allowed; use an address from a permitted domain"))
     if options.get_bool("EmailAliasRestrictionEnabled") and ("+" in local or "." in local):
-        raise ServiceError("email aliases (addresses with '+' or '.') are not allowed")
+        raise ServiceError(msg("email aliases (addresses with '+' or '.') are not allowed"))
 
 
 def _email_taken(email: str) -> bool:
@@ -212,7 +212,7 @@ async def _mail_email_code(email: str) -> None:
 
 def _require_mailer() -> None:
     if not mailer.configured():
-        raise ServiceError("mail is not configured: ask the administrator to set the SMTP server", 503)
+        raise ServiceError(msg("mail is not configured: ask the administrator to set the SMTP server"), 503)
 
 
 def _in_background(job: Coroutine[Any, Any, None]) -> None:
@@ -245,7 +245,7 @@ async def request_password_reset(email: str) -> None:
     the same whether or not one does: the lookup and the mail happen after the caller is answered."""
     email = email.strip()
     if not is_email(email):
-        raise ServiceError("invalid email address")
+        raise ServiceError(msg("invalid email address"))
     _require_mailer()
     _in_background(_mail_reset_link(email))
 
@@ -259,7 +259,7 @@ def reset_password(email: str, token: str) -> str:
     Their sessions and access tokens end with the old password."""
     email = email.strip()
     if not consume(PASSWORD_RESET, email, token):
-        raise ServiceError("the reset link is invalid or has expired")
+        raise ServiceError(msg("the reset link is invalid or has expired"))
     password = new_password()
     with session_scope() as s:
         ids = list(s.exec(select(User.id).where(User.email == email, col(User.deleted_at).is_(None))).all())
@@ -268,7 +268,7 @@ def reset_password(email: str, token: str) -> str:
         for user_id in ids:
             sessions.end_user_sessions(s, user_id)
     if not ids:
-        raise ServiceError("the reset link is invalid or has expired")
+        raise ServiceError(msg("the reset link is invalid or has expired"))
     for user_id in ids:
         cache.invalidate_user(user_id)
     return password

@@ -24,7 +24,7 @@ from backend.config import get_settings
 from backend.json_shape import object_at
 from backend.models import User
 from backend.services import epay, options, payment_compliance, payment_pricing, topups, waffo_api
-from backend.services.errors import ServiceError
+from backend.services.errors import ServiceError, msg
 
 log = logging.getLogger("newapi.waffo")
 
@@ -35,7 +35,7 @@ ZERO_DECIMAL_CURRENCIES = {"IDR", "JPY", "KRW", "VND"}
 
 class BadSignature(ServiceError):
     def __init__(self) -> None:
-        super().__init__("invalid Waffo signature", 400)
+        super().__init__(msg("invalid Waffo signature"), 400)
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ def quote(user: User, amount: int) -> str:
     payment_pricing.check_amount(amount, payment_pricing.min_topup("WaffoMinTopUp"))
     money = pay_money(amount, user.group)
     if money < payment_pricing.CENT:
-        raise ServiceError("the amount to pay is too low")
+        raise ServiceError(msg("the amount to pay is too low"))
     return f"{money:.2f}"
 
 
@@ -103,12 +103,12 @@ def _method(index: int | None, method_type: str, method_name: str) -> PayMethod 
     methods = pay_methods()
     if index is not None:
         if not 0 <= index < len(methods):
-            raise ServiceError("this payment method is not supported")
+            raise ServiceError(msg("this payment method is not supported"))
         return methods[index]
     if method_type:
         found = next((m for m in methods if (m.pay_method_type, m.pay_method_name) == (method_type, method_name)), None)
         if found is None:
-            raise ServiceError("this payment method is not supported")
+            raise ServiceError(msg("this payment method is not supported"))
         return found
     return None
 
@@ -117,13 +117,13 @@ def purchase(user: User, amount: int, index: int | None = None, method_type: str
              method_name: str = "") -> dict[str, str]:
     """A pending order and Waffo's cashier page for it: `{payment_url, order_id}` (new-api's answer)."""
     if not (options.get_bool("WaffoEnabled") and configured()):
-        raise ServiceError("Waffo payment is not enabled by the administrator")
+        raise ServiceError(msg("Waffo payment is not enabled by the administrator"))
     payment_compliance.require()
     payment_pricing.check_amount(amount, payment_pricing.min_topup("WaffoMinTopUp"))
     method = _method(index, method_type.strip(), method_name.strip())
     money = pay_money(amount, user.group)
     if money < payment_pricing.CENT:
-        raise ServiceError("the amount to pay is too low")
+        raise ServiceError(msg("the amount to pay is too low"))
     trade_no = f"WAFFO-{user.id}-{int(time.time() * 1000)}-{topups.random_string(6)}"
     topups.create(user.id, max(payment_pricing.order_amount(amount), 1), money, trade_no, "waffo",
                   topups.PROVIDER_WAFFO)
@@ -151,7 +151,7 @@ def purchase(user: User, amount: int, index: int | None = None, method_type: str
         url = ""
     if not url:
         topups.expire(trade_no, topups.PROVIDER_WAFFO, topups.FAILED)
-        raise ServiceError("could not start the payment", 502)
+        raise ServiceError(msg("could not start the payment"), 502)
     log.info("Waffo order %s created for user %d: amount %d, money %s %s", trade_no, user.id, amount, money, currency())
     return {"payment_url": url, "order_id": trade_no}
 
@@ -165,13 +165,13 @@ def webhook(payload: bytes, signature: str) -> str:
     try:
         event = orjson.loads(payload)
     except orjson.JSONDecodeError:
-        raise ServiceError("the webhook body is not JSON") from None
+        raise ServiceError(msg("the webhook body is not JSON")) from None
     if not isinstance(event, dict) or event.get("eventType") != PAYMENT_EVENT:
         return "ignored"
     result = object_at(event, "result")
     trade_no = str(result.get("merchantOrderId") or "")
     if not trade_no:
-        raise ServiceError("the notification names no order")
+        raise ServiceError(msg("the notification names no order"))
     if result.get("orderStatus") != PAID:
         failed = topups.expire(trade_no, topups.PROVIDER_WAFFO, topups.FAILED)
         return "marked failed" if failed else "ignored status"

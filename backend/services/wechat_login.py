@@ -10,20 +10,20 @@ import httpx
 from backend.config import get_settings
 from backend.models import User
 from backend.services import oauth_accounts, options
-from backend.services.errors import ServiceError
+from backend.services.errors import ServiceError, msg
 
 KIND = oauth_accounts.AccountKind("wechat", "WeChat", "wechat_id")
 
 
 def _require_enabled() -> None:
     if not options.get_bool("WeChatAuthEnabled"):
-        raise ServiceError("WeChat login is not enabled by the administrator", 403)
+        raise ServiceError(msg("WeChat login is not enabled by the administrator"), 403)
 
 
 def wechat_id(code: str) -> str:
     code = code.strip()
     if not code or len(code) > 128:
-        raise ServiceError("the verification code is missing or invalid")
+        raise ServiceError(msg("the verification code is missing or invalid"))
     base = options.get("WeChatServerAddress").rstrip("/")
     try:
         reply = httpx.get(f"{base}/api/wechat/user", params={"code": code},
@@ -31,10 +31,10 @@ def wechat_id(code: str) -> str:
                           timeout=get_settings().OAUTH_HTTP_TIMEOUT)
         body = reply.json()
     except (httpx.HTTPError, ValueError) as exc:
-        raise ServiceError("could not reach the WeChat server, please try again", 502) from exc
+        raise ServiceError(msg("could not reach the WeChat server, please try again"), 502) from exc
     if not isinstance(body, dict) or not body.get("success") or not isinstance(body.get("data"), str) \
             or not body["data"]:
-        raise ServiceError("the verification code is wrong or has expired")
+        raise ServiceError(msg("the verification code is wrong or has expired"))
     return body["data"]
 
 

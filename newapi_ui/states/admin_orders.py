@@ -23,7 +23,6 @@ STATUS_LABELS = {
     topups.EXPIRED: (N_("Expired"), "gray"),
     topups.FAILED: (N_("Failed"), "red"),
 }
-MESSAGES = (N_("top-up order not found"), N_("the order's user no longer exists"))
 
 
 @dataclass

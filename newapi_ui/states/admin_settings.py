@@ -108,7 +108,7 @@ class AdminSettingsState(AuthState):
                     await backend_bridge.call(option_rules.save, key, value)
                     saved += 1
                 except ServiceError as exc:
-                    refused[key] = self.tr(exc.message)
+                    refused[key] = self.tr_error(exc)
         finally:
             self.saving = False
         loaded = await backend_bridge.call(_read)

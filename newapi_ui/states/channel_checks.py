@@ -40,7 +40,7 @@ class ChannelChecksState(AuthState):
         try:
             balance = await channel_balance.update_balance(int(channel_id))
         except ServiceError as exc:
-            return rx.toast.error(self.tr(exc.message))
+            return rx.toast.error(self.tr_error(exc))
         text = self.tr("Balance: {balance}").format(balance=fmt_money(Decimal(str(balance)), self.lang))
         return await self._reload_list(rx.toast.success(text))
 
@@ -61,7 +61,7 @@ class ChannelChecksState(AuthState):
         try:
             channel_test.start_test_all(user.id or 0, user.username)
         except ServiceError as exc:
-            return rx.toast.error(self.tr(exc.message))
+            return rx.toast.error(self.tr_error(exc))
         return rx.toast.info(self.tr("Testing every channel in the background; reload to see the results"))
 
     @rx.event
@@ -70,9 +70,9 @@ class ChannelChecksState(AuthState):
         if user is None:
             return away
         try:
-            raw = await backend_bridge.call(channels.get_channel, int(channel_id))
+            raw = (await backend_bridge.call(channels.get_channel, int(channel_id))).model_dump()
         except ServiceError as exc:
-            return rx.toast.error(self.tr(exc.message))
+            return rx.toast.error(self.tr_error(exc))
         self.test_id, self.test_name = int(channel_id), raw["name"]
         self.test_models = [m for m in (raw.get("models") or "").split(",") if m]
         self.test_model = raw.get("test_model") or (self.test_models[0] if self.test_models else "")
@@ -99,7 +99,7 @@ class ChannelChecksState(AuthState):
             result = await channel_test.run_test(self.test_id, self.test_model or None, user_id=user.id or 0,
                                                  username=user.username)
         except ServiceError as exc:
-            self.testing, self.test_ok, self.test_result = False, False, self.tr(exc.message)
+            self.testing, self.test_ok, self.test_result = False, False, self.tr_error(exc)
             return
         self.testing, self.test_ok = False, result.success
         took = response_time_text(round(result.time * 1000))

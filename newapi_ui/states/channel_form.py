@@ -10,8 +10,9 @@ import reflex as rx
 
 from backend.models import channel_types
 from backend.models.enums import Role
+from backend.models.schemas.channel import ChannelUpdate
 from backend.relay import channel_balance
-from backend.services import channels, groups
+from backend.services import channel_input, channels, groups
 from backend.services.errors import ServiceError
 from newapi_ui import backend_bridge
 from newapi_ui.components.json_editor import json_problem, pretty
@@ -123,9 +124,9 @@ class ChannelFormState(AuthState):
         if user is None:
             return away
         try:
-            c = await backend_bridge.call(channels.get_channel, int(channel_id))
+            c = (await backend_bridge.call(channels.get_channel, int(channel_id))).model_dump()
         except ServiceError as exc:
-            return rx.toast.error(self.tr(exc.message))
+            return rx.toast.error(self.tr_error(exc))
         self._reset_form()
         self.all_groups = await backend_bridge.call(groups.all_groups)
         self.editing_id, self.key_count = int(c["id"]), int(c.get("key_count") or 0)
@@ -220,7 +221,7 @@ class ChannelFormState(AuthState):
         except ServiceError as exc:
             self.fetching = False
             yield rx.toast.error(self.tr("Could not list the models at {url}: {error}").format(
-                url=base or "—", error=self.tr(exc.message)))
+                url=base or "—", error=self.tr_error(exc)))
             return
         self.fetching = False
         before = len(self.f_models)
@@ -258,9 +259,11 @@ class ChannelFormState(AuthState):
 
     def _save(self, body: dict[str, Any], is_root: bool) -> None:
         if self.editing_id:
-            channels.update_channel({**body, "id": self.editing_id}, actor_is_root=is_root)
+            change = channel_input.parse(ChannelUpdate, {**body, "id": self.editing_id})
+            channels.update_channel(change, actor_is_root=is_root)
         else:
-            channels.create_channels({"mode": "batch" if self.f_batch else "single", "channel": body})
+            channels.create_channels(channel_input.parse_create({"mode": "batch" if self.f_batch else "single",
+                                                                 "channel": body}))
 
     @rx.event
     async def save(self):  # noqa: ANN201
@@ -281,7 +284,7 @@ class ChannelFormState(AuthState):
             field = next((k for k in JSON_FIELDS if exc.message.startswith(k)), "")
             if field:
                 self.json_errors = {**self.json_errors, field: exc.message}
-            self.form_error = self.tr(exc.message)
+            self.form_error = self.tr_error(exc)
             return None
         finally:
             self.saving = False

@@ -18,8 +18,6 @@ from newapi_ui.i18n import N_
 from newapi_ui.states.auth import AuthState
 from newapi_ui.states.channels import ChannelsState
 
-MESSAGES = (N_("This operation is only supported for Ollama channels"), N_("this channel is not in multi-key mode"),
-            N_("channel not found"), N_("渠道不存在"), N_("key_index is out of range"))
 KEY_STATUS = {ChannelStatus.ENABLED: (N_("Enabled"), "green"), ChannelStatus.MANUALLY_DISABLED: (N_("Disabled"), "gray"),
               ChannelStatus.AUTO_DISABLED: (N_("Auto-disabled"), "amber")}
 
@@ -76,7 +74,7 @@ class ChannelToolsState(AuthState):
         try:
             new_id = await backend_bridge.call(channel_tools.copy_channel, int(channel_id))
         except ServiceError as exc:
-            return rx.toast.error(self.tr(exc.message))
+            return rx.toast.error(self.tr_error(exc))
         return [rx.toast.success(self.tr("Copied as channel #{id}").format(id=new_id)), ChannelsState.load]
 
     # ---- upstream model updates -----------------------------------------------------------------
@@ -91,7 +89,7 @@ class ChannelToolsState(AuthState):
         try:
             found = await upstream_updates.detect(self.tool_channel_id)
         except ServiceError as exc:
-            return rx.toast.error(self.tr(exc.message))
+            return rx.toast.error(self.tr_error(exc))
         finally:
             self.busy = False
         self.up_add, self.up_remove = found.add_models, found.remove_models
@@ -118,7 +116,7 @@ class ChannelToolsState(AuthState):
         try:
             await backend_bridge.call(upstream_models.apply, self.tool_channel_id, add, remove, ignore)
         except ServiceError as exc:
-            return rx.toast.error(self.tr(exc.message))
+            return rx.toast.error(self.tr_error(exc))
         self.up_open = False
         return [rx.toast.success(self.tr("Saved")), ChannelsState.load]
 
@@ -166,7 +164,7 @@ class ChannelToolsState(AuthState):
         try:
             self.ol_version = await ollama_manage.version(self.tool_channel_id)
         except ServiceError as exc:
-            self.ol_status = self.tr(exc.message)
+            self.ol_status = self.tr_error(exc)
         self.ol_open = True
         return None
 
@@ -191,6 +189,7 @@ class ChannelToolsState(AuthState):
             self.ol_pulling, self.ol_status, self.ol_percent = True, self.tr("Starting…"), 0
             channel_id = self.tool_channel_id
         failure = ""
+        refusal: ServiceError | None = None
         try:
             info = await ollama_manage.ollama_channel(channel_id)
             async for event in ollama_manage.pull_events(info, name):
@@ -203,9 +202,11 @@ class ChannelToolsState(AuthState):
                     if percent >= 0:
                         self.ol_percent = percent
         except ServiceError as exc:
-            failure = exc.message
+            refusal = exc
         async with self:
             self.ol_pulling = False
+            if refusal is not None:
+                failure = self.tr_error(refusal)
             if failure:
                 self.ol_status = failure
                 return rx.toast.error(failure)
@@ -223,7 +224,7 @@ class ChannelToolsState(AuthState):
         try:
             await ollama_manage.delete(self.tool_channel_id, name)
         except ServiceError as exc:
-            return rx.toast.error(exc.message)
+            return rx.toast.error(self.tr_error(exc))
         self.ol_status = self.tr("Deleted {model}").format(model=name)
         return rx.toast.success(self.ol_status)
 
@@ -251,7 +252,7 @@ class ChannelToolsState(AuthState):
         try:
             await self._load_keys()
         except ServiceError as exc:
-            return rx.toast.error(self.tr(exc.message))
+            return rx.toast.error(self.tr_error(exc))
         self.mk_open = True
         return None
 
@@ -269,5 +270,5 @@ class ChannelToolsState(AuthState):
             await backend_bridge.call(multi_keys.manage, req)
             await self._load_keys()
         except ServiceError as exc:
-            return rx.toast.error(self.tr(exc.message))
+            return rx.toast.error(self.tr_error(exc))
         return ChannelsState.load

@@ -27,14 +27,6 @@ STATUS_LABELS = {
 }
 UNKNOWN = N_("Unknown")
 TYPE_CHOICES = [(str(t.id), f"{t.id} · {t.name}") for t in channel_types.CHANNEL_TYPES.values() if t.id]
-# Service refusals this page can show, marked for translation.
-MESSAGES = (
-    N_("key must not be empty"), N_("channel not found"), N_("ids must not be empty"), N_("tag must not be empty"),
-    N_("all channels are already being tested"), N_("base_url must start with http:// or https://"),
-    N_("a custom channel's URL is a single endpoint; it has no model list"),
-)
-
-
 @dataclass
 class ChannelRow:
     id: str
@@ -83,7 +75,7 @@ class ChannelsState(CrudState, PagedState, AuthState):
                                             status=status, type_=type_)
         else:  # LIMIT/OFFSET in the database
             data = channels.list_channels(p, page_size, status=status, type_=type_)
-        return data["items"], int(data["total"])
+        return [c.model_dump() for c in data.items], data.total
 
     def _format(self, row: dict[str, Any]) -> ChannelRow:
         label, colour = STATUS_LABELS.get(row["status"], (UNKNOWN, "gray"))

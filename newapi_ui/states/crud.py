@@ -68,7 +68,7 @@ class CrudState(rx.State, mixin=True):
         try:
             result = await backend_bridge.call(fn, *((user,) if actor else ()), *args, **kwargs)
         except ServiceError as exc:
-            return rx.toast.error(self.tr(exc.message))
+            return rx.toast.error(self.tr_error(exc))
         if callable(done):
             text = done(result)
         else:

@@ -32,22 +32,6 @@ TEXT_FIELDS: tuple[tuple[str, str, str], ...] = (
     ("email_field", N_("Email field"), ""),
 )
 AUTH_STYLES = {"0": N_("Automatic"), "1": N_("In the request body"), "2": N_("HTTP basic auth")}
-MESSAGES = (
-    N_("provider name is required"),
-    N_("provider slug must contain only lowercase letters, numbers, and hyphens"),
-    N_("this slug conflicts with a built-in OAuth provider"),
-    N_("this slug is already in use"),
-    N_("client ID is required"),
-    N_("authorization endpoint is required"),
-    N_("token endpoint is required"),
-    N_("user info endpoint is required"),
-    N_("users are still bound to this OAuth provider; unbind them first"),
-    N_("OAuth provider not found"),
-    N_("the discovery URL must be an http(s) URL"),
-    N_("could not fetch the discovery document"),
-    N_("the discovery document is not JSON"),
-    N_("the discovery document is not a JSON object"),
-)
 # Discovery document key -> form field.
 DISCOVERED = {"authorization_endpoint": "authorization_endpoint", "token_endpoint": "token_endpoint",
               "userinfo_endpoint": "user_info_endpoint"}
@@ -99,7 +83,7 @@ class CustomOAuthState(DialogForm, AuthState):
         try:
             p = await backend_bridge.call(custom_oauth.get, int(provider_id))
         except ServiceError as exc:
-            return rx.toast.error(self.tr(exc.message))
+            return rx.toast.error(self.tr_error(exc))
         self._open_form(int(p.id or 0), {f: str(getattr(p, f) or "") for f, _l, _h in TEXT_FIELDS}, bool(p.enabled))
         self.auth_style = str(p.auth_style or 0)
         self.secret_input, self.secret_set = "", bool((p.client_secret or "").strip())
@@ -114,7 +98,7 @@ class CustomOAuthState(DialogForm, AuthState):
         try:
             doc = await backend_bridge.call(oauth_discovery.fetch, self.form.get("well_known", "").strip())
         except ServiceError as exc:
-            self.form_error = self.tr(exc.message)
+            self.form_error = self.tr_error(exc)
             return None
         found = {field: str(doc.get(key) or "") for key, field in DISCOVERED.items()}
         self.form = {**self.form, **{k: v for k, v in found.items() if v and not self.form.get(k, "").strip()}}
@@ -169,6 +153,6 @@ class CustomOAuthState(DialogForm, AuthState):
         try:
             await backend_bridge.call(custom_oauth.delete, provider_id)
         except ServiceError as exc:
-            return rx.toast.error(self.tr(exc.message))
+            return rx.toast.error(self.tr_error(exc))
         await self._reload()
         return rx.toast.success(self.tr("Deleted"))

@@ -189,7 +189,7 @@ class DashboardState(AuthState):
             else:
                 rows = await backend_bridge.call(dashboard_data.query, start_ts, end_ts, user_id=user.id)
         except ServiceError as exc:
-            return rx.toast.error(self.tr(exc.message))
+            return rx.toast.error(self.tr_error(exc))
         finally:
             self.loading = False
         self.period_quota = sum(int(r["quota"]) for r in rows)
@@ -200,7 +200,3 @@ class DashboardState(AuthState):
         return None
 
 
-MESSAGES = (
-    N_("end_timestamp is before start_timestamp"),
-    N_("the time range must be given and at most 30 days"),
-)

@@ -48,7 +48,7 @@ class DialogForm(rx.State, mixin=True):
             else:
                 await backend_bridge.call(create, body)
         except ServiceError as exc:
-            self.form_error = self.tr(exc.message)
+            self.form_error = self.tr_error(exc)
             return False
         finally:
             self.busy = False

@@ -7,6 +7,7 @@ import json
 
 import reflex as rx
 
+from backend.services.errors import ServiceError
 from newapi_ui.locale import LANGUAGES, fmt_datetime, html_lang, negotiate, normalise, translator, valid_zone
 
 
@@ -46,6 +47,11 @@ class I18nState(rx.State):
     def tr(self, msgid: str) -> str:
         """Server-side gettext in the current language (for toasts and errors)."""
         return translator(self.lang)(msgid)
+
+    def tr_error(self, exc: ServiceError) -> str:
+        """A service's refusal in the current language: its catalog msgid translated, then its
+        parameters filled in (backend/models/messages.py lists every msgid)."""
+        return exc.translated(translator(self.lang))
 
     def fmt_datetime(self, ts: int) -> str:
         return fmt_datetime(ts, self.lang, self.time_zone)

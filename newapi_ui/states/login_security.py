@@ -12,17 +12,6 @@ from newapi_ui.components import security_js
 from newapi_ui.i18n import N_
 from newapi_ui.states.auth import HOME_ROUTE, AuthState
 
-MESSAGES = (
-    N_("Enter the code of your authenticator app or a backup code"),
-    N_("Passkeys are not supported by this browser"),
-    N_("The passkey request was cancelled"),
-    N_("the verification code or backup code is wrong, please try again"),
-    N_("the login has expired, please log in again"),
-    N_("passkey verification failed, please try again"),
-    N_("the Turnstile token is empty"),
-    N_("Turnstile check failed, please refresh and try again"),
-)
-
 
 def _site() -> tuple[bool, str, bool]:
     return (options.get_bool("TurnstileCheckEnabled"), options.get("TurnstileSiteKey"), passkey_settings.enabled())
@@ -68,6 +57,6 @@ class LoginSecurityState(AuthState):
         self.busy = False
         if not message:  # success: the page is already loading the console
             return None
-        known = {"unsupported": "Passkeys are not supported by this browser",
-                 "cancelled": "The passkey request was cancelled", "failed": "Login failed"}
+        known = {"unsupported": N_("Passkeys are not supported by this browser"),
+                 "cancelled": N_("The passkey request was cancelled"), "failed": N_("Login failed")}
         return rx.toast.error(self.tr(known.get(message, message)))

@@ -110,7 +110,8 @@ class LogsState(PagedState, AuthState):
         return f
 
     def _fetch(self, user: User, p: int, page_size: int) -> tuple[list[dict[str, Any]], int]:
-        rows, total = log_queries.page(self._filter(user), p, page_size, admin=user.role >= Role.ADMIN)
+        found, total = log_queries.page(self._filter(user), p, page_size, admin=user.role >= Role.ADMIN)
+        rows = [r.model_dump() for r in found]
         for i, row in enumerate(rows):
             row["_idx"] = i  # the detail dialog's handle on the row
         return rows, total
@@ -122,8 +123,8 @@ class LogsState(PagedState, AuthState):
             try:
                 stat = await backend_bridge.call(log_queries.stat, self._filter(user))
             except ServiceError as exc:
-                return rx.toast.error(self.tr(exc.message))
-            self.stat_quota, self.stat_rpm, self.stat_tpm = stat["quota"], stat["rpm"], stat["tpm"]
+                return rx.toast.error(self.tr_error(exc))
+            self.stat_quota, self.stat_rpm, self.stat_tpm = stat.quota, stat.rpm, stat.tpm
         return result
 
     @rx.event

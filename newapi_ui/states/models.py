@@ -18,7 +18,6 @@ from newapi_ui.states.auth import AuthState
 from newapi_ui.states.paging import PagedState
 
 RULES = {0: N_("Exact"), 1: N_("Prefix"), 2: N_("Contains"), 3: N_("Suffix")}
-MESSAGES = (N_("模型名称不能为空"), N_("模型名称已存在"), N_("模型不存在"), N_("endpoints must be JSON"))
 NO_VENDOR = "0"
 
 
@@ -119,7 +118,7 @@ class ModelsState(PagedState, AuthState):
         try:
             await backend_bridge.call(fn, *args)
         except ServiceError as exc:
-            return rx.toast.error(self.tr(exc.message))
+            return rx.toast.error(self.tr_error(exc))
         reload = await self._load()
         return [rx.toast.success(self.tr(done)), *([reload] if reload else [])]
 
@@ -164,7 +163,7 @@ class ModelsState(PagedState, AuthState):
             else:
                 await backend_bridge.call(model_meta.create, fields)
         except ServiceError as exc:
-            self.form_error = self.tr(exc.message)
+            self.form_error = self.tr_error(exc)
             return None
         finally:
             self.busy = False
@@ -181,7 +180,7 @@ class ModelsState(PagedState, AuthState):
             await backend_bridge.call(model_meta.update, int(model_id), {"status": 1 if enable else 0},
                                       status_only=True)
         except ServiceError as exc:
-            return rx.toast.error(self.tr(exc.message))
+            return rx.toast.error(self.tr_error(exc))
         return await self._load()
 
     @rx.event
@@ -227,7 +226,7 @@ class ModelsState(PagedState, AuthState):
         try:
             found = await model_sync.preview(catalogue_locale(self.lang))
         except ServiceError as exc:
-            return rx.toast.error(self.tr(exc.message))
+            return rx.toast.error(self.tr_error(exc))
         finally:
             self.busy = False
         self.sync_missing = list(found["missing"])
@@ -244,7 +243,7 @@ class ModelsState(PagedState, AuthState):
         try:
             done = await model_sync.sync(catalogue_locale(self.lang), [])
         except ServiceError as exc:
-            return rx.toast.error(self.tr(exc.message))
+            return rx.toast.error(self.tr_error(exc))
         finally:
             self.busy = False
         self.sync_open = False

@@ -164,7 +164,7 @@ class BindingsState(OAuthLoginState):
             else:
                 await backend_bridge.call(oauth_accounts.clear_own_binding, user.id, kind)
         except ServiceError as exc:
-            return rx.toast.error(self.tr(exc.message))
+            return rx.toast.error(self.tr_error(exc))
         user = await self.current_user()
         self.bindings = await backend_bridge.call(_bindings, user) if user else []
         return rx.toast.success(self.tr("Unbound"))

@@ -70,7 +70,7 @@ class PagedState(rx.State, mixin=True):
         try:
             rows, total = await backend_bridge.call(self._fetch, user, self.page, self.page_size)
         except ServiceError as exc:
-            return rx.toast.error(self.tr(exc.message))
+            return rx.toast.error(self.tr_error(exc))
         finally:
             self.loading = False
         self._raw_rows, self.total = rows, total

@@ -7,6 +7,7 @@ from typing import Any
 
 import reflex as rx
 
+from backend.models.schemas.user import UserSelfUpdate
 from backend.services import users
 from backend.services.errors import ServiceError
 from newapi_ui import backend_bridge
@@ -16,14 +17,6 @@ from newapi_ui.states.auth import AuthState
 from newapi_ui.states.users import money_text, quota_from
 
 NOTIFY_TYPES = {"email": N_("Email"), "webhook": N_("Webhook")}
-# Refusals of users.update_self / update_setting, so they reach the user translated.
-MESSAGES = (
-    N_("the original password is wrong"),
-    N_("invalid notification email"),
-    N_("notify_type must be email or webhook"),
-    N_("quota_warning_threshold must be positive"),
-    N_("a webhook notification needs an http(s) webhook_url"),
-)
 
 
 class PersonalState(AuthState):
@@ -84,13 +77,14 @@ class PersonalState(AuthState):
         try:
             return await backend_bridge.call(fn, user.id, *args, **kwargs), None
         except ServiceError as exc:
-            return None, rx.toast.error(self.tr(exc.message))
+            return None, rx.toast.error(self.tr_error(exc))
         finally:
             self.busy = ""
 
     @rx.event
     async def save_profile(self, form: dict[str, Any]):  # noqa: ANN201
-        _res, err = await self._run("profile", users.update_self, display_name=str(form.get("display_name") or "").strip())
+        _res, err = await self._run("profile", users.update_self,
+                                   UserSelfUpdate(display_name=str(form.get("display_name") or "").strip()))
         if err is not None:
             return err
         await self.current_user()
@@ -104,8 +98,8 @@ class PersonalState(AuthState):
         if not new:
             return rx.toast.error(self.tr("the password must be 8 to 20 characters long"))
         # This browser's session survives the change; every other session of the user ends.
-        _res, err = await self._run("password", users.update_self, password=new,
-                                    original_password=str(form.get("original_password") or ""),
+        change = UserSelfUpdate(password=new, original_password=str(form.get("original_password") or ""))
+        _res, err = await self._run("password", users.update_self, change,
                                     keep_session=backend_bridge.session_cookie(self.router.headers.cookie))
         if err is not None:
             return err

@@ -38,18 +38,6 @@ DURATION_UNITS = {"year": N_("Years"), "month": N_("Months"), "day": N_("Days"),
 RESET_PERIODS = {"never": N_("Never"), "daily": N_("Daily"), "weekly": N_("Weekly"), "monthly": N_("Monthly"),
                  "custom": N_("Custom")}
 assert tuple(DURATION_UNITS) == subscriptions.DURATION_UNITS and tuple(RESET_PERIODS) == subscriptions.RESET_PERIODS
-MESSAGES = (
-    N_("the plan title cannot be empty"),
-    N_("the price is not a number"),
-    N_("custom_seconds must be greater than 0"),
-    N_("the duration is too long (at most 100 years)"),
-    N_("the purchase limit cannot be negative"),
-    N_("the total quota must be between 0 and 2^53-1"),
-    N_("a custom reset period must be at least 60 seconds"),
-    N_("the upgrade group does not exist"),
-    N_("a whole number was expected"),
-    N_("subscription plan not found"),
-)
 _BLANK = {f: "" for f, _l, _h, _k in TEXT_FIELDS} | {"price_amount": "0", "duration_value": "1",
                                                      "custom_seconds": "0", "total_amount": "0",
                                                      "quota_reset_custom_seconds": "0",
@@ -116,7 +104,7 @@ class PlansState(DialogForm, AuthState):
         try:
             plan = subscriptions.plan_view(await backend_bridge.call(subscriptions.get_plan, int(plan_id)))
         except ServiceError as exc:
-            return rx.toast.error(self.tr(exc.message))
+            return rx.toast.error(self.tr_error(exc))
         self._open_form(int(plan["id"]), form_of(plan), bool(plan["enabled"]))
         self.unit, self.reset_period = plan["duration_unit"], plan["quota_reset_period"]
         return None
@@ -150,6 +138,6 @@ class PlansState(DialogForm, AuthState):
         try:
             await backend_bridge.call(subscriptions.set_plan_enabled, int(plan_id), enabled)
         except ServiceError as exc:
-            return rx.toast.error(self.tr(exc.message))
+            return rx.toast.error(self.tr_error(exc))
         await self._reload()
         return rx.toast.success(self.tr("Enabled") if enabled else self.tr("Disabled"))

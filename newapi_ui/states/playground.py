@@ -38,7 +38,7 @@ def relay_url() -> str:
 
 def _key_choices(user: User) -> list[dict[str, Any]]:
     rows, _total = tokens.list_tokens(user.id or 0, 1, MAX_KEYS)
-    return [r for r in rows if r["status"] == TokenStatus.ENABLED]
+    return [r.model_dump() for r in rows if r.status == TokenStatus.ENABLED]
 
 
 def models_for_key(user: User, key: dict[str, Any]) -> list[str]:
@@ -49,7 +49,7 @@ def models_for_key(user: User, key: dict[str, Any]) -> list[str]:
 
 
 def _reveal(user_id: int, key_id: int) -> str:
-    return tokens.get_token(user_id, key_id, reveal=True)["key"]
+    return tokens.reveal_key(user_id, key_id)
 
 
 def error_message(status: int, body: bytes) -> str:
@@ -152,16 +152,19 @@ class PlaygroundState(AuthState):
             self.messages = [*self.messages, {"role": "assistant", "content": ""}]
             self.streaming, self.error, self._stop = True, "", False
             key_id, model, user_id = int(self.key_id), self.model, user.id or 0
+        refusal: ServiceError | None = None
         try:
             key = await backend_bridge.call(_reveal, user_id, key_id)
             error = await self._stream(key, model, history)
         except ServiceError as exc:
-            error = exc.message
+            error, refusal = "", exc
         except httpx.HTTPError:
             error = FAILED
         async with self:
             self.streaming = False
-            if error:
+            if refusal is not None:
+                self.error = self.tr_error(refusal)
+            elif error:
                 self.error = self.tr(error)
             elif not self.messages[-1]["content"]:
                 self.error = self.tr(NO_ANSWER)

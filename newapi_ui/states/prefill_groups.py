@@ -18,7 +18,6 @@ from newapi_ui.states.paging import PagedState
 
 TYPE_LABELS = {"model": N_("Models"), "tag": N_("Tags"), "endpoint": N_("Endpoints")}
 ALL = "all"
-MESSAGES = (N_("组名称和类型不能为空"), N_("组名称已存在"), N_("组不存在"))
 
 
 def split_items(text: str) -> list[str]:
@@ -108,7 +107,7 @@ class PrefillGroupsState(PagedState, AuthState):
             else:
                 await backend_bridge.call(prefill_groups.create, fields)
         except ServiceError as exc:
-            self.form_error = self.tr(exc.message)
+            self.form_error = self.tr_error(exc)
             return None
         finally:
             self.busy = False
@@ -135,6 +134,6 @@ class PrefillGroupsState(PagedState, AuthState):
         try:
             await backend_bridge.call(prefill_groups.delete, group_id)
         except ServiceError as exc:
-            return rx.toast.error(self.tr(exc.message))
+            return rx.toast.error(self.tr_error(exc))
         reload = await self._load()
         return [rx.toast.success(self.tr("Deleted")), *([reload] if reload else [])]

@@ -18,7 +18,6 @@ from newapi_ui.states.auth import AuthState
 
 CHANNEL_ENDPOINT = "/api/ratio_config"
 PRESET_ENDPOINTS = {-100: "/llm-metadata/api/newapi/ratio_config-v1-base.json", -101: "/api.json"}
-MESSAGES = (N_("无有效上游渠道"),)
 
 
 def upstreams_for(sources: list[dict[str, Any]], chosen: list[str], endpoint: str) -> list[dict[str, Any]]:
@@ -111,11 +110,11 @@ class RatioSyncState(AuthState):
             found = await ratio_sync.fetch(upstreams_for(self._raw_sources, self.chosen, self.endpoint), [],
                                            ratio_sync.DEFAULT_TIMEOUT)
         except ServiceError as exc:
-            return rx.toast.error(self.tr(exc.message))
+            return rx.toast.error(self.tr_error(exc))
         finally:
             self.fetching = False
         if found is None:
-            return rx.toast.error(self.tr(ratio_sync.NO_UPSTREAM))
+            return rx.toast.error(self.tr(N_("无有效上游渠道")))  # ratio_sync.NO_UPSTREAM, new-api's words
         self._diffs = found["differences"]
         self.results = [{"name": t["name"], "ok": "1" if t["status"] == "success" else "",
                          "error": str(t.get("error") or "")} for t in found["test_results"]]
@@ -133,7 +132,7 @@ class RatioSyncState(AuthState):
         try:
             count = await backend_bridge.call(ratio_apply.apply, changes)
         except ServiceError as exc:
-            return rx.toast.error(self.tr(exc.message))
+            return rx.toast.error(self.tr_error(exc))
         applied = {f"{c['model']}\t{c['field']}" for c in changes}
         self.rows = [r for r in self.rows if r["key"] not in applied]
         self.ticked = []

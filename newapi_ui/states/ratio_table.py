@@ -208,7 +208,7 @@ class RatioTableState(AuthState):
             for key, value in values.items():
                 await backend_bridge.call(option_rules.save, key, value)
         except ServiceError as exc:
-            self.error = self.tr(exc.message)
+            self.error = self.tr_error(exc)
             return None
         finally:
             self.busy = False

@@ -13,6 +13,7 @@ import reflex as rx
 
 from backend.models import User
 from backend.models.enums import RedemptionStatus, Role
+from backend.models.schemas.redemption import RedemptionCreate, RedemptionUpdate
 from backend.services import redemptions
 from backend.services.errors import ServiceError
 from newapi_ui import backend_bridge
@@ -29,14 +30,6 @@ STATUS_LABELS = {
 }
 EXPIRED = N_("Expired")
 UNKNOWN = N_("Unknown")
-MESSAGES = (
-    N_("the name must be 1 to 20 characters long"),
-    N_("quota must be positive"),
-    N_("count must be between 1 and 100"),
-    N_("a used code cannot change status"),
-    N_("redemption code not found"),
-    N_("the expiry time must be in the future, or 0 for never"),
-)
 
 
 def keys_csv(name: str, quota_text: str, keys: list[str]) -> str:
@@ -79,8 +72,10 @@ class RedemptionsState(CrudState, PagedState, AuthState):
 
     def _fetch(self, user: User, p: int, page_size: int) -> tuple[list[dict[str, Any]], int]:
         if self.keyword:
-            return redemptions.search_codes(self.keyword, p, page_size)
-        return redemptions.list_codes(p, page_size)
+            rows, total = redemptions.search_codes(self.keyword, p, page_size)
+        else:
+            rows, total = redemptions.list_codes(p, page_size)
+        return [r.model_dump() for r in rows], total
 
     def _format(self, row: dict[str, Any]) -> CodeRow:
         label, colour = STATUS_LABELS.get(row["status"], (UNKNOWN, "gray"))
@@ -104,7 +99,8 @@ class RedemptionsState(CrudState, PagedState, AuthState):
     @rx.event
     async def set_status(self, code_id: str, enable: bool):  # noqa: ANN201
         status = RedemptionStatus.ENABLED if enable else RedemptionStatus.DISABLED
-        return await self._act(redemptions.update_code, int(code_id), {"status": status}, status_only=True)
+        return await self._act(redemptions.update_code, int(code_id), RedemptionUpdate(status=status),
+                               status_only=True)
 
     @rx.event
     def ask_delete(self, code_id: str, name: str) -> None:
@@ -138,14 +134,15 @@ class RedemptionsState(CrudState, PagedState, AuthState):
         try:
             quota = quota_from(str(form.get("quota", "")), self.quota_unit, self.quota_per_unit)
             count = int(str(form.get("count", "1")).strip() or "1")
+            order = RedemptionCreate(name=name, quota=quota, count=count)  # ValueError: beyond 64 bits
         except ValueError:
             self.form_error = self.tr("Enter the quota and the count as numbers")
             return None
         self.busy = True
         try:
-            keys = await backend_bridge.call(redemptions.create_codes, actor.id or 0, name, quota, count)
+            keys = await backend_bridge.call(redemptions.create_codes, actor.id or 0, order)
         except ServiceError as exc:
-            self.form_error = self.tr(exc.message)
+            self.form_error = self.tr_error(exc)
             return None
         finally:
             self.busy = False

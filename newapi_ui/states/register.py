@@ -69,7 +69,7 @@ class RegisterState(AuthState):
         try:
             await verification.send_email_code(email)
         except ServiceError as exc:
-            return rx.toast.error(self.tr(exc.message))
+            return rx.toast.error(self.tr_error(exc))
         finally:
             self.code_busy = False
         return [rx.toast.success(self.tr("Code sent: check your mailbox")), rx.call_script(turnstile.RESET)]
@@ -98,7 +98,7 @@ class RegisterState(AuthState):
                 str(form.get("verification_code", "")).strip(),
             )
         except ServiceError as exc:
-            return rx.toast.error(self.tr(exc.message))
+            return rx.toast.error(self.tr_error(exc))
         finally:
             self.busy = False
         return [rx.toast.success(self.tr("Account created: you can log in now")), rx.redirect(LOGIN_ROUTE)]

@@ -11,22 +11,7 @@ from backend.services import ratelimit, verification
 from backend.services.errors import ServiceError
 from newapi_ui import backend_bridge
 from newapi_ui.components import turnstile
-from newapi_ui.i18n import N_
 from newapi_ui.states.auth import AuthState
-
-# Refusals of the verification services the console shows (translated through `tr`).
-MESSAGES = (
-    N_("mail is not configured: ask the administrator to set the SMTP server"),
-    N_("the SMTP sender address (SMTPFrom or SMTPAccount) is not configured"),
-    N_("the mail could not be sent; please try again later"),
-    N_("this email domain is not allowed; use an address from a permitted domain"),
-    N_("email aliases (addresses with '+' or '.') are not allowed"),
-    N_("this email address is already in use"),
-    N_("the reset link is invalid or has expired"),
-    N_("an email address and its verification code are required"),
-    N_("the verification code is wrong or has expired"),
-    N_("too many requests, please try again later"),
-)
 
 
 def critical_allowed(ip: str) -> bool:
@@ -60,7 +45,7 @@ class ResetRequestState(AuthState):
         try:
             await verification.request_password_reset(email)
         except ServiceError as exc:
-            return rx.toast.error(self.tr(exc.message))
+            return rx.toast.error(self.tr_error(exc))
         finally:
             self.busy = False
         self.sent = True
@@ -92,7 +77,7 @@ class ResetConfirmState(AuthState):
         try:
             self.new_password = await backend_bridge.call(verification.reset_password, self.email, self.token)
         except ServiceError as exc:
-            return rx.toast.error(self.tr(exc.message))
+            return rx.toast.error(self.tr_error(exc))
         finally:
             self.busy = False
         self.token = ""

@@ -16,20 +16,6 @@ from newapi_ui.i18n import N_
 from newapi_ui.qr import svg_data_uri
 from newapi_ui.states.auth import AuthState
 
-MESSAGES = (
-    N_("2FA is already enabled; disable it before setting it up again"),
-    N_("the verification code must be 6 digits"),
-    N_("set up 2FA first"),
-    N_("2FA is not enabled for this user"),
-    N_("passkey login is not enabled by the administrator"),
-    N_("this passkey is already registered"),
-    N_("the passkey request has expired, please start again"),
-    N_("Two-factor authentication is on"),
-    N_("Two-factor authentication is off"),
-    N_("Passkey added"),
-    N_("Passkey removed"),
-)
-
 
 class SecuritySettingsState(AuthState):
     twofa_enabled: bool = False
@@ -71,7 +57,7 @@ class SecuritySettingsState(AuthState):
         try:
             result = await backend_bridge.call(fn, user.id, *args)
         except ServiceError as exc:
-            return None, rx.toast.error(self.tr(exc.message))
+            return None, rx.toast.error(self.tr_error(exc))
         finally:
             self.working = ""
         await backend_bridge.call(self._read, user.id)
@@ -132,8 +118,9 @@ class SecuritySettingsState(AuthState):
             return self._to_login()
         await backend_bridge.call(self._read, user.id)
         if message:
-            known = {"unsupported": "Passkeys are not supported by this browser",
-                     "cancelled": "The passkey request was cancelled", "failed": "passkey verification failed, please try again"}
+            known = {"unsupported": N_("Passkeys are not supported by this browser"),
+                     "cancelled": N_("The passkey request was cancelled"),
+                     "failed": N_("passkey verification failed, please try again")}
             return rx.toast.error(self.tr(known.get(message, message)))
         return rx.toast.success(self.tr("Passkey added"))
 

@@ -235,18 +235,3 @@ assert all(options.is_secret(o.key) for o in SECRETS), "a write-only field for a
 assert set(option_rules.REQUIRES) <= {o.key for o in ALL_OPTS if o.kind == "bool"} | {
     "EmailDomainRestrictionEnabled"}, "a guarded switch missing from the page"
 
-# Refusals of `option_rules` and `options.validate` the page shows, marked for translation.
-MESSAGES = (
-    N_("the option value must be a string, number or boolean"),
-    N_("invalid option key"),
-    N_("cannot enable GitHub login: set the GitHub client id first"),
-    N_("cannot enable LinuxDO login: set the LinuxDO client id first"),
-    N_("cannot enable OIDC login: set the OIDC client id first"),
-    N_("cannot enable Discord login: set the Discord client id first"),
-    N_("cannot enable Telegram login: set the bot token first"),
-    N_("cannot enable WeChat login: set the WeChat server address first"),
-    N_("cannot restrict email domains: the domain whitelist is empty"),
-    N_("cannot enable Turnstile: set the site key and the secret key first"),
-    N_("cannot require email verification: set the SMTP server first"),
-    N_("cannot enable passkeys: the origins (or the server address) must be https:// addresses, or localhost"),
-)

@@ -35,7 +35,7 @@ class SetupState(AuthState):
                 bool(form.get("demo")),
             )
         except ServiceError as exc:
-            return rx.toast.error(self.tr(exc.message))
+            return rx.toast.error(self.tr_error(exc))
         finally:
             self.busy = False
         await backend_bridge.is_initialised()

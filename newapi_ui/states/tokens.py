@@ -13,6 +13,7 @@ import reflex as rx
 
 from backend.models import User
 from backend.models.enums import Role, TokenStatus
+from backend.models.schemas.token import TokenCreate, TokenPublic, TokenUpdate
 from backend.services import groups, tokens, users
 from backend.services.errors import ServiceError
 from newapi_ui import backend_bridge
@@ -31,18 +32,6 @@ STATUS_LABELS = {
 UNKNOWN = N_("Unknown")
 # Radix selects cannot hold "", which the service reads as "the user's own group".
 OWN_GROUP = "__own__"
-# The token service's refusals, marked for translation.
-MESSAGES = (
-    N_("the token name must be at most 50 characters"),
-    N_("remain_quota cannot be negative"),
-    N_("the expiry time must be in the future, or -1 for never"),
-    N_("this group is not available to you"),
-    N_("model_limits and allow_ips are limited to 1024 characters"),
-    N_("the token has expired; change its expiry time before enabling it"),
-    N_("the token's quota is used up; raise its remaining quota before enabling it"),
-    N_("status must be 1 (enabled) or 2 (disabled)"),
-    N_("token not found"),
-)
 
 
 def expiry_from(day: str, tz: str) -> int:
@@ -109,8 +98,10 @@ class TokensState(CrudState, PagedState, AuthState):
 
     def _fetch(self, user: User, p: int, page_size: int) -> tuple[list[dict[str, Any]], int]:
         if self.keyword or self.key_filter:
-            return tokens.search_tokens(user.id or 0, self.keyword, self.key_filter, p, page_size)
-        return tokens.list_tokens(user.id or 0, p, page_size)
+            rows, total = tokens.search_tokens(user.id or 0, self.keyword, self.key_filter, p, page_size)
+        else:
+            rows, total = tokens.list_tokens(user.id or 0, p, page_size)
+        return [r.model_dump() for r in rows], total
 
     def _format(self, row: dict[str, Any]) -> TokenRow:
         expires = int(row["expired_time"])
@@ -141,7 +132,8 @@ class TokensState(CrudState, PagedState, AuthState):
     @rx.event
     async def set_enabled(self, token_id: str, enable: bool):  # noqa: ANN201
         status = TokenStatus.ENABLED if enable else TokenStatus.DISABLED
-        return await self._act(tokens.update_token, int(token_id), {"status": status}, status_only=True, actor=True)
+        return await self._act(tokens.update_token, int(token_id), TokenUpdate(status=status), status_only=True,
+                               actor=True)
 
     # ---- copy ---------------------------------------------------------------------------------
 
@@ -153,11 +145,11 @@ class TokensState(CrudState, PagedState, AuthState):
         if user is None:
             return away
         try:
-            t = await backend_bridge.call(tokens.get_token, user.id or 0, int(token_id), reveal=True)
+            key = await backend_bridge.call(tokens.reveal_key, user.id or 0, int(token_id))
         except ServiceError as exc:
-            return rx.toast.error(self.tr(exc.message))
-        self.revealed_key, self.key_open = t["key"], True
-        return [rx.set_clipboard(t["key"]), rx.toast.success(self.tr("Key copied"))]
+            return rx.toast.error(self.tr_error(exc))
+        self.revealed_key, self.key_open = key, True
+        return [rx.set_clipboard(key), rx.toast.success(self.tr("Key copied"))]
 
     @rx.event
     def set_key_open(self, value: bool) -> None:
@@ -197,19 +189,19 @@ class TokensState(CrudState, PagedState, AuthState):
         self.group_options = [[OWN_GROUP, own], *listed]
         self.model_options = await backend_bridge.call(users.models_for_group, user.group)
 
-    def _fill(self, t: dict[str, Any] | None) -> None:
+    def _fill(self, t: TokenPublic | None) -> None:
         self.quota_unit = "money" if self.display_in_currency else "tokens"
-        remain = int(t["remain_quota"]) if t else 0
+        remain = (t.remain_quota or 0) if t else 0
         self.f_quota = money_text(remain, self.quota_per_unit) if self.quota_unit == "money" else str(remain)
-        self.f_name = t["name"] if t else ""
-        self.f_unlimited = bool(t["unlimited_quota"]) if t else True
-        expires = int(t["expired_time"]) if t else -1
+        self.f_name = (t.name or "") if t else ""
+        self.f_unlimited = bool(t.unlimited_quota) if t else True
+        expires = t.expired_time if t and t.expired_time is not None else -1
         self.f_never = expires == -1
         self.f_expiry = "" if expires == -1 else day_of(expires, self.time_zone)
-        self.f_limits_on = bool(t["model_limits_enabled"]) if t else False
-        self.f_models = ", ".join(split_list(t["model_limits"] or "")) if t else ""
-        self.f_ips = "\n".join(split_list(t["allow_ips"] or "")) if t else ""
-        self.f_group = (t.get("group") or OWN_GROUP) if t else self._new_group
+        self.f_limits_on = bool(t.model_limits_enabled) if t else False
+        self.f_models = ", ".join(split_list(t.model_limits or "")) if t else ""
+        self.f_ips = "\n".join(split_list(t.allow_ips)) if t else ""
+        self.f_group = (t.group or OWN_GROUP) if t else self._new_group
         self.form_error = ""
 
     @rx.event
@@ -231,11 +223,11 @@ class TokensState(CrudState, PagedState, AuthState):
         try:
             t = await backend_bridge.call(tokens.get_token, user.id or 0, int(token_id))
         except ServiceError as exc:
-            return rx.toast.error(self.tr(exc.message))
+            return rx.toast.error(self.tr_error(exc))
         await self._load_choices(user)
-        if t.get("group") and t["group"] not in [g for g, _label in self.group_options]:
-            self.group_options = [*self.group_options, [t["group"], t["group"]]]
-        self.edit_id = int(t["id"])
+        if t.group and t.group not in [g for g, _label in self.group_options]:
+            self.group_options = [*self.group_options, [t.group, t.group]]
+        self.edit_id = int(t.id or 0)
         self._fill(t)
         self.form_open = True
         return None
@@ -299,11 +291,11 @@ class TokensState(CrudState, PagedState, AuthState):
         self.busy = True
         try:
             if self.edit_id:
-                await backend_bridge.call(tokens.update_token, user, self.edit_id, fields)
+                await backend_bridge.call(tokens.update_token, user, self.edit_id, TokenUpdate(**fields))
             else:
-                await backend_bridge.call(tokens.create_token, user, fields)
+                await backend_bridge.call(tokens.create_token, user, TokenCreate(**fields))
         except ServiceError as exc:
-            self.form_error = self.tr(exc.message)
+            self.form_error = self.tr_error(exc)
             return None
         finally:
             self.busy = False

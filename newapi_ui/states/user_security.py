@@ -12,7 +12,7 @@ import reflex as rx
 from backend.models import User
 from backend.models.enums import Role
 from backend.services import oauth_accounts, passkeys, twofa, user_admin
-from backend.services.errors import ServiceError
+from backend.services.errors import ServiceError, msg
 from newapi_ui import backend_bridge
 from newapi_ui.i18n import N_
 from newapi_ui.states.auth import AuthState
@@ -22,18 +22,11 @@ BUILTIN = {
     "github": ("github_id", "GitHub"), "discord": ("discord_id", "Discord"), "oidc": ("oidc_id", "OIDC"),
     "linuxdo": ("linux_do_id", "LinuxDO"), "wechat": ("wechat_id", "WeChat"), "telegram": ("telegram_id", "Telegram"),
 }
-MESSAGES = (
-    N_("2FA is not enabled for this user"),
-    N_("this user has no passkey"),
-    N_("no permission to change the 2FA of a user of the same or a higher role"),
-    N_("no permission to reset the passkeys of a user of the same or a higher role"),
-    N_("invalid binding type"),
-)
 
 
 def security_of(actor: User, user_id: int) -> dict[str, Any]:
     """What the dialog shows; the role rule is checked first (ServiceError when refused)."""
-    u = user_admin.get_user(actor, user_id)
+    u = user_admin.get_user(actor, user_id).model_dump()
     bindings = [{"kind": kind, "id": "", "name": label, "bound": str(u.get(column) or "")}
                 for kind, (column, label) in BUILTIN.items() if u.get(column)]
     bindings += [{"kind": "custom", "id": str(b["provider_id"]), "name": b["provider_name"],
@@ -49,7 +42,7 @@ def unbind(actor: User, user_id: int, kind: str, provider_id: str) -> None:
     elif kind in BUILTIN:
         oauth_accounts.clear_binding(user_id, kind)
     else:
-        raise ServiceError("invalid binding type")
+        raise ServiceError(msg("invalid binding type"))
 
 
 class UserSecurityState(AuthState):
@@ -87,7 +80,7 @@ class UserSecurityState(AuthState):
         try:
             await self._read(actor, int(user_id))
         except ServiceError as exc:
-            return rx.toast.error(self.tr(exc.message))
+            return rx.toast.error(self.tr_error(exc))
         self.dialog_open = True
         return None
 
@@ -103,7 +96,7 @@ class UserSecurityState(AuthState):
             await backend_bridge.call(fn, actor, self.target_id, *args)
             await self._read(actor, self.target_id)
         except ServiceError as exc:
-            return rx.toast.error(self.tr(exc.message))
+            return rx.toast.error(self.tr_error(exc))
         stats = await backend_bridge.call(twofa.stats)
         self.twofa_users, self.twofa_rate = int(stats["enabled_users"]), str(stats["enabled_rate"])
         return rx.toast.success(self.tr(done))

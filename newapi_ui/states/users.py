@@ -11,6 +11,7 @@ import reflex as rx
 
 from backend.models import User
 from backend.models.enums import Role, UserStatus
+from backend.models.schemas.user import UserCreate, UserUpdate
 from backend.services import groups, user_admin
 from backend.services.errors import ServiceError
 from newapi_ui import backend_bridge
@@ -23,20 +24,6 @@ ROLE_LABELS = {Role.COMMON: N_("User"), Role.ADMIN: N_("Admin"), Role.ROOT: N_("
 STATUS_LABELS = {UserStatus.ENABLED: (N_("Enabled"), "green"), UserStatus.DISABLED: (N_("Disabled"), "gray")}
 DELETED = N_("Deleted")
 UNKNOWN = N_("Unknown")
-# The role rules' refusals, marked for translation.
-MESSAGES = (
-    N_("no permission to act on a user of the same or a higher role"),
-    N_("cannot create a user with a role equal to or higher than your own"),
-    N_("the root user cannot be deleted"),
-    N_("the root user cannot be disabled, deleted or demoted"),
-    N_("only the root user can promote users"),
-    N_("this user is already an administrator"),
-    N_("this user is already a common user"),
-    N_("unknown group"),
-    N_("quota cannot be negative"),
-    N_("user not found"),
-    N_("invalid role"),
-)
 
 
 def quota_from(amount: str, unit: str, per_unit: int) -> int:
@@ -93,8 +80,10 @@ class UsersState(CrudState, PagedState, AuthState):
 
     def _fetch(self, user: User, p: int, page_size: int) -> tuple[list[dict[str, Any]], int]:
         if self.keyword or self.filter_group:
-            return user_admin.search_users(self.keyword, self.filter_group, p, page_size)
-        return user_admin.list_users(p, page_size)
+            rows, total = user_admin.search_users(self.keyword, self.filter_group, p, page_size)
+        else:
+            rows, total = user_admin.list_users(p, page_size)
+        return [r.model_dump() for r in rows], total
 
     def _format(self, row: dict[str, Any]) -> UserRow:
         label, colour = STATUS_LABELS.get(row["status"], (UNKNOWN, "gray"))
@@ -147,10 +136,11 @@ class UsersState(CrudState, PagedState, AuthState):
         role = Role.ADMIN if form.get("role") in ("admin", "on", True) else Role.COMMON
         self.busy = True
         try:
-            await backend_bridge.call(user_admin.create, actor, str(form.get("username", "")).strip(),
-                                      str(form.get("password", "")), str(form.get("display_name", "")).strip(), role)
+            await backend_bridge.call(user_admin.create, actor, UserCreate(
+                username=str(form.get("username", "")), password=str(form.get("password", "")),
+                display_name=str(form.get("display_name", "")), role=role))
         except ServiceError as exc:
-            self.form_error = self.tr(exc.message)
+            self.form_error = self.tr_error(exc)
             return None
         finally:
             self.busy = False
@@ -168,12 +158,12 @@ class UsersState(CrudState, PagedState, AuthState):
         try:
             u = await backend_bridge.call(user_admin.get_user, actor, int(user_id))
         except ServiceError as exc:
-            return rx.toast.error(self.tr(exc.message))
+            return rx.toast.error(self.tr_error(exc))
         self.all_groups = await backend_bridge.call(groups.all_groups)
-        self.edit_id, self.edit_username = int(u["id"]), u["username"]
-        self.edit_display_name, self.edit_group = u.get("display_name") or "", u.get("group") or ""
+        self.edit_id, self.edit_username = int(u.id or 0), u.username or ""
+        self.edit_display_name, self.edit_group = u.display_name or "", u.group or ""
         self.quota_unit = "money" if self.display_in_currency else "tokens"
-        quota = int(u.get("quota") or 0)
+        quota = u.quota or 0
         self.edit_quota = money_text(quota, self.quota_per_unit) if self.quota_unit == "money" else str(quota)
         self.form_error, self.edit_open = "", True
         return None
@@ -213,15 +203,13 @@ class UsersState(CrudState, PagedState, AuthState):
         except ValueError:
             self.form_error = self.tr("Enter the quota as a number")
             return None
-        fields: dict[str, Any] = {"display_name": str(form.get("display_name", "")).strip(),
-                                  "group": self.edit_group, "quota": quota}
-        if form.get("password"):
-            fields["password"] = str(form["password"])
+        change = UserUpdate(id=self.edit_id, display_name=str(form.get("display_name", "")).strip(),
+                            group=self.edit_group, quota=quota, password=str(form.get("password") or "") or None)
         self.busy = True
         try:
-            await backend_bridge.call(user_admin.update, actor, self.edit_id, fields)
+            await backend_bridge.call(user_admin.update, actor, change)
         except ServiceError as exc:
-            self.form_error = self.tr(exc.message)
+            self.form_error = self.tr_error(exc)
             return None
         finally:
             self.busy = False

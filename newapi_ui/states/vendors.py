@@ -12,11 +12,8 @@ from backend.models.enums import Role
 from backend.services import vendors
 from backend.services.errors import ServiceError
 from newapi_ui import backend_bridge
-from newapi_ui.i18n import N_
 from newapi_ui.states.auth import AuthState
 from newapi_ui.states.paging import PagedState
-
-MESSAGES = (N_("供应商名称不能为空"), N_("供应商名称已存在"), N_("供应商不存在"))
 
 
 def vendor_fields(form: dict[str, Any]) -> dict[str, Any]:
@@ -92,7 +89,7 @@ class VendorsState(PagedState, AuthState):
             else:
                 await backend_bridge.call(vendors.create, fields)
         except ServiceError as exc:
-            self.form_error = self.tr(exc.message)
+            self.form_error = self.tr_error(exc)
             return None
         finally:
             self.busy = False
@@ -119,6 +116,6 @@ class VendorsState(PagedState, AuthState):
         try:
             await backend_bridge.call(vendors.delete, vendor_id)
         except ServiceError as exc:
-            return rx.toast.error(self.tr(exc.message))
+            return rx.toast.error(self.tr_error(exc))
         reload = await self._load()
         return [rx.toast.success(self.tr("Deleted")), *([reload] if reload else [])]

@@ -13,17 +13,8 @@ from backend.services import log_queries, options, redemptions
 from backend.services.errors import ServiceError
 from backend.services.log_queries import LogFilter
 from newapi_ui import backend_bridge
-from newapi_ui.i18n import N_
 from newapi_ui.states.auth import AuthState
 from newapi_ui.states.paging import PagedState
-
-# Refusals of redemptions.redeem, so they reach the user translated.
-MESSAGES = (
-    N_("please enter a redemption code"),
-    N_("invalid redemption code"),
-    N_("this redemption code has expired"),
-    N_("this redemption code has already been used or is disabled"),
-)
 
 
 class WalletState(PagedState, AuthState):
@@ -40,7 +31,8 @@ class WalletState(PagedState, AuthState):
         return self.fmt_quota(self.used_quota)
 
     def _fetch(self, user: User, p: int, page_size: int) -> tuple[list[dict[str, Any]], int]:
-        return log_queries.page(LogFilter(user_id=user.id, type=int(LogType.TOPUP)), p, page_size, admin=False)
+        rows, total = log_queries.page(LogFilter(user_id=user.id, type=int(LogType.TOPUP)), p, page_size, admin=False)
+        return [r.model_dump() for r in rows], total
 
     def _format(self, row: dict[str, Any]) -> dict[str, str]:
         return {
@@ -65,7 +57,7 @@ class WalletState(PagedState, AuthState):
         try:
             quota = await backend_bridge.call(redemptions.redeem, user, str(form.get("redeem_key") or ""))
         except ServiceError as exc:
-            return rx.toast.error(self.tr(exc.message))
+            return rx.toast.error(self.tr_error(exc))
         finally:
             self.redeeming = False
         await self.current_user()  # the new balance

@@ -20,15 +20,6 @@ from newapi_ui import backend_bridge
 from newapi_ui.i18n import N_
 from newapi_ui.states.auth import AuthState
 
-# Refusals of the payment and check-in services, so they reach the user translated.
-MESSAGES = (
-    N_("online payment is not configured by the administrator"),
-    N_("this payment method does not exist"),
-    N_("the amount to pay is too low"),
-    N_("could not start the payment"),
-    N_("you have already checked in today"),
-    N_("check-in is not enabled"),
-)
 STATUS_LABELS = {"pending": N_("Pending"), "success": N_("Paid"), "expired": N_("Expired"), "failed": N_("Failed")}
 
 
@@ -114,7 +105,7 @@ class WalletPayState(AuthState):
         try:
             self.price = await backend_bridge.call(quote, user, amount)
         except ServiceError as exc:
-            self.price = self.tr(exc.message)
+            self.price = self.tr_error(exc)
 
     @rx.event
     async def set_amount(self, value: str):  # noqa: ANN201
@@ -147,7 +138,7 @@ class WalletPayState(AuthState):
             bought = await backend_bridge.call(epay.purchase, user, amount, self.method)
             return rx.call_script(submit_form_script(bought.url, bought.params))
         except ServiceError as exc:
-            return rx.toast.error(self.tr(exc.message))
+            return rx.toast.error(self.tr_error(exc))
         finally:
             self.paying = False
 
@@ -159,7 +150,7 @@ class WalletPayState(AuthState):
         try:
             got = await backend_bridge.call(checkins.check_in, user)
         except ServiceError as exc:
-            return rx.toast.error(self.tr(exc.message))
+            return rx.toast.error(self.tr_error(exc))
         await self.current_user()  # the new balance
         self._apply(await backend_bridge.call(self._info, user))
         return rx.toast.success(f"{self.tr('Checked in')}: {self.fmt_quota(int(got['quota_awarded']))}")

@@ -15,6 +15,7 @@ from mgmt_helpers import auth, data, make_user, refused
 
 from backend.main import create_app
 from backend.models.enums import Role
+from backend.models.schemas.redemption import RedemptionCreate
 from backend.services import redemptions
 
 HUGE = 2**70
@@ -100,7 +101,7 @@ def test_search_keywords_are_literal(storage):
     """`%` and `_` are not wildcards in any search; a non-ASCII digit is not an id."""
     admin = make_user("root", Role.ROOT)
     make_user("bob")
-    redemptions.create_codes(admin.id, "gift", 100, 2)
+    redemptions.create_codes(admin.id, RedemptionCreate(name="gift", quota=100, count=2))
     client = _client()
     headers = auth(admin)
     for keyword in ("%", "_", "b_b", "%o%"):

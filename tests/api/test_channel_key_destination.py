@@ -10,6 +10,7 @@ from mgmt_helpers import app_client, auth, data, make_user, refused
 from backend.db import session_scope
 from backend.models import Channel
 from backend.models.enums import Role
+from backend.models.schemas.channel import ChannelUpdate
 from backend.services import channels
 
 SECRET = "sk-root-only-upstream-key-0001"
@@ -106,6 +107,6 @@ def test_service_default_is_the_strict_rule(setup) -> None:
     """Callers that do not say who acts (the console passes it) get the admin rule, not root's."""
     _c, _root, _admin, cid = setup
     with pytest.raises(channels.Forbidden):
-        channels.update_channel({"id": cid, "base_url": EVIL})
-    channels.update_channel({"id": cid, "base_url": EVIL}, actor_is_root=True)
+        channels.update_channel(ChannelUpdate.model_validate({"id": cid, "base_url": EVIL}))
+    channels.update_channel(ChannelUpdate.model_validate({"id": cid, "base_url": EVIL}), actor_is_root=True)
     assert stored(cid).base_url == EVIL

@@ -18,7 +18,7 @@ from backend.db import session_scope
 from backend.models import Channel, Log
 from backend.models.enums import LogType, Role
 from backend.relay import channel_test
-from backend.services import channels, options
+from backend.services import channel_input, channels, options
 from tests.conftest import LiveServer
 from tests.support import wait_until
 
@@ -127,7 +127,7 @@ def fake() -> Iterator[Fake]:
 def make(fake: Fake, **extra) -> int:
     body = {"name": "c", "type": OPENAI, "key": "good", "models": "gpt-4o", "group": "default",
             "base_url": fake.url, **extra}
-    return channels.create_channels({"mode": "single", "channel": body})[0]
+    return channels.create_channels(channel_input.parse_create({"mode": "single", "channel": body}))[0]
 
 
 def row(cid: int) -> Channel:

@@ -12,14 +12,15 @@ from backend.cache import channels as cache
 from backend.cache.channels import ChannelInfo, split_keys
 from backend.db import session_scope
 from backend.models import Ability, Channel
-from backend.services import channels
+from backend.models.schemas.channel import ChannelUpdate
+from backend.services import channel_input, channels
 
 
 def make(name: str, *, priority: int = 0, weight: int = 0, models: str = "gpt-4o", group: str = "default",
          key: str = "sk-x", **extra) -> int:
     body = {"name": name, "type": 1, "key": key, "models": models, "group": group, "priority": priority,
             "weight": weight, **extra}
-    return channels.create_channels({"mode": "single", "channel": body})[0]
+    return channels.create_channels(channel_input.parse_create({"mode": "single", "channel": body}))[0]
 
 
 def test_tiers_follow_retry_and_clamp(storage):
@@ -71,7 +72,7 @@ def test_disabled_channels_and_groups(storage):
     assert cache.models_for_group("vip") == ["gpt-4o", "text-embedding-3-small"]
     assert cache.models_for_group("default") == ["gpt-4o", "text-embedding-3-small"]
     assert cache.pick("vip", "o3") is None
-    channels.update_channel({"id": off, "status": 1})
+    channels.update_channel(ChannelUpdate.model_validate({"id": off, "status": 1}))
     assert cache.pick("vip", "o3").id == off  # the write reloaded the snapshot
     channels.delete_channel(on)
     assert cache.pick("default", "gpt-4o") is None

@@ -103,8 +103,8 @@ def test_upstream_401_shows_the_caller_neither_key_nor_address(env: RelayEnv) ->
     raw = log_other(row)["admin_info"]["upstream_error"]
     assert "Incorrect API key provided" in raw and "10.1.2.3:8080/internal/" in raw  # the operator's view
     assert CHANNEL_KEY not in raw and CHANNEL_KEY[3:] not in raw  # but never the key
-    assert "upstream_error" not in log_queries.view(row, admin=False)["other"]  # a user's own log view
-    assert "upstream_error" in log_queries.view(row, admin=True)["other"]
+    assert "upstream_error" not in log_queries.view(row, admin=False).other  # a user's own log view
+    assert "upstream_error" in log_queries.view(row, admin=True).other
 
 
 def test_admins_see_the_upstreams_words_but_never_the_channel_key(env: RelayEnv) -> None:

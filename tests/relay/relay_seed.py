@@ -18,7 +18,7 @@ from backend.db import session_scope
 from backend.models import Channel, Log, Token, User
 from backend.models.enums import LogType, Role
 from backend.models.usage import Usage
-from backend.services import billing, channels, options, tokens, users
+from backend.services import billing, channel_input, channels, options, tokens, users
 from backend.services.ledger import flush_all
 from tests.conftest import LiveServer
 from tests.fakes.upstream import FakeUpstream
@@ -67,8 +67,8 @@ def make_channel(base_url: str, models: str, *, type_: int = 1, key: str = "sk-u
             extra[name] = orjson.dumps(extra[name]).decode()
     key_mode = extra.pop("multi_key_mode", "random")  # multi_key only: random | polling
     body.update(extra)
-    ids = channels.create_channels({"mode": "multi_to_single", "multi_key_mode": key_mode, "channel": body}
-                                   if multi_key else body)
+    ids = channels.create_channels(channel_input.parse_create({"mode": "multi_to_single", "multi_key_mode": key_mode, "channel": body}
+                                   if multi_key else body))
     channel_cache.reload()
     return ids[0]
 

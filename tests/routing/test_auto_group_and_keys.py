@@ -18,6 +18,7 @@ from backend.cache import channels as channel_cache
 from backend.config import reset_settings
 from backend.db import session_scope
 from backend.models import Token
+from backend.models.schemas.token import TokenCreate
 from backend.models.usage import Usage
 from backend.services import groups, tokens, users
 from backend.services.errors import ServiceError
@@ -79,10 +80,10 @@ def test_auto_tries_the_users_groups_in_order_and_bills_the_one_used(env: RelayE
 def test_auto_is_a_token_group_only_where_offered(env: RelayEnv) -> None:
     auto_setup(env)
     user = make_user(group="default")
-    assert tokens.create_token(user, {"name": "a", "group": "auto", "unlimited_quota": True})["group"] == "auto"
+    assert tokens.create_token(user, TokenCreate(name="a", group="auto", unlimited_quota=True)).group == "auto"
     set_option("UserUsableGroups", '{"default":"d","vip":"v"}')
     with pytest.raises(ServiceError):
-        tokens.create_token(user, {"name": "b", "group": "auto"})
+        tokens.create_token(user, TokenCreate(name="b", group="auto"))
     with session_scope() as s:
         row = s.exec(select(Token).where(Token.user_id == user.id)).one()
     with pytest.raises(openai.PermissionDeniedError):  # a key made while it was offered stops working

@@ -8,7 +8,8 @@ from sqlmodel import select
 
 from backend.db import session_scope
 from backend.models import Ability, Channel
-from backend.services import abilities, channels
+from backend.models.schemas.channel import ChannelTagEdit, ChannelUpdate
+from backend.services import abilities, channel_input, channels
 from backend.services.errors import ServiceError
 
 
@@ -22,7 +23,7 @@ def rows(channel_id: int | None = None) -> set[tuple]:
 
 def create(**fields) -> list[int]:
     body = {"name": "c", "type": 1, "key": "sk-1", "models": "m1,m2", "group": "default,vip", **fields}
-    return channels.create_channels({"mode": fields.pop("mode", "single"), "channel": body})
+    return channels.create_channels(channel_input.parse_create({"mode": fields.pop("mode", "single"), "channel": body}))
 
 
 def test_create_writes_models_times_groups(storage):
@@ -34,9 +35,9 @@ def test_create_writes_models_times_groups(storage):
 
 def test_update_rebuilds_and_status_toggles(storage):
     [cid] = create()
-    channels.update_channel({"id": cid, "models": "m2,m3", "group": "svip", "priority": 2, "weight": 1})
+    channels.update_channel(ChannelUpdate.model_validate({"id": cid, "models": "m2,m3", "group": "svip", "priority": 2, "weight": 1}))
     assert rows(cid) == {("svip", "m2", cid, True, 2, 1, None), ("svip", "m3", cid, True, 2, 1, None)}
-    channels.update_channel({"id": cid, "status": 2})
+    channels.update_channel(ChannelUpdate.model_validate({"id": cid, "status": 2}))
     assert {r[3] for r in rows(cid)} == {False}
     channels.set_status([cid], 1)
     assert {r[3] for r in rows(cid)} == {True}
@@ -71,7 +72,7 @@ def test_batch_create_gives_each_channel_its_abilities(storage):
 def test_tag_edits_rebuild(storage):
     ids = create(mode="batch", key="a\nb", tag="team")
     [other] = create(name="untagged")
-    assert channels.edit_tag({"tag": "team", "new_tag": "crew", "priority": 7, "models": "x", "groups": "vip"}) == 2
+    assert channels.edit_tag(ChannelTagEdit(tag="team", new_tag="crew", priority=7, models="x", groups="vip")) == 2
     for cid in ids:
         assert rows(cid) == {("vip", "x", cid, True, 7, 0, "crew")}
     assert len(rows(other)) == 4
@@ -96,7 +97,7 @@ def test_failed_channel_write_leaves_abilities_alone(storage):
     [cid] = create()
     before = rows(cid)
     with pytest.raises(ServiceError):
-        channels.update_channel({"id": cid, "models": "new", "model_mapping": "{not json"})
+        channels.update_channel(ChannelUpdate.model_validate({"id": cid, "models": "new", "model_mapping": "{not json"}))
     assert rows(cid) == before
 
 

@@ -10,8 +10,9 @@ from backend.cache import channels as cache
 from backend.db import session_scope
 from backend.models import Ability, Channel, Log
 from backend.models.enums import LogType
+from backend.models.schemas.channel import ChannelUpdate
 from backend.relay.adaptors.base import UpstreamError
-from backend.services import channel_health, channels, options
+from backend.services import channel_health, channel_input, channels, options
 
 OPENAI, GEMINI = 1, 24
 
@@ -72,7 +73,7 @@ def test_status_codes_and_keywords_come_from_options(sqlite_storage):
 
 def _make(**extra) -> int:
     body = {"name": "c", "type": 1, "key": "k", "models": "m", "group": "default", **extra}
-    return channels.create_channels({"mode": "single", "channel": body})[0]
+    return channels.create_channels(channel_input.parse_create({"mode": "single", "channel": body}))[0]
 
 
 async def test_auto_disable_effects(storage):
@@ -119,8 +120,8 @@ async def test_auto_enable_only_lifts_auto_disabled(storage):
 async def test_multi_key_channel_loses_one_key_at_a_time(storage):
     options.update("AutomaticDisableChannelEnabled", "true")
     options.update("AutomaticEnableChannelEnabled", "true")
-    cid = channels.create_channels({"mode": "multi_to_single", "channel": {
-        "name": "pool", "type": 1, "key": "k1\nk2\nk3", "models": "m", "group": "default"}})[0]
+    cid = channels.create_channels(channel_input.parse_create({"mode": "multi_to_single", "channel": {
+        "name": "pool", "type": 1, "key": "k1\nk2\nk3", "models": "m", "group": "default"}}))[0]
     assert await channel_health.auto_disable(cid, "dead key", key="k2") is True
     assert cache.get_channel(cid).keys == ("k1", "k3")  # the channel keeps serving with the rest
     assert await channel_health.auto_disable(cid, "dead key", key="k2") is False  # already off
@@ -145,9 +146,9 @@ async def test_key_argument_on_a_single_key_channel_disables_the_channel(sqlite_
 
 def test_replacing_keys_resets_per_key_state(sqlite_storage):
     options.update("AutomaticDisableChannelEnabled", "true")
-    cid = channels.create_channels({"mode": "multi_to_single", "channel": {
-        "name": "pool", "type": 1, "key": "k1\nk2", "models": "m", "group": "default"}})[0]
+    cid = channels.create_channels(channel_input.parse_create({"mode": "multi_to_single", "channel": {
+        "name": "pool", "type": 1, "key": "k1\nk2", "models": "m", "group": "default"}}))[0]
     assert channel_health.disable_now(cid, "dead", key="k1") is True
     assert cache.get_channel(cid).keys == ("k2",)
-    channels.update_channel({"id": cid, "key": "n1\nn2"})
+    channels.update_channel(ChannelUpdate.model_validate({"id": cid, "key": "n1\nn2"}))
     assert cache.get_channel(cid).keys == ("n1", "n2")

@@ -116,7 +116,7 @@ def test_filtered_pages_use_an_index_and_limit(seeded: Engine, statements, case:
 def test_unindexed_pages_walk_the_primary_key_and_stop_at_limit(seeded: Engine, statements, f: LogFilter) -> None:
     items, _total = log_queries.page(f, 1, PAGE_SIZE, admin=True)
     assert len(items) == PAGE_SIZE
-    assert items[0]["id"] > items[-1]["id"]  # newest first
+    assert items[0].id > items[-1].id  # newest first
     statement, params = _page_statement(statements)
     assert "LIMIT" in statement
     plan = _plan(seeded, statement, params)
@@ -128,15 +128,15 @@ def test_user_view_pages_are_exact_and_newest_first(seeded: Engine) -> None:
     first, total = log_queries.page(LogFilter(user_id=3), 1, PAGE_SIZE, admin=False)
     last, _ = log_queries.page(LogFilter(user_id=3), total // PAGE_SIZE, PAGE_SIZE, admin=False)
     assert total == ROWS // USERS
-    assert {r["user_id"] for r in first + last} == {3}
-    assert first[0]["created_at"] > last[-1]["created_at"]
-    assert all(r["channel"] == 0 for r in first)  # users never see the channel
+    assert {r.user_id for r in first + last} == {3}
+    assert first[0].created_at > last[-1].created_at
+    assert all(r.channel == 0 for r in first)  # users never see the channel
 
 
 def test_stat_aggregates_in_the_database(seeded: Engine, statements) -> None:
     stat = log_queries.stat(LogFilter(user_id=3), now=T0 + ROWS * 10)
     consumes = sum(1 for i in range(ROWS) if i % USERS == 2 and i % 10 != 0)
-    assert stat["quota"] == consumes * 100
+    assert stat.quota == consumes * 100
     for statement, params in statements:
         assert "sum(" in statement or "count(" in statement  # aggregates only: no rows come back to Python
         plan = _plan(seeded, statement, params)

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from backend.services import channels, options, pricing
+from backend.models.schemas.channel import ChannelUpdate
+from backend.services import channel_input, channels, options, pricing
 
 
 def _channel(models: str, group: str, **fields) -> int:
     body = {"name": "c", "type": 1, "key": "sk-1", "models": models, "group": group, **fields}
-    [cid] = channels.create_channels({"mode": "single", "channel": body})
+    [cid] = channels.create_channels(channel_input.parse_create({"mode": "single", "channel": body}))
     return cid
 
 
 def test_lists_enabled_models_with_their_groups(storage):
     _channel("gpt-4o,dall-e-3", "default,vip")
     off = _channel("claude-opus-4-1", "default")
-    channels.update_channel({"id": off, "status": 2})
+    channels.update_channel(ChannelUpdate.model_validate({"id": off, "status": 2}))
     by_model = pricing.enabled_groups_by_model()
     assert by_model == {"dall-e-3": ("default", "vip"), "gpt-4o": ("default", "vip")}
 

@@ -8,6 +8,7 @@ from backend.auth.passwords import hash_password
 from backend.db import log_session_scope, session_scope
 from backend.models import Log, Redemption, User
 from backend.models.enums import LogType, RedemptionStatus
+from backend.models.schemas.redemption import RedemptionCreate
 from backend.services import ledger, redemptions
 from backend.services.errors import ServiceError
 
@@ -24,14 +25,14 @@ def test_redeem_moves_the_live_balance(storage):
     u = _user("topper", quota=100)
     book = ledger.get_ledger()
     assert book.user_quota(u.id) == 100
-    [key] = redemptions.create_codes(u.id, "gift", 900, 1)
+    [key] = redemptions.create_codes(u.id, RedemptionCreate(name="gift", quota=900))
     assert redemptions.redeem(u, key) == 900
     assert book.user_quota(u.id) == 1000
 
 
 def test_many_codes_many_threads_each_once(storage):
     u = _user("hoarder")
-    keys = redemptions.create_codes(u.id, "bulk", 10, 5)
+    keys = redemptions.create_codes(u.id, RedemptionCreate(name="bulk", quota=10, count=5))
     barrier = threading.Barrier(15)
     won: list[str] = []
 
@@ -56,8 +57,8 @@ def test_many_codes_many_threads_each_once(storage):
 
 def test_deleted_code_cannot_be_redeemed(sqlite_storage):
     u = _user("late")
-    [key] = redemptions.create_codes(u.id, "gone", 10, 1)
-    code_id = redemptions.search_codes(key, 1, 10)[0][0]["id"]
+    [key] = redemptions.create_codes(u.id, RedemptionCreate(name="gone", quota=10))
+    code_id = redemptions.search_codes(key, 1, 10)[0][0].id
     redemptions.delete_code(code_id)
     with pytest.raises(ServiceError, match="invalid"):
         redemptions.redeem(u, key)
@@ -66,7 +67,7 @@ def test_deleted_code_cannot_be_redeemed(sqlite_storage):
 def test_redeem_log_carries_the_facts_as_json(storage):
     """The console words the log in the reader's language from `other`, not from `content` (#15)."""
     u = _user("logged", quota=0)
-    [key] = redemptions.create_codes(u.id, "gift", 900, 1)
+    [key] = redemptions.create_codes(u.id, RedemptionCreate(name="gift", quota=900))
     redemptions.redeem(u, key)
     with log_session_scope() as s:
         row = s.exec(select(Log).where(Log.user_id == u.id, Log.type == int(LogType.TOPUP))).one()

@@ -3,6 +3,7 @@ import re
 from backend.auth.passwords import hash_password
 from backend.db import session_scope
 from backend.models import Token, User
+from backend.models.schemas.token import TokenUpdate
 from backend.services import groups, ledger, options, tokens
 
 
@@ -42,9 +43,9 @@ def test_remain_quota_edit_keeps_unflushed_spending(storage):
     book = ledger.get_ledger()
     assert book.token_remain(t.id) == 1000
     book.apply(u.id, t.id, quota_delta=300, used=300)  # spent on the relay, not yet flushed
-    out = tokens.update_token(u, t.id, {"remain_quota": 2000})  # the user saw 1000 and typed 2000
+    out = tokens.update_token(u, t.id, TokenUpdate(remain_quota=2000))  # the user saw 1000 and typed 2000
     assert book.token_remain(t.id) == 1700
     assert book.flush()
     with session_scope() as s:
         assert s.get(Token, t.id).remain_quota == 1700
-    assert out["remain_quota"] == 2000
+    assert out.remain_quota == 2000

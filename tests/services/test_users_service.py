@@ -7,6 +7,7 @@ from backend.auth.passwords import hash_password
 from backend.db import session_scope
 from backend.models import User
 from backend.models.enums import Role
+from backend.models.schemas.user import UserUpdate
 from backend.services import ledger, options, user_admin, users
 from backend.services.errors import ServiceError
 
@@ -24,7 +25,7 @@ def test_admin_quota_edit_keeps_unflushed_spending(storage):
     book = ledger.get_ledger()
     assert book.user_quota(u.id) == 1000
     book.apply(u.id, None, quota_delta=100, used=100)  # a relay call spent 100, not yet in the DB
-    user_admin.update(admin, u.id, {"quota": 5000})  # the admin saw 1000 and typed 5000
+    user_admin.update(admin, UserUpdate(id=u.id, quota=5000))  # the admin saw 1000 and typed 5000
     assert book.user_quota(u.id) == 4900
     assert book.flush()
     with session_scope() as s:

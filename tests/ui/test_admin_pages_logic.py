@@ -8,9 +8,10 @@ import io
 
 import pytest
 
+from backend.models.messages import CATALOG
 from backend.services import option_rules, options
 from newapi_ui.components.json_editor import json_problem, pretty
-from newapi_ui.states import admin_settings, settings_catalog
+from newapi_ui.states import admin_settings
 from newapi_ui.states.channel_form import merge
 from newapi_ui.states.channels import TYPE_CHOICES
 from newapi_ui.states.redemptions import keys_csv
@@ -79,7 +80,7 @@ def test_settings_page_never_holds_secret_values(sqlite_storage: object) -> None
 
 def test_every_guarded_switch_has_a_translatable_refusal() -> None:
     reasons = {reason for _needs, reason in option_rules.REQUIRES.values()} | {option_rules.PASSKEY_ORIGIN_REFUSAL}
-    assert reasons <= set(settings_catalog.MESSAGES)
+    assert {reason.msgid for reason in reasons} <= CATALOG
 
 
 def test_a_switch_is_saved_after_the_settings_it_needs() -> None:

@@ -12,7 +12,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from backend.models.enums import LogType, Role
-from backend.services import redemptions, tokens, users
+from backend.models.schemas.redemption import RedemptionCreate
+from backend.models.schemas.token import TokenCreate
+from backend.services import channel_input, redemptions, tokens, users
 from backend.services.errors import ServiceError
 from newapi_ui.states import dashboard as dash
 from newapi_ui.states import logs as logs_state
@@ -105,18 +107,18 @@ def test_sse_deltas_and_relay_errors() -> None:
 def test_playground_models_follow_the_key(sqlite_storage) -> None:
     from backend.services import channels
 
-    channels.create_channels({"mode": "single", "channel": {"name": "c", "type": 1, "key": "k",
-                                                            "models": "gpt-4o,gpt-4o-mini", "group": "default"}})
+    channels.create_channels(channel_input.parse_create({"mode": "single", "channel": {"name": "c", "type": 1, "key": "k",
+                                                            "models": "gpt-4o,gpt-4o-mini", "group": "default"}}))
     user = users.get_user(_make_user())
-    open_key = tokens.create_token(user, {"name": "open", "unlimited_quota": True})
-    limited = tokens.create_token(user, {"name": "lim", "unlimited_quota": True, "model_limits_enabled": True,
-                                         "model_limits": "gpt-4o-mini,claude-x"})
-    assert pg.models_for_key(user, open_key) == ["gpt-4o", "gpt-4o-mini"]
-    assert pg.models_for_key(user, limited) == ["claude-x", "gpt-4o-mini"]
+    open_key = tokens.create_token(user, TokenCreate(name="open", unlimited_quota=True))
+    limited = tokens.create_token(user, TokenCreate(name="lim", unlimited_quota=True, model_limits_enabled=True,
+                                                    model_limits="gpt-4o-mini,claude-x"))
+    assert pg.models_for_key(user, open_key.model_dump()) == ["gpt-4o", "gpt-4o-mini"]
+    assert pg.models_for_key(user, limited.model_dump()) == ["claude-x", "gpt-4o-mini"]
     assert [k["name"] for k in pg._key_choices(user)] == ["lim", "open"]
-    assert pg._reveal(user.id, open_key["id"]).startswith("sk-")
+    assert pg._reveal(user.id, open_key.id).startswith("sk-")
     with pytest.raises(ServiceError):  # another user's key is not found
-        pg._reveal(user.id + 1, open_key["id"])
+        pg._reveal(user.id + 1, open_key.id)
 
 
 def _make_user() -> int:
@@ -130,7 +132,7 @@ def test_wallet_history_is_the_users_top_ups(sqlite_storage) -> None:
     from newapi_ui.states.wallet import WalletState
 
     uid = _make_user()
-    [code] = redemptions.create_codes(uid, "gift", 1000, 1)
+    [code] = redemptions.create_codes(uid, RedemptionCreate(name="gift", quota=1000))
     redemptions.redeem(users.get_user(uid), code)
     from backend.services import usage_log
 
