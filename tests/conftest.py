@@ -254,6 +254,9 @@ class LiveServer:
 
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        # uvicorn drops an idle connection after 5 s; the relay's pool keeps its connections for 90 s,
+        # and on a loaded machine a pooled one can be picked just as the fake closes it
+        options.setdefault("timeout_keep_alive", 120)
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on",
                                 **options)  # type: ignore[arg-type]
         self.server = uvicorn.Server(config)

@@ -4,7 +4,9 @@ The caller's key comes from `Authorization` or, as browsers must send it, the su
 `openai-insecure-api-key.<key>` (the socket then speaks subprotocol `realtime`). The channel's
 key goes upstream, never the caller's. Frames pass both ways unchanged. Each `response.done`
 is billed as it arrives, by new-api's audio rule (text and audio tokens, in and out), taken from
-the balances at once; the call is settled and logged, one row, when the socket closes.
+the balances at once; one without usage is billed from the gateway's own count of the text and
+audio that went each way (`realtime_count.py`). The call is settled and logged, one row, when the
+socket closes.
 A refusal before the socket opens is an HTTP error in OpenAI's shape.
 """
 
@@ -28,11 +30,12 @@ from backend.config import get_settings
 from backend.json_shape import object_at
 from backend.models import channel_types
 from backend.models.usage import Usage
-from backend.relay import auth, distributor
+from backend.relay import auth, distributor, token_counter
 from backend.relay.body import check_model_name
 from backend.relay.context import new_request_id
 from backend.relay.distributor import Route
 from backend.relay.errors import RelayError, bad_request, error_response
+from backend.relay.realtime_count import CLIENT_MARKERS, UPSTREAM_MARKERS, LocalCount
 from backend.services import billing, ratios
 from backend.services.errors import ServiceError
 from backend.services.ledger import get_ledger
@@ -161,14 +164,27 @@ async def realtime(ws: WebSocket) -> None:
         await asyncio.shield(_finish(charge, totals))
 
 
+def _event(frame: str) -> dict[str, Any] | None:
+    try:
+        event = orjson.loads(frame)
+    except orjson.JSONDecodeError:
+        return None
+    return event if isinstance(event, dict) else None
+
+
 async def _bridge(ws: WebSocket, upstream: ClientConnection, charge: billing.Charge, totals: Totals) -> None:
+    local = LocalCount()  # what a response.done without usage is billed from
+
     async def client_to_upstream() -> None:
         while True:
             message = await ws.receive()
             if message["type"] == "websocket.disconnect":
                 return
-            if message.get("text") is not None:
-                await upstream.send(message["text"])
+            text = message.get("text")
+            if text is not None:
+                await upstream.send(text)
+                if any(marker in text for marker in CLIENT_MARKERS) and (event := _event(text)) is not None:
+                    local.client_event(event)
             elif message.get("bytes") is not None:
                 await upstream.send(message["bytes"])
 
@@ -178,8 +194,11 @@ async def _bridge(ws: WebSocket, upstream: ClientConnection, charge: billing.Cha
                 await ws.send_bytes(frame)
                 continue
             await ws.send_text(frame)
-            if '"response.done"' in frame and not await _bill(ws, frame, charge, totals):
-                return
+            if '"response.done"' in frame:
+                if not await _bill(ws, frame, charge, totals, local):
+                    return
+            elif any(marker in frame for marker in UPSTREAM_MARKERS) and (event := _event(frame)) is not None:
+                local.upstream_event(event)
 
     tasks = [asyncio.create_task(client_to_upstream()), asyncio.create_task(upstream_to_client())]
     try:
@@ -194,15 +213,19 @@ async def _bridge(ws: WebSocket, upstream: ClientConnection, charge: billing.Cha
             await ws.close()
 
 
-async def _bill(ws: WebSocket, frame: str, charge: billing.Charge, totals: Totals) -> bool:
-    """Charge one response; False (after an error event) when the user's balance ran out."""
-    try:
-        event = orjson.loads(frame)
-    except orjson.JSONDecodeError:
+async def _bill(ws: WebSocket, frame: str, charge: billing.Charge, totals: Totals, local: LocalCount) -> bool:
+    """Charge one response, by its usage or, without one, by the gateway's count since the last
+    (new-api's local usage); False (after an error event) when the user's balance ran out."""
+    event = _event(frame)
+    if event is None or event.get("type") != "response.done":
         return True
-    usage = response_usage(event) if isinstance(event, dict) and event.get("type") == "response.done" else None
+    usage = response_usage(event)
     if usage is None:
-        return True
+        text_in, audio_in, text_out, audio_out = local.take(
+            lambda text: token_counter.count_text(charge.model, text) if text else 0)
+        usage = (text_in, audio_in, text_out, audio_out, text_in + audio_in, text_out + audio_out)
+    else:
+        local.forget()
     text_in, audio_in, text_out, audio_out, tokens_in, tokens_out = usage
     totals.responses += 1
     totals.text_in += text_in

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from backend.services import options, payment_compliance, uptime_kuma
+from backend.services import options, passkey_settings, payment_compliance, uptime_kuma
 from backend.services.errors import ServiceError
 
 # switch -> (options that must be non-empty, the refusal: a whole sentence, so the console can
@@ -45,6 +45,8 @@ def save(key: str, value: Any) -> None:
         raise ServiceError("the payment terms are confirmed with their own action, not as an option")
     if key == uptime_kuma.GROUPS_OPTION:
         uptime_kuma.parse_groups(text)  # refused now rather than ignored at every status read
+    if key == "passkey.enabled" and text.strip().lower() == "true":
+        _check_passkey_origins()
     need = REQUIRES.get(key)
     if need and text.strip().lower() == "true" and not all(options.get(k).strip() for k in need[0]):
         raise ServiceError(need[1])
@@ -53,3 +55,16 @@ def save(key: str, value: Any) -> None:
 
 def listing() -> list[dict[str, str]]:
     return [{"key": k, "value": v} for k, v in sorted(options.all_public().items())]
+
+
+PASSKEY_ORIGIN_REFUSAL = ("cannot enable passkeys: the origins (or the server address) must be https:// "
+                          "addresses, or localhost")
+
+
+def _check_passkey_origins() -> None:
+    """Passkeys on with an origin browsers refuse would fail every ceremony with a 503: refuse
+    the switch now, while the admin is looking at the settings."""
+    try:
+        passkey_settings.relying_party()
+    except ServiceError as exc:
+        raise ServiceError(PASSKEY_ORIGIN_REFUSAL) from exc

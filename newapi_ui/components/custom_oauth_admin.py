@@ -43,6 +43,8 @@ def _dialog() -> rx.Component:
                           rx.text(_("Enabled"), size="2"), align="center"),
                 rx.grid(*[_text(*f) for f in TEXT_FIELDS], columns=rx.breakpoints(initial="1", md="2"),
                         spacing="3", width="100%"),
+                rx.button(rx.icon("search", size=14), _("Fill the endpoints from the discovery URL"),
+                          on_click=S.discover, variant="soft", size="1", id="coauth-discover"),
                 rx.vstack(
                     rx.hstack(rx.text(_("Client secret"), size="2", weight="medium"),
                               rx.cond(S.secret_set, rx.badge(_("set"), color_scheme="green"),

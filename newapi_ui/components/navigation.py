@@ -33,6 +33,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("/redemption", N_("Redemption codes"), "ticket", Role.ADMIN),
     NavItem("/models", N_("Models"), "box", Role.ADMIN),
     NavItem("/vendors", N_("Vendors"), "building-2", Role.ADMIN),
+    NavItem("/prefill_groups", N_("Prefill groups"), "list-tree", Role.ADMIN),
     NavItem("/admin/orders", N_("Orders"), "receipt", Role.ADMIN),
     NavItem("/admin/plans", N_("Subscription plans"), "calendar-check", Role.ADMIN),
     NavItem("/admin/settings", N_("Settings"), "settings", Role.ROOT),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from newapi_ui.components.confirm import confirm_dialog
 from newapi_ui.i18n import _
 from newapi_ui.states.user_security import UserSecurityState as S
 
@@ -40,7 +41,7 @@ def security_dialog() -> rx.Component:
                     rx.cond(S.twofa_on, rx.badge(_("On"), color_scheme="green", id="us-twofa-on"),
                             rx.badge(_("Off"), color_scheme="gray", id="us-twofa-off")),
                     rx.spacer(),
-                    rx.button(_("Reset 2FA"), size="1", variant="soft", color_scheme="red", on_click=S.reset_twofa,
+                    rx.button(_("Reset 2FA"), size="1", variant="soft", color_scheme="red", on_click=S.ask_reset("twofa"),
                               disabled=~S.twofa_on, id="us-reset-twofa"),
                     align="center", width="100%",
                 ),
@@ -49,11 +50,12 @@ def security_dialog() -> rx.Component:
                     rx.badge(S.passkey_count, id="us-passkeys"),
                     rx.spacer(),
                     rx.button(_("Remove passkeys"), size="1", variant="soft", color_scheme="red",
-                              on_click=S.reset_passkeys, disabled=S.passkey_count == 0, id="us-reset-passkeys"),
+                              on_click=S.ask_reset("passkeys"), disabled=S.passkey_count == 0, id="us-reset-passkeys"),
                     align="center", width="100%",
                 ),
                 rx.hstack(rx.dialog.close(rx.button(_("Close"), variant="soft", color_scheme="gray", id="us-close")),
                           justify="end", width="100%"),
+                confirm_dialog(S.confirm_open, S.confirm_message, S.confirm_reset, S.cancel_reset, "us-confirm"),
                 spacing="3", width="100%",
             ),
             max_width="32em",

@@ -67,7 +67,33 @@ def _home_content() -> rx.Component:
     )
 
 
+def _uptime() -> rx.Component:
+    return rx.cond(
+        HomeState.uptime.length() > 0,
+        rx.card(
+            rx.vstack(
+                rx.heading(_("Service status"), size="4"),
+                rx.table.root(
+                    rx.table.body(rx.foreach(HomeState.uptime, lambda m: rx.table.row(
+                        rx.table.cell(m["category"], color_scheme="gray"),
+                        rx.table.cell(m["name"]),
+                        rx.table.cell(rx.badge(m["status"], color_scheme=m["color"], variant="soft")),
+                        rx.table.cell(m["uptime"], title=_("Uptime over 24 hours")),
+                    ))),
+                    size="1",
+                    width="100%",
+                    id="uptime-table",
+                ),
+                spacing="3",
+                width="100%",
+            ),
+            style=styles.card,
+            width="100%",
+        ),
+    )
+
+
 @template("/", "Home", on_load=HomeState.on_load)
 def home_page() -> rx.Component:
-    return rx.vstack(notice(), rx.cond(HomeState.logged_in, _summary(), _visitor()), _home_content(), spacing="6",
-                     width="100%")
+    return rx.vstack(notice(), rx.cond(HomeState.logged_in, _summary(), _visitor()), _uptime(), _home_content(),
+                     spacing="6", width="100%")

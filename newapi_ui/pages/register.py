@@ -31,6 +31,24 @@ def _verified_email() -> rx.Component:
     )
 
 
+def _consent() -> rx.Component:
+    """new-api's consent line: links to whichever legal texts the root published."""
+    return rx.hstack(
+        rx.checkbox(checked=RegisterState.agreed, on_change=RegisterState.set_agreed, id="agree-terms"),
+        rx.text(
+            _("I have read and agree to the"), " ",
+            rx.cond(RegisterState.has_agreement,
+                    rx.link(_("User agreement"), href="/user-agreement", is_external=True, id="link-agreement")),
+            rx.cond(RegisterState.has_agreement & RegisterState.has_privacy, rx.text.span(" ", _("and"), " ")),
+            rx.cond(RegisterState.has_privacy,
+                    rx.link(_("Privacy policy"), href="/privacy-policy", is_external=True, id="link-privacy")),
+            size="2",
+        ),
+        align="center",
+        spacing="2",
+    )
+
+
 @template("/register", "Sign up", on_load=RegisterState.on_load, chrome="bare")
 def register_page() -> rx.Component:
     return rx.card(
@@ -53,6 +71,7 @@ def register_page() -> rx.Component:
                     width="100%",
                 ),
                 login_security.turnstile_field(),
+                rx.cond(RegisterState.needs_consent, _consent()),
                 forms.submit(N_("Sign up"), RegisterState.busy),
                 on_submit=RegisterState.submit,
                 form_id="register-form",

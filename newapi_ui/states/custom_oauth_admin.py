@@ -9,7 +9,7 @@ from typing import Any
 import reflex as rx
 
 from backend.models.enums import Role
-from backend.services import custom_oauth
+from backend.services import custom_oauth, oauth_discovery
 from backend.services.errors import ServiceError
 from newapi_ui import backend_bridge
 from newapi_ui.i18n import N_
@@ -44,7 +44,14 @@ MESSAGES = (
     N_("user info endpoint is required"),
     N_("users are still bound to this OAuth provider; unbind them first"),
     N_("OAuth provider not found"),
+    N_("the discovery URL must be an http(s) URL"),
+    N_("could not fetch the discovery document"),
+    N_("the discovery document is not JSON"),
+    N_("the discovery document is not a JSON object"),
 )
+# Discovery document key -> form field.
+DISCOVERED = {"authorization_endpoint": "authorization_endpoint", "token_endpoint": "token_endpoint",
+              "userinfo_endpoint": "user_info_endpoint"}
 _BLANK = {f: "" for f, _l, _h in TEXT_FIELDS} | {"scopes": "openid profile email", "user_id_field": "sub",
                                                  "username_field": "preferred_username",
                                                  "display_name_field": "name", "email_field": "email"}
@@ -98,6 +105,22 @@ class CustomOAuthState(RoleGate, DialogForm, AuthState):
         self.auth_style = str(p.auth_style or 0)
         self.secret_input, self.secret_set = "", bool((p.client_secret or "").strip())
         return None
+
+    @rx.event
+    async def discover(self):  # noqa: ANN201
+        """Fill the endpoints from the discovery document (the fields the admin left empty)."""
+        user, away = await self._require(Role.ROOT)
+        if user is None:
+            return away
+        try:
+            doc = await backend_bridge.call(oauth_discovery.fetch, self.form.get("well_known", "").strip())
+        except ServiceError as exc:
+            self.form_error = self.tr(exc.message)
+            return None
+        found = {field: str(doc.get(key) or "") for key, field in DISCOVERED.items()}
+        self.form = {**self.form, **{k: v for k, v in found.items() if v and not self.form.get(k, "").strip()}}
+        self.form_error = ""
+        return rx.toast.success(self.tr("Endpoints filled from the discovery document"))
 
     @rx.event
     def set_auth_style(self, value: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
-from backend.services import options, users, verification
+from backend.services import options, site_info, users, verification
 from backend.services.errors import ServiceError
 from newapi_ui import backend_bridge
 from newapi_ui.components import turnstile
@@ -19,6 +19,10 @@ class RegisterState(AuthState):
     email_verification: bool = False
     email: str = ""
     code_busy: bool = False
+    # new-api's sign-up consent: shown (and required) when the root published either legal text.
+    has_agreement: bool = False
+    has_privacy: bool = False
+    agreed: bool = False
 
     @rx.event
     async def on_load(self):  # noqa: ANN201
@@ -30,7 +34,18 @@ class RegisterState(AuthState):
             return rx.redirect(HOME_ROUTE, replace=True)
         self.aff_code = str(self.router.page.params.get("aff", ""))[:32]
         self.email_verification = options.get_bool("EmailVerificationEnabled")
+        self.has_agreement = bool(site_info.user_agreement().strip())
+        self.has_privacy = bool(site_info.privacy_policy().strip())
+        self.agreed = False
         return None
+
+    @rx.var
+    def needs_consent(self) -> bool:
+        return self.has_agreement or self.has_privacy
+
+    @rx.event
+    def set_agreed(self, value: bool) -> None:
+        self.agreed = bool(value)
 
     @rx.event
     def set_email(self, value: str) -> None:
@@ -66,6 +81,8 @@ class RegisterState(AuthState):
     @rx.event
     async def submit(self, form: dict):  # noqa: ANN201
         password = str(form.get("password", ""))
+        if self.needs_consent and not self.agreed:
+            return rx.toast.error(self.tr("Please read and accept the terms first"))
         if password != str(form.get("confirm", "")):
             return rx.toast.error(self.tr("the two passwords do not match"))
         if (refused := await turnstile.refusal(str(form.get(turnstile.FIELD, "")), self.caller_ip())) is not None:

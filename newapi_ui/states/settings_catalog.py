@@ -248,4 +248,5 @@ MESSAGES = (
     N_("cannot restrict email domains: the domain whitelist is empty"),
     N_("cannot enable Turnstile: set the site key and the secret key first"),
     N_("cannot require email verification: set the SMTP server first"),
+    N_("cannot enable passkeys: the origins (or the server address) must be https:// addresses, or localhost"),
 )

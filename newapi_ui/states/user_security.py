@@ -62,6 +62,9 @@ class UserSecurityState(RoleGate, AuthState):
     passkey_count: int = 0
     twofa_users: int = 0
     twofa_rate: str = ""
+    confirm_open: bool = False
+    confirm_message: str = ""
+    _pending: str = ""  # the reset waiting for the admin's yes: "twofa" or "passkeys"
 
     @rx.event
     async def load_stats(self):  # noqa: ANN201
@@ -111,9 +114,23 @@ class UserSecurityState(RoleGate, AuthState):
         return await self._act(unbind, kind, provider_id, done=N_("Unbound"))
 
     @rx.event
-    async def reset_twofa(self):  # noqa: ANN201
-        return await self._act(twofa.admin_disable, done=N_("2FA has been switched off for this user"))
+    def ask_reset(self, which: str) -> None:
+        """A reset cannot be undone (the user sets 2FA or passkeys up again): ask first."""
+        questions = {"twofa": N_("Switch off two-factor authentication for “{name}”?"),
+                     "passkeys": N_("Remove every passkey of “{name}”?")}
+        if which in questions:
+            self._pending, self.confirm_open = which, True
+            self.confirm_message = self.tr(questions[which]).format(name=self.target_name)
 
     @rx.event
-    async def reset_passkeys(self):  # noqa: ANN201
-        return await self._act(passkeys.admin_reset, done=N_("The user's passkeys have been removed"))
+    def cancel_reset(self) -> None:
+        self._pending, self.confirm_open = "", False
+
+    @rx.event
+    async def confirm_reset(self):  # noqa: ANN201
+        which, self._pending, self.confirm_open = self._pending, "", False
+        if which == "twofa":
+            return await self._act(twofa.admin_disable, done=N_("2FA has been switched off for this user"))
+        if which == "passkeys":
+            return await self._act(passkeys.admin_reset, done=N_("The user's passkeys have been removed"))
+        return None

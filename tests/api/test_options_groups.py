@@ -69,6 +69,19 @@ def test_a_switch_needs_its_settings(storage, switch, needs, says):
     data(c.put("/api/option/", json={"key": switch, "value": False}, headers=auth(root)))
 
 
+def test_passkeys_need_an_origin_browsers_accept(storage):
+    root = make_user("root", Role.ROOT)
+    c = app_client()
+    data(c.put("/api/option/", json={"key": "ServerAddress", "value": "http://console.example.com"},
+               headers=auth(root)))
+    message = refused(c.put("/api/option/", json={"key": "passkey.enabled", "value": True}, headers=auth(root)), 400)
+    assert "https://" in message and options.get_bool("passkey.enabled") is False
+    data(c.put("/api/option/", json={"key": "passkey.origins", "value": "https://console.example.com"},
+               headers=auth(root)))
+    data(c.put("/api/option/", json={"key": "passkey.enabled", "value": True}, headers=auth(root)))
+    assert options.get_bool("passkey.enabled") is True
+
+
 def test_groups(storage):
     admin, user = make_user("admin", Role.ADMIN), make_user("user")
     c = app_client()

@@ -11,8 +11,9 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
+from backend.relay import token_counter
 from backend.services import ratios
-from tests.fakes.openai_realtime import REALTIME_USAGE
+from tests.fakes.openai_realtime import AUDIO_SECOND, REALTIME_USAGE, TRANSCRIPT
 from tests.relay.relay_seed import RelayEnv, consume_logs, flush, log_other, make_channel, make_key, relay_env
 from tests.support import wait_until
 
@@ -95,6 +96,37 @@ def test_browser_subprotocol_key_and_azure_channel(env: RelayEnv) -> None:
     assert upstream.headers["api-key"] == "azure-secret" and "authorization" not in upstream.headers
     [row] = logged(user.id)
     assert row.quota == per_response() and log_other(row)["upstream_model_name"] == "my-deployment"
+
+
+async def converse_without_usage(url: str, **kw: object) -> list[str]:
+    """Instructions, two seconds of audio in, then a response the upstream reports no usage for."""
+    async with connect(url, **kw) as ws:
+        await ws.recv()
+        await ws.send(orjson.dumps({"type": "session.update", "session": {"instructions": "Be brief."}}).decode())
+        await ws.recv()
+        await ws.send(orjson.dumps({"type": "input_audio_buffer.append", "audio": AUDIO_SECOND * 2}).decode())
+        await ws.recv()
+        await ws.send(orjson.dumps({"type": "response.create", "response": {"metadata": {"fake": "no-usage"}}}).decode())
+        kinds = []
+        while (event := orjson.loads(await ws.recv()))["type"] != "response.done":
+            kinds.append(event["type"])
+        return kinds
+
+
+def test_a_response_without_usage_is_billed_from_the_gateways_count(env: RelayEnv) -> None:
+    make_channel(env.fake.url, MODEL)
+    user, _, key = make_key(quota=USER_QUOTA)
+    kinds = asyncio.run(converse_without_usage(ws_url(env), additional_headers={"Authorization": f"Bearer {key}"}))
+    assert kinds == ["response.created", "response.audio.delta"] + ["response.audio_transcript.delta"] * 3
+
+    text_in = token_counter.count_text(MODEL, "Be brief.")
+    text_out = token_counter.count_text(MODEL, "".join(TRANSCRIPT))
+    audio_in, audio_out = int(2 / 60 * 100 / 0.06), int(1 / 60 * 200 / 0.24)  # 2 s in, 1 s out: 55 and 13
+    ar, acr, cr = ratios.audio_ratio(MODEL), ratios.audio_completion_ratio(MODEL), ratios.completion_ratio(MODEL)
+    quota = round((text_in + text_out * cr + audio_in * ar + audio_out * ar * acr) * ratios.model_ratio(MODEL))
+    [row] = logged(user.id)
+    assert (row.quota, row.prompt_tokens, row.completion_tokens) == (quota, text_in + audio_in, text_out + audio_out)
+    assert (log_other(row)["audio_input"], log_other(row)["audio_output"]) == (55, 13)
 
 
 def test_refusals_happen_before_the_upgrade_and_cost_nothing(env: RelayEnv) -> None:

@@ -33,6 +33,7 @@ from tests.relay.relay_seed import (
 
 GEMINI, CLAUDE = "gemini-2.5-flash", "claude-sonnet-4-20250514"
 EMBED, IMAGEN = "text-embedding-005", "imagen-3.0-generate-002"
+LLAMA = "meta/llama-3.3-70b-instruct-maas"
 REGION = "us-east5"
 
 
@@ -171,3 +172,19 @@ def test_imagen_through_predict_billed_per_image(vertex) -> None:
     assert call.json == {"instances": [{"prompt": "a red fox"}], "parameters": {"sampleCount": 2, "aspectRatio": "16:9"}}
     flush()
     assert [(r.model_name, r.quota) for r in consume_logs(user.id)] == [(IMAGEN, int(0.04 * 500_000 * 2))]
+
+
+def test_open_models_through_the_openai_compatible_endpoint(vertex) -> None:
+    env, vx = vertex
+    make_channel(vx.url, LLAMA, type_=41, key=vx.service_account(), other=REGION)
+    set_option("ModelRatio", orjson.dumps({LLAMA: 1}).decode())
+    user, _, key = make_key()
+    client = env.openai(key)
+    reply = client.chat.completions.create(model=LLAMA, messages=[{"role": "user", "content": "hi"}])
+    assert reply.choices[0].message.content == ow.REPLY_TEXT
+    stream = client.chat.completions.create(model=LLAMA, messages=[{"role": "user", "content": "hi"}], stream=True)
+    assert "".join(c.choices[0].delta.content or "" for c in stream if c.choices) == ow.REPLY_TEXT
+    path = f"/v1beta1/projects/{PROJECT}/locations/{REGION}/endpoints/openapi/chat/completions"
+    assert [r.path for r in vx.requests] == [path, path]
+    assert vx.requests[0].json["model"] == LLAMA and vx.requests[1].json["stream_options"] == {"include_usage": True}
+    _billed(user.id, LLAMA, 2)

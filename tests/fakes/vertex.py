@@ -120,6 +120,21 @@ class FakeVertex:
             return JSONResponse(gw.error_body(403, f"Permission denied on project {project}"), 403)
         return self._answer(request, publisher, target, orjson.loads(raw))
 
+    async def _open_model(self, request: Request, project: str, region: str) -> Response:
+        """Llama and other open models: OpenAI chat at the OpenAI-compatible endpoint."""
+        raw, headers = await self._recorded(request)
+        if headers.get("authorization", "").removeprefix("Bearer ") not in self._issued or project != PROJECT:
+            return JSONResponse(gw.error_body(401, "Request had invalid authentication credentials."), 401)
+        body: Any = orjson.loads(raw)
+        if not isinstance(body.get("model"), str) or not body.get("messages"):
+            return JSONResponse(ow.error_body(400, "model and messages are required"), 400)
+        usage = ow.usage(ow.PROMPT_TOKENS, ow.COMPLETION_TOKENS)
+        if body.get("stream") is not True:
+            return JSONResponse(ow.chat_completion(body, reasoning=False, usage_obj=usage))
+        chunks = ow.chat_chunks(body, reasoning=False, usage_obj=usage, usage_mode="separate")
+        frames = [b"data: " + orjson.dumps(c) + b"\n\n" for c in chunks] + [b"data: [DONE]\n\n"]
+        return StreamingResponse(iter(frames), media_type="text/event-stream")
+
     async def _express(self, request: Request, publisher: str, target: str) -> Response:
         """Express mode: Gemini publisher models only, the API key in `?key=`, no project."""
         raw, headers = await self._recorded(request)
@@ -173,6 +188,8 @@ class FakeVertex:
         app.add_api_route("/v1/projects/{project}/locations/{region}/publishers/{publisher}/models/{target}",
                           self._model, methods=["POST"])
         app.add_api_route("/v1/publishers/{publisher}/models/{target}", self._express, methods=["POST"])
+        app.add_api_route("/v1beta1/projects/{project}/locations/{region}/endpoints/openapi/chat/completions",
+                          self._open_model, methods=["POST"])
         return app
 
 

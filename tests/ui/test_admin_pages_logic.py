@@ -77,7 +77,8 @@ def test_settings_page_never_holds_secret_values(sqlite_storage: object) -> None
 
 
 def test_every_guarded_switch_has_a_translatable_refusal() -> None:
-    assert {reason for _needs, reason in option_rules.REQUIRES.values()} <= set(settings_catalog.MESSAGES)
+    reasons = {reason for _needs, reason in option_rules.REQUIRES.values()} | {option_rules.PASSKEY_ORIGIN_REFUSAL}
+    assert reasons <= set(settings_catalog.MESSAGES)
 
 
 def test_a_switch_is_saved_after_the_settings_it_needs() -> None:

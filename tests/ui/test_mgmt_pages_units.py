@@ -57,3 +57,20 @@ def test_ratio_sync_helpers():
     keys = [r["key"] for r in rows]
     assert picked_changes(diffs, "a", keys) == [{"model": "m", "field": "model_ratio", "value": 2}]
     assert picked_changes(diffs, "b", keys) == [{"model": "m", "field": "model_price", "value": 0.5}]
+
+
+def test_split_items():
+    from newapi_ui.states.prefill_groups import split_items
+
+    assert split_items(" a, b\nb\n\n c ,") == ["a", "b", "c"] and split_items("") == []
+
+
+def test_uptime_rows():
+    from newapi_ui.states.home import uptime_rows
+
+    groups = [{"categoryName": "Core", "monitors": [{"name": "gw", "status": 1, "uptime": 0.99874},
+                                                   {"name": "db", "status": 9, "uptime": None}]},
+              {"categoryName": "Empty", "monitors": []}]
+    assert uptime_rows(groups, str.upper) == [
+        {"category": "Core", "name": "gw", "status": "UP", "color": "green", "uptime": "99.87%"},
+        {"category": "Core", "name": "db", "status": "DOWN", "color": "red", "uptime": "0.00%"}]

@@ -48,6 +48,12 @@ def _settings(page: Page) -> None:
 
 
 @pytest.fixture
+def oidc() -> Iterator[FakeOAuthProvider]:
+    with FakeOAuthProvider() as provider:
+        yield provider
+
+
+@pytest.fixture
 def api(server: ConsoleServer) -> Api:
     return Api(server.url).as_root()
 
@@ -136,7 +142,8 @@ def test_settings_tabs_save_refuse_and_reload(server: ConsoleServer, page: Page)
     page.shot("settings-payment")
 
 
-def test_custom_login_providers_and_the_price_table(server: ConsoleServer, page: Page, api: Api) -> None:
+def test_custom_login_providers_and_the_price_table(server: ConsoleServer, page: Page, api: Api,
+                                                   oidc: FakeOAuthProvider) -> None:
     reply = api.call("POST", "/api/channel/", {"mode": "single", "channel": {
         "type": 1, "name": "priced", "key": "sk-x", "models": "gpt-4o,mystery-model", "group": "default"}})
     assert reply["success"], reply
@@ -147,8 +154,11 @@ def test_custom_login_providers_and_the_price_table(server: ConsoleServer, page:
     page.fill("coauth-slug", "github")
     page.fill("coauth-client_id", "corp-client")
     page.fill("coauth-authorization_endpoint", "https://sso.corp.example/authorize")
-    page.fill("coauth-token_endpoint", "https://sso.corp.example/token")
-    page.fill("coauth-user_info_endpoint", "https://sso.corp.example/userinfo")
+    page.fill("coauth-well_known", f"{oidc.url}/.well-known/openid-configuration")
+    page.click("coauth-discover")  # fills only the endpoints left empty
+    page.wait_value("coauth-token_endpoint", f"{oidc.url}/token")
+    page.wait_value("coauth-user_info_endpoint", f"{oidc.url}/userinfo")
+    assert page.el("coauth-authorization_endpoint").get_attribute("value") == "https://sso.corp.example/authorize"
     page.fill("coauth-client_secret", "corp-secret")
     page.click("coauth-save")
     _wait_text(page, "coauth-error", "this slug conflicts with a built-in OAuth provider")
@@ -194,12 +204,6 @@ def test_custom_login_providers_and_the_price_table(server: ConsoleServer, page:
     assert json.loads(saved["GroupRatio"]) == {"default": 1, "vip": 0.8, "svip": 1}
     click_tab(page, "ratios")  # the raw editor shows what the table saved
     WebDriverWait(page.d, WAIT).until(lambda _d: "mystery-model" in page.el("opt-ModelRatio").get_attribute("value"))
-
-
-@pytest.fixture
-def oidc() -> Iterator[FakeOAuthProvider]:
-    with FakeOAuthProvider() as provider:
-        yield provider
 
 
 def test_oidc_login_configured_in_the_console(server: ConsoleServer, page: Page, api: Api,
@@ -289,9 +293,12 @@ def test_users_security_dialog_unbinds_and_resets(server: ConsoleServer, page: P
     page.until(lambda _d: "gh-77" not in page.el("us-bindings").text, "the GitHub binding stayed")
     assert server.query("SELECT github_id, oidc_id FROM users WHERE id = ?", uid) == [("", "sub-77")]
     page.click("us-reset-twofa")
+    _wait_text(page, "us-confirm-message", "Switch off two-factor authentication for “dora”?")
+    page.click("us-confirm-ok")
     page.el("us-twofa-off")
     _wait_text(page, "us-twofa-users", "0")
     page.click("us-reset-passkeys")
+    page.click("us-confirm-ok")
     _wait_text(page, "us-passkeys", "0")
     assert server.query("SELECT COUNT(*) FROM passkey_credentials WHERE user_id = ?", uid) == [(0,)]
     assert server.query("SELECT COUNT(*) FROM two_fas WHERE user_id = ? AND deleted_at IS NULL", uid) == [(0,)]

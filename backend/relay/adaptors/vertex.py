@@ -6,7 +6,8 @@ the project-less URL (Gemini models only, as new-api).
 
 The channel's `other` names the region (or a {model: region, "default": region} map); the project
 comes from the key. Gemini bodies are the Gemini adaptor's, Claude bodies the Anthropic adaptor's
-without `model` and with Vertex's `anthropic_version`. Embeddings (OpenAI's and Gemini's native
+without `model` and with Vertex's `anthropic_version`; open models (Llama, `-maas`) take OpenAI
+chat bodies at the OpenAI-compatible endpoint. Embeddings (OpenAI's and Gemini's native
 embed actions) and Imagen (`/v1/images/generations`) go through `predict`.
 """
 
@@ -31,6 +32,7 @@ from backend.relay.adaptors.base import (
 )
 from backend.relay.adaptors.errors import json_object
 from backend.relay.adaptors.gemini import GeminiAdaptor
+from backend.relay.adaptors.openai import OpenAIAdaptor
 from backend.relay.adaptors.vertex_token import access_token
 from backend.relay.convert.count_tokens import claude_count_body
 from backend.relay.convert.vertex import (
@@ -42,6 +44,7 @@ from backend.relay.convert.vertex import (
     express_base,
     gemini_embed_to_vertex,
     is_claude,
+    is_open_model,
     is_service_account,
     model_url,
     openai_to_vertex_embeddings,
@@ -53,6 +56,7 @@ from backend.relay.convert.vertex import (
 )
 
 F = RelayFormat
+OPEN_MODELS_PATH = "/endpoints/openapi/chat/completions"
 
 
 class _VertexAuth:
@@ -72,6 +76,13 @@ class _VertexAuth:
             self.creds = parse_credentials(self.key)
         except VertexKeyError as err:
             raise AdaptorError(f"Vertex AI channel #{self.channel.id}: {err}", 500, "channel_config_invalid") from err
+
+    def _load_account(self, what: str) -> None:
+        """The key, which must be a service account's: express mode serves Gemini models only."""
+        self._load_key()
+        if self.creds is None:
+            raise AdaptorError(f"Vertex AI channel #{self.channel.id}: express mode (an API key) serves Gemini "
+                               f"models only; {what} need a service-account key", 500, "channel_config_invalid")
 
     async def prepare(self, client: Any) -> None:
         if self.creds is None:
@@ -139,10 +150,7 @@ class VertexClaudeAdaptor(_VertexAuth, AnthropicAdaptor):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._load_key()
-        if self.creds is None:
-            raise AdaptorError(f"Vertex AI channel #{self.channel.id}: express mode (an API key) serves Gemini "
-                               "models only; Claude needs a service-account key", 500, "channel_config_invalid")
+        self._load_account("Claude")
 
     def convert_request(self, body: dict) -> dict:
         out = super().convert_request(body)
@@ -166,11 +174,31 @@ class VertexClaudeAdaptor(_VertexAuth, AnthropicAdaptor):
         return model_url(self._api_base(), "anthropic", claude_model_id(self.upstream_model), action)
 
 
+class VertexOpenAIAdaptor(_VertexAuth, OpenAIAdaptor):
+    """Open models (Llama, `-maas`) on Vertex: its OpenAI-compatible chat endpoint under v1beta1."""
+
+    formats = frozenset({F.OPENAI_CHAT, F.CLAUDE_MESSAGES, F.GEMINI})
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._load_account("open models")
+
+    def request_url(self) -> str:
+        assert self.creds is not None  # checked in __init__
+        region = region_for(self.channel.other, self.meta.upstream_model)
+        return api_base(self.channel.base_url, self.creds.project_id, region, "v1beta1") + OPEN_MODELS_PATH
+
+
 class VertexAdaptor(Adaptor):
-    """The registry's entry for Vertex AI: constructing it gives the Gemini or the Claude flavour,
-    chosen by the (mapped) model, so the registry and the Responses bridge need not know there are
-    two."""
+    """The registry's entry for Vertex AI: constructing it gives the Gemini, the Claude or the
+    open-model flavour, chosen by the (mapped) model, so the registry and the Responses bridge
+    need not know there are three."""
 
     def __new__(cls, channel: ChannelLike, key: str, meta: RelayMeta) -> Adaptor:  # type: ignore[misc]
-        flavour = VertexClaudeAdaptor if is_claude(meta.upstream_model) else VertexGeminiAdaptor
+        model = meta.upstream_model
+        flavour: type[Adaptor] = VertexGeminiAdaptor
+        if is_claude(model):
+            flavour = VertexClaudeAdaptor
+        elif is_open_model(model):
+            flavour = VertexOpenAIAdaptor
         return flavour(channel, key, meta)

@@ -90,15 +90,20 @@ def region_for(other: str | None, model: str) -> str:
     return text or "global"
 
 
-def api_base(base_url: str | None, project_id: str, region: str) -> str:
-    """new-api's shape: {region}-aiplatform.googleapis.com (plain host for `global`), v1, project
-    and location; a channel base URL replaces the host."""
+def api_base(base_url: str | None, project_id: str, region: str, version: str = "v1") -> str:
+    """new-api's shape: {region}-aiplatform.googleapis.com (plain host for `global`), the API
+    version (v1; v1beta1 for open models), project and location; a channel base URL replaces the host."""
     base = (base_url or "").strip().rstrip("/")
     if not base:
         base = "https://aiplatform.googleapis.com" if region == "global" else f"https://{region}-aiplatform.googleapis.com"
-    if not base.endswith("/v1"):
-        base += "/v1"
+    if not base.endswith("/" + version):
+        base += "/" + version
     return f"{base}/projects/{project_id}/locations/{region}"
+
+
+def is_open_model(model: str) -> bool:
+    """Open models Vertex serves through its OpenAI-compatible endpoint (new-api: Llama, `-maas`)."""
+    return "llama" in model or "-maas" in model
 
 
 def model_url(base: str, publisher: str, model: str, action: str) -> str:
