@@ -85,18 +85,22 @@ chromium:
 	@test -x /usr/bin/chromium -a -x /usr/bin/chromedriver -a -d /usr/share/fonts/truetype/wqy || \
 		(apt-get update && apt-get install -y chromium chromium-driver fonts-wqy-microhei)
 
+# mypy reads its settings (packages = backend, plugins, per-library exceptions) from pyproject.toml.
 test: setup chromium $(AGENT_CLIS)
 	$(BIN)/ruff check backend newapi_ui tests bench rxconfig.py
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 # The loop while working: everything but the browser tests and the PostgreSQL/MariaDB runs (the
 # markers come from tests/conftest.py). Needs no chromium and no built console; CI runs `make test`.
 test-fast: $(STAMP) $(MO_FILES)
 	$(BIN)/ruff check backend newapi_ui tests bench rxconfig.py
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q -m "not browser and not multi_db"
 
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run

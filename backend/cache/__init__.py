@@ -16,7 +16,7 @@ import hashlib
 import hmac
 import logging
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from backend import lifecycle
 from backend.cache.entities import TokenInfo, UserInfo
@@ -51,7 +51,7 @@ def _user_redis_key(user_id: int) -> str:
 
 def _load_token_row(key: str) -> TokenInfo | None:
     with relay_session_scope() as s:
-        row = s.exec(select(Token).where(Token.key == key, Token.deleted_at.is_(None))).first()  # type: ignore[union-attr]
+        row = s.exec(select(Token).where(col(Token.key) == key, col(Token.deleted_at).is_(None))).first()
         return TokenInfo.from_row(row) if row else None
 
 

@@ -24,7 +24,7 @@ import time
 
 from backend import lifecycle
 from backend.cache import bus
-from backend.cache.redis_client import get_async_redis
+from backend.cache.redis_client import async_eval, get_async_redis
 
 log = logging.getLogger("newapi.channels")
 
@@ -82,7 +82,7 @@ async def cool_down(channel_id: int, seconds: float) -> None:
     until_ms, now_ms = int(until * 1000), int(now * 1000)
     message = bus.encode(KIND, f"{channel_id}:{until_ms}")
     try:
-        await client.eval(_COOL, 2, COOLDOWN_KEY, bus.CHANNEL, channel_id, until_ms, now_ms, message)
+        await async_eval(client, _COOL, 2, COOLDOWN_KEY, bus.CHANNEL, channel_id, until_ms, now_ms, message)
     except Exception:  # this node rests the channel anyway; the others learn of the next failure
         log.warning("could not share the cooldown of channel #%s through Redis", channel_id, exc_info=True)
 
@@ -119,7 +119,9 @@ async def next_position(channel_id: int) -> int:
         key = POLL_KEY.format(channel_id)
         try:
             async with client.pipeline(transaction=True) as pipe:
-                taken, _ = await pipe.incr(key).expire(key, POLL_TTL).execute()
+                pipe.incr(key)
+                pipe.expire(key, POLL_TTL)
+                taken, _ = await pipe.execute()
             return int(taken) - 1
         except Exception:  # fall back to this process's turn-taking until Redis is back
             log.warning("could not take the polling position of channel #%s from Redis", channel_id, exc_info=True)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import cast
+from collections.abc import Awaitable
+from typing import Any, cast
 
 import redis
 import redis.asyncio as aioredis
@@ -35,6 +36,11 @@ def sync_get(client: redis.Redis, key: str) -> bytes | None:
 
 def sync_getdel(client: redis.Redis, key: str) -> bytes | None:
     return cast(bytes | None, client.getdel(key))
+
+
+async def async_eval(client: aioredis.Redis, script: str, numkeys: int, *keys_and_args: Any) -> Any:
+    """EVAL on the asyncio client: redis-py annotates eval once for both clients (`Awaitable | str`)."""
+    return await cast(Awaitable[Any], client.eval(script, numkeys, *keys_and_args))
 
 
 def get_async_redis() -> aioredis.Redis | None:

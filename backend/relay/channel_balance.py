@@ -119,7 +119,8 @@ def load_info(channel_id: int) -> ChannelInfo:
 def _store(channel_id: int, balance: float) -> None:
     with session_scope() as s:
         s.execute(
-            update(Channel).where(col(Channel.id) == channel_id).values(balance=balance, balance_updated_time=int(time.time()))
+            update(Channel).where(col(Channel.id) == channel_id)
+            .values(balance=balance, balance_updated_time=int(time.time()))
         )
 
 

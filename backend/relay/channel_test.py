@@ -131,7 +131,8 @@ def _load(channel_id: int) -> ChannelInfo:
 def _record(info: ChannelInfo, model: str, result: TestResult, user_id: int, username: str) -> None:
     ms = int(result.time * 1000)
     with session_scope() as s:
-        s.execute(update(Channel).where(col(Channel.id) == info.id).values(response_time=ms, test_time=int(time.time())))
+        s.execute(update(Channel).where(col(Channel.id) == info.id)
+                  .values(response_time=ms, test_time=int(time.time())))
     outcome = "成功" if result.success else f"失败：{result.message[:300]}"
     activity_log.record(
         user_id, username, LogType.SYSTEM, f"模型测试：通道「{info.name}」（#{info.id}）模型 {model}，{ms} ms，{outcome}",
@@ -194,7 +195,8 @@ def _testable_ids() -> list[int]:
         return [
             int(i)
             for i in s.exec(
-                select(col(Channel.id)).where(col(Channel.status) != ChannelStatus.MANUALLY_DISABLED).order_by(col(Channel.id))
+                select(Channel.id).where(col(Channel.status) != ChannelStatus.MANUALLY_DISABLED)
+                .order_by(col(Channel.id))
             ).all()
         ]
 

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from backend.json_shape import object_at
+
 # bytes of audio a second, by the session's audio format (old and GA spellings)
 BYTES_PER_SECOND = {"pcm16": 48000, "audio/pcm": 48000, "g711_ulaw": 8000, "g711_alaw": 8000,
                     "audio/pcmu": 8000, "audio/pcma": 8000}
@@ -52,8 +54,8 @@ def _format(session: Any, name: str, current: str) -> str:
     value = session.get(f"{name}_audio_format")
     if isinstance(value, str) and value:
         return value
-    audio = session.get("audio") if isinstance(session.get("audio"), dict) else {}
-    side = audio.get(name) if isinstance(audio.get(name), dict) else {}
+    audio = object_at(session, "audio")
+    side = object_at(audio, name)
     fmt = side.get("format")
     if isinstance(fmt, dict) and isinstance(fmt.get("type"), str):
         return fmt["type"]
@@ -80,7 +82,7 @@ class LocalCount:
         elif kind == "input_audio_buffer.append":
             self.audio_in += input_audio_tokens(_seconds(event.get("audio"), self.input_format))
         elif kind == "conversation.item.create":
-            item = event.get("item") if isinstance(event.get("item"), dict) else {}
+            item = object_at(event, "item")
             for part in item.get("content") or ():
                 if isinstance(part, dict) and part.get("type") == "input_text" and isinstance(part.get("text"), str):
                     self.text_in.append(part["text"])

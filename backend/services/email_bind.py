@@ -24,7 +24,8 @@ def bind(user_id: int, email: str, code: str) -> None:
         user = s.get(User, user_id)
         if user is None or user.deleted_at is not None:
             raise NotFound(msg("user not found"))
-        taken = s.exec(select(User.id).where(User.email == email, col(User.id) != user_id, col(User.deleted_at).is_(None)))
+        taken = s.exec(select(User.id).where(col(User.email) == email, col(User.id) != user_id,
+                                             col(User.deleted_at).is_(None)))
         if taken.first() is not None:
             raise ServiceError(msg("this email address is already in use by another account"))
         if not verification.consume(verification.EMAIL_CODE, email, code):

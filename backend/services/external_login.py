@@ -234,7 +234,7 @@ def _apply_mapping(user: User, external: External, *, group: bool, role: bool) -
     if not values:
         return user
     with session_scope() as s:
-        s.execute(update(User).where(User.id == user.id).values(**values))
+        s.execute(update(User).where(col(User.id) == user.id).values(**values))
         fresh = s.get(User, user.id)
     cache.invalidate_user(user.id)
     return fresh if fresh is not None else user

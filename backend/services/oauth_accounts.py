@@ -231,7 +231,8 @@ def custom_bindings(user_id: int) -> list[dict]:
     with session_scope() as s:
         rows = s.exec(select(UserOAuthBinding, CustomOAuthProvider)
                       .join(CustomOAuthProvider, col(CustomOAuthProvider.id) == UserOAuthBinding.provider_id)
-                      .where(col(UserOAuthBinding.user_id) == user_id).order_by(col(UserOAuthBinding.provider_id))).all()
+                      .where(col(UserOAuthBinding.user_id) == user_id)
+                      .order_by(col(UserOAuthBinding.provider_id))).all()
     return [{"provider_id": p.id, "provider_name": p.name, "provider_slug": p.slug, "provider_icon": p.icon,
              "provider_user_id": b.provider_user_id} for b, p in rows]
 

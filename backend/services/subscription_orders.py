@@ -133,7 +133,8 @@ def complete(trade_no: str, *, method: str = "", payload: str = "", note: str = 
         if payload:
             values["provider_payload"] = payload[:8000]
         claimed = s.exec(update(SubscriptionOrder).where(
-            col(SubscriptionOrder.trade_no) == trade_no, col(SubscriptionOrder.status) == topups.PENDING).values(**values)).rowcount
+            col(SubscriptionOrder.trade_no) == trade_no, col(SubscriptionOrder.status) == topups.PENDING
+        ).values(**values)).rowcount
         order = s.exec(select(SubscriptionOrder).where(SubscriptionOrder.trade_no == trade_no)).first()
         if order is None:
             raise NotFound(msg("subscription order not found"))

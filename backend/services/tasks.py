@@ -80,7 +80,8 @@ def get_mj_any(mj_id: str) -> Midjourney | None:
     if not mj_id:
         return None
     with session_scope() as s:
-        return s.exec(select(Midjourney).where(col(Midjourney.mj_id) == mj_id).order_by(col(Midjourney.id).desc())).first()
+        return s.exec(select(Midjourney).where(col(Midjourney.mj_id) == mj_id)
+                      .order_by(col(Midjourney.id).desc())).first()
 
 
 def unfinished_mj(limit: int = 1000) -> list[Midjourney]:

@@ -172,7 +172,8 @@ def expire(trade_no: str, provider: str, status: str = EXPIRED) -> bool:
     with session_scope() as s:
         return s.exec(
             update(TopUp)
-            .where(col(TopUp.trade_no) == trade_no, col(TopUp.status) == PENDING, col(TopUp.payment_provider) == provider)
+            .where(col(TopUp.trade_no) == trade_no, col(TopUp.status) == PENDING,
+                   col(TopUp.payment_provider) == provider)
             .values(status=status)
         ).rowcount == 1
 
@@ -183,7 +184,8 @@ def reopen_failed(trade_no: str, provider: str) -> bool:
     with session_scope() as s:
         return s.exec(
             update(TopUp)
-            .where(col(TopUp.trade_no) == trade_no, col(TopUp.status) == FAILED, col(TopUp.payment_provider) == provider)
+            .where(col(TopUp.trade_no) == trade_no, col(TopUp.status) == FAILED,
+                   col(TopUp.payment_provider) == provider)
             .values(status=PENDING)
         ).rowcount == 1
 

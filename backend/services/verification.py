@@ -264,7 +264,8 @@ def reset_password(email: str, token: str) -> str:
     with session_scope() as s:
         ids = list(s.exec(select(User.id).where(User.email == email, col(User.deleted_at).is_(None))).all())
         if ids:
-            s.execute(update(User).where(col(User.id).in_(ids)).values(password=hash_password(password), access_token=None))
+            s.execute(update(User).where(col(User.id).in_(ids))
+                      .values(password=hash_password(password), access_token=None))
         for user_id in ids:
             sessions.end_user_sessions(s, user_id)
     if not ids:

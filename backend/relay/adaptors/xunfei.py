@@ -70,7 +70,7 @@ class XunfeiAdaptor(NativeChatAdaptor):
         try:
             ws = await connect(request.url, max_size=MAX_FRAME, open_timeout=CONNECT_TIMEOUT_S, proxy=request.proxy)
         except InvalidStatus as exc:  # the handshake refused (a bad signature is a 401 with a JSON body)
-            raise self.parse_error(exc.response.status_code, exc.response.body or b"") from exc
+            raise self.parse_error(exc.response.status_code, bytes(exc.response.body or b"")) from exc
         except (OSError, TimeoutError, InvalidHandshake, InvalidURI) as exc:
             raise UpstreamTransportError(type(exc).__name__) from exc
         try:

@@ -46,7 +46,8 @@ def dashscope_to_rerank(resp: dict) -> tuple[dict, int]:
     total = usage.get("total_tokens")
     tokens = total if isinstance(total, int) else 0
     results = [r for r in output.get("results") or [] if isinstance(r, dict)]
-    body: dict[str, Any] = {"results": results, "usage": {"prompt_tokens": tokens, "completion_tokens": 0, "total_tokens": tokens}}
+    body: dict[str, Any] = {
+        "results": results, "usage": {"prompt_tokens": tokens, "completion_tokens": 0, "total_tokens": tokens}}
     return body, tokens
 
 

@@ -288,7 +288,8 @@ class ResponsesToChatStream:
             at = self._calls.get(str(event.get("item_id")))
             if at is None:
                 return []
-            return [self.chunk({"tool_calls": [{"index": at, "function": {"arguments": str(event.get("delta") or "")}}]})]
+            delta = {"index": at, "function": {"arguments": str(event.get("delta") or "")}}
+            return [self.chunk({"tool_calls": [delta]})]
         if kind in ("response.completed", "response.incomplete"):
             self.complete = True
             resp = object_at(event, "response")

@@ -130,8 +130,8 @@ class ChatToResponsesStream:
         fn = object_at(call, "function")
         index = self._take_index()
         name = str(fn.get("name") or "")
-        state: dict[str, Any] = {"index": index, "id": self._item_id("fc", index), "call_id": str(call.get("id") or f"call_{index}"),
-                 "name": name, "args": []}
+        state: dict[str, Any] = {"index": index, "id": self._item_id("fc", index),
+                                 "call_id": str(call.get("id") or f"call_{index}"), "name": name, "args": []}
         self._calls[call.get("index", 0) if isinstance(call.get("index"), int) else 0] = state
         item = call_item(state["id"], state["call_id"], name, "", self.names, "in_progress")
         return [self._event("response.output_item.added", output_index=index, item=item)]

@@ -15,6 +15,8 @@ import orjson
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from backend.json_shape import object_at
+
 DEFAULT_TOKEN_URL = "https://oauth2.googleapis.com/token"
 SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 ASSERTION_LIFETIME_S = 3600  # Google's maximum for a JWT-bearer assertion
@@ -166,7 +168,8 @@ def openai_to_vertex_embeddings(body: dict) -> dict:
 def gemini_embed_to_vertex(body: dict) -> dict:
     """A native `:embedContent` / `:batchEmbedContents` body as one `predict` (taskType, title and
     outputDimensionality carried over)."""
-    requests = body.get("requests") if isinstance(body.get("requests"), list) else [body]
+    batch = body.get("requests")
+    requests = batch if isinstance(batch, list) else [body]
     instances, dims = [], None
     for req in requests:
         if not isinstance(req, dict):
@@ -187,7 +190,7 @@ def vertex_embeddings(resp: dict) -> tuple[list[list[float]], int]:
         if not isinstance(embeddings, dict):
             continue
         vectors.append(list(embeddings.get("values") or []))
-        stats = embeddings.get("statistics") if isinstance(embeddings.get("statistics"), dict) else {}
+        stats = object_at(embeddings, "statistics")
         count = stats.get("token_count")
         tokens += int(count) if isinstance(count, int | float) and count > 0 else 0
     return vectors, tokens

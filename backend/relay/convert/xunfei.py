@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+from backend.json_shape import object_at
+
 DEFAULT_VERSION = "v1.1"
 DOMAINS = {"v1.1": "lite", "v2.1": "generalv2", "v3.1": "generalv3", "v3.5": "generalv3.5", "v4.0": "4.0Ultra"}
 # error codes of the caller's making (content audit, input too long): not the channel's fault
@@ -110,7 +112,7 @@ def openai_to_xunfei(chat: dict, app_id: str, domain: str) -> dict:
 
 def frame_error(frame: dict) -> tuple[int, str] | None:
     """(code, message) of an error frame (`header.code` not 0)."""
-    header = frame.get("header") if isinstance(frame.get("header"), dict) else {}
+    header = object_at(frame, "header")
     code = header.get("code")
     if isinstance(code, int) and code != 0:
         return code, str(header.get("message") or f"Xunfei error {code}")
@@ -118,21 +120,22 @@ def frame_error(frame: dict) -> tuple[int, str] | None:
 
 
 def frame_is_last(frame: dict) -> bool:
-    payload = frame.get("payload") if isinstance(frame.get("payload"), dict) else {}
-    choices = payload.get("choices") if isinstance(payload.get("choices"), dict) else {}
-    header = frame.get("header") if isinstance(frame.get("header"), dict) else {}
+    payload = object_at(frame, "payload")
+    choices = object_at(payload, "choices")
+    header = object_at(frame, "header")
     return choices.get("status") == 2 or header.get("status") == 2
 
 
 def frame_delta(frame: dict) -> tuple[str, dict | None]:
     """The text a reply frame adds, and OpenAI's usage object when the frame carries Spark's."""
-    payload = frame.get("payload") if isinstance(frame.get("payload"), dict) else {}
-    choices = payload.get("choices") if isinstance(payload.get("choices"), dict) else {}
+    payload = object_at(frame, "payload")
+    choices = object_at(payload, "choices")
     text = "".join(t.get("content", "") for t in choices.get("text") or () if isinstance(t, dict)
                    and isinstance(t.get("content"), str))
     usage = (payload.get("usage") or {}).get("text") if isinstance(payload.get("usage"), dict) else None
     if not isinstance(usage, dict):
         return text, None
-    prompt = usage.get("prompt_tokens") if isinstance(usage.get("prompt_tokens"), int) else 0
-    completion = usage.get("completion_tokens") if isinstance(usage.get("completion_tokens"), int) else 0
+    given_prompt, given_completion = usage.get("prompt_tokens"), usage.get("completion_tokens")
+    prompt = given_prompt if isinstance(given_prompt, int) else 0
+    completion = given_completion if isinstance(given_completion, int) else 0
     return text, {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}

@@ -22,7 +22,7 @@ from typing import Any
 import orjson
 
 from backend import lifecycle
-from backend.cache.redis_client import get_async_redis
+from backend.cache.redis_client import async_eval, get_async_redis
 from backend.config import get_settings
 from backend.models import Midjourney, Task
 from backend.models.task import FAILURE, SUCCESS
@@ -70,8 +70,7 @@ async def _acquire() -> str | None:
 async def _release(token: str) -> None:
     client = get_async_redis()
     if client is not None:
-        # redis-py annotates eval once for both clients (`Awaitable[str] | str`); the asyncio one awaits.
-        await client.eval(_RELEASE, 1, LOCK_KEY, token)  # type: ignore[misc]
+        await async_eval(client, _RELEASE, 1, LOCK_KEY, token)
 
 
 async def poll_once() -> bool:

@@ -60,7 +60,7 @@ def operation_accepted(reply: Reply, secrets: tuple[str, ...]) -> tuple[str, Any
     """A long-running predict's reply: the operation's name is the task's upstream id."""
     answer = json_object(reply)
     if reply.status != 200 or not str(answer.get("name") or "").strip():
-        error = answer.get("error") if isinstance(answer.get("error"), dict) else {}
+        error = object_at(answer, "error")
         raise refused(reply, error.get("message") or "missing operation name", secrets)
     return str(answer["name"]), answer
 
