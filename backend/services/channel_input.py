@@ -142,7 +142,7 @@ def normalise(values: dict[str, Any]) -> dict[str, Any]:
 def check_vertex(type_: int | None, other: str | None) -> None:
     if type_ != VERTEX_AI:
         return
-    if not (other or "").strip():
+    if other is None or not other.strip():
         raise ServiceError(msg("Vertex AI channels need a deployment region in `other`"))
     if other.strip().startswith("{") and "default" not in _json_object("other", other):
         raise ServiceError(msg("the Vertex AI region map in `other` must have a `default` entry"))

@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import func, or_, update
-from sqlmodel import select
+from sqlmodel import col, select
 
 from backend.cache import channels as channel_cache
 from backend.db import session_scope
@@ -52,23 +52,23 @@ def view(c: Channel) -> ChannelPublic:
 
 
 def _order(id_sort: bool) -> list[Any]:
-    return [Channel.id.desc()] if id_sort else [Channel.priority.desc(), Channel.id.desc()]
+    return [col(Channel.id).desc()] if id_sort else [col(Channel.priority).desc(), col(Channel.id).desc()]
 
 
 def _status_filter(status: str | None) -> list[Any]:
     s = (status or "").strip().lower()
     if s in ("enabled", "1"):
-        return [Channel.status == ChannelStatus.ENABLED]
+        return [col(Channel.status) == ChannelStatus.ENABLED]
     if s in ("disabled", "0"):
-        return [Channel.status != ChannelStatus.ENABLED]
+        return [col(Channel.status) != ChannelStatus.ENABLED]
     if s in ("2", "3"):
-        return [Channel.status == int(s)]
+        return [col(Channel.status) == int(s)]
     return []
 
 
 def _type_counts(conds: list[Any]) -> dict[str, int]:
     with session_scope() as s:
-        rows = s.exec(select(Channel.type, func.count()).where(*conds).group_by(Channel.type)).all()
+        rows = s.exec(select(col(Channel.type), func.count()).where(*conds).group_by(col(Channel.type))).all()
     counts = {str(t): int(n) for t, n in rows}
     counts["all"] = sum(counts.values())
     return counts
@@ -90,7 +90,7 @@ def list_channels(
     status: str | None = None, type_: int | None = None,
 ) -> ChannelListPage:
     base = _status_filter(status)
-    conds = base + ([Channel.type == type_] if type_ is not None else [])
+    conds = base + ([col(Channel.type) == type_] if type_ is not None else [])
     with session_scope() as s:
         if tag_mode:
             rows = list(s.exec(select(Channel).where(*conds).order_by(*_order(id_sort))).all())
@@ -108,19 +108,19 @@ def search_channels(
 ) -> ChannelSearchPage:
     """Keyword matches the id, name, tag or base URL (never the key); group is an exact member of
     the group list; model is a substring of the model list."""
-    conds = _status_filter(status) + ([Channel.type == type_] if type_ is not None else [])
+    conds = _status_filter(status) + ([col(Channel.type) == type_] if type_ is not None else [])
     keyword, group, model = keyword.strip(), group.strip(), model.strip()
     if keyword:
         matches = [
-            Channel.name.contains(keyword, autoescape=True),
-            Channel.tag.contains(keyword, autoescape=True),
-            Channel.base_url.contains(keyword, autoescape=True),
+            col(Channel.name).contains(keyword, autoescape=True),
+            col(Channel.tag).contains(keyword, autoescape=True),
+            col(Channel.base_url).contains(keyword, autoescape=True),
         ]
         if (row_id := keywords.as_id(keyword)) is not None:
-            matches.append(Channel.id == row_id)
+            matches.append(col(Channel.id) == row_id)
         conds.append(or_(*matches))
     if model:
-        conds.append(Channel.models.contains(model, autoescape=True))
+        conds.append(col(Channel.models).contains(model, autoescape=True))
     if group:
         conds.append(_in_group_list(group))
     with session_scope() as s:
@@ -227,7 +227,7 @@ def _text(value: str | None) -> str:
 
 def _proxy(setting: str | None) -> str:
     try:
-        value = orjson.loads(setting) if (setting or "").strip() else {}
+        value = orjson.loads(setting) if setting and setting.strip() else {}
     except orjson.JSONDecodeError:
         return ""
     proxy = value.get("proxy") if isinstance(value, dict) else None
@@ -302,9 +302,9 @@ def delete_channels(ids: list[int]) -> int:
     if not ids:
         raise ServiceError(msg("ids must not be empty"))
     with session_scope() as s:
-        found = [int(i) for i in s.exec(select(Channel.id).where(Channel.id.in_(ids))).all()]
+        found = [int(i) for i in s.exec(select(Channel.id).where(col(Channel.id).in_(ids))).all()]
         abilities.delete_for(s, found)
-        for c in s.exec(select(Channel).where(Channel.id.in_(found))).all():
+        for c in s.exec(select(Channel).where(col(Channel.id).in_(found))).all():
             s.delete(c)
     channel_cache.reload()
     return len(found)
@@ -317,16 +317,16 @@ def delete_channel(channel_id: int) -> None:
 
 def delete_disabled() -> int:
     with session_scope() as s:
-        ids = [int(i) for i in s.exec(select(Channel.id).where(Channel.status != ChannelStatus.ENABLED)).all()]
+        ids = [int(i) for i in s.exec(select(Channel.id).where(col(Channel.status) != ChannelStatus.ENABLED)).all()]
     return delete_channels(ids) if ids else 0
 
 
 def set_status(channel_ids: list[int], status: int) -> list[int]:
     """Change status and toggle abilities in one transaction; returns the ids that exist."""
     with session_scope() as s:
-        changed = [int(i) for i in s.exec(select(Channel.id).where(Channel.id.in_(channel_ids))).all()]
+        changed = [int(i) for i in s.exec(select(Channel.id).where(col(Channel.id).in_(channel_ids))).all()]
         if changed:
-            s.execute(update(Channel).where(Channel.id.in_(changed)).values(status=status))
+            s.execute(update(Channel).where(col(Channel.id).in_(changed)).values(status=status))
             abilities.set_enabled(s, changed, status == ChannelStatus.ENABLED)
     if changed:
         channel_cache.reload()
@@ -337,7 +337,7 @@ def _tag_ids(tag: str) -> list[int]:
     if not tag.strip():
         raise ServiceError(msg("tag must not be empty"))
     with session_scope() as s:
-        return [int(i) for i in s.exec(select(Channel.id).where(Channel.tag == tag)).all()]
+        return [int(i) for i in s.exec(select(Channel.id).where(col(Channel.tag) == tag)).all()]
 
 
 def set_tag_status(tag: str, enabled: bool) -> int:
@@ -359,7 +359,7 @@ def edit_tag(req: ChannelTagEdit) -> int:
     validate(as_fields, sent)
     values = normalise(as_fields.model_dump(include=sent))
     with session_scope() as s:
-        for c in s.exec(select(Channel).where(Channel.id.in_(ids))).all():
+        for c in s.exec(select(Channel).where(col(Channel.id).in_(ids))).all():
             for name, value in values.items():
                 setattr(c, name, value)
             s.add(c)
@@ -375,8 +375,8 @@ def batch_set_tag(ids: list[int], tag: str | None) -> int:
     if tag and len(tag) > 255:
         raise ServiceError(msg("tag is too long (at most 255 characters)"))
     with session_scope() as s:
-        s.execute(update(Channel).where(Channel.id.in_(ids)).values(tag=tag))
-        s.execute(update(Ability).where(Ability.channel_id.in_(ids)).values(tag=tag))
+        s.execute(update(Channel).where(col(Channel.id).in_(ids)).values(tag=tag))
+        s.execute(update(Ability).where(col(Ability.channel_id).in_(ids)).values(tag=tag))
     channel_cache.reload()
     return len(ids)
 
@@ -391,7 +391,7 @@ def fix_abilities() -> dict[str, int]:
 def enabled_models() -> list[str]:
     """Models that at least one enabled channel serves, in any group."""
     with session_scope() as s:
-        rows = s.exec(select(Ability.model).where(Ability.enabled == True).distinct()).all()  # noqa: E712
+        rows = s.exec(select(Ability.model).where(col(Ability.enabled) == True).distinct()).all()  # noqa: E712
     return sorted(set(rows))
 
 

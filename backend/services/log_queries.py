@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, func, or_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from backend.cache import MAX_KEY_CHARS
 from backend.db import get_log_engine, session_scope
@@ -41,25 +41,25 @@ class LogFilter:
     def conditions(self) -> list:
         conds = []
         if self.user_id is not None:
-            conds.append(Log.user_id == self.user_id)
+            conds.append(col(Log.user_id) == self.user_id)
         if self.token_id is not None:
-            conds.append(Log.token_id == self.token_id)
+            conds.append(col(Log.token_id) == self.token_id)
         if self.type:
-            conds.append(Log.type == self.type)
+            conds.append(col(Log.type) == self.type)
         if self.start_timestamp:
-            conds.append(Log.created_at >= self.start_timestamp)
+            conds.append(col(Log.created_at) >= self.start_timestamp)
         if self.end_timestamp:
-            conds.append(Log.created_at <= self.end_timestamp)
+            conds.append(col(Log.created_at) <= self.end_timestamp)
         if self.model_name:
-            conds.append(Log.model_name.contains(self.model_name, autoescape=True))
+            conds.append(col(Log.model_name).contains(self.model_name, autoescape=True))
         if self.username and self.user_id is None:
-            conds.append(Log.username == self.username)
+            conds.append(col(Log.username) == self.username)
         if self.token_name:
-            conds.append(Log.token_name == self.token_name)
+            conds.append(col(Log.token_name) == self.token_name)
         if self.channel and self.user_id is None:
-            conds.append(Log.channel_id == self.channel)
+            conds.append(col(Log.channel_id) == self.channel)
         if self.group:
-            conds.append(Log.group == self.group)
+            conds.append(col(Log.group) == self.group)
         return conds
 
 
@@ -112,7 +112,7 @@ def _channel_names(ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
     with session_scope() as s:
-        return dict(s.exec(select(Channel.id, Channel.name).where(Channel.id.in_(ids))).all())
+        return dict(s.exec(select(Channel.id, Channel.name).where(col(Channel.id).in_(ids))).all())
 
 
 def _page_rows(f: LogFilter, p: int, page_size: int) -> tuple[list[Log], int]:
@@ -146,7 +146,7 @@ def stat(f: LogFilter, now: int | None = None) -> LogStat:
     now = _now() if now is None else now
     f = LogFilter(**{**f.__dict__, "type": int(LogType.CONSUME)})
     conds = f.conditions()
-    recent = [*conds, Log.created_at >= now - 60]
+    recent = [*conds, col(Log.created_at) >= now - 60]
     with _session() as s:
         quota = s.exec(select(func.coalesce(func.sum(Log.quota), 0)).where(*conds)).one()
         rpm, tpm = s.exec(
@@ -157,15 +157,15 @@ def stat(f: LogFilter, now: int | None = None) -> LogStat:
 
 def search(keyword: str, *, user_id: int | None, admin: bool) -> list[LogRow]:
     """Newest matching rows (at most 100): keyword against model, token name, content, or a type number."""
-    conds = [] if user_id is None else [Log.user_id == user_id]
+    conds = [] if user_id is None else [col(Log.user_id) == user_id]
     if keyword:
-        columns = [Log.model_name, Log.token_name, Log.content] + ([Log.username] if admin else [])
+        columns = [col(Log.model_name), col(Log.token_name), col(Log.content)] + ([col(Log.username)] if admin else [])
         match = [column.contains(keyword, autoescape=True) for column in columns]
         if (log_type := keywords.as_id(keyword)) is not None:
-            match.append(Log.type == log_type)
+            match.append(col(Log.type) == log_type)
         conds.append(or_(*match))
     with _session() as s:
-        rows = s.exec(select(Log).where(*conds).order_by(Log.id.desc()).limit(SEARCH_LIMIT)).all()
+        rows = s.exec(select(Log).where(*conds).order_by(col(Log.id).desc()).limit(SEARCH_LIMIT)).all()
     return [view(r, admin=admin) for r in rows]
 
 
@@ -179,11 +179,11 @@ def delete_before(target_timestamp: int, batch: int = DELETE_BATCH) -> int:
     removed = 0
     while True:
         with _session() as s:
-            ids = list(s.exec(select(Log.id).where(Log.created_at < target_timestamp).order_by(Log.id)
+            ids = list(s.exec(select(col(Log.id)).where(col(Log.created_at) < target_timestamp).order_by(col(Log.id))
                               .limit(batch)).all())
             if not ids:
                 return removed
-            removed += s.execute(delete(Log).where(Log.id.in_(ids))).rowcount or 0
+            removed += s.exec(delete(Log).where(col(Log.id).in_(ids))).rowcount or 0
             s.commit()
 
 
@@ -194,12 +194,12 @@ def token_logs(key: str) -> list[LogRow]:
     if not key or len(key) > MAX_KEY_CHARS:
         return []
     with session_scope() as main:
-        token = main.exec(select(Token).where(Token.key == key, Token.deleted_at.is_(None))).first()
+        token = main.exec(select(Token).where(col(Token.key) == key, col(Token.deleted_at).is_(None))).first()
     if token is None:
         return []
     with _session() as s:
         rows = s.exec(
-            select(Log).where(Log.token_id == token.id, Log.user_id == token.user_id)
-            .order_by(Log.id.desc()).limit(SEARCH_LIMIT)
+            select(Log).where(col(Log.token_id) == token.id, col(Log.user_id) == token.user_id)
+            .order_by(col(Log.id).desc()).limit(SEARCH_LIMIT)
         ).all()
     return [view(r, admin=False) for r in rows]

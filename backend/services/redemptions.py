@@ -7,8 +7,8 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, update
-from sqlmodel import Session, select
+from sqlalchemy import ColumnElement, and_, delete, or_, update
+from sqlmodel import Session, col, select
 
 from backend import cache
 from backend.db import session_scope
@@ -30,7 +30,7 @@ def view(r: Redemption) -> RedemptionPublic:
     )
 
 
-_LIVE = Redemption.deleted_at.is_(None)
+_LIVE: ColumnElement[bool] = col(Redemption.deleted_at).is_(None)
 
 
 def _page(s: Session, conds: list[Any], p: int, page_size: int) -> tuple[list[RedemptionPublic], int]:
@@ -46,9 +46,9 @@ def list_codes(p: int, page_size: int) -> tuple[list[RedemptionPublic], int]:
 def search_codes(keyword: str, p: int, page_size: int) -> tuple[list[RedemptionPublic], int]:
     conds = [_LIVE]
     if keyword:
-        match = [Redemption.name.contains(keyword, autoescape=True), Redemption.key == keyword]
+        match = [col(Redemption.name).contains(keyword, autoescape=True), col(Redemption.key) == keyword]
         if (row_id := keywords.as_id(keyword)) is not None:
-            match.append(Redemption.id == row_id)
+            match.append(col(Redemption.id) == row_id)
         conds.append(or_(*match))
     with session_scope() as s:
         return _page(s, conds, p, page_size)
@@ -123,11 +123,11 @@ def delete_invalid() -> int:
     """Remove codes that can no longer be redeemed: used, disabled or expired."""
     now = int(time.time())
     with session_scope() as s:
-        result = s.execute(
+        result = s.exec(
             delete(Redemption).where(
                 or_(
-                    Redemption.status.in_([RedemptionStatus.USED, RedemptionStatus.DISABLED]),
-                    and_(Redemption.expired_time != 0, Redemption.expired_time < now),
+                    col(Redemption.status).in_([RedemptionStatus.USED, RedemptionStatus.DISABLED]),
+                    and_(col(Redemption.expired_time) != 0, col(Redemption.expired_time) < now),
                 )
             )
         )
@@ -143,24 +143,24 @@ def redeem(user: User, key: str) -> int:
     now = int(time.time())
     with session_scope() as s:
         # The write comes first so SQLite takes its write lock before reading anything.
-        claimed = s.execute(
+        claimed = s.exec(
             update(Redemption)
             .where(
-                Redemption.key == key,
+                col(Redemption.key) == key,
                 _LIVE,
-                Redemption.status == RedemptionStatus.ENABLED,
-                or_(Redemption.expired_time == 0, Redemption.expired_time > now),
+                col(Redemption.status) == RedemptionStatus.ENABLED,
+                or_(col(Redemption.expired_time) == 0, col(Redemption.expired_time) > now),
             )
             .values(status=RedemptionStatus.USED, used_user_id=user.id, redeemed_time=now)
         ).rowcount
-        r = s.exec(select(Redemption).where(Redemption.key == key, _LIVE)).first()
+        r = s.exec(select(Redemption).where(col(Redemption.key) == key, _LIVE)).first()
         if r is None:
             raise ServiceError(msg("invalid redemption code"))
         if claimed != 1:
             if r.status == RedemptionStatus.ENABLED:
                 raise ServiceError(msg("this redemption code has expired"))
             raise ServiceError(msg("this redemption code has already been used or is disabled"))
-        s.execute(update(User).where(User.id == user.id).values(quota=User.quota + r.quota))
+        s.execute(update(User).where(col(User.id) == user.id).values(quota=User.quota + r.quota))
         quota, code_id = r.quota, r.id
     ledger.forget_user(user.id)
     cache.invalidate_user(user.id)

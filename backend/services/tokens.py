@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, or_, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from backend import cache
 from backend.db import session_scope
@@ -50,7 +50,7 @@ def view(t: Token) -> TokenPublic:
 
 
 def _live(user_id: int):  # noqa: ANN202
-    return (Token.user_id == user_id, Token.deleted_at.is_(None))
+    return (col(Token.user_id) == user_id, col(Token.deleted_at).is_(None))
 
 
 def list_tokens(user_id: int, p: int, page_size: int) -> tuple[list[TokenPublic], int]:
@@ -62,10 +62,10 @@ def list_tokens(user_id: int, p: int, page_size: int) -> tuple[list[TokenPublic]
 def search_tokens(user_id: int, keyword: str, token: str, p: int, page_size: int) -> tuple[list[TokenPublic], int]:
     conds = list(_live(user_id))
     if keyword:
-        conds.append(Token.name.contains(keyword, autoescape=True))
+        conds.append(col(Token.name).contains(keyword, autoescape=True))
     if token:
         part = token.strip().removeprefix("sk-")
-        conds.append(or_(Token.key == part, Token.key.contains(part, autoescape=True)))
+        conds.append(or_(col(Token.key) == part, col(Token.key).contains(part, autoescape=True)))
     with session_scope() as s:
         rows, total = page_of(s, Token, conds, p, page_size)
     return [view(t) for t in rows], total
@@ -147,7 +147,7 @@ def mark_unusable(token_id: int, key: str, status: int) -> bool:
     so lists show why it stopped. Conditional, so racing requests write it once."""
     with session_scope() as s:
         result = s.exec(
-            update(Token).where(Token.id == token_id, Token.status == TokenStatus.ENABLED).values(status=status)
+            update(Token).where(col(Token.id) == token_id, col(Token.status) == TokenStatus.ENABLED).values(status=status)
         )
         changed = bool(result.rowcount)
     if changed:
@@ -178,7 +178,7 @@ def update_token(user: User, token_id: int, data: TokenUpdate, *, status_only: b
                 setattr(t, k, v)
             if remain is not None and remain != t.remain_quota:
                 # A delta, so spending the ledger has not flushed yet is not overwritten.
-                s.execute(update(Token).where(Token.id == t.id)
+                s.execute(update(Token).where(col(Token.id) == t.id)
                           .values(remain_quota=Token.remain_quota + (remain - t.remain_quota)))
                 s.refresh(t)
                 remain_changed = True
@@ -199,7 +199,7 @@ def delete_tokens(user_id: int, ids: list[int]) -> int:
     """Soft-delete the user's own tokens among ids; returns how many."""
     now = datetime.now(UTC).replace(tzinfo=None)
     with session_scope() as s:
-        rows = s.exec(select(Token).where(Token.id.in_(ids), *_live(user_id))).all()
+        rows = s.exec(select(Token).where(col(Token.id).in_(ids), *_live(user_id))).all()
         for t in rows:
             t.deleted_at = now
             s.add(t)
@@ -226,5 +226,5 @@ def reveal_keys(user_id: int, token_ids: list[int]) -> dict[str, str]:
     if len(token_ids) > MAX_BATCH_KEYS:
         raise ServiceError(msg("at most {max_batch_keys} tokens at once", max_batch_keys=MAX_BATCH_KEYS))
     with session_scope() as s:
-        rows = s.exec(select(Token).where(*_live(user_id), Token.id.in_(token_ids))).all()
+        rows = s.exec(select(Token).where(*_live(user_id), col(Token.id).in_(token_ids))).all()
         return {str(t.id): f"sk-{t.key}" for t in rows}

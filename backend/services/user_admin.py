@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, or_
 from sqlalchemy import update as sql_update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import col, select
 
 from backend import cache
 from backend.auth.passwords import hash_password
@@ -38,12 +38,13 @@ def list_users(p: int, page_size: int) -> tuple[list[UserAdminPublic], int]:
 def search_users(keyword: str, group: str, p: int, page_size: int) -> tuple[list[UserAdminPublic], int]:
     conds = []
     if keyword:
-        match = [column.contains(keyword, autoescape=True) for column in (User.username, User.email, User.display_name)]
+        match = [column.contains(keyword, autoescape=True)
+                 for column in (col(User.username), col(User.email), col(User.display_name))]
         if (row_id := keywords.as_id(keyword)) is not None:
-            match.append(User.id == row_id)
+            match.append(col(User.id) == row_id)
         conds.append(or_(*match))
     if group:
-        conds.append(User.group == group)
+        conds.append(col(User.group) == group)
     with session_scope() as s:
         rows, total = page_of(s, User, conds, p, page_size)
     return [admin_user(u) for u in rows], total
@@ -80,12 +81,12 @@ def update(actor: User, data: UserUpdate) -> UserAdminPublic:
     None). A quota change is logged."""
     user_id = data.id
     fields = data.model_dump(exclude={"id"}, exclude_none=True)
-    old_quota = new_quota = None
+    quota_change: tuple[int, int] | None = None  # (old, new)
     with session_scope() as s:
         user = _target(s, actor, user_id)
         if "username" in fields and fields["username"] != user.username:
             check_username(fields["username"])
-            if s.exec(select(User.id).where(User.username == fields["username"])).first() is not None:
+            if s.exec(select(User.id).where(col(User.username) == fields["username"])).first() is not None:
                 raise ServiceError(msg("this username is already taken"))
             user.username = fields["username"]
         if "display_name" in fields:
@@ -112,20 +113,22 @@ def update(actor: User, data: UserUpdate) -> UserAdminPublic:
         if "quota" in fields and fields["quota"] != user.quota:
             if fields["quota"] < 0:
                 raise ServiceError(msg("quota cannot be negative"))
-            old_quota, new_quota = user.quota, fields["quota"]
+            quota_change = (user.quota, fields["quota"])
         s.add(user)
         try:
             s.flush()
         except IntegrityError as exc:
             raise ServiceError(msg("this username is already taken")) from exc
-        if new_quota is not None:
+        if quota_change is not None:
+            old_quota, new_quota = quota_change
             # Applied as a delta, so spending not yet flushed by the ledger is not overwritten.
-            s.execute(sql_update(User).where(User.id == user_id).values(quota=User.quota + (new_quota - old_quota)))
+            s.execute(sql_update(User).where(col(User.id) == user_id).values(quota=User.quota + (new_quota - old_quota)))
             s.refresh(user)
-    if new_quota is not None:
+    if quota_change is not None:
         ledger.forget_user(user_id)
     cache.invalidate_user(user_id)
-    if new_quota is not None:
+    if quota_change is not None:
+        old_quota, new_quota = quota_change
         activity_log.record(
             user.id, user.username, LogType.MANAGE,
             f"admin {actor.username} changed the quota from {activity_log.format_quota(old_quota)}"
@@ -140,8 +143,8 @@ def hard_delete(actor: User, user_id: int) -> None:
         user = _target(s, actor, user_id)
         if user.role >= Role.ROOT:
             raise Forbidden(msg("the root user cannot be deleted"))
-        owned = s.exec(select(Token.id, Token.key).where(Token.user_id == user_id)).all()
-        s.execute(delete(Token).where(Token.user_id == user_id))
+        owned = s.exec(select(Token.id, Token.key).where(col(Token.user_id) == user_id)).all()
+        s.execute(delete(Token).where(col(Token.user_id) == user_id))
         s.delete(user)
         sessions.end_user_sessions(s, user_id)
     # Charges not yet flushed die with the rows they were for (ids are never reused, so they could
@@ -178,7 +181,7 @@ def manage(actor: User, user_id: int, action: str) -> UserRoleStatus:
         s.add(user)
         if action in ("disable", "delete"):
             sessions.end_user_sessions(s, user_id)
-        keys = s.exec(select(Token.key).where(Token.user_id == user_id)).all()
+        keys = s.exec(select(Token.key).where(col(Token.user_id) == user_id)).all()
     cache.invalidate_user(user_id)
     for key in keys:  # token snapshots may carry the owner's state
         cache.invalidate_token(key)

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import or_, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from backend import cache
 from backend.auth.passwords import hash_password, verify_password
@@ -118,7 +118,7 @@ def visible_setting(u: User) -> dict[str, Any]:
 def new_aff_code(s: Session) -> str:
     while True:
         code = "".join(secrets.choice(_ALNUM) for _ in range(4))
-        if s.exec(select(User.id).where(User.aff_code == code)).first() is None:
+        if s.exec(select(User.id).where(col(User.aff_code) == code)).first() is None:
             return code
 
 
@@ -130,7 +130,7 @@ def create_user(
     check_username(username)
     check_password(password)
     check_display_name(display_name)
-    if s.exec(select(User.id).where(User.username == username)).first() is not None:
+    if s.exec(select(User.id).where(col(User.username) == username)).first() is not None:
         raise ServiceError(msg("this username is already taken"))
     user = User(
         username=username, password=hash_password(password), display_name=display_name or username,
@@ -163,7 +163,7 @@ def register(
     with session_scope() as s:
         inviter = None
         if aff_code:
-            inviter = s.exec(select(User).where(User.aff_code == aff_code, User.deleted_at.is_(None))).first()
+            inviter = s.exec(select(User).where(col(User.aff_code) == aff_code, col(User.deleted_at).is_(None))).first()
         if inviter is not None:
             invitee_bonus = options.get_int("QuotaForInvitee")
             inviter_bonus = options.get_int("QuotaForInviter")
@@ -172,14 +172,14 @@ def register(
             inviter_id=inviter.id if inviter else 0,
         )
         if verify:
-            taken = s.exec(select(User.id).where(User.email == email, User.id != user.id, User.deleted_at.is_(None)))
+            taken = s.exec(select(User.id).where(col(User.email) == email, col(User.id) != user.id, col(User.deleted_at).is_(None)))
             if taken.first() is not None:
                 raise ServiceError(msg("this email address is already in use"))
             if not verification.consume(verification.EMAIL_CODE, email, verification_code):
                 raise ServiceError(msg("the verification code is wrong or has expired"))
         if inviter is not None:
             s.execute(
-                update(User).where(User.id == inviter.id).values(
+                update(User).where(col(User.id) == inviter.id).values(
                     aff_count=User.aff_count + 1,
                     aff_quota=User.aff_quota + inviter_bonus,
                     aff_history_quota=User.aff_history_quota + inviter_bonus,
@@ -220,7 +220,7 @@ def login(username: str, password: str) -> User:
         raise ServiceError(msg("invalid username or password"))
     with session_scope() as s:
         candidates = s.exec(
-            select(User).where(or_(User.username == username, User.email == username), User.deleted_at.is_(None))
+            select(User).where(or_(col(User.username) == username, col(User.email) == username), col(User.deleted_at).is_(None))
         ).all()
     user = next((u for u in candidates if u.username == username), None) or (candidates[0] if candidates else None)
     # Hash anyway on a miss, so timing does not reveal whether the name exists.
@@ -250,7 +250,7 @@ def update_self(user_id: int, data: UserSelfUpdate, *, keep_session: str | None 
             raise NotFound(msg("user not found"))
         if data.username is not None and data.username != user.username:
             check_username(data.username)
-            if s.exec(select(User.id).where(User.username == data.username)).first() is not None:
+            if s.exec(select(User.id).where(col(User.username) == data.username)).first() is not None:
                 raise ServiceError(msg("this username is already taken"))
             user.username = data.username
         if data.display_name is not None:
@@ -289,7 +289,7 @@ def rotate_access_token(user_id: int) -> str:
     """A fresh personal access token, returned this once (the API never shows it again)."""
     token = secrets.token_urlsafe(24)  # 32 characters
     with session_scope() as s:
-        s.execute(update(User).where(User.id == user_id).values(access_token=token))
+        s.execute(update(User).where(col(User.id) == user_id).values(access_token=token))
     cache.invalidate_user(user_id)
     return token
 
@@ -314,14 +314,14 @@ def transfer_aff_quota(user_id: int, quota: int) -> None:
     if quota < minimum:
         raise ServiceError(msg("the transfer must be at least {minimum}", minimum=activity_log.format_quota(minimum)))
     with session_scope() as s:
-        moved = s.execute(
+        moved = s.exec(
             update(User)
-            .where(User.id == user_id, User.aff_quota >= quota)
+            .where(col(User.id) == user_id, col(User.aff_quota) >= quota)
             .values(aff_quota=User.aff_quota - quota, quota=User.quota + quota)
         ).rowcount
         if moved != 1:
             raise ServiceError(msg("not enough invitation reward to transfer"))
-        username = s.get(User, user_id).username
+        username = s.get_one(User, user_id).username  # the update above matched the row
     ledger.forget_user(user_id)
     cache.invalidate_user(user_id)
     activity_log.record(user_id, username, LogType.SYSTEM,
