@@ -86,17 +86,21 @@ chromium:
 		(apt-get update && apt-get install -y chromium chromium-driver fonts-wqy-microhei)
 
 # mypy reads its settings (packages = backend, plugins, per-library exceptions) from pyproject.toml.
+# pytest runs on TEST_WORKERS processes (pytest-xdist): each worker has its own PostgreSQL/MariaDB
+# databases and Redis db (tests/conftest.py); the browser tests share one worker (`xdist_group`).
+TEST_WORKERS ?= 2
+PYTEST := $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup
 test: setup chromium $(AGENT_CLIS)
 	$(BIN)/ruff check backend newapi_ui tests bench rxconfig.py
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -q
+	$(PYTEST)
 
 # The loop while working: everything but the browser tests and the PostgreSQL/MariaDB runs (the
 # markers come from tests/conftest.py). Needs no chromium and no built console; CI runs `make test`.
 test-fast: $(STAMP) $(MO_FILES)
 	$(BIN)/ruff check backend newapi_ui tests bench rxconfig.py
 	$(BIN)/mypy
-	$(BIN)/python -m pytest -q -m "not browser and not multi_db"
+	$(PYTEST) -m "not browser and not multi_db"
 
 lint: setup
 	$(BIN)/ruff check .

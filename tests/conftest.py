@@ -116,6 +116,7 @@ def _drives_a_browser(item: pytest.Item) -> bool:
     return in_ui and bool(BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())))
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's loadgroup reads the `xdist_group` markers added here
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         if _drives_a_browser(item):
