@@ -87,9 +87,9 @@ chromium:
 
 # mypy reads its settings (packages = backend, plugins, per-library exceptions) from pyproject.toml.
 # pytest runs on TEST_WORKERS processes (pytest-xdist): each worker has its own PostgreSQL/MariaDB
-# databases and Redis db (tests/conftest.py); the browser tests share one worker (`xdist_group`).
+# databases and Redis db (tests/conftest.py); the browser tests (`*_browser.py`) are one unit for one worker (its scheduler).
 TEST_WORKERS ?= 2
-PYTEST := $(BIN)/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup
+PYTEST := $(BIN)/python -m pytest -q -n $(TEST_WORKERS)
 test: setup chromium $(AGENT_CLIS)
 	$(BIN)/ruff check backend newapi_ui tests bench rxconfig.py
 	$(BIN)/mypy

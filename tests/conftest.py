@@ -26,6 +26,7 @@ import pymysql
 import pytest
 from sqlalchemy import text
 from sqlmodel import SQLModel
+from xdist.scheduler import LoadScopeScheduling
 
 os.environ.setdefault("SESSION_SECRET", "test-session-secret")
 os.environ.setdefault("GLOBAL_API_RATE_LIMIT_ENABLE", "false")
@@ -105,25 +106,43 @@ def _selected() -> list[str]:
 
 
 BROWSER_FIXTURES = frozenset({"page", "server"})  # tests/ui/conftest.py: a chromium page, the console server
+BROWSER_FILE_SUFFIX = "_browser.py"
+
+
+def _in_a_browser_file(nodeid: str) -> bool:
+    return nodeid.split("::", 1)[0].endswith(BROWSER_FILE_SUFFIX)
+
+
+class _BrowserTestsOnOneWorker(LoadScopeScheduling):
+    """`pytest -n N`: every test is a work unit of its own, except the browser tests, which are one
+    unit run by one worker. Their console servers share the one `.web` build and its lock
+    (tests/ui/harness.py): a second worker would wait on it for the rest of the run.
+
+    xdist's own `--dist loadgroup` cannot do this under pytest 9.2: it renames `item._nodeid`, which
+    pytest no longer reads, so the `xdist_group` marker had no effect and the run hung. The browser
+    tests are told apart by their file name (checked at collection below), which needs no marker."""
+
+    def _split_scope(self, nodeid: str) -> str:
+        return "browser" if _in_a_browser_file(nodeid) else nodeid
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> LoadScopeScheduling:
+    return _BrowserTestsOnOneWorker(config, log)
 
 
 def _drives_a_browser(item: pytest.Item) -> bool:
-    """The browser test files by name, and any test that takes the browser fixtures of tests/ui/."""
-    path = item.path
-    if path.name.endswith("_browser.py"):
-        return True
-    in_ui = path.parent.name == "ui" and path.parent.parent.name == "tests"
-    return in_ui and bool(BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())))
+    """A test of tests/ui/ that takes the browser fixtures (a chromium page, the console server)."""
+    in_ui = item.path.parent.name == "ui" and item.path.parent.parent.name == "tests"
+    return in_ui and not BROWSER_FIXTURES.isdisjoint(getattr(item, "fixturenames", ()))
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist's loadgroup reads the `xdist_group` markers added here
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    misplaced = [item.nodeid for item in items if _drives_a_browser(item) and not _in_a_browser_file(item.nodeid)]
+    if misplaced:  # the scheduler above would hand them to any worker
+        raise pytest.UsageError(f"tests that drive chromium belong in a *{BROWSER_FILE_SUFFIX} file: {misplaced}")
     for item in items:
-        if _drives_a_browser(item):
+        if _in_a_browser_file(item.nodeid):
             item.add_marker(pytest.mark.browser)
-            # The console servers of browser tests build into the one `.web`: under `pytest -n`
-            # (`--dist loadgroup`) they all run on the same worker, one after another.
-            item.add_marker(pytest.mark.xdist_group("browser"))
         callspec = getattr(item, "callspec", None)
         if callspec is not None and callspec.params.get("storage", "sqlite") != "sqlite":
             item.add_marker(pytest.mark.multi_db)

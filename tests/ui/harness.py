@@ -13,6 +13,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
 
@@ -35,6 +36,7 @@ SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 START_TIMEOUT = 240  # a cold start compiles the pages and runs the bundler
+LOCK_TIMEOUT = 1800  # another test run in this checkout holding .web (see _hold_build_lock)
 WAIT = 30
 ROOT_NAME, ROOT_PASSWORD = "root", "rootpass123"  # the root user the tests set up (or the wizard makes)
 
@@ -70,8 +72,20 @@ _session = _Session()
 def _hold_build_lock() -> None:
     if _session.lock is None:
         (ROOT / ".web").mkdir(exist_ok=True)
-        _session.lock = (ROOT / ".web" / ".ui-tests.lock").open("a")  # closed (released) at exit
-        fcntl.flock(_session.lock, fcntl.LOCK_EX)
+        lock = (ROOT / ".web" / ".ui-tests.lock").open("a")  # closed (released) at exit
+        # Another pytest process in this checkout holds it until it ends: wait for it, but a bounded
+        # time, so a run that sent browser tests to two workers fails rather than hangs.
+        deadline = time.monotonic() + LOCK_TIMEOUT
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    lock.close()
+                    raise RuntimeError(f"another test process kept {ROOT / '.web'} for {LOCK_TIMEOUT} s") from None
+                time.sleep(1)
+        _session.lock = lock
 
 
 class ConsoleServer:
