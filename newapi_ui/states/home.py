@@ -31,7 +31,7 @@ def uptime_rows(groups: list[dict[str, Any]], tr: Callable[[str], str]) -> list[
 
 
 def _no_channel() -> bool:
-    return int(channels.list_channels(1, 1)["total"]) == 0
+    return channels.list_channels(1, 1).total == 0
 
 
 class HomeState(AuthState):

@@ -63,7 +63,7 @@ def test_tokens_create_edit_copy_disable_search_delete_batch(server: ConsoleServ
         _login(page)
         page.click("nav-token")
         page.wait_path("/token")
-        page.wait_body_text("Nothing here yet")
+        page.wait_body_text("No API keys yet")
 
         # Create: $2.50 of quota, model limits and an IP allow-list.
         page.click("t-add")
