@@ -15,11 +15,13 @@ from collections import defaultdict
 from collections.abc import Callable
 
 import orjson
+from redis.connection import parse_url
 
 from backend import lifecycle
 from backend.cache.redis_client import get_async_redis, get_sync_redis
+from backend.config import get_settings
 
-CHANNEL = "newapi:bus"
+CHANNEL_PREFIX = "newapi:bus"
 INSTANCE_ID = uuid.uuid4().hex
 log = logging.getLogger("newapi.bus")
 
@@ -41,6 +43,14 @@ def _deliver(kind: str, key: str) -> None:
             log.exception("bus subscriber for %s failed", kind)
 
 
+def channel() -> str:
+    """The pub/sub channel of the configured Redis database. Pub/sub is server-wide in Redis, not per
+    database: gateways sharing one Redis server under different databases (two deployments, a
+    staging copy, parallel test workers) would otherwise rest each other's channels and drop each
+    other's cached tokens on every notice."""
+    return f"{CHANNEL_PREFIX}:{parse_url(get_settings().REDIS_CONN_STRING).get('db', 0)}"
+
+
 def encode(kind: str, key: str = "") -> bytes:
     """The message other instances' listeners read (for a Lua script that publishes it itself)."""
     return orjson.dumps({"o": INSTANCE_ID, "k": kind, "v": key})
@@ -51,7 +61,7 @@ def publish(kind: str, key: str = "") -> None:
     client = get_sync_redis()
     if client is not None:
         try:
-            client.publish(CHANNEL, encode(kind, key))
+            client.publish(channel(), encode(kind, key))
         except Exception:  # Redis down: this node is still right; others catch up at SYNC_FREQUENCY
             log.warning("could not publish %s change to Redis", kind, exc_info=True)
 
@@ -63,7 +73,7 @@ async def _listen() -> None:
     while True:
         try:
             pubsub = client.pubsub(ignore_subscribe_messages=True)
-            await pubsub.subscribe(CHANNEL)
+            await pubsub.subscribe(channel())
             async for message in pubsub.listen():
                 data = orjson.loads(message["data"])
                 if data.get("o") != INSTANCE_ID:

@@ -82,7 +82,7 @@ async def cool_down(channel_id: int, seconds: float) -> None:
     until_ms, now_ms = int(until * 1000), int(now * 1000)
     message = bus.encode(KIND, f"{channel_id}:{until_ms}")
     try:
-        await async_eval(client, _COOL, 2, COOLDOWN_KEY, bus.CHANNEL, channel_id, until_ms, now_ms, message)
+        await async_eval(client, _COOL, 2, COOLDOWN_KEY, bus.channel(), channel_id, until_ms, now_ms, message)
     except Exception:  # this node rests the channel anyway; the others learn of the next failure
         log.warning("could not share the cooldown of channel #%s through Redis", channel_id, exc_info=True)
 

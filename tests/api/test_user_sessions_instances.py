@@ -103,7 +103,7 @@ def test_a_session_ended_on_one_instance_is_refused_on_the_other(instance_b, red
     # ...until a notice reaches it (repeated: B's listener may not have subscribed yet)
     client = redis.Redis.from_url(redis_url)
     note = orjson.dumps({"o": "probe", "k": sessions.BUS_KIND, "v": session_id(probe)})
-    _wait_refused(b, probe, alice.id, "a notice", probe=lambda: client.publish(bus.CHANNEL, note))
+    _wait_refused(b, probe, alice.id, "a notice", probe=lambda: client.publish(bus.channel(), note))
     client.close()
 
     # B's listener is live: A's own logout and A's admin reset must reach it, each by one notice.

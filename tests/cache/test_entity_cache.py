@@ -81,7 +81,7 @@ async def test_change_on_another_instance_reaches_this_one_through_redis(sqlite_
             s.add(row)
         other = redis.Redis.from_url(redis_url)  # what invalidate_token does on another node
         other.delete(cache._token_redis_key(key))
-        other.publish(bus.CHANNEL, orjson.dumps({"o": "another-node", "k": "token", "v": key}))
+        other.publish(bus.channel(), orjson.dumps({"o": "another-node", "k": "token", "v": key}))
         await wait_until_async(lambda: key not in cache._tokens, "the remote change to evict the token", 5)
         assert (await cache.get_token(key)).status == 2
     finally:

@@ -112,7 +112,7 @@ def test_an_ending_announced_by_another_instance_reaches_this_one(sqlite_storage
         deadline = time.monotonic() + 20
         while sessions.verify(cookie) is not None and time.monotonic() < deadline:
             # repeated in case the listener's SUBSCRIBE has not reached Redis yet
-            client.publish(bus.CHANNEL, orjson.dumps({"o": "another-node", "k": sessions.BUS_KIND,
+            client.publish(bus.channel(), orjson.dumps({"o": "another-node", "k": sessions.BUS_KIND,
                                                       "v": session_id(cookie)}))
             time.sleep(0.05)
         client.close()
