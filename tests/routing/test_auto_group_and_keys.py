@@ -121,7 +121,9 @@ def test_a_failing_channel_cools_down_and_comes_back_by_itself(env: RelayEnv) ->
     def flaky_calls() -> int:
         return sum(r.headers["authorization"] == "Bearer sk-flaky" for r in env.fake.requests)
 
-    while flaky_calls() == 0:  # the weighted pick reaches it sooner or later (each call succeeds)
+    for _ in range(200):  # the weighted pick reaches it sooner or later (each call succeeds)
+        if flaky_calls():
+            break
         client.chat.completions.create(model="gpt-4o", messages=MESSAGES)
     assert channel_state.cooling(flaky)
     for _ in range(20):  # cooling: passed over while its tier has another channel
@@ -183,8 +185,10 @@ def test_an_auto_retry_stays_in_its_group_while_the_group_has_channels(env: Rela
     env.fake.fail_keys["sk-vip-down"] = 502
     user = make_user(group="default")
     client = env.openai(f"sk-{make_token(user, group='auto').key}")
-    while not any(r.headers["authorization"] == "Bearer sk-vip-down" for r in env.fake.requests):
-        client.chat.completions.create(model="gpt-4o", messages=MESSAGES)  # until a call met the bad one
+    for _ in range(200):  # until a call met the bad one
+        if any(r.headers["authorization"] == "Bearer sk-vip-down" for r in env.fake.requests):
+            break
+        client.chat.completions.create(model="gpt-4o", messages=MESSAGES)
     assert "Bearer sk-default" not in {r.headers["authorization"] for r in env.fake.requests}
     flush()
     assert {row.group for row in consume_logs(user.id)} == {"vip"}
