@@ -38,7 +38,7 @@ FAILED = N_("The request failed")
 FAILED_WITH = N_("The model call failed: {detail}")
 BAD_TEMPERATURE = N_("Temperature is a number from 0 to 2")
 MAX_TEMPERATURE = 2.0
-STOP_POLL_S = 0.25  # how often a non-streamed call checks the Stop button while it waits
+STOP_POLL_S = 0.25  # how often a call in flight checks the Stop button
 Message = dict[str, str]
 
 
@@ -303,7 +303,7 @@ class PlaygroundState(AuthState):
         refusal: ServiceError | None = None
         try:
             key = await backend_bridge.call(_reveal, user_id, key_id)
-            error = await (self._stream(key, body) if body["stream"] else self._answer(key, body))
+            error = await self._call(key, body)
         except ServiceError as exc:
             error, refusal = "", exc
         except httpx.HTTPError:
@@ -324,18 +324,26 @@ class PlaygroundState(AuthState):
     def _failed(self, status: int, raw: bytes) -> str:
         return self.tr(FAILED_WITH).format(detail=error_message(status, raw))
 
+    async def _call(self, key: str, body: dict[str, Any]) -> str:
+        """Run the call while watching the Stop button: a stop cancels it whether it is waiting for
+        a whole answer or for the next delta of a stream (the text streamed so far stays). Returns
+        an error message, or "" on success or stop."""
+        work = asyncio.ensure_future(self._stream(key, body) if body["stream"] else self._answer(key, body))
+        try:
+            while not (await asyncio.wait({work}, timeout=STOP_POLL_S))[0]:
+                async with self:
+                    if self._stop:
+                        return ""
+        finally:
+            if not work.done():
+                work.cancel()
+                await asyncio.gather(work, return_exceptions=True)  # let httpx close the connection
+        return work.result()
+
     async def _answer(self, key: str, body: dict[str, Any]) -> str:
-        """One JSON answer (stream off); returns an error message, or "" on success (or Stop)."""
+        """One JSON answer (stream off); returns an error message, or "" on success."""
         async with httpx.AsyncClient(timeout=TIMEOUT) as client:
-            call = asyncio.ensure_future(client.post(relay_url(), json=body, headers={"Authorization": f"Bearer {key}"}))
-            try:
-                while not (await asyncio.wait({call}, timeout=STOP_POLL_S))[0]:
-                    async with self:
-                        if self._stop:
-                            return ""
-            finally:
-                call.cancel()
-            resp = call.result()
+            resp = await client.post(relay_url(), json=body, headers={"Authorization": f"Bearer {key}"})
         if resp.status_code != 200:
             return self._failed(resp.status_code, resp.content)
         text = answer_of(resp.content)
@@ -366,6 +374,4 @@ class PlaygroundState(AuthState):
                 async with self:
                     last = self.messages[-1]
                     self.messages = [*self.messages[:-1], {**last, "content": last["content"] + delta}]
-                    if self._stop:
-                        break
         return ""

@@ -10,6 +10,7 @@ import pytest
 from backend.db import session_scope
 from backend.models.schemas.token import TokenCreate
 from backend.services import channel_input, channels, options, pricing, tokens, users
+from newapi_ui.locale import translator
 from newapi_ui.states import playground as pg
 
 
@@ -94,3 +95,10 @@ def test_regenerate_drops_the_last_answer_only() -> None:
     assert pg.history_for_regenerate(log[:3]) == log[:3]  # after a failure: the same history again
     assert pg.history_for_regenerate([]) is None
     assert pg.history_for_regenerate([{"role": "assistant", "content": "?"}]) is None
+
+
+def test_errors_read_in_the_users_language() -> None:
+    detail = pg.error_message(400, b'{"error": {"message": "fake failure 400"}}')
+    assert translator("zh_CN")(pg.FAILED_WITH).format(detail=detail) == "模型调用失败：fake failure 400"
+    assert translator("fr")(pg.BAD_TEMPERATURE) == "La température est un nombre entre 0 et 2"
+    assert translator("en")(pg.FAILED_WITH).format(detail="HTTP 502") == "The model call failed: HTTP 502"
