@@ -110,7 +110,14 @@ def test_system_prompt_temperature_and_stream_off_then_regenerate(api: Api, fake
     _answered(page, 1)
     assert fake.last.json["messages"] == sent["messages"]  # the same history, the old answer dropped
     assert _bubbles(page, "user") == ["Name a colour"] and len(_bubbles(page, "assistant")) == 1
-    assert len(page.d.find_elements(By.CSS_SELECTOR, ".pg-copy")) == 1  # a copy button per answer
+    copies = page.d.find_elements(By.CSS_SELECTOR, ".pg-copy")
+    assert len(copies) == 1  # a copy button per answer, none on the user's messages
+    page.d.execute_cdp_cmd("Browser.grantPermissions", {"origin": page.base,
+                                                        "permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"]})
+    copies[0].click()
+    page.wait_body_text("Copied")
+    clipboard = page.d.execute_async_script("navigator.clipboard.readText().then(arguments[0], e => arguments[0]('! ' + e))")
+    assert clipboard == REPLY_TEXT
     page.shot("playground-options")
 
 
