@@ -32,6 +32,12 @@ class ModelPrice:
     output_per_million: Decimal | None
     per_call: Decimal | None
 
+    @property
+    def priced(self) -> bool:
+        """Whether billing has a price for the model (per call, or a model ratio); an unpriced model's
+        calls are refused unless self-use mode is on, so the console flags or avoids it."""
+        return self.quota_type == 1 or self.model_ratio is not None
+
 
 def enabled_groups_by_model() -> dict[str, tuple[str, ...]]:
     """model -> sorted groups with at least one enabled channel serving it."""
@@ -62,6 +68,12 @@ def price_of(model: str, groups: tuple[str, ...], group_ratio: float) -> ModelPr
         return ModelPrice(model, groups, 0, None, completion, None, None, None, None)
     inp = _dec(ratio) * USD_PER_RATIO_PER_MILLION * g
     return ModelPrice(model, groups, 0, ratio, completion, None, inp, inp * _dec(completion), None)
+
+
+def is_priced(model: str) -> bool:
+    """The price list's rule for one model, group aside (the group ratio scales a price, never
+    makes one): the playground's default model is a priced one."""
+    return price_of(model, (), 1.0).priced
 
 
 def price_list(group: str, user_group: str | None = None) -> list[ModelPrice]:

@@ -1,4 +1,6 @@
-"""/playground: pick one of your keys and a model it may use, then chat; answers stream in."""
+"""/playground: pick one of your keys and a model it may use, then chat; answers stream in (or come
+whole with the stream toggle off). A system prompt and a temperature travel with each call; each
+answer can be copied, the last one regenerated."""
 
 import reflex as rx
 
@@ -8,7 +10,7 @@ from newapi_ui.states.playground import PlaygroundState
 from newapi_ui.template import template
 
 
-def _bubble(msg: rx.Var) -> rx.Component:
+def _bubble(msg: rx.Var, index: rx.Var) -> rx.Component:
     mine = msg["role"] == "user"
     return rx.flex(
         rx.box(
@@ -22,7 +24,16 @@ def _bubble(msg: rx.Var) -> rx.Component:
             style={"& pre": {"overflow_x": "auto", "max_width": "100%"}},
             class_name=rx.cond(mine, "chat-user", "chat-assistant"),
         ),
+        rx.cond(
+            mine | PlaygroundState.streaming,
+            rx.fragment(),
+            rx.tooltip(rx.icon_button(rx.icon("copy", size=14), variant="ghost", size="1", class_name="pg-copy",
+                                      aria_label=_("Copy"), on_click=PlaygroundState.copy_message(index)),
+                       content=_("Copy")),
+        ),
         justify=rx.cond(mine, "end", "start"),
+        align="end",
+        gap="1",
         width="100%",
     )
 
@@ -40,14 +51,40 @@ def _pickers() -> rx.Component:
             rx.select.content(rx.foreach(PlaygroundState.models, lambda m: rx.select.item(m, value=m))),
             value=PlaygroundState.model, on_change=PlaygroundState.set_model,
         )),
+        labelled(N_("Temperature"), rx.input(
+            default_value=PlaygroundState.temperature, on_blur=PlaygroundState.set_temperature, id="pg-temperature",
+            type="number", min="0", max="2", step="0.1", placeholder=_("Default"), width="7em",
+            color_scheme=rx.cond(PlaygroundState.temperature_invalid, "red", "gray"),
+            aria_invalid=rx.cond(PlaygroundState.temperature_invalid, "true", "false"),
+        ), width="9em"),
+        rx.el.label(
+            rx.hstack(rx.switch(checked=PlaygroundState.stream, on_change=PlaygroundState.set_stream, id="pg-stream"),
+                      rx.text(_("Stream"), size="2"), align="center", spacing="2"),
+            style={"padding_bottom": "0.4em"},
+        ),
         rx.spacer(),
-        rx.button(rx.icon("eraser", size=16), _("Clear"), variant="soft", on_click=PlaygroundState.clear,
-                  disabled=PlaygroundState.streaming, id="pg-clear"),
+        rx.hstack(
+            rx.button(rx.icon("refresh-cw", size=16), _("Regenerate"), variant="soft",
+                      on_click=PlaygroundState.regenerate, disabled=~PlaygroundState.can_regenerate,
+                      id="pg-regenerate"),
+            rx.button(rx.icon("eraser", size=16), _("Clear"), variant="soft", on_click=PlaygroundState.clear,
+                      disabled=PlaygroundState.streaming, id="pg-clear"),
+            spacing="2",
+        ),
         spacing="3",
         wrap="wrap",
         align="end",
         width="100%",
     )
+
+
+def _system_prompt() -> rx.Component:
+    """Read on blur (as the temperature): leaving the box for Send stores it before the send runs."""
+    return labelled(N_("System prompt"), rx.text_area(
+        default_value=PlaygroundState.system_prompt, on_blur=PlaygroundState.set_system_prompt,
+        id="pg-system", placeholder=_("Optional: instructions sent before the conversation"), rows="2",
+        width="100%",
+    ), width="100%")
 
 
 def _composer() -> rx.Component:
@@ -78,6 +115,7 @@ def playground_page() -> rx.Component:
         rx.text(_("Calls go through the gateway with the chosen key: they are billed and logged like any other."),
                 size="2", color_scheme="gray"),
         _pickers(),
+        _system_prompt(),
         rx.card(
             rx.vstack(
                 rx.cond(PlaygroundState.messages.length() == 0,

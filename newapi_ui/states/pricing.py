@@ -61,7 +61,7 @@ class PricingState(AuthState):
         for p in self._prices:
             if self.price_group not in p.enable_groups or needle and needle not in p.model_name.lower():
                 continue
-            kind = PER_CALL if p.quota_type == 1 else BY_TOKENS if p.model_ratio is not None else NOT_PRICED
+            kind = NOT_PRICED if not p.priced else PER_CALL if p.quota_type == 1 else BY_TOKENS
             out.append({
                 "model": p.model_name,
                 "kind": self.tr(kind),

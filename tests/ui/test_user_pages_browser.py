@@ -1,6 +1,6 @@
 """The user pages in a real browser (served like `make run`, fresh SQLite): dashboard, logs, wallet,
-personal settings, pricing, about + notice, and the playground streaming through the relay to a fake
-upstream. Every flow is checked against the database.
+personal settings, pricing, about + notice (the playground has its own module,
+test_playground_browser.py). Every flow is checked against the database.
 
 Screenshots land in artifacts/screenshots/ (user-*.png: light and dark, desktop and phone).
 """
@@ -17,7 +17,6 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.fakes.upstream import FakeUpstream
-from tests.support import wait_until
 from tests.ui.harness import ROOT_NAME, ROOT_PASSWORD, WAIT, Api, ConsoleServer, Page, chromium
 
 PAGES = ("/detail", "/log", "/topup", "/setting", "/pricing", "/about", "/playground")
@@ -215,32 +214,6 @@ def _ensure_channel(api: Api, fake: FakeUpstream) -> None:
     api.call("POST", "/api/channel/", {"mode": "single", "channel": {
         "name": "fake", "type": 1, "key": "sk-upstream", "base_url": fake.url, "models": "gpt-4o-mini",
         "group": "default,vip"}})
-
-
-def test_playground_streams_through_the_relay(server: ConsoleServer, api: Api, fake: FakeUpstream,
-                                              page: Page) -> None:
-    _ensure_channel(api, fake)
-    api.call("POST", "/api/token/", {"name": "playground-key", "unlimited_quota": True, "expired_time": -1})
-    (used_before,) = server.query("SELECT used_quota FROM users WHERE id = 1")[0]
-    _login(page)
-    _go(page, "/playground")
-    page.wait_text("pg-key", "playground-key")
-    page.wait_text("pg-model", "gpt-4o-mini")
-    page.fill("prompt", "Say hello")
-    page.click("pg-send")
-    WebDriverWait(page.d, WAIT).until(
-        lambda d: any(e.text.strip() for e in d.find_elements(By.CSS_SELECTOR, ".chat-assistant")),
-        "no streamed answer")
-    WebDriverWait(page.d, WAIT).until(lambda d: not d.find_elements(By.ID, "pg-streaming"), "never finished")
-    assert fake.last.json["stream"] is True and fake.last.json["messages"][-1]["content"] == "Say hello"
-    assert fake.last.headers["authorization"] == "Bearer sk-upstream"  # the relay, not the browser, called out
-    page.shot("user-playground")
-    # Billed and logged like any API call made with that key.
-    wait_until(lambda: server.query("SELECT id FROM logs WHERE type = 2 AND token_name = 'playground-key'"),
-               "the playground call's consume log", WAIT, 0.5)
-    assert server.query("SELECT model_name, is_stream FROM logs WHERE type = 2 AND token_name = 'playground-key'") \
-        == [("gpt-4o-mini", 1)]
-    assert server.query("SELECT used_quota FROM users WHERE id = 1")[0][0] > used_before
 
 
 @pytest.mark.parametrize(("width", "height", "dark", "tag"), [
