@@ -39,6 +39,12 @@ START_TIMEOUT = 240  # a cold start compiles the pages and runs the bundler
 LOCK_TIMEOUT = 1800  # another test run in this checkout holding .web (see _hold_build_lock)
 WAIT = 30
 ROOT_NAME, ROOT_PASSWORD = "root", "rootpass123"  # the root user the tests set up (or the wizard makes)
+# The console's pages a root user reaches from the sidebar, and the bare ones a visitor reaches logged
+# out: the accessibility tests walk all of them.
+USER_ROUTES = ("/", "/detail", "/token", "/log", "/midjourney", "/task", "/playground", "/topup", "/setting",
+               "/pricing", "/about", "/channel", "/user", "/redemption", "/models", "/vendors", "/admin/orders",
+               "/admin/plans", "/admin/settings", "/ratio_sync", "/performance")
+PUBLIC_ROUTES = ("/login", "/register", "/reset")
 
 
 def _group_alive(pgid: int) -> bool:
