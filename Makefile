@@ -15,6 +15,8 @@ export PATH := $(CURDIR)/tools/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH)
 .PHONY: setup run start serve migrate test test-fast lint bench clean chromium
 
 BUN := tools/node_modules/.bin/bun
+# axe-core's rules, which the browser tests inject into every console page (tests/ui/test_axe_browser.py).
+AXE := tools/node_modules/axe-core/axe.min.js
 # The agent CLIs (Claude Code, Codex, Gemini CLI) the end-to-end tests drive: only `make test` needs
 # them, so a plain `make run` never downloads them.
 AGENT_CLIS := tools/agents/node_modules/.bin/claude
@@ -25,11 +27,14 @@ MO_FILES := $(patsubst %.po,%.mo,$(wildcard translations/*/LC_MESSAGES/messages.
 FRONTEND_STAMP := .web/.newapi-deps
 UI_SOURCES := $(shell find newapi_ui -name '*.py' 2>/dev/null)
 
-setup: $(STAMP) $(BUN) $(MO_FILES) $(FRONTEND_STAMP)
+setup: $(STAMP) $(BUN) $(AXE) $(MO_FILES) $(FRONTEND_STAMP)
 
-$(BUN): tools/package.json tools/package-lock.json
+# One `npm ci` installs both (a grouped target: it runs once). npm stamps unpacked files with a 1985
+# date, hence the touch; a checkout from before axe-core came has a fresh bun but no axe.min.js, and
+# the missing file alone re-runs the install.
+$(BUN) $(AXE) &: tools/package.json tools/package-lock.json
 	npm ci --prefix tools --no-audit --no-fund
-	@touch $@
+	@touch $(BUN) $(AXE)
 
 $(AGENT_CLIS): tools/agents/package.json tools/agents/package-lock.json
 	npm ci --prefix tools/agents --no-audit --no-fund

@@ -84,6 +84,7 @@ class GatewayApp(rx.App):
 app = GatewayApp(
     api_transformer=create_app(with_lifespan=False, cors=False),
     style=styles.base_style,
+    stylesheets=["/contrast.css"],  # assets/contrast.css: WCAG contrast over Radix defaults
     toaster=toaster(),
     html_lang="en",
 )

@@ -18,6 +18,9 @@ sidebar = {
     "width": SIDEBAR_WIDTH,
     "min_width": SIDEBAR_WIDTH,
     "height": "100vh",
+    # More items than a window's height (root sees 25): they scroll inside the column, on its
+    # background, rather than spilling below it onto the page's.
+    "overflow_y": "auto",
     "position": "sticky",
     "top": "0",
     "padding": "1em",

@@ -40,7 +40,8 @@ def _dialog() -> rx.Component:
             rx.dialog.title(rx.cond(S.edit_id > 0, _("Edit login provider"), _("Add login provider"))),
             rx.vstack(
                 rx.hstack(rx.switch(checked=S.form_enabled, on_change=S.set_form_enabled, id="coauth-enabled"),
-                          rx.text(_("Enabled"), size="2"), align="center"),
+                          rx.text(_("Enabled"), as_="label", custom_attrs={"htmlFor": "coauth-enabled"}, size="2"),
+                          align="center"),
                 rx.grid(*[_text(*f) for f in TEXT_FIELDS], columns=rx.breakpoints(initial="1", md="2"),
                         spacing="3", width="100%"),
                 rx.button(rx.icon("search", size=14), _("Fill the endpoints from the discovery URL"),

@@ -52,8 +52,13 @@ def user_menu() -> rx.Component:
 
 
 def link_button(label: str, href: str, **props) -> rx.Component:  # noqa: ANN003
-    """A link that looks like a button: one <a>, never a button inside a link (`label` a msgid)."""
-    return rx.button(rx.link(_(label), href=href, underline="none", color="inherit"), as_child=True, **props)
+    """A link that looks like a button: one <a>, never a button inside a link (`label` a msgid).
+    The <a> keeps Radix's link colour over the button's, so the button's own text colour is set on it:
+    white-ish on a solid button, the accent's text shade on the soft and outline ones (both pass
+    WCAG AA contrast; tests/ui/test_axe_browser.py)."""
+    solid = props.get("variant", "solid") == "solid"
+    color = "var(--accent-contrast)" if solid else "var(--accent-11)"
+    return rx.button(rx.link(_(label), href=href, underline="none", color=color), as_child=True, **props)
 
 
 def navbar() -> rx.Component:

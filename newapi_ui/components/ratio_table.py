@@ -87,7 +87,8 @@ def ratio_table() -> rx.Component:
         rx.flex(
             rx.input(value=S.search, on_change=S.set_search, placeholder=_("Search models"), id="rt-search"),
             rx.hstack(rx.switch(checked=S.only_unpriced, on_change=S.set_only_unpriced, id="rt-only-unpriced"),
-                      rx.text(_("Only unpriced"), size="2"), align="center"),
+                      rx.text(_("Only unpriced"), as_="label", custom_attrs={"htmlFor": "rt-only-unpriced"}, size="2"),
+                      align="center"),
             rx.spacer(),
             rx.input(value=S.new_model, on_change=S.set_new_model, placeholder=_("Model name"), id="rt-new-model"),
             rx.button(rx.icon("plus", size=14), _("Add model"), on_click=S.add_model, variant="soft",

@@ -21,7 +21,7 @@ def pager(state: type[PagedState]) -> rx.Component:
         rx.text(_("Total"), ": ", state.total, size="2", color_scheme="gray"),
         rx.spacer(),
         rx.select(list(PAGE_SIZES), value=state.page_size_text, on_change=state.set_page_size, size="1",
-                  aria_label=_("Rows per page")),
+                  custom_attrs={"aria-label": _("Rows per page")}),  # on the trigger, the focusable button
         rx.icon_button(rx.icon("chevron-left"), on_click=state.prev_page, disabled=state.page <= 1,
                        variant="soft", size="1", aria_label=_("Previous page"), id="prev-page"),
         rx.text(state.page, " / ", state.page_count, size="2", id="page-indicator"),

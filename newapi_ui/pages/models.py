@@ -92,9 +92,10 @@ def _edit_dialog() -> rx.Component:
                                                                  default_value=S.edit["endpoints"], width="100%")),
                     rx.hstack(
                         rx.switch(name="status", id="m-f-status", default_checked=S.edit["status"] == "1"),
-                        rx.text(_("Enabled"), size="2"),
+                        rx.text(_("Enabled"), as_="label", custom_attrs={"htmlFor": "m-f-status"}, size="2"),
                         rx.switch(name="sync_official", id="m-f-sync", default_checked=S.edit["sync_official"] == "1"),
-                        rx.text(_("Follow the official catalogue"), size="2"),
+                        rx.text(_("Follow the official catalogue"), as_="label", custom_attrs={"htmlFor": "m-f-sync"},
+                                size="2"),
                         align="center",
                         spacing="2",
                     ),

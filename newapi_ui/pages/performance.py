@@ -29,7 +29,7 @@ def _buttons() -> rx.Component:
         rx.button(rx.icon("rotate-ccw", size=16), _("Reset statistics"), on_click=S.reset_stats, variant="soft",
                   id="perf-reset"),
         rx.button(rx.icon("eraser", size=16), _("Clear caches"), on_click=S.clear_caches, variant="soft",
-                  color_scheme="amber", id="perf-clear"),
+                  color_scheme="amber", high_contrast=True, id="perf-clear"),  # amber 11 on 3: 4.24:1
         wrap="wrap",
         spacing="2",
     )

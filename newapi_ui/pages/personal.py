@@ -128,7 +128,7 @@ def _appearance() -> rx.Component:
         N_("Language and theme"),
         rx.flex(
             rx.select.root(
-                rx.select.trigger(id="pref-lang"),
+                rx.select.trigger(id="pref-lang", aria_label=_("Language")),
                 rx.select.content(*[rx.select.item(name, value=code) for code, name in LANGUAGES.items()]),
                 value=PersonalState.lang, on_change=PersonalState.set_lang,
             ),

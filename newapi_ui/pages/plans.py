@@ -34,7 +34,7 @@ def _row(p: rx.Var) -> rx.Component:
 
 def _choice(label: str, element_id: str, choices: dict[str, str], value: rx.Var, on_change) -> rx.Component:  # noqa: ANN001
     return rx.vstack(
-        rx.text(_(label), size="2", weight="medium"),
+        rx.text(_(label), as_="label", custom_attrs={"htmlFor": element_id}, size="2", weight="medium"),
         rx.select.root(rx.select.trigger(id=element_id),
                        rx.select.content(*[rx.select.item(_(text), value=v) for v, text in choices.items()]),
                        value=value, on_change=on_change),
@@ -50,7 +50,8 @@ def _dialog() -> rx.Component:
             rx.dialog.title(rx.cond(S.edit_id > 0, _("Edit plan"), _("Add plan"))),
             rx.vstack(
                 rx.hstack(rx.switch(checked=S.form_enabled, on_change=S.set_form_enabled, id="plan-enabled"),
-                          rx.text(_("Enabled"), size="2"), align="center"),
+                          rx.text(_("Enabled"), as_="label", custom_attrs={"htmlFor": "plan-enabled"}, size="2"),
+                          align="center"),
                 rx.grid(*fields,
                         _choice(N_("Duration unit"), "plan-unit", DURATION_UNITS, S.unit, S.set_unit),
                         _choice(N_("Quota reset"), "plan-reset", RESET_PERIODS, S.reset_period, S.set_reset),

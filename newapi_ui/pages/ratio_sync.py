@@ -16,7 +16,7 @@ def _sources() -> rx.Component:
             rx.flex(
                 rx.foreach(S.sources, lambda s: rx.hstack(
                     rx.checkbox(checked=S.chosen.contains(s["id"]), on_change=lambda _c: S.toggle_source(s["id"]),
-                                id="rs-src-" + s["id"]),
+                                id="rs-src-" + s["id"], aria_label=s["name"]),
                     rx.text(s["name"], size="2"),
                     rx.text(s["base_url"], size="1", color_scheme="gray"),
                     align="center",

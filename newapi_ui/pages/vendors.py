@@ -53,7 +53,8 @@ def _edit_dialog() -> rx.Component:
                     text(N_("Description"), "description"),
                     text(N_("Icon"), "icon"),
                     rx.hstack(rx.switch(name="status", id="v-f-status", default_checked=S.edit["status"] == "1"),
-                              rx.text(_("Enabled"), size="2"), align="center"),
+                              rx.text(_("Enabled"), as_="label", custom_attrs={"htmlFor": "v-f-status"}, size="2"),
+                              align="center"),
                     rx.cond(S.form_error != "", rx.callout(S.form_error, icon="triangle-alert", color_scheme="red",
                                                            id="v-form-error", width="100%")),
                     rx.hstack(

@@ -1,12 +1,14 @@
-"""/topup: balance, online top-up, check-in, redeem a code, orders and the history of top-ups."""
+"""/topup: balance, online top-up, check-in, redeem a code, invite friends, orders and the history of top-ups."""
 
 import reflex as rx
 
 from newapi_ui.components.stats import stat_card, stat_grid
 from newapi_ui.components.table import data_table
 from newapi_ui.i18n import N_, _
+from newapi_ui.pages.wallet_invite import invite_section
 from newapi_ui.pages.wallet_pay import checkin_card, online_topup, orders
 from newapi_ui.states.wallet import WalletState
+from newapi_ui.states.wallet_invite import WalletInviteState
 from newapi_ui.states.wallet_pay import WalletPayState
 from newapi_ui.template import template
 
@@ -43,7 +45,7 @@ def _redeem() -> rx.Component:
     )
 
 
-@template("/topup", "Wallet", on_load=[WalletState.on_load, WalletPayState.on_load])
+@template("/topup", "Wallet", on_load=[WalletState.on_load, WalletPayState.on_load, WalletInviteState.on_load])
 def wallet_page() -> rx.Component:
     return rx.vstack(
         rx.heading(_("Wallet"), size="6"),
@@ -54,6 +56,7 @@ def wallet_page() -> rx.Component:
         online_topup(),
         checkin_card(),
         _redeem(),
+        invite_section(),
         orders(),
         rx.heading(_("Top-up history"), as_="h2", size="4"),
         data_table(WalletState, HISTORY_COLUMNS, "topup-table"),

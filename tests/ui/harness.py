@@ -39,6 +39,23 @@ START_TIMEOUT = 240  # a cold start compiles the pages and runs the bundler
 LOCK_TIMEOUT = 1800  # another test run in this checkout holding .web (see _hold_build_lock)
 WAIT = 30
 ROOT_NAME, ROOT_PASSWORD = "root", "rootpass123"  # the root user the tests set up (or the wizard makes)
+# The console's pages a root user reaches from the sidebar, and the bare ones a visitor reaches logged
+# out: the accessibility tests walk all of them.
+USER_ROUTES = ("/", "/detail", "/token", "/log", "/midjourney", "/task", "/playground", "/topup", "/setting",
+               "/pricing", "/about", "/channel", "/user", "/redemption", "/models", "/vendors", "/admin/orders",
+               "/admin/plans", "/admin/settings", "/ratio_sync", "/performance")
+PUBLIC_ROUTES = ("/login", "/register", "/reset")
+# axe-core's rules (tools/package.json), injected into a page by `axe_violations`.
+AXE = ROOT / "tools" / "node_modules" / "axe-core" / "axe.min.js"
+AXE_BLOCKING = ("serious", "critical")
+_AXE_RUN = """
+const done = arguments[arguments.length - 1];
+axe.run(document, {resultTypes: ['violations']})
+  .then(r => done(r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+      nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ') + ' ' + n.html.slice(0, 100)
+                                      + ' ' + JSON.stringify((n.any[0] || {}).data || ''))}))))
+  .catch(e => done([{id: 'axe-error', impact: 'critical', help: String(e), nodes: []}]));
+"""
 
 
 def _group_alive(pgid: int) -> bool:
@@ -293,6 +310,16 @@ def login(page: Page, username: str, password: str, label: str = "") -> None:
     names = {username, label or username}
     WebDriverWait(page.d, WAIT).until(
         lambda d: any(e.text.strip() in names for e in d.find_elements(By.ID, "user-menu")), "not logged in")
+
+
+def axe_violations(page: Page) -> list[str]:
+    """axe-core over the page as it is now (open dialogs included): its serious and critical
+    violations, one line each (rule, help, the first nodes with their HTML and, for contrast, the
+    colours axe measured). Callers skip when `AXE` is missing."""
+    page.d.set_script_timeout(120)  # a hang guard: a big page takes axe a few seconds
+    page.d.execute_script(AXE.read_text(encoding="utf-8"))
+    found = page.d.execute_async_script(_AXE_RUN)
+    return [f"{v['id']} ({v['impact']}): {v['help']} -> {v['nodes']}" for v in found if v["impact"] in AXE_BLOCKING]
 
 
 def no_toasts(page: Page) -> None:

@@ -10,12 +10,17 @@ from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.ui.harness import ROOT_NAME, ROOT_PASSWORD, WAIT, ConsoleServer, Page, chromium, login
-
-USER_ROUTES = ("/", "/detail", "/token", "/log", "/midjourney", "/task", "/playground", "/topup", "/setting",
-               "/pricing", "/about", "/channel", "/user", "/redemption", "/models", "/vendors", "/admin/orders",
-               "/admin/plans", "/admin/settings", "/ratio_sync", "/performance")
-PUBLIC_ROUTES = ("/login", "/register", "/reset")
+from tests.ui.harness import (
+    PUBLIC_ROUTES,
+    ROOT_NAME,
+    ROOT_PASSWORD,
+    USER_ROUTES,
+    WAIT,
+    ConsoleServer,
+    Page,
+    chromium,
+    login,
+)
 
 # What the checks read in one go inside the page.
 AUDIT = """
